@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the playground. Each has a flag and an
+// environment variable; the flag wins.
+type Config struct {
+	Addr         string
+	DataDir      string
+	Catalog      string
+	SessionKeys  string
+	SecureCookie bool
+	LogLevel     slog.Level
+	ReadTimeout  time.Duration
+	BodyLimit    int
+}
+
+// setting describes one configuration entry for flags, env and --help.
+type setting struct {
+	flag, env, usage string
+}
+
+var settings = []setting{
+	{"addr", "PLAYGROUND_ADDR", "listen address (host:port)"},
+	{"data-dir", "PLAYGROUND_DATA_DIR", "directory for session keys and history"},
+	{"catalog", "PLAYGROUND_CATALOG", "extra catalog file (JSON or YAML) merged over the default"},
+	{"session-keys", "PLAYGROUND_SESSION_KEYS", "session cookie keys, HASH:BLOCK hex pairs, newest first, comma-separated (default: generated and kept in the data directory)"},
+	{"secure-cookie", "PLAYGROUND_SECURE_COOKIE", "mark the session cookie Secure (true when served over HTTPS)"},
+	{"log-level", "PLAYGROUND_LOG_LEVEL", "debug, info, warn or error"},
+	{"read-timeout", "PLAYGROUND_READ_TIMEOUT", "time to read a whole request"},
+	{"body-limit", "PLAYGROUND_BODY_LIMIT", "largest request body in bytes"},
+}
+
+// DefaultConfig is the configuration with nothing set.
+func DefaultConfig(getenv func(string) string) Config {
+	return Config{
+		Addr:        "127.0.0.1:8080",
+		DataDir:     defaultDataDir(getenv),
+		LogLevel:    slog.LevelInfo,
+		ReadTimeout: 30 * time.Second,
+		BodyLimit:   20 << 20,
+	}
+}
+
+func defaultDataDir(getenv func(string) string) string {
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "playground")
+	}
+	if h := getenv("HOME"); h != "" {
+		return filepath.Join(h, ".local", "share", "playground")
+	}
+	return filepath.Join(os.TempDir(), "playground")
+}
+
+// errHelp is returned when --help was asked for; the usage is printed.
+var errHelp = errors.New("help requested")
+
+// LoadConfig reads the environment, then the flags in args.
+func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Config, error) {
+	cfg := DefaultConfig(getenv)
+	def := cfg
+	vals := map[string]string{
+		"addr":          cfg.Addr,
+		"data-dir":      cfg.DataDir,
+		"catalog":       "",
+		"session-keys":  "",
+		"secure-cookie": "false",
+		"log-level":     "info",
+		"read-timeout":  cfg.ReadTimeout.String(),
+		"body-limit":    fmt.Sprint(cfg.BodyLimit),
+	}
+	for _, s := range settings {
+		if v := getenv(s.env); v != "" {
+			vals[s.flag] = v
+		}
+	}
+	fs := flag.NewFlagSet("playground", flag.ContinueOnError)
+	fs.SetOutput(out)
+	ptrs := map[string]*string{}
+	for _, s := range settings {
+		ptrs[s.flag] = fs.String(s.flag, vals[s.flag], s.usage+" ($"+s.env+")")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: playground [flags]\n\nA browser playground for OpenAI-compatible APIs. Every flag can also be set\nwith the environment variable named after it; the flag wins.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, errHelp
+		}
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	get := func(name string) string { return strings.TrimSpace(*ptrs[name]) }
+	cfg.Addr = get("addr")
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return cfg, fmt.Errorf("--addr / PLAYGROUND_ADDR: %q is not host:port", cfg.Addr)
+	}
+	cfg.DataDir = get("data-dir")
+	if cfg.DataDir == "" {
+		cfg.DataDir = def.DataDir
+	}
+	cfg.Catalog = get("catalog")
+	cfg.SessionKeys = get("session-keys")
+	switch strings.ToLower(get("secure-cookie")) {
+	case "true", "1", "yes":
+		cfg.SecureCookie = true
+	case "false", "0", "no", "":
+	default:
+		return cfg, fmt.Errorf("--secure-cookie / PLAYGROUND_SECURE_COOKIE: want true or false")
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
+		return cfg, fmt.Errorf("--log-level / PLAYGROUND_LOG_LEVEL: %v", err)
+	}
+	d, err := time.ParseDuration(get("read-timeout"))
+	if err != nil || d <= 0 {
+		return cfg, fmt.Errorf("--read-timeout / PLAYGROUND_READ_TIMEOUT: want a duration like 30s")
+	}
+	cfg.ReadTimeout = d
+	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
+		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")
+	}
+	return cfg, nil
+}

@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/playground-dev/playground/web/session"
+)
+
+// contentSecurityPolicy allows no inline script or style: the page's script
+// is a file, htmx is configured not to inject styles or evaluate code.
+// Image thumbnails may come from anywhere the person points them.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' https: http: data:; connect-src 'self'; object-src 'none'; " +
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// SecurityHeaders sets the headers every response carries.
+func SecurityHeaders() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Set("Content-Security-Policy", contentSecurityPolicy)
+		c.Set("X-Content-Type-Options", "nosniff")
+		c.Set("Referrer-Policy", "no-referrer")
+		c.Set("X-Frame-Options", "DENY")
+		return c.Next()
+	}
+}
+
+const sessionLocal = "session"
+
+// Sessions loads the browser's session before the handler and writes it
+// back after, if the handler changed it.
+func Sessions(store *session.Store, log *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		s := store.Load(c.Get(fiber.HeaderCookie))
+		c.Locals(sessionLocal, s)
+		err := c.Next()
+		if s.Changed() {
+			cookie, serr := store.Save(s)
+			if serr != nil {
+				log.Error("session save failed", "err", serr)
+			} else {
+				c.Response().Header.Add(fiber.HeaderSetCookie, cookie)
+			}
+		}
+		return err
+	}
+}
+
+// sessionOf returns the request's session.
+func sessionOf(c *fiber.Ctx) *session.Session {
+	s, _ := c.Locals(sessionLocal).(*session.Session)
+	return s
+}

@@ -1,0 +1,52 @@
+// Package handlers adapts HTTP (Fiber) to the domain in web/: each handler
+// parses its input, calls one domain function and renders one view. Every
+// URL the playground serves is listed in Register.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"github.com/playground-dev/playground/static"
+	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/session"
+)
+
+// Deps are what the handlers need, made by cmd/playground.
+type Deps struct {
+	Log      *slog.Logger
+	Catalog  *catalog.Catalog
+	Drafts   *draft.Service
+	Sessions *session.Store
+}
+
+// Register mounts every route on app.
+func Register(app *fiber.App, d Deps) {
+	assets := views.Assets{
+		CSS:  static.URL("/static", "css/app.css"),
+		JS:   static.URL("/static", "js/app.js"),
+		HTMX: static.URL("/static", "js/htmx.min.js"),
+	}
+	app.Use(SecurityHeaders())
+	app.Use(Sessions(d.Sessions, d.Log))
+
+	// Health: answers once the server is ready.
+	app.Get("/healthz", Health(d.Catalog))
+
+	// The playground page and its live parts.
+	app.Get("/", compress.New(), Playground(d.Drafts, d.Catalog, assets))
+	app.Post("/draft/switch", compress.New(), SwitchModel(d.Drafts, d.Catalog))
+	app.Post("/draft/preview", compress.New(), Preview(d.Drafts))
+
+	// Static assets, last.
+	app.Use("/static", compress.New(), filesystem.New(filesystem.Config{
+		Root:   http.FS(static.FS()),
+		MaxAge: 365 * 24 * 3600,
+	}))
+}

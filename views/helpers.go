@@ -1,0 +1,73 @@
+package views
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/playground-dev/playground/web/form"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func lower(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "-")) }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func defaultOption(f Field) string {
+	if f.Placeholder != "" {
+		return "default (" + f.Placeholder + ")"
+	}
+	return "not set"
+}
+
+func listID(f Field) string {
+	if !f.FreeEnum {
+		return ""
+	}
+	return f.ID + "-list"
+}
+
+func syncID(f Field) string {
+	if !f.Slider {
+		return ""
+	}
+	return f.ID + "-range"
+}
+
+func rowID(f Field, i int) string {
+	if i == 0 {
+		return f.ID
+	}
+	return f.ID + "-" + strconv.Itoa(i)
+}
+
+// thumbSrc is the preview source of an image row, "" when the URL cannot be
+// shown (it is then checked and reported by the server).
+func thumbSrc(u string) string {
+	if u == "" || form.CheckImageURL(u) != "" {
+		return ""
+	}
+	return u
+}
+
+// SliderValue positions a slider: the value, else the default, else the
+// minimum.
+func (f Field) SliderValue() string {
+	if _, err := strconv.ParseFloat(f.Value, 64); err == nil {
+		return f.Value
+	}
+	return f.SliderValue0()
+}
+
+// SliderValue0 is the slider position of an empty field.
+func (f Field) SliderValue0() string {
+	if f.Placeholder != "" {
+		return f.Placeholder
+	}
+	return f.Min
+}

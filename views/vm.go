@@ -1,0 +1,417 @@
+// Package views holds the templ components and the view models they take.
+// View models are plain structs shaped like the screen; NewWorkspace builds
+// them from a draft.Result so that templates do no formatting or I/O.
+package views
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/cost"
+	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/tokens"
+)
+
+// Assets are the cache-busted URLs of the static files.
+type Assets struct {
+	CSS  string
+	JS   string
+	HTMX string
+}
+
+// Page is the whole playground page.
+type Page struct {
+	Title     string
+	Assets    Assets
+	Workspace Workspace
+}
+
+// Option is one entry of a picker.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Workspace is the pickers, the form and the side panels.
+type Workspace struct {
+	Provider     string
+	Model        string
+	Providers    []Option
+	Models       []Option
+	Simulated    bool
+	ProviderNote []string
+	ModelFacts   []string
+	ModelDesc    string
+	Basic        []Field
+	Advanced     []Field
+	Panels       Panels
+}
+
+// Panels are the parts re-rendered on every change: curl, estimate and the
+// field errors.
+type Panels struct {
+	Curl       string
+	ErrorCount int
+	Estimate   Estimate
+	Fields     []Field // for the out-of-band error slots
+	Stream     bool
+}
+
+// Estimate is the cost panel.
+type Estimate struct {
+	PromptTokens string
+	ImageTokens  string
+	Lines        []EstimateLine
+	Notes        []string
+}
+
+// EstimateLine is one row of the cost panel.
+type EstimateLine struct {
+	Label   string
+	Value   string
+	Credits string
+	Strong  bool
+}
+
+// Field is one form field.
+type Field struct {
+	Name        string
+	ID          string
+	Label       string
+	Type        string
+	Description string
+	Required    bool
+	Error       string
+	Value       string
+	Checked     bool
+	Rows        []string // list values
+	Enum        []string
+	FreeEnum    bool // a datalist: enum values are suggestions
+	Min         string
+	Max         string
+	Step        string
+	Slider      bool
+	Hint        string // range, default and unit
+	Placeholder string
+	MaxItems    int
+	Multiline   bool
+	Images      []ImageRow
+	Detail      bool
+	Messages    []MessageRow
+	Roles       []string
+	Checks      []Check
+}
+
+// ImageRow is one image URL row.
+type ImageRow struct {
+	URL    string
+	Detail string
+}
+
+// MessageRow is one chat message row.
+type MessageRow struct {
+	Role    string
+	Content string
+}
+
+// Check is one checkbox of an enum list (modalities).
+type Check struct {
+	Value   string
+	Checked bool
+}
+
+// NewWorkspace builds the workspace view model for a draft.
+func NewWorkspace(cat *catalog.Catalog, r draft.Result, keyed func(*catalog.Provider) bool) Workspace {
+	w := Workspace{
+		Provider:  r.Provider.ID,
+		Model:     r.Model.ID,
+		Simulated: r.Provider.Simulated,
+		ModelDesc: r.Model.Description,
+	}
+	for _, p := range cat.Providers {
+		if len(cat.ModelsOf(p.ID)) == 0 {
+			continue
+		}
+		label := p.Name
+		switch {
+		case p.Simulated:
+			label += " · simulated"
+		case !keyed(p):
+			label += " · no key"
+		}
+		w.Providers = append(w.Providers, Option{Value: p.ID, Label: label, Selected: p.ID == r.Provider.ID})
+	}
+	for _, m := range cat.ModelsOf(r.Provider.ID) {
+		w.Models = append(w.Models, Option{Value: m.ID, Label: m.Label() + " (" + string(m.Style) + ")", Selected: m.ID == r.Model.ID})
+	}
+	if r.Provider.Description != "" {
+		w.ProviderNote = append(w.ProviderNote, r.Provider.Description)
+	}
+	if r.BaseURL == "" {
+		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No base URL: set %s in the server's environment to run this provider.", r.Provider.BaseURLEnv))
+	}
+	if !r.KeyConfigured && !r.Provider.Simulated {
+		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No API key: set %s in the server's environment to run; the curl command reads it from your shell.", r.Provider.APIKeyEnv))
+	}
+	w.ModelFacts = modelFacts(r.Provider, r.Model)
+	fields := NewFields(r)
+	for _, f := range fields {
+		if mf, _ := r.Model.Field(f.Name); mf.Advanced() {
+			w.Advanced = append(w.Advanced, f)
+		} else {
+			w.Basic = append(w.Basic, f)
+		}
+	}
+	w.Panels = NewPanels(r, fields)
+	return w
+}
+
+// NewPanels builds the re-rendered panels.
+func NewPanels(r draft.Result, fields []Field) Panels {
+	p := Panels{Curl: r.Curl, ErrorCount: len(r.Errors), Fields: fields, Estimate: newEstimate(r)}
+	if r.Request != nil {
+		p.Stream = r.Request.Stream
+	}
+	return p
+}
+
+func modelFacts(p *catalog.Provider, m *catalog.Model) []string {
+	var facts []string
+	facts = append(facts, "API: "+string(m.Style)+" ("+m.Style.Path()+")")
+	if m.ContextWindow > 0 {
+		facts = append(facts, "Context: "+thousands(m.ContextWindow)+" tokens")
+	}
+	if m.MaxOutputTokens > 0 {
+		facts = append(facts, "Max output: "+thousands(m.MaxOutputTokens)+" tokens")
+	}
+	facts = append(facts, priceFact(p, m))
+	return facts
+}
+
+func priceFact(p *catalog.Provider, m *catalog.Model) string {
+	pr := m.Price
+	if pr == nil || pr.Input == nil || pr.Output == nil {
+		return "Price: no price set"
+	}
+	s := "Price per 1M tokens: " + money(*pr.Input, p.Currency) + " input"
+	if pr.CachedInput != nil {
+		s += ", " + money(*pr.CachedInput, p.Currency) + " cached"
+	}
+	s += ", " + money(*pr.Output, p.Currency) + " output"
+	if p.CreditsPerUnit > 0 {
+		s += fmt.Sprintf(" (1 %s = %s credits)", p.Currency, strconv.FormatFloat(p.CreditsPerUnit, 'f', -1, 64))
+	}
+	if pr.Demo {
+		s += " · demo price"
+	}
+	return s
+}
+
+func money(v float64, currency string) string {
+	c := cost.Compute(&catalog.Provider{Currency: currency},
+		&catalog.Model{Price: &catalog.Price{Input: &v, Output: &v}}, cost.Usage{Input: 1_000_000})
+	return cost.Format(c.Total, currency)
+}
+
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func newEstimate(r draft.Result) Estimate {
+	e := r.Estimate
+	out := Estimate{PromptTokens: thousands(e.PromptTokens)}
+	if e.ImageTokens > 0 {
+		out.ImageTokens = thousands(e.ImageTokens)
+	}
+	if !e.Input.Known {
+		out.Notes = append(out.Notes, "No price set for this model: tokens are counted, cost is unknown.")
+	} else {
+		in := EstimateLine{Label: "Input", Value: "≈ " + cost.Format(e.Input.Total, e.Input.Currency)}
+		if cr := e.Input.Credits(e.Input.Total); cr != nil {
+			in.Credits = "≈ " + cost.FormatCredits(cr)
+		}
+		out.Lines = append(out.Lines, in)
+		if e.Max.Known {
+			mx := EstimateLine{Label: "At most", Value: cost.Format(e.Max.Total, e.Max.Currency), Strong: true}
+			if cr := e.Max.Credits(e.Max.Total); cr != nil {
+				mx.Credits = cost.FormatCredits(cr)
+			}
+			out.Lines = append(out.Lines, mx)
+		}
+		if e.Input.Demo {
+			out.Notes = append(out.Notes, "Demo price: this provider's documentation gives none.")
+		}
+	}
+	if e.MaxOutputTokens > 0 {
+		out.Notes = append(out.Notes, fmt.Sprintf("Output capped at %s tokens (%s).", thousands(e.MaxOutputTokens), e.OutputCapFrom))
+	} else {
+		out.Notes = append(out.Notes, "No output cap is set, so the most this run can cost is unknown: set a max tokens field.")
+	}
+	out.Notes = append(out.Notes, "Prompt tokens counted with "+tokens.Encoding+"; images assumed 1024×1024.")
+	return out
+}
+
+// NewFields builds the field view models of a draft in schema order.
+func NewFields(r draft.Result) []Field {
+	var out []Field
+	for _, f := range r.Model.Fields() {
+		out = append(out, newField(f, r))
+	}
+	return out
+}
+
+func newField(f catalog.Field, r draft.Result) Field {
+	v := Field{
+		Name:        f.Name,
+		ID:          "f-" + f.Name,
+		Label:       f.DisplayLabel(),
+		Type:        string(f.Type),
+		Description: f.Description,
+		Required:    f.Required,
+		Error:       r.Errors[f.Name],
+		Value:       r.Form.Get(f.Name),
+		MaxItems:    f.MaxItems,
+		Detail:      f.Detail,
+		Roles:       f.Roles,
+	}
+	var hint []string
+	if f.Min != nil && f.Max != nil {
+		hint = append(hint, num(*f.Min)+" – "+num(*f.Max))
+	} else if f.Min != nil {
+		hint = append(hint, "≥ "+num(*f.Min))
+	} else if f.Max != nil {
+		hint = append(hint, "≤ "+num(*f.Max))
+	}
+	if f.Default != nil {
+		hint = append(hint, "default "+fmt.Sprint(f.Default))
+		v.Placeholder = fmt.Sprint(f.Default)
+	}
+	if f.Unit != "" {
+		hint = append(hint, f.Unit)
+	}
+	if f.MaxItems > 0 && f.IsList() {
+		hint = append(hint, "at most "+strconv.Itoa(f.MaxItems))
+	}
+	v.Hint = strings.Join(hint, " · ")
+	if f.Min != nil {
+		v.Min = num(*f.Min)
+	}
+	if f.Max != nil {
+		v.Max = num(*f.Max)
+	}
+	switch {
+	case f.Step != nil:
+		v.Step = num(*f.Step)
+	case f.Type == catalog.TypeInteger:
+		v.Step = "1"
+	default:
+		v.Step = "any"
+	}
+	v.Slider = (f.Type == catalog.TypeNumber || f.Type == catalog.TypeInteger) && f.Min != nil && f.Max != nil
+	switch f.Type {
+	case catalog.TypeBoolean:
+		v.Checked = v.Value == "true"
+	case catalog.TypeEnum:
+		v.Enum = f.Enum
+	case catalog.TypeString:
+		if len(f.Enum) > 0 {
+			v.Enum, v.FreeEnum = f.Enum, true
+		}
+	case catalog.TypeText:
+		v.Multiline = true
+		if f.MaxItems > 1 {
+			v.Rows = r.Form[f.Name]
+			if len(v.Rows) == 0 {
+				v.Rows = []string{""}
+			}
+		}
+	case catalog.TypeStringList:
+		if len(f.Enum) > 0 {
+			for _, e := range f.Enum {
+				v.Checks = append(v.Checks, Check{Value: e, Checked: contains(r.Form[f.Name], e)})
+			}
+		} else {
+			v.Rows = r.Form[f.Name]
+		}
+	case catalog.TypeJSON:
+		v.Placeholder = jsonPlaceholder(f.JSONKind)
+	case catalog.TypeImageURLs:
+		urls, details := r.Form[f.Name+".url"], r.Form[f.Name+".detail"]
+		for i, u := range urls {
+			row := ImageRow{URL: u}
+			if i < len(details) {
+				row.Detail = details[i]
+			}
+			v.Images = append(v.Images, row)
+		}
+	case catalog.TypeMessages:
+		roles, contents := r.Form[f.Name+".role"], r.Form[f.Name+".content"]
+		for i, c := range contents {
+			row := MessageRow{Role: "user", Content: c}
+			if i < len(roles) {
+				row.Role = roles[i]
+			}
+			v.Messages = append(v.Messages, row)
+		}
+		if len(v.Roles) == 0 {
+			v.Roles = []string{"system", "user", "assistant"}
+		}
+	}
+	return v
+}
+
+func jsonPlaceholder(kind string) string {
+	switch kind {
+	case "tools":
+		return `[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]`
+	case "logit_bias":
+		return `{"50256": -100}`
+	case "array":
+		return `[]`
+	}
+	return `{"type": "json_object"}`
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ItemsLeft reports whether another row may be added.
+func (f Field) ItemsLeft(n int) bool { return f.MaxItems == 0 || n < f.MaxItems }
+
+// MaxAttr is the data-max attribute of an add-row button ("" for no limit).
+func (f Field) MaxAttr() string {
+	if f.MaxItems == 0 {
+		return ""
+	}
+	return strconv.Itoa(f.MaxItems)
+}
+
+// ErrID is the id of the field's error slot.
+func (f Field) ErrID() string { return "err-" + f.Name }
+
+// InputClass is the class of the field's input, red when in error.
+func (f Field) InputClass() string {
+	if f.Error != "" {
+		return "input input-error"
+	}
+	return "input"
+}

@@ -1,0 +1,246 @@
+// Package catalog holds the providers, models, form schemas and prices the
+// playground knows about. It is data: the form, validation, request building,
+// curl and cost all read the one Catalog loaded at start-up.
+//
+// A catalog is a JSON (or YAML) document; see default.json for the embedded
+// default and README.md for an annotated example. Load checks every field and
+// reports problems with the file name and the field path, for example
+// `ops.json: models[2].form_schema[4].max: must be greater than min`.
+package catalog
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Style is an upstream API style.
+type Style string
+
+// The three OpenAI API styles the playground speaks.
+const (
+	Completions Style = "completions"
+	Chat        Style = "chat"
+	Responses   Style = "responses"
+)
+
+// Path is the endpoint path for the style, relative to a provider's base URL
+// (which includes the version prefix, as in the OpenAI SDKs' base_url).
+func (s Style) Path() string {
+	switch s {
+	case Completions:
+		return "/completions"
+	case Chat:
+		return "/chat/completions"
+	case Responses:
+		return "/responses"
+	}
+	return ""
+}
+
+// Valid reports whether s is one of the known styles.
+func (s Style) Valid() bool { return s == Completions || s == Chat || s == Responses }
+
+// Catalog is the loaded set of providers and models.
+type Catalog struct {
+	Providers []*Provider
+	Models    []*Model
+
+	providers map[string]*Provider
+	models    map[string]*Model // key: provider + "/" + id
+}
+
+// Provider is one upstream API endpoint family.
+type Provider struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// BaseURL includes the version prefix, e.g. https://api.openai.com/v1.
+	BaseURL string `json:"base_url"`
+	// BaseURLEnv names an environment variable that overrides BaseURL.
+	BaseURLEnv string `json:"base_url_env,omitempty"`
+	// FallbackBaseURLs are tried in order when BaseURL cannot be reached.
+	FallbackBaseURLs []string `json:"fallback_base_urls,omitempty"`
+	// APIKeyEnv names the environment variable holding the operator's key;
+	// curl snippets show it as $APIKeyEnv.
+	APIKeyEnv string  `json:"api_key_env"`
+	APIStyles []Style `json:"api_styles"`
+	// Currency is an ISO 4217 code for the model prices (USD, CNY, ...).
+	Currency string `json:"currency"`
+	// CreditsPerUnit is how many credits one unit of Currency buys; 0 when
+	// the provider does not bill in credits.
+	CreditsPerUnit float64 `json:"credits_per_unit,omitempty"`
+	// Simulated marks the built-in simulator, labelled as such in the UI.
+	Simulated   bool   `json:"simulated,omitempty"`
+	Description string `json:"description,omitempty"`
+	DocsURL     string `json:"docs_url,omitempty"`
+}
+
+// Model is one model of one provider.
+type Model struct {
+	ID       string `json:"id"`
+	Provider string `json:"provider"`
+	Name     string `json:"name,omitempty"`
+	// APIModel is the value sent as "model"; it defaults to ID.
+	APIModel        string `json:"api_model,omitempty"`
+	Style           Style  `json:"api_style"`
+	Description     string `json:"description,omitempty"`
+	ContextWindow   int    `json:"context_window,omitempty"`
+	MaxOutputTokens int    `json:"max_output_tokens,omitempty"`
+	Price           *Price `json:"price,omitempty"`
+	// Reasoning marks models that think before answering.
+	Reasoning bool `json:"reasoning,omitempty"`
+	// Schema is the form_schema: the model's parameters, in request order.
+	Schema SchemaRef `json:"form_schema"`
+}
+
+// Price is per 1M tokens in the provider's currency. A nil field is unknown.
+type Price struct {
+	Input       *float64 `json:"input"`
+	CachedInput *float64 `json:"cached_input,omitempty"`
+	Output      *float64 `json:"output"`
+	// Demo marks invented prices (for the simulator), shown as such.
+	Demo bool `json:"demo,omitempty"`
+}
+
+// Key is the catalog-wide identity of the model.
+func (m *Model) Key() string { return m.Provider + "/" + m.ID }
+
+// Label is the model's display name.
+func (m *Model) Label() string {
+	if m.Name != "" {
+		return m.Name
+	}
+	return m.ID
+}
+
+// SentModel is the "model" value sent upstream.
+func (m *Model) SentModel() string {
+	if m.APIModel != "" {
+		return m.APIModel
+	}
+	return m.ID
+}
+
+// Fields returns the model's form schema.
+func (m *Model) Fields() []Field { return m.Schema.Fields }
+
+// Field returns the schema field called name.
+func (m *Model) Field(name string) (Field, bool) {
+	for _, f := range m.Schema.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Provider returns the provider with the given id.
+func (c *Catalog) Provider(id string) (*Provider, bool) {
+	p, ok := c.providers[id]
+	return p, ok
+}
+
+// Model returns the model id of provider.
+func (c *Catalog) Model(provider, id string) (*Model, bool) {
+	m, ok := c.models[provider+"/"+id]
+	return m, ok
+}
+
+// ModelsOf lists a provider's models in catalog order.
+func (c *Catalog) ModelsOf(provider string) []*Model {
+	var out []*Model
+	for _, m := range c.Models {
+		if m.Provider == provider {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// ResolveBaseURL returns the provider's base URLs in the order they are tried:
+// the override from BaseURLEnv (or BaseURL), then the fallbacks.
+func (p *Provider) ResolveBaseURL(getenv func(string) string) []string {
+	base := p.BaseURL
+	if p.BaseURLEnv != "" && getenv != nil {
+		if v := strings.TrimSpace(getenv(p.BaseURLEnv)); v != "" {
+			base = strings.TrimRight(v, "/")
+		}
+	}
+	if base == "" {
+		return nil
+	}
+	return append([]string{base}, p.FallbackBaseURLs...)
+}
+
+// Supports reports whether the provider speaks style s.
+func (p *Provider) Supports(s Style) bool {
+	for _, x := range p.APIStyles {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// index builds the lookup maps; it is called after validation.
+func (c *Catalog) index() {
+	c.providers = make(map[string]*Provider, len(c.Providers))
+	for _, p := range c.Providers {
+		c.providers[p.ID] = p
+	}
+	c.models = make(map[string]*Model, len(c.Models))
+	for _, m := range c.Models {
+		c.models[m.Key()] = m
+	}
+}
+
+// Merge returns a catalog with extra's providers, schemas and models added to
+// base; entries with the same id replace the base's.
+func merge(base, extra *document) *document {
+	out := &document{Schemas: map[string][]Field{}}
+	for k, v := range base.Schemas {
+		out.Schemas[k] = v
+	}
+	for k, v := range extra.Schemas {
+		out.Schemas[k] = v
+	}
+	out.Providers = append(out.Providers, base.Providers...)
+	for _, p := range extra.Providers {
+		replaced := false
+		for i, q := range out.Providers {
+			if q.ID == p.ID {
+				out.Providers[i], replaced = p, true
+			}
+		}
+		if !replaced {
+			out.Providers = append(out.Providers, p)
+		}
+	}
+	out.Models = append(out.Models, base.Models...)
+	for _, m := range extra.Models {
+		replaced := false
+		for i, q := range out.Models {
+			if q.Key() == m.Key() {
+				out.Models[i], replaced = m, true
+			}
+		}
+		if !replaced {
+			out.Models = append(out.Models, m)
+		}
+	}
+	return out
+}
+
+// SchemaNames lists the named schemas of a document, sorted; for messages.
+func schemaNames(d *document) string {
+	names := make([]string, 0, len(d.Schemas))
+	for k := range d.Schemas {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func errorf(path, format string, args ...any) error {
+	return fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...))
+}

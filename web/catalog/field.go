@@ -1,0 +1,164 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// FieldType is the kind of value a form field holds.
+type FieldType string
+
+// The field types a form_schema may use.
+const (
+	TypeString     FieldType = "string"      // one line of text
+	TypeText       FieldType = "text"        // multi-line text; with max_items > 1, a list of texts
+	TypeNumber     FieldType = "number"      // float, slider when min and max are set
+	TypeInteger    FieldType = "integer"     // whole number
+	TypeBoolean    FieldType = "boolean"     // checkbox
+	TypeEnum       FieldType = "enum"        // one of Enum
+	TypeStringList FieldType = "string_list" // list of one-line strings (stop sequences)
+	TypeJSON       FieldType = "json"        // JSON text checked for syntax (and JSONKind)
+	TypeMessages   FieldType = "messages"    // chat messages: role + content rows
+	TypeImageURLs  FieldType = "image_urls"  // image URL rows with optional detail level
+)
+
+// Named transforms: fields whose value reshapes the body instead of being
+// placed at a dotted target path.
+const (
+	// TransformPrompt sends a Completions prompt: a string, or an array of
+	// strings when the person adds more than one.
+	TransformPrompt = "prompt"
+	// TransformMessages sends the chat messages (and attaches images to the
+	// last user message).
+	TransformMessages = "messages"
+	// TransformInput sends a Responses prompt as input: a string, or a user
+	// message item with input_text and input_image parts when images are set.
+	TransformInput = "input"
+	// TransformImageURLs attaches image URLs to the user's content: image_url
+	// parts for Chat, input_image parts for Responses.
+	TransformImageURLs = "image_urls"
+	// TransformImageDetail sets the detail level of every attached image.
+	TransformImageDetail = "image_detail"
+	// TransformTextFormat maps a format name (text, json_object) to the
+	// Responses text.format object.
+	TransformTextFormat = "text_format"
+	// TransformToolChoice sends none/auto/required as a string and any other
+	// value as {"type":"function","function":{"name":value}}.
+	TransformToolChoice = "tool_choice"
+	// TransformSystemMessage prepends a system message to chat messages.
+	TransformSystemMessage = "system_message"
+)
+
+var transforms = map[string][]FieldType{
+	TransformPrompt:        {TypeText, TypeString},
+	TransformMessages:      {TypeMessages},
+	TransformInput:         {TypeText, TypeString},
+	TransformImageURLs:     {TypeImageURLs},
+	TransformImageDetail:   {TypeEnum},
+	TransformTextFormat:    {TypeEnum},
+	TransformToolChoice:    {TypeString, TypeEnum},
+	TransformSystemMessage: {TypeText, TypeString},
+}
+
+// Field roles tell the cost estimate what a value means.
+const (
+	RoleMaxOutput = "max_output" // caps output tokens
+	RoleN         = "n"          // number of choices generated
+)
+
+// Field is one parameter of a model's form_schema.
+type Field struct {
+	Name        string    `json:"name"`
+	Label       string    `json:"label,omitempty"`
+	Type        FieldType `json:"type"`
+	Description string    `json:"description,omitempty"`
+	// Default is the upstream's default, shown as a hint; an empty optional
+	// field is not sent, so the upstream applies it.
+	Default any `json:"default,omitempty"`
+	// Initial is the value the form starts with, if any (e.g. stream: true).
+	Initial  any      `json:"initial,omitempty"`
+	Required bool     `json:"required,omitempty"`
+	Min      *float64 `json:"min,omitempty"`
+	Max      *float64 `json:"max,omitempty"`
+	Step     *float64 `json:"step,omitempty"`
+	Unit     string   `json:"unit,omitempty"`
+	Enum     []string `json:"enum,omitempty"`
+	// MaxItems caps list fields (stop sequences, images, prompts, messages).
+	MaxItems int `json:"max_items,omitempty"`
+	// MaxLength caps the characters of one string value.
+	MaxLength int `json:"max_length,omitempty"`
+	// Group is "basic" (shown) or "advanced" (folded).
+	Group string `json:"group,omitempty"`
+	// Target is the dotted body path the value goes to (default: Name).
+	Target string `json:"target,omitempty"`
+	// Transform names a reshaping of the body (see the Transform constants).
+	Transform string `json:"transform,omitempty"`
+	// OnlyWith names a boolean field; this one is sent only when it is true.
+	OnlyWith string `json:"only_with,omitempty"`
+	// ConflictsWith names fields that may not be set together with this one.
+	ConflictsWith []string `json:"conflicts_with,omitempty"`
+	// Role tells the cost estimate what the value means (max_output, n).
+	Role string `json:"role,omitempty"`
+	// JSONKind restricts JSON fields: "object", "array", "tools" or
+	// "logit_bias".
+	JSONKind string `json:"json_kind,omitempty"`
+	// Roles lists the message roles a messages field offers.
+	Roles []string `json:"roles,omitempty"`
+	// Detail adds a detail-level select (auto/low/high) to image_urls rows.
+	Detail bool `json:"detail,omitempty"`
+}
+
+// DisplayLabel is the label shown next to the field.
+func (f Field) DisplayLabel() string {
+	if f.Label != "" {
+		return f.Label
+	}
+	return f.Name
+}
+
+// BodyPath is where the value goes in the request body.
+func (f Field) BodyPath() string {
+	if f.Target != "" {
+		return f.Target
+	}
+	return f.Name
+}
+
+// Advanced reports whether the field is folded by default.
+func (f Field) Advanced() bool { return f.Group == "advanced" }
+
+// IsList reports whether the field holds several rows.
+func (f Field) IsList() bool {
+	switch f.Type {
+	case TypeStringList, TypeMessages, TypeImageURLs:
+		return true
+	case TypeText:
+		return f.MaxItems > 1
+	}
+	return false
+}
+
+// SchemaRef is a form_schema: inline (a JSON array of fields) or by name (a
+// string naming an entry of the document's "schemas").
+type SchemaRef struct {
+	Name   string
+	Fields []Field
+}
+
+// UnmarshalJSON accepts a schema name or an inline field list.
+func (s *SchemaRef) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &s.Name)
+	}
+	if len(b) > 0 && b[0] == '[' {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		return dec.Decode(&s.Fields)
+	}
+	return fmt.Errorf("form_schema must be a schema name or a list of fields")
+}
+
+// MarshalJSON writes the schema inline.
+func (s SchemaRef) MarshalJSON() ([]byte, error) { return json.Marshal(s.Fields) }

@@ -1,0 +1,315 @@
+// Package draft is everything before pressing Run: it picks the provider and
+// model, carries form values across a model switch, checks them against the
+// model's form_schema, builds the upstream request, renders its curl command
+// and estimates what the run can cost.
+package draft
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/cost"
+	"github.com/playground-dev/playground/web/curl"
+	"github.com/playground-dev/playground/web/form"
+	"github.com/playground-dev/playground/web/request"
+	"github.com/playground-dev/playground/web/tokens"
+)
+
+// StarterPrompt fills the prompt of a fresh form, so the first curl and
+// estimate mean something.
+const StarterPrompt = "Explain the theory of relativity in one paragraph."
+
+// Service prepares drafts. Getenv reads the operator's environment (base
+// URL overrides and whether a key is configured; keys themselves never
+// leave the upstream package).
+type Service struct {
+	Catalog *catalog.Catalog
+	Getenv  func(string) string
+	Tokens  *tokens.Counter
+}
+
+// Input is a request for a draft.
+type Input struct {
+	Provider string
+	Model    string
+	// PrevProvider and PrevModel name the model whose form was submitted,
+	// when it differs from the one asked for (a switch).
+	PrevProvider string
+	PrevModel    string
+	// Form holds the submitted field values; nil for a fresh form.
+	Form url.Values
+}
+
+// Result is a checked draft.
+type Result struct {
+	Provider *catalog.Provider
+	Model    *catalog.Model
+	// Form is what each field shows (submitted, carried over or initial).
+	Form   url.Values
+	Values form.Values
+	Errors form.Errors
+	// Request is nil while any error stands.
+	Request  *request.Request
+	Curl     string
+	Estimate Estimate
+	// KeyConfigured reports whether the operator set the provider's key.
+	KeyConfigured bool
+	// BaseURL is where the request goes; empty when BaseURLEnv is unset.
+	BaseURL string
+}
+
+// Estimate is the pre-send cost estimate.
+type Estimate struct {
+	PromptTokens int
+	ImageTokens  int
+	// MaxOutputTokens is the most the run can generate in all (times n and
+	// the number of prompts); 0 when unknown.
+	MaxOutputTokens int
+	// OutputCapFrom says where MaxOutputTokens comes from.
+	OutputCapFrom string
+	Input         cost.Cost // prompt only
+	Max           cost.Cost // prompt plus every output token allowed
+}
+
+// Prepare resolves the provider and model and checks the draft.
+func (s *Service) Prepare(in Input) Result {
+	p, m := s.pick(in.Provider, in.Model)
+	var prev *catalog.Model
+	if in.PrevProvider != "" || in.PrevModel != "" {
+		prev, _ = s.Catalog.Model(in.PrevProvider, in.PrevModel)
+	}
+	values := carry(m, prev, in.Form)
+	vals, errs := form.Parse(m.Fields(), values)
+	r := Result{Provider: p, Model: m, Form: values, Values: vals, Errors: errs}
+	r.KeyConfigured = s.getenv(p.APIKeyEnv) != ""
+	if urls := p.ResolveBaseURL(s.getenv); len(urls) > 0 {
+		r.BaseURL = urls[0]
+	}
+	if len(errs) == 0 {
+		req, err := request.Build(p, m, vals, r.BaseURL)
+		if err != nil {
+			r.Errors = form.Errors{"": err.Error()}
+		} else {
+			r.Request = req
+			r.Curl = curl.Render(req)
+		}
+	}
+	r.Estimate = s.estimate(p, m, vals)
+	return r
+}
+
+func (s *Service) getenv(k string) string {
+	if s.Getenv == nil || k == "" {
+		return ""
+	}
+	return s.Getenv(k)
+}
+
+// DefaultProvider is the provider a fresh page shows: the first with a
+// configured key and base URL, else the first in the catalog.
+func (s *Service) DefaultProvider() *catalog.Provider {
+	for _, p := range s.Catalog.Providers {
+		if s.getenv(p.APIKeyEnv) != "" && len(p.ResolveBaseURL(s.getenv)) > 0 && len(s.Catalog.ModelsOf(p.ID)) > 0 {
+			return p
+		}
+	}
+	for _, p := range s.Catalog.Providers {
+		if p.Simulated && len(s.Catalog.ModelsOf(p.ID)) > 0 {
+			return p
+		}
+	}
+	for _, p := range s.Catalog.Providers {
+		if len(s.Catalog.ModelsOf(p.ID)) > 0 {
+			return p
+		}
+	}
+	return s.Catalog.Providers[0]
+}
+
+// KeyConfigured reports whether the operator set p's key.
+func (s *Service) KeyConfigured(p *catalog.Provider) bool { return s.getenv(p.APIKeyEnv) != "" }
+
+// pick resolves the provider and model, falling back to sensible choices
+// for unknown ids: the same model id at the new provider, else its first.
+func (s *Service) pick(providerID, modelID string) (*catalog.Provider, *catalog.Model) {
+	p, ok := s.Catalog.Provider(providerID)
+	if !ok || len(s.Catalog.ModelsOf(p.ID)) == 0 {
+		p = s.DefaultProvider()
+	}
+	if m, ok := s.Catalog.Model(p.ID, modelID); ok {
+		return p, m
+	}
+	return p, s.Catalog.ModelsOf(p.ID)[0]
+}
+
+// carry decides what each field of m shows: the submitted value when the
+// submission was for m itself, or for a model with a field of the same name
+// and type; the schema's initial value otherwise.
+func carry(m, prev *catalog.Model, submitted url.Values) url.Values {
+	out := url.Values{}
+	for _, f := range m.Fields() {
+		keep := submitted != nil && form.Present(f, submitted)
+		if keep && prev != nil && prev != m {
+			pf, ok := prev.Field(f.Name)
+			keep = ok && pf.Type == f.Type && enumCompatible(f, submitted.Get(f.Name))
+		}
+		if keep {
+			for _, k := range inputNames(f) {
+				if v, ok := submitted[k]; ok {
+					out[k] = v
+				}
+			}
+			continue
+		}
+		initial(f, out)
+	}
+	return out
+}
+
+func enumCompatible(f catalog.Field, v string) bool {
+	if f.Type != catalog.TypeEnum || v == "" {
+		return true
+	}
+	for _, e := range f.Enum {
+		if e == v {
+			return true
+		}
+	}
+	return false
+}
+
+// inputNames lists the form input names a field submits.
+func inputNames(f catalog.Field) []string {
+	switch f.Type {
+	case catalog.TypeMessages:
+		return []string{f.Name + ".role", f.Name + ".content"}
+	case catalog.TypeImageURLs:
+		return []string{f.Name + ".url", f.Name + ".detail"}
+	}
+	return []string{f.Name}
+}
+
+// initial writes the starting value of f.
+func initial(f catalog.Field, out url.Values) {
+	switch f.Type {
+	case catalog.TypeMessages:
+		out[f.Name+".role"] = []string{"user"}
+		out[f.Name+".content"] = []string{StarterPrompt}
+		return
+	case catalog.TypeBoolean:
+		b, ok := f.Initial.(bool)
+		if !ok {
+			b, _ = f.Default.(bool)
+		}
+		out.Set(f.Name, strconv.FormatBool(b))
+		return
+	}
+	switch v := f.Initial.(type) {
+	case string:
+		out.Set(f.Name, v)
+	case float64:
+		out.Set(f.Name, strconv.FormatFloat(v, 'f', -1, 64))
+	case nil:
+		if f.Required && (f.Type == catalog.TypeText || f.Type == catalog.TypeString) {
+			out.Set(f.Name, StarterPrompt)
+		}
+	}
+}
+
+// estimate counts prompt tokens and prices the run.
+func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Values) Estimate {
+	var e Estimate
+	prompts := 1
+	for _, f := range m.Fields() {
+		v, ok := vals[f.Name]
+		if !ok {
+			continue
+		}
+		switch x := v.(type) {
+		case []form.Message:
+			for _, msg := range x {
+				e.PromptTokens += tokens.PerMessage + s.Tokens.Count(msg.Role) + s.Tokens.Count(msg.Content)
+			}
+		case []form.Image:
+			for _, im := range x {
+				e.ImageTokens += tokens.Image(detailOf(m, vals, im))
+			}
+		case []string:
+			if f.Transform == catalog.TransformPrompt {
+				prompts = len(x)
+				for _, t := range x {
+					e.PromptTokens += s.Tokens.Count(t)
+				}
+			}
+		case string:
+			if f.Type == catalog.TypeText || f.Transform == catalog.TransformInput {
+				e.PromptTokens += s.Tokens.Count(x)
+				if m.Style != catalog.Completions {
+					e.PromptTokens += tokens.PerMessage
+				}
+			}
+		}
+	}
+	if m.Style != catalog.Completions {
+		e.PromptTokens += tokens.ReplyPrimer
+	}
+	e.PromptTokens += e.ImageTokens
+	maxOut, from := maxOutput(m, vals)
+	n := 1
+	for _, f := range m.Fields() {
+		if f.Role == catalog.RoleN {
+			if v, ok := vals[f.Name].(int64); ok && v > 0 {
+				n = int(v)
+			}
+		}
+	}
+	if maxOut > 0 {
+		e.MaxOutputTokens = maxOut * n * prompts
+		e.OutputCapFrom = from
+		if n*prompts > 1 {
+			e.OutputCapFrom += " × " + strconv.Itoa(n*prompts) + " completions"
+		}
+	}
+	e.Input = cost.Compute(p, m, cost.Usage{Input: e.PromptTokens})
+	e.Max = cost.Compute(p, m, cost.Usage{Input: e.PromptTokens, Output: e.MaxOutputTokens})
+	if e.MaxOutputTokens == 0 {
+		e.Max.Known = false
+	}
+	return e
+}
+
+func detailOf(m *catalog.Model, vals form.Values, im form.Image) string {
+	for _, f := range m.Fields() {
+		if f.Transform == catalog.TransformImageDetail {
+			if d, ok := vals[f.Name].(string); ok {
+				return d
+			}
+		}
+	}
+	return im.Detail
+}
+
+// maxOutput is the output cap for one completion and where it comes from:
+// a max_output field's value, else its documented default, else the
+// model's limit.
+func maxOutput(m *catalog.Model, vals form.Values) (int, string) {
+	best, from := 0, ""
+	for _, f := range m.Fields() {
+		if f.Role != catalog.RoleMaxOutput {
+			continue
+		}
+		if v, ok := vals[f.Name].(int64); ok {
+			best, from = int(v), f.Name
+			break
+		}
+		if d, ok := f.Default.(float64); ok && best == 0 {
+			best, from = int(d), f.Name+" default"
+		}
+	}
+	if m.MaxOutputTokens > 0 && (best == 0 || best > m.MaxOutputTokens) {
+		best, from = m.MaxOutputTokens, "the model's output limit"
+	}
+	return best, strings.TrimSpace(from)
+}

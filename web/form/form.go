@@ -1,0 +1,524 @@
+// Package form turns submitted form values into typed parameter values,
+// checked against a model's form_schema. It knows nothing about HTTP
+// frameworks: input is a url.Values, output is Values and per-field Errors.
+//
+// Input names: a scalar field is submitted under its name; a list field
+// (string_list, text with max_items > 1) as repeated values of its name;
+// image_urls rows as NAME.url and NAME.detail; messages rows as NAME.role and
+// NAME.content. A boolean is submitted as a hidden "false" followed by the
+// checkbox's "true", so the last value wins.
+package form
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/playground-dev/playground/web/catalog"
+)
+
+// Limits that apply when the schema sets none. They keep a single request
+// reasonable whatever the catalog says.
+const (
+	DefaultMaxItems    = 64      // rows of a list field
+	MaxMessages        = 256     // chat messages
+	MaxTextLength      = 1 << 20 // characters of one text value (1 MiB)
+	MaxStringLength    = 4096    // characters of one one-line string
+	MaxJSONLength      = 1 << 18 // bytes of one JSON value
+	MaxImageURLLength  = 8 << 20 // a data: URL may carry an image
+	maxFunctionNameLen = 64
+)
+
+// Message is one chat message row.
+type Message struct {
+	Role    string
+	Content string
+}
+
+// Image is one image URL row.
+type Image struct {
+	URL    string
+	Detail string // "", auto, low or high
+}
+
+// Values holds the fields a person set, typed by the schema: string for
+// string, text and enum; []string for lists; float64; int64; bool;
+// json.RawMessage; []Message; []Image. A field that is absent was not set
+// and is not sent.
+type Values map[string]any
+
+// Errors maps a field name to the message shown next to it.
+type Errors map[string]string
+
+// Parse reads and checks the values of fields from in. Every problem is
+// reported; the returned Values hold only the fields that passed.
+func Parse(fields []catalog.Field, in url.Values) (Values, Errors) {
+	vals, errs := Values{}, Errors{}
+	for _, f := range fields {
+		v, set, err := parseField(f, in)
+		if err != "" {
+			errs[f.Name] = err
+			continue
+		}
+		if set {
+			vals[f.Name] = v
+		}
+	}
+	crossCheck(fields, vals, errs)
+	return vals, errs
+}
+
+// Present reports whether the submission carries any input for f (used to
+// keep values when the form is swapped for another model's).
+func Present(f catalog.Field, in url.Values) bool {
+	switch f.Type {
+	case catalog.TypeImageURLs:
+		_, ok := in[f.Name+".url"]
+		return ok
+	case catalog.TypeMessages:
+		_, ok := in[f.Name+".content"]
+		return ok
+	}
+	_, ok := in[f.Name]
+	return ok
+}
+
+func parseField(f catalog.Field, in url.Values) (any, bool, string) {
+	switch f.Type {
+	case catalog.TypeMessages:
+		return parseMessages(f, in)
+	case catalog.TypeImageURLs:
+		return parseImages(f, in)
+	case catalog.TypeStringList:
+		return parseList(f, in[f.Name], MaxStringLength)
+	case catalog.TypeText:
+		if f.MaxItems > 1 {
+			return parseList(f, in[f.Name], MaxTextLength)
+		}
+	case catalog.TypeBoolean:
+		return parseBool(f, in[f.Name])
+	}
+	raw := in.Get(f.Name)
+	if strings.TrimSpace(raw) == "" {
+		if f.Required {
+			return nil, false, "Required."
+		}
+		return nil, false, ""
+	}
+	switch f.Type {
+	case catalog.TypeString, catalog.TypeText:
+		limit := MaxTextLength
+		if f.Type == catalog.TypeString {
+			limit = MaxStringLength
+		}
+		if f.MaxLength > 0 {
+			limit = f.MaxLength
+		}
+		if n := utf8.RuneCountInString(raw); n > limit {
+			return nil, false, fmt.Sprintf("Too long: %d characters, at most %d.", n, limit)
+		}
+		if f.Type == catalog.TypeString && strings.ContainsAny(raw, "\r\n") {
+			return nil, false, "Must be a single line."
+		}
+		if f.Transform == catalog.TransformToolChoice {
+			return checkToolChoice(f, strings.TrimSpace(raw))
+		}
+		return raw, true, ""
+	case catalog.TypeEnum:
+		for _, e := range f.Enum {
+			if raw == e {
+				return raw, true, ""
+			}
+		}
+		return nil, false, fmt.Sprintf("Must be one of %s.", strings.Join(f.Enum, ", "))
+	case catalog.TypeNumber:
+		n, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+			return nil, false, "Must be a number."
+		}
+		if msg := checkRange(f, n); msg != "" {
+			return nil, false, msg
+		}
+		return n, true, ""
+	case catalog.TypeInteger:
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil {
+			if _, ferr := strconv.ParseFloat(strings.TrimSpace(raw), 64); ferr == nil {
+				return nil, false, "Must be a whole number."
+			}
+			return nil, false, "Must be a whole number."
+		}
+		if msg := checkRange(f, float64(n)); msg != "" {
+			return nil, false, msg
+		}
+		return n, true, ""
+	case catalog.TypeJSON:
+		return parseJSON(f, raw)
+	}
+	return nil, false, fmt.Sprintf("Unsupported field type %q.", f.Type)
+}
+
+func checkRange(f catalog.Field, n float64) string {
+	switch {
+	case f.Min != nil && f.Max != nil && (n < *f.Min || n > *f.Max):
+		return fmt.Sprintf("Must be between %s and %s.", num(*f.Min), num(*f.Max))
+	case f.Min != nil && n < *f.Min:
+		return fmt.Sprintf("Must be at least %s.", num(*f.Min))
+	case f.Max != nil && n > *f.Max:
+		return fmt.Sprintf("Must be at most %s.", num(*f.Max))
+	}
+	return ""
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func parseBool(f catalog.Field, raw []string) (any, bool, string) {
+	if len(raw) == 0 {
+		return nil, false, ""
+	}
+	var b bool
+	switch strings.ToLower(strings.TrimSpace(raw[len(raw)-1])) {
+	case "true", "on", "1":
+		b = true
+	case "false", "off", "0", "":
+		b = false
+	default:
+		return nil, false, "Must be true or false."
+	}
+	// A checkbox always submits; send it when the schema starts the form
+	// with a value, or when it differs from the upstream's default.
+	if f.Initial != nil {
+		return b, true, ""
+	}
+	def, _ := f.Default.(bool)
+	if b == def {
+		return nil, false, ""
+	}
+	return b, true, ""
+}
+
+func maxItems(f catalog.Field, fallback int) int {
+	if f.MaxItems > 0 {
+		return f.MaxItems
+	}
+	return fallback
+}
+
+func parseList(f catalog.Field, raw []string, limit int) (any, bool, string) {
+	if f.MaxLength > 0 {
+		limit = f.MaxLength
+	}
+	var out []string
+	for i, s := range raw {
+		if s == "" {
+			continue
+		}
+		if n := utf8.RuneCountInString(s); n > limit {
+			return nil, false, fmt.Sprintf("Item %d is too long: %d characters, at most %d.", i+1, n, limit)
+		}
+		if len(f.Enum) > 0 && !contains(f.Enum, s) {
+			return nil, false, fmt.Sprintf("%q is not one of %s.", s, strings.Join(f.Enum, ", "))
+		}
+		out = append(out, s)
+	}
+	if maxN := maxItems(f, DefaultMaxItems); len(out) > maxN {
+		return nil, false, fmt.Sprintf("Too many items: %d, at most %d.", len(out), maxN)
+	}
+	if len(out) == 0 {
+		if f.Required {
+			return nil, false, "Required."
+		}
+		return nil, false, ""
+	}
+	return out, true, ""
+}
+
+func parseMessages(f catalog.Field, in url.Values) (any, bool, string) {
+	roles, contents := in[f.Name+".role"], in[f.Name+".content"]
+	allowed := f.Roles
+	if len(allowed) == 0 {
+		allowed = []string{"system", "user", "assistant"}
+	}
+	var out []Message
+	for i, c := range contents {
+		role := "user"
+		if i < len(roles) {
+			role = roles[i]
+		}
+		if !contains(allowed, role) {
+			return nil, false, fmt.Sprintf("Message %d: role must be one of %s.", i+1, strings.Join(allowed, ", "))
+		}
+		if strings.TrimSpace(c) == "" {
+			continue // an empty row is not sent
+		}
+		if n := utf8.RuneCountInString(c); n > MaxTextLength {
+			return nil, false, fmt.Sprintf("Message %d is too long: %d characters, at most %d.", i+1, n, MaxTextLength)
+		}
+		out = append(out, Message{Role: role, Content: c})
+	}
+	if maxN := maxItems(f, MaxMessages); len(out) > maxN {
+		return nil, false, fmt.Sprintf("Too many messages: %d, at most %d.", len(out), maxN)
+	}
+	if len(out) == 0 {
+		if f.Required {
+			return nil, false, "Write at least one message."
+		}
+		return nil, false, ""
+	}
+	return out, true, ""
+}
+
+var dataImageRE = regexp.MustCompile(`^data:image/[a-zA-Z0-9.+-]+(;[a-zA-Z0-9=.+-]+)*;base64,[A-Za-z0-9+/=\s]+$`)
+
+// CheckImageURL reports why s cannot be sent as an image URL, or "".
+func CheckImageURL(s string) string {
+	if strings.HasPrefix(s, "data:") {
+		if !dataImageRE.MatchString(s) {
+			return "a data: URL must be data:image/<type>;base64,<data>"
+		}
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "must be an http(s) URL or a data:image/... URL"
+	}
+	return ""
+}
+
+func parseImages(f catalog.Field, in url.Values) (any, bool, string) {
+	urls, details := in[f.Name+".url"], in[f.Name+".detail"]
+	var out []Image
+	for i, raw := range urls {
+		u := strings.TrimSpace(raw)
+		if u == "" {
+			continue
+		}
+		if len(u) > MaxImageURLLength {
+			return nil, false, fmt.Sprintf("Image %d: the URL is too long (at most %d bytes).", i+1, MaxImageURLLength)
+		}
+		if msg := CheckImageURL(u); msg != "" {
+			return nil, false, fmt.Sprintf("Image %d: %s.", i+1, msg)
+		}
+		img := Image{URL: u}
+		if f.Detail && i < len(details) {
+			img.Detail = details[i]
+			if img.Detail != "" && !contains([]string{"auto", "low", "high"}, img.Detail) {
+				return nil, false, fmt.Sprintf("Image %d: detail must be auto, low or high.", i+1)
+			}
+		}
+		out = append(out, img)
+	}
+	if maxN := maxItems(f, DefaultMaxItems); len(out) > maxN {
+		return nil, false, fmt.Sprintf("Too many images: %d, at most %d.", len(out), maxN)
+	}
+	if len(out) == 0 {
+		if f.Required {
+			return nil, false, "Add at least one image URL."
+		}
+		return nil, false, ""
+	}
+	return out, true, ""
+}
+
+var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+func checkToolChoice(f catalog.Field, v string) (any, bool, string) {
+	if contains(f.Enum, v) || functionNameRE.MatchString(v) {
+		return v, true, ""
+	}
+	return nil, false, fmt.Sprintf("Must be %s, or a function name (letters, digits, _ and -, at most %d).",
+		strings.Join(f.Enum, ", "), maxFunctionNameLen)
+}
+
+func parseJSON(f catalog.Field, raw string) (any, bool, string) {
+	if len(raw) > MaxJSONLength {
+		return nil, false, fmt.Sprintf("Too long: %d bytes, at most %d.", len(raw), MaxJSONLength)
+	}
+	var v any
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, false, "Invalid JSON: " + jsonErrorAt(raw, err)
+	}
+	if dec.More() {
+		return nil, false, "Invalid JSON: unexpected data after the value."
+	}
+	switch f.JSONKind {
+	case "object":
+		if _, ok := v.(map[string]any); !ok {
+			return nil, false, "Must be a JSON object ({...})."
+		}
+	case "array":
+		if _, ok := v.([]any); !ok {
+			return nil, false, "Must be a JSON array ([...])."
+		}
+	case "tools":
+		if msg := checkTools(v); msg != "" {
+			return nil, false, msg
+		}
+	case "logit_bias":
+		if msg := checkLogitBias(f, v); msg != "" {
+			return nil, false, msg
+		}
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(raw)); err != nil {
+		return nil, false, "Invalid JSON."
+	}
+	return json.RawMessage(buf.Bytes()), true, ""
+}
+
+func jsonErrorAt(raw string, err error) string {
+	var off int64 = -1
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		off = e.Offset
+	case *json.UnmarshalTypeError:
+		off = e.Offset
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if err.Error() == "unexpected EOF" {
+		msg = "the value is not complete"
+		off = int64(len(raw))
+	}
+	if off < 0 {
+		return msg + "."
+	}
+	before := raw[:min(int(off), len(raw))]
+	line := strings.Count(before, "\n") + 1
+	col := utf8.RuneCountInString(before[strings.LastIndex(before, "\n")+1:])
+	return fmt.Sprintf("%s (line %d, column %d).", msg, line, col)
+}
+
+func checkTools(v any) string {
+	list, ok := v.([]any)
+	if !ok {
+		return "Tools must be a JSON array of {\"type\": \"function\", \"function\": {...}}."
+	}
+	seen := map[string]bool{}
+	for i, t := range list {
+		obj, ok := t.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("Tool %d must be an object.", i+1)
+		}
+		if obj["type"] != "function" {
+			return fmt.Sprintf("Tool %d: type must be \"function\".", i+1)
+		}
+		fn, ok := obj["function"].(map[string]any)
+		if !ok {
+			return fmt.Sprintf("Tool %d: needs a \"function\" object.", i+1)
+		}
+		name, _ := fn["name"].(string)
+		if !functionNameRE.MatchString(name) {
+			return fmt.Sprintf("Tool %d: function.name must be letters, digits, _ or -, at most 64.", i+1)
+		}
+		if seen[name] {
+			return fmt.Sprintf("Tool %d: the name %q is used twice.", i+1, name)
+		}
+		seen[name] = true
+		if p, ok := fn["parameters"]; ok {
+			if _, isObj := p.(map[string]any); !isObj {
+				return fmt.Sprintf("Tool %d: function.parameters must be a JSON Schema object.", i+1)
+			}
+		}
+	}
+	return ""
+}
+
+// ToolNames lists the function names of a tools value.
+func ToolNames(raw json.RawMessage) []string {
+	var tools []struct {
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+		Name string `json:"name"` // Responses' flat form
+	}
+	if json.Unmarshal(raw, &tools) != nil {
+		return nil
+	}
+	var out []string
+	for _, t := range tools {
+		if t.Function.Name != "" {
+			out = append(out, t.Function.Name)
+		} else if t.Name != "" {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+func checkLogitBias(f catalog.Field, v any) string {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return "Must be a JSON object mapping token IDs to a bias, e.g. {\"50256\": -100}."
+	}
+	for k, b := range obj {
+		if _, err := strconv.ParseUint(k, 10, 32); err != nil {
+			return fmt.Sprintf("Key %q must be a token ID (a whole number).", k)
+		}
+		n, ok := b.(json.Number)
+		if !ok {
+			return fmt.Sprintf("The bias for %q must be a number.", k)
+		}
+		x, err := n.Float64()
+		if err != nil {
+			return fmt.Sprintf("The bias for %q must be a number.", k)
+		}
+		if msg := checkRange(f, x); msg != "" {
+			return fmt.Sprintf("The bias for %q: %s", k, strings.ToLower(msg[:1])+msg[1:])
+		}
+	}
+	return ""
+}
+
+// crossCheck applies the rules that involve more than one field.
+func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
+	for _, f := range fields {
+		if _, set := vals[f.Name]; !set {
+			continue
+		}
+		for _, other := range f.ConflictsWith {
+			if _, both := vals[other]; both {
+				errs[f.Name] = fmt.Sprintf("Set either %s or %s, not both.", f.Name, other)
+			}
+		}
+		if f.Transform == catalog.TransformToolChoice {
+			choice := vals[f.Name].(string)
+			if contains(f.Enum, choice) {
+				continue
+			}
+			var names []string
+			for _, g := range fields {
+				if g.JSONKind == "tools" {
+					if raw, ok := vals[g.Name].(json.RawMessage); ok {
+						names = append(names, ToolNames(raw)...)
+					}
+				}
+			}
+			if !contains(names, choice) {
+				errs[f.Name] = fmt.Sprintf("No tool named %q is defined in tools.", choice)
+				delete(vals, f.Name)
+			}
+		}
+	}
+	for _, f := range fields {
+		if _, bad := errs[f.Name]; bad {
+			delete(vals, f.Name)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

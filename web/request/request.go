@@ -1,0 +1,321 @@
+// Package request builds the upstream HTTP request for a model from its
+// checked form values. The body's keys follow the schema's order, so the
+// request reads the way the form does; the same bytes are sent upstream and
+// shown in the curl snippet.
+package request
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/form"
+)
+
+// Header is one HTTP header of a request.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Request is an upstream request without its secret: the API key is added
+// by the sender (as Authorization: Bearer KEY) and shown by curl as $KeyEnv.
+type Request struct {
+	Method string
+	// BaseURL is the provider base URL; empty when it must come from the
+	// environment variable BaseURLEnv, which is not set.
+	BaseURL    string
+	BaseURLEnv string
+	Path       string
+	Header     []Header
+	KeyEnv     string
+	Body       []byte
+	Stream     bool
+	Style      catalog.Style
+}
+
+// URL is the full request URL, or "" when the base URL is not configured.
+func (r *Request) URL() string {
+	if r.BaseURL == "" {
+		return ""
+	}
+	return r.BaseURL + r.Path
+}
+
+// WithBaseURL returns a copy of r aimed at another base URL (a fallback).
+func (r *Request) WithBaseURL(base string) *Request {
+	c := *r
+	c.BaseURL = base
+	return &c
+}
+
+// Build makes the request for model m of provider p from checked values.
+// baseURL is the resolved base URL (empty when unconfigured).
+func Build(p *catalog.Provider, m *catalog.Model, vals form.Values, baseURL string) (*Request, error) {
+	body, err := Body(m, vals)
+	if err != nil {
+		return nil, err
+	}
+	stream, _ := vals["stream"].(bool)
+	header := []Header{{Name: "Content-Type", Value: "application/json"}}
+	if stream {
+		header = append(header, Header{Name: "Accept", Value: "text/event-stream"})
+	}
+	return &Request{
+		Method:     "POST",
+		BaseURL:    baseURL,
+		BaseURLEnv: p.BaseURLEnv,
+		Path:       m.Style.Path(),
+		Header:     header,
+		KeyEnv:     p.APIKeyEnv,
+		Body:       body,
+		Stream:     stream,
+		Style:      m.Style,
+	}, nil
+}
+
+// Body renders the JSON body: "model" first, then each set field in schema
+// order, indented by two spaces for reading in the curl panel.
+func Body(m *catalog.Model, vals form.Values) ([]byte, error) {
+	obj := &Object{}
+	obj.Set("model", m.SentModel())
+	fields := m.Fields()
+	images := imagesOf(fields, vals)
+	for _, f := range fields {
+		v, set := vals[f.Name]
+		if !set {
+			continue
+		}
+		if f.OnlyWith != "" {
+			if on, _ := vals[f.OnlyWith].(bool); !on {
+				continue
+			}
+		}
+		switch f.Transform {
+		case "":
+			obj.SetPath(f.BodyPath(), v)
+		case catalog.TransformPrompt:
+			list := v.([]string)
+			if len(list) == 1 {
+				obj.Set("prompt", list[0])
+			} else {
+				obj.Set("prompt", list)
+			}
+		case catalog.TransformMessages:
+			obj.Set("messages", chatMessages(fields, vals, v.([]form.Message), images))
+		case catalog.TransformInput:
+			obj.Set("input", responsesInput(v.(string), images))
+		case catalog.TransformTextFormat:
+			obj.SetPath(f.BodyPath(), map[string]string{"type": v.(string)})
+		case catalog.TransformToolChoice:
+			s := v.(string)
+			if contains(f.Enum, s) {
+				obj.SetPath(f.BodyPath(), s)
+			} else {
+				obj.SetPath(f.BodyPath(), toolChoice{Type: "function", Function: toolChoiceFunction{Name: s}})
+			}
+		case catalog.TransformImageURLs, catalog.TransformImageDetail, catalog.TransformSystemMessage:
+			// Folded into messages or input above.
+		default:
+			return nil, fmt.Errorf("request: unknown transform %q", f.Transform)
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(obj); err != nil {
+		return nil, fmt.Errorf("request: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+type toolChoice struct {
+	Type     string             `json:"type"`
+	Function toolChoiceFunction `json:"function"`
+}
+
+type toolChoiceFunction struct {
+	Name string `json:"name"`
+}
+
+// imagesOf returns the attached images with the detail level applied.
+func imagesOf(fields []catalog.Field, vals form.Values) []form.Image {
+	var imgs []form.Image
+	detail := ""
+	for _, f := range fields {
+		switch f.Transform {
+		case catalog.TransformImageURLs:
+			if v, ok := vals[f.Name].([]form.Image); ok {
+				imgs = append(imgs, v...)
+			}
+		case catalog.TransformImageDetail:
+			detail, _ = vals[f.Name].(string)
+		}
+	}
+	if detail != "" {
+		out := make([]form.Image, len(imgs))
+		for i, im := range imgs {
+			out[i] = form.Image{URL: im.URL, Detail: detail}
+		}
+		return out
+	}
+	return imgs
+}
+
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content any    `json:"content"`
+}
+
+type chatTextPart struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type chatImagePart struct {
+	Type     string       `json:"type"`
+	ImageURL chatImageURL `json:"image_url"`
+}
+
+type chatImageURL struct {
+	URL    string `json:"url"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func chatMessages(fields []catalog.Field, vals form.Values, msgs []form.Message, images []form.Image) []chatMessage {
+	var out []chatMessage
+	for _, f := range fields {
+		if f.Transform == catalog.TransformSystemMessage {
+			if s, ok := vals[f.Name].(string); ok {
+				out = append(out, chatMessage{Role: "system", Content: s})
+			}
+		}
+	}
+	lastUser := -1
+	for i, m := range msgs {
+		if m.Role == "user" {
+			lastUser = i
+		}
+	}
+	for i, m := range msgs {
+		if i != lastUser || len(images) == 0 {
+			out = append(out, chatMessage{Role: m.Role, Content: m.Content})
+			continue
+		}
+		parts := []any{chatTextPart{Type: "text", Text: m.Content}}
+		for _, im := range images {
+			parts = append(parts, chatImagePart{Type: "image_url", ImageURL: chatImageURL{URL: im.URL, Detail: im.Detail}})
+		}
+		out = append(out, chatMessage{Role: m.Role, Content: parts})
+	}
+	if lastUser < 0 && len(images) > 0 {
+		// Images need a user message to ride on.
+		var parts []any
+		for _, im := range images {
+			parts = append(parts, chatImagePart{Type: "image_url", ImageURL: chatImageURL{URL: im.URL, Detail: im.Detail}})
+		}
+		out = append(out, chatMessage{Role: "user", Content: parts})
+	}
+	return out
+}
+
+type inputItem struct {
+	Role    string `json:"role"`
+	Content []any  `json:"content"`
+}
+
+type inputText struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type inputImage struct {
+	Type     string `json:"type"`
+	ImageURL string `json:"image_url"`
+	Detail   string `json:"detail"`
+}
+
+// responsesInput is the prompt string, or one user message with input_text
+// and input_image parts when images are attached.
+func responsesInput(prompt string, images []form.Image) any {
+	if len(images) == 0 {
+		return prompt
+	}
+	parts := []any{inputText{Type: "input_text", Text: prompt}}
+	for _, im := range images {
+		d := im.Detail
+		if d == "" {
+			d = "auto" // required by the Responses API
+		}
+		parts = append(parts, inputImage{Type: "input_image", ImageURL: im.URL, Detail: d})
+	}
+	return []inputItem{{Role: "user", Content: parts}}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Object is a JSON object that keeps its keys in insertion order.
+type Object struct {
+	keys []string
+	vals map[string]any
+}
+
+// Set sets key to v, keeping the key's first position.
+func (o *Object) Set(key string, v any) {
+	if o.vals == nil {
+		o.vals = map[string]any{}
+	}
+	if _, ok := o.vals[key]; !ok {
+		o.keys = append(o.keys, key)
+	}
+	o.vals[key] = v
+}
+
+// SetPath sets a dotted path, creating nested objects as needed.
+func (o *Object) SetPath(path string, v any) {
+	head, rest, nested := strings.Cut(path, ".")
+	if !nested {
+		o.Set(head, v)
+		return
+	}
+	child, ok := o.vals[head].(*Object)
+	if !ok {
+		child = &Object{}
+		o.Set(head, child)
+	}
+	child.SetPath(rest, v)
+}
+
+// MarshalJSON writes the keys in order, without HTML escaping.
+func (o *Object) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	buf.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := enc.Encode(k); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		buf.WriteByte(':')
+		if err := enc.Encode(o.vals[k]); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,178 @@
+// Package session is a typed wrapper over gorilla/sessions' cookie store:
+// the whole session lives in an encrypted, signed cookie, so any number of
+// playground instances can serve the same browser.
+//
+// It works on cookie header strings, not on a framework's request type, so
+// it can sit behind Fiber (fasthttp) as well as net/http.
+package session
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gorilla/sessions"
+)
+
+// CookieName is the session cookie's name.
+const CookieName = "playground_session"
+
+// KeyFile is the file in the data directory that keeps generated keys.
+const KeyFile = "session-keys"
+
+// Store loads and saves sessions.
+type Store struct {
+	cs *sessions.CookieStore
+}
+
+// Options configure the cookie.
+type Options struct {
+	// Secure marks the cookie Secure (set when served over TLS).
+	Secure bool
+	// MaxAge in seconds; 0 means 30 days.
+	MaxAge int
+}
+
+// NewStore makes a store from key pairs (hash key, block key), newest
+// first: the first pair signs and encrypts, all pairs are tried when
+// reading, which is how keys are rotated.
+func NewStore(keyPairs [][]byte, opt Options) *Store {
+	cs := sessions.NewCookieStore(keyPairs...)
+	maxAge := opt.MaxAge
+	if maxAge == 0 {
+		maxAge = 30 * 24 * 3600
+	}
+	cs.Options = &sessions.Options{
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   opt.Secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+	cs.MaxAge(maxAge)
+	return &Store{cs: cs}
+}
+
+// LoadKeys returns the session key pairs. configured is a comma-separated
+// list of hex keys (each pair "HASH:BLOCK", 64-byte hash and 32-byte block
+// key), newest first; when it is empty the keys are read from dataDir, and
+// generated there (mode 0600) on first start.
+func LoadKeys(configured, dataDir string) ([][]byte, error) {
+	if strings.TrimSpace(configured) != "" {
+		return parseKeys(configured)
+	}
+	path := filepath.Join(dataDir, KeyFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return parseKeys(strings.TrimSpace(string(b)))
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
+	hashKey, blockKey := make([]byte, 64), make([]byte, 32)
+	if _, err := rand.Read(hashKey); err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
+	if _, err := rand.Read(blockKey); err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
+	line := hex.EncodeToString(hashKey) + ":" + hex.EncodeToString(blockKey) + "\n"
+	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
+	return [][]byte{hashKey, blockKey}, nil
+}
+
+func parseKeys(s string) ([][]byte, error) {
+	var out [][]byte
+	for i, pair := range strings.Split(s, ",") {
+		h, b, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		hk, err1 := hex.DecodeString(h)
+		bk, err2 := hex.DecodeString(b)
+		if !ok || err1 != nil || err2 != nil || len(hk) < 32 || (len(bk) != 16 && len(bk) != 24 && len(bk) != 32) {
+			return nil, fmt.Errorf("session keys: pair %d must be HASH:BLOCK in hex, hash at least 32 bytes, block 16, 24 or 32 bytes", i+1)
+		}
+		out = append(out, hk, bk)
+	}
+	return out, nil
+}
+
+// NewKeyPair returns a fresh "HASH:BLOCK" hex pair, for rotation.
+func NewKeyPair() (string, error) {
+	hashKey, blockKey := make([]byte, 64), make([]byte, 32)
+	if _, err := rand.Read(hashKey); err != nil {
+		return "", err
+	}
+	if _, err := rand.Read(blockKey); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(hashKey) + ":" + hex.EncodeToString(blockKey), nil
+}
+
+// Session is one browser's session.
+type Session struct {
+	s       *sessions.Session
+	changed bool
+}
+
+// Load decodes the session from a Cookie header. A missing, expired or
+// tampered cookie gives a new empty session.
+func (st *Store) Load(cookieHeader string) *Session {
+	r := &http.Request{Header: http.Header{}}
+	if cookieHeader != "" {
+		r.Header.Set("Cookie", cookieHeader)
+	}
+	s, err := st.cs.New(r, CookieName)
+	if err != nil || s == nil {
+		s = sessions.NewSession(st.cs, CookieName)
+		s.Options = st.cs.Options
+		s.IsNew = true
+	}
+	return &Session{s: s}
+}
+
+// Get returns a string value.
+func (s *Session) Get(key string) string {
+	v, _ := s.s.Values[key].(string)
+	return v
+}
+
+// Set stores a string value; an empty value deletes the key.
+func (s *Session) Set(key, value string) {
+	if s.Get(key) == value {
+		return
+	}
+	if value == "" {
+		delete(s.s.Values, key)
+	} else {
+		s.s.Values[key] = value
+	}
+	s.changed = true
+}
+
+// Changed reports whether the session must be written back.
+func (s *Session) Changed() bool { return s.changed }
+
+// Save encodes the session and returns the Set-Cookie header value.
+func (st *Store) Save(s *Session) (string, error) {
+	w := &headerWriter{h: http.Header{}}
+	if err := st.cs.Save(&http.Request{Header: http.Header{}}, w, s.s); err != nil {
+		return "", fmt.Errorf("session: %w", err)
+	}
+	return w.h.Get("Set-Cookie"), nil
+}
+
+// headerWriter captures the headers gorilla/sessions sets.
+type headerWriter struct{ h http.Header }
+
+func (w *headerWriter) Header() http.Header         { return w.h }
+func (w *headerWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *headerWriter) WriteHeader(int)             {}

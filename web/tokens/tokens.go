@@ -1,0 +1,85 @@
+// Package tokens counts tokens offline with tiktoken's o200k_base encoding,
+// embedded in the binary (github.com/tiktoken-go/tokenizer), and estimates
+// the prompt tokens of chat messages and images the way OpenAI bills them.
+package tokens
+
+import (
+	"sync"
+
+	"github.com/tiktoken-go/tokenizer"
+)
+
+// Encoding is the name of the encoding used for every estimate.
+const Encoding = "o200k_base"
+
+// Chat framing, as in OpenAI's cookbook for the gpt-4o family: every message
+// costs 3 tokens of framing and the reply is primed with 3 more.
+const (
+	PerMessage  = 3
+	ReplyPrimer = 3
+)
+
+// Image tokens: a low-detail image costs 85 tokens; a high or auto detail
+// image costs 85 plus 170 per 512px tile. Images are never fetched, so their
+// size is unknown and a 1024x1024 image (4 tiles) is assumed.
+const (
+	ImageLow  = 85
+	ImageHigh = 85 + 170*4
+)
+
+// Counter counts tokens. The zero value is ready; it loads the encoding on
+// first use.
+type Counter struct {
+	once  sync.Once
+	codec tokenizer.Codec
+	err   error
+}
+
+func (c *Counter) load() {
+	c.codec, c.err = tokenizer.Get(tokenizer.O200kBase)
+}
+
+// Count returns the number of tokens in s.
+func (c *Counter) Count(s string) int {
+	if s == "" {
+		return 0
+	}
+	c.once.Do(c.load)
+	if c.err != nil {
+		// The encoding is embedded; this cannot fail in a built binary.
+		return (len(s) + 3) / 4
+	}
+	n, err := c.codec.Count(s)
+	if err != nil {
+		return (len(s) + 3) / 4
+	}
+	return n
+}
+
+// Encode returns the token ids of s.
+func (c *Counter) Encode(s string) []uint {
+	c.once.Do(c.load)
+	if c.err != nil {
+		return nil
+	}
+	ids, _, _ := c.codec.Encode(s)
+	return ids
+}
+
+// Decode returns the text of token ids.
+func (c *Counter) Decode(ids []uint) string {
+	c.once.Do(c.load)
+	if c.err != nil {
+		return ""
+	}
+	s, _ := c.codec.Decode(ids)
+	return s
+}
+
+// Image returns the estimated tokens of one image at the detail level.
+func Image(detail string) int {
+	if detail == "low" {
+		return ImageLow
+	}
+	return ImageHigh
+}
