@@ -13,7 +13,7 @@ import (
 	"regexp"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 //go:embed default.json
@@ -79,7 +79,12 @@ func Parse(name string, data []byte) (*Catalog, error) {
 
 func parse(name string, data []byte) (*document, error) {
 	if ext := strings.ToLower(filepath.Ext(name)); ext == ".yaml" || ext == ".yml" {
-		j, err := yaml.YAMLToJSON(data)
+		// YAML 1.2 (yaml/v3), so that a value such as n or no stays a string.
+		var doc any
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", name, err)
+		}
+		j, err := json.Marshal(doc)
 		if err != nil {
 			return nil, fmt.Errorf("catalog %s: %w", name, err)
 		}

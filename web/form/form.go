@@ -216,7 +216,8 @@ func parseList(f catalog.Field, raw []string, limit int) (any, bool, string) {
 	}
 	var out []string
 	for i, s := range raw {
-		if s == "" {
+		// A stop sequence may be white space; a prompt may not.
+		if s == "" || (f.Type == catalog.TypeText && strings.TrimSpace(s) == "") {
 			continue
 		}
 		if n := utf8.RuneCountInString(s); n > limit {

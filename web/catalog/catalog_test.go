@@ -1,0 +1,248 @@
+package catalog
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultCatalogHasEverySeedModel(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatalf("default catalog: %v", err)
+	}
+	want := map[string]Style{
+		"apimodels/gpt-5.4-pro":         Completions,
+		"evolink/gpt-5.4":               Chat,
+		"chatgw/gpt-5.4":                Chat,
+		"chatgw/gpt-5.4-mini":           Chat,
+		"chatgw/gemini-3.1-pro-preview": Chat,
+		"chatgw/deepseek-v4-pro":        Chat,
+		"respgw/gpt-5.4-pro":            Responses,
+	}
+	for key, style := range want {
+		p, id, _ := strings.Cut(key, "/")
+		m, ok := c.Model(p, id)
+		if !ok {
+			t.Errorf("model %s missing", key)
+			continue
+		}
+		if m.Style != style {
+			t.Errorf("%s: style %s, want %s", key, m.Style, style)
+		}
+	}
+}
+
+func TestSeedDetails(t *testing.T) {
+	c := MustDefault(t)
+	// Seed 000: CNY prices and credits.
+	p, _ := c.Provider("apimodels")
+	m, _ := c.Model("apimodels", "gpt-5.4-pro")
+	if p.Currency != "CNY" || p.CreditsPerUnit != 10 || *m.Price.Input != 180 || *m.Price.Output != 1440 {
+		t.Errorf("seed 000 pricing wrong: %+v %+v", p, m.Price)
+	}
+	if p.BaseURL != "https://apimodels.app/api/v1" {
+		t.Errorf("seed 000 base URL %q", p.BaseURL)
+	}
+	// Seed 001: defaults and two base URLs, direct host first.
+	p, _ = c.Provider("evolink")
+	urls := p.ResolveBaseURL(func(string) string { return "" })
+	if len(urls) != 2 || !strings.Contains(urls[0], "direct.evolink.ai") || !strings.Contains(urls[1], "api.evolink.ai") {
+		t.Errorf("seed 001 base URLs %v", urls)
+	}
+	m, _ = c.Model("evolink", "gpt-5.4")
+	for name, def := range map[string]float64{"temperature": 0.7, "top_p": 0.9, "top_k": 40} {
+		f, ok := m.Field(name)
+		if !ok || f.Default != def {
+			t.Errorf("seed 001 %s default = %v, want %v", name, f.Default, def)
+		}
+	}
+	// Seed 002: the listed parameters.
+	m, _ = c.Model("chatgw", "deepseek-v4-pro")
+	for _, name := range []string{"tools", "tool_choice", "response_format", "seed", "logit_bias", "stop",
+		"max_tokens", "max_completion_tokens", "include_usage", "reasoning_effort", "modalities", "user"} {
+		if _, ok := m.Field(name); !ok {
+			t.Errorf("seed 002 lacks %s", name)
+		}
+	}
+	if f, _ := m.Field("stop"); f.MaxItems != 4 {
+		t.Errorf("seed 002 stop max_items = %d, want 4", f.MaxItems)
+	}
+	if f, _ := m.Field("reasoning_effort"); strings.Join(f.Enum, ",") != "low,medium,high" {
+		t.Errorf("seed 002 reasoning_effort enum %v", f.Enum)
+	}
+	// Seed 003: exactly its form fields.
+	m, _ = c.Model("respgw", "gpt-5.4-pro")
+	var names []string
+	for _, f := range m.Fields() {
+		names = append(names, f.Name)
+	}
+	wantNames := "system_prompt,prompt,image_urls,image_detail,reasoning_effort,reasoning_summary,verbosity,max_output_tokens,response_format,store,topic,background,stream"
+	if strings.Join(names, ",") != wantNames {
+		t.Errorf("seed 003 fields\n got %s\nwant %s", strings.Join(names, ","), wantNames)
+	}
+	if m.ContextWindow != 1050000 || m.MaxOutputTokens != 128000 {
+		t.Errorf("seed 003 limits %d/%d", m.ContextWindow, m.MaxOutputTokens)
+	}
+	if f, _ := m.Field("reasoning_effort"); strings.Join(f.Enum, ",") != "medium,high,xhigh" {
+		t.Errorf("seed 003 reasoning_effort enum %v", f.Enum)
+	}
+	// No invented prices for the seeds that give none.
+	for _, key := range [][2]string{{"evolink", "gpt-5.4"}, {"chatgw", "gpt-5.4"}, {"respgw", "gpt-5.4-pro"}} {
+		m, _ := c.Model(key[0], key[1])
+		if m.Price != nil {
+			t.Errorf("%s/%s has a price the seed does not give", key[0], key[1])
+		}
+	}
+}
+
+func TestBaseURLEnvOverride(t *testing.T) {
+	c := MustDefault(t)
+	p, _ := c.Provider("chatgw")
+	if got := p.ResolveBaseURL(func(string) string { return "" }); got != nil {
+		t.Errorf("unset CHATGW_BASE_URL resolved to %v", got)
+	}
+	env := map[string]string{"CHATGW_BASE_URL": "https://gw.example/v1/"}
+	got := p.ResolveBaseURL(func(k string) string { return env[k] })
+	if len(got) != 1 || got[0] != "https://gw.example/v1" {
+		t.Errorf("got %v", got)
+	}
+}
+
+func TestLoadOperatorFile(t *testing.T) {
+	tests := map[string]struct {
+		name    string
+		body    string
+		wantErr string // substring; "" means success
+	}{
+		"adds a provider and model (JSON)": {name: "ops.json", body: `{
+			"providers": [{"id": "local", "name": "Local vLLM", "base_url": "http://127.0.0.1:8000/v1",
+				"api_key_env": "LOCAL_API_KEY", "api_styles": ["chat"], "currency": "EUR"}],
+			"models": [{"id": "qwen3", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible",
+				"price": {"input": 0.1, "output": 0.2}}]}`},
+		"adds a model in YAML with an inline schema": {name: "ops.yaml", body: `
+providers:
+  - id: local
+    name: Local
+    base_url: http://127.0.0.1:8000/v1
+    api_key_env: LOCAL_API_KEY
+    api_styles: [completions]
+    currency: USD
+models:
+  - id: tiny
+    provider: local
+    api_style: completions
+    form_schema:
+      - {name: prompt, type: text, required: true, transform: prompt}
+      - {name: max_tokens, type: integer, min: 1, role: max_output}
+`},
+		"replaces a default model": {name: "ops.json", body: `{"providers": [], "models": [
+			{"id": "gpt-4o-mini", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai-compatible",
+			 "price": {"input": 1, "output": 2}}]}`},
+		"syntax error names line and column": {name: "bad.json", body: "{\n  \"providers\": [,]\n}",
+			wantErr: "bad.json: line 2, column"},
+		"unknown field": {name: "bad.json", body: `{"providers": [], "models": [], "extra": 1}`,
+			wantErr: `unknown field "extra"`},
+		"wrong type names the field": {name: "bad.json", body: `{"providers": [{"id": "x", "name": 3}], "models": []}`,
+			wantErr: "providers.name"},
+		"bad provider fields named by path": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X",
+			"base_url": "ftp://x", "api_key_env": "lower", "api_styles": ["soap"], "currency": "dollars"}], "models": []}`,
+			wantErr: "providers[0].base_url"},
+		"unknown schema name": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "nope"}]}`,
+			wantErr: `models[0].form_schema: no schema named "nope"`},
+		"unknown provider": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "ghost", "api_style": "chat", "form_schema": "chat-openai-compatible"}]}`,
+			wantErr: `unknown provider "ghost"`},
+		"field max below min": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "completions", "form_schema": [
+				{"name": "prompt", "type": "text", "transform": "prompt"},
+				{"name": "temperature", "type": "number", "min": 2, "max": 0}]}]}`,
+			wantErr: "models[0].form_schema[1].max: must not be less than min"},
+		"default out of range": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "completions", "form_schema": [
+				{"name": "temperature", "type": "number", "min": 0, "max": 2, "default": 3}]}]}`,
+			wantErr: "form_schema[0].default: 3 is out of range"},
+		"unknown field type": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [{"name": "x", "type": "color"}]}]}`,
+			wantErr: `form_schema[0].type: unknown type "color"`},
+		"transform on the wrong style": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [{"name": "p", "type": "text", "transform": "prompt"}]}]}`,
+			wantErr: "prompt applies to completions models only"},
+		"two fields on one body path": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [
+				{"name": "a", "type": "string", "target": "x.y"}, {"name": "b", "type": "string", "target": "x.y"}]}]}`,
+			wantErr: `body path "x.y" is already set by field "a"`},
+		"style the provider lacks": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "apimodels", "api_style": "chat", "form_schema": "chat-openai-compatible"}]}`,
+			wantErr: `provider "apimodels" does not list "chat"`},
+		"negative price": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai-compatible", "price": {"input": -1, "output": 1}}]}`,
+			wantErr: "models[0].price.input: must be a non-negative number"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), tc.name)
+			if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Load: %v", err)
+				}
+				if len(c.Models) < 10 {
+					t.Fatalf("default models lost: %d", len(c.Models))
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.wantErr)
+			}
+			if !strings.Contains(err.Error(), tc.name) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+func TestLoadReplacesModel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ops.json")
+	os.WriteFile(path, []byte(`{"providers": [], "models": [
+		{"id": "gpt-4o-mini", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai-compatible",
+		 "price": {"input": 1, "output": 2}}]}`), 0o600)
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := c.Model("openai", "gpt-4o-mini")
+	if *m.Price.Input != 1 {
+		t.Errorf("model not replaced: %v", *m.Price.Input)
+	}
+	n := 0
+	for _, x := range c.Models {
+		if x.Key() == "openai/gpt-4o-mini" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("model appears %d times", n)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "nope.json")); err == nil {
+		t.Fatal("want an error for a missing file")
+	}
+}
+
+// MustDefault loads the default catalog or fails the test.
+func MustDefault(tb testing.TB) *Catalog {
+	tb.Helper()
+	c, err := Default()
+	if err != nil {
+		tb.Fatalf("default catalog: %v", err)
+	}
+	return c
+}

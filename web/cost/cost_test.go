@@ -1,0 +1,107 @@
+package cost
+
+import (
+	"math/big"
+	"testing"
+
+	"github.com/playground-dev/playground/web/catalog"
+)
+
+func price(in, cached, out float64) *catalog.Price {
+	p := &catalog.Price{Input: &in, Output: &out}
+	if cached >= 0 {
+		p.CachedInput = &cached
+	}
+	return p
+}
+
+func TestFormat(t *testing.T) {
+	tests := []struct {
+		amount   string
+		currency string
+		want     string
+	}{
+		{"0", "USD", "$0.00"},
+		{"2", "USD", "$2.00"},
+		{"0.000165", "USD", "$0.000165"},
+		{"0.0000001", "USD", "$0.00"}, // below the shown precision
+		{"12.5", "USD", "$12.50"},
+		{"5.89824", "CNY", "¥5.89824"},
+		{"0.00216", "CNY", "¥0.00216"},
+		{"3", "EUR", "€3.00"},
+		{"1500", "JPY", "JP¥1500"},
+		{"1.25", "CHF", "CHF 1.25"},
+		{"-1.5", "USD", "-$1.50"},
+	}
+	for _, tc := range tests {
+		r, _ := new(big.Rat).SetString(tc.amount)
+		if got := Format(r, tc.currency); got != tc.want {
+			t.Errorf("Format(%s, %s) = %q, want %q", tc.amount, tc.currency, got, tc.want)
+		}
+	}
+	if got := Format(nil, "USD"); got != "—" {
+		t.Errorf("Format(nil) = %q", got)
+	}
+}
+
+func TestFormatCredits(t *testing.T) {
+	for amount, want := range map[string]string{"58.9824": "58.9824 credits", "1": "1 credit", "0.00001": "0 credits", "10.5": "10.5 credits"} {
+		r, _ := new(big.Rat).SetString(amount)
+		if got := FormatCredits(r); got != want {
+			t.Errorf("FormatCredits(%s) = %q, want %q", amount, got, want)
+		}
+	}
+}
+
+func TestComputeSeed000CNYAndCredits(t *testing.T) {
+	// The seed's own example: 12 prompt + 256 completion tokens at
+	// ¥180 / ¥1440 per 1M: (12*180 + 256*1440) / 1e6 = ¥0.37080, 3.708 credits.
+	p := &catalog.Provider{Currency: "CNY", CreditsPerUnit: 10}
+	m := &catalog.Model{Price: price(180, -1, 1440)}
+	c := Compute(p, m, Usage{Input: 12, Output: 256})
+	if got := Format(c.Total, c.Currency); got != "¥0.3708" {
+		t.Errorf("total = %s", got)
+	}
+	if got := FormatCredits(c.Credits(c.Total)); got != "3.708 credits" {
+		t.Errorf("credits = %s", got)
+	}
+}
+
+func TestComputeCachedAndReasoning(t *testing.T) {
+	p := &catalog.Provider{Currency: "USD"}
+	m := &catalog.Model{Price: price(0.15, 0.075, 0.6)}
+	// 1000 input of which 400 cached; 500 output of which 300 reasoning
+	// (reasoning is part of output and billed as output).
+	c := Compute(p, m, Usage{Input: 1000, Cached: 400, Output: 500, Reasoning: 300})
+	want := map[string]string{"input": "$0.00009", "cached": "$0.00003", "output": "$0.0003", "total": "$0.00042"}
+	got := map[string]string{"input": Format(c.Input, "USD"), "cached": Format(c.Cached, "USD"), "output": Format(c.Output, "USD"), "total": Format(c.Total, "USD")}
+	for k := range want {
+		if got[k] != want[k] {
+			t.Errorf("%s = %s, want %s", k, got[k], want[k])
+		}
+	}
+	if c.Credits(c.Total) != nil {
+		t.Error("USD provider without credits returned credits")
+	}
+	// No cached price: cached tokens billed as input, and said so.
+	m2 := &catalog.Model{Price: price(1, -1, 2)}
+	c2 := Compute(p, m2, Usage{Input: 1000, Cached: 1000})
+	if Format(c2.Total, "USD") != "$0.001" || !c2.CachedAtInputPrice {
+		t.Errorf("no cached price: %s %v", Format(c2.Total, "USD"), c2.CachedAtInputPrice)
+	}
+}
+
+func TestComputeUnknownPrice(t *testing.T) {
+	c := Compute(&catalog.Provider{Currency: "USD"}, &catalog.Model{}, Usage{Input: 5})
+	if c.Known || c.Total != nil {
+		t.Errorf("unknown price gave %+v", c)
+	}
+}
+
+func TestDecimalPricesAreExact(t *testing.T) {
+	// 0.1 + 0.2 style drift must not appear: 3 tokens at $0.1/1M each.
+	c := Compute(&catalog.Provider{Currency: "USD"}, &catalog.Model{Price: price(0.1, -1, 0.2)}, Usage{Input: 1_000_000, Output: 1_000_000})
+	if c.Total.RatString() != "3/10" {
+		t.Errorf("total = %s, want exactly 3/10", c.Total.RatString())
+	}
+}

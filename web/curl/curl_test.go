@@ -1,0 +1,159 @@
+package curl_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/playground-dev/playground/web/curl"
+	"github.com/playground-dev/playground/web/request"
+	"github.com/playground-dev/playground/web/upstream"
+)
+
+func ExampleRender() {
+	r := &request.Request{
+		Method:  "POST",
+		BaseURL: "https://apimodels.app/api/v1",
+		Path:    "/completions",
+		Header:  []request.Header{{Name: "Content-Type", Value: "application/json"}},
+		KeyEnv:  "APIMODELS_API_KEY",
+		Body:    []byte("{\n  \"model\": \"gpt-5.4-pro\",\n  \"prompt\": \"It's\"\n}"),
+		Stream:  true,
+	}
+	fmt.Println(curl.Render(r))
+	// Output:
+	// curl -N 'https://apimodels.app/api/v1/completions' \
+	//   -H "Authorization: Bearer $APIMODELS_API_KEY" \
+	//   -H 'Content-Type: application/json' \
+	//   -d '{
+	//   "model": "gpt-5.4-pro",
+	//   "prompt": "It'\''s"
+	// }'
+}
+
+func ExampleRender_unconfiguredBaseURL() {
+	r := &request.Request{Method: "POST", BaseURLEnv: "CHATGW_BASE_URL", Path: "/chat/completions", KeyEnv: "CHATGW_API_KEY", Body: []byte(`{}`)}
+	fmt.Println(curl.Render(r))
+	// Output:
+	// curl "$CHATGW_BASE_URL"'/chat/completions' \
+	//   -H "Authorization: Bearer $CHATGW_API_KEY" \
+	//   -d '{}'
+}
+
+func TestQuote(t *testing.T) {
+	tests := map[string]string{
+		"plain":         "'plain'",
+		"it's":          `'it'\''s'`,
+		"''":            `''\'''\'''`,
+		"$HOME `id`":    "'$HOME `id`'",
+		"a\nb":          "'a\nb'",
+		`back\slash"q"`: `'back\slash"q"'`,
+		"héllo 世界 🙂":   "'héllo 世界 🙂'",
+		"":              "''",
+	}
+	for in, want := range tests {
+		if got := curl.Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// captured is what a test server received.
+type captured struct {
+	body   []byte
+	header http.Header
+	path   string
+}
+
+func captureServer(t *testing.T) (*httptest.Server, func() captured) {
+	t.Helper()
+	var mu sync.Mutex
+	var last captured
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		last = captured{body: b, header: r.Header.Clone(), path: r.URL.Path}
+		mu.Unlock()
+		w.Write([]byte("{}"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() captured { mu.Lock(); defer mu.Unlock(); return last }
+}
+
+// TestCurlSendsTheSameBytes runs the generated command with the real curl
+// binary and compares what the server received with what the playground's
+// own sender sends.
+func TestCurlSendsTheSameBytes(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is required for this test (apt-get install -y curl)")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash is required for this test")
+	}
+	srv, last := captureServer(t)
+	const key = "sk-test-Quote'\"$`\\key"
+	bodies := map[string]string{
+		"quotes":       "{\n  \"prompt\": \"It's a \\\"test\\\" with 'single' quotes\"\n}",
+		"shell syntax": `{"prompt":"$HOME $(id) ` + "`id`" + ` ; rm -rf / && echo \\ \u0000"}`,
+		"newlines":     "{\n  \"prompt\": \"line one\\nline two\",\n  \"stop\": [\"\\n\\n\"]\n}",
+		"non-ascii":    `{"prompt":"héllo wörld — 世界 🙂 ¥180"}`,
+		"empty lines":  "{\n\n  \"a\": 1\n\n}",
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			r := &request.Request{
+				Method: "POST", BaseURL: srv.URL + "/v1", Path: "/chat/completions",
+				Header: []request.Header{{Name: "Content-Type", Value: "application/json"}, {Name: "Accept", Value: "text/event-stream"}},
+				KeyEnv: "PLAYGROUND_TEST_KEY", Body: []byte(body), Stream: true,
+			}
+			// The playground's sender.
+			hr, err := upstream.NewHTTPRequest(context.Background(), r, r.BaseURL, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(hr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			sent := last()
+
+			// The curl command, run by bash with the key in the environment.
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bash, "-c", curl.Render(r)+" --silent --show-error --max-time 10 -o /dev/null")
+			cmd.Env = append(os.Environ(), "PLAYGROUND_TEST_KEY="+key)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("curl failed: %v\n%s", err, out)
+			}
+			got := last()
+			if !bytes.Equal(got.body, sent.body) || !bytes.Equal(got.body, r.Body) {
+				t.Errorf("body differs\ncurl:   %q\nsender: %q\nbuilt:  %q", got.body, sent.body, r.Body)
+			}
+			if got.path != sent.path {
+				t.Errorf("path %q vs %q", got.path, sent.path)
+			}
+			for _, h := range []string{"Authorization", "Content-Type", "Accept"} {
+				if got.header.Get(h) != sent.header.Get(h) {
+					t.Errorf("%s: curl sent %q, sender sent %q", h, got.header.Get(h), sent.header.Get(h))
+				}
+			}
+			if got.header.Get("Authorization") != "Bearer "+key {
+				t.Errorf("Authorization = %q", got.header.Get("Authorization"))
+			}
+			if strings.Contains(curl.Render(r), "sk-test") {
+				t.Error("the curl command contains the key")
+			}
+		})
+	}
+}

@@ -1,0 +1,205 @@
+package form
+
+import (
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/playground-dev/playground/web/catalog"
+)
+
+func f64(v float64) *float64 { return &v }
+
+var schema = []catalog.Field{
+	{Name: "prompt", Type: catalog.TypeText, Required: true, Transform: catalog.TransformPrompt, MaxItems: 3},
+	{Name: "title", Type: catalog.TypeString, MaxLength: 5},
+	{Name: "temperature", Type: catalog.TypeNumber, Min: f64(0), Max: f64(2)},
+	{Name: "top_k", Type: catalog.TypeInteger, Min: f64(1)},
+	{Name: "max_tokens", Type: catalog.TypeInteger, Max: f64(100), ConflictsWith: []string{"max_completion_tokens"}},
+	{Name: "max_completion_tokens", Type: catalog.TypeInteger, ConflictsWith: []string{"max_tokens"}},
+	{Name: "echo", Type: catalog.TypeBoolean, Default: false},
+	{Name: "stream", Type: catalog.TypeBoolean, Default: false, Initial: true},
+	{Name: "effort", Type: catalog.TypeEnum, Enum: []string{"low", "high"}},
+	{Name: "stop", Type: catalog.TypeStringList, MaxItems: 2},
+	{Name: "modalities", Type: catalog.TypeStringList, Enum: []string{"text", "audio"}},
+	{Name: "response_format", Type: catalog.TypeJSON, JSONKind: "object"},
+	{Name: "tools", Type: catalog.TypeJSON, JSONKind: "tools"},
+	{Name: "tool_choice", Type: catalog.TypeString, Enum: []string{"none", "auto", "required"}, Transform: catalog.TransformToolChoice},
+	{Name: "logit_bias", Type: catalog.TypeJSON, JSONKind: "logit_bias", Min: f64(-100), Max: f64(100)},
+	{Name: "image_urls", Type: catalog.TypeImageURLs, Transform: catalog.TransformImageURLs, Detail: true, MaxItems: 2},
+}
+
+var chatSchema = []catalog.Field{
+	{Name: "messages", Type: catalog.TypeMessages, Required: true, Transform: catalog.TransformMessages, Roles: []string{"system", "user", "assistant"}},
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := map[string]struct {
+		fields []catalog.Field
+		in     url.Values
+		field  string
+		want   string
+	}{
+		"missing required":         {schema, url.Values{}, "prompt", "Required."},
+		"blank required":           {schema, url.Values{"prompt": {"  "}}, "prompt", "Required."},
+		"too many prompts":         {schema, url.Values{"prompt": {"a", "b", "c", "d"}}, "prompt", "Too many items: 4, at most 3."},
+		"string too long":          {schema, url.Values{"title": {"abcdef"}}, "title", "Too long: 6 characters, at most 5."},
+		"string with newline":      {schema, url.Values{"title": {"a\nb"}}, "title", "Must be a single line."},
+		"number not a number":      {schema, url.Values{"temperature": {"warm"}}, "temperature", "Must be a number."},
+		"number NaN":               {schema, url.Values{"temperature": {"NaN"}}, "temperature", "Must be a number."},
+		"number above range":       {schema, url.Values{"temperature": {"2.5"}}, "temperature", "Must be between 0 and 2."},
+		"number below range":       {schema, url.Values{"temperature": {"-0.1"}}, "temperature", "Must be between 0 and 2."},
+		"integer with fraction":    {schema, url.Values{"top_k": {"1.5"}}, "top_k", "Must be a whole number."},
+		"integer below min":        {schema, url.Values{"top_k": {"0"}}, "top_k", "Must be at least 1."},
+		"integer above max":        {schema, url.Values{"max_tokens": {"101"}}, "max_tokens", "Must be at most 100."},
+		"conflicting fields":       {schema, url.Values{"max_tokens": {"10"}, "max_completion_tokens": {"10"}}, "max_tokens", "Set either max_tokens or max_completion_tokens, not both."},
+		"bad boolean":              {schema, url.Values{"echo": {"maybe"}}, "echo", "Must be true or false."},
+		"enum value not listed":    {schema, url.Values{"effort": {"max"}}, "effort", "Must be one of low, high."},
+		"too many stop sequences":  {schema, url.Values{"stop": {"a", "b", "c"}}, "stop", "Too many items: 3, at most 2."},
+		"enum list value":          {schema, url.Values{"modalities": {"video"}}, "modalities", `"video" is not one of text, audio.`},
+		"invalid JSON":             {schema, url.Values{"response_format": {`{"type": }`}}, "response_format", "Invalid JSON: invalid character '}' looking for beginning of value (line 1, column 10)."},
+		"incomplete JSON":          {schema, url.Values{"response_format": {`{"type": "json_object"`}}, "response_format", "Invalid JSON: the value is not complete"},
+		"JSON of the wrong kind":   {schema, url.Values{"response_format": {`[1]`}}, "response_format", "Must be a JSON object ({...})."},
+		"tools not an array":       {schema, url.Values{"tools": {`{}`}}, "tools", "Tools must be a JSON array"},
+		"tool without name":        {schema, url.Values{"tools": {`[{"type":"function","function":{}}]`}}, "tools", "Tool 1: function.name"},
+		"duplicate tool":           {schema, url.Values{"tools": {`[{"type":"function","function":{"name":"a"}},{"type":"function","function":{"name":"a"}}]`}}, "tools", `Tool 2: the name "a" is used twice.`},
+		"tool choice unknown":      {schema, url.Values{"tool_choice": {"lookup"}}, "tool_choice", `No tool named "lookup" is defined in tools.`},
+		"tool choice bad name":     {schema, url.Values{"tool_choice": {"no spaces"}}, "tool_choice", "Must be none, auto, required, or a function name"},
+		"logit bias key":           {schema, url.Values{"logit_bias": {`{"abc": 1}`}}, "logit_bias", `Key "abc" must be a token ID`},
+		"logit bias range":         {schema, url.Values{"logit_bias": {`{"42": 150}`}}, "logit_bias", `The bias for "42": must be between -100 and 100.`},
+		"image URL scheme":         {schema, url.Values{"image_urls.url": {"ftp://x/y.png"}}, "image_urls", "Image 1: must be an http(s) URL or a data:image/... URL."},
+		"image URL javascript":     {schema, url.Values{"image_urls.url": {"javascript:alert(1)"}}, "image_urls", "Image 1: must be an http(s) URL"},
+		"image data URL not image": {schema, url.Values{"image_urls.url": {"data:text/html;base64,PGI+"}}, "image_urls", "Image 1: a data: URL must be data:image/<type>;base64,<data>."},
+		"image bad detail":         {schema, url.Values{"image_urls.url": {"https://x.test/a.png"}, "image_urls.detail": {"ultra"}}, "image_urls", "Image 1: detail must be auto, low or high."},
+		"too many images":          {schema, url.Values{"image_urls.url": {"https://a.test/1", "https://a.test/2", "https://a.test/3"}}, "image_urls", "Too many images: 3, at most 2."},
+		"no messages":              {chatSchema, url.Values{"messages.role": {"user"}, "messages.content": {""}}, "messages", "Write at least one message."},
+		"bad role":                 {chatSchema, url.Values{"messages.role": {"wizard"}, "messages.content": {"hi"}}, "messages", "Message 1: role must be one of system, user, assistant."},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			in := tc.in
+			if tc.field != "prompt" && in.Get("prompt") == "" && tc.fields[0].Name == "prompt" {
+				in.Set("prompt", "hello")
+			}
+			vals, errs := Parse(tc.fields, in)
+			got := errs[tc.field]
+			if !strings.HasPrefix(got, tc.want) {
+				t.Fatalf("error for %s = %q, want prefix %q (all: %v)", tc.field, got, tc.want, errs)
+			}
+			if _, set := vals[tc.field]; set {
+				t.Errorf("field %s in error still has a value", tc.field)
+			}
+		})
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	in := url.Values{
+		"prompt":            {"one", "", "two"},
+		"title":             {"ok"},
+		"temperature":       {" 0.7 "},
+		"top_k":             {"40"},
+		"echo":              {"false", "true"},
+		"stream":            {"false"},
+		"effort":            {"high"},
+		"stop":              {"\n\n", "", "END"},
+		"modalities":        {"text"},
+		"response_format":   {`{ "type" : "json_object" }`},
+		"tools":             {`[{"type":"function","function":{"name":"lookup","parameters":{"type":"object"}}}]`},
+		"tool_choice":       {"lookup"},
+		"logit_bias":        {`{"50256": -100}`},
+		"image_urls.url":    {"https://img.test/cat.png", "", "data:image/png;base64,iVBORw0KGgo="},
+		"image_urls.detail": {"low", "", "high"},
+	}
+	vals, errs := Parse(schema, in)
+	if len(errs) > 0 {
+		t.Fatalf("unexpected errors: %v", errs)
+	}
+	check := func(name string, want any) {
+		t.Helper()
+		got, _ := json.Marshal(vals[name])
+		w, _ := json.Marshal(want)
+		if string(got) != string(w) {
+			t.Errorf("%s = %s, want %s", name, got, w)
+		}
+	}
+	check("prompt", []string{"one", "two"})
+	check("title", "ok")
+	check("temperature", 0.7)
+	check("top_k", 40)
+	check("echo", true)
+	check("stream", false) // initial set: always sent
+	check("effort", "high")
+	check("stop", []string{"\n\n", "END"})
+	check("modalities", []string{"text"})
+	check("response_format", json.RawMessage(`{"type":"json_object"}`))
+	check("tool_choice", "lookup")
+	check("logit_bias", json.RawMessage(`{"50256":-100}`))
+	check("image_urls", []Image{{URL: "https://img.test/cat.png", Detail: "low"}, {URL: "data:image/png;base64,iVBORw0KGgo=", Detail: "high"}})
+}
+
+func TestUnsetFieldsAreOmitted(t *testing.T) {
+	vals, errs := Parse(schema, url.Values{"prompt": {"hi"}, "temperature": {""}, "echo": {"false"}, "effort": {""}})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for _, name := range []string{"temperature", "echo", "effort", "stop", "tools"} {
+		if _, set := vals[name]; set {
+			t.Errorf("%s is set, want omitted", name)
+		}
+	}
+}
+
+func TestMessages(t *testing.T) {
+	vals, errs := Parse(chatSchema, url.Values{
+		"messages.role":    {"system", "user", "assistant", "user"},
+		"messages.content": {"Be brief.", "Hi", "", "Again"},
+	})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	got := vals["messages"].([]Message)
+	want := []Message{{"system", "Be brief."}, {"user", "Hi"}, {"user", "Again"}}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("message %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestPresent(t *testing.T) {
+	in := url.Values{"temperature": {""}, "messages.content": {"x"}, "image_urls.url": {}}
+	for _, tc := range []struct {
+		f    catalog.Field
+		want bool
+	}{
+		{catalog.Field{Name: "temperature", Type: catalog.TypeNumber}, true},
+		{catalog.Field{Name: "top_p", Type: catalog.TypeNumber}, false},
+		{catalog.Field{Name: "messages", Type: catalog.TypeMessages}, true},
+		{catalog.Field{Name: "image_urls", Type: catalog.TypeImageURLs}, true},
+	} {
+		if got := Present(tc.f, in); got != tc.want {
+			t.Errorf("Present(%s) = %v, want %v", tc.f.Name, got, tc.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("temperature", "0.7")
+	f.Add("response_format", `{"type":"json_object"}`)
+	f.Add("tools", `[{"type":"function","function":{"name":"a"}}]`)
+	f.Add("logit_bias", `{"1": 5}`)
+	f.Add("image_urls.url", "data:image/png;base64,AAAA")
+	f.Fuzz(func(t *testing.T, key, value string) {
+		vals, errs := Parse(schema, url.Values{key: {value}, "prompt": {"p"}})
+		for name := range errs {
+			if _, set := vals[name]; set {
+				t.Fatalf("%s has both a value and an error", name)
+			}
+		}
+	})
+}
