@@ -11,13 +11,13 @@ func TestCheck(t *testing.T) {
 		wantErr         string
 		unknown         string
 	}{
-		"valid chat":         {"CreateChatCompletionRequest", `{"model":"m","messages":[{"role":"user","content":"hi"}],"n":2}`, "", ""},
-		"extension reported": {"CreateChatCompletionRequest", `{"model":"m","messages":[{"role":"user","content":"hi"}],"top_k":4}`, "", "top_k"},
-		"bad temperature":    {"CreateChatCompletionRequest", `{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":"hot"}`, "temperature", ""},
-		"missing messages":   {"CreateChatCompletionRequest", `{"model":"m"}`, "messages", ""},
-		"bad role":           {"CreateChatCompletionRequest", `{"model":"m","messages":[{"role":"wizard","content":"hi"}]}`, "messages", ""},
-		"responses image":    {"CreateResponse", `{"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":"x"},{"type":"input_image","image_url":"https://a/b.png","detail":"auto"}]}]}`, "", ""},
-		"responses bad effort": {"CreateResponse", `{"model":"m","input":"x","reasoning":{"effort":"extreme"}}`, "effort", ""},
+		"valid chat":              {"CreateChatCompletionRequest", `{"model":"m","messages":[{"role":"user","content":"hi"}],"n":2}`, "", ""},
+		"extension reported":      {"CreateChatCompletionRequest", `{"model":"m","messages":[{"role":"user","content":"hi"}],"top_k":4}`, "", "top_k"},
+		"bad temperature":         {"CreateChatCompletionRequest", `{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":"hot"}`, "temperature", ""},
+		"missing messages":        {"CreateChatCompletionRequest", `{"model":"m"}`, "messages", ""},
+		"bad role":                {"CreateChatCompletionRequest", `{"model":"m","messages":[{"role":"wizard","content":"hi"}]}`, "messages", ""},
+		"responses image":         {"CreateResponse", `{"model":"m","input":[{"role":"user","content":[{"type":"input_text","text":"x"},{"type":"input_image","image_url":"https://a/b.png","detail":"auto"}]}]}`, "", ""},
+		"responses bad effort":    {"CreateResponse", `{"model":"m","input":"x","reasoning":{"effort":"extreme"}}`, "effort", ""},
 		"completions n kept as n": {"CreateCompletionRequest", `{"model":"m","prompt":"x","n":200}`, "n", ""},
 	}
 	for name, tc := range tests {

@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/session"
+	"github.com/playground-dev/playground/web/tokens"
+)
+
+func newTestApp(tb testing.TB, env map[string]string) *fiber.App {
+	tb.Helper()
+	cat, err := catalog.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	keys, err := session.LoadKeys("", tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log)})
+	Register(app, Deps{
+		Log:      log,
+		Catalog:  cat,
+		Drafts:   &draft.Service{Catalog: cat, Getenv: func(k string) string { return env[k] }, Tokens: &tokens.Counter{}},
+		Sessions: session.NewStore(keys, session.Options{}),
+	})
+	return app
+}
+
+func do(tb testing.TB, app *fiber.App, req *http.Request) (*http.Response, string) {
+	tb.Helper()
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func post(path string, form url.Values) *http.Request {
+	r := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("HX-Request", "true")
+	return r
+}
+
+func TestRoutes(t *testing.T) {
+	app := newTestApp(t, nil)
+	tests := []struct {
+		name       string
+		req        *http.Request
+		wantStatus int
+		wantBody   []string
+		notBody    []string
+	}{
+		{"health", httptest.NewRequest("GET", "/healthz", nil), 200, []string{`"status":"ok"`, `"models":10`}, nil},
+		{"page", httptest.NewRequest("GET", "/", nil), 200,
+			[]string{`data-testid="draft-form"`, `data-testid="curl"`, `data-testid="estimate"`, `id="f-max_tokens"`}, nil},
+		{"page for a model", httptest.NewRequest("GET", "/?provider=respgw&model=gpt-5.4-pro", nil), 200,
+			[]string{`name="verbosity"`, `name="reasoning_effort"`, "xhigh", "1,050,000"}, []string{`name="top_k"`}},
+		{"page for a chat model", httptest.NewRequest("GET", "/?provider=evolink&model=gpt-5.4", nil), 200,
+			[]string{`name="top_k"`, `name="messages.content"`, "direct.evolink.ai"}, []string{`name="verbosity"`}},
+		{"preview with an error", post("/draft/preview", url.Values{"_provider": {"evolink"}, "_model": {"gpt-5.4"},
+			"messages.role": {"user"}, "messages.content": {"hi"}, "temperature": {"9"}}), 200,
+			[]string{`id="err-temperature"`, "Must be between 0 and 2.", `hx-swap-oob="true"`, `data-testid="curl-missing"`}, nil},
+		{"preview valid", post("/draft/preview", url.Values{"_provider": {"evolink"}, "_model": {"gpt-5.4"},
+			"messages.role": {"user"}, "messages.content": {"It's <b>bold</b>"}, "temperature": {"0.2"}}), 200,
+			[]string{`&#34;temperature&#34;: 0.2`, `It&#39;\&#39;&#39;s &lt;b&gt;bold&lt;/b&gt;`}, []string{"<b>bold"}},
+		{"switch", post("/draft/switch", url.Values{"provider": {"respgw"}, "model": {"gpt-5.4"}, "_provider": {"evolink"}, "_model": {"gpt-5.4"},
+			"temperature": {"1.1"}, "stream": {"false"}}), 200, []string{`id="workspace"`, `name="verbosity"`}, []string{`name="top_k"`}},
+		{"static css", httptest.NewRequest("GET", "/static/css/app.css", nil), 200, []string{".card"}, nil},
+		{"static js", httptest.NewRequest("GET", "/static/js/app.js", nil), 200, []string{"data-add-row"}, nil},
+		{"not found", httptest.NewRequest("GET", "/nope", nil), 404, []string{"Cannot GET /nope"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := do(t, app, tc.req)
+			if resp.StatusCode != tc.wantStatus {
+				t.Fatalf("status %d, want %d\n%s", resp.StatusCode, tc.wantStatus, body)
+			}
+			for _, w := range tc.wantBody {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %q", w)
+				}
+			}
+			for _, w := range tc.notBody {
+				if strings.Contains(body, w) {
+					t.Errorf("body has %q", w)
+				}
+			}
+			for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"} {
+				if resp.Header.Get(h) == "" {
+					t.Errorf("missing header %s", h)
+				}
+			}
+		})
+	}
+}
+
+func TestSwitchRemembersModel(t *testing.T) {
+	app := newTestApp(t, nil)
+	resp, _ := do(t, app, post("/draft/switch", url.Values{"provider": {"respgw"}, "model": {"gpt-5.4-pro"}}))
+	if got := resp.Header.Get("HX-Push-Url"); got != "/?model=gpt-5.4-pro&provider=respgw" {
+		t.Errorf("HX-Push-Url = %q", got)
+	}
+	cookie := resp.Header.Get("Set-Cookie")
+	if !strings.Contains(cookie, session.CookieName) || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") {
+		t.Fatalf("session cookie %q", cookie)
+	}
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", strings.Split(cookie, ";")[0])
+	_, body := do(t, app, req)
+	if !strings.Contains(body, `<option value="gpt-5.4-pro" selected>`) || !strings.Contains(body, `name="verbosity"`) {
+		t.Error("reload did not bring back the last model")
+	}
+}
+
+func TestHealthIsJSON(t *testing.T) {
+	app := newTestApp(t, nil)
+	resp, body := do(t, app, httptest.NewRequest("GET", "/healthz", nil))
+	var v map[string]any
+	if err := json.Unmarshal([]byte(body), &v); err != nil || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("health: %v %q %s", err, resp.Header.Get("Content-Type"), body)
+	}
+}

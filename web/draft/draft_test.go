@@ -1,0 +1,150 @@
+package draft
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/cost"
+	"github.com/playground-dev/playground/web/tokens"
+)
+
+func newService(tb testing.TB, env map[string]string) *Service {
+	tb.Helper()
+	c, err := catalog.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &Service{Catalog: c, Getenv: func(k string) string { return env[k] }, Tokens: &tokens.Counter{}}
+}
+
+func TestFreshDraftIsValid(t *testing.T) {
+	s := newService(t, nil)
+	for _, m := range s.Catalog.Models {
+		r := s.Prepare(Input{Provider: m.Provider, Model: m.ID})
+		if len(r.Errors) > 0 {
+			t.Errorf("%s: fresh form has errors %v", m.Key(), r.Errors)
+		}
+		if r.Curl == "" || !strings.Contains(r.Curl, StarterPrompt) {
+			t.Errorf("%s: curl lacks the starter prompt:\n%s", m.Key(), r.Curl)
+		}
+		if r.Estimate.PromptTokens == 0 {
+			t.Errorf("%s: no prompt tokens counted", m.Key())
+		}
+	}
+}
+
+func TestDefaultProviderPrefersConfiguredKey(t *testing.T) {
+	s := newService(t, map[string]string{"EVOLINK_API_KEY": "k"})
+	if p := s.DefaultProvider(); p.ID != "evolink" {
+		t.Errorf("default provider %s, want evolink", p.ID)
+	}
+	// A key without a base URL does not make a provider usable.
+	s = newService(t, map[string]string{"CHATGW_API_KEY": "k"})
+	if p := s.DefaultProvider(); p.ID == "chatgw" {
+		t.Error("chatgw chosen without CHATGW_BASE_URL")
+	}
+}
+
+func TestSwitchKeepsSharedValues(t *testing.T) {
+	s := newService(t, nil)
+	submitted := url.Values{
+		"messages.role": {"user"}, "messages.content": {"Keep me"},
+		"temperature": {"1.3"}, "top_k": {"12"}, "stream": {"false"},
+	}
+	// evolink chat -> chatgw chat: messages, temperature and stream carry over; top_k has no home.
+	r := s.Prepare(Input{Provider: "chatgw", Model: "gpt-5.4", PrevProvider: "evolink", PrevModel: "gpt-5.4", Form: submitted})
+	if got := r.Form.Get("temperature"); got != "1.3" {
+		t.Errorf("temperature = %q, want 1.3", got)
+	}
+	if got := r.Form.Get("messages.content"); got != "Keep me" {
+		t.Errorf("messages = %q", got)
+	}
+	if got := r.Form.Get("stream"); got != "false" {
+		t.Errorf("stream = %q", got)
+	}
+	if _, ok := r.Form["top_k"]; ok {
+		t.Error("top_k carried to a model without it")
+	}
+	if strings.Contains(string(r.Request.Body), "top_k") {
+		t.Error("top_k sent to a model without it")
+	}
+	// chat -> responses: reasoning_effort "low" is not in medium/high/xhigh, so it resets.
+	r = s.Prepare(Input{Provider: "respgw", Model: "gpt-5.4-pro", PrevProvider: "chatgw", PrevModel: "gpt-5.4",
+		Form: url.Values{"reasoning_effort": {"low"}, "stream": {"false"}}})
+	if got := r.Form.Get("reasoning_effort"); got != "" {
+		t.Errorf("reasoning_effort = %q, want reset", got)
+	}
+	if len(r.Errors) > 0 {
+		t.Errorf("errors after switch: %v", r.Errors)
+	}
+	// response_format is JSON for chat but an enum for responses: not carried.
+	r = s.Prepare(Input{Provider: "respgw", Model: "gpt-5.4-pro", PrevProvider: "chatgw", PrevModel: "gpt-5.4",
+		Form: url.Values{"response_format": {`{"type":"json_object"}`}}})
+	if got := r.Form.Get("response_format"); got != "" {
+		t.Errorf("response_format = %q, want reset", got)
+	}
+}
+
+func TestUnknownModelFallsBack(t *testing.T) {
+	s := newService(t, nil)
+	r := s.Prepare(Input{Provider: "nope", Model: "nope"})
+	if r.Provider == nil || r.Model == nil {
+		t.Fatal("no fallback")
+	}
+	r = s.Prepare(Input{Provider: "chatgw", Model: "gpt-5.4-pro"})
+	if r.Model.Provider != "chatgw" {
+		t.Errorf("model %s", r.Model.Key())
+	}
+}
+
+func TestErrorsBlockTheRequest(t *testing.T) {
+	s := newService(t, nil)
+	r := s.Prepare(Input{Provider: "evolink", Model: "gpt-5.4", Form: url.Values{
+		"messages.role": {"user"}, "messages.content": {"x"}, "temperature": {"3"}}})
+	if r.Errors["temperature"] != "Must be between 0 and 2." {
+		t.Errorf("errors %v", r.Errors)
+	}
+	if r.Request != nil || r.Curl != "" {
+		t.Error("a request was built while an error stands")
+	}
+}
+
+func TestEstimate(t *testing.T) {
+	s := newService(t, nil)
+	tok := &tokens.Counter{}
+	// Seed 000: CNY, credits; max_tokens default 4096 caps the output.
+	r := s.Prepare(Input{Provider: "apimodels", Model: "gpt-5.4-pro", Form: url.Values{"prompt": {"Hello world"}, "stream": {"true"}}})
+	e := r.Estimate
+	if e.PromptTokens != tok.Count("Hello world") {
+		t.Errorf("prompt tokens %d", e.PromptTokens)
+	}
+	if e.MaxOutputTokens != 4096 || e.OutputCapFrom != "max_tokens default" {
+		t.Errorf("cap %d from %q", e.MaxOutputTokens, e.OutputCapFrom)
+	}
+	wantMax := cost.Compute(r.Provider, r.Model, cost.Usage{Input: e.PromptTokens, Output: 4096})
+	if cost.Format(e.Max.Total, "CNY") != cost.Format(wantMax.Total, "CNY") || !strings.HasPrefix(cost.Format(e.Max.Total, "CNY"), "¥5.898") {
+		t.Errorf("max = %s", cost.Format(e.Max.Total, "CNY"))
+	}
+	if cr := e.Max.Credits(e.Max.Total); cr == nil || !strings.HasPrefix(cost.FormatCredits(cr), "58.98") {
+		t.Errorf("credits %v", cr)
+	}
+	// n and a prompt array multiply the cap.
+	r = s.Prepare(Input{Provider: "apimodels", Model: "gpt-5.4-pro", Form: url.Values{"prompt": {"a", "b"}, "n": {"3"}, "max_tokens": {"10"}}})
+	if r.Estimate.MaxOutputTokens != 60 {
+		t.Errorf("cap %d, want 60", r.Estimate.MaxOutputTokens)
+	}
+	// Seed 003: no price; the model's output limit caps the output.
+	r = s.Prepare(Input{Provider: "respgw", Model: "gpt-5.4-pro"})
+	if r.Estimate.Input.Known || r.Estimate.MaxOutputTokens != 128000 {
+		t.Errorf("respgw estimate %+v", r.Estimate)
+	}
+	// Images add image tokens by detail.
+	r = s.Prepare(Input{Provider: "evolink", Model: "gpt-5.4", Form: url.Values{
+		"messages.role": {"user"}, "messages.content": {"x"},
+		"image_urls.url": {"https://a.test/1.png", "https://a.test/2.png"}, "image_urls.detail": {"low", "high"}}})
+	if r.Estimate.ImageTokens != tokens.ImageLow+tokens.ImageHigh {
+		t.Errorf("image tokens %d", r.Estimate.ImageTokens)
+	}
+}
