@@ -10,11 +10,11 @@
   }
 
   function updateAddButton(name) {
-    var btn = document.querySelector('[data-add-row="' + name + '"]');
+    var addButton = document.querySelector('[data-add-row="' + name + '"]');
     var rows = document.getElementById('rows-' + name);
-    if (!btn || !rows) return;
-    var max = parseInt(btn.getAttribute('data-max') || '0', 10);
-    btn.disabled = max > 0 && rows.children.length >= max;
+    if (addButton === null || rows === null) return;
+    var max = parseInt(addButton.getAttribute('data-max') || '0', 10);
+    addButton.disabled = max > 0 && rows.children.length >= max;
   }
 
   function isImageURL(u) {

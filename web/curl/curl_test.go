@@ -57,7 +57,7 @@ func TestQuote(t *testing.T) {
 		"$HOME `id`":    "'$HOME `id`'",
 		"a\nb":          "'a\nb'",
 		`back\slash"q"`: `'back\slash"q"'`,
-		"héllo 世界 🙂":   "'héllo 世界 🙂'",
+		"héllo 世界 🙂":    "'héllo 世界 🙂'",
 		"":              "''",
 	}
 	for in, want := range tests {
