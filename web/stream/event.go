@@ -1,0 +1,165 @@
+// Package stream turns what an upstream sends (SSE events or a whole JSON
+// answer) for each API style into one normalized Event type, and
+// accumulates events into a Result: text, refusal and reasoning per choice,
+// tool calls merged by index, finish reasons, usage and errors.
+//
+// Decoding is on the hot path of every run, so it uses fastjson with a
+// reused parser rather than reflection-based encoding/json.
+package stream
+
+import (
+	"strings"
+	"time"
+)
+
+// Kind is what an Event carries.
+type Kind uint8
+
+// The kinds of normalized events.
+const (
+	KindText      Kind = iota + 1 // Text is a delta of the answer of Choice
+	KindRefusal                   // Text is a delta of a refusal
+	KindReasoning                 // Text is a delta of reasoning (or a summary of it)
+	KindTool                      // Tool is a fragment of a tool call
+	KindFinish                    // Finish is the choice's finish reason
+	KindUsage                     // Usage replaces any earlier usage
+	KindError                     // Err; the run failed
+	KindStatus                    // Status (queued, in_progress, ...) and ResponseID
+	KindDone                      // the stream ended normally
+)
+
+// Event is one normalized event.
+type Event struct {
+	Kind       Kind
+	Choice     int
+	Text       string
+	Tool       ToolDelta
+	Finish     string
+	Usage      Usage
+	Err        *Error
+	Status     string
+	ResponseID string
+	// Seq is the Responses sequence_number of the event, or -1.
+	Seq int
+}
+
+// ToolDelta is a fragment of tool call Index of a choice.
+type ToolDelta struct {
+	Index  int
+	ID     string // call id (call_...)
+	ItemID string // Responses item id (fc_...)
+	Type   string
+	Name   string
+	Args   string
+	// Replace: Args is the whole argument string, not a fragment.
+	Replace bool
+}
+
+// Usage is what the upstream reported. Cached is part of Input. Whether
+// Reasoning is part of Output differs by provider; BilledOutput sorts it out.
+type Usage struct {
+	Input     int
+	Cached    int
+	Output    int
+	Reasoning int
+	Total     int
+	// Cost is the provider's own figure (OpenRouter's usage.cost, USD).
+	Cost    float64
+	HasCost bool
+}
+
+// BilledOutput is the output tokens to bill: completion tokens plus hidden
+// thinking that some providers leave out of them (xAI's reasoning tokens,
+// Gemini's thoughts, visible only in total_tokens).
+func (u Usage) BilledOutput() int {
+	if u.Total > u.Input+u.Output {
+		return u.Total - u.Input
+	}
+	return u.Output
+}
+
+// Error is an upstream error, before or inside a stream.
+type Error struct {
+	// Status is the HTTP status (0 for an error inside a 200 stream).
+	Status  int
+	Code    string
+	Type    string
+	Message string
+	Param   string
+	// RetryAfter is set from the Retry-After header of a 429 or 503.
+	RetryAfter time.Duration
+	// Hint tells the person what to do (set by the upstream client).
+	Hint string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Status > 0 {
+		b.WriteString(httpStatus(e.Status))
+		b.WriteString(": ")
+	}
+	if e.Message != "" {
+		b.WriteString(e.Message)
+	} else {
+		b.WriteString("the provider reported an error")
+	}
+	if e.Code != "" {
+		b.WriteString(" (" + e.Code + ")")
+	}
+	if e.Param != "" {
+		b.WriteString(" [param: " + e.Param + "]")
+	}
+	return b.String()
+}
+
+func httpStatus(code int) string {
+	switch code {
+	case 400:
+		return "400 Bad Request"
+	case 401:
+		return "401 Unauthorized"
+	case 402:
+		return "402 Payment Required"
+	case 403:
+		return "403 Forbidden"
+	case 404:
+		return "404 Not Found"
+	case 408:
+		return "408 Request Timeout"
+	case 422:
+		return "422 Unprocessable Entity"
+	case 429:
+		return "429 Too Many Requests"
+	case 500:
+		return "500 Internal Server Error"
+	case 502:
+		return "502 Bad Gateway"
+	case 503:
+		return "503 Service Unavailable"
+	case 504:
+		return "504 Gateway Timeout"
+	}
+	return "HTTP " + itoa(code)
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
