@@ -74,6 +74,35 @@ func NewDecoder(r io.Reader, maxEventSize int) *Decoder {
 // the next Next will block on the reader: a good moment to flush.
 func (d *Decoder) Buffered() int { return d.end - d.start }
 
+// EventReady reports whether the bytes already read hold the end of an
+// event (an empty line), so that Next will return without reading. When it
+// is false, the next Next waits for the network: a good moment to flush.
+func (d *Decoder) EventReady() bool {
+	b := d.buf[d.start:d.end]
+	prevEOL := len(d.line) == 0 && !d.dispatchedLineStart()
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\n' && c != '\r' {
+			prevEOL = false
+			continue
+		}
+		if c == '\r' && i+1 < len(b) && b[i+1] == '\n' {
+			i++
+		}
+		if prevEOL {
+			return true
+		}
+		prevEOL = true
+	}
+	return false
+}
+
+// dispatchedLineStart reports whether the decoder sits in the middle of an
+// event's fields (so a line terminator next ends a field line, not the event).
+func (d *Decoder) dispatchedLineStart() bool {
+	return d.hasD || d.hasE || len(d.typ) > 0
+}
+
 // Next returns the next event. At the end of the stream it returns io.EOF;
 // an event not terminated by a blank line before EOF is discarded, as the
 // spec says.

@@ -1,20 +1,247 @@
-// Package upstream sends built requests to providers.
+// Package upstream sends built requests to providers: timeouts for
+// connecting, for the first byte and between events; fallback base URLs;
+// and upstream errors turned into clear messages. It is the only package
+// that puts an API key on a request.
 package upstream
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/playground-dev/playground/web/request"
+	"github.com/playground-dev/playground/web/stream"
 )
 
-// NewHTTPRequest turns r into an *http.Request with the key in the
-// Authorization header. It is the only place a key meets a request.
+// Config sets the timeouts. Reasoning models can think for minutes before
+// their first byte (when not streaming) and between events, hence the
+// generous defaults.
+type Config struct {
+	ConnectTimeout   time.Duration
+	FirstByteTimeout time.Duration
+	IdleTimeout      time.Duration
+	// Dialer, when set, replaces the default dialer (tests; the SSRF guard).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// DefaultConfig: 10 s to connect, 5 min to the first byte, 5 min between
+// two reads of a stream.
+func DefaultConfig() Config {
+	return Config{ConnectTimeout: 10 * time.Second, FirstByteTimeout: 5 * time.Minute, IdleTimeout: 5 * time.Minute}
+}
+
+// Client sends requests.
+type Client struct {
+	http *http.Client
+	cfg  Config
+}
+
+// New returns a client.
+func New(cfg Config) *Client {
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = dialer.DialContext
+	}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dial,
+		TLSHandshakeTimeout:   cfg.ConnectTimeout,
+		ResponseHeaderTimeout: cfg.FirstByteTimeout,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	return &Client{http: &http.Client{Transport: tr}, cfg: cfg}
+}
+
+// Response is an upstream answer.
+type Response struct {
+	// URL is the request URL that answered (after any fallback).
+	URL    string
+	Status int
+	Header http.Header
+	// Body is closed by the caller; reads fail after IdleTimeout without data.
+	Body io.ReadCloser
+	// TTFB is the time from sending to the response headers.
+	TTFB time.Duration
+	// Tried lists the base URLs that failed before this one, with why.
+	Tried []string
+}
+
+// Send sends r to the first base URL that answers, trying the next one
+// when a URL cannot be reached or answers 5xx (before any byte of a body is
+// used). The key goes into the Authorization header only.
+func (c *Client) Send(ctx context.Context, r *request.Request, baseURLs []string, key string) (*Response, error) {
+	if len(baseURLs) == 0 {
+		return nil, &stream.Error{Message: "no base URL is configured", Hint: "Set " + r.BaseURLEnv + " in the server's environment."}
+	}
+	var tried []string
+	var lastErr error
+	for i, base := range baseURLs {
+		hr, err := NewHTTPRequest(ctx, r, base, key)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.do(ctx, hr)
+		last := i == len(baseURLs)-1
+		if err != nil {
+			lastErr = err
+			tried = append(tried, base+": "+err.Error())
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			continue
+		}
+		if resp.Status >= 500 && !last {
+			tried = append(tried, fmt.Sprintf("%s: HTTP %d", base, resp.Status))
+			resp.Body.Close()
+			continue
+		}
+		resp.Tried = tried
+		return resp, nil
+	}
+	return nil, lastErr
+}
+
+// Get sends a GET (background responses: poll or resume) to url.
+func (c *Client) Get(ctx context.Context, rawURL, key string, stream bool) (*Response, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	if key != "" {
+		hr.Header.Set("Authorization", "Bearer "+key)
+	}
+	if stream {
+		hr.Header.Set("Accept", "text/event-stream")
+	}
+	return c.do(ctx, hr)
+}
+
+// Post sends a POST with an empty JSON body (background responses: cancel).
+func (c *Client) Post(ctx context.Context, rawURL, key string) (*Response, error) {
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, strings.NewReader("{}"))
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	hr.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		hr.Header.Set("Authorization", "Bearer "+key)
+	}
+	return c.do(ctx, hr)
+}
+
+func (c *Client) do(ctx context.Context, hr *http.Request) (*Response, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	hr = hr.WithContext(ctx)
+	start := time.Now()
+	resp, err := c.http.Do(hr)
+	if err != nil {
+		cancel(nil)
+		return nil, describe(hr.URL, err, c.cfg)
+	}
+	body := &idleBody{rc: resp.Body, cancel: cancel, idle: c.cfg.IdleTimeout}
+	if body.idle > 0 {
+		body.timer = time.AfterFunc(body.idle, func() { cancel(ErrIdleTimeout) })
+	}
+	body.ctx = ctx
+	return &Response{
+		URL:    hr.URL.String(),
+		Status: resp.StatusCode,
+		Header: resp.Header,
+		Body:   body,
+		TTFB:   time.Since(start),
+	}, nil
+}
+
+// ErrIdleTimeout is the cause when a stream sent nothing for IdleTimeout.
+var ErrIdleTimeout = errors.New("the provider sent nothing for too long")
+
+// idleBody cancels the request when no read succeeds for idle.
+type idleBody struct {
+	rc     io.ReadCloser
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	idle   time.Duration
+	mu     sync.Mutex
+	timer  *time.Timer
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if n > 0 && b.timer != nil {
+		b.timer.Reset(b.idle)
+	}
+	if err != nil && err != io.EOF {
+		if cause := context.Cause(b.ctx); errors.Is(cause, ErrIdleTimeout) {
+			return n, &stream.Error{Message: fmt.Sprintf("the provider sent nothing for %s", b.idle),
+				Code: "idle_timeout", Hint: "The stream stalled; the partial output is kept. Try again, or raise --idle-timeout."}
+		}
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	err := b.rc.Close()
+	b.cancel(nil)
+	return err
+}
+
+// describe turns a transport error into a clear message.
+func describe(u *url.URL, err error, cfg Config) error {
+	host := u.Host
+	var ne net.Error
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return err
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &stream.Error{Code: "connection_refused", Message: "could not connect to " + host + ": connection refused",
+			Hint: "Is the provider's server running at that address? Check the base URL."}
+	case errors.As(err, &dnsErr):
+		return &stream.Error{Code: "dns", Message: "could not resolve " + dnsErr.Name,
+			Hint: "Check the base URL and the server's network."}
+	case strings.Contains(err.Error(), "timeout awaiting response headers"):
+		return &stream.Error{Code: "first_byte_timeout", Message: fmt.Sprintf("%s did not answer within %s", host, cfg.FirstByteTimeout),
+			Hint: "Slow models may need a longer --first-byte-timeout."}
+	case errors.As(err, &ne) && ne.Timeout():
+		return &stream.Error{Code: "connect_timeout", Message: fmt.Sprintf("could not connect to %s within %s", host, cfg.ConnectTimeout),
+			Hint: "Check the base URL and the server's network."}
+	}
+	var se *stream.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	return &stream.Error{Code: "network", Message: "could not reach " + host + ": " + unwrapURLError(err)}
+}
+
+func unwrapURLError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// NewHTTPRequest turns r into an *http.Request for baseURL with the key in
+// the Authorization header.
 func NewHTTPRequest(ctx context.Context, r *request.Request, baseURL, key string) (*http.Request, error) {
 	if baseURL == "" {
-		return nil, fmt.Errorf("upstream: no base URL: set %s", r.BaseURLEnv)
+		return nil, &stream.Error{Message: "no base URL is configured", Hint: "Set " + r.BaseURLEnv + " in the server's environment."}
 	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, baseURL+r.Path, bytes.NewReader(r.Body))
 	if err != nil {
@@ -27,4 +254,86 @@ func NewHTTPRequest(ctx context.Context, r *request.Request, baseURL, key string
 		req.Header.Set(h.Name, h.Value)
 	}
 	return req, nil
+}
+
+// MaxErrorBody bounds how much of an error body is read.
+const MaxErrorBody = 64 << 10
+
+// ErrorFromResponse reads a non-200 answer into an Error with a hint for
+// the person: what the status means and what to do. keyEnv names where the
+// key comes from.
+func ErrorFromResponse(resp *Response, keyEnv, model string) *stream.Error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
+	e := parseErrorBody(body)
+	e.Status = resp.Status
+	if e.Message == "" {
+		e.Message = strings.TrimSpace(string(body))
+		if len(e.Message) > 300 {
+			e.Message = e.Message[:300] + "…"
+		}
+	}
+	switch resp.Status {
+	case 400, 422:
+		e.Hint = "The provider rejected the request."
+		if e.Param != "" {
+			e.Hint += " Check the field " + e.Param + "."
+		}
+	case 401:
+		e.Hint = "The API key is missing or wrong: set " + keyEnv + " in the server's environment."
+	case 402:
+		e.Hint = "Out of credits: top up your balance with the provider."
+	case 403:
+		e.Hint = "The provider refused this request (region, permissions or moderation)."
+	case 404:
+		e.Hint = "Model not found: the provider does not know " + strconv.Quote(model) + ", or the base URL is wrong."
+	case 408, 504:
+		e.Hint = "The provider timed out. Try again."
+	case 429:
+		e.RetryAfter = retryAfter(resp.Header)
+		if e.Code == "insufficient_quota" || e.Type == "insufficient_quota" {
+			e.Hint = "Quota exhausted: check your plan and billing; retrying will not help."
+		} else {
+			e.Hint = "Rate limited: wait before running again."
+		}
+	case 503:
+		e.RetryAfter = retryAfter(resp.Header)
+		e.Hint = "The provider is overloaded or has no capacity. Try again shortly."
+	default:
+		if resp.Status >= 500 {
+			e.Hint = "The provider failed. Try again; if it persists, check the provider's status."
+		}
+	}
+	return e
+}
+
+func parseErrorBody(body []byte) *stream.Error {
+	var e *stream.Error
+	res := stream.NewResult()
+	if err := stream.DecodeJSON("", body, res.Apply); err == nil && res.Err != nil {
+		e = res.Err
+	}
+	if e == nil {
+		e = &stream.Error{}
+	}
+	return e
+}
+
+// retryAfter reads retry-after-ms, then Retry-After (seconds or an HTTP date).
+func retryAfter(h http.Header) time.Duration {
+	if ms, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && ms > 0 {
+		return time.Duration(ms * float64(time.Millisecond))
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d.Round(time.Second)
+		}
+	}
+	return 0
 }

@@ -1,0 +1,738 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/cost"
+	"github.com/playground-dev/playground/web/markdown"
+	"github.com/playground-dev/playground/web/sse"
+	"github.com/playground-dev/playground/web/stream"
+	"github.com/playground-dev/playground/web/upstream"
+)
+
+// Event is one event of a run's browser stream.
+type Event struct {
+	ID   int
+	Name string
+	Data []byte
+}
+
+var (
+	errStopped   = errors.New("stopped by the person")
+	errAbandoned = errors.New("nobody was watching")
+)
+
+// Run is one run.
+type Run struct {
+	ID      string
+	Spec    Spec
+	Started time.Time
+	m       *Manager
+
+	mu        sync.Mutex
+	log       []Event
+	changed   chan struct{}
+	state     State
+	ended     time.Time
+	watchers  int
+	noWatcher *time.Timer
+	cancel    context.CancelCauseFunc
+
+	// Inspector data, written by the run's goroutine under mu.
+	servedURL   string
+	respStatus  int
+	respHeader  http.Header
+	transcript  cappedBuffer
+	eventTimes  []time.Duration
+	resumeCount int
+
+	// The run goroutine's own state.
+	res       *stream.Result
+	choices   map[int]*choiceState
+	firstTok  time.Time
+	ttfb      time.Duration
+	responses responsesState
+}
+
+type choiceState struct {
+	md        markdown.Stream
+	text      strings.Builder
+	reasoning strings.Builder
+	refusal   strings.Builder
+	dirty     map[int]bool // tool calls changed since the last flush
+}
+
+type responsesState struct {
+	background bool
+	base       string
+}
+
+// State returns the run's state.
+func (r *Run) State() State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state
+}
+
+func (r *Run) finishedAt() (bool, time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state != Running, r.ended
+}
+
+// Since returns the events after id, whether the run is over (no event
+// will follow), and a channel closed when more arrive.
+func (r *Run) Since(after int) ([]Event, bool, <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var evs []Event
+	if after < len(r.log) {
+		start := max(after, 0)
+		evs = r.log[start:]
+	}
+	return evs, r.state != Running, r.changed
+}
+
+// Watch registers a browser following the run; call the returned func when
+// it leaves. While nobody watches a running run, it is cancelled after the
+// grace period.
+func (r *Run) Watch() (release func()) {
+	r.mu.Lock()
+	r.watchers++
+	r.noWatcher.Stop()
+	r.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			r.watchers--
+			if r.watchers == 0 && r.state == Running {
+				r.noWatcher.Reset(r.m.cfg.Grace)
+			}
+			r.mu.Unlock()
+		})
+	}
+}
+
+// Stop cancels the run; the partial output is kept.
+func (r *Run) Stop() { r.cancel(errStopped) }
+
+func (r *Run) abandon() {
+	r.mu.Lock()
+	unwatched := r.watchers == 0 && r.state == Running
+	r.mu.Unlock()
+	if unwatched {
+		r.cancel(errAbandoned)
+	}
+}
+
+// append adds browser events and wakes the followers.
+func (r *Run) append(evs ...Event) {
+	if len(evs) == 0 {
+		return
+	}
+	r.mu.Lock()
+	for _, e := range evs {
+		e.ID = len(r.log) + 1
+		r.log = append(r.log, e)
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+}
+
+func jsonEvent(name string, v any) Event {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{}`)
+	}
+	return Event{Name: name, Data: b}
+}
+
+// execute is the run's goroutine.
+func (r *Run) execute(ctx context.Context) {
+	r.res = stream.NewResult()
+	r.choices = map[int]*choiceState{}
+	spec := r.Spec
+	r.responses.background = spec.Model.Style == catalog.Responses && bytes.Contains(spec.Request.Body, []byte(`"background": true`))
+	r.append(jsonEvent("start", map[string]any{
+		"provider":   spec.Provider.Name,
+		"model":      spec.Model.Label(),
+		"simulated":  spec.Provider.Simulated,
+		"stream":     spec.Request.Stream,
+		"background": r.responses.background,
+	}))
+
+	err := r.send(ctx)
+	r.finish(ctx, err)
+}
+
+func (r *Run) send(ctx context.Context) error {
+	spec := r.Spec
+	resp, err := r.m.client.Send(ctx, spec.Request, spec.BaseURLs, spec.Key)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	r.ttfb = resp.TTFB
+	base := strings.TrimSuffix(resp.URL, spec.Request.Path)
+	r.responses.base = base
+	r.mu.Lock()
+	r.servedURL, r.respStatus, r.respHeader = resp.URL, resp.Status, resp.Header.Clone()
+	r.mu.Unlock()
+	r.append(jsonEvent("meta", map[string]any{"url": resp.URL, "status": resp.Status, "ttfb_ms": ms(resp.TTFB), "fallbacks": resp.Tried}))
+	if resp.Status < 200 || resp.Status > 299 {
+		return upstream.ErrorFromResponse(resp, spec.Provider.APIKeyEnv, spec.Model.SentModel())
+	}
+	if err := r.readBody(resp); err != nil {
+		return err
+	}
+	if r.responses.background {
+		return r.followBackground(ctx)
+	}
+	return nil
+}
+
+// readBody decodes an event stream or a whole JSON answer.
+func (r *Run) readBody(resp *upstream.Response) error {
+	body := io.TeeReader(resp.Body, &transcriptWriter{r})
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "text/event-stream" {
+		b, err := io.ReadAll(io.LimitReader(body, 64<<20))
+		if err != nil {
+			return err
+		}
+		r.markEvent()
+		if err := stream.DecodeJSON(r.Spec.Model.Style, b, r.handle); err != nil {
+			return &stream.Error{Code: "bad_answer", Message: "the provider's answer could not be read: " + err.Error()}
+		}
+		r.flush()
+		return nil
+	}
+	return r.readStream(body)
+}
+
+func (r *Run) readStream(body io.Reader) error {
+	dec := stream.NewDecoder(r.Spec.Model.Style)
+	sd := sse.NewDecoder(body, 0)
+	for {
+		ev, err := sd.Next()
+		if err != nil {
+			r.flush()
+			if err == io.EOF {
+				return nil
+			}
+			return err
+		}
+		r.markEvent()
+		if derr := dec.Decode(ev, r.handle); derr != nil {
+			r.flush()
+			return &stream.Error{Code: "bad_event", Message: "the provider sent an event that is not JSON"}
+		}
+		// Deltas that arrived together go to the browser as one event:
+		// flush when the next read would wait for the network.
+		if !sd.EventReady() || dec.Done() {
+			r.flush()
+		}
+		if dec.Done() {
+			return nil
+		}
+	}
+}
+
+// transcriptWriter keeps the raw bytes, up to MaxTranscript.
+type transcriptWriter struct{ r *Run }
+
+func (w *transcriptWriter) Write(p []byte) (int, error) {
+	w.r.mu.Lock()
+	w.r.transcript.write(p, w.r.m.cfg.MaxTranscript)
+	w.r.mu.Unlock()
+	return len(p), nil
+}
+
+func (r *Run) markEvent() {
+	r.mu.Lock()
+	if len(r.eventTimes) < maxEventTimes {
+		r.eventTimes = append(r.eventTimes, time.Since(r.Started))
+	}
+	r.mu.Unlock()
+}
+
+const maxEventTimes = 200_000
+
+func (r *Run) choice(i int) *choiceState {
+	c, ok := r.choices[i]
+	if !ok {
+		c = &choiceState{dirty: map[int]bool{}}
+		r.choices[i] = c
+	}
+	return c
+}
+
+// handle takes one normalized event.
+func (r *Run) handle(e stream.Event) {
+	r.res.Apply(e)
+	switch e.Kind {
+	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool:
+		if r.firstTok.IsZero() {
+			r.firstTok = time.Now()
+		}
+	}
+	switch e.Kind {
+	case stream.KindText:
+		r.choice(e.Choice).text.WriteString(e.Text)
+	case stream.KindReasoning:
+		r.choice(e.Choice).reasoning.WriteString(e.Text)
+	case stream.KindRefusal:
+		r.choice(e.Choice).refusal.WriteString(e.Text)
+	case stream.KindTool:
+		if e.Tool.Index >= 0 && e.Tool.Index < stream.MaxToolCalls {
+			r.choice(e.Choice).dirty[e.Tool.Index] = true
+		}
+	case stream.KindStatus:
+		r.flush()
+		r.append(jsonEvent("status", map[string]any{"status": e.Status, "response_id": e.ResponseID}))
+	}
+}
+
+// flush turns what is pending into browser events, one batch.
+func (r *Run) flush() {
+	var evs []Event
+	for _, i := range r.choiceOrder() {
+		c := r.choices[i]
+		var d delta
+		d.c = i
+		if c.text.Len() > 0 {
+			if html := c.md.Write(c.text.String()); html != "" {
+				evs = append(evs, mdEvent(i, html, c.md.Tail()))
+			} else {
+				d.t = c.text.String()
+			}
+			c.text.Reset()
+		}
+		d.r, d.x = c.reasoning.String(), c.refusal.String()
+		c.reasoning.Reset()
+		c.refusal.Reset()
+		if d.t != "" || d.r != "" || d.x != "" {
+			evs = append(evs, Event{Name: "delta", Data: d.appendJSON(nil)})
+		}
+		if len(c.dirty) > 0 {
+			evs = append(evs, r.toolEvents(i, c, false)...)
+			clear(c.dirty)
+		}
+	}
+	r.append(evs...)
+}
+
+func (r *Run) choiceOrder() []int {
+	keys := make([]int, 0, len(r.choices))
+	for k := range r.choices {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
+
+func (r *Run) toolEvents(i int, c *choiceState, all bool) []Event {
+	calls := r.res.Choice(i).Tools
+	var evs []Event
+	for idx, tc := range calls {
+		if !all && !c.dirty[idx] {
+			continue
+		}
+		args := tc.Args
+		if all {
+			args = prettyJSON(args)
+		}
+		evs = append(evs, jsonEvent("tool", map[string]any{"c": i, "i": idx, "id": tc.ID, "name": tc.Name, "args": args, "final": all}))
+	}
+	return evs
+}
+
+func prettyJSON(s string) string {
+	var buf bytes.Buffer
+	if json.Indent(&buf, []byte(s), "", "  ") != nil {
+		return s
+	}
+	return buf.String()
+}
+
+func mdEvent(c int, html, tail string) Event {
+	b := []byte(`{"c":`)
+	b = strconv.AppendInt(b, int64(c), 10)
+	b = append(b, `,"h":`...)
+	b = appendJSONString(b, html)
+	b = append(b, `,"tail":`...)
+	b = appendJSONString(b, tail)
+	b = append(b, '}')
+	return Event{Name: "md", Data: b}
+}
+
+// delta is the browser's delta event: text, reasoning and refusal of a
+// choice that arrived together.
+type delta struct {
+	c       int
+	t, r, x string
+}
+
+func (d delta) appendJSON(b []byte) []byte {
+	b = append(b, `{"c":`...)
+	b = strconv.AppendInt(b, int64(d.c), 10)
+	for _, f := range []struct {
+		k, v string
+	}{{"t", d.t}, {"r", d.r}, {"x", d.x}} {
+		if f.v != "" {
+			b = append(b, `,"`...)
+			b = append(b, f.k...)
+			b = append(b, `":`...)
+			b = appendJSONString(b, f.v)
+		}
+	}
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string (no reflection: this is on
+// every event's path). <, > and & are escaped so the data is inert anywhere.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c < 0x7f {
+			continue
+		}
+		if c >= 0x80 {
+			// Valid UTF-8 passes through, except U+2028/2029; invalid bytes
+			// become U+FFFD.
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				b = append(b, s[start:i]...)
+				b = append(b, `\ufffd`...)
+			case r == '\u2028' || r == '\u2029':
+				b = append(b, s[start:i]...)
+				b = append(b, `\u202`...)
+				b = append(b, hexDigits[r&0xF])
+			default:
+				i += size - 1
+				continue
+			}
+			i += size - 1
+			start = i + 1
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"':
+			b = append(b, `\"`...)
+		case '\\':
+			b = append(b, `\\`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\t':
+			b = append(b, `\t`...)
+		default:
+			b = append(b, `\u00`...)
+			b = append(b, hexDigits[c>>4], hexDigits[c&0xF])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// followBackground follows a background response until it ends: by
+// resuming its stream after the last sequence number, or by polling.
+func (r *Run) followBackground(ctx context.Context) error {
+	for attempt := 0; !r.res.Done && r.res.ResponseID != ""; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		url := r.responses.base + "/responses/" + r.res.ResponseID
+		if r.Spec.Request.Stream {
+			if attempt >= 5 {
+				return &stream.Error{Code: "resume_failed", Message: "the background stream broke off and could not be resumed"}
+			}
+			r.mu.Lock()
+			r.resumeCount++
+			r.mu.Unlock()
+			resp, err := r.m.client.Get(ctx, url+"?stream=true&starting_after="+strconv.Itoa(r.res.LastSeq), r.Spec.Key, true)
+			if err != nil {
+				return err
+			}
+			if resp.Status != 200 {
+				e := upstream.ErrorFromResponse(resp, r.Spec.Provider.APIKeyEnv, r.Spec.Model.SentModel())
+				resp.Body.Close()
+				return e
+			}
+			err = r.readBody(resp)
+			resp.Body.Close()
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(r.m.cfg.PollInterval):
+		}
+		resp, err := r.m.client.Get(ctx, url, r.Spec.Key, false)
+		if err != nil {
+			return err
+		}
+		if resp.Status != 200 {
+			e := upstream.ErrorFromResponse(resp, r.Spec.Provider.APIKeyEnv, r.Spec.Model.SentModel())
+			resp.Body.Close()
+			return e
+		}
+		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		// A poll returns the whole response so far: start the choices
+		// afresh so the text is not doubled.
+		prev := r.res.Status
+		fresh := stream.NewResult()
+		fresh.ResponseID = r.res.ResponseID
+		var evs []stream.Event
+		if err := stream.DecodeJSON(catalog.Responses, b, func(e stream.Event) { evs = append(evs, e) }); err != nil {
+			return &stream.Error{Code: "bad_answer", Message: "the provider's answer could not be read"}
+		}
+		for _, e := range evs {
+			fresh.Apply(e)
+		}
+		if fresh.Done || fresh.Status != prev {
+			r.res = stream.NewResult()
+			r.choices = map[int]*choiceState{}
+			for _, e := range evs {
+				r.handle(e)
+			}
+			r.flush()
+		}
+	}
+	return nil
+}
+
+// cancelBackground asks the provider to cancel a background response.
+func (r *Run) cancelBackground() {
+	if !r.responses.background || r.res.ResponseID == "" || r.res.Done {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := r.m.client.Post(ctx, r.responses.base+"/responses/"+r.res.ResponseID+"/cancel", r.Spec.Key)
+	if err == nil {
+		resp.Body.Close()
+		r.append(jsonEvent("status", map[string]any{"status": "cancelled", "response_id": r.res.ResponseID}))
+	}
+}
+
+// finish settles the run's state, renders what is left and sends the
+// summary.
+func (r *Run) finish(ctx context.Context, err error) {
+	cause := context.Cause(ctx)
+	state := Completed
+	var upErr *stream.Error
+	switch {
+	case errors.Is(cause, errStopped) || errors.Is(cause, errAbandoned):
+		state = Stopped
+		r.cancelBackground()
+	case err != nil:
+		state = Failed
+		if !errors.As(err, &upErr) {
+			upErr = &stream.Error{Code: "network", Message: err.Error()}
+		}
+	case r.res.Err != nil:
+		state = Failed
+		upErr = r.res.Err
+	case r.res.Truncated():
+		state = Interrupted
+	}
+	if upErr == nil && r.res.Err != nil {
+		upErr = r.res.Err
+	}
+	// Render the rest of each answer and the final tool calls.
+	var evs []Event
+	for _, i := range r.choiceOrder() {
+		c := r.choices[i]
+		if html := c.md.Flush(); html != "" {
+			evs = append(evs, mdEvent(i, html, ""))
+		}
+		evs = append(evs, r.toolEvents(i, c, true)...)
+	}
+	r.append(evs...)
+	if upErr != nil {
+		r.append(jsonEvent("error", errorView(upErr, r.Spec.Key)))
+	}
+	end := time.Now()
+	done := jsonEvent("done", r.summary(state, end, cause))
+	// The done event and the state change land together: a follower that
+	// sees the run over has the whole log.
+	r.mu.Lock()
+	done.ID = len(r.log) + 1
+	r.log = append(r.log, done)
+	r.state, r.ended = state, end
+	r.noWatcher.Stop()
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+	r.cancel(nil)
+}
+
+// ErrorView is the browser's error event.
+type ErrorView struct {
+	Message    string `json:"message"`
+	Status     int    `json:"status,omitempty"`
+	Code       string `json:"code,omitempty"`
+	Param      string `json:"param,omitempty"`
+	Hint       string `json:"hint,omitempty"`
+	RetryAfter int    `json:"retry_after,omitempty"`
+}
+
+func errorView(e *stream.Error, key string) ErrorView {
+	return ErrorView{
+		Message:    redact(e.Error(), key),
+		Status:     e.Status,
+		Code:       redact(e.Code, key),
+		Param:      redact(e.Param, key),
+		Hint:       e.Hint,
+		RetryAfter: int((e.RetryAfter + time.Second - 1) / time.Second),
+	}
+}
+
+// redact removes the key from text a provider sent (some echo it).
+func redact(s, key string) string {
+	if len(key) < 4 {
+		return s
+	}
+	return strings.ReplaceAll(s, key, "[redacted]")
+}
+
+// Summary is the final event of a run.
+type Summary struct {
+	State     State    `json:"state"`
+	Reason    string   `json:"reason,omitempty"`
+	Finish    []string `json:"finish"`
+	Truncated bool     `json:"truncated"`
+	URL       string   `json:"url,omitempty"`
+	Usage     struct {
+		Input     int  `json:"input"`
+		Cached    int  `json:"cached"`
+		Output    int  `json:"output"`
+		Reasoning int  `json:"reasoning"`
+		Estimated bool `json:"estimated"`
+	} `json:"usage"`
+	Cost struct {
+		Known        bool   `json:"known"`
+		Total        string `json:"total,omitempty"`
+		Credits      string `json:"credits,omitempty"`
+		Input        string `json:"input,omitempty"`
+		Cached       string `json:"cached,omitempty"`
+		Output       string `json:"output,omitempty"`
+		Estimated    bool   `json:"estimated"`
+		Demo         bool   `json:"demo"`
+		ProviderCost string `json:"provider_cost,omitempty"`
+	} `json:"cost"`
+	Metrics struct {
+		TTFBms    float64 `json:"ttfb_ms"`
+		TTFTms    float64 `json:"ttft_ms,omitempty"`
+		TotalMs   float64 `json:"total_ms"`
+		TokensSec float64 `json:"tokens_per_sec,omitempty"`
+	} `json:"metrics"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (r *Run) summary(state State, end time.Time, cause error) Summary {
+	var s Summary
+	s.State = state
+	if errors.Is(cause, errAbandoned) {
+		s.Reason = "nobody was watching"
+	}
+	s.Truncated = state == Interrupted
+	r.mu.Lock()
+	s.URL = r.servedURL
+	r.mu.Unlock()
+	for _, c := range r.res.Choices() {
+		if c.Finish != "" {
+			s.Finish = append(s.Finish, c.Finish)
+		}
+	}
+	var u cost.Usage
+	if r.res.Usage != nil {
+		ru := *r.res.Usage
+		u = cost.Usage{Input: ru.Input, Cached: ru.Cached, Output: ru.BilledOutput(), Reasoning: ru.Reasoning}
+	} else {
+		// No usage from the upstream: estimate with the tokenizer.
+		s.Usage.Estimated = true
+		out := 0
+		for _, c := range r.res.Choices() {
+			out += r.m.tokens.Count(c.Text.String()) + r.m.tokens.Count(c.Reasoning.String()) + r.m.tokens.Count(c.Refusal.String())
+			for _, tc := range c.Tools {
+				out += r.m.tokens.Count(tc.Name) + r.m.tokens.Count(tc.Args)
+			}
+		}
+		u = cost.Usage{Input: r.Spec.PromptTokens, Output: out}
+	}
+	s.Usage.Input, s.Usage.Cached, s.Usage.Output, s.Usage.Reasoning = u.Input, u.Cached, u.Output, u.Reasoning
+	c := cost.Compute(r.Spec.Provider, r.Spec.Model, u)
+	s.Cost.Known, s.Cost.Demo, s.Cost.Estimated = c.Known, c.Demo, s.Usage.Estimated
+	if c.Known {
+		s.Cost.Total = cost.Format(c.Total, c.Currency)
+		s.Cost.Input = cost.Format(c.Input, c.Currency)
+		s.Cost.Cached = cost.Format(c.Cached, c.Currency)
+		s.Cost.Output = cost.Format(c.Output, c.Currency)
+		if cr := c.Credits(c.Total); cr != nil {
+			s.Cost.Credits = cost.FormatCredits(cr)
+		}
+	}
+	if r.res.Usage != nil && r.res.Usage.HasCost {
+		s.Cost.ProviderCost = "$" + strconv.FormatFloat(r.res.Usage.Cost, 'f', -1, 64)
+	}
+	s.Metrics.TTFBms = ms(r.ttfb)
+	s.Metrics.TotalMs = ms(end.Sub(r.Started))
+	if !r.firstTok.IsZero() {
+		s.Metrics.TTFTms = ms(r.firstTok.Sub(r.Started))
+		if gen := end.Sub(r.firstTok); gen > 0 && u.Output > 0 {
+			s.Metrics.TokensSec = float64(int(float64(u.Output)/gen.Seconds()*10)) / 10
+		}
+	}
+	return s
+}
+
+// cappedBuffer keeps the first max bytes written.
+type cappedBuffer struct {
+	buf       bytes.Buffer
+	truncated bool
+}
+
+func (c *cappedBuffer) write(p []byte, max int) {
+	room := max - c.buf.Len()
+	if room <= 0 {
+		c.truncated = c.truncated || len(p) > 0
+		return
+	}
+	if len(p) > room {
+		p, c.truncated = p[:room], true
+	}
+	c.buf.Write(p)
+}

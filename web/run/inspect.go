@@ -1,0 +1,118 @@
+package run
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/playground-dev/playground/web/sse"
+)
+
+// Header is one header line for the inspector.
+type Header struct {
+	Name, Value string
+}
+
+// RawEvent is one upstream event as received, with its time offset.
+type RawEvent struct {
+	Offset time.Duration
+	Type   string
+	ID     string
+	Data   string
+}
+
+// Inspection is what the inspector tab shows. Nothing in it carries the key.
+type Inspection struct {
+	Method          string
+	URL             string
+	RequestHeaders  []Header
+	RequestBody     string
+	Status          int
+	ResponseHeaders []Header
+	Events          []RawEvent
+	Truncated       bool
+	Resumed         int
+	State           State
+}
+
+// Inspect returns the run's request, response and raw events.
+func (r *Run) Inspect() Inspection {
+	req := r.Spec.Request
+	in := Inspection{Method: req.Method, RequestBody: string(req.Body)}
+	r.mu.Lock()
+	in.URL = r.servedURL
+	in.Status = r.respStatus
+	in.State = r.state
+	in.Resumed = r.resumeCount
+	in.Truncated = r.transcript.truncated
+	respHeader := r.respHeader
+	raw := bytes.Clone(r.transcript.buf.Bytes())
+	times := append([]time.Duration(nil), r.eventTimes...)
+	r.mu.Unlock()
+	if in.URL == "" {
+		in.URL = req.URL()
+	}
+	in.RequestHeaders = append(in.RequestHeaders, Header{"Authorization", "Bearer $" + req.KeyEnv + " (redacted)"})
+	for _, h := range req.Header {
+		in.RequestHeaders = append(in.RequestHeaders, Header{h.Name, h.Value})
+	}
+	in.ResponseHeaders = sortedHeaders(respHeader)
+	raw = redactBytes(raw, r.Spec.Key)
+	d := sse.NewDecoder(bytes.NewReader(raw), 0)
+	for i := 0; ; i++ {
+		ev, err := d.Next()
+		if err != nil {
+			if err != io.EOF || (len(in.Events) == 0 && len(raw) > 0) {
+				// Not an event stream (a JSON answer): show it whole.
+				in.Events = []RawEvent{{Type: "body", Data: string(raw)}}
+				if len(times) > 0 {
+					in.Events[0].Offset = times[0]
+				}
+			}
+			break
+		}
+		e := RawEvent{Type: string(ev.Type), ID: string(ev.ID), Data: string(ev.Data)}
+		if len(ev.Error) > 0 {
+			e.Type, e.Data = "error (field)", string(ev.Error)
+		}
+		if i < len(times) {
+			e.Offset = times[i]
+		}
+		in.Events = append(in.Events, e)
+	}
+	return in
+}
+
+// Transcript is the raw upstream body as received (key redacted), for the
+// .sse download.
+func (r *Run) Transcript() []byte {
+	r.mu.Lock()
+	raw := bytes.Clone(r.transcript.buf.Bytes())
+	r.mu.Unlock()
+	return redactBytes(raw, r.Spec.Key)
+}
+
+func redactBytes(b []byte, key string) []byte {
+	if len(key) < 4 {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(key), []byte("[redacted]"))
+}
+
+// sensitiveHeaders are never shown.
+var sensitiveHeaders = map[string]bool{"Set-Cookie": true, "Authorization": true}
+
+func sortedHeaders(h http.Header) []Header {
+	var out []Header
+	for k, vs := range h {
+		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
+			continue
+		}
+		out = append(out, Header{k, strings.Join(vs, ", ")})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,183 @@
+// Package run holds the runs in flight: each run sends its request
+// upstream, decodes the answer into normalized events, keeps an event log
+// of browser events (so a reconnecting browser resumes with Last-Event-ID
+// without gaps or duplicates), and can be stopped. A run nobody watches is
+// cancelled after a grace period, so no tokens are paid for that nobody
+// reads.
+package run
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/request"
+	"github.com/playground-dev/playground/web/tokens"
+	"github.com/playground-dev/playground/web/upstream"
+)
+
+// State is where a run is.
+type State string
+
+// Run states.
+const (
+	Running     State = "running"
+	Completed   State = "completed"
+	Failed      State = "failed"
+	Stopped     State = "stopped"
+	Interrupted State = "interrupted" // the stream broke off
+)
+
+// Spec is what a run needs.
+type Spec struct {
+	Provider *catalog.Provider
+	Model    *catalog.Model
+	Request  *request.Request
+	BaseURLs []string
+	Key      string
+	// Owner is the session that started the run; only it may see it.
+	Owner string
+	// PromptTokens is the pre-send estimate, for costing a run whose
+	// upstream reports no usage.
+	PromptTokens int
+}
+
+// Config tunes a Manager.
+type Config struct {
+	// Grace is how long a run may go unwatched before it is cancelled.
+	Grace time.Duration
+	// Keep is how long a finished run stays available (inspector, replay).
+	Keep time.Duration
+	// MaxRuns bounds the runs kept in memory; the oldest finished go first.
+	MaxRuns int
+	// PollInterval is the background-mode polling interval.
+	PollInterval time.Duration
+	// MaxTranscript bounds the raw bytes kept per run for the inspector.
+	MaxTranscript int
+}
+
+// DefaultConfig is a 15 s grace, runs kept 30 minutes, 500 at most.
+func DefaultConfig() Config {
+	return Config{Grace: 15 * time.Second, Keep: 30 * time.Minute, MaxRuns: 500, PollInterval: time.Second, MaxTranscript: 8 << 20}
+}
+
+// Manager starts and finds runs.
+type Manager struct {
+	cfg    Config
+	client *upstream.Client
+	tokens *tokens.Counter
+
+	mu     sync.Mutex
+	runs   map[string]*Run
+	order  []string
+	closed chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// NewManager returns a manager sending through client.
+func NewManager(cfg Config, client *upstream.Client, tok *tokens.Counter) *Manager {
+	def := DefaultConfig()
+	if cfg.Grace <= 0 {
+		cfg.Grace = def.Grace
+	}
+	if cfg.Keep <= 0 {
+		cfg.Keep = def.Keep
+	}
+	if cfg.MaxRuns <= 0 {
+		cfg.MaxRuns = def.MaxRuns
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = def.PollInterval
+	}
+	if cfg.MaxTranscript <= 0 {
+		cfg.MaxTranscript = def.MaxTranscript
+	}
+	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, closed: make(chan struct{})}
+}
+
+// Start creates a run and starts it.
+func (m *Manager) Start(spec Spec) *Run {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	r := &Run{
+		ID:      newID(),
+		Spec:    spec,
+		Started: time.Now(),
+		state:   Running,
+		cancel:  cancel,
+		changed: make(chan struct{}),
+		m:       m,
+	}
+	r.noWatcher = time.AfterFunc(m.cfg.Grace, r.abandon)
+	m.mu.Lock()
+	m.runs[r.ID] = r
+	m.order = append(m.order, r.ID)
+	m.evictLocked()
+	m.mu.Unlock()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		r.execute(ctx)
+	}()
+	return r
+}
+
+// Get returns the run with id if owner started it.
+func (m *Manager) Get(id, owner string) (*Run, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.runs[id]
+	if !ok || r.Spec.Owner != owner {
+		return nil, false
+	}
+	return r, true
+}
+
+// Closed is closed when the manager shuts down: streams to browsers end.
+func (m *Manager) Closed() <-chan struct{} { return m.closed }
+
+// Close stops every run and waits for their goroutines.
+func (m *Manager) Close() {
+	m.once.Do(func() {
+		close(m.closed)
+		m.mu.Lock()
+		runs := make([]*Run, 0, len(m.runs))
+		for _, r := range m.runs {
+			runs = append(runs, r)
+		}
+		m.mu.Unlock()
+		for _, r := range runs {
+			r.Stop()
+			r.noWatcher.Stop()
+		}
+		m.wg.Wait()
+	})
+}
+
+// evictLocked drops finished runs past Keep, and the oldest finished runs
+// past MaxRuns.
+func (m *Manager) evictLocked() {
+	now := time.Now()
+	keep := m.order[:0]
+	excess := len(m.order) - m.cfg.MaxRuns
+	for _, id := range m.order {
+		r := m.runs[id]
+		done, ended := r.finishedAt()
+		if done && (now.Sub(ended) > m.cfg.Keep || excess > 0) {
+			delete(m.runs, id)
+			excess--
+			continue
+		}
+		keep = append(keep, id)
+	}
+	m.order = keep
+}
+
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
