@@ -3,6 +3,8 @@
 /** @type {import('tailwindcss').Config} */
 module.exports = {
   content: ['./views/**/*.templ', './static/js/app.js'],
+  // Run states are set by app.js as 'state-' + name.
+  safelist: ['state-running', 'state-completed', 'state-failed', 'state-stopped', 'state-interrupted'],
   theme: {
     extend: {
       fontFamily: {

@@ -14,6 +14,8 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/upstream"
 	"github.com/playground-dev/playground/web/session"
 	"github.com/playground-dev/playground/web/tokens"
 )
@@ -30,7 +32,10 @@ func newTestApp(tb testing.TB, env map[string]string) *fiber.App {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log)})
+	runs := run.NewManager(run.Config{}, upstream.New(upstream.DefaultConfig()), &tokens.Counter{})
+	tb.Cleanup(runs.Close)
 	Register(app, Deps{
+		Runs:     runs,
 		Log:      log,
 		Catalog:  cat,
 		Drafts:   &draft.Service{Catalog: cat, Getenv: func(k string) string { return env[k] }, Tokens: &tokens.Counter{}},

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
 
 	"github.com/a-h/templ"
@@ -26,3 +28,18 @@ func formValues(c *fiber.Ctx) url.Values {
 
 // isHTMX reports whether htmx made the request.
 func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
+
+// StaticBytes serves fixed content with a long cache lifetime (the URL
+// carries a content hash).
+func StaticBytes(b []byte, contentType string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, contentType)
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+		return c.Send(b)
+	}
+}
+
+func contentHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6])
+}

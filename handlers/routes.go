@@ -15,6 +15,8 @@ import (
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/markdown"
+	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
 )
 
@@ -24,14 +26,17 @@ type Deps struct {
 	Catalog  *catalog.Catalog
 	Drafts   *draft.Service
 	Sessions *session.Store
+	Runs     *run.Manager
 }
 
 // Register mounts every route on app.
 func Register(app *fiber.App, d Deps) {
+	chroma := markdown.CSS()
 	assets := views.Assets{
-		CSS:  static.URL("/static", "css/app.css"),
-		JS:   static.URL("/static", "js/app.js"),
-		HTMX: static.URL("/static", "js/htmx.min.js"),
+		CSS:    static.URL("/static", "css/app.css"),
+		Chroma: "/static/css/chroma.css?v=" + contentHash(chroma),
+		JS:     static.URL("/static", "js/app.js"),
+		HTMX:   static.URL("/static", "js/htmx.min.js"),
 	}
 	app.Use(SecurityHeaders())
 	app.Use(Sessions(d.Sessions, d.Log))
@@ -40,11 +45,20 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/healthz", Health(d.Catalog))
 
 	// The playground page and its live parts.
-	app.Get("/", compress.New(), Playground(d.Drafts, d.Catalog, assets))
-	app.Post("/draft/switch", compress.New(), SwitchModel(d.Drafts, d.Catalog))
+	app.Get("/", compress.New(), Playground(d.Drafts, d.Catalog, d.Runs, assets))
+	app.Post("/draft/switch", compress.New(), SwitchModel(d.Drafts, d.Catalog, d.Runs))
 	app.Post("/draft/preview", compress.New(), Preview(d.Drafts))
 
-	// Static assets, last.
+	// Runs: start, follow (SSE, resumable), stop, inspect.
+	app.Post("/runs", StartRun(d.Drafts, d.Runs))
+	app.Get("/runs/:id/events", RunEvents(d.Runs))
+	app.Post("/runs/:id/stop", StopRun(d.Runs))
+	app.Get("/runs/:id/inspector", compress.New(), RunInspector(d.Runs))
+	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
+
+	// Static assets, last. The code-highlighting CSS is generated from the
+	// same chroma style the markdown renderer uses.
+	app.Get("/static/css/chroma.css", compress.New(), StaticBytes(chroma, "text/css; charset=utf-8"))
 	app.Use("/static", compress.New(), filesystem.New(filesystem.Config{
 		Root:   http.FS(static.FS()),
 		MaxAge: 365 * 24 * 3600,

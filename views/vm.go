@@ -16,9 +16,10 @@ import (
 
 // Assets are the cache-busted URLs of the static files.
 type Assets struct {
-	CSS  string
-	JS   string
-	HTMX string
+	CSS    string
+	Chroma string
+	JS     string
+	HTMX   string
 }
 
 // Page is the whole playground page.
@@ -26,6 +27,8 @@ type Page struct {
 	Title     string
 	Assets    Assets
 	Workspace Workspace
+	// Run is the session's last run, shown again after a reload.
+	Run *Run
 }
 
 // Option is one entry of a picker.

@@ -107,12 +107,16 @@ func (b *browser) noScriptErrors(tb testing.TB) {
 }
 
 // waitText waits until the element's text contains want.
-func waitText(sel, want string) chromedp.Action {
+func waitText(sel, want string) chromedp.Action { return waitTextFor(sel, want, 10*time.Second) }
+
+// waitTextFor is waitText with its own time limit.
+func waitTextFor(sel, want string, limit time.Duration) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(limit)
 		var got string
 		for time.Now().Before(deadline) {
-			if err := chromedp.Run(ctx, chromedp.Text(sel, &got, chromedp.ByQuery, chromedp.AtLeast(0))); err == nil && strings.Contains(got, want) {
+			js := fmt.Sprintf(`(document.querySelector(%q)||{textContent:""}).textContent`, sel)
+			if err := chromedp.Run(ctx, chromedp.Evaluate(js, &got)); err == nil && strings.Contains(got, want) {
 				return nil
 			}
 			time.Sleep(50 * time.Millisecond)

@@ -24,6 +24,10 @@ type Config struct {
 	LogLevel     slog.Level
 	ReadTimeout  time.Duration
 	BodyLimit    int
+	// Upstream timeouts.
+	ConnectTimeout   time.Duration
+	FirstByteTimeout time.Duration
+	IdleTimeout      time.Duration
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -40,16 +44,22 @@ var settings = []setting{
 	{"log-level", "PLAYGROUND_LOG_LEVEL", "debug, info, warn or error"},
 	{"read-timeout", "PLAYGROUND_READ_TIMEOUT", "time to read a whole request"},
 	{"body-limit", "PLAYGROUND_BODY_LIMIT", "largest request body in bytes"},
+	{"connect-timeout", "PLAYGROUND_CONNECT_TIMEOUT", "time to connect to a provider"},
+	{"first-byte-timeout", "PLAYGROUND_FIRST_BYTE_TIMEOUT", "time for a provider to start answering"},
+	{"idle-timeout", "PLAYGROUND_IDLE_TIMEOUT", "longest silence inside a streamed answer"},
 }
 
 // DefaultConfig is the configuration with nothing set.
 func DefaultConfig(getenv func(string) string) Config {
 	return Config{
-		Addr:        "127.0.0.1:8080",
-		DataDir:     defaultDataDir(getenv),
-		LogLevel:    slog.LevelInfo,
-		ReadTimeout: 30 * time.Second,
-		BodyLimit:   20 << 20,
+		Addr:             "127.0.0.1:8080",
+		DataDir:          defaultDataDir(getenv),
+		LogLevel:         slog.LevelInfo,
+		ReadTimeout:      30 * time.Second,
+		BodyLimit:        20 << 20,
+		ConnectTimeout:   10 * time.Second,
+		FirstByteTimeout: 5 * time.Minute,
+		IdleTimeout:      5 * time.Minute,
 	}
 }
 
@@ -71,14 +81,17 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	cfg := DefaultConfig(getenv)
 	def := cfg
 	vals := map[string]string{
-		"addr":          cfg.Addr,
-		"data-dir":      cfg.DataDir,
-		"catalog":       "",
-		"session-keys":  "",
-		"secure-cookie": "false",
-		"log-level":     "info",
-		"read-timeout":  cfg.ReadTimeout.String(),
-		"body-limit":    fmt.Sprint(cfg.BodyLimit),
+		"addr":               cfg.Addr,
+		"data-dir":           cfg.DataDir,
+		"catalog":            "",
+		"session-keys":       "",
+		"secure-cookie":      "false",
+		"log-level":          "info",
+		"read-timeout":       cfg.ReadTimeout.String(),
+		"body-limit":         fmt.Sprint(cfg.BodyLimit),
+		"connect-timeout":    cfg.ConnectTimeout.String(),
+		"first-byte-timeout": cfg.FirstByteTimeout.String(),
+		"idle-timeout":       cfg.IdleTimeout.String(),
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -130,6 +143,16 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		return cfg, fmt.Errorf("--read-timeout / PLAYGROUND_READ_TIMEOUT: want a duration like 30s")
 	}
 	cfg.ReadTimeout = d
+	for _, t := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"connect-timeout", &cfg.ConnectTimeout}, {"first-byte-timeout", &cfg.FirstByteTimeout}, {"idle-timeout", &cfg.IdleTimeout}} {
+		d, err := time.ParseDuration(get(t.name))
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("--%s: want a duration like 30s or 5m", t.name)
+		}
+		*t.dst = d
+	}
 	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
 		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")
 	}

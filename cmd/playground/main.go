@@ -19,8 +19,10 @@ import (
 	"github.com/playground-dev/playground/handlers"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	runmgr "github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
 	"github.com/playground-dev/playground/web/tokens"
+	"github.com/playground-dev/playground/web/upstream"
 )
 
 func main() {
@@ -48,14 +50,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	tok := &tokens.Counter{}
 	keys, err := session.LoadKeys(cfg.SessionKeys, cfg.DataDir)
 	if err != nil {
 		return err
 	}
+	runs := runmgr.NewManager(runmgr.DefaultConfig(), upstream.New(upstream.Config{
+		ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout,
+	}), tok)
+	defer runs.Close()
 	deps := handlers.Deps{
 		Log:      log,
 		Catalog:  cat,
-		Drafts:   &draft.Service{Catalog: cat, Getenv: getenv, Tokens: &tokens.Counter{}},
+		Drafts:   &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok},
+		Runs:     runs,
 		Sessions: session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
 	}
 	app := fiber.New(fiber.Config{
@@ -82,6 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case <-ctx.Done():
 	}
+	runs.Close() // ends the runs and the browsers' event streams
 	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -134,3 +134,260 @@
     }
   });
 })();
+
+// Runs: follow a run panel's event stream and fill it in. Text from the
+// model is only ever set with textContent; the one HTML inserted is the
+// server's rendered markdown ("md" events), which comes from goldmark with
+// raw HTML and dangerous links disabled.
+(function () {
+  'use strict';
+
+  var streams = {}; // run id -> EventSource
+
+  function $(root, sel) { return root.querySelector(sel); }
+
+  function text(el, s) { el.textContent = s; }
+
+  function follow(panel) {
+    var id = panel.id;
+    if (!id || panel.getAttribute('data-following') === '1') return;
+    panel.setAttribute('data-following', '1');
+    Object.keys(streams).forEach(function (k) {
+      if (k !== id) { streams[k].close(); delete streams[k]; }
+    });
+    var choices = {};
+    var state = $(panel, '[data-run-state]');
+    var retryTimer = null;
+    var finished = false;
+
+    function setState(s, cls) {
+      text(state, s);
+      state.className = 'state state-' + (cls || s);
+    }
+
+    function choice(c) {
+      if (choices[c]) return choices[c];
+      var tpl = $(panel, 'template[data-tpl="choice"]');
+      var node = tpl.content.firstElementChild.cloneNode(true);
+      node.setAttribute('data-choice', String(c));
+      node.setAttribute('data-testid', 'choice-' + c);
+      $(panel, '[data-choices]').appendChild(node);
+      var ch = {
+        node: node,
+        rendered: $(node, '[data-rendered]'),
+        tail: $(node, '[data-tail]'),
+        reasoning: $(node, '[data-reasoning]'),
+        reasoningText: $(node, '[data-reasoning-text]'),
+        refusal: $(node, '[data-refusal]'),
+        tools: $(node, '[data-tools]'),
+        toolNodes: {}
+      };
+      choices[c] = ch;
+      var count = Object.keys(choices).length;
+      if (count > 1) {
+        Object.keys(choices).forEach(function (k) {
+          var title = $(choices[k].node, '[data-choice-title]');
+          text(title, 'Choice ' + k);
+          title.hidden = false;
+        });
+      }
+      return ch;
+    }
+
+    function tool(ch, d) {
+      var n = ch.toolNodes[d.i];
+      if (!n) {
+        n = document.createElement('div');
+        n.className = 'tool';
+        n.setAttribute('data-testid', 'tool-call');
+        var head = document.createElement('div');
+        head.className = 'tool-head';
+        var pre = document.createElement('pre');
+        pre.className = 'code';
+        n.appendChild(head);
+        n.appendChild(pre);
+        ch.tools.appendChild(n);
+        ch.toolNodes[d.i] = n;
+      }
+      text(n.firstChild, 'Tool call: ' + (d.name || '…') + (d.id ? '  (' + d.id + ')' : ''));
+      text(n.lastChild, d.args || '');
+    }
+
+    function showError(e) {
+      var box = $(panel, '[data-error]');
+      box.hidden = false;
+      box.textContent = '';
+      var msg = document.createElement('p');
+      msg.className = 'font-medium';
+      text(msg, e.message || 'The run failed.');
+      box.appendChild(msg);
+      if (e.hint) {
+        var hint = document.createElement('p');
+        text(hint, e.hint);
+        box.appendChild(hint);
+      }
+      if (e.retry_after > 0) {
+        var wait = document.createElement('p');
+        wait.setAttribute('data-testid', 'retry-after');
+        box.appendChild(wait);
+        var left = e.retry_after;
+        var tick = function () {
+          text(wait, left > 0 ? 'You can retry in ' + left + ' s.' : 'You can retry now.');
+          left--;
+          if (left < -1 && retryTimer) { clearInterval(retryTimer); retryTimer = null; }
+        };
+        tick();
+        retryTimer = setInterval(tick, 1000);
+      }
+    }
+
+    function metric(dl, label, value) {
+      if (value === undefined || value === null || value === '') return;
+      var dt = document.createElement('dt');
+      var dd = document.createElement('dd');
+      text(dt, label);
+      text(dd, String(value));
+      dd.setAttribute('data-testid', 'metric-' + label.toLowerCase().replace(/[^a-z]+/g, '-'));
+      dl.appendChild(dt);
+      dl.appendChild(dd);
+    }
+
+    function showSummary(s) {
+      var labels = { completed: 'completed', failed: 'failed', stopped: 'stopped', interrupted: 'interrupted' };
+      setState(labels[s.state] || s.state, s.state);
+      var dl = $(panel, '[data-metrics]');
+      dl.textContent = '';
+      dl.hidden = false;
+      var m = s.metrics || {};
+      var u = s.usage || {};
+      var est = u.estimated ? ' (estimate)' : '';
+      metric(dl, 'TTFB', m.ttfb_ms ? m.ttfb_ms.toFixed(0) + ' ms' : '');
+      metric(dl, 'TTFT', m.ttft_ms ? m.ttft_ms.toFixed(0) + ' ms' : '');
+      metric(dl, 'Total', m.total_ms ? (m.total_ms / 1000).toFixed(2) + ' s' : '');
+      metric(dl, 'Speed', m.tokens_per_sec ? m.tokens_per_sec + ' tok/s' : '');
+      metric(dl, 'Tokens in', u.input + (u.cached ? ' (' + u.cached + ' cached)' : '') + est);
+      metric(dl, 'Tokens out', u.output + (u.reasoning ? ' (' + u.reasoning + ' reasoning)' : '') + est);
+      metric(dl, 'Finish', (s.finish || []).join(', ') + (s.truncated ? ' (cut off)' : '') + (s.reason ? ' (' + s.reason + ')' : ''));
+      var c = s.cost || {};
+      if (c.known) {
+        metric(dl, 'Cost', c.total + (c.credits ? ' · ' + c.credits : '') + (c.estimated ? ' (estimate: no usage reported)' : '') + (c.demo ? ' (demo price)' : ''));
+      } else {
+        metric(dl, 'Cost', 'no price set');
+      }
+      metric(dl, 'Provider cost', c.provider_cost);
+      Object.keys(choices).forEach(function (k) {
+        var ch = choices[k];
+        if (ch.reasoning && !ch.reasoning.hidden && u.reasoning) {
+          text($(ch.reasoning, '[data-reasoning-count]'), u.reasoning + ' tokens');
+        }
+      });
+      var stop = $(panel, '[data-stop]');
+      if (stop) stop.disabled = true;
+    }
+
+    var es = new EventSource(panel.getAttribute('data-events'));
+    streams[id] = es;
+    setState('running');
+    es.addEventListener('start', function (ev) {
+      var d = JSON.parse(ev.data);
+      setState(d.background ? 'queued' : 'running', 'running');
+      var stop = $(panel, '[data-stop]');
+      if (d.background && stop) {
+        text(stop, 'Cancel');
+        stop.title = 'Cancel the background response (POST /responses/{id}/cancel)';
+      }
+    });
+    es.addEventListener('meta', function (ev) {
+      var d = JSON.parse(ev.data);
+      var line = 'HTTP ' + d.status + ' from ' + d.url + ' · first byte after ' + d.ttfb_ms.toFixed(0) + ' ms';
+      if (d.fallbacks && d.fallbacks.length) line += ' · after trying: ' + d.fallbacks.join('; ');
+      text($(panel, '[data-run-meta]'), line);
+    });
+    es.addEventListener('status', function (ev) {
+      var d = JSON.parse(ev.data);
+      if (d.status) setState(d.status.replace('_', ' '), 'running');
+    });
+    es.addEventListener('delta', function (ev) {
+      var d = JSON.parse(ev.data);
+      var ch = choice(d.c);
+      if (d.t) ch.tail.appendChild(document.createTextNode(d.t));
+      if (d.r) {
+        ch.reasoning.hidden = false;
+        ch.reasoningText.appendChild(document.createTextNode(d.r));
+      }
+      if (d.x) {
+        ch.refusal.hidden = false;
+        ch.refusal.appendChild(document.createTextNode(d.x));
+      }
+    });
+    es.addEventListener('md', function (ev) {
+      var d = JSON.parse(ev.data);
+      var ch = choice(d.c);
+      ch.rendered.insertAdjacentHTML('beforeend', d.h);
+      text(ch.tail, d.tail);
+    });
+    es.addEventListener('tool', function (ev) {
+      var d = JSON.parse(ev.data);
+      tool(choice(d.c), d);
+    });
+    es.addEventListener('failure', function (ev) {
+      showError(JSON.parse(ev.data));
+    });
+    es.onerror = function () {
+      // A transport error: EventSource reconnects by itself, sending
+      // Last-Event-ID, unless the server answered that the run is gone.
+      if (es.readyState === EventSource.CLOSED && !finished) {
+        showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; run again.' });
+        setState('disconnected', 'failed');
+      }
+    };
+    es.addEventListener('done', function (ev) {
+      finished = true;
+      es.close();
+      delete streams[id];
+      showSummary(JSON.parse(ev.data));
+    });
+  }
+
+  function scan(root) {
+    if (!root || !root.querySelectorAll) return;
+    if (root.matches && root.matches('[data-run]')) follow(root);
+    root.querySelectorAll('[data-run]').forEach(follow);
+  }
+
+  document.addEventListener('DOMContentLoaded', function () { scan(document); });
+  document.addEventListener('htmx:load', function (e) { scan(e.target); });
+
+  // Tabs of a run panel.
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    var tab = t.closest('[data-tab]');
+    if (!tab) return;
+    var panel = tab.closest('[data-run]');
+    if (!panel) return;
+    var name = tab.getAttribute('data-tab');
+    panel.querySelectorAll('[data-tab]').forEach(function (b) {
+      var on = b === tab;
+      b.setAttribute('aria-selected', on ? 'true' : 'false');
+      b.classList.toggle('tab-active', on);
+    });
+    panel.querySelectorAll('[data-pane]').forEach(function (p) {
+      p.hidden = p.getAttribute('data-pane') !== name;
+    });
+  });
+
+  // Ctrl/Cmd+Enter runs; Enter alone never submits the form natively.
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      var btn = document.getElementById('run-button');
+      if (btn && btn.closest('form') && btn.closest('form').contains(e.target)) {
+        e.preventDefault();
+        btn.click();
+      }
+    }
+  });
+  document.addEventListener('submit', function (e) {
+    if (e.target && e.target.id === 'draft') e.preventDefault();
+  });
+})();

@@ -581,7 +581,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 	}
 	r.append(evs...)
 	if upErr != nil {
-		r.append(jsonEvent("error", errorView(upErr, r.Spec.Key)))
+		r.append(jsonEvent("failure", errorView(upErr, r.Spec.Key)))
 	}
 	end := time.Now()
 	done := jsonEvent("done", r.summary(state, end, cause))

@@ -129,7 +129,7 @@ func replay(t *testing.T, evs []Event) *browser {
 				args = compact.String()
 			}
 			b.tools[c][int(v["i"].(float64))] = s("name") + " " + args
-		case "error":
+		case "failure":
 			var ev ErrorView
 			json.Unmarshal(e.Data, &ev)
 			b.errMsg = &ev

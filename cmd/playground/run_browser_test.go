@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// fakeUpstream answers by the requested model: a slow stream, errors, a
+// reasoning model with a tool call.
+func fakeUpstream(tb testing.TB) *httptest.Server {
+	tb.Helper()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sse", name))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	slow := read("openai-chat-obfuscation-usage.sse")
+	tools := read("deepseek-chat-tool-call.sse")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Model string `json:"model"`
+		}
+		b, _ := io.ReadAll(r.Body)
+		json.Unmarshal(b, &body)
+		if r.Header.Get("Authorization") != "Bearer sk-local-test" {
+			w.WriteHeader(401)
+			io.WriteString(w, `{"error":{"message":"Invalid API key","type":"invalid_request_error","code":"invalid_api_key"}}`)
+			return
+		}
+		stream := func(data []byte, chunk int, pause time.Duration) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			for len(data) > 0 {
+				n := min(chunk, len(data))
+				if _, err := w.Write(data[:n]); err != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				data = data[n:]
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(pause):
+				}
+			}
+		}
+		switch body.Model {
+		case "slow":
+			stream(slow, 400, 40*time.Millisecond) // about 10 s in all
+		case "tools":
+			stream(tools, 2000, 5*time.Millisecond)
+		case "limited":
+			w.Header().Set("Retry-After", "42")
+			w.WriteHeader(429)
+			io.WriteString(w, `{"error":{"message":"Rate limit reached for requests","type":"requests","code":"rate_limit_exceeded"}}`)
+		default:
+			w.WriteHeader(404)
+			io.WriteString(w, `{"error":{"message":"model not found"}}`)
+		}
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// localCatalog writes a catalog whose provider points at the fake upstream.
+func localCatalog(tb testing.TB, base string) string {
+	tb.Helper()
+	doc := fmt.Sprintf(`{"providers": [{"id": "local", "name": "Local test", "base_url": %q, "api_key_env": "LOCAL_API_KEY",
+		"api_styles": ["chat"], "currency": "USD"}],
+	"models": [
+		{"id": "slow", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible", "price": {"input": 1, "output": 2}},
+		{"id": "tools", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible"},
+		{"id": "limited", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible"}]}`, base+"/v1")
+	path := filepath.Join(tb.TempDir(), "local.json")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+func textLen(sel string, n *int) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(document.querySelector(%q)||{textContent:""}).textContent.length`, sel), n)
+}
+
+func TestBrowserRunStreamsAndStops(t *testing.T) {
+	up := fakeUpstream(t)
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", localCatalog(t, up.URL))
+	b := newBrowser(t)
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=slow"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="run"]`, chromedp.ByQuery),
+		waitText(`[data-testid="run-state"]`, "running"),
+		waitText(`[data-testid="answer"]`, "Harmony Day"),
+	)
+	var first, second int
+	b.run(t, textLen(`[data-testid="answer"]`, &first))
+	time.Sleep(700 * time.Millisecond)
+	b.run(t, textLen(`[data-testid="answer"]`, &second))
+	if second <= first {
+		t.Fatalf("text did not grow while streaming: %d then %d", first, second)
+	}
+	var state string
+	b.run(t, text(`[data-testid="run-state"]`, &state))
+	if state != "running" {
+		t.Fatalf("state %q before the end", state)
+	}
+	b.run(t,
+		chromedp.Click(`[data-testid="stop"]`, chromedp.ByQuery),
+		waitText(`[data-testid="run-state"]`, "stopped"),
+		waitText(`[data-testid="metrics"]`, "estimate"),
+	)
+	var partial string
+	b.run(t, text(`[data-testid="answer"]`, &partial))
+	if !strings.Contains(partial, "Harmony Day") || strings.Contains(partial, "mutual respect.") {
+		t.Errorf("after Stop the answer is not the partial text:\n%s", partial)
+	}
+	// The inspector shows the request (key redacted) and the raw events.
+	b.run(t,
+		chromedp.Click(`[data-testid="inspector-tab"]`, chromedp.ByQuery),
+		waitText(`[data-testid="inspector-body"]`, "chat.completion.chunk"),
+		waitText(`[data-testid="inspector-body"]`, "$LOCAL_API_KEY (redacted)"),
+	)
+	var html string
+	b.run(t, chromedp.OuterHTML("html", &html, chromedp.ByQuery))
+	if strings.Contains(html, "sk-local-test") {
+		t.Error("the key is in the page")
+	}
+	b.noScriptErrors(t)
+}
+
+func TestBrowserRunErrors(t *testing.T) {
+	up := fakeUpstream(t)
+	cat := localCatalog(t, up.URL)
+	// 401: a wrong key.
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-wrong"}, "--catalog", cat)
+	b := newBrowser(t)
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=slow"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="run-error"]`, "401 Unauthorized: Invalid API key"),
+		waitText(`[data-testid="run-error"]`, "set LOCAL_API_KEY"),
+		waitText(`[data-testid="run-state"]`, "failed"),
+	)
+	// 429 with Retry-After: the countdown.
+	base = startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", cat)
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=limited"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="run-error"]`, "429 Too Many Requests: Rate limit reached"),
+		waitText(`[data-testid="retry-after"]`, "You can retry in 4"),
+	)
+	b.noScriptErrors(t)
+}
+
+func TestBrowserReasoningAndToolCall(t *testing.T) {
+	up := fakeUpstream(t)
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", localCatalog(t, up.URL))
+	b := newBrowser(t)
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=tools"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="run-state"]`, "completed"),
+		waitText(`[data-testid="reasoning"]`, "The user is asking for the weather in San Francisco"),
+		waitText(`[data-testid="tool-call"]`, "Tool call: weather"),
+		waitText(`[data-testid="tool-call"]`, "\"location\": \"San Francisco\""),
+		waitText(`[data-testid="metrics"]`, "39 reasoning"),
+	)
+	var open bool
+	b.run(t, chromedp.Evaluate(`document.querySelector('[data-reasoning]').open`, &open))
+	if open {
+		t.Error("reasoning should start collapsed")
+	}
+	b.noScriptErrors(t)
+}
+
+func TestBrowserReloadResumesRun(t *testing.T) {
+	up := fakeUpstream(t)
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", localCatalog(t, up.URL))
+	b := newBrowser(t)
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=slow"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="answer"]`, "Harmony Day"),
+		chromedp.Reload(),
+		chromedp.WaitVisible(`[data-testid="run"]`, chromedp.ByQuery),
+		waitText(`[data-testid="answer"]`, "Harmony Day"),
+	)
+	var state string
+	b.run(t, text(`[data-testid="run-state"]`, &state))
+	if state != "running" {
+		t.Fatalf("after reload the run is %q, want it still running", state)
+	}
+	b.run(t, waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second))
+	var answer string
+	b.run(t, text(`[data-testid="answer"]`, &answer))
+	if !strings.HasSuffix(strings.TrimSpace(answer), "mutual respect.") || strings.Count(answer, "**Holiday Name:**")+strings.Count(answer, "Holiday Name:") != 1 {
+		t.Errorf("resumed answer is not the whole answer once:\n%s", answer)
+	}
+	var raw []byte
+	b.run(t, chromedp.Evaluate(`document.querySelector('[data-testid="answer"]').innerHTML`, &raw))
+	if bytes.Contains(raw, []byte("<script")) {
+		t.Error("script in answer")
+	}
+	b.noScriptErrors(t)
+}

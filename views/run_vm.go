@@ -1,0 +1,106 @@
+package views
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/playground-dev/playground/web/run"
+)
+
+// Run is the run panel: the browser follows EventsURL and fills it in.
+type Run struct {
+	ID            string
+	EventsURL     string
+	StopURL       string
+	InspectorURL  string
+	TranscriptURL string
+	Provider      string
+	Model         string
+	Simulated     bool
+}
+
+// NewRun builds the panel of a run.
+func NewRun(r *run.Run) Run {
+	base := "/runs/" + r.ID
+	return Run{
+		ID:            r.ID,
+		EventsURL:     base + "/events",
+		StopURL:       base + "/stop",
+		InspectorURL:  base + "/inspector",
+		TranscriptURL: base + "/transcript.sse",
+		Provider:      r.Spec.Provider.Name,
+		Model:         r.Spec.Model.Label(),
+		Simulated:     r.Spec.Provider.Simulated,
+	}
+}
+
+// Inspection is the inspector tab.
+type Inspection struct {
+	RunID           string
+	TranscriptURL   string
+	Method          string
+	URL             string
+	RequestHeaders  []run.Header
+	RequestBody     string
+	Status          string
+	ResponseHeaders []run.Header
+	Events          []InspectedEvent
+	Hidden          int
+	Notes           []string
+}
+
+// InspectedEvent is one raw event row.
+type InspectedEvent struct {
+	N      string
+	Offset string
+	Type   string
+	Data   string
+}
+
+// maxInspectedEvents bounds the rows the inspector shows; the download has
+// them all.
+const maxInspectedEvents = 2000
+
+// NewInspection builds the inspector view model.
+func NewInspection(id string, in run.Inspection) Inspection {
+	v := Inspection{
+		RunID:           id,
+		TranscriptURL:   "/runs/" + id + "/transcript.sse",
+		Method:          in.Method,
+		URL:             in.URL,
+		RequestHeaders:  in.RequestHeaders,
+		RequestBody:     in.RequestBody,
+		ResponseHeaders: in.ResponseHeaders,
+	}
+	if in.Status > 0 {
+		v.Status = strconv.Itoa(in.Status)
+	} else {
+		v.Status = "no response yet"
+	}
+	for i, e := range in.Events {
+		if i >= maxInspectedEvents {
+			v.Hidden = len(in.Events) - i
+			break
+		}
+		typ := e.Type
+		if typ == "" {
+			typ = "message"
+		}
+		v.Events = append(v.Events, InspectedEvent{
+			N:      strconv.Itoa(i + 1),
+			Offset: "+" + strconv.FormatFloat(float64(e.Offset)/float64(time.Millisecond), 'f', 1, 64) + " ms",
+			Type:   typ,
+			Data:   e.Data,
+		})
+	}
+	if in.Truncated {
+		v.Notes = append(v.Notes, "The transcript was cut at its size limit.")
+	}
+	if in.Resumed > 0 {
+		v.Notes = append(v.Notes, "The background stream was resumed "+strconv.Itoa(in.Resumed)+" time(s); the events of every stream are listed.")
+	}
+	if in.State == run.Running {
+		v.Notes = append(v.Notes, "The run is still going: reopen the tab for the latest events.")
+	}
+	return v
+}
