@@ -15,9 +15,9 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/run"
-	"github.com/playground-dev/playground/web/upstream"
 	"github.com/playground-dev/playground/web/session"
 	"github.com/playground-dev/playground/web/tokens"
+	"github.com/playground-dev/playground/web/upstream"
 )
 
 func newTestApp(tb testing.TB, env map[string]string) *fiber.App {

