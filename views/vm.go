@@ -199,13 +199,20 @@ func priceFact(p *catalog.Provider, m *catalog.Model) string {
 	if pr == nil || pr.Input == nil || pr.Output == nil {
 		return "Price: no price set"
 	}
-	s := "Price per 1M tokens: " + money(*pr.Input, p.Currency) + " input"
-	if pr.CachedInput != nil {
-		s += ", " + money(*pr.CachedInput, p.Currency) + " cached"
+	currency, credits := p.Currency, p.CreditsPerUnit
+	if pr.Currency != "" {
+		currency, credits = pr.Currency, 0
 	}
-	s += ", " + money(*pr.Output, p.Currency) + " output"
-	if p.CreditsPerUnit > 0 {
-		s += fmt.Sprintf(" (1 %s = %s credits)", p.Currency, strconv.FormatFloat(p.CreditsPerUnit, 'f', -1, 64))
+	if pr.CreditsPerUnit != nil {
+		credits = *pr.CreditsPerUnit
+	}
+	s := "Price per 1M tokens: " + money(*pr.Input, currency) + " input"
+	if pr.CachedInput != nil {
+		s += ", " + money(*pr.CachedInput, currency) + " cached"
+	}
+	s += ", " + money(*pr.Output, currency) + " output"
+	if credits > 0 {
+		s += fmt.Sprintf(" (1 %s = %s credits)", currency, strconv.FormatFloat(credits, 'f', -1, 64))
 	}
 	if pr.Demo {
 		s += " · demo price"

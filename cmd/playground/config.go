@@ -28,6 +28,9 @@ type Config struct {
 	ConnectTimeout   time.Duration
 	FirstByteTimeout time.Duration
 	IdleTimeout      time.Duration
+	// The built-in simulator's pacing; 0 tokens/s is zero-delay mode.
+	SimTTFT         time.Duration
+	SimTokensPerSec float64
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -47,6 +50,8 @@ var settings = []setting{
 	{"connect-timeout", "PLAYGROUND_CONNECT_TIMEOUT", "time to connect to a provider"},
 	{"first-byte-timeout", "PLAYGROUND_FIRST_BYTE_TIMEOUT", "time for a provider to start answering"},
 	{"idle-timeout", "PLAYGROUND_IDLE_TIMEOUT", "longest silence inside a streamed answer"},
+	{"sim-ttft", "PLAYGROUND_SIM_TTFT", "the built-in simulator's time to first token"},
+	{"sim-tps", "PLAYGROUND_SIM_TPS", "the built-in simulator's tokens per second (0: no delay at all)"},
 }
 
 // DefaultConfig is the configuration with nothing set.
@@ -60,6 +65,8 @@ func DefaultConfig(getenv func(string) string) Config {
 		ConnectTimeout:   10 * time.Second,
 		FirstByteTimeout: 5 * time.Minute,
 		IdleTimeout:      5 * time.Minute,
+		SimTTFT:          400 * time.Millisecond,
+		SimTokensPerSec:  50,
 	}
 }
 
@@ -92,6 +99,8 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"connect-timeout":    cfg.ConnectTimeout.String(),
 		"first-byte-timeout": cfg.FirstByteTimeout.String(),
 		"idle-timeout":       cfg.IdleTimeout.String(),
+		"sim-ttft":           cfg.SimTTFT.String(),
+		"sim-tps":            "50",
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -152,6 +161,14 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 			return cfg, fmt.Errorf("--%s: want a duration like 30s or 5m", t.name)
 		}
 		*t.dst = d
+	}
+	if d, err := time.ParseDuration(get("sim-ttft")); err != nil || d < 0 {
+		return cfg, fmt.Errorf("--sim-ttft / PLAYGROUND_SIM_TTFT: want a duration like 400ms")
+	} else {
+		cfg.SimTTFT = d
+	}
+	if _, err := fmt.Sscan(get("sim-tps"), &cfg.SimTokensPerSec); err != nil || cfg.SimTokensPerSec < 0 {
+		return cfg, fmt.Errorf("--sim-tps / PLAYGROUND_SIM_TPS: want a number of tokens per second (0 for no delay)")
 	}
 	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
 		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -21,6 +22,7 @@ import (
 	"github.com/playground-dev/playground/web/draft"
 	runmgr "github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
+	"github.com/playground-dev/playground/web/sim"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/upstream"
 )
@@ -51,6 +53,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	tok := &tokens.Counter{}
+	// The built-in simulator listens on loopback beside the playground;
+	// PLAYGROUND_SIM_URL points the simulator provider elsewhere instead.
+	simCfg := sim.DefaultConfig()
+	simCfg.TTFT, simCfg.TokensPerSec, simCfg.ZeroDelay = cfg.SimTTFT, cfg.SimTokensPerSec, cfg.SimTokensPerSec == 0
+	simLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
+	simSrv := &http.Server{Handler: sim.New(simCfg, sim.ModelsFromCatalog(cat), tok), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = simSrv.Serve(simLn) }()
+	defer simSrv.Close()
+	simURL := "http://" + simLn.Addr().String()
+	env := getenv
+	getenv = func(k string) string {
+		if k == "PLAYGROUND_SIM_URL" && env(k) == "" {
+			return simURL
+		}
+		return env(k)
+	}
 	keys, err := session.LoadKeys(cfg.SessionKeys, cfg.DataDir)
 	if err != nil {
 		return err
@@ -83,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	fmt.Fprintf(stdout, "playground listening on http://%s\n", ln.Addr())
-	log.Info("started", "addr", ln.Addr().String(), "providers", len(cat.Providers), "models", len(cat.Models), "data_dir", cfg.DataDir)
+	log.Info("started", "addr", ln.Addr().String(), "simulator", simURL, "providers", len(cat.Providers), "models", len(cat.Models), "data_dir", cfg.DataDir)
 
 	select {
 	case err := <-errc:

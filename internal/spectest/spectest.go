@@ -58,7 +58,8 @@ func load() {
 	}
 	root := inst.(map[string]any)
 	schemas = root["components"].(map[string]any)["schemas"].(map[string]any)
-	// Two OpenAPI-isms JSON Schema 2020-12 does not read as intended:
+	// Three OpenAPI-isms JSON Schema 2020-12 does not read as intended:
+	// OpenAPI 3.0's "nullable: true" (type and enum gain null);
 	// draft 2019-09's $recursiveAnchor/$recursiveRef (each $recursiveRef
 	// now points at its component), and a oneOf whose branches overlap but
 	// are told apart by an OpenAPI discriminator (EasyInputMessage and
@@ -76,6 +77,19 @@ func rewriteRecursive(node any, self string) {
 	switch n := node.(type) {
 	case map[string]any:
 		delete(n, "$recursiveAnchor")
+		if nb, _ := n["nullable"].(bool); nb {
+			// OpenAPI 3.0's nullable, still used by the spec: null is allowed.
+			delete(n, "nullable")
+			switch t := n["type"].(type) {
+			case string:
+				n["type"] = []any{t, "null"}
+			case []any:
+				n["type"] = append(t, "null")
+			}
+			if e, ok := n["enum"].([]any); ok {
+				n["enum"] = append(e, nil)
+			}
+		}
 		if _, ok := n["discriminator"]; ok {
 			if one, ok := n["oneOf"]; ok {
 				delete(n, "oneOf")

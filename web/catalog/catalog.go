@@ -10,6 +10,7 @@ package catalog
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -81,7 +82,10 @@ type Model struct {
 	Provider string `json:"provider"`
 	Name     string `json:"name,omitempty"`
 	// APIModel is the value sent as "model"; it defaults to ID.
-	APIModel        string `json:"api_model,omitempty"`
+	APIModel string `json:"api_model,omitempty"`
+	// BasePath, when set, replaces the path of the provider's base URLs
+	// for this model (the simulator serves each seed under its own layout).
+	BasePath        string `json:"base_path,omitempty"`
 	Style           Style  `json:"api_style"`
 	Description     string `json:"description,omitempty"`
 	ContextWindow   int    `json:"context_window,omitempty"`
@@ -100,6 +104,9 @@ type Price struct {
 	Output      *float64 `json:"output"`
 	// Demo marks invented prices (for the simulator), shown as such.
 	Demo bool `json:"demo,omitempty"`
+	// Currency and CreditsPerUnit override the provider's for this model.
+	Currency       string   `json:"currency,omitempty"`
+	CreditsPerUnit *float64 `json:"credits_per_unit,omitempty"`
 }
 
 // Key is the catalog-wide identity of the model.
@@ -170,6 +177,24 @@ func (p *Provider) ResolveBaseURL(getenv func(string) string) []string {
 		return nil
 	}
 	return append([]string{base}, p.FallbackBaseURLs...)
+}
+
+// BaseURLs are the base URLs a model's requests go to, in order.
+func (c *Catalog) BaseURLs(p *Provider, m *Model, getenv func(string) string) []string {
+	urls := p.ResolveBaseURL(getenv)
+	if m.BasePath == "" {
+		return urls
+	}
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		if pu, err := url.Parse(u); err == nil {
+			pu.Path = m.BasePath
+			out[i] = pu.String()
+		} else {
+			out[i] = u
+		}
+	}
+	return out
 }
 
 // Supports reports whether the provider speaks style s.

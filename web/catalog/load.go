@@ -323,6 +323,12 @@ func validateModel(path string, m *Model) error {
 			}
 		}
 	}
+	if m.BasePath != "" && (!strings.HasPrefix(m.BasePath, "/") || strings.HasSuffix(m.BasePath, "/")) {
+		bad("base_path", "must start with '/' and not end with it (got %q)", m.BasePath)
+	}
+	if p := m.Price; p != nil && p.Currency != "" && !currencyRE.MatchString(p.Currency) {
+		bad("price.currency", "must be a three-letter ISO 4217 code (got %q)", p.Currency)
+	}
 	if len(m.Schema.Fields) == 0 {
 		bad("form_schema", "must list at least one field")
 	}

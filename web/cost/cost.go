@@ -60,6 +60,12 @@ func tokensTimes(n int, per *big.Rat) *big.Rat {
 func Compute(p *catalog.Provider, m *catalog.Model, u Usage) Cost {
 	c := Cost{Currency: p.Currency, CreditsPerUnit: p.CreditsPerUnit}
 	pr := m.Price
+	if pr != nil && pr.Currency != "" {
+		c.Currency, c.CreditsPerUnit = pr.Currency, 0
+	}
+	if pr != nil && pr.CreditsPerUnit != nil {
+		c.CreditsPerUnit = *pr.CreditsPerUnit
+	}
 	if pr == nil || pr.Input == nil || pr.Output == nil {
 		return c
 	}

@@ -84,7 +84,7 @@ func (s *Service) Prepare(in Input) Result {
 	vals, errs := form.Parse(m.Fields(), values)
 	r := Result{Provider: p, Model: m, Form: values, Values: vals, Errors: errs}
 	r.KeyConfigured = s.getenv(p.APIKeyEnv) != ""
-	if urls := p.ResolveBaseURL(s.getenv); len(urls) > 0 {
+	if urls := s.Catalog.BaseURLs(p, m, s.getenv); len(urls) > 0 {
 		r.BaseURL = urls[0]
 	}
 	if len(errs) == 0 {

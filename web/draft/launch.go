@@ -17,19 +17,25 @@ type LaunchError struct {
 
 func (e *LaunchError) Error() string { return e.Message }
 
+// SimulatorKey is sent to the simulator when its key variable is unset.
+const SimulatorKey = "sim-local-key"
+
 // Spec turns a checked draft into what a run needs. The key comes from the
 // operator's environment (the variable the catalog names).
 func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	if r.Request == nil {
 		return run.Spec{}, ErrNotReady
 	}
-	urls := r.Provider.ResolveBaseURL(s.getenv)
+	urls := s.Catalog.BaseURLs(r.Provider, r.Model, s.getenv)
 	if len(urls) == 0 {
 		return run.Spec{}, &LaunchError{Message: "No base URL is configured for " + r.Provider.Name + ".",
 			Hint: "Set " + r.Provider.BaseURLEnv + " in the server's environment."}
 	}
 	key := s.getenv(r.Provider.APIKeyEnv)
-	if key == "" && !r.Provider.Simulated {
+	if key == "" && r.Provider.Simulated {
+		key = SimulatorKey // the simulator accepts any key
+	}
+	if key == "" {
 		return run.Spec{}, &LaunchError{Message: "No API key for " + r.Provider.Name + ".",
 			Hint: "Set " + r.Provider.APIKeyEnv + " in the server's environment."}
 	}

@@ -240,7 +240,8 @@ func formatNum(f float64) string {
 // Provider extensions documented by a seed are listed here explicitly.
 func TestRequestsValidateAgainstOpenAPISpec(t *testing.T) {
 	extensions := map[string][]string{
-		"evolink/gpt-5.4": {"top_k"}, // seed 001 documents top_k
+		"evolink/gpt-5.4":     {"top_k"}, // seed 001 documents top_k
+		"sim/seed001.gpt-5.4": {"top_k"}, // its simulation
 	}
 	component := map[catalog.Style]string{
 		catalog.Completions: "CreateCompletionRequest",
