@@ -160,11 +160,11 @@ func stall(ctx context.Context, f fault) bool {
 
 // chunkChoice is a chat.completion.chunk / text_completion choice.
 type chunkChoice struct {
-	Index        int            `json:"index"`
-	Delta        any            `json:"delta,omitempty"`
-	Text         *string        `json:"text,omitempty"`
-	Logprobs     any            `json:"logprobs"`
-	FinishReason *string        `json:"finish_reason"`
+	Index        int     `json:"index"`
+	Delta        any     `json:"delta,omitempty"`
+	Text         *string `json:"text,omitempty"`
+	Logprobs     any     `json:"logprobs"`
+	FinishReason *string `json:"finish_reason"`
 }
 
 type chunk struct {
