@@ -92,12 +92,15 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, rq *req, cached
 	if rq.store || rq.background {
 		s.keep(id, st)
 	}
+	// A background answer is the response as it was created (queued),
+	// whatever the generator has done by the time it is written.
+	initial := st.snapshot()
 	go s.generate(ctx, st, rq, plan, cached, f)
 	switch {
 	case rq.stream:
 		s.follow(w, r, st, -1, f)
 	case rq.background:
-		writeJSON(w, 200, st.snapshot())
+		writeJSON(w, 200, initial)
 	default:
 		for {
 			_, done, more := st.since(1 << 30)
