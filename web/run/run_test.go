@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/playground-dev/playground/internal/fixtures"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/request"
@@ -29,17 +30,9 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-const fixtureDir = "../../testdata/sse"
+var fixtureDir = fixtures.Dir()
 
-func styleOf(name string) catalog.Style {
-	switch {
-	case strings.Contains(name, "-responses-"):
-		return catalog.Responses
-	case strings.Contains(name, "-completions-"):
-		return catalog.Completions
-	}
-	return catalog.Chat
-}
+func styleOf(name string) catalog.Style { return fixtures.Style(name) }
 
 func newManager(tb testing.TB, cfg Config) *Manager {
 	tb.Helper()

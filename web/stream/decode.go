@@ -140,14 +140,18 @@ func str(v *fastjson.Value, keys ...string) string {
 }
 
 // chunk handles a Chat Completions or legacy Completions chunk.
-func (d *Decoder) chunk(v *fastjson.Value, emit func(Event)) {
+func (d *Decoder) chunk(v *fastjson.Value, emit func(Event)) { d.choices(v, "delta", emit) }
+
+// choices handles the choices, usage and error of a chunk (part "delta")
+// or of a whole answer (part "message"): the same fields in both.
+func (d *Decoder) choices(v *fastjson.Value, part string, emit func(Event)) {
 	for _, c := range v.GetArray("choices") {
 		idx := c.GetInt("index")
 		if d.style == catalog.Completions {
 			if t := str(c, "text"); t != "" {
 				emit(Event{Kind: KindText, Choice: idx, Text: t, Seq: -1})
 			}
-		} else if delta := c.Get("delta"); delta != nil {
+		} else if delta := c.Get(part); delta != nil {
 			d.delta(idx, delta, emit)
 		}
 		if f := str(c, "finish_reason"); f != "" {

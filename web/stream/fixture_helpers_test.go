@@ -4,24 +4,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	recorded "github.com/playground-dev/playground/internal/fixtures"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/sse"
 )
 
-const fixtureDir = "../../testdata/sse"
+var fixtureDir = recorded.Dir()
 
-func styleOf(name string) catalog.Style {
-	switch {
-	case strings.Contains(name, "-responses-"):
-		return catalog.Responses
-	case strings.Contains(name, "-completions-"):
-		return catalog.Completions
-	}
-	return catalog.Chat
-}
+func styleOf(name string) catalog.Style { return recorded.Style(name) }
 
 // decodeStream decodes a whole SSE stream of the style into a Result.
 func decodeStream(tb testing.TB, style catalog.Style, r io.Reader) (*Result, error) {

@@ -201,23 +201,7 @@ func DecodeJSON(style catalog.Style, body []byte, emit func(Event)) error {
 		}
 		d.terminal(v, -1, emit)
 	default:
-		for _, c := range v.GetArray("choices") {
-			idx := c.GetInt("index")
-			if style == catalog.Completions {
-				emit(Event{Kind: KindText, Choice: idx, Text: str(c, "text"), Seq: -1})
-			} else if m := c.Get("message"); m != nil {
-				d.delta(idx, m, emit)
-			}
-			if f := str(c, "finish_reason"); f != "" {
-				emit(Event{Kind: KindFinish, Choice: idx, Finish: f, Seq: -1})
-			}
-		}
-		if u := v.Get("usage"); u != nil && u.Type() == fastjson.TypeObject {
-			emit(Event{Kind: KindUsage, Usage: chatUsage(u), Seq: -1})
-		}
-		if v.Get("error") != nil {
-			d.errorFrom(v, emit)
-		}
+		d.choices(v, "message", emit)
 		d.finish(emit)
 	}
 	return nil
