@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,11 +12,15 @@ import (
 // runOnce sets the temperature, runs, and returns the finished answer.
 func runOnce(t *testing.T, b *browser, temperature string) string {
 	t.Helper()
+	var previous string
+	b.run(t, chromedp.Evaluate(`(document.querySelector('[data-testid="run"]')||{id:""}).id`, &previous))
 	b.run(t,
 		typeInto(`#f-temperature`, temperature),
 		waitText(`[data-testid="curl"]`, `"temperature": `+temperature),
 		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid="run"]`, chromedp.ByQuery),
+		// Wait for the new run's panel, not the previous one.
+		chromedp.Poll(fmt.Sprintf(`(document.querySelector('[data-testid="run"]')||{id:%q}).id !== %q`, previous, previous), nil,
+			chromedp.WithPollingTimeout(10*time.Second)),
 		waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second),
 		waitText(`[data-testid="metrics"]`, "Cost"),
 	)
