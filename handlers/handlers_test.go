@@ -1,38 +1,65 @@
 package handlers
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/netguard"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
-func newTestApp(tb testing.TB, env map[string]string) *fiber.App {
+// testApp is the app and one browser session on it: do sends the
+// session's cookie (unless the request sets its own, or is anonymous) and,
+// on POSTs, its CSRF token, the way the page's htmx does.
+type testApp struct {
+	*fiber.App
+	cookie, csrf string
+	log          *bytes.Buffer
+}
+
+var csrfRE = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([0-9a-f]{64})`)
+
+func newTestApp(tb testing.TB, env map[string]string) *testApp {
 	tb.Helper()
 	cat, err := catalog.Default()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	keys, err := session.LoadKeys("", tb.TempDir())
+	dir := tb.TempDir()
+	keys, err := session.LoadKeys("", dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	saved, err := draft.OpenStore(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	logBuf := &bytes.Buffer{}
+	log := slog.New(slog.NewTextHandler(&syncWriter{w: logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log)})
-	runs := run.NewManager(run.Config{}, upstream.New(upstream.DefaultConfig()), &tokens.Counter{})
+	runs := run.NewManager(run.Config{Log: log}, upstream.New(upstream.DefaultConfig()), &tokens.Counter{})
+	guard := netguard.New()
+	guarded := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second, Guard: guard.Control})
+	runs.WithGuardedClient(guarded)
 	tb.Cleanup(runs.Close)
 	Register(app, Deps{
 		Runs:     runs,
@@ -40,18 +67,66 @@ func newTestApp(tb testing.TB, env map[string]string) *fiber.App {
 		Catalog:  cat,
 		Drafts:   &draft.Service{Catalog: cat, Getenv: func(k string) string { return env[k] }, Tokens: &tokens.Counter{}},
 		Sessions: session.NewStore(keys, session.Options{}),
+		Lister: account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+			return guarded.Get(ctx, url, key, false)
+		}),
+		Guard: guard,
+		Saved: saved,
 	})
-	return app
+	a := &testApp{App: app, log: logBuf}
+	return a.newSession(tb)
 }
 
-func do(tb testing.TB, app *fiber.App, req *http.Request) (*http.Response, string) {
+// newSession is another browser on the same app.
+func (a *testApp) newSession(tb testing.TB) *testApp {
 	tb.Helper()
+	b := &testApp{App: a.App, log: a.log}
+	_, page := do(tb, b, httptest.NewRequest("GET", "/", nil))
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil || b.cookie == "" {
+		tb.Fatalf("no CSRF token or cookie on the page (cookie %q)", b.cookie)
+	}
+	b.csrf = m[1]
+	return b
+}
+
+// anonymous marks a request to be sent without the session.
+func anonymous(r *http.Request) *http.Request {
+	r.Header.Set("X-Test-Anonymous", "1")
+	return r
+}
+
+func do(tb testing.TB, app *testApp, req *http.Request) (*http.Response, string) {
+	tb.Helper()
+	jar := req.Header.Get("Cookie") == "" && req.Header.Get("X-Test-Anonymous") == ""
+	if jar && app.cookie != "" {
+		req.Header.Set("Cookie", app.cookie)
+	}
+	if req.Method == "POST" && req.Header.Get("X-CSRF-Token") == "" && req.Header.Get("X-Test-Anonymous") == "" {
+		req.Header.Set("X-CSRF-Token", app.csrf)
+	}
 	resp, err := app.Test(req, -1)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	if c := resp.Header.Get("Set-Cookie"); jar && c != "" {
+		app.cookie = strings.Split(c, ";")[0]
+	}
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
+}
+
+// syncWriter serializes writes to the log buffer (runs log from their
+// goroutines).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 func post(path string, form url.Values) *http.Request {

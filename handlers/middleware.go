@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"errors"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -33,6 +36,9 @@ const sessionLocal = "session"
 func Sessions(store *session.Store, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s := store.Load(c.Get(fiber.HeaderCookie))
+		if c.Protocol() == "https" {
+			s.MarkSecure() // served over TLS, or behind a trusted TLS proxy
+		}
 		c.Locals(sessionLocal, s)
 		err := c.Next()
 		if s.Changed() {
@@ -51,4 +57,33 @@ func Sessions(store *session.Store, log *slog.Logger) fiber.Handler {
 func sessionOf(c *fiber.Ctx) *session.Session {
 	s, _ := c.Locals(sessionLocal).(*session.Session)
 	return s
+}
+
+// AccessLog logs one line per request: method, path (no query string),
+// status, duration and size. Never headers (cookies, keys) or bodies
+// (prompts). Static files and health checks log at debug level.
+func AccessLog(log *slog.Logger) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		status := c.Response().StatusCode()
+		if err != nil {
+			status = fiber.StatusInternalServerError
+			var fe *fiber.Error
+			if errors.As(err, &fe) {
+				status = fe.Code
+			}
+		}
+		level := slog.LevelInfo
+		if p := c.Path(); strings.HasPrefix(p, "/static/") || p == "/healthz" {
+			level = slog.LevelDebug
+		}
+		size := -1 // a stream: its size is not known yet
+		if !c.Response().IsBodyStream() {
+			size = len(c.Response().Body())
+		}
+		log.Log(c.UserContext(), level, "request", "method", c.Method(), "path", c.Path(), "status", status,
+			"duration_ms", time.Since(start).Milliseconds(), "bytes", size)
+		return err
+	}
 }

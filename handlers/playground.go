@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
-	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/run"
 )
@@ -19,20 +18,30 @@ const (
 )
 
 // Playground serves GET /: the page for ?provider=&model=, else the
-// session's last choice, else the default.
-func Playground(drafts *draft.Service, cat *catalog.Catalog, runs *run.Manager, assets views.Assets) fiber.Handler {
+// session's last choice, else the default; with the session's last form
+// values, carried over to the model asked for.
+func Playground(d *Deps, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		s := sessionOf(c)
+		sc := d.scopeOf(c)
 		in := draft.Input{Provider: c.Query("provider"), Model: c.Query("model")}
-		if in.Provider == "" && s != nil {
-			in.Provider, in.Model = s.Get(keyProvider), s.Get(keyModel)
+		saved, ok := d.Saved.Load(ownerOf(c))
+		if in.Provider == "" {
+			if ok {
+				in.Provider, in.Model = saved.Provider, saved.Model
+			} else if s := sessionOf(c); s != nil {
+				in.Provider, in.Model = s.Get(keyProvider), s.Get(keyModel)
+			}
 		}
-		r := drafts.Prepare(in)
+		if ok {
+			in.Form, in.PrevProvider, in.PrevModel = saved.Form, saved.Provider, saved.Model
+		}
+		r := sc.drafts.Prepare(in)
 		return render(c, http.StatusOK, views.PlaygroundPage(views.Page{
 			Title:     "Playground · " + r.Model.Label(),
 			Assets:    assets,
-			Workspace: views.NewWorkspace(cat, r, drafts.KeyConfigured),
-			Run:       lastRun(c, runs),
+			CSRF:      csrfToken(c),
+			Workspace: views.NewWorkspace(sc.cat, r, sc.drafts.KeySource),
+			Run:       lastRun(c, d.Runs),
 		}))
 	}
 }
@@ -40,8 +49,9 @@ func Playground(drafts *draft.Service, cat *catalog.Catalog, runs *run.Manager, 
 // SwitchModel serves POST /draft/switch: the workspace for the picked
 // provider and model, keeping the values of the fields the old and new
 // models share.
-func SwitchModel(drafts *draft.Service, cat *catalog.Catalog, runs *run.Manager) fiber.Handler {
+func SwitchModel(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		sc := d.scopeOf(c)
 		form := formValues(c)
 		in := draft.Input{
 			Provider:     form.Get("provider"),
@@ -50,23 +60,34 @@ func SwitchModel(drafts *draft.Service, cat *catalog.Catalog, runs *run.Manager)
 			PrevModel:    form.Get("_model"),
 			Form:         form,
 		}
-		r := drafts.Prepare(in)
+		r := sc.drafts.Prepare(in)
 		if s := sessionOf(c); s != nil {
 			s.Set(keyProvider, r.Provider.ID)
 			s.Set(keyModel, r.Model.ID)
 		}
+		d.keep(c, r)
 		c.Set("HX-Push-Url", "/?"+url.Values{"provider": {r.Provider.ID}, "model": {r.Model.ID}}.Encode())
-		return render(c, http.StatusOK, views.WorkspaceView(views.NewWorkspace(cat, r, drafts.KeyConfigured), lastRun(c, runs)))
+		return render(c, http.StatusOK, views.WorkspaceView(views.NewWorkspace(sc.cat, r, sc.drafts.KeySource), lastRun(c, d.Runs)))
 	}
 }
 
 // Preview serves POST /draft/preview: the curl, estimate and field errors
 // for the form as it stands.
-func Preview(drafts *draft.Service) fiber.Handler {
+func Preview(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		sc := d.scopeOf(c)
 		form := formValues(c)
-		r := drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
+		r := sc.drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
+		d.keep(c, r)
 		return render(c, http.StatusOK, views.PanelsOOB(views.NewPanels(r, views.NewFields(r))))
+	}
+}
+
+// keep saves the form as the session's last, so a reload brings it back.
+// A failure costs only that convenience: it is logged, not shown.
+func (d *Deps) keep(c *fiber.Ctx, r draft.Result) {
+	if err := d.Saved.Save(ownerOf(c), draft.Saved{Provider: r.Provider.ID, Model: r.Model.ID, Form: r.Form}); err != nil {
+		d.Log.Warn("could not keep the form", "err", err)
 	}
 }
 

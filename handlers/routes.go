@@ -10,12 +10,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/playground-dev/playground/static"
 	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/markdown"
+	"github.com/playground-dev/playground/web/netguard"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
 )
@@ -27,6 +30,19 @@ type Deps struct {
 	Drafts   *draft.Service
 	Sessions *session.Store
 	Runs     *run.Manager
+	// Lister lists the models of providers people add (through the SSRF
+	// guard).
+	Lister *account.Lister
+	// Guard checks base URLs people supply; nil when the operator allows
+	// private addresses.
+	Guard *netguard.Guard
+	// Saved keeps each session's last form; nil keeps none.
+	Saved *draft.Store
+	// BodyLimit is the largest request body, for the error message.
+	BodyLimit int
+	// LogPrompts logs the request body of every run (off by default:
+	// prompts stay out of the logs).
+	LogPrompts bool
 }
 
 // Register mounts every route on app.
@@ -38,23 +54,34 @@ func Register(app *fiber.App, d Deps) {
 		JS:     static.URL("/static", "js/app.js"),
 		HTMX:   static.URL("/static", "js/htmx.min.js"),
 	}
+	app.Use(recover.New())
+	app.Use(AccessLog(d.Log))
 	app.Use(SecurityHeaders())
 	app.Use(Sessions(d.Sessions, d.Log))
+	app.Use(CSRF())
 
 	// Health: answers once the server is ready.
 	app.Get("/healthz", Health(d.Catalog))
 
 	// The playground page and its live parts.
-	app.Get("/", compress.New(), Playground(d.Drafts, d.Catalog, d.Runs, assets))
-	app.Post("/draft/switch", compress.New(), SwitchModel(d.Drafts, d.Catalog, d.Runs))
-	app.Post("/draft/preview", compress.New(), Preview(d.Drafts))
+	app.Get("/", compress.New(), Playground(&d, assets))
+	app.Post("/draft/switch", compress.New(), SwitchModel(&d))
+	app.Post("/draft/preview", compress.New(), Preview(&d))
 
 	// Runs: start, follow (SSE, resumable), stop, inspect.
-	app.Post("/runs", StartRun(d.Drafts, d.Runs))
+	app.Post("/runs", StartRun(&d))
 	app.Get("/runs/:id/events", RunEvents(d.Runs))
 	app.Post("/runs/:id/stop", StopRun(d.Runs))
 	app.Get("/runs/:id/inspector", compress.New(), RunInspector(d.Runs))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
+
+	// Settings: the session's keys and its own providers.
+	app.Get("/settings", compress.New(), Settings(&d, assets))
+	app.Post("/settings/keys/:provider", SetKey(&d, assets))
+	app.Post("/settings/keys/:provider/clear", ClearKey(&d))
+	app.Post("/settings/providers", AddProvider(&d, assets))
+	app.Post("/settings/providers/:provider/refresh", RefreshProvider(&d))
+	app.Post("/settings/providers/:provider/remove", RemoveProvider(&d))
 
 	// Static assets, last. The code-highlighting CSS is generated from the
 	// same chroma style the markdown renderer uses.

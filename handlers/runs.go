@@ -43,13 +43,15 @@ func ownerOf(c *fiber.Ctx) string {
 	return id
 }
 
-// StartRun serves POST /runs: check the form, start the run, answer with
-// the run panel that follows it.
-func StartRun(drafts *draft.Service, runs *run.Manager) fiber.Handler {
+// StartRun serves POST /runs: check the form, start the run (within the
+// session's limits), answer with the run panel that follows it.
+func StartRun(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		sc := d.scopeOf(c)
 		form := formValues(c)
-		r := drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
-		spec, err := drafts.Spec(r, ownerOf(c))
+		r := sc.drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
+		d.keep(c, r)
+		spec, err := sc.drafts.Spec(r, ownerOf(c))
 		var le *draft.LaunchError
 		switch {
 		case errors.Is(err, draft.ErrNotReady):
@@ -59,7 +61,27 @@ func StartRun(drafts *draft.Service, runs *run.Manager) fiber.Handler {
 		case err != nil:
 			return err
 		}
-		rn := runs.Start(spec)
+		rn, err := d.Runs.TryStart(spec)
+		var lim *run.LimitError
+		if errors.As(err, &lim) {
+			if lim.RetryAfter > 0 {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(lim.RetryAfter.Seconds())))
+			}
+			status := http.StatusTooManyRequests
+			if isHTMX(c) {
+				status = http.StatusOK // htmx swaps only 2xx answers into the page
+			}
+			return render(c, status, views.RunNotStarted(lim.Message, "Limits are set by the server's operator."))
+		}
+		if err != nil {
+			return err
+		}
+		attrs := []any{"run", rn.ID, "provider", r.Provider.ID, "model", r.Model.ID, "style", string(r.Model.Style),
+			"prompt_tokens", r.Estimate.PromptTokens, "key_from", string(sc.drafts.KeySource(r.Provider))}
+		if d.LogPrompts {
+			attrs = append(attrs, "request_body", string(spec.Request.Body))
+		}
+		d.Log.Info("run started", attrs...)
 		if s := sessionOf(c); s != nil {
 			s.Set(keyLastRun, rn.ID)
 		}

@@ -54,7 +54,7 @@ func startRun(t *testing.T, env map[string]string, form url.Values) (string, str
 func TestRunNeedsKeyAndBaseURL(t *testing.T) {
 	form := url.Values{"_provider": {"apimodels"}, "_model": {"gpt-5.4-pro"}, "prompt": {"hi"}}
 	_, _, body := startRun(t, nil, form)
-	if !strings.Contains(body, "No API key for APIModels.") || !strings.Contains(body, "Set APIMODELS_API_KEY") {
+	if !strings.Contains(body, "No API key for APIModels.") || !strings.Contains(body, "set APIMODELS_API_KEY") {
 		t.Errorf("no-key answer: %s", body)
 	}
 	form = url.Values{"_provider": {"chatgw"}, "_model": {"gpt-5.4"}, "messages.role": {"user"}, "messages.content": {"hi"}}
@@ -88,6 +88,8 @@ func TestRunEventsResumeAndOwnership(t *testing.T) {
 		req := httptest.NewRequest("GET", path, nil)
 		if cookie != "" {
 			req.Header.Set("Cookie", cookie)
+		} else {
+			anonymous(req)
 		}
 		if lastID != "" {
 			req.Header.Set("Last-Event-ID", lastID)
@@ -115,8 +117,12 @@ func TestRunEventsResumeAndOwnership(t *testing.T) {
 	if resp, _ := get("/runs/"+id+"/events", "", ""); resp.StatusCode != 404 {
 		t.Errorf("no session: %d", resp.StatusCode)
 	}
-	if resp, _ := do(t, app, post("/runs/"+id+"/stop", nil)); resp.StatusCode != 404 {
+	stranger := app.newSession(t)
+	if resp, _ := do(t, stranger, post("/runs/"+id+"/stop", nil)); resp.StatusCode != 404 {
 		t.Errorf("a stranger could stop the run: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, stranger, httptest.NewRequest("GET", "/runs/"+id+"/events", nil)); resp.StatusCode != 404 {
+		t.Errorf("a stranger could follow the run: %d", resp.StatusCode)
 	}
 	// Inspector and transcript for the owner.
 	_, insp := get("/runs/"+id+"/inspector", "", cookie)

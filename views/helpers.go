@@ -1,6 +1,7 @@
 package views
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -70,4 +71,10 @@ func (f Field) SliderValue0() string {
 		return f.Placeholder
 	}
 	return f.Min
+}
+
+// csrfHeaders is the hx-headers value that makes htmx send the token.
+func csrfHeaders(token string) string {
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": token})
+	return string(b)
 }

@@ -24,8 +24,10 @@ type Assets struct {
 
 // Page is the whole playground page.
 type Page struct {
-	Title     string
-	Assets    Assets
+	Title  string
+	Assets Assets
+	// CSRF is the session's token, sent by htmx with every POST.
+	CSRF      string
 	Workspace Workspace
 	// Run is the session's last run, shown again after a reload.
 	Run *Run
@@ -46,11 +48,14 @@ type Workspace struct {
 	Models       []Option
 	Simulated    bool
 	ProviderNote []string
-	ModelFacts   []string
-	ModelDesc    string
-	Basic        []Field
-	Advanced     []Field
-	Panels       Panels
+	// KeyStatus says where the key comes from; KeyMissing asks for one.
+	KeyStatus  string
+	KeyMissing bool
+	ModelFacts []string
+	ModelDesc  string
+	Basic      []Field
+	Advanced   []Field
+	Panels     Panels
 }
 
 // Panels are the parts re-rendered on every change: curl, estimate and the
@@ -127,7 +132,7 @@ type Check struct {
 }
 
 // NewWorkspace builds the workspace view model for a draft.
-func NewWorkspace(cat *catalog.Catalog, r draft.Result, keyed func(*catalog.Provider) bool) Workspace {
+func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provider) draft.KeySource) Workspace {
 	w := Workspace{
 		Provider:  r.Provider.ID,
 		Model:     r.Model.ID,
@@ -142,8 +147,10 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keyed func(*catalog.Prov
 		switch {
 		case p.Simulated:
 			label += " · simulated"
-		case !keyed(p):
+		case keys(p) == draft.KeyNone:
 			label += " · no key"
+		case p.UserAdded:
+			label += " · yours"
 		}
 		w.Providers = append(w.Providers, Option{Value: p.ID, Label: label, Selected: p.ID == r.Provider.ID})
 	}
@@ -156,8 +163,16 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keyed func(*catalog.Prov
 	if r.BaseURL == "" {
 		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No base URL: set %s in the server's environment to run this provider.", r.Provider.BaseURLEnv))
 	}
-	if !r.KeyConfigured && !r.Provider.Simulated {
-		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No API key: set %s in the server's environment to run; the curl command reads it from your shell.", r.Provider.APIKeyEnv))
+	switch r.KeySource {
+	case draft.KeySession:
+		w.KeyStatus = "Key: yours, " + r.KeyMask + ", kept only in this browser's session."
+	case draft.KeyOperator:
+		w.KeyStatus = "Key: set by the server's operator."
+	case draft.KeySimulator:
+		w.KeyStatus = "Key: none needed."
+	default:
+		w.KeyMissing = true
+		w.KeyStatus = "No API key: " + draft.KeyHint(r.Provider) + " The curl command reads $" + r.Provider.APIKeyEnv + " from your shell."
 	}
 	w.ModelFacts = modelFacts(r.Provider, r.Model)
 	fields := NewFields(r)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,17 @@ type Config struct {
 	// The built-in simulator's pacing; 0 tokens/s is zero-delay mode.
 	SimTTFT         time.Duration
 	SimTokensPerSec float64
+	// AllowPrivateUpstreams lets providers people add reach loopback and
+	// private addresses (off: the SSRF guard refuses them).
+	AllowPrivateUpstreams bool
+	// Per-session run limits; 0 is unlimited.
+	RunsAtOnce    int
+	RunsPerMinute int
+	// LogPrompts logs each run's request body (prompts, never keys).
+	LogPrompts bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-Proto is
+	// believed (to mark the session cookie Secure behind a TLS proxy).
+	TrustedProxies []string
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -52,6 +64,11 @@ var settings = []setting{
 	{"idle-timeout", "PLAYGROUND_IDLE_TIMEOUT", "longest silence inside a streamed answer"},
 	{"sim-ttft", "PLAYGROUND_SIM_TTFT", "the built-in simulator's time to first token"},
 	{"sim-tps", "PLAYGROUND_SIM_TPS", "the built-in simulator's tokens per second (0: no delay at all)"},
+	{"allow-private-upstreams", "PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS", "let providers people add reach loopback, private and link-local addresses (default false: refused)"},
+	{"runs-at-once", "PLAYGROUND_RUNS_AT_ONCE", "runs one session may have going at once (0: no limit)"},
+	{"runs-per-minute", "PLAYGROUND_RUNS_PER_MINUTE", "runs one session may start per minute (0: no limit)"},
+	{"log-prompts", "PLAYGROUND_LOG_PROMPTS", "log each run's request body, prompts included (keys never)"},
+	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
 }
 
 // DefaultConfig is the configuration with nothing set.
@@ -67,6 +84,8 @@ func DefaultConfig(getenv func(string) string) Config {
 		IdleTimeout:      5 * time.Minute,
 		SimTTFT:          400 * time.Millisecond,
 		SimTokensPerSec:  50,
+		RunsAtOnce:       6,
+		RunsPerMinute:    30,
 	}
 }
 
@@ -88,19 +107,24 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	cfg := DefaultConfig(getenv)
 	def := cfg
 	vals := map[string]string{
-		"addr":               cfg.Addr,
-		"data-dir":           cfg.DataDir,
-		"catalog":            "",
-		"session-keys":       "",
-		"secure-cookie":      "false",
-		"log-level":          "info",
-		"read-timeout":       cfg.ReadTimeout.String(),
-		"body-limit":         fmt.Sprint(cfg.BodyLimit),
-		"connect-timeout":    cfg.ConnectTimeout.String(),
-		"first-byte-timeout": cfg.FirstByteTimeout.String(),
-		"idle-timeout":       cfg.IdleTimeout.String(),
-		"sim-ttft":           cfg.SimTTFT.String(),
-		"sim-tps":            "50",
+		"addr":                    cfg.Addr,
+		"data-dir":                cfg.DataDir,
+		"catalog":                 "",
+		"session-keys":            "",
+		"secure-cookie":           "false",
+		"log-level":               "info",
+		"read-timeout":            cfg.ReadTimeout.String(),
+		"body-limit":              fmt.Sprint(cfg.BodyLimit),
+		"connect-timeout":         cfg.ConnectTimeout.String(),
+		"first-byte-timeout":      cfg.FirstByteTimeout.String(),
+		"idle-timeout":            cfg.IdleTimeout.String(),
+		"sim-ttft":                cfg.SimTTFT.String(),
+		"sim-tps":                 "50",
+		"allow-private-upstreams": "false",
+		"runs-at-once":            fmt.Sprint(cfg.RunsAtOnce),
+		"runs-per-minute":         fmt.Sprint(cfg.RunsPerMinute),
+		"log-prompts":             "false",
+		"trusted-proxies":         "",
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -137,12 +161,45 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	cfg.Catalog = get("catalog")
 	cfg.SessionKeys = get("session-keys")
-	switch strings.ToLower(get("secure-cookie")) {
-	case "true", "1", "yes":
-		cfg.SecureCookie = true
-	case "false", "0", "no", "":
-	default:
-		return cfg, fmt.Errorf("--secure-cookie / PLAYGROUND_SECURE_COOKIE: want true or false")
+	for _, b := range []struct {
+		name, env string
+		dst       *bool
+	}{
+		{"secure-cookie", "PLAYGROUND_SECURE_COOKIE", &cfg.SecureCookie},
+		{"allow-private-upstreams", "PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS", &cfg.AllowPrivateUpstreams},
+		{"log-prompts", "PLAYGROUND_LOG_PROMPTS", &cfg.LogPrompts},
+	} {
+		switch strings.ToLower(get(b.name)) {
+		case "true", "1", "yes":
+			*b.dst = true
+		case "false", "0", "no", "":
+			*b.dst = false
+		default:
+			return cfg, fmt.Errorf("--%s / %s: want true or false", b.name, b.env)
+		}
+	}
+	for _, p := range strings.Split(get("trusted-proxies"), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return cfg, fmt.Errorf("--trusted-proxies / PLAYGROUND_TRUSTED_PROXIES: %q is not an IP address or CIDR", p)
+			}
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, p)
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int
+	}{
+		{"runs-at-once", "PLAYGROUND_RUNS_AT_ONCE", &cfg.RunsAtOnce},
+		{"runs-per-minute", "PLAYGROUND_RUNS_PER_MINUTE", &cfg.RunsPerMinute},
+	} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 0 {
+			return cfg, fmt.Errorf("--%s / %s: want a whole number, 0 for no limit", n.name, n.env)
+		}
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
 		return cfg, fmt.Errorf("--log-level / PLAYGROUND_LOG_LEVEL: %v", err)

@@ -18,8 +18,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/handlers"
+	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/netguard"
 	runmgr "github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
 	"github.com/playground-dev/playground/web/sim"
@@ -76,9 +78,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	runs := runmgr.NewManager(runmgr.DefaultConfig(), upstream.New(upstream.Config{
-		ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout,
-	}), tok)
+	saved, err := draft.OpenStore(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	// Providers from the catalog (the operator's) connect anywhere; those
+	// people add go through the SSRF guard unless the operator allows
+	// private addresses.
+	ucfg := upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout}
+	var guard *netguard.Guard
+	gcfg := ucfg
+	if !cfg.AllowPrivateUpstreams {
+		guard = netguard.New()
+		gcfg.Guard = guard.Control
+	}
+	guarded := upstream.New(gcfg)
+	rcfg := runmgr.DefaultConfig()
+	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute}
+	rcfg.Log = log
+	runs := runmgr.NewManager(rcfg, upstream.New(ucfg), tok).WithGuardedClient(guarded)
 	defer runs.Close()
 	deps := handlers.Deps{
 		Log:      log,
@@ -86,6 +104,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Drafts:   &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok},
 		Runs:     runs,
 		Sessions: session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
+		Lister: account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+			return guarded.Get(ctx, url, key, false)
+		}),
+		Guard:      guard,
+		Saved:      saved,
+		BodyLimit:  cfg.BodyLimit,
+		LogPrompts: cfg.LogPrompts,
 	}
 	app := fiber.New(fiber.Config{
 		AppName:               "playground",
@@ -93,7 +118,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ErrorHandler:          handlers.ErrorHandler(log),
 		BodyLimit:             cfg.BodyLimit,
 		ReadTimeout:           cfg.ReadTimeout,
-		IdleTimeout:           2 * time.Minute,
+		// Only the configured proxies' X-Forwarded-* headers are believed.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		IdleTimeout:             2 * time.Minute,
 	})
 	handlers.Register(app, deps)
 

@@ -49,6 +49,7 @@ type Catalog struct {
 
 	providers map[string]*Provider
 	models    map[string]*Model // key: provider + "/" + id
+	generic   map[Style][]Field
 }
 
 // Provider is one upstream API endpoint family.
@@ -71,7 +72,11 @@ type Provider struct {
 	// the provider does not bill in credits.
 	CreditsPerUnit float64 `json:"credits_per_unit,omitempty"`
 	// Simulated marks the built-in simulator, labelled as such in the UI.
-	Simulated   bool   `json:"simulated,omitempty"`
+	Simulated bool `json:"simulated,omitempty"`
+	// UserAdded marks a provider a person added for their session: its
+	// key comes only from that session, never from the environment, and
+	// its connections go through the SSRF guard.
+	UserAdded   bool   `json:"-"`
 	Description string `json:"description,omitempty"`
 	DocsURL     string `json:"docs_url,omitempty"`
 }
@@ -219,15 +224,61 @@ func (c *Catalog) index() {
 	}
 }
 
+// GenericSchema is the form_schema for a model of style s that the catalog
+// does not know.
+func (c *Catalog) GenericSchema(s Style) ([]Field, bool) {
+	f, ok := c.generic[s]
+	return f, ok
+}
+
+// Known returns the catalog model (of a provider that is not simulated)
+// whose API model id is id, preferring one of style s.
+func (c *Catalog) Known(id string, s Style) (*Model, bool) {
+	var found *Model
+	for _, m := range c.Models {
+		if p, ok := c.providers[m.Provider]; !ok || p.Simulated || p.UserAdded || m.SentModel() != id {
+			continue
+		}
+		if m.Style == s {
+			return m, true
+		}
+		if found == nil {
+			found = m
+		}
+	}
+	return found, found != nil
+}
+
+// With returns a catalog that has c's entries followed by providers and
+// models (a session's own). c is not changed; the entries are shared.
+func (c *Catalog) With(providers []*Provider, models []*Model) *Catalog {
+	if len(providers) == 0 && len(models) == 0 {
+		return c
+	}
+	out := &Catalog{
+		Providers: append(append([]*Provider(nil), c.Providers...), providers...),
+		Models:    append(append([]*Model(nil), c.Models...), models...),
+		generic:   c.generic,
+	}
+	out.index()
+	return out
+}
+
 // Merge returns a catalog with extra's providers, schemas and models added to
 // base; entries with the same id replace the base's.
 func merge(base, extra *document) *document {
-	out := &document{Schemas: map[string][]Field{}}
+	out := &document{Schemas: map[string][]Field{}, GenericSchemas: map[Style]string{}}
 	for k, v := range base.Schemas {
 		out.Schemas[k] = v
 	}
 	for k, v := range extra.Schemas {
 		out.Schemas[k] = v
+	}
+	for k, v := range base.GenericSchemas {
+		out.GenericSchemas[k] = v
+	}
+	for k, v := range extra.GenericSchemas {
+		out.GenericSchemas[k] = v
 	}
 	out.Providers = append(out.Providers, base.Providers...)
 	for _, p := range extra.Providers {

@@ -23,7 +23,10 @@ var defaultJSON []byte
 type document struct {
 	Providers []*Provider        `json:"providers"`
 	Schemas   map[string][]Field `json:"schemas,omitempty"`
-	Models    []*Model           `json:"models"`
+	// GenericSchemas names, per API style, the schema a model gets when
+	// the catalog does not know it (models listed by a person's provider).
+	GenericSchemas map[Style]string `json:"generic_schemas,omitempty"`
+	Models         []*Model         `json:"models"`
 }
 
 // Default loads the embedded default catalog.
@@ -136,9 +139,19 @@ func build(name string, d *document) (*Catalog, error) {
 	if err := validateEntries(name, d); err != nil {
 		return nil, err
 	}
-	c := &Catalog{Providers: d.Providers, Models: d.Models}
+	c := &Catalog{Providers: d.Providers, Models: d.Models, generic: map[Style][]Field{}}
 	if err := c.check(name); err != nil {
 		return nil, err
+	}
+	for style, schema := range d.GenericSchemas {
+		fields, ok := d.Schemas[schema]
+		if !style.Valid() || !ok {
+			return nil, fmt.Errorf("catalog %s: generic_schemas.%s: want an API style naming a schema (have: %s)", name, style, schemaNames(d))
+		}
+		if err := validateSchema("generic_schemas."+string(style), style, fields); err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", name, err)
+		}
+		c.generic[style] = fields
 	}
 	c.index()
 	return c, nil

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/curl"
@@ -28,6 +29,52 @@ type Service struct {
 	Catalog *catalog.Catalog
 	Getenv  func(string) string
 	Tokens  *tokens.Counter
+	// Keys are the session's own API keys by provider id; they come
+	// before the operator's.
+	Keys map[string]string
+}
+
+// With returns the service as one session sees it: its catalog (with the
+// providers it added) and its keys.
+func (s *Service) With(cat *catalog.Catalog, keys map[string]string) *Service {
+	c := *s
+	c.Catalog, c.Keys = cat, keys
+	return &c
+}
+
+// KeySource says where a provider's key comes from.
+type KeySource string
+
+// Where keys come from, in order of precedence.
+const (
+	KeySession   KeySource = "session"   // the person entered it in Settings
+	KeyOperator  KeySource = "operator"  // the server's environment
+	KeySimulator KeySource = "simulator" // the built-in simulator needs none
+	KeyNone      KeySource = ""
+)
+
+// KeySource reports where p's key would come from.
+func (s *Service) KeySource(p *catalog.Provider) KeySource {
+	_, src := s.key(p)
+	return src
+}
+
+// key is p's key and its source: the session's, else (for catalog
+// providers only) the operator's, else the simulator's stand-in.
+func (s *Service) key(p *catalog.Provider) (string, KeySource) {
+	if k := s.Keys[p.ID]; k != "" {
+		return k, KeySession
+	}
+	if p.UserAdded {
+		return "", KeyNone // never the operator's environment
+	}
+	if k := s.getenv(p.APIKeyEnv); k != "" {
+		return k, KeyOperator
+	}
+	if p.Simulated {
+		return SimulatorKey, KeySimulator
+	}
+	return "", KeyNone
 }
 
 // Input is a request for a draft.
@@ -54,8 +101,10 @@ type Result struct {
 	Request  *request.Request
 	Curl     string
 	Estimate Estimate
-	// KeyConfigured reports whether the operator set the provider's key.
-	KeyConfigured bool
+	// KeySource says where the provider's key would come from; KeyMask
+	// shows the session's key masked (•••• and its last four characters).
+	KeySource KeySource
+	KeyMask   string
 	// BaseURL is where the request goes; empty when BaseURLEnv is unset.
 	BaseURL string
 }
@@ -83,7 +132,11 @@ func (s *Service) Prepare(in Input) Result {
 	values := carry(m, prev, in.Form)
 	vals, errs := form.Parse(m.Fields(), values)
 	r := Result{Provider: p, Model: m, Form: values, Values: vals, Errors: errs}
-	r.KeyConfigured = s.getenv(p.APIKeyEnv) != ""
+	if k, src := s.key(p); src == KeySession {
+		r.KeySource, r.KeyMask = src, account.Mask(k)
+	} else {
+		r.KeySource = src
+	}
 	if urls := s.Catalog.BaseURLs(p, m, s.getenv); len(urls) > 0 {
 		r.BaseURL = urls[0]
 	}
@@ -100,6 +153,7 @@ func (s *Service) Prepare(in Input) Result {
 	return r
 }
 
+// getenv reads the operator's environment.
 func (s *Service) getenv(k string) string {
 	if s.Getenv == nil || k == "" {
 		return ""
@@ -108,10 +162,11 @@ func (s *Service) getenv(k string) string {
 }
 
 // DefaultProvider is the provider a fresh page shows: the first with a
-// configured key and base URL, else the first in the catalog.
+// key (not the simulator's) and a base URL, else the simulator, else the
+// first in the catalog.
 func (s *Service) DefaultProvider() *catalog.Provider {
 	for _, p := range s.Catalog.Providers {
-		if s.getenv(p.APIKeyEnv) != "" && len(p.ResolveBaseURL(s.getenv)) > 0 && len(s.Catalog.ModelsOf(p.ID)) > 0 {
+		if src := s.KeySource(p); (src == KeySession || src == KeyOperator) && len(p.ResolveBaseURL(s.getenv)) > 0 && len(s.Catalog.ModelsOf(p.ID)) > 0 {
 			return p
 		}
 	}
@@ -127,9 +182,6 @@ func (s *Service) DefaultProvider() *catalog.Provider {
 	}
 	return s.Catalog.Providers[0]
 }
-
-// KeyConfigured reports whether the operator set p's key.
-func (s *Service) KeyConfigured(p *catalog.Provider) bool { return s.getenv(p.APIKeyEnv) != "" }
 
 // pick resolves the provider and model, falling back to sensible choices
 // for unknown ids: the same model id at the new provider, else its first.

@@ -3,6 +3,7 @@ package draft
 import (
 	"errors"
 
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -20,8 +21,8 @@ func (e *LaunchError) Error() string { return e.Message }
 // SimulatorKey is sent to the simulator when its key variable is unset.
 const SimulatorKey = "sim-local-key"
 
-// Spec turns a checked draft into what a run needs. The key comes from the
-// operator's environment (the variable the catalog names).
+// Spec turns a checked draft into what a run needs. The key is the
+// session's, else the operator's (see KeySource).
 func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	if r.Request == nil {
 		return run.Spec{}, ErrNotReady
@@ -31,15 +32,17 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 		return run.Spec{}, &LaunchError{Message: "No base URL is configured for " + r.Provider.Name + ".",
 			Hint: "Set " + r.Provider.BaseURLEnv + " in the server's environment."}
 	}
-	key := s.getenv(r.Provider.APIKeyEnv)
-	if key == "" && r.Provider.Simulated {
-		key = SimulatorKey // the simulator accepts any key
-	}
+	key, src := s.key(r.Provider)
 	if key == "" {
-		return run.Spec{}, &LaunchError{Message: "No API key for " + r.Provider.Name + ".",
-			Hint: "Set " + r.Provider.APIKeyEnv + " in the server's environment."}
+		return run.Spec{}, &LaunchError{Message: "No API key for " + r.Provider.Name + ".", Hint: KeyHint(r.Provider)}
+	}
+	hint := KeyHint(r.Provider)
+	if src == KeySession {
+		hint = "Check the key you entered in Settings for " + r.Provider.Name + "."
 	}
 	return run.Spec{
+		Untrusted:    r.Provider.UserAdded,
+		KeyHint:      hint,
 		Provider:     r.Provider,
 		Model:        r.Model,
 		Request:      r.Request,
@@ -48,4 +51,12 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 		Owner:        owner,
 		PromptTokens: r.Estimate.PromptTokens,
 	}, nil
+}
+
+// KeyHint says how a person gives p a key.
+func KeyHint(p *catalog.Provider) string {
+	if p.UserAdded {
+		return "Enter its key in Settings."
+	}
+	return "Enter your key in Settings, or set " + p.APIKeyEnv + " in the server's environment."
 }

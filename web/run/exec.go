@@ -182,7 +182,11 @@ func (r *Run) execute(ctx context.Context) {
 
 func (r *Run) send(ctx context.Context) error {
 	spec := r.Spec
-	resp, err := r.m.client.Send(ctx, spec.Request, spec.BaseURLs, spec.Key)
+	client := r.m.clientFor(spec)
+	if client == nil {
+		return &stream.Error{Code: "forbidden_address", Message: "this server has no guarded client for providers you add"}
+	}
+	resp, err := client.Send(ctx, spec.Request, spec.BaseURLs, spec.Key)
 	if err != nil {
 		return err
 	}
@@ -195,7 +199,7 @@ func (r *Run) send(ctx context.Context) error {
 	r.mu.Unlock()
 	r.append(jsonEvent("meta", map[string]any{"url": resp.URL, "status": resp.Status, "ttfb_ms": ms(resp.TTFB), "fallbacks": resp.Tried}))
 	if resp.Status < 200 || resp.Status > 299 {
-		return upstream.ErrorFromResponse(resp, spec.Provider.APIKeyEnv, spec.Model.SentModel())
+		return upstream.ErrorFromResponse(resp, spec.keyHint(), spec.Model.SentModel())
 	}
 	if err := r.readBody(resp); err != nil {
 		return err
@@ -473,12 +477,12 @@ func (r *Run) followBackground(ctx context.Context) error {
 			r.mu.Lock()
 			r.resumeCount++
 			r.mu.Unlock()
-			resp, err := r.m.client.Get(ctx, url+"?stream=true&starting_after="+strconv.Itoa(r.res.LastSeq), r.Spec.Key, true)
+			resp, err := r.m.clientFor(r.Spec).Get(ctx, url+"?stream=true&starting_after="+strconv.Itoa(r.res.LastSeq), r.Spec.Key, true)
 			if err != nil {
 				return err
 			}
 			if resp.Status != 200 {
-				e := upstream.ErrorFromResponse(resp, r.Spec.Provider.APIKeyEnv, r.Spec.Model.SentModel())
+				e := upstream.ErrorFromResponse(resp, r.Spec.keyHint(), r.Spec.Model.SentModel())
 				resp.Body.Close()
 				return e
 			}
@@ -494,12 +498,12 @@ func (r *Run) followBackground(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(r.m.cfg.PollInterval):
 		}
-		resp, err := r.m.client.Get(ctx, url, r.Spec.Key, false)
+		resp, err := r.m.clientFor(r.Spec).Get(ctx, url, r.Spec.Key, false)
 		if err != nil {
 			return err
 		}
 		if resp.Status != 200 {
-			e := upstream.ErrorFromResponse(resp, r.Spec.Provider.APIKeyEnv, r.Spec.Model.SentModel())
+			e := upstream.ErrorFromResponse(resp, r.Spec.keyHint(), r.Spec.Model.SentModel())
 			resp.Body.Close()
 			return e
 		}
@@ -539,7 +543,7 @@ func (r *Run) cancelBackground() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := r.m.client.Post(ctx, r.responses.base+"/responses/"+r.res.ResponseID+"/cancel", r.Spec.Key)
+	resp, err := r.m.clientFor(r.Spec).Post(ctx, r.responses.base+"/responses/"+r.res.ResponseID+"/cancel", r.Spec.Key)
 	if err == nil {
 		resp.Body.Close()
 		r.append(jsonEvent("status", map[string]any{"status": "cancelled", "response_id": r.res.ResponseID}))
@@ -584,7 +588,8 @@ func (r *Run) finish(ctx context.Context, err error) {
 		r.append(jsonEvent("failure", errorView(upErr, r.Spec.Key)))
 	}
 	end := time.Now()
-	done := jsonEvent("done", r.summary(state, end, cause))
+	sum := r.summary(state, end, cause)
+	done := jsonEvent("done", sum)
 	// The done event and the state change land together: a follower that
 	// sees the run over has the whole log.
 	r.mu.Lock()
@@ -596,6 +601,23 @@ func (r *Run) finish(ctx context.Context, err error) {
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
 	r.cancel(nil)
+	r.logFinish(sum, upErr, end)
+}
+
+// logFinish logs the outcome without anything the person wrote or the
+// model answered: error messages can echo prompts, so only their status
+// and code are logged.
+func (r *Run) logFinish(sum Summary, upErr *stream.Error, end time.Time) {
+	log := r.m.cfg.Log
+	if log == nil {
+		return
+	}
+	attrs := []any{"run", r.ID, "provider", r.Spec.Provider.ID, "model", r.Spec.Model.ID, "state", string(sum.State),
+		"duration_ms", end.Sub(r.Started).Milliseconds(), "input_tokens", sum.Usage.Input, "output_tokens", sum.Usage.Output}
+	if upErr != nil {
+		attrs = append(attrs, "error_status", upErr.Status, "error_code", redact(upErr.Code, r.Spec.Key))
+	}
+	log.Info("run finished", attrs...)
 }
 
 // ErrorView is the browser's error event.
@@ -735,4 +757,12 @@ func (c *cappedBuffer) write(p []byte, max int) {
 		p, c.truncated = p[:room], true
 	}
 	c.buf.Write(p)
+}
+
+// keyHint completes the 401 hint.
+func (s Spec) keyHint() string {
+	if s.KeyHint != "" {
+		return s.KeyHint
+	}
+	return "Set " + s.Provider.APIKeyEnv + " in the server's environment."
 }

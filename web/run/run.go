@@ -10,8 +10,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/request"
@@ -43,6 +46,11 @@ type Spec struct {
 	// PromptTokens is the pre-send estimate, for costing a run whose
 	// upstream reports no usage.
 	PromptTokens int
+	// Untrusted marks a base URL a person supplied: the run connects
+	// through the manager's guarded client, and fails if it has none.
+	Untrusted bool
+	// KeyHint follows "The API key is missing or wrong." for a 401.
+	KeyHint string
 }
 
 // Config tunes a Manager.
@@ -57,6 +65,11 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxTranscript bounds the raw bytes kept per run for the inspector.
 	MaxTranscript int
+	// Limits bound each session's runs (TryStart).
+	Limits Limits
+	// Log, when set, gets one line per finished run (no prompt, no
+	// output, no key).
+	Log *slog.Logger
 }
 
 // DefaultConfig is a 15 s grace, runs kept 30 minutes, 500 at most.
@@ -66,9 +79,11 @@ func DefaultConfig() Config {
 
 // Manager starts and finds runs.
 type Manager struct {
-	cfg    Config
-	client *upstream.Client
-	tokens *tokens.Counter
+	cfg     Config
+	client  *upstream.Client
+	guarded *upstream.Client
+	tokens  *tokens.Counter
+	limiter limiter
 
 	mu     sync.Mutex
 	runs   map[string]*Run
@@ -96,7 +111,23 @@ func NewManager(cfg Config, client *upstream.Client, tok *tokens.Counter) *Manag
 	if cfg.MaxTranscript <= 0 {
 		cfg.MaxTranscript = def.MaxTranscript
 	}
-	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, closed: make(chan struct{})}
+	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, closed: make(chan struct{}),
+		limiter: limiter{limits: cfg.Limits, buckets: map[string]*rate.Limiter{}}}
+}
+
+// WithGuardedClient sets the client for Untrusted runs (one that vets
+// every address it connects to) and returns m.
+func (m *Manager) WithGuardedClient(c *upstream.Client) *Manager {
+	m.guarded = c
+	return m
+}
+
+// clientFor is the client a run sends through; nil refuses the run.
+func (m *Manager) clientFor(s Spec) *upstream.Client {
+	if s.Untrusted {
+		return m.guarded
+	}
+	return m.client
 }
 
 // Start creates a run and starts it.

@@ -333,7 +333,7 @@ func TestUpstreamErrors(t *testing.T) {
 		"400 with param": {400, nil, `{"error":{"message":"Unsupported value: 'temperature'","type":"invalid_request_error","param":"temperature","code":"unsupported_value"}}`,
 			"400 Bad Request: Unsupported value: 'temperature' (unsupported_value) [param: temperature]", "Check the field temperature", 0},
 		"401 echoing the key": {401, nil, `{"error":{"message":"Incorrect API key provided: sk-secret-key-1234","type":"invalid_request_error","code":"invalid_api_key"}}`,
-			"401 Unauthorized: Incorrect API key provided: [redacted] (invalid_api_key)", "set P_KEY", 0},
+			"401 Unauthorized: Incorrect API key provided: [redacted] (invalid_api_key)", "Set P_KEY", 0},
 		"402":              {402, nil, `{"error":{"message":"Insufficient credits"}}`, "402 Payment Required: Insufficient credits", "Out of credits", 0},
 		"404":              {404, nil, `{"error":{"message":"The model m does not exist","code":"model_not_found"}}`, "404 Not Found", "Model not found", 0},
 		"429 retry-after":  {429, map[string]string{"Retry-After": "17"}, `{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}`, "429 Too Many Requests", "Rate limited", 17},

@@ -158,6 +158,17 @@ func (s *Session) Set(key, value string) {
 	s.changed = true
 }
 
+// MarkSecure makes the cookie Secure when it is next written (the request
+// came over TLS).
+func (s *Session) MarkSecure() {
+	if s.s.Options == nil || s.s.Options.Secure {
+		return
+	}
+	o := *s.s.Options
+	o.Secure = true
+	s.s.Options = &o
+}
+
 // Changed reports whether the session must be written back.
 func (s *Session) Changed() bool { return s.changed }
 
@@ -168,6 +179,13 @@ func (st *Store) Save(s *Session) (string, error) {
 		return "", fmt.Errorf("session: %w", err)
 	}
 	return w.h.Get("Set-Cookie"), nil
+}
+
+// Fits reports (as an error) whether s can be encoded into a cookie; a
+// session over securecookie's 4 KB limit cannot.
+func (st *Store) Fits(s *Session) error {
+	_, err := st.Save(s)
+	return err
 }
 
 // headerWriter captures the headers gorilla/sessions sets.

@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/playground-dev/playground/web/netguard"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/stream"
 )
@@ -30,8 +31,13 @@ type Config struct {
 	ConnectTimeout   time.Duration
 	FirstByteTimeout time.Duration
 	IdleTimeout      time.Duration
-	// Dialer, when set, replaces the default dialer (tests; the SSRF guard).
+	// Dialer, when set, replaces the default dialer (tests).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Guard, when set, vets every address the client is about to connect
+	// to, after DNS resolution (net.Dialer.Control). A guarded client
+	// connects directly, ignoring HTTP(S)_PROXY, since the guard could not
+	// see where a proxy connects.
+	Guard func(network, address string, c syscall.RawConn) error
 }
 
 // DefaultConfig: 10 s to connect, 5 min to the first byte, 5 min between
@@ -48,13 +54,17 @@ type Client struct {
 
 // New returns a client.
 func New(cfg Config) *Client {
-	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second}
+	dialer := &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second, Control: cfg.Guard}
 	dial := cfg.DialContext
 	if dial == nil {
 		dial = dialer.DialContext
 	}
+	proxy := http.ProxyFromEnvironment
+	if cfg.Guard != nil {
+		proxy = nil
+	}
 	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
+		Proxy:                 proxy,
 		DialContext:           dial,
 		TLSHandshakeTimeout:   cfg.ConnectTimeout,
 		ResponseHeaderTimeout: cfg.FirstByteTimeout,
@@ -206,9 +216,13 @@ func describe(u *url.URL, err error, cfg Config) error {
 	host := u.Host
 	var ne net.Error
 	var dnsErr *net.DNSError
+	var forbidden *netguard.Error
 	switch {
 	case errors.Is(err, context.Canceled):
 		return err
+	case errors.As(err, &forbidden):
+		return &stream.Error{Code: "forbidden_address", Message: "refused to connect to " + host + ": " + forbidden.Error(),
+			Hint: "Providers you add may not reach loopback, private, link-local or cloud metadata addresses. The operator can allow them with --allow-private-upstreams."}
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &stream.Error{Code: "connection_refused", Message: "could not connect to " + host + ": connection refused",
 			Hint: "Is the provider's server running at that address? Check the base URL."}
@@ -260,9 +274,9 @@ func NewHTTPRequest(ctx context.Context, r *request.Request, baseURL, key string
 const MaxErrorBody = 64 << 10
 
 // ErrorFromResponse reads a non-200 answer into an Error with a hint for
-// the person: what the status means and what to do. keyEnv names where the
-// key comes from.
-func ErrorFromResponse(resp *Response, keyEnv, model string) *stream.Error {
+// the person: what the status means and what to do. keyHint (a sentence)
+// says where the key comes from and how to change it.
+func ErrorFromResponse(resp *Response, keyHint, model string) *stream.Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxErrorBody))
 	e := parseErrorBody(body)
 	e.Status = resp.Status
@@ -279,7 +293,7 @@ func ErrorFromResponse(resp *Response, keyEnv, model string) *stream.Error {
 			e.Hint += " Check the field " + e.Param + "."
 		}
 	case 401:
-		e.Hint = "The API key is missing or wrong: set " + keyEnv + " in the server's environment."
+		e.Hint = "The API key is missing or wrong. " + keyHint
 	case 402:
 		e.Hint = "Out of credits: top up your balance with the provider."
 	case 403:

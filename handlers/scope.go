@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/playground-dev/playground/web/account"
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/draft"
+)
+
+// keyAccount is the session key of the person's keys and providers.
+const keyAccount = "account"
+
+// scope is the domain as one session sees it: its account, the catalog
+// with its own providers added, and drafts that use its keys.
+type scope struct {
+	acct   account.Account
+	cat    *catalog.Catalog
+	drafts *draft.Service
+}
+
+// scopeOf builds the request's scope. The models of the session's own
+// providers come from the lister's cache, or are fetched (through the
+// SSRF guard) when it has none.
+func (d *Deps) scopeOf(c *fiber.Ctx) scope {
+	var acct account.Account
+	if s := sessionOf(c); s != nil {
+		acct = account.Decode(s.Get(keyAccount))
+	}
+	cat := d.Catalog
+	if len(acct.Providers) > 0 && d.Lister != nil {
+		ctx := c.UserContext()
+		cat = account.Catalog(d.Catalog, acct, func(p account.Provider) []string {
+			ids, _ := d.Lister.Models(ctx, p, acct.Key(p.ID))
+			return ids
+		})
+	}
+	return scope{acct: acct, cat: cat, drafts: d.Drafts.With(cat, acct.Keys)}
+}
+
+// saveAccount writes the account back into the session.
+func saveAccount(c *fiber.Ctx, a account.Account) {
+	if s := sessionOf(c); s != nil {
+		s.Set(keyAccount, a.Encode())
+	}
+}

@@ -1,0 +1,195 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/account"
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/draft"
+)
+
+// keyFlash is a one-time message shown by the next settings page.
+const keyFlash = "flash"
+
+// Settings serves GET /settings.
+func Settings(d *Deps, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		flash := ""
+		if s := sessionOf(c); s != nil {
+			flash = s.Get(keyFlash)
+			s.Set(keyFlash, "")
+		}
+		return d.renderSettings(c, http.StatusOK, assets, flash, views.AddProviderForm{}, nil)
+	}
+}
+
+func (d *Deps) renderSettings(c *fiber.Ctx, status int, assets views.Assets, flash string, add views.AddProviderForm, keyErr map[string]string) error {
+	sc := d.scopeOf(c)
+	ctx := c.UserContext()
+	pg := views.NewSettings(views.SettingsInput{
+		Catalog:  d.Catalog,
+		Account:  sc.acct,
+		Operator: func(p *catalog.Provider) bool { return d.Drafts.KeySource(p) == draft.KeyOperator },
+		Models: func(p account.Provider) ([]string, error) {
+			return d.Lister.Models(ctx, p, sc.acct.Key(p.ID))
+		},
+		Add:      add,
+		KeyError: keyErr,
+		Guarded:  d.Guard != nil,
+	})
+	pg.Assets, pg.CSRF, pg.Flash = assets, csrfToken(c), flash
+	return render(c, status, views.Settings(pg))
+}
+
+// keyTarget is the provider a key form names: a catalog provider (not the
+// simulator) or one the session added.
+func (d *Deps) keyTarget(c *fiber.Ctx, acct account.Account) (string, bool) {
+	id := c.Params("provider")
+	if p, ok := d.Catalog.Provider(id); ok && !p.Simulated {
+		return p.Name, true
+	}
+	if p, ok := acct.Provider(id); ok {
+		return p.Name, true
+	}
+	return "", false
+}
+
+// SetKey serves POST /settings/keys/:provider: keep the key in the
+// session, or show why not next to the field.
+func SetKey(d *Deps, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		acct := d.scopeOf(c).acct
+		name, ok := d.keyTarget(c, acct)
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		id := c.Params("provider")
+		key := strings.TrimSpace(c.FormValue("key"))
+		if msg := account.CheckKey(key); msg != "" {
+			return d.renderSettings(c, http.StatusUnprocessableEntity, assets, "", views.AddProviderForm{}, map[string]string{id: msg})
+		}
+		acct.SetKey(id, key)
+		if msg := d.commit(c, acct); msg != "" {
+			return d.renderSettings(c, http.StatusUnprocessableEntity, assets, "", views.AddProviderForm{}, map[string]string{id: msg})
+		}
+		if p, ok := acct.Provider(id); ok {
+			d.Lister.Forget(p, key)
+		}
+		return d.back(c, "Saved your key for "+name+": "+account.Mask(key)+".")
+	}
+}
+
+// ClearKey serves POST /settings/keys/:provider/clear.
+func ClearKey(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		acct := d.scopeOf(c).acct
+		name, ok := d.keyTarget(c, acct)
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		acct.SetKey(c.Params("provider"), "")
+		d.commit(c, acct)
+		return d.back(c, "Cleared your key for "+name+".")
+	}
+}
+
+// AddProvider serves POST /settings/providers.
+func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		acct := d.scopeOf(c).acct
+		form := formValues(c)
+		p, key, errs := account.NewProvider(form)
+		add := views.AddProviderForm{Name: p.Name, BaseURL: p.BaseURL, Styles: views.StyleChecks(form["styles"]), Errors: errs}
+		if len(acct.Providers) >= account.MaxProviders {
+			errs[""] = "You have added the most providers a session can keep; remove one first."
+		}
+		if errs["base_url"] == "" && d.Guard != nil {
+			if err := d.Guard.CheckURL(c.UserContext(), p.BaseURL); err != nil {
+				errs["base_url"] = "Not allowed: " + err.Error() + "."
+			}
+		}
+		if len(errs) > 0 {
+			return d.renderSettings(c, http.StatusUnprocessableEntity, assets, "", add, nil)
+		}
+		acct.Providers = append(acct.Providers, p)
+		acct.SetKey(p.ID, key)
+		if msg := d.commit(c, acct); msg != "" {
+			errs[""] = msg
+			return d.renderSettings(c, http.StatusUnprocessableEntity, assets, "", add, nil)
+		}
+		flash := "Added " + p.Name + "."
+		if ids, err := d.Lister.Models(c.UserContext(), p, key); err != nil {
+			flash += " Listing its models failed: " + err.Error()
+		} else {
+			flash += " It lists " + pluralize(len(ids), "model", "models") + "; pick it in the playground."
+		}
+		return d.back(c, flash)
+	}
+}
+
+// RefreshProvider serves POST /settings/providers/:provider/refresh: list
+// the provider's models again.
+func RefreshProvider(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		acct := d.scopeOf(c).acct
+		p, ok := acct.Provider(c.Params("provider"))
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		d.Lister.Forget(p, acct.Key(p.ID))
+		return d.back(c, "Listed the models of "+p.Name+" again.")
+	}
+}
+
+// RemoveProvider serves POST /settings/providers/:provider/remove.
+func RemoveProvider(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		acct := d.scopeOf(c).acct
+		p, ok := acct.Provider(c.Params("provider"))
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		d.Lister.Forget(p, acct.Key(p.ID))
+		acct.Remove(p.ID)
+		d.commit(c, acct)
+		return d.back(c, "Removed "+p.Name+" and its key.")
+	}
+}
+
+// commit writes the account into the session if the cookie can hold it;
+// otherwise it leaves the session as it was and says why.
+func (d *Deps) commit(c *fiber.Ctx, acct account.Account) string {
+	s := sessionOf(c)
+	if s == nil {
+		return "Sessions are not available."
+	}
+	old := s.Get(keyAccount)
+	s.Set(keyAccount, acct.Encode())
+	if err := d.Sessions.Fits(s); err != nil {
+		s.Set(keyAccount, old)
+		return "Your keys and providers no longer fit in the session cookie (4 KB): remove a provider or a key first."
+	}
+	return ""
+}
+
+// back redirects to the settings page with a one-time message (POST,
+// redirect, GET: a reload does not post again).
+func (d *Deps) back(c *fiber.Ctx, flash string) error {
+	if s := sessionOf(c); s != nil {
+		s.Set(keyFlash, flash)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Redirect("/settings", http.StatusSeeOther)
+}
+
+func pluralize(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

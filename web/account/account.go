@@ -1,0 +1,276 @@
+// Package account is what one browser session brings to the playground: its
+// own API keys, one per provider, and the OpenAI-compatible providers it
+// added. An Account lives only in the session's encrypted cookie; nothing of
+// it is written on the server.
+//
+// Key precedence, for a catalog provider: the session's key, else the key
+// the operator set in the environment variable the catalog names. A
+// provider a person added uses only the session's key.
+package account
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/playground-dev/playground/web/catalog"
+)
+
+// Limits keep the account small enough for a cookie (4 KB encoded).
+const (
+	MaxProviders  = 4
+	MaxKeyLength  = 256
+	MaxNameLength = 40
+	MaxURLLength  = 300
+)
+
+// Account is a session's keys and providers.
+type Account struct {
+	// Keys maps a provider id to the session's API key for it.
+	Keys      map[string]string `json:"k,omitempty"`
+	Providers []Provider        `json:"p,omitempty"`
+}
+
+// Provider is an OpenAI-compatible provider a person added.
+type Provider struct {
+	ID      string          `json:"i"`
+	Name    string          `json:"n"`
+	BaseURL string          `json:"u"`
+	Styles  []catalog.Style `json:"s"`
+}
+
+// Decode reads an account from its session form; a damaged value gives an
+// empty account.
+func Decode(s string) Account {
+	var a Account
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &a)
+	}
+	return a
+}
+
+// Encode is the session form of a.
+func (a Account) Encode() string {
+	if len(a.Keys) == 0 && len(a.Providers) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+// Key is the session's key for a provider, or "".
+func (a Account) Key(providerID string) string { return a.Keys[providerID] }
+
+// SetKey stores (or, with "", clears) the key for a provider.
+func (a *Account) SetKey(providerID, key string) {
+	if key == "" {
+		delete(a.Keys, providerID)
+		return
+	}
+	if a.Keys == nil {
+		a.Keys = map[string]string{}
+	}
+	a.Keys[providerID] = key
+}
+
+// Provider returns the added provider with id.
+func (a Account) Provider(id string) (Provider, bool) {
+	for _, p := range a.Providers {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return Provider{}, false
+}
+
+// Remove drops an added provider and its key.
+func (a *Account) Remove(id string) bool {
+	for i, p := range a.Providers {
+		if p.ID == id {
+			a.Providers = append(a.Providers[:i:i], a.Providers[i+1:]...)
+			a.SetKey(id, "")
+			return true
+		}
+	}
+	return false
+}
+
+// Mask shows a key as •••• and its last four characters; a key too short
+// to spare four characters shows as •••• alone.
+func Mask(key string) string {
+	if utf8.RuneCountInString(key) < 12 {
+		return "••••"
+	}
+	r := []rune(key)
+	return "••••" + string(r[len(r)-4:])
+}
+
+// CheckKey validates a key a person typed; the message is shown next to
+// the field.
+func CheckKey(key string) string {
+	switch {
+	case key == "":
+		return "Enter a key."
+	case len(key) > MaxKeyLength:
+		return "A key is at most 256 characters."
+	}
+	for _, r := range key {
+		if r > unicode.MaxASCII || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return "A key is printable ASCII without spaces."
+		}
+	}
+	return ""
+}
+
+// NewProvider reads the "add a provider" form: name, base_url, key and
+// styles. It returns the provider (with a fresh id), the key and the
+// per-field errors.
+func NewProvider(in url.Values) (Provider, string, map[string]string) {
+	errs := map[string]string{}
+	p := Provider{Name: strings.TrimSpace(in.Get("name")), BaseURL: strings.TrimRight(strings.TrimSpace(in.Get("base_url")), "/")}
+	switch n := utf8.RuneCountInString(p.Name); {
+	case n == 0:
+		errs["name"] = "Enter a name."
+	case n > MaxNameLength:
+		errs["name"] = "A name is at most 40 characters."
+	case strings.IndexFunc(p.Name, unicode.IsControl) >= 0:
+		errs["name"] = "A name is one line of text."
+	}
+	if msg := checkBaseURL(p.BaseURL); msg != "" {
+		errs["base_url"] = msg
+	}
+	key := strings.TrimSpace(in.Get("key"))
+	if key != "" {
+		if msg := CheckKey(key); msg != "" {
+			errs["key"] = msg
+		}
+	}
+	seen := map[catalog.Style]bool{}
+	for _, s := range in["styles"] {
+		st := catalog.Style(s)
+		if !st.Valid() {
+			errs["styles"] = "Unknown API style " + s + "."
+			continue
+		}
+		if !seen[st] {
+			seen[st] = true
+			p.Styles = append(p.Styles, st)
+		}
+	}
+	if len(p.Styles) == 0 && errs["styles"] == "" {
+		errs["styles"] = "Pick at least one API style."
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	p.ID = "my-" + hex.EncodeToString(b[:])
+	return p, key, errs
+}
+
+func checkBaseURL(s string) string {
+	if s == "" {
+		return "Enter the base URL, for example https://api.example.com/v1."
+	}
+	if len(s) > MaxURLLength {
+		return "A base URL is at most 300 characters."
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return "Want an http:// or https:// URL, for example https://api.example.com/v1."
+	case u.User != nil:
+		return "Put the key in the key field, not in the URL."
+	case u.RawQuery != "" || u.Fragment != "":
+		return "A base URL has no query or fragment."
+	}
+	return ""
+}
+
+var envUnsafe = regexp.MustCompile(`[^A-Z0-9]+`)
+
+// KeyEnv is the variable name curl snippets use for an added provider's
+// key: the name in upper snake case, then _API_KEY. The server never
+// reads it.
+func (p Provider) KeyEnv() string {
+	s := strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(p.Name), "_"), "_")
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		s = "MY_PROVIDER" + "_" + s
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(s, "_"), "_API_KEY") + "_API_KEY"
+}
+
+// Catalog returns base with the account's providers and their listed
+// models added. models gives the ids a provider lists (nil when the list
+// could not be had; such a provider is left out of the pickers).
+func Catalog(base *catalog.Catalog, a Account, models func(Provider) []string) *catalog.Catalog {
+	if len(a.Providers) == 0 {
+		return base
+	}
+	var ps []*catalog.Provider
+	var ms []*catalog.Model
+	for _, up := range a.Providers {
+		p := &catalog.Provider{
+			ID:          up.ID,
+			Name:        up.Name,
+			BaseURL:     up.BaseURL,
+			APIKeyEnv:   up.KeyEnv(),
+			APIStyles:   up.Styles,
+			Currency:    "USD",
+			UserAdded:   true,
+			Description: "Your provider at " + up.BaseURL + ", for this browser session. Models come from its /models list; prices are unknown.",
+		}
+		ps = append(ps, p)
+		seen := map[string]bool{}
+		for _, id := range models(up) {
+			if seen[id] || !validModelID(id) {
+				continue
+			}
+			seen[id] = true
+			if m := modelFor(base, p, id); m != nil {
+				ms = append(ms, m)
+			}
+		}
+	}
+	return base.With(ps, ms)
+}
+
+// modelFor is the listed model id as a catalog model: the catalog's own
+// entry for that id (its form_schema, limits and description) when the
+// provider speaks its style, else the generic form for the provider's
+// first style.
+func modelFor(base *catalog.Catalog, p *catalog.Provider, id string) *catalog.Model {
+	style := p.APIStyles[0]
+	if k, ok := base.Known(id, style); ok && p.Supports(k.Style) {
+		m := *k
+		m.ID, m.Provider, m.APIModel, m.BasePath, m.Price = id, p.ID, "", "", nil
+		m.Name = id
+		return &m
+	}
+	fields, ok := base.GenericSchema(style)
+	if !ok {
+		return nil
+	}
+	return &catalog.Model{
+		ID:          id,
+		Provider:    p.ID,
+		Style:       style,
+		Description: "Listed by the provider; the catalog does not know this model, so the form is the generic " + string(style) + " one.",
+		Schema:      catalog.SchemaRef{Fields: fields},
+	}
+}
+
+func validModelID(id string) bool {
+	if id == "" || len(id) > 200 {
+		return false
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
+}

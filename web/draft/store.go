@@ -1,0 +1,101 @@
+package draft
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Saved is a session's last form: the provider, the model and what each
+// field held.
+type Saved struct {
+	Provider string     `json:"provider"`
+	Model    string     `json:"model"`
+	Form     url.Values `json:"form"`
+}
+
+// Store keeps each session's last form in the data directory, one file
+// per session (named by a hash of its id, mode 0600), so a reload, or a
+// restart, brings the work back. Forms hold prompts, never keys.
+type Store struct {
+	dir string
+	// MaxBytes bounds one saved form.
+	MaxBytes int
+}
+
+// Forms older than this are deleted at start-up (the cookie's lifetime).
+const storeMaxAge = 30 * 24 * time.Hour
+
+// OpenStore opens (creating) the store under dataDir and deletes forms
+// older than 30 days.
+func OpenStore(dataDir string) (*Store, error) {
+	dir := filepath.Join(dataDir, "drafts")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("drafts: %w", err)
+	}
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > storeMaxAge {
+				_ = os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	return &Store{dir: dir, MaxBytes: 4 << 20}, nil
+}
+
+func (s *Store) path(owner string) string {
+	h := sha256.Sum256([]byte(owner))
+	return filepath.Join(s.dir, hex.EncodeToString(h[:16])+".json")
+}
+
+// Save keeps owner's form, replacing the last (written to a temporary file
+// and renamed, so a crash leaves the old or the new, never half).
+func (s *Store) Save(owner string, d Saved) error {
+	if s == nil || owner == "" {
+		return nil
+	}
+	b, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("drafts: %w", err)
+	}
+	if len(b) > s.MaxBytes {
+		return errors.New("drafts: the form is too large to keep")
+	}
+	tmp, err := os.CreateTemp(s.dir, ".draft-*")
+	if err != nil {
+		return fmt.Errorf("drafts: %w", err)
+	}
+	_, werr := tmp.Write(b)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("drafts: %w", errors.Join(werr, cerr))
+	}
+	if err := os.Rename(tmp.Name(), s.path(owner)); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("drafts: %w", err)
+	}
+	return nil
+}
+
+// Load returns owner's last form.
+func (s *Store) Load(owner string) (Saved, bool) {
+	if s == nil || owner == "" {
+		return Saved{}, false
+	}
+	b, err := os.ReadFile(s.path(owner))
+	if err != nil {
+		return Saved{}, false
+	}
+	var d Saved
+	if json.Unmarshal(b, &d) != nil {
+		return Saved{}, false
+	}
+	return d, true
+}
