@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,14 +13,15 @@ import (
 // ErrorHandler is the one place errors become responses. Fiber's own errors
 // (404, 405, 413, ...) carry safe messages; anything else is logged and
 // answered with a fixed message, since upstream errors can echo requests.
-func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
+// bodyLimit is the server's largest request body, named in the message.
+func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		status, msg := fiber.StatusInternalServerError, "Something went wrong on our side. It has been logged."
 		var fe *fiber.Error
 		if errors.As(err, &fe) {
 			status, msg = fe.Code, fe.Message
 			if status == fiber.StatusRequestEntityTooLarge {
-				msg = "The request is too large."
+				msg = fmt.Sprintf("The request is larger than this server accepts (%s). Remove some images or text and try again; the form is as you left it.", sizeOf(bodyLimit))
 			}
 		}
 		if status >= 500 {
@@ -34,4 +36,15 @@ func ErrorHandler(log *slog.Logger) fiber.ErrorHandler {
 		}
 		return render(c, status, views.ErrorPage(status, msg))
 	}
+}
+
+// sizeOf writes a byte count for people: 20 MB, 512 KB.
+func sizeOf(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

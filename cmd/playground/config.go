@@ -99,6 +99,16 @@ func defaultDataDir(getenv func(string) string) string {
 	return filepath.Join(os.TempDir(), "playground")
 }
 
+// isBool lists the settings that are switches: --flag alone means true.
+var isBool = map[string]bool{"secure-cookie": true, "allow-private-upstreams": true, "log-prompts": true}
+
+// boolFlag is a switch kept as text, checked with the other settings.
+type boolFlag string
+
+func (b *boolFlag) String() string     { return string(*b) }
+func (b *boolFlag) Set(v string) error { *b = boolFlag(v); return nil }
+func (b *boolFlag) IsBoolFlag() bool   { return true }
+
 // errHelp is returned when --help was asked for; the usage is printed.
 var errHelp = errors.New("help requested")
 
@@ -135,6 +145,12 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	fs.SetOutput(out)
 	ptrs := map[string]*string{}
 	for _, s := range settings {
+		if isBool[s.flag] {
+			v := boolFlag(vals[s.flag])
+			fs.Var(&v, s.flag, s.usage+" ($"+s.env+")")
+			ptrs[s.flag] = (*string)(&v)
+			continue
+		}
 		ptrs[s.flag] = fs.String(s.flag, vals[s.flag], s.usage+" ($"+s.env+")")
 	}
 	fs.Usage = func() {

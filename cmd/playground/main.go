@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	app := fiber.New(fiber.Config{
 		AppName:               "playground",
 		DisableStartupMessage: true,
-		ErrorHandler:          handlers.ErrorHandler(log),
+		ErrorHandler:          handlers.ErrorHandler(log, cfg.BodyLimit),
 		BodyLimit:             cfg.BodyLimit,
 		ReadTimeout:           cfg.ReadTimeout,
 		// Only the configured proxies' X-Forwarded-* headers are believed.

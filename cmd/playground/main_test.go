@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -16,6 +17,41 @@ import (
 // startServer runs the playground on a free loopback port with env and
 // returns its base URL; it stops when the test ends.
 func startServer(tb testing.TB, env map[string]string, args ...string) string {
+	tb.Helper()
+	return startTestServer(tb, env, args...).URL
+}
+
+// testServer is a running playground: its URL, data directory and log.
+type testServer struct {
+	URL     string
+	DataDir string
+	Log     *lockedBuffer
+	stop    func()
+}
+
+// Stop ends the server (and waits for it), for tests that inspect what it
+// left behind; it also runs at the end of the test.
+func (s *testServer) Stop() { s.stop() }
+
+// lockedBuffer is a log sink written from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func startTestServer(tb testing.TB, env map[string]string, args ...string) *testServer {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -26,19 +62,26 @@ func startServer(tb testing.TB, env map[string]string, args ...string) string {
 		}
 		return env[k]
 	}
-	done := make(chan error, 1)
+	logs := &lockedBuffer{}
+	done := make(chan struct{})
+	var runErr error
 	go func() {
-		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), getenv, pw, io.Discard)
+		runErr = run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), getenv, pw, logs)
 		pw.Close()
+		close(done)
 	}()
-	tb.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			tb.Error("server did not stop")
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				tb.Error("server did not stop")
+			}
+		})
+	}
+	tb.Cleanup(stop)
 	lines := bufio.NewScanner(pr)
 	urlc := make(chan string, 1)
 	go func() {
@@ -51,13 +94,13 @@ func startServer(tb testing.TB, env map[string]string, args ...string) string {
 	select {
 	case u := <-urlc:
 		waitHealthy(tb, u)
-		return u
-	case err := <-done:
-		tb.Fatalf("server exited: %v", err)
+		return &testServer{URL: u, DataDir: dataDir, Log: logs, stop: stop}
+	case <-done:
+		tb.Fatalf("server exited: %v", runErr)
 	case <-time.After(30 * time.Second):
 		tb.Fatal("server did not start")
 	}
-	return ""
+	return nil
 }
 
 func waitHealthy(tb testing.TB, base string) {

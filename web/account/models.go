@@ -103,6 +103,15 @@ func (l *Lister) store(k string, e listing) {
 }
 
 func (l *Lister) list(ctx context.Context, p Provider, key string) ([]string, error) {
+	ids, err := l.fetchList(ctx, p, key)
+	if err != nil && len(key) >= 4 {
+		// Providers echo keys in error messages.
+		err = errors.New(strings.ReplaceAll(err.Error(), key, "[redacted]"))
+	}
+	return ids, err
+}
+
+func (l *Lister) fetchList(ctx context.Context, p Provider, key string) ([]string, error) {
 	resp, err := l.fetch(ctx, p.BaseURL+"/models", key)
 	if err != nil {
 		return nil, err
@@ -129,6 +138,16 @@ func (l *Lister) list(ctx context.Context, p Provider, key string) ([]string, er
 	ids, err := ParseModels(body)
 	if err != nil {
 		return nil, err
+	}
+	if len(key) >= 4 {
+		// An id that holds the key (a provider echoing it) is not shown.
+		kept := ids[:0]
+		for _, id := range ids {
+			if !strings.Contains(id, key) {
+				kept = append(kept, id)
+			}
+		}
+		ids = kept
 	}
 	if len(ids) == 0 {
 		return nil, errors.New("GET /models listed no models")

@@ -144,6 +144,15 @@ func (r *Run) append(evs ...Event) {
 	if len(evs) == 0 {
 		return
 	}
+	// A provider that echoes the key (in text, an error, a tool argument)
+	// must not put it in front of the browser.
+	if key := r.Spec.Key; len(key) >= 8 {
+		for i := range evs {
+			if bytes.Contains(evs[i].Data, []byte(key)) {
+				evs[i].Data = bytes.ReplaceAll(evs[i].Data, []byte(key), []byte("[redacted]"))
+			}
+		}
+	}
 	r.mu.Lock()
 	for _, e := range evs {
 		e.ID = len(r.log) + 1

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The keys of the hygiene test: each must reach the upstream and nothing
+// else.
+const (
+	operatorKey = "sk-operator-HYGIENE-0000aaaa"
+	sessionKey  = "sk-session-HYGIENE-1111bbbb"
+	houseKey    = "sk-house-HYGIENE-2222cccc"
+	wrongKey    = "sk-wrong-HYGIENE-3333dddd"
+	promptMark  = "PROMPT-MARKER-otters-and-kelp"
+)
+
+// echoUpstream is a provider that echoes what it was sent, the key
+// included, in every way providers have been seen to: in error bodies, in
+// a mid-stream error event, and in its model list.
+func echoUpstream(tb testing.TB) (*httptest.Server, func() []string) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		mu.Lock()
+		seen = append(seen, auth)
+		mu.Unlock()
+		body, _ := io.ReadAll(r.Body)
+		if r.URL.Path == "/v1/models" {
+			if auth == "Bearer "+wrongKey {
+				w.WriteHeader(401)
+				fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s"}}`, wrongKey)
+				return
+			}
+			fmt.Fprintf(w, `{"data":[{"id":"gpt-4o-mini"},{"id":"echo-%s"}]}`, strings.TrimPrefix(auth, "Bearer "))
+			return
+		}
+		var req struct {
+			Model string `json:"model"`
+		}
+		json.Unmarshal(body, &req)
+		echo, _ := json.Marshal(fmt.Sprintf("Invalid request with %s: %s", auth, body))
+		switch req.Model {
+		case "fail":
+			w.WriteHeader(401)
+			fmt.Fprintf(w, `{"error":{"message":%s,"type":"invalid_request_error","code":"invalid_api_key","param":%q}}`, echo, auth)
+		default:
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprintf(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hello, you sent %s. \"},\"finish_reason\":null}]}\n\n", auth)
+			fmt.Fprintf(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"echo\",\"arguments\":\"{\\\"auth\\\":\\\"%s\\\"}\"}}]},\"finish_reason\":null}]}\n\n", auth)
+			fmt.Fprintf(w, "data: {\"error\":{\"message\":%s,\"code\":%q}}\n\n", echo, auth)
+		}
+	}))
+	tb.Cleanup(srv.Close)
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+}
+
+// browserClient is a cookie-keeping HTTP client that records every
+// response (headers and body) it receives.
+type browserClient struct {
+	tb   testing.TB
+	base string
+	c    *http.Client
+	csrf string
+	seen strings.Builder
+}
+
+var csrfTokenRE = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([0-9a-f]{64})`)
+
+func newBrowserClient(tb testing.TB, base string) *browserClient {
+	jar, _ := cookiejar.New(nil)
+	bc := &browserClient{tb: tb, base: base, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	page := bc.get("/")
+	m := csrfTokenRE.FindStringSubmatch(page)
+	if m == nil {
+		tb.Fatal("no CSRF token on the page")
+	}
+	bc.csrf = m[1]
+	return bc
+}
+
+func (bc *browserClient) record(resp *http.Response) string {
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for k, v := range resp.Header {
+		fmt.Fprintf(&bc.seen, "%s: %s\n", k, strings.Join(v, ", "))
+	}
+	bc.seen.Write(b)
+	return string(b)
+}
+
+func (bc *browserClient) get(path string) string {
+	bc.tb.Helper()
+	resp, err := bc.c.Get(bc.base + path)
+	if err != nil {
+		bc.tb.Fatal(err)
+	}
+	return bc.record(resp)
+}
+
+// post sends a form the way the page does: htmx with the token header, or
+// a plain form with the hidden field.
+func (bc *browserClient) post(path string, v url.Values, htmx bool) (int, string) {
+	bc.tb.Helper()
+	if !htmx {
+		v.Set("_csrf", bc.csrf)
+	}
+	req, _ := http.NewRequest("POST", bc.base+path, strings.NewReader(v.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("X-CSRF-Token", bc.csrf)
+	}
+	resp, err := bc.c.Do(req)
+	if err != nil {
+		bc.tb.Fatal(err)
+	}
+	return resp.StatusCode, bc.record(resp)
+}
+
+var runRE = regexp.MustCompile(`id="run-([0-9a-f]{32})"`)
+
+// runAndFollow starts a run, follows its events to the end and opens its
+// inspector and transcript.
+func (bc *browserClient) runAndFollow(form url.Values) string {
+	bc.tb.Helper()
+	_, panel := bc.post("/runs", form, true)
+	m := runRE.FindStringSubmatch(panel)
+	if m == nil {
+		bc.tb.Fatalf("no run: %s", panel)
+	}
+	events := bc.get("/runs/" + m[1] + "/events")
+	bc.get("/runs/" + m[1] + "/inspector")
+	bc.get("/runs/" + m[1] + "/transcript.sse")
+	return events
+}
+
+// TestKeyHygiene runs whole flows with known keys and checks that no key
+// appears in any response, event, log line or file in the data directory,
+// and that prompts stay out of the log unless prompt logging is on.
+func TestKeyHygiene(t *testing.T) {
+	for _, logPrompts := range []bool{false, true} {
+		t.Run(fmt.Sprintf("log-prompts=%v", logPrompts), func(t *testing.T) {
+			up, seen := echoUpstream(t)
+			args := []string{"--log-level", "debug", "--allow-private-upstreams"}
+			if logPrompts {
+				args = append(args, "--log-prompts")
+			}
+			srv := startTestServer(t, map[string]string{"OPENAI_API_KEY": operatorKey, "OPENAI_BASE_URL": up.URL + "/v1"}, args...)
+			bc := newBrowserClient(t, srv.URL)
+			chat := func(provider, model string) url.Values {
+				return url.Values{"_provider": {provider}, "_model": {model}, "messages.role": {"user"},
+					"messages.content": {"Tell me about " + promptMark}, "stream": {"true"}}
+			}
+
+			// The operator's key, with errors that echo the request.
+			ev := bc.runAndFollow(chat("openai", "gpt-4o-mini"))
+			if !strings.Contains(ev, "Hello, ") || !strings.Contains(ev, "[redacted]") {
+				t.Errorf("operator run events: %.500s", ev)
+			}
+			// The session's key, set in Settings.
+			if st, body := bc.post("/settings/keys/openai", url.Values{"key": {sessionKey}}, false); st != 200 || !strings.Contains(body, "••••bbbb") {
+				t.Fatalf("set key: %d", st)
+			}
+			bc.get("/settings")
+			bc.post("/draft/preview", chat("openai", "gpt-4o-mini"), true)
+			bc.post("/draft/switch", url.Values{"provider": {"openai"}, "model": {"gpt-5-mini"}, "_provider": {"openai"}, "_model": {"gpt-4o-mini"}}, true)
+			bc.runAndFollow(chat("openai", "gpt-4o-mini"))
+			failed := bc.runAndFollow(url.Values{"_provider": {"openai"}, "_model": {"fail"}, "messages.role": {"user"}, "messages.content": {promptMark}})
+			_ = failed
+			// A provider of the session's own, with its key.
+			if st, body := bc.post("/settings/providers", url.Values{"name": {"House"}, "base_url": {up.URL + "/v1"}, "key": {houseKey}, "styles": {"chat"}}, false); st != 200 || !strings.Contains(body, "Added House") {
+				t.Fatalf("add provider: %d %.300s", st, body)
+			}
+			settings := bc.get("/settings")
+			house := regexp.MustCompile(`data-testid="my-provider-(my-[0-9a-f]{8})"`).FindStringSubmatch(settings)
+			if house == nil {
+				t.Fatal("no provider row")
+			}
+			page := bc.get("/?provider=" + house[1] + "&model=gpt-4o-mini")
+			if !strings.Contains(page, "$HOUSE_API_KEY") {
+				t.Error("the curl does not read the added provider's key from $HOUSE_API_KEY")
+			}
+			bc.runAndFollow(chat(house[1], "gpt-4o-mini"))
+			// A wrong key whose error echoes it, in Settings' model listing.
+			if st, body := bc.post("/settings/keys/"+house[1], url.Values{"key": {wrongKey}}, false); st != 200 || !strings.Contains(body, "[redacted]") {
+				t.Errorf("wrong key: %d %.300s", st, body)
+			}
+			bc.post("/settings/providers/"+house[1]+"/refresh", url.Values{}, false)
+			bc.get("/settings")
+			bc.post("/settings/keys/openai/clear", url.Values{}, false)
+			bc.get("/")
+			srv.Stop()
+
+			// The keys did reach the upstream: the test is real.
+			got := strings.Join(seen(), "\n")
+			for _, k := range []string{operatorKey, sessionKey, houseKey, wrongKey} {
+				if !strings.Contains(got, "Bearer "+k) {
+					t.Errorf("the upstream never got %s", k)
+				}
+			}
+			// And nothing else did.
+			responses := bc.seen.String()
+			logs := srv.Log.String()
+			files := dataDirText(t, srv.DataDir)
+			for _, k := range []string{operatorKey, sessionKey, houseKey, wrongKey} {
+				for where, text := range map[string]string{"a response": responses, "the log": logs, "the data directory": files} {
+					if strings.Contains(text, k) {
+						t.Errorf("%s is in %s", k, where)
+					}
+				}
+			}
+			if strings.Contains(logs, "playground_session=") || strings.Contains(logs, "Cookie") {
+				t.Error("the log has a cookie")
+			}
+			if !strings.Contains(logs, "run started") || !strings.Contains(logs, "run finished") {
+				t.Errorf("the log lacks the run lines:\n%s", logs)
+			}
+			if inLog := strings.Contains(logs, promptMark); inLog != logPrompts {
+				t.Errorf("prompt in the log: %v, want %v", inLog, logPrompts)
+			}
+			if !strings.Contains(files, promptMark) {
+				t.Error("the saved form is not in the data directory (the test would miss a key there)")
+			}
+		})
+	}
+}
+
+// dataDirText is the content of every file under dir.
+func dataDirText(t *testing.T, dir string) string {
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		b.Write(data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

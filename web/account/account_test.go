@@ -1,0 +1,253 @@
+package account_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/playground-dev/playground/web/account"
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/upstream"
+)
+
+func TestMask(t *testing.T) {
+	tests := []struct{ key, want string }{
+		{"sk-proj-abcdefghijklmnop1234", "••••1234"},
+		{"sk-abcdefgh9876", "••••9876"},
+		{"short-key", "••••"}, // too short to spare four characters
+		{"", "••••"},
+	}
+	for _, tt := range tests {
+		if got := account.Mask(tt.key); got != tt.want {
+			t.Errorf("Mask(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestCheckKey(t *testing.T) {
+	tests := []struct{ key, want string }{
+		{"sk-good-key-123", ""},
+		{"", "Enter a key."},
+		{"sk bad", "printable ASCII without spaces"},
+		{"sk-\x00", "printable ASCII"},
+		{"sk-ключ", "printable ASCII"},
+		{strings.Repeat("k", 257), "at most 256"},
+	}
+	for _, tt := range tests {
+		got := account.CheckKey(tt.key)
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("CheckKey(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+}
+
+func TestNewProvider(t *testing.T) {
+	tests := []struct {
+		name string
+		in   url.Values
+		errs map[string]string // field -> part of the message
+	}{
+		{"valid", url.Values{"name": {"My gateway"}, "base_url": {"https://api.example.com/v1/"}, "key": {"sk-123456789012"}, "styles": {"chat", "responses"}}, nil},
+		{"all missing", url.Values{}, map[string]string{"name": "Enter a name", "base_url": "Enter the base URL", "styles": "at least one"}},
+		{"bad url", url.Values{"name": {"x"}, "base_url": {"ftp://example.com"}, "styles": {"chat"}}, map[string]string{"base_url": "http:// or https://"}},
+		{"key in url", url.Values{"name": {"x"}, "base_url": {"https://u:sk@example.com/v1"}, "styles": {"chat"}}, map[string]string{"base_url": "key field"}},
+		{"query", url.Values{"name": {"x"}, "base_url": {"https://example.com/v1?x=1"}, "styles": {"chat"}}, map[string]string{"base_url": "no query"}},
+		{"long name", url.Values{"name": {strings.Repeat("n", 41)}, "base_url": {"https://example.com"}, "styles": {"chat"}}, map[string]string{"name": "at most 40"}},
+		{"bad style", url.Values{"name": {"x"}, "base_url": {"https://example.com"}, "styles": {"embeddings"}}, map[string]string{"styles": "Unknown API style"}},
+		{"bad key", url.Values{"name": {"x"}, "base_url": {"https://example.com"}, "styles": {"chat"}, "key": {"has space"}}, map[string]string{"key": "without spaces"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _, errs := account.NewProvider(tt.in)
+			if len(errs) != len(tt.errs) {
+				t.Fatalf("errors %v, want %v", errs, tt.errs)
+			}
+			for f, want := range tt.errs {
+				if !strings.Contains(errs[f], want) {
+					t.Errorf("%s: %q lacks %q", f, errs[f], want)
+				}
+			}
+			if tt.errs == nil {
+				if !strings.HasPrefix(p.ID, "my-") || p.BaseURL != "https://api.example.com/v1" || len(p.Styles) != 2 {
+					t.Errorf("provider %+v", p)
+				}
+			}
+		})
+	}
+}
+
+func TestKeyEnv(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"My gateway", "MY_GATEWAY_API_KEY"},
+		{"vLLM (prod)", "VLLM_PROD_API_KEY"},
+		{"Groq API key", "GROQ_API_KEY"},
+		{"42", "MY_PROVIDER_42_API_KEY"},
+		{"日本", "MY_PROVIDER_API_KEY"},
+	}
+	for _, tt := range tests {
+		if got := (account.Provider{Name: tt.name}).KeyEnv(); got != tt.want {
+			t.Errorf("KeyEnv(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestEncodeDecode(t *testing.T) {
+	var a account.Account
+	if a.Encode() != "" {
+		t.Fatal("an empty account encodes to something")
+	}
+	a.SetKey("openai", "sk-one")
+	a.Providers = append(a.Providers, account.Provider{ID: "my-1", Name: "Mine", BaseURL: "https://x.example/v1", Styles: []catalog.Style{catalog.Chat}})
+	a.SetKey("my-1", "sk-two")
+	b := account.Decode(a.Encode())
+	if b.Key("openai") != "sk-one" || b.Key("my-1") != "sk-two" || len(b.Providers) != 1 || b.Providers[0].BaseURL != "https://x.example/v1" {
+		t.Fatalf("round trip: %+v", b)
+	}
+	if !b.Remove("my-1") || b.Key("my-1") != "" || len(b.Providers) != 0 {
+		t.Fatalf("remove: %+v", b)
+	}
+	if d := account.Decode("{not json"); len(d.Keys) != 0 {
+		t.Fatal("a damaged value decoded to something")
+	}
+}
+
+func TestCatalogMergesListedModels(t *testing.T) {
+	base, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := account.Account{Providers: []account.Provider{
+		{ID: "my-chat", Name: "Chat gw", BaseURL: "https://gw.example/v1", Styles: []catalog.Style{catalog.Chat}},
+		{ID: "my-resp", Name: "Resp gw", BaseURL: "https://resp.example/v1", Styles: []catalog.Style{catalog.Responses}},
+		{ID: "my-down", Name: "Down", BaseURL: "https://down.example/v1", Styles: []catalog.Style{catalog.Chat}},
+	}}
+	listed := map[string][]string{
+		"my-chat": {"gpt-4o-mini", "llama-3.3-70b", "llama-3.3-70b", "bad id", "org/model-x"},
+		"my-resp": {"gpt-5-mini", "gpt-4o-mini"},
+	}
+	cat := account.Catalog(base, a, func(p account.Provider) []string { return listed[p.ID] })
+	if len(base.Providers) == len(cat.Providers) {
+		t.Fatal("the base catalog gained nothing")
+	}
+	if _, ok := base.Provider("my-chat"); ok {
+		t.Fatal("the base catalog was changed")
+	}
+	p, ok := cat.Provider("my-chat")
+	if !ok || !p.UserAdded || p.APIKeyEnv != "CHAT_GW_API_KEY" {
+		t.Fatalf("provider %+v", p)
+	}
+	ids := func(pid string) []string {
+		var out []string
+		for _, m := range cat.ModelsOf(pid) {
+			out = append(out, m.ID)
+		}
+		return out
+	}
+	if got := strings.Join(ids("my-chat"), ","); got != "gpt-4o-mini,llama-3.3-70b,org/model-x" {
+		t.Errorf("my-chat models %s", got)
+	}
+	// A known id keeps the catalog's schema and limits, not its price.
+	known, _ := cat.Model("my-chat", "gpt-4o-mini")
+	if known.ContextWindow != 128000 || known.Price != nil || known.Style != catalog.Chat || known.SentModel() != "gpt-4o-mini" {
+		t.Errorf("known model %+v", known)
+	}
+	// An unknown id gets the generic schema of the provider's style.
+	generic, _ := cat.Model("my-chat", "llama-3.3-70b")
+	want, _ := base.GenericSchema(catalog.Chat)
+	if len(generic.Fields()) != len(want) || generic.Style != catalog.Chat {
+		t.Errorf("generic model %+v", generic)
+	}
+	// gpt-4o-mini is a chat model; a Responses-only provider gives it the
+	// generic Responses form instead.
+	r, _ := cat.Model("my-resp", "gpt-4o-mini")
+	if r.Style != catalog.Responses {
+		t.Errorf("style %s", r.Style)
+	}
+	if k, _ := cat.Model("my-resp", "gpt-5-mini"); k.MaxOutputTokens != 128000 {
+		t.Errorf("known responses model %+v", k)
+	}
+	if len(ids("my-down")) != 0 {
+		t.Error("a provider whose list failed has models")
+	}
+}
+
+func TestParseModels(t *testing.T) {
+	tests := []struct {
+		body string
+		want string
+		err  bool
+	}{
+		{`{"object":"list","data":[{"id":"b","object":"model"},{"id":"a"},{"id":"b"}]}`, "a,b", false},
+		{`[{"id":"x"},{"id":""}]`, "x", false},
+		{`{"data":[]}`, "", false},
+		{`<html>`, "", true},
+		{`{"data":"nope"}`, "", true},
+	}
+	for _, tt := range tests {
+		got, err := account.ParseModels([]byte(tt.body))
+		if (err != nil) != tt.err || strings.Join(got, ",") != tt.want {
+			t.Errorf("ParseModels(%s) = %v, %v", tt.body, got, err)
+		}
+	}
+}
+
+func FuzzParseModels(f *testing.F) {
+	f.Add([]byte(`{"data":[{"id":"a"}]}`))
+	f.Add([]byte(`[{"id":"x"}]`))
+	f.Add([]byte(`{"data":[{"id":1}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ids, err := account.ParseModels(b)
+		if err != nil {
+			return
+		}
+		for i := 1; i < len(ids); i++ {
+			if ids[i-1] >= ids[i] {
+				t.Fatalf("not sorted and unique: %q", ids)
+			}
+		}
+	})
+}
+
+func TestListerCachesAndForgets(t *testing.T) {
+	var calls atomic.Int32
+	status := 200
+	fetch := func(_ context.Context, url, key string) (*upstream.Response, error) {
+		calls.Add(1)
+		if url != "https://gw.example/v1/models" || key != "sk-k" {
+			return nil, errors.New("wrong request " + url)
+		}
+		body := `{"data":[{"id":"m1"},{"id":"m2"}]}`
+		if status != 200 {
+			body = `{"error":{"message":"Invalid API key"}}`
+		}
+		return &upstream.Response{Status: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}, nil
+	}
+	l := account.NewLister(fetch)
+	p := account.Provider{ID: "my-1", Name: "gw", BaseURL: "https://gw.example/v1"}
+	for range 3 {
+		ids, err := l.Models(context.Background(), p, "sk-k")
+		if err != nil || strings.Join(ids, ",") != "m1,m2" {
+			t.Fatalf("models %v %v", ids, err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("%d fetches, want 1 (cached)", calls.Load())
+	}
+	l.Forget(p, "sk-k")
+	status = 401
+	_, err := l.Models(context.Background(), p, "sk-k")
+	if err == nil || !strings.Contains(err.Error(), "HTTP 401") || !strings.Contains(err.Error(), "Invalid API key") || !strings.Contains(err.Error(), "check the key") {
+		t.Fatalf("error %v", err)
+	}
+	// Failures are kept too (a minute), so a broken provider is not asked
+	// on every keystroke.
+	l.Models(context.Background(), p, "sk-k")
+	if calls.Load() != 2 {
+		t.Fatalf("%d fetches, want 2", calls.Load())
+	}
+}

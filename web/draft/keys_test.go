@@ -1,0 +1,130 @@
+package draft
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/playground-dev/playground/web/account"
+	"github.com/playground-dev/playground/web/catalog"
+)
+
+func TestKeyPrecedence(t *testing.T) {
+	base := newService(t, map[string]string{"OPENAI_API_KEY": "sk-operator", "MINE_API_KEY": "sk-operator-mine"})
+	acct := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Mine", BaseURL: "https://mine.example/v1", Styles: []catalog.Style{catalog.Chat}}}}
+	cat := account.Catalog(base.Catalog, acct, func(account.Provider) []string { return []string{"m"} })
+	mine, _ := cat.Provider("my-1")
+	openai, _ := cat.Provider("openai")
+	sim, _ := cat.Provider("sim")
+	evolink, _ := cat.Provider("evolink")
+	if mine.APIKeyEnv != "MINE_API_KEY" {
+		t.Fatalf("the test needs the added provider's variable to exist in the environment, got %s", mine.APIKeyEnv)
+	}
+	tests := []struct {
+		name    string
+		keys    map[string]string
+		p       *catalog.Provider
+		wantKey string
+		wantSrc KeySource
+	}{
+		{"operator key when the session has none", nil, openai, "sk-operator", KeyOperator},
+		{"session key first", map[string]string{"openai": "sk-session"}, openai, "sk-session", KeySession},
+		{"no key at all", nil, evolink, "", KeyNone},
+		{"simulator needs none", nil, sim, SimulatorKey, KeySimulator},
+		// An added provider must never get the operator's key, even when
+		// its curl variable happens to name one in the environment.
+		{"added provider never reads the environment", nil, mine, "", KeyNone},
+		{"added provider with the session's key", map[string]string{"my-1": "sk-mine"}, mine, "sk-mine", KeySession},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := base.With(cat, tt.keys)
+			key, src := s.key(tt.p)
+			if key != tt.wantKey || src != tt.wantSrc {
+				t.Fatalf("key %q from %q, want %q from %q", key, src, tt.wantKey, tt.wantSrc)
+			}
+		})
+	}
+}
+
+func TestSpecUsesSessionKeyAndMarksAddedProvidersUntrusted(t *testing.T) {
+	base := newService(t, map[string]string{"OPENAI_API_KEY": "sk-operator"})
+	acct := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Mine", BaseURL: "https://mine.example/v1", Styles: []catalog.Style{catalog.Chat}}}}
+	cat := account.Catalog(base.Catalog, acct, func(account.Provider) []string { return []string{"gpt-4o-mini"} })
+	s := base.With(cat, map[string]string{"my-1": "sk-mine-123456789", "openai": "sk-session-openai"})
+
+	r := s.Prepare(Input{Provider: "my-1", Model: "gpt-4o-mini"})
+	if r.KeySource != KeySession || r.KeyMask != "••••6789" {
+		t.Errorf("source %q mask %q", r.KeySource, r.KeyMask)
+	}
+	if !strings.Contains(r.Curl, "https://mine.example/v1/chat/completions") || !strings.Contains(r.Curl, "$MINE_API_KEY") || strings.Contains(r.Curl, "sk-mine") {
+		t.Errorf("curl:\n%s", r.Curl)
+	}
+	spec, err := s.Spec(r, "owner")
+	if err != nil || spec.Key != "sk-mine-123456789" || !spec.Untrusted {
+		t.Fatalf("spec key %q untrusted %v err %v", spec.Key, spec.Untrusted, err)
+	}
+	r = s.Prepare(Input{Provider: "openai", Model: "gpt-4o-mini"})
+	spec, err = s.Spec(r, "owner")
+	if err != nil || spec.Key != "sk-session-openai" || spec.Untrusted || !strings.Contains(spec.KeyHint, "Settings") {
+		t.Fatalf("spec key %q untrusted %v hint %q err %v", spec.Key, spec.Untrusted, spec.KeyHint, err)
+	}
+	// Without a session key for the added provider, no run.
+	r = base.With(cat, nil).Prepare(Input{Provider: "my-1", Model: "gpt-4o-mini"})
+	if _, err := base.With(cat, nil).Spec(r, "owner"); err == nil || !strings.Contains(err.Error(), "No API key for Mine") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func TestStoreKeepsLastForm(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Load("owner-a"); ok {
+		t.Fatal("a fresh store has a form")
+	}
+	saved := Saved{Provider: "evolink", Model: "gpt-5.4", Form: map[string][]string{"messages.content": {"a prompt"}, "temperature": {"0.3"}}}
+	if err := st.Save("owner-a", saved); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := st.Load("owner-a")
+	if !ok || got.Provider != "evolink" || got.Form.Get("temperature") != "0.3" {
+		t.Fatalf("loaded %+v", got)
+	}
+	if _, ok := st.Load("owner-b"); ok {
+		t.Fatal("another session sees the form")
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "drafts"))
+	for _, e := range entries {
+		info, _ := e.Info()
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v", e.Name(), info.Mode().Perm())
+		}
+		if strings.Contains(e.Name(), "owner") {
+			t.Errorf("file name %s shows the session id", e.Name())
+		}
+	}
+	st.MaxBytes = 10
+	if err := st.Save("owner-a", saved); err == nil {
+		t.Fatal("an oversized form was kept")
+	}
+	if got, _ := st.Load("owner-a"); got.Form.Get("temperature") != "0.3" {
+		t.Fatal("a failed save lost the last form")
+	}
+}
+
+func TestReloadCarriesSavedFormToAnotherModel(t *testing.T) {
+	s := newService(t, nil)
+	saved := Saved{Provider: "evolink", Model: "gpt-5.4", Form: map[string][]string{
+		"messages.role": {"system", "user"}, "messages.content": {"Be brief.", "Kept prompt"}, "temperature": {"0.3"}, "top_k": {"5"}}}
+	r := s.Prepare(Input{Provider: "chatgw", Model: "gpt-5.4", Form: saved.Form, PrevProvider: saved.Provider, PrevModel: saved.Model})
+	if r.Form.Get("temperature") != "0.3" || !strings.Contains(strings.Join(r.Form["messages.content"], "|"), "Kept prompt") {
+		t.Errorf("form %v", r.Form)
+	}
+	if _, ok := r.Form["top_k"]; ok {
+		t.Error("a field the new model lacks was carried")
+	}
+}
