@@ -185,7 +185,9 @@ func TestAddedProviderListsModelsAndRuns(t *testing.T) {
 	app := newTestAppWith(t, map[string]string{"HOUSE_API_KEY": "sk-operator-must-not-be-used"}, func(d *Deps) {
 		open := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second})
 		d.Guard = nil
-		d.Lister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) { return open.Get(ctx, url, key, false) })
+		d.Lister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+			return open.Get(ctx, url, key, false)
+		})
 		d.Runs.WithGuardedClient(open)
 	})
 	status, page := postForm(t, app, "/settings/providers", url.Values{"name": {"House"}, "base_url": {up.URL + "/v1"}, "key": {key}, "styles": {"chat"}})
@@ -229,7 +231,9 @@ func TestAddedProviderWithWrongKeyShowsWhy(t *testing.T) {
 	app := newTestAppWith(t, nil, func(d *Deps) {
 		open := upstream.New(upstream.DefaultConfig())
 		d.Guard = nil
-		d.Lister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) { return open.Get(ctx, url, key, false) })
+		d.Lister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+			return open.Get(ctx, url, key, false)
+		})
 	})
 	status, page := postForm(t, app, "/settings/providers", url.Values{"name": {"House"}, "base_url": {up.URL + "/v1"}, "key": {"sk-wrong-key-1111"}, "styles": {"chat"}})
 	if status != 200 || !strings.Contains(page, "Listing its models failed: GET /models answered HTTP 401: Invalid API key (check the key)") {

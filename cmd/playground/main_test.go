@@ -186,3 +186,75 @@ func TestSessionKeysKeptWithMode0600(t *testing.T) {
 		t.Errorf("mode %v", fi.Mode().Perm())
 	}
 }
+
+func TestBodyLimitAnswersClearly(t *testing.T) {
+	base := startServer(t, nil, "--body-limit", "65536")
+	body := "messages.content=" + strings.Repeat("x", 70000)
+	req, _ := http.NewRequest("POST", base+"/draft/preview", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "larger than this server accepts (64 KB)") {
+		t.Fatalf("%d %s", resp.StatusCode, b)
+	}
+}
+
+func TestSessionCookieSecureBehindTrustedProxy(t *testing.T) {
+	cookieFor := func(base string, proto string) string {
+		req, _ := http.NewRequest("GET", base+"/", nil)
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("Set-Cookie")
+	}
+	// Nobody trusted: the header is ignored.
+	base := startServer(t, nil)
+	if c := cookieFor(base, "https"); !strings.Contains(c, "HttpOnly") || strings.Contains(c, "Secure") {
+		t.Errorf("untrusted X-Forwarded-Proto made the cookie %q", c)
+	}
+	// Loopback trusted as the proxy: https makes it Secure, http does not.
+	base = startServer(t, nil, "--trusted-proxies", "127.0.0.1/32")
+	if c := cookieFor(base, "https"); !strings.Contains(c, "Secure") {
+		t.Errorf("behind a trusted TLS proxy the cookie is %q", c)
+	}
+	if c := cookieFor(base, ""); strings.Contains(c, "Secure") {
+		t.Errorf("plain http made the cookie %q", c)
+	}
+	// The operator's switch.
+	base = startServer(t, nil, "--secure-cookie")
+	if c := cookieFor(base, ""); !strings.Contains(c, "Secure") || !strings.Contains(c, "SameSite=Lax") {
+		t.Errorf("--secure-cookie gave %q", c)
+	}
+}
+
+func TestSecuritySettings(t *testing.T) {
+	none := func(string) string { return "" }
+	cfg, err := LoadConfig(nil, none, io.Discard)
+	if err != nil || cfg.AllowPrivateUpstreams || cfg.LogPrompts || cfg.RunsAtOnce != 6 || cfg.RunsPerMinute != 30 {
+		t.Fatalf("defaults: %+v %v", cfg, err)
+	}
+	cfg, err = LoadConfig([]string{"--allow-private-upstreams", "--log-prompts", "--runs-at-once", "2", "--runs-per-minute", "0", "--trusted-proxies", "10.0.0.0/8, 192.168.1.1"}, none, io.Discard)
+	if err != nil || !cfg.AllowPrivateUpstreams || !cfg.LogPrompts || cfg.RunsAtOnce != 2 || cfg.RunsPerMinute != 0 || len(cfg.TrustedProxies) != 2 {
+		t.Fatalf("flags: %+v %v", cfg, err)
+	}
+	env := map[string]string{"PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS": "true", "PLAYGROUND_RUNS_PER_MINUTE": "5"}
+	cfg, err = LoadConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || !cfg.AllowPrivateUpstreams || cfg.RunsPerMinute != 5 {
+		t.Fatalf("env: %+v %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"--runs-at-once", "-1"}, {"--runs-per-minute", "lots"}, {"--trusted-proxies", "proxy.local"}, {"--log-prompts=maybe"}} {
+		if _, err := LoadConfig(bad, none, io.Discard); err == nil {
+			t.Errorf("%v: want an error", bad)
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+// hostileUpstream answers with everything a page must not run: script
+// tags, event handlers and javascript: links, in the text, the reasoning,
+// a tool call's arguments and a mid-stream error.
+func hostileUpstream(tb testing.TB) *httptest.Server {
+	const content = `Hi <script>window.__xss=1;alert(1)</script> <img src=x onerror="window.__xss=2;alert(2)"> ` +
+		`[click me](javascript:window.__xss=3) <a href="javascript:alert(4)">raw link</a> <iframe src="javascript:alert(5)"></iframe> ` +
+		`<svg onload="alert(9)"></svg> done.`
+	chunk := func(delta string) string {
+		return `data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"xss","choices":[{"index":0,"delta":` + delta + `,"finish_reason":null}]}` + "\n\n"
+	}
+	q := func(s string) string { return fmt.Sprintf("%q", s) }
+	body := chunk(`{"role":"assistant","reasoning_content":`+q(`<img src=x onerror="window.__xss=6">thinking`)+`}`) +
+		chunk(`{"content":`+q(content)+`}`) +
+		chunk(`{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"render","arguments":`+q(`{"html":"<script>window.__xss=7</script>"}`)+`}}]}`) +
+		`data: {"error":{"message":"<img src=x onerror=\"window.__xss=8\"> upstream broke","code":"<b>x</b>"}}` + "\n\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write([]byte(body))
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+func TestBrowserHostileOutputIsInert(t *testing.T) {
+	up := hostileUpstream(t)
+	doc := fmt.Sprintf(`{"providers": [{"id": "local", "name": "Local test", "base_url": %q, "api_key_env": "LOCAL_API_KEY",
+		"api_styles": ["chat"], "currency": "USD"}],
+	"models": [{"id": "xss", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible"}]}`, up.URL+"/v1")
+	path := filepath.Join(t.TempDir(), "local.json")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", path)
+	b := newBrowser(t)
+	var mu sync.Mutex
+	var dialogs []string
+	chromedp.ListenTarget(b.ctx, func(ev any) {
+		if e, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			mu.Lock()
+			dialogs = append(dialogs, e.Message)
+			mu.Unlock()
+			go chromedp.Run(b.ctx, page.HandleJavaScriptDialog(false))
+		}
+	})
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=xss"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="run-state"]`, "failed"),
+		waitText(`[data-testid="answer"]`, "done."),
+	)
+	var out string
+	var dangerous int
+	var flag string
+	b.run(t,
+		chromedp.Evaluate(`document.querySelector('[data-testid="output"]').textContent`, &out),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="output"] :is(script, iframe, svg, object, embed), [data-testid="output"] [onerror], [data-testid="output"] [onload], [data-testid="output"] [href^="javascript:" i], [data-testid="output"] [src^="javascript:" i]').length`, &dangerous),
+		chromedp.Evaluate(`String(window.__xss)`, &flag),
+	)
+	if dangerous != 0 {
+		var html string
+		b.run(t, chromedp.OuterHTML(`[data-testid="output"]`, &html, chromedp.ByQuery))
+		t.Errorf("%d live dangerous elements in the output:\n%s", dangerous, html)
+	}
+	if flag != "undefined" {
+		t.Errorf("script ran: window.__xss = %s", flag)
+	}
+	mu.Lock()
+	if len(dialogs) > 0 {
+		t.Errorf("dialogs opened: %v", dialogs)
+	}
+	mu.Unlock()
+	// What could be shown as text is there, as text.
+	for _, want := range []string{"click me", `<script>window.__xss=7</script>`, "upstream broke", "thinking"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBrowserPostWithoutCSRFTokenIsRefused(t *testing.T) {
+	base := startServer(t, nil)
+	b := newBrowser(t)
+	var statuses []int
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`(async () => {
+			const form = new URLSearchParams(new FormData(document.querySelector('#draft'))).toString();
+			const post = (headers) => fetch('/runs', {method: 'POST', headers: Object.assign({'Content-Type': 'application/x-www-form-urlencoded', 'HX-Request': 'true'}, headers), body: form}).then(r => r.status);
+			const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRF-Token'];
+			return [await post({}), await post({'X-CSRF-Token': 'f'.repeat(64)}), await post({'X-CSRF-Token': token})];
+		})()`, &statuses, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }),
+	)
+	if fmt.Sprint(statuses) != "[403 403 200]" {
+		t.Fatalf("statuses without, with a wrong and with the right token: %v, want [403 403 200]", statuses)
+	}
+	// The page's own Run button carries the token.
+	b.run(t,
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="run"]`, chromedp.ByQuery),
+	)
+}
+
+func TestBrowserSettingsKeyRoundTrip(t *testing.T) {
+	const key = "sk-browser-roundtrip-WXYZ"
+	base := startServer(t, nil)
+	b := newBrowser(t)
+	row := `[data-testid="key-openai"] `
+	var masked, html, value string
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`[data-testid="settings-link"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="settings-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(row+`[data-testid="key-input"]`, chromedp.ByQuery),
+		typeInto(row+`[data-testid="key-input"]`, key),
+		chromedp.Click(row+`[data-testid="save-key"]`, chromedp.ByQuery),
+		waitText(`[data-testid="flash"]`, "Saved your key for OpenAI-compatible"),
+		text(row+`[data-testid="masked-key"]`, &masked),
+		chromedp.OuterHTML(`html`, &html, chromedp.ByQuery),
+		chromedp.Value(row+`[data-testid="key-input"]`, &value, chromedp.ByQuery),
+	)
+	if masked != "••••WXYZ" {
+		t.Errorf("masked %q", masked)
+	}
+	if strings.Contains(html, key) || value != "" {
+		t.Error("the key is on the page after saving")
+	}
+	// The playground uses it, and says so, masked.
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=openai&model=gpt-4o-mini"),
+		waitText(`[data-testid="key-status"]`, "Key: yours, ••••WXYZ"),
+		chromedp.OuterHTML(`html`, &html, chromedp.ByQuery),
+	)
+	if strings.Contains(html, key) {
+		t.Error("the key is on the playground page")
+	}
+	// Clear it.
+	b.run(t,
+		chromedp.Navigate(base+"/settings"),
+		chromedp.Click(row+`[data-testid="clear-key"]`, chromedp.ByQuery),
+		waitText(`[data-testid="flash"]`, "Cleared your key"),
+		waitGone(row+`[data-testid="masked-key"]`),
+		chromedp.Navigate(base+"/?provider=openai&model=gpt-4o-mini"),
+		waitText(`[data-testid="key-status"]`, "No API key"),
+	)
+	b.noScriptErrors(t)
+}
