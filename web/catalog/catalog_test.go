@@ -177,6 +177,15 @@ models:
 		"style the provider lacks": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "apimodels", "api_style": "chat", "form_schema": "chat-openai-compatible"}]}`,
 			wantErr: `provider "apimodels" does not list "chat"`},
+		"generic schema for a style": {name: "ops.json", body: `{"providers": [], "models": [],
+			"schemas": {"mini-chat": [{"name": "messages", "type": "messages", "transform": "messages", "required": true}]},
+			"generic_schemas": {"chat": "mini-chat"}}`},
+		"generic schema unknown": {name: "bad.json", body: `{"providers": [], "models": [], "generic_schemas": {"chat": "nope"}}`,
+			wantErr: "generic_schemas.chat: want an API style naming a schema"},
+		"generic schema for an unknown style": {name: "bad.json", body: `{"providers": [], "models": [], "generic_schemas": {"soap": "chat-openai-compatible"}}`,
+			wantErr: "generic_schemas.soap"},
+		"generic schema of the wrong style": {name: "bad.json", body: `{"providers": [], "models": [], "generic_schemas": {"completions": "chat-openai-compatible"}}`,
+			wantErr: "generic_schemas.completions"},
 		"negative price": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai-compatible", "price": {"input": -1, "output": 1}}]}`,
 			wantErr: "models[0].price.input: must be a non-negative number"},
@@ -204,6 +213,28 @@ models:
 				t.Errorf("error %q does not name the file", err)
 			}
 		})
+	}
+}
+
+func TestGenericSchemas(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []Style{Completions, Chat, Responses} {
+		if f, ok := c.GenericSchema(st); !ok || len(f) == 0 {
+			t.Errorf("no generic schema for %s", st)
+		}
+	}
+	if m, ok := c.Known("gpt-4o-mini", Chat); !ok || m.Provider != "openai" {
+		t.Errorf("Known(gpt-4o-mini) = %v %v", m, ok)
+	}
+	if _, ok := c.Known("seed-only-model", Chat); ok {
+		t.Error("an unknown id is known")
+	}
+	// The simulator's entries are not what a real gateway's ids mean.
+	if m, ok := c.Known("gpt-5.4-pro", Responses); !ok || m.Provider == "sim" {
+		t.Errorf("Known(gpt-5.4-pro) = %+v", m)
 	}
 }
 
