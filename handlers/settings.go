@@ -13,8 +13,12 @@ import (
 	"github.com/playground-dev/playground/web/draft"
 )
 
-// keyFlash is a one-time message shown by the next settings page.
-const keyFlash = "flash"
+// keyFlash is a one-time message shown by the next settings page; one
+// that starts with warnPrefix is a warning.
+const (
+	keyFlash   = "flash"
+	warnPrefix = "!"
+)
 
 // Settings serves GET /settings.
 func Settings(d *Deps, assets views.Assets) fiber.Handler {
@@ -42,7 +46,8 @@ func (d *Deps) renderSettings(c *fiber.Ctx, status int, assets views.Assets, fla
 		KeyError: keyErr,
 		Guarded:  d.Guard != nil,
 	})
-	pg.Assets, pg.CSRF, pg.Flash = assets, csrfToken(c), flash
+	pg.Assets, pg.CSRF = assets, csrfToken(c)
+	pg.Flash, pg.FlashWarn = strings.CutPrefix(flash, warnPrefix)
 	return render(c, status, views.Settings(pg))
 }
 
@@ -124,7 +129,7 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 		}
 		flash := "Added " + p.Name + "."
 		if ids, err := d.Lister.Models(c.UserContext(), p, key); err != nil {
-			flash += " Listing its models failed: " + err.Error()
+			flash = warnPrefix + flash + " Listing its models failed: " + err.Error()
 		} else {
 			flash += " It lists " + pluralize(len(ids), "model", "models") + "; pick it in the playground."
 		}

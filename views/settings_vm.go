@@ -14,9 +14,11 @@ type SettingsPage struct {
 	Assets Assets
 	CSRF   string
 	Flash  string
-	Keys   []KeyRow
-	Mine   []MyProvider
-	Add    AddProviderForm
+	// FlashWarn shows the flash as a warning.
+	FlashWarn bool
+	Keys      []KeyRow
+	Mine      []MyProvider
+	Add       AddProviderForm
 	// Guarded says person-supplied URLs are checked against private
 	// addresses.
 	Guarded      bool
