@@ -185,8 +185,14 @@ func (d *Deps) commit(c *fiber.Ctx, acct account.Account) string {
 // back redirects to the settings page with a one-time message (POST,
 // redirect, GET: a reload does not post again).
 func (d *Deps) back(c *fiber.Ctx, flash string) error {
+	if r := []rune(flash); len(r) > 400 {
+		flash = string(r[:400]) + "…"
+	}
 	if s := sessionOf(c); s != nil {
 		s.Set(keyFlash, flash)
+		if d.Sessions.Fits(s) != nil {
+			s.Set(keyFlash, "") // the change itself must not be lost for a message
+		}
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect("/settings", http.StatusSeeOther)

@@ -315,3 +315,35 @@ func TestReloadBringsTheFormBack(t *testing.T) {
 		t.Error("another session sees the draft")
 	}
 }
+
+func TestSettingsThatOverflowTheCookieAreRefusedNotLost(t *testing.T) {
+	app := newTestAppWith(t, nil, func(d *Deps) { d.Guard = nil })
+	long := func(tag string) string { return "sk-" + tag + "-" + strings.Repeat("k", 240) + "-END" + tag }
+	refused := false
+	for _, p := range []string{"apimodels", "evolink", "chatgw", "respgw", "openai"} {
+		status, page := postForm(t, app, "/settings/keys/"+p, url.Values{"key": {long(p[:2])}})
+		if status != 200 && !strings.Contains(page, "no longer fit in the session cookie") {
+			t.Fatalf("%s: %d %.300s", p, status, page)
+		}
+		refused = refused || status != 200
+	}
+	for i := range account.MaxProviders {
+		status, page := postForm(t, app, "/settings/providers", url.Values{"name": {strings.Repeat("N", 40)}, "base_url": {"http://127.0.0.1:9/" + strings.Repeat("p", 200)},
+			"key": {long(string(rune('a' + i)))}, "styles": {"chat", "responses", "completions"}})
+		if status != 200 {
+			if !strings.Contains(page, "no longer fit in the session cookie") {
+				t.Fatalf("provider %d: %d %.300s", i, status, page)
+			}
+			refused = true
+			break
+		}
+	}
+	if !refused {
+		t.Fatal("everything fitted: the test no longer reaches the cookie's limit")
+	}
+	// What was saved before is still there.
+	_, page := do(t, app, httptest.NewRequest("GET", "/settings", nil))
+	if !strings.Contains(page, "••••NDap") {
+		t.Error("the session lost the first key")
+	}
+}
