@@ -74,15 +74,24 @@ func fakeUpstream(tb testing.TB) *httptest.Server {
 	return srv
 }
 
-// localCatalog writes a catalog whose provider points at the fake upstream.
-func localCatalog(tb testing.TB, base string) string {
+// localCatalog writes a catalog whose provider points at the fake
+// upstream, with a chat model per id (the first one priced).
+func localCatalog(tb testing.TB, base string, ids ...string) string {
 	tb.Helper()
+	if len(ids) == 0 {
+		ids = []string{"slow", "tools", "limited"}
+	}
+	var models []string
+	for i, id := range ids {
+		price := ""
+		if i == 0 {
+			price = `, "price": {"input": 1, "output": 2}`
+		}
+		models = append(models, fmt.Sprintf(`{"id": %q, "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible"%s}`, id, price))
+	}
 	doc := fmt.Sprintf(`{"providers": [{"id": "local", "name": "Local test", "base_url": %q, "api_key_env": "LOCAL_API_KEY",
 		"api_styles": ["chat"], "currency": "USD"}],
-	"models": [
-		{"id": "slow", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible", "price": {"input": 1, "output": 2}},
-		{"id": "tools", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible"},
-		{"id": "limited", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible"}]}`, base+"/v1")
+	"models": [%s]}`, base+"/v1", strings.Join(models, ",\n"))
 	path := filepath.Join(tb.TempDir(), "local.json")
 	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 		tb.Fatal(err)

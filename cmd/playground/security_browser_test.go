@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -40,14 +38,7 @@ func hostileUpstream(tb testing.TB) *httptest.Server {
 
 func TestBrowserHostileOutputIsInert(t *testing.T) {
 	up := hostileUpstream(t)
-	doc := fmt.Sprintf(`{"providers": [{"id": "local", "name": "Local test", "base_url": %q, "api_key_env": "LOCAL_API_KEY",
-		"api_styles": ["chat"], "currency": "USD"}],
-	"models": [{"id": "xss", "provider": "local", "api_style": "chat", "form_schema": "chat-openai-compatible"}]}`, up.URL+"/v1")
-	path := filepath.Join(t.TempDir(), "local.json")
-	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", path)
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", localCatalog(t, up.URL, "xss"))
 	b := newBrowser(t)
 	var mu sync.Mutex
 	var dialogs []string
