@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,20 +20,7 @@ const (
 )
 
 // csrfToken returns the session's token, creating it.
-func csrfToken(c *fiber.Ctx) string {
-	s := sessionOf(c)
-	if s == nil {
-		return ""
-	}
-	t := s.Get(keyCSRF)
-	if t == "" {
-		var b [32]byte
-		_, _ = rand.Read(b[:])
-		t = hex.EncodeToString(b[:])
-		s.Set(keyCSRF, t)
-	}
-	return t
-}
+func csrfToken(c *fiber.Ctx) string { return sessionRandom(c, keyCSRF, 32) }
 
 // CSRF refuses state-changing requests (anything but GET, HEAD and
 // OPTIONS) without the session's token or from another origin.

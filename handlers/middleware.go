@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strings"
@@ -51,6 +53,23 @@ func Sessions(store *session.Store, log *slog.Logger) fiber.Handler {
 		}
 		return err
 	}
+}
+
+// sessionRandom returns the session's value for key, first setting it to
+// n random bytes in hex (the owner id, the CSRF token).
+func sessionRandom(c *fiber.Ctx, key string, n int) string {
+	s := sessionOf(c)
+	if s == nil {
+		return ""
+	}
+	v := s.Get(key)
+	if v == "" {
+		b := make([]byte, n)
+		_, _ = rand.Read(b)
+		v = hex.EncodeToString(b)
+		s.Set(key, v)
+	}
+	return v
 }
 
 // sessionOf returns the request's session.

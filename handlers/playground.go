@@ -75,12 +75,19 @@ func SwitchModel(d *Deps) fiber.Handler {
 // for the form as it stands.
 func Preview(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := d.scopeOf(c)
-		form := formValues(c)
-		r := sc.drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
-		d.keep(c, r)
+		_, r := d.prepareSubmitted(c)
 		return render(c, http.StatusOK, views.PanelsOOB(views.NewPanels(r, views.NewFields(r))))
 	}
+}
+
+// prepareSubmitted checks the submitted form against the model it was for
+// and keeps it as the session's last.
+func (d *Deps) prepareSubmitted(c *fiber.Ctx) (scope, draft.Result) {
+	sc := d.scopeOf(c)
+	form := formValues(c)
+	r := sc.drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
+	d.keep(c, r)
+	return sc, r
 }
 
 // keep saves the form as the session's last, so a reload brings it back.

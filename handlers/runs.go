@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
@@ -28,29 +26,13 @@ const (
 const keepAlive = 10 * time.Second
 
 // ownerOf returns the session's owner id, creating it.
-func ownerOf(c *fiber.Ctx) string {
-	s := sessionOf(c)
-	if s == nil {
-		return ""
-	}
-	id := s.Get(keyOwner)
-	if id == "" {
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-		s.Set(keyOwner, id)
-	}
-	return id
-}
+func ownerOf(c *fiber.Ctx) string { return sessionRandom(c, keyOwner, 16) }
 
 // StartRun serves POST /runs: check the form, start the run (within the
 // session's limits), answer with the run panel that follows it.
 func StartRun(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := d.scopeOf(c)
-		form := formValues(c)
-		r := sc.drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
-		d.keep(c, r)
+		sc, r := d.prepareSubmitted(c)
 		spec, err := sc.drafts.Spec(r, ownerOf(c))
 		var le *draft.LaunchError
 		switch {

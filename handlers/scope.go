@@ -23,10 +23,7 @@ type scope struct {
 // providers come from the lister's cache, or are fetched (through the
 // SSRF guard) when it has none.
 func (d *Deps) scopeOf(c *fiber.Ctx) scope {
-	var acct account.Account
-	if s := sessionOf(c); s != nil {
-		acct = account.Decode(s.Get(keyAccount))
-	}
+	acct := accountOf(c)
 	cat := d.Catalog
 	if len(acct.Providers) > 0 && d.Lister != nil {
 		ctx := c.UserContext()
@@ -38,9 +35,11 @@ func (d *Deps) scopeOf(c *fiber.Ctx) scope {
 	return scope{acct: acct, cat: cat, drafts: d.Drafts.With(cat, acct.Keys)}
 }
 
-// saveAccount writes the account back into the session.
-func saveAccount(c *fiber.Ctx, a account.Account) {
+// accountOf decodes the session's account, and nothing more (settings
+// handlers need no catalog view, nor its model lists).
+func accountOf(c *fiber.Ctx) account.Account {
 	if s := sessionOf(c); s != nil {
-		s.Set(keyAccount, a.Encode())
+		return account.Decode(s.Get(keyAccount))
 	}
+	return account.Account{}
 }

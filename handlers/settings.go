@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,14 +32,14 @@ func Settings(d *Deps, assets views.Assets) fiber.Handler {
 }
 
 func (d *Deps) renderSettings(c *fiber.Ctx, status int, assets views.Assets, flash string, add views.AddProviderForm, keyErr map[string]string) error {
-	sc := d.scopeOf(c)
+	acct := accountOf(c)
 	ctx := c.UserContext()
 	pg := views.NewSettings(views.SettingsInput{
 		Catalog:  d.Catalog,
-		Account:  sc.acct,
+		Account:  acct,
 		Operator: func(p *catalog.Provider) bool { return d.Drafts.KeySource(p) == draft.KeyOperator },
 		Models: func(p account.Provider) ([]string, error) {
-			return d.Lister.Models(ctx, p, sc.acct.Key(p.ID))
+			return d.Lister.Models(ctx, p, acct.Key(p.ID))
 		},
 		Add:      add,
 		KeyError: keyErr,
@@ -68,7 +67,7 @@ func (d *Deps) keyTarget(c *fiber.Ctx, acct account.Account) (string, bool) {
 // session, or show why not next to the field.
 func SetKey(d *Deps, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		acct := d.scopeOf(c).acct
+		acct := accountOf(c)
 		name, ok := d.keyTarget(c, acct)
 		if !ok {
 			return fiber.ErrNotFound
@@ -92,7 +91,7 @@ func SetKey(d *Deps, assets views.Assets) fiber.Handler {
 // ClearKey serves POST /settings/keys/:provider/clear.
 func ClearKey(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		acct := d.scopeOf(c).acct
+		acct := accountOf(c)
 		name, ok := d.keyTarget(c, acct)
 		if !ok {
 			return fiber.ErrNotFound
@@ -106,7 +105,7 @@ func ClearKey(d *Deps) fiber.Handler {
 // AddProvider serves POST /settings/providers.
 func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		acct := d.scopeOf(c).acct
+		acct := accountOf(c)
 		form := formValues(c)
 		p, key, errs := account.NewProvider(form)
 		add := views.AddProviderForm{Name: p.Name, BaseURL: p.BaseURL, Styles: views.StyleChecks(form["styles"]), Errors: errs}
@@ -131,7 +130,7 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 		if ids, err := d.Lister.Models(c.UserContext(), p, key); err != nil {
 			flash = warnPrefix + flash + " Listing its models failed: " + err.Error()
 		} else {
-			flash += " It lists " + pluralize(len(ids), "model", "models") + "; pick it in the playground."
+			flash += " It lists " + views.Plural(len(ids), "model", "models") + "; pick it in the playground."
 		}
 		return d.back(c, flash)
 	}
@@ -141,12 +140,10 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 // the provider's models again.
 func RefreshProvider(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		acct := d.scopeOf(c).acct
-		p, ok := acct.Provider(c.Params("provider"))
+		_, p, ok := d.forgetOwn(c)
 		if !ok {
 			return fiber.ErrNotFound
 		}
-		d.Lister.Forget(p, acct.Key(p.ID))
 		return d.back(c, "Listed the models of "+p.Name+" again.")
 	}
 }
@@ -154,16 +151,25 @@ func RefreshProvider(d *Deps) fiber.Handler {
 // RemoveProvider serves POST /settings/providers/:provider/remove.
 func RemoveProvider(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		acct := d.scopeOf(c).acct
-		p, ok := acct.Provider(c.Params("provider"))
+		acct, p, ok := d.forgetOwn(c)
 		if !ok {
 			return fiber.ErrNotFound
 		}
-		d.Lister.Forget(p, acct.Key(p.ID))
 		acct.Remove(p.ID)
 		d.commit(c, acct)
 		return d.back(c, "Removed "+p.Name+" and its key.")
 	}
+}
+
+// forgetOwn finds the session's provider the URL names and drops its
+// listed models, so they are asked for again.
+func (d *Deps) forgetOwn(c *fiber.Ctx) (account.Account, account.Provider, bool) {
+	acct := accountOf(c)
+	p, ok := acct.Provider(c.Params("provider"))
+	if ok {
+		d.Lister.Forget(p, acct.Key(p.ID))
+	}
+	return acct, p, ok
 }
 
 // commit writes the account into the session if the cookie can hold it;
@@ -196,11 +202,4 @@ func (d *Deps) back(c *fiber.Ctx, flash string) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect("/settings", http.StatusSeeOther)
-}
-
-func pluralize(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
 }

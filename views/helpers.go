@@ -12,7 +12,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 func lower(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "-")) }
 
-func plural(n int, one, many string) string {
+// Plural writes a count with its noun: "1 model", "3 models".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

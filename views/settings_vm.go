@@ -91,7 +91,7 @@ func NewSettings(in SettingsInput) SettingsPage {
 		if ids, err := in.Models(up); err != nil {
 			mp.ModelsError = "Could not list its models: " + err.Error()
 		} else {
-			mp.Models = plural(len(ids), "model", "models") + " listed"
+			mp.Models = Plural(len(ids), "model", "models") + " listed"
 			if len(ids) > 0 {
 				mp.Models += ": " + strings.Join(first(ids, 6), ", ")
 				if len(ids) > 6 {

@@ -132,10 +132,10 @@ func (s *Service) Prepare(in Input) Result {
 	values := carry(m, prev, in.Form)
 	vals, errs := form.Parse(m.Fields(), values)
 	r := Result{Provider: p, Model: m, Form: values, Values: vals, Errors: errs}
-	if k, src := s.key(p); src == KeySession {
-		r.KeySource, r.KeyMask = src, account.Mask(k)
-	} else {
-		r.KeySource = src
+	key, src := s.key(p)
+	r.KeySource = src
+	if src == KeySession {
+		r.KeyMask = account.Mask(key)
 	}
 	if urls := s.Catalog.BaseURLs(p, m, s.getenv); len(urls) > 0 {
 		r.BaseURL = urls[0]
