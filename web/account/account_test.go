@@ -6,9 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
@@ -250,4 +252,45 @@ func TestListerCachesAndForgets(t *testing.T) {
 	if calls.Load() != 2 {
 		t.Fatalf("%d fetches, want 2", calls.Load())
 	}
+}
+
+func TestListerAnswersStaleListsAtOnceAndRefreshesBehind(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	fetch := func(_ context.Context, url, key string) (*upstream.Response, error) {
+		n := calls.Add(1)
+		if n > 1 {
+			<-release // a slow provider
+		}
+		body := `{"data":[{"id":"v` + strconv.Itoa(int(n)) + `"}]}`
+		return &upstream.Response{Status: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}, nil
+	}
+	l := account.NewLister(fetch)
+	l.TTL = 0 // every list is stale at once
+	p := account.Provider{ID: "my-1", BaseURL: "https://gw.example/v1"}
+	if ids, _ := l.Models(context.Background(), p, "k"); strings.Join(ids, ",") != "v1" {
+		t.Fatalf("first list %v", ids)
+	}
+	done := make(chan []string)
+	go func() {
+		ids, _ := l.Models(context.Background(), p, "k")
+		done <- ids
+	}()
+	select {
+	case ids := <-done:
+		if strings.Join(ids, ",") != "v1" {
+			t.Fatalf("stale list %v", ids)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a stale list waited for the slow provider")
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if ids, _ := l.Models(context.Background(), p, "k"); len(ids) == 1 && ids[0] != "v1" {
+			return // a later list replaced the first
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the background refresh never landed")
 }

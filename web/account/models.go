@@ -34,7 +34,6 @@ type Lister struct {
 	group singleflight.Group
 	mu    sync.Mutex
 	cache map[string]listing
-	order []string
 }
 
 type listing struct {
@@ -49,8 +48,8 @@ const (
 	maxModels     = 2000
 )
 
-// NewLister returns a lister: lists kept an hour, failures a minute,
-// 15 seconds per fetch.
+// NewLister returns a lister: lists fresh for an hour, failures for a
+// minute, 15 seconds per fetch.
 func NewLister(fetch Fetcher) *Lister {
 	return &Lister{fetch: fetch, TTL: time.Hour, ErrTTL: time.Minute, Timeout: 15 * time.Second, cache: map[string]listing{}}
 }
@@ -62,24 +61,35 @@ func cacheKey(p Provider, key string) string {
 	return p.ID + "\x00" + p.BaseURL + "\x00" + hex.EncodeToString(h[:8])
 }
 
-// Models returns the ids p lists, sorted, from the cache when fresh.
+// Models returns the ids p lists, sorted. Only the first call for a
+// provider waits for its list; after that the kept answer is returned at
+// once and, when it is stale, asked for again in the background, so no
+// page or keystroke waits on a slow provider.
 func (l *Lister) Models(ctx context.Context, p Provider, key string) ([]string, error) {
 	k := cacheKey(p, key)
 	l.mu.Lock()
 	e, ok := l.cache[k]
 	l.mu.Unlock()
-	if ok && (e.err == nil && time.Since(e.at) < l.TTL || e.err != nil && time.Since(e.at) < l.ErrTTL) {
-		return e.ids, e.err
+	if !ok {
+		e = l.load(ctx, k, p, key)
+	} else if age := time.Since(e.at); e.err != nil && age >= l.ErrTTL || e.err == nil && age >= l.TTL {
+		go l.load(ctx, k, p, key)
 	}
+	return e.ids, e.err
+}
+
+// load asks p for its list (once, however many callers ask at the same
+// time) and keeps the answer.
+func (l *Lister) load(ctx context.Context, k string, p Provider, key string) listing {
 	v, _, _ := l.group.Do(k, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.Timeout)
 		defer cancel()
 		ids, err := l.list(ctx, p, key)
-		l.store(k, listing{ids: ids, err: err, at: time.Now()})
-		return listing{ids: ids, err: err}, nil
+		e := listing{ids: ids, err: err, at: time.Now()}
+		l.store(k, e)
+		return e, nil
 	})
-	res := v.(listing)
-	return res.ids, res.err
+	return v.(listing)
 }
 
 // Forget drops what is kept for p, so the next Models asks again.
@@ -89,17 +99,20 @@ func (l *Lister) Forget(p Provider, key string) {
 	l.mu.Unlock()
 }
 
+// store keeps e, dropping the oldest answer when the cache is full.
 func (l *Lister) store(k string, e listing) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.cache[k]; !ok {
-		l.order = append(l.order, k)
+	if _, ok := l.cache[k]; !ok && len(l.cache) >= maxListings {
+		oldest := ""
+		for ck, ce := range l.cache {
+			if oldest == "" || ce.at.Before(l.cache[oldest].at) {
+				oldest = ck
+			}
+		}
+		delete(l.cache, oldest)
 	}
 	l.cache[k] = e
-	for len(l.order) > maxListings {
-		delete(l.cache, l.order[0])
-		l.order = l.order[1:]
-	}
 }
 
 func (l *Lister) list(ctx context.Context, p Provider, key string) ([]string, error) {
