@@ -64,6 +64,8 @@ type Run struct {
 	choices   map[int]*choiceState
 	firstTok  time.Time
 	ttfb      time.Duration
+	// lastProgress is when the recorder last got the output so far.
+	lastProgress time.Time
 	responses responsesState
 }
 
@@ -348,6 +350,9 @@ func (r *Run) flush() {
 		}
 	}
 	r.append(evs...)
+	if len(evs) > 0 {
+		r.progress()
+	}
 }
 
 func (r *Run) choiceOrder() []int {
@@ -598,6 +603,16 @@ func (r *Run) finish(ctx context.Context, err error) {
 	}
 	end := time.Now()
 	sum := r.summary(state, end, cause)
+	// The history has the run before the browser hears it is done, so a
+	// page opened at "done" finds it complete.
+	if rec := r.m.cfg.Recorder; rec != nil {
+		out := Record{State: state, Output: r.output(), Summary: sum, Transcript: r.Transcript(), Ended: end}
+		if upErr != nil {
+			ev := errorView(upErr, r.Spec.Key)
+			out.Failure = &ev
+		}
+		rec.End(r, out)
+	}
 	done := jsonEvent("done", sum)
 	// The done event and the state change land together: a follower that
 	// sees the run over has the whole log.
@@ -682,6 +697,10 @@ type Summary struct {
 		Estimated    bool   `json:"estimated"`
 		Demo         bool   `json:"demo"`
 		ProviderCost string `json:"provider_cost,omitempty"`
+		// Amount, Currency and CreditsAmount let a page add costs up.
+		Amount        float64 `json:"amount,omitempty"`
+		Currency      string  `json:"currency,omitempty"`
+		CreditsAmount float64 `json:"credits_amount,omitempty"`
 	} `json:"cost"`
 	Metrics struct {
 		TTFBms    float64 `json:"ttfb_ms"`
@@ -732,8 +751,11 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		s.Cost.Input = cost.Format(c.Input, c.Currency)
 		s.Cost.Cached = cost.Format(c.Cached, c.Currency)
 		s.Cost.Output = cost.Format(c.Output, c.Currency)
+		s.Cost.Amount, _ = c.Total.Float64()
+		s.Cost.Currency = c.Currency
 		if cr := c.Credits(c.Total); cr != nil {
 			s.Cost.Credits = cost.FormatCredits(cr)
+			s.Cost.CreditsAmount, _ = cr.Float64()
 		}
 	}
 	if r.res.Usage != nil && r.res.Usage.HasCost {

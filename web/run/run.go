@@ -51,6 +51,8 @@ type Spec struct {
 	Untrusted bool
 	// KeyHint follows "The API key is missing or wrong." for a 401.
 	KeyHint string
+	// Origin is kept with the run in the history.
+	Origin Origin
 }
 
 // Config tunes a Manager.
@@ -70,6 +72,8 @@ type Config struct {
 	// Log, when set, gets one line per finished run (no prompt, no
 	// output, no key).
 	Log *slog.Logger
+	// Recorder, when set, keeps every run (the history).
+	Recorder Recorder
 }
 
 // DefaultConfig is a 15 s grace, runs kept 30 minutes, 500 at most.
@@ -143,6 +147,11 @@ func (m *Manager) Start(spec Spec) *Run {
 		m:       m,
 	}
 	r.noWatcher = time.AfterFunc(m.cfg.Grace, r.abandon)
+	if m.cfg.Recorder != nil {
+		if err := m.cfg.Recorder.Begin(r); err != nil && m.cfg.Log != nil {
+			m.cfg.Log.Warn("could not record the run", "run", r.ID, "err", err)
+		}
+	}
 	m.mu.Lock()
 	m.runs[r.ID] = r
 	m.order = append(m.order, r.ID)

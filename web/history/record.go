@@ -1,0 +1,175 @@
+package history
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/run"
+)
+
+// Recorder writes runs to the store as the run manager reports them
+// (run.Recorder). Begin and End write at once; Progress is handed to a
+// background writer (the latest output of each run wins), so a slow
+// database never holds up a stream. The writer also marks the live runs
+// as alive, which is how another instance tells a crashed one's runs.
+type Recorder struct {
+	store *Store
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	pending map[string]progress
+	live    map[string]bool
+	wake    chan struct{}
+	done    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+}
+
+type progress struct {
+	prompt string
+	out    run.Output
+}
+
+// Timing of the liveness marks: a running run untouched for StaleAfter
+// belongs to a process that is gone.
+const (
+	heartbeatEvery = 20 * time.Second
+	StaleAfter     = 90 * time.Second
+)
+
+// NewRecorder starts the recorder's writer; Close stops it.
+func NewRecorder(s *Store, log *slog.Logger) *Recorder {
+	r := &Recorder{store: s, log: log, pending: map[string]progress{}, live: map[string]bool{},
+		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
+	go r.loop()
+	return r
+}
+
+// Close writes what is pending and stops the writer.
+func (r *Recorder) Close() {
+	r.once.Do(func() {
+		close(r.done)
+		<-r.stopped
+	})
+}
+
+func (r *Recorder) loop() {
+	defer close(r.stopped)
+	beat := time.NewTicker(heartbeatEvery)
+	defer beat.Stop()
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-r.wake:
+			r.writePending()
+		case <-beat.C:
+			r.mu.Lock()
+			ids := make([]string, 0, len(r.live))
+			for id := range r.live {
+				ids = append(ids, id)
+			}
+			r.mu.Unlock()
+			r.warn("could not mark runs alive", r.store.Touch(context.Background(), ids))
+		case <-sweep.C:
+			_, err := r.store.Recover(context.Background(), time.Now().Add(-StaleAfter))
+			r.warn("could not mark stale runs interrupted", err)
+		case <-r.done:
+			r.writePending()
+			return
+		}
+	}
+}
+
+func (r *Recorder) writePending() {
+	r.mu.Lock()
+	batch := r.pending
+	r.pending = map[string]progress{}
+	r.mu.Unlock()
+	for id, p := range batch {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		r.warn("could not keep a run's progress", r.store.Progress(ctx, id, p.prompt, p.out))
+		cancel()
+	}
+}
+
+func (r *Recorder) warn(msg string, err error) {
+	if err != nil && r.log != nil {
+		r.log.Warn(msg, "err", err)
+	}
+}
+
+// Begin inserts the run as running.
+func (r *Recorder) Begin(rn *run.Run) error {
+	s := rn.Spec
+	e := Entry{
+		ID: rn.ID, GroupID: s.Origin.Group, Pane: s.Origin.Pane, Created: rn.Started,
+		Provider: s.Provider.ID, ProviderName: s.Provider.Name, Model: s.Model.ID, ModelLabel: s.Model.Label(),
+		Style: string(s.Model.Style), Status: run.Running, Prompt: PromptOf(s.Model, s.Origin.Form),
+		Form: s.Origin.Form, Curl: s.Origin.Curl,
+		Request: Request{Method: s.Request.Method, URL: s.Request.URL(), KeyEnv: s.Request.KeyEnv, Body: string(s.Request.Body)},
+	}
+	for _, h := range s.Request.Header {
+		e.Request.Headers = append(e.Request.Headers, Header{Name: h.Name, Value: h.Value})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.store.Insert(ctx, s.Owner, e); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.live[rn.ID] = true
+	r.mu.Unlock()
+	return nil
+}
+
+// Progress queues the output so far.
+func (r *Recorder) Progress(rn *run.Run, out run.Output) {
+	r.mu.Lock()
+	r.pending[rn.ID] = progress{prompt: PromptOf(rn.Spec.Model, rn.Spec.Origin.Form), out: out}
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// End writes how the run ended.
+func (r *Recorder) End(rn *run.Run, rec run.Record) {
+	r.mu.Lock()
+	delete(r.pending, rn.ID)
+	delete(r.live, rn.ID)
+	r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r.warn("could not record a finished run", r.store.Finish(ctx, rn.ID, PromptOf(rn.Spec.Model, rn.Spec.Origin.Form), rec))
+}
+
+// PromptOf is the text a person wrote for a run (messages, prompt, input,
+// instructions), for the history list and its search.
+func PromptOf(m *catalog.Model, form map[string][]string) string {
+	var parts []string
+	for _, f := range m.Fields() {
+		switch {
+		case f.Type == catalog.TypeMessages:
+			parts = append(parts, form[f.Name+".content"]...)
+		case f.Transform == catalog.TransformPrompt || f.Transform == catalog.TransformInput || f.Transform == catalog.TransformSystemMessage:
+			parts = append(parts, form[f.Name]...)
+		}
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}

@@ -1,0 +1,231 @@
+// Package history keeps every run and comparison a session made: the
+// request (with no key: keys never reach it), the normalized output, the
+// raw transcript, usage, cost, timings, status and errors. It stores them
+// in SQLite (pure Go, in the data directory) or, when a database URL is
+// configured, PostgreSQL; both get the same embedded migrations, applied
+// at start, and the same queries.
+package history
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver (no cgo)
+
+	"github.com/playground-dev/playground/web/run"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// ErrNotFound is returned for a run or comparison that does not exist, or
+// is not the asker's.
+var ErrNotFound = errors.New("history: not found")
+
+// Dialect is the database kind.
+type Dialect string
+
+// The databases the store runs on.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Store is the history database.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+}
+
+// Open opens the history: PostgreSQL when dbURL is a postgres:// URL,
+// else SQLite at dataDir/history.db. Migrations are applied.
+func Open(ctx context.Context, dbURL, dataDir string) (*Store, error) {
+	var s Store
+	var err error
+	switch {
+	case strings.HasPrefix(dbURL, "postgres://") || strings.HasPrefix(dbURL, "postgresql://"):
+		s.dialect = Postgres
+		s.db, err = sql.Open("pgx", dbURL)
+		if err == nil {
+			s.db.SetMaxOpenConns(16)
+			s.db.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	case dbURL == "":
+		s.dialect = SQLite
+		path := filepath.Join(dataDir, "history.db")
+		// WAL lets pages read while a run writes; the busy timeout waits
+		// out the other writer instead of failing.
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		s.db, err = sql.Open("sqlite", dsn)
+		if err == nil {
+			s.db.SetMaxOpenConns(4)
+		}
+	default:
+		return nil, fmt.Errorf("history: the database URL must start with postgres:// (got %q)", redactURL(dbURL))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("history: cannot reach the database: %w", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return &s, nil
+}
+
+// redactURL drops the password from a database URL for messages.
+func redactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unreadable)"
+	}
+	return p.Redacted()
+}
+
+// Dialect reports the database kind.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrate applies the embedded migrations not yet applied, in order, each
+// in a transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("history: migrations: %w", err)
+	}
+	dir := "migrations/" + string(s.dialect)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return fmt.Errorf("history: migrations: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var n int
+		if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
+			return fmt.Errorf("history: migrations: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := migrations.ReadFile(dir + "/" + name)
+		if err != nil {
+			return fmt.Errorf("history: migrations: %w", err)
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("history: migrations: %w", err)
+		}
+		for _, stmt := range splitSQL(string(body)) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("history: migration %s: %w", name, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version) VALUES (?)`), name); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("history: migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("history: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// splitSQL splits a migration into statements at semicolons ending a line,
+// dropping comment lines.
+func splitSQL(body string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"))
+			cur.Reset()
+		}
+	}
+	if strings.TrimSpace(cur.String()) != "" {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// q rewrites ? placeholders as $1, $2, … for PostgreSQL. The queries here
+// have no ? inside string literals.
+func (s *Store) q(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// ownerKey is what the store keeps of a session's owner id: its hash, so
+// the database never holds a live session value.
+func ownerKey(owner string) string {
+	h := sha256.Sum256([]byte("history:" + owner))
+	return hex.EncodeToString(h[:16])
+}
+
+// NewID returns a random id, unguessable (128 bits), URL-safe.
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// clean makes text storable everywhere: valid UTF-8 without NUL bytes
+// (PostgreSQL's text type takes neither).
+func clean(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	return s
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// Status is a stored run's state: a run.State.
+type Status = run.State
