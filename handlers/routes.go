@@ -17,6 +17,7 @@ import (
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/netguard"
 	"github.com/playground-dev/playground/web/run"
@@ -38,6 +39,8 @@ type Deps struct {
 	Guard *netguard.Guard
 	// Saved keeps each session's last form; nil keeps none.
 	Saved *draft.Store
+	// History keeps every run and comparison.
+	History *history.Store
 	// BodyLimit is the largest request body, for the error message.
 	BodyLimit int
 	// LogPrompts logs the request body of every run (off by default:

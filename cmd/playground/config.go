@@ -43,6 +43,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-Proto is
 	// believed (to mark the session cookie Secure behind a TLS proxy).
 	TrustedProxies []string
+	// DatabaseURL, when set (postgres://…), keeps the history in
+	// PostgreSQL instead of SQLite in the data directory.
+	DatabaseURL string
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -69,6 +72,7 @@ var settings = []setting{
 	{"runs-per-minute", "PLAYGROUND_RUNS_PER_MINUTE", "runs one session may start per minute (0: no limit)"},
 	{"log-prompts", "PLAYGROUND_LOG_PROMPTS", "log each run's request body, prompts included (keys never)"},
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
+	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
 }
 
 // DefaultConfig is the configuration with nothing set.
@@ -176,6 +180,10 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		cfg.DataDir = def.DataDir
 	}
 	cfg.Catalog = get("catalog")
+	cfg.DatabaseURL = get("database-url")
+	if u := cfg.DatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return cfg, fmt.Errorf("--database-url / PLAYGROUND_DATABASE_URL: want a postgres:// URL")
+	}
 	cfg.SessionKeys = get("session-keys")
 	for _, b := range []struct {
 		name, env string

@@ -21,6 +21,7 @@ import (
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/netguard"
 	runmgr "github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
@@ -93,7 +94,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		gcfg.Guard = guard.Control
 	}
 	guarded := upstream.New(gcfg)
+	hist, err := history.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer hist.Close()
+	// Runs left "running" by a process that ended without finishing them
+	// are marked interrupted: with SQLite (one process) all of them, with
+	// PostgreSQL (shared) those not marked alive for a while.
+	staleBefore := time.Now()
+	if hist.Dialect() == history.Postgres {
+		staleBefore = staleBefore.Add(-history.StaleAfter)
+	}
+	if n, err := hist.Recover(ctx, staleBefore); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("runs marked interrupted", "count", n)
+	}
+	recorder := history.NewRecorder(hist, log)
+	defer recorder.Close()
 	rcfg := runmgr.DefaultConfig()
+	rcfg.Recorder = recorder
 	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute}
 	rcfg.Log = log
 	runs := runmgr.NewManager(rcfg, upstream.New(ucfg), tok).WithGuardedClient(guarded)
@@ -109,6 +130,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}),
 		Guard:      guard,
 		Saved:      saved,
+		History:    hist,
 		BodyLimit:  cfg.BodyLimit,
 		LogPrompts: cfg.LogPrompts,
 	}

@@ -50,6 +50,7 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 		Key:          key,
 		Owner:        owner,
 		PromptTokens: r.Estimate.PromptTokens,
+		Origin:       run.Origin{Form: r.Form, Curl: r.Curl},
 	}, nil
 }
 

@@ -32,10 +32,14 @@ type Store struct {
 // Forms older than this are deleted at start-up (the cookie's lifetime).
 const storeMaxAge = 30 * 24 * time.Hour
 
-// OpenStore opens (creating) the store under dataDir and deletes forms
-// older than 30 days.
-func OpenStore(dataDir string) (*Store, error) {
-	dir := filepath.Join(dataDir, "drafts")
+// OpenStore opens (creating) the store of forms under dataDir and deletes
+// forms older than 30 days.
+func OpenStore(dataDir string) (*Store, error) { return OpenNamed(dataDir, "drafts") }
+
+// OpenNamed opens a store of another kind of per-session state (the
+// compare view's panes, say) in its own directory under dataDir.
+func OpenNamed(dataDir, name string) (*Store, error) {
+	dir := filepath.Join(dataDir, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("drafts: %w", err)
 	}
@@ -56,11 +60,14 @@ func (s *Store) path(owner string) string {
 
 // Save keeps owner's form, replacing the last (written to a temporary file
 // and renamed, so a crash leaves the old or the new, never half).
-func (s *Store) Save(owner string, d Saved) error {
+func (s *Store) Save(owner string, d Saved) error { return s.Put(owner, d) }
+
+// Put keeps owner's value v (JSON), replacing the last.
+func (s *Store) Put(owner string, v any) error {
 	if s == nil || owner == "" {
 		return nil
 	}
-	b, err := json.Marshal(d)
+	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("drafts: %w", err)
 	}
@@ -86,16 +93,21 @@ func (s *Store) Save(owner string, d Saved) error {
 
 // Load returns owner's last form.
 func (s *Store) Load(owner string) (Saved, bool) {
-	if s == nil || owner == "" {
-		return Saved{}, false
-	}
-	b, err := os.ReadFile(s.path(owner))
-	if err != nil {
-		return Saved{}, false
-	}
 	var d Saved
-	if json.Unmarshal(b, &d) != nil {
+	if !s.Get(owner, &d) {
 		return Saved{}, false
 	}
 	return d, true
+}
+
+// Get reads owner's value into v; false when there is none.
+func (s *Store) Get(owner string, v any) bool {
+	if s == nil || owner == "" {
+		return false
+	}
+	b, err := os.ReadFile(s.path(owner))
+	if err != nil {
+		return false
+	}
+	return json.Unmarshal(b, v) == nil
 }

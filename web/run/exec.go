@@ -60,13 +60,13 @@ type Run struct {
 	resumeCount int
 
 	// The run goroutine's own state.
-	res       *stream.Result
-	choices   map[int]*choiceState
-	firstTok  time.Time
-	ttfb      time.Duration
+	res      *stream.Result
+	choices  map[int]*choiceState
+	firstTok time.Time
+	ttfb     time.Duration
 	// lastProgress is when the recorder last got the output so far.
 	lastProgress time.Time
-	responses responsesState
+	responses    responsesState
 }
 
 type choiceState struct {
