@@ -41,6 +41,8 @@ type Deps struct {
 	Saved *draft.Store
 	// History keeps every run and comparison.
 	History *history.Store
+	// Layouts keep each session's compare panes.
+	Layouts *draft.Store
 	// BodyLimit is the largest request body, for the error message.
 	BodyLimit int
 	// LogPrompts logs the request body of every run (off by default:
@@ -77,6 +79,37 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/runs/:id/stop", StopRun(d.Runs))
 	app.Get("/runs/:id/inspector", compress.New(), RunInspector(d.Runs))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
+
+	// Compare: panes of one prompt under several settings, run together.
+	app.Get("/compare", compress.New(), Compare(&d, assets))
+	app.Post("/compare/preview", compress.New(), ComparePreview(&d))
+	app.Post("/compare/edit", compress.New(), CompareEdit(&d))
+	app.Post("/compare/sweep", compress.New(), CompareSweep(&d))
+	app.Post("/compare/run", compress.New(), CompareRun(&d))
+	app.Get("/compare/:id/events", CompareEvents(d.Runs))
+
+	// History: every run kept; replay, fork, share, export, delete.
+	app.Get("/history", compress.New(), History(&d, assets))
+	app.Get("/history/export.jsonl", HistoryExport(&d))
+	app.Get("/history/runs/:id", compress.New(), HistoryRun(&d, assets))
+	app.Get("/history/runs/:id/export.json", compress.New(), HistoryRunJSON(&d))
+	app.Get("/history/runs/:id/export.sh", HistoryRunCurl(&d))
+	app.Get("/history/runs/:id/transcript.sse", compress.New(), HistoryRunTranscript(&d))
+	app.Post("/history/runs/:id/replay", HistoryReplay(&d))
+	app.Post("/history/runs/:id/fork", HistoryFork(&d))
+	app.Post("/history/runs/:id/delete", HistoryDelete(&d))
+	app.Post("/history/runs/:id/share", HistoryShare(&d, true))
+	app.Post("/history/runs/:id/unshare", HistoryShare(&d, false))
+	app.Get("/history/comparisons/:id", compress.New(), HistoryComparison(&d, assets))
+	app.Get("/history/comparisons/:id/diff", compress.New(), HistoryComparisonDiff(&d))
+	app.Post("/history/comparisons/:id/fork", HistoryComparisonFork(&d))
+	app.Post("/history/comparisons/:id/delete", HistoryComparisonDelete(&d))
+	app.Post("/history/comparisons/:id/share", HistoryComparisonShare(&d, true))
+	app.Post("/history/comparisons/:id/unshare", HistoryComparisonShare(&d, false))
+
+	// Share links: read-only, for anyone with the link.
+	app.Get("/share/:id", compress.New(), Shared(&d, assets))
+	app.Get("/share/:id/diff", compress.New(), SharedDiff(&d))
 
 	// Settings: the session's keys and its own providers.
 	app.Get("/settings", compress.New(), Settings(&d, assets))

@@ -109,7 +109,7 @@ func layout(title string, assets Assets, csrf string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "\"><header class=\"border-b border-slate-200 bg-white\"><div class=\"mx-auto flex max-w-screen-2xl items-center gap-3 px-4 py-3\"><a href=\"/\" class=\"text-lg font-semibold tracking-tight\">Playground</a> <span class=\"text-sm text-slate-500\">OpenAI-compatible APIs, from each model's form_schema</span><nav class=\"ml-auto text-sm\"><a href=\"/settings\" class=\"text-slate-600 underline hover:text-slate-900\" data-testid=\"settings-link\">Settings</a></nav></div></header><div id=\"toast\"></div><main class=\"mx-auto max-w-screen-2xl px-4 py-4\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "\"><header class=\"border-b border-slate-200 bg-white\"><div class=\"mx-auto flex max-w-screen-2xl items-center gap-3 px-4 py-3\"><a href=\"/\" class=\"text-lg font-semibold tracking-tight\">Playground</a> <span class=\"text-sm text-slate-500\">OpenAI-compatible APIs, from each model's form_schema</span><nav class=\"ml-auto flex gap-4 text-sm\"><a href=\"/\" class=\"nav-link\" data-testid=\"playground-link\">Playground</a> <a href=\"/compare\" class=\"nav-link\" data-testid=\"compare-link\">Compare</a> <a href=\"/history\" class=\"nav-link\" data-testid=\"history-nav\">History</a> <a href=\"/settings\" class=\"nav-link\" data-testid=\"settings-link\">Settings</a></nav></div></header><div id=\"toast\"></div><main class=\"mx-auto max-w-screen-2xl px-4 py-4\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -14,9 +14,19 @@ type Run struct {
 	StopURL       string
 	InspectorURL  string
 	TranscriptURL string
+	HistoryURL    string
 	Provider      string
 	Model         string
 	Simulated     bool
+	// Grouped panels are fed by their comparison's stream, as pane Pane.
+	Grouped bool
+	Pane    int
+}
+
+// InGroup returns the panel as pane i of a comparison.
+func (r Run) InGroup(i int) Run {
+	r.Grouped, r.Pane = true, i
+	return r
 }
 
 // NewRun builds the panel of a run.
@@ -28,6 +38,7 @@ func NewRun(r *run.Run) Run {
 		StopURL:       base + "/stop",
 		InspectorURL:  base + "/inspector",
 		TranscriptURL: base + "/transcript.sse",
+		HistoryURL:    "/history/runs/" + r.ID,
 		Provider:      r.Spec.Provider.Name,
 		Model:         r.Spec.Model.Label(),
 		Simulated:     r.Spec.Provider.Simulated,

@@ -139,24 +139,8 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 		Simulated: r.Provider.Simulated,
 		ModelDesc: r.Model.Description,
 	}
-	for _, p := range cat.Providers {
-		if len(cat.ModelsOf(p.ID)) == 0 {
-			continue
-		}
-		label := p.Name
-		switch {
-		case p.Simulated:
-			label += " · simulated"
-		case keys(p) == draft.KeyNone:
-			label += " · no key"
-		case p.UserAdded:
-			label += " · yours"
-		}
-		w.Providers = append(w.Providers, Option{Value: p.ID, Label: label, Selected: p.ID == r.Provider.ID})
-	}
-	for _, m := range cat.ModelsOf(r.Provider.ID) {
-		w.Models = append(w.Models, Option{Value: m.ID, Label: m.Label() + " (" + string(m.Style) + ")", Selected: m.ID == r.Model.ID})
-	}
+	w.Providers = providerOptions(cat, r.Provider.ID, keys)
+	w.Models = modelOptions(cat, r.Provider.ID, r.Model.ID)
 	if r.Provider.Description != "" {
 		w.ProviderNote = append(w.ProviderNote, r.Provider.Description)
 	}
@@ -185,6 +169,37 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 	}
 	w.Panels = NewPanels(r, fields)
 	return w
+}
+
+// providerOptions lists the providers that have models, marking the
+// simulator, those without a key and those the person added.
+func providerOptions(cat *catalog.Catalog, selected string, keys func(*catalog.Provider) draft.KeySource) []Option {
+	var out []Option
+	for _, p := range cat.Providers {
+		if len(cat.ModelsOf(p.ID)) == 0 {
+			continue
+		}
+		label := p.Name
+		switch {
+		case p.Simulated:
+			label += " · simulated"
+		case keys(p) == draft.KeyNone:
+			label += " · no key"
+		case p.UserAdded:
+			label += " · yours"
+		}
+		out = append(out, Option{Value: p.ID, Label: label, Selected: p.ID == selected})
+	}
+	return out
+}
+
+// modelOptions lists a provider's models with their API style.
+func modelOptions(cat *catalog.Catalog, provider, selected string) []Option {
+	var out []Option
+	for _, m := range cat.ModelsOf(provider) {
+		out = append(out, Option{Value: m.ID, Label: m.Label() + " (" + string(m.Style) + ")", Selected: m.ID == selected})
+	}
+	return out
 }
 
 // NewPanels builds the re-rendered panels.

@@ -83,6 +83,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	layouts, err := draft.OpenNamed(cfg.DataDir, "compare")
+	if err != nil {
+		return err
+	}
 	// Providers from the catalog (the operator's) connect anywhere; those
 	// people add go through the SSRF guard unless the operator allows
 	// private addresses.
@@ -131,6 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Guard:      guard,
 		Saved:      saved,
 		History:    hist,
+		Layouts:    layouts,
 		BodyLimit:  cfg.BodyLimit,
 		LogPrompts: cfg.LogPrompts,
 	}

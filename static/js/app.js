@@ -142,28 +142,32 @@
 (function () {
   'use strict';
 
-  var streams = {}; // run id -> EventSource
+  var streams = {}; // run id or group URL -> {es, el}
 
   function $(root, sel) { return root.querySelector(sel); }
 
   function text(el, s) { el.textContent = s; }
 
-  function follow(panel) {
-    var id = panel.id;
-    if (!id || panel.getAttribute('data-following') === '1') return;
-    panel.setAttribute('data-following', '1');
+  // closeDetached ends the streams of panels no longer on the page.
+  function closeDetached() {
     Object.keys(streams).forEach(function (k) {
-      if (k !== id) { streams[k].close(); delete streams[k]; }
+      if (!document.body.contains(streams[k].el)) { streams[k].es.close(); delete streams[k]; }
     });
+  }
+
+  // attach prepares a run panel and returns its handlers, one per event
+  // name, each taking the event's parsed data.
+  function attach(panel) {
     var choices = {};
     var state = $(panel, '[data-run-state]');
     var retryTimer = null;
-    var finished = false;
+    var h = { finished: false };
 
     function setState(s, cls) {
       text(state, s);
       state.className = 'state state-' + (cls || s);
     }
+    h.setState = setState;
 
     function choice(c) {
       if (choices[c]) return choices[c];
@@ -240,6 +244,7 @@
         retryTimer = setInterval(tick, 1000);
       }
     }
+    h.showError = showError;
 
     function metric(dl, label, value) {
       if (value === undefined || value === null || value === '') return;
@@ -285,30 +290,23 @@
       if (stop) stop.disabled = true;
     }
 
-    var es = new EventSource(panel.getAttribute('data-events'));
-    streams[id] = es;
-    setState('running');
-    es.addEventListener('start', function (ev) {
-      var d = JSON.parse(ev.data);
+    h.start = function (d) {
       setState(d.background ? 'queued' : 'running', 'running');
       var stop = $(panel, '[data-stop]');
       if (d.background && stop) {
         text(stop, 'Cancel');
         stop.title = 'Cancel the background response (POST /responses/{id}/cancel)';
       }
-    });
-    es.addEventListener('meta', function (ev) {
-      var d = JSON.parse(ev.data);
+    };
+    h.meta = function (d) {
       var line = 'HTTP ' + d.status + ' from ' + d.url + ' · first byte after ' + d.ttfb_ms.toFixed(0) + ' ms';
       if (d.fallbacks && d.fallbacks.length) line += ' · after trying: ' + d.fallbacks.join('; ');
       text($(panel, '[data-run-meta]'), line);
-    });
-    es.addEventListener('status', function (ev) {
-      var d = JSON.parse(ev.data);
+    };
+    h.status = function (d) {
       if (d.status) setState(d.status.replace('_', ' '), 'running');
-    });
-    es.addEventListener('delta', function (ev) {
-      var d = JSON.parse(ev.data);
+    };
+    h.delta = function (d) {
       var ch = choice(d.c);
       if (d.t) ch.tail.appendChild(document.createTextNode(d.t));
       if (d.r) {
@@ -319,40 +317,133 @@
         ch.refusal.hidden = false;
         ch.refusal.appendChild(document.createTextNode(d.x));
       }
-    });
-    es.addEventListener('md', function (ev) {
-      var d = JSON.parse(ev.data);
+    };
+    h.md = function (d) {
       var ch = choice(d.c);
       ch.rendered.insertAdjacentHTML('beforeend', d.h);
       text(ch.tail, d.tail);
+    };
+    h.tool = function (d) { tool(choice(d.c), d); };
+    h.failure = function (d) { showError(d); };
+    h.done = function (d) {
+      h.finished = true;
+      showSummary(d);
+    };
+    setState('running');
+    return h;
+  }
+
+  var eventNames = ['start', 'meta', 'status', 'delta', 'md', 'tool', 'failure', 'done'];
+
+  // follow opens a run panel's own event stream.
+  function follow(panel) {
+    var id = panel.id;
+    if (!id || panel.getAttribute('data-following') === '1') return;
+    panel.setAttribute('data-following', '1');
+    closeDetached();
+    Object.keys(streams).forEach(function (k) {
+      if (k !== id && streams[k].single) { streams[k].es.close(); delete streams[k]; }
     });
-    es.addEventListener('tool', function (ev) {
-      var d = JSON.parse(ev.data);
-      tool(choice(d.c), d);
-    });
-    es.addEventListener('failure', function (ev) {
-      showError(JSON.parse(ev.data));
+    var h = attach(panel);
+    var es = new EventSource(panel.getAttribute('data-events'));
+    streams[id] = { es: es, el: panel, single: true };
+    eventNames.forEach(function (name) {
+      es.addEventListener(name, function (ev) {
+        var d = JSON.parse(ev.data);
+        if (name === 'done') { es.close(); delete streams[id]; }
+        h[name](d);
+      });
     });
     es.onerror = function () {
       // A transport error: EventSource reconnects by itself, sending
       // Last-Event-ID, unless the server answered that the run is gone.
-      if (es.readyState === EventSource.CLOSED && !finished) {
-        showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; run again.' });
-        setState('disconnected', 'failed');
+      if (es.readyState === EventSource.CLOSED && !h.finished) {
+        h.showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; run again.' });
+        h.setState('disconnected', 'failed');
       }
     };
-    es.addEventListener('done', function (ev) {
-      finished = true;
-      es.close();
-      delete streams[id];
-      showSummary(JSON.parse(ev.data));
+  }
+
+  // Money as the server writes it: symbol, up to six decimals.
+  var symbols = { USD: '$', CNY: '¥', EUR: '€', GBP: '£', JPY: 'JP¥', INR: '₹' };
+  function money(amount, currency) {
+    var s = amount.toFixed(6).replace(/0+$/, '');
+    var minor = currency === 'JPY' ? 0 : 2;
+    var dot = s.indexOf('.');
+    while (s.length - dot - 1 < minor) s += '0';
+    if (s.charAt(s.length - 1) === '.') s = s.slice(0, -1);
+    return (symbols[currency] || currency + ' ') + s;
+  }
+
+  // totalCost writes the sum of the finished panes' costs.
+  function totalCost(box, costs, panes) {
+    var out = box.querySelector('[data-total]');
+    if (!out) return;
+    var byCur = {}, credits = 0, hasCredits = false, unpriced = 0, done = 0;
+    Object.keys(costs).forEach(function (p) {
+      var c = costs[p];
+      done++;
+      if (!c.known) { unpriced++; return; }
+      byCur[c.currency] = (byCur[c.currency] || 0) + (c.amount || 0);
+      if (c.credits) { hasCredits = true; credits += c.credits_amount || 0; }
     });
+    var parts = Object.keys(byCur).sort().map(function (cur) { return money(byCur[cur], cur); });
+    if (hasCredits) parts.push(credits.toFixed(4).replace(/\.?0+$/, '') + ' credits');
+    var s = parts.join(' · ') || '—';
+    if (unpriced) s += ' (' + unpriced + (unpriced === 1 ? ' run' : ' runs') + ' without a price)';
+    if (done < panes) s += ' so far (' + done + ' of ' + panes + ' panes done)';
+    text(out, s);
+  }
+
+  // followGroup opens one event stream for a comparison's panes: each
+  // event is {"p": pane, "d": data}.
+  function followGroup(box) {
+    if (box.getAttribute('data-following') === '1') return;
+    box.setAttribute('data-following', '1');
+    closeDetached();
+    var url = box.getAttribute('data-group-events');
+    var panes = {};
+    box.querySelectorAll('[data-group-pane]').forEach(function (panel) {
+      panes[panel.getAttribute('data-group-pane')] = attach(panel);
+    });
+    var count = Object.keys(panes).length;
+    if (count === 0) return;
+    var costs = {};
+    var es = new EventSource(url);
+    streams[url] = { es: es, el: box };
+    totalCost(box, costs, count);
+    eventNames.forEach(function (name) {
+      es.addEventListener(name, function (ev) {
+        var m = JSON.parse(ev.data);
+        var h = panes[String(m.p)];
+        if (!h) return;
+        h[name](m.d);
+        if (name === 'done') {
+          costs[m.p] = m.d.cost || {};
+          totalCost(box, costs, count);
+          if (Object.keys(costs).length === count) { es.close(); delete streams[url]; }
+        }
+      });
+    });
+    es.onerror = function () {
+      if (es.readyState === EventSource.CLOSED) {
+        Object.keys(panes).forEach(function (p) {
+          var h = panes[p];
+          if (!h.finished) {
+            h.showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; see the history.' });
+            h.setState('disconnected', 'failed');
+          }
+        });
+      }
+    };
   }
 
   function scan(root) {
     if (!root || !root.querySelectorAll) return;
-    if (root.matches && root.matches('[data-run]')) follow(root);
-    root.querySelectorAll('[data-run]').forEach(follow);
+    if (root.matches && root.matches('[data-run][data-events]')) follow(root);
+    root.querySelectorAll('[data-run][data-events]').forEach(follow);
+    if (root.matches && root.matches('[data-group-events]')) followGroup(root);
+    root.querySelectorAll('[data-group-events]').forEach(followGroup);
   }
 
   document.addEventListener('DOMContentLoaded', function () { scan(document); });
@@ -375,6 +466,35 @@
     panel.querySelectorAll('[data-pane]').forEach(function (p) {
       p.hidden = p.getAttribute('data-pane') !== name;
     });
+  });
+
+  // Compare panes: a parameter that differs from the base form's value is
+  // an override (highlighted); "Inherit" puts the base value back.
+  function markOverride(input) {
+    var box = input.closest('[data-param]');
+    if (!box || !input.hasAttribute('data-inherited')) return;
+    var on = input.value !== input.getAttribute('data-inherited');
+    box.classList.toggle('param-override', on);
+    var badge = box.querySelector('[data-param-badge]');
+    if (badge) text(badge, on ? 'override' : 'inherited');
+  }
+  document.addEventListener('input', function (e) {
+    if (e.target instanceof Element && e.target.hasAttribute('data-inherited')) markOverride(e.target);
+  });
+  document.addEventListener('change', function (e) {
+    if (e.target instanceof Element && e.target.hasAttribute('data-inherited')) markOverride(e.target);
+  });
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    var b = t.closest('[data-reset-inherited]');
+    if (!b) return;
+    e.preventDefault();
+    var input = document.getElementById(b.getAttribute('data-reset-inherited'));
+    if (!input) return;
+    input.value = input.getAttribute('data-inherited');
+    markOverride(input);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
   });
 
   // Ctrl/Cmd+Enter runs; Enter alone never submits the form natively.

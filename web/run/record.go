@@ -22,6 +22,8 @@ type Origin struct {
 	Curl  string
 	Group string
 	Pane  int
+	// Overrides names what the pane sets itself ("temperature=0.7").
+	Overrides string
 }
 
 // Output is a run's normalized answer, key redacted.

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -220,4 +221,21 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// Group returns owner's runs of a comparison, by pane.
+func (m *Manager) Group(group, owner string) []*Run {
+	if group == "" {
+		return nil
+	}
+	m.mu.Lock()
+	var out []*Run
+	for _, r := range m.runs {
+		if r.Spec.Owner == owner && r.Spec.Origin.Group == group {
+			out = append(out, r)
+		}
+	}
+	m.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Spec.Origin.Pane < out[j].Spec.Origin.Pane })
+	return out
 }

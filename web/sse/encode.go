@@ -14,6 +14,21 @@ func AppendEvent(dst []byte, id int, name string, data []byte) []byte {
 		dst = strconv.AppendInt(dst, int64(id), 10)
 		dst = append(dst, '\n')
 	}
+	return appendNameData(dst, name, data)
+}
+
+// AppendEventID is AppendEvent with a text id (no line breaks, no NUL:
+// the caller's own format).
+func AppendEventID(dst []byte, id, name string, data []byte) []byte {
+	if id != "" {
+		dst = append(dst, "id: "...)
+		dst = append(dst, id...)
+		dst = append(dst, '\n')
+	}
+	return appendNameData(dst, name, data)
+}
+
+func appendNameData(dst []byte, name string, data []byte) []byte {
 	if name != "" {
 		dst = append(dst, "event: "...)
 		dst = append(dst, name...)

@@ -1,0 +1,456 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/history"
+)
+
+// historyPerPage is the history list's page size.
+const historyPerPage = 25
+
+// History serves GET /history: the session's runs, filtered and paged.
+func History(d *Deps, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		owner := ownerOf(c)
+		f := history.Filter{Provider: c.Query("provider"), Model: c.Query("model"), Query: c.Query("q"), PerPage: historyPerPage}
+		if len([]rune(f.Query)) > 200 {
+			f.Query = string([]rune(f.Query)[:200])
+		}
+		f.Page, _ = strconv.Atoi(c.Query("page"))
+		vf := views.HistoryFilter{From: c.Query("from"), To: c.Query("to"), Query: f.Query, Errors: map[string]string{}}
+		if vf.From != "" {
+			t, err := time.Parse(time.DateOnly, vf.From)
+			if err != nil {
+				vf.Errors["from"] = "Not a date (YYYY-MM-DD)."
+			}
+			f.From = t
+		}
+		if vf.To != "" {
+			t, err := time.Parse(time.DateOnly, vf.To)
+			if err != nil {
+				vf.Errors["to"] = "Not a date (YYYY-MM-DD)."
+			} else {
+				f.To = t.AddDate(0, 0, 1) // the whole day
+			}
+		}
+		if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+			vf.Errors["to"] = "Must not be before From."
+		}
+		vf.Active = f.Provider != "" || f.Model != "" || f.Query != "" || vf.From != "" || vf.To != ""
+		if len(vf.Errors) > 0 {
+			f.From, f.To = time.Time{}, time.Time{} // list without the bad bounds; the errors say why
+		}
+		page, err := d.History.List(c.UserContext(), owner, f)
+		if err != nil {
+			return err
+		}
+		facets, err := d.History.Facets(c.UserContext(), owner)
+		if err != nil {
+			return err
+		}
+		vf.Providers, vf.Models = views.FacetOptions(facets, f.Provider, f.Model)
+		p := views.HistoryPage{Title: "History · Playground", Assets: assets, CSRF: csrfToken(c), Filter: vf,
+			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Page: page.Page, Pages: page.Pages, Flash: takeFlash(c)}
+		q := url.Values{}
+		for _, k := range []string{"provider", "model", "from", "to", "q"} {
+			if v := c.Query(k); v != "" {
+				q.Set(k, v)
+			}
+		}
+		if page.Page > 1 {
+			q.Set("page", strconv.Itoa(page.Page-1))
+			p.PrevURL = "/history?" + q.Encode()
+		}
+		if page.Page < page.Pages {
+			q.Set("page", strconv.Itoa(page.Page+1))
+			p.NextURL = "/history?" + q.Encode()
+		}
+		return render(c, http.StatusOK, views.HistoryPageView(p))
+	}
+}
+
+// takeFlash reads and clears the session's one-time message.
+func takeFlash(c *fiber.Ctx) string {
+	s := sessionOf(c)
+	if s == nil {
+		return ""
+	}
+	f := s.Get(keyFlash)
+	if f != "" {
+		s.Set(keyFlash, "")
+	}
+	return f
+}
+
+// entryOf loads the session's run named in the URL.
+func (d *Deps) entryOf(c *fiber.Ctx) (history.Entry, error) {
+	e, err := d.History.Get(c.UserContext(), ownerOf(c), c.Params("id"))
+	if errors.Is(err, history.ErrNotFound) {
+		return e, fiber.NewError(http.StatusNotFound, "No such run in this session's history.")
+	}
+	return e, err
+}
+
+// shareURL is the absolute URL of a share link.
+func shareURL(c *fiber.Ctx, id string) string {
+	if id == "" {
+		return ""
+	}
+	return c.BaseURL() + "/share/" + id
+}
+
+// HistoryRun serves GET /history/runs/:id.
+func HistoryRun(d *Deps, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.entryOf(c)
+		if err != nil {
+			return err
+		}
+		sc := d.scopeOf(c)
+		return render(c, http.StatusOK, views.RunRecordPageView(views.RunRecordPage{
+			Title: "Run · " + e.ModelLabel, Assets: assets, CSRF: csrfToken(c),
+			Run: views.RunRecordOf(sc.cat, e, false, shareURL(c, e.ShareID)),
+		}))
+	}
+}
+
+// HistoryRunJSON serves GET /history/runs/:id/export.json.
+func HistoryRunJSON(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.entryOf(c)
+		if err != nil {
+			return err
+		}
+		tr, err := d.History.Transcript(c.UserContext(), ownerOf(c), e.ID)
+		if err != nil {
+			return err
+		}
+		e.Transcript = string(tr)
+		b, err := json.MarshalIndent(e, "", "  ")
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="run-`+e.ID+`.json"`)
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+		return c.Send(b)
+	}
+}
+
+// HistoryRunCurl serves GET /history/runs/:id/export.sh: the curl command.
+func HistoryRunCurl(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.entryOf(c)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="run-`+e.ID+`.sh"`)
+		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+		return c.SendString("#!/bin/sh\n# " + e.ProviderName + " · " + e.ModelLabel + ", " + e.Created.Format(time.RFC3339) +
+			"\n# The key comes from your shell: set $" + e.Request.KeyEnv + " first.\n" + e.Curl + "\n")
+	}
+}
+
+// HistoryRunTranscript serves GET /history/runs/:id/transcript.sse.
+func HistoryRunTranscript(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.entryOf(c)
+		if err != nil {
+			return err
+		}
+		tr, err := d.History.Transcript(c.UserContext(), ownerOf(c), e.ID)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="run-`+e.ID+`.sse"`)
+		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
+		return c.Send(tr)
+	}
+}
+
+// HistoryExport serves GET /history/export.jsonl: every run of the
+// session, one JSON object a line, oldest first.
+func HistoryExport(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		owner := ownerOf(c)
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="history.jsonl"`)
+		c.Set(fiber.HeaderContentType, "application/x-ndjson")
+		store, log := d.History, d.Log
+		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			enc := json.NewEncoder(w)
+			err := store.Export(ctx, owner, func(e history.Entry) error {
+				if err := enc.Encode(e); err != nil {
+					return err
+				}
+				return w.Flush()
+			})
+			if err != nil {
+				log.Warn("history export ended early", "err", err)
+			}
+		})
+		return nil
+	}
+}
+
+// HistoryReplay serves POST /history/runs/:id/replay: the run's provider,
+// model and values become the playground's form.
+func HistoryReplay(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.entryOf(c)
+		if err != nil {
+			return err
+		}
+		if err := d.Saved.Save(ownerOf(c), compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}); err != nil {
+			return err
+		}
+		if s := sessionOf(c); s != nil {
+			s.Set(keyProvider, e.Provider)
+			s.Set(keyModel, e.Model)
+		}
+		return c.Redirect("/?"+url.Values{"provider": {e.Provider}, "model": {e.Model}}.Encode(), http.StatusSeeOther)
+	}
+}
+
+// HistoryFork serves POST /history/runs/:id/fork: the run becomes the base
+// form of a comparison with two panes of its model.
+func HistoryFork(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.entryOf(c)
+		if err != nil {
+			return err
+		}
+		base := compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}
+		return d.forkInto(c, base, compare.Fresh(base))
+	}
+}
+
+func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error {
+	owner := ownerOf(c)
+	if err := d.Saved.Save(owner, base); err != nil {
+		return err
+	}
+	if err := d.Layouts.Put(owner, l); err != nil {
+		return err
+	}
+	if s := sessionOf(c); s != nil {
+		s.Set(keyLastComparison, "")
+	}
+	return c.Redirect("/compare", http.StatusSeeOther)
+}
+
+// HistoryDelete serves POST /history/runs/:id/delete.
+func HistoryDelete(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		err := d.History.Delete(c.UserContext(), ownerOf(c), c.Params("id"))
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.NewError(http.StatusNotFound, "No such run in this session's history.")
+		}
+		if err != nil {
+			return err
+		}
+		setFlash(c, "The run was deleted.")
+		return c.Redirect("/history", http.StatusSeeOther)
+	}
+}
+
+func setFlash(c *fiber.Ctx, msg string) {
+	if s := sessionOf(c); s != nil {
+		s.Set(keyFlash, msg)
+	}
+}
+
+// HistoryShare serves POST /history/runs/:id/share and …/unshare.
+func HistoryShare(d *Deps, share bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		owner, id := ownerOf(c), c.Params("id")
+		var err error
+		if share {
+			_, err = d.History.Share(c.UserContext(), owner, id)
+		} else {
+			err = d.History.Unshare(c.UserContext(), owner, id)
+		}
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.NewError(http.StatusNotFound, "No such run in this session's history.")
+		}
+		if err != nil {
+			return err
+		}
+		return c.Redirect("/history/runs/"+id, http.StatusSeeOther)
+	}
+}
+
+// comparisonOf loads the session's comparison named in the URL.
+func (d *Deps) comparisonOf(c *fiber.Ctx) (history.Comparison, error) {
+	cmp, err := d.History.Comparison(c.UserContext(), ownerOf(c), c.Params("id"))
+	if errors.Is(err, history.ErrNotFound) {
+		return cmp, fiber.NewError(http.StatusNotFound, "No such comparison in this session's history.")
+	}
+	return cmp, err
+}
+
+// HistoryComparison serves GET /history/comparisons/:id.
+func HistoryComparison(d *Deps, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cmp, err := d.comparisonOf(c)
+		if err != nil {
+			return err
+		}
+		p := views.NewComparisonPage(d.scopeOf(c).cat, cmp, false, shareURL(c, cmp.ShareID), "/history/comparisons/"+cmp.ID+"/diff")
+		p.Title, p.Assets, p.CSRF = "Comparison · Playground", assets, csrfToken(c)
+		return render(c, http.StatusOK, views.ComparisonPageView(p))
+	}
+}
+
+// HistoryComparisonDiff serves GET /history/comparisons/:id/diff?a=&b=&only=.
+func HistoryComparisonDiff(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cmp, err := d.comparisonOf(c)
+		if err != nil {
+			return err
+		}
+		return renderDiff(c, cmp)
+	}
+}
+
+// renderDiff answers a diff request of two panes of cmp.
+func renderDiff(c *fiber.Ctx, cmp history.Comparison) error {
+	pane := func(name string) (history.Entry, bool) {
+		i, err := strconv.Atoi(c.Query(name))
+		if err != nil {
+			return history.Entry{}, false
+		}
+		for _, e := range cmp.Runs {
+			if e.Pane == i {
+				return e, true
+			}
+		}
+		return history.Entry{}, false
+	}
+	a, okA := pane("a")
+	b, okB := pane("b")
+	if !okA || !okB {
+		return render(c, http.StatusOK, views.DiffView(views.Diff{Note: "Pick two panes of this comparison."}))
+	}
+	dv := views.NewDiff("Pane "+strconv.Itoa(a.Pane+1), "Pane "+strconv.Itoa(b.Pane+1),
+		compare.Side{Provider: a.Provider, Model: a.Model, Form: a.Form}, compare.Side{Provider: b.Provider, Model: b.Model, Form: b.Form},
+		a.Output.Text(), b.Output.Text(), c.Query("only") == "1")
+	var going []string
+	for _, e := range []history.Entry{a, b} {
+		if e.Status == "running" {
+			going = append(going, "pane "+strconv.Itoa(e.Pane+1))
+		}
+	}
+	if a.Pane == b.Pane {
+		dv.Note = "That is the same pane twice."
+	} else if len(going) > 0 {
+		dv.Note = "Still running: " + strings.Join(going, " and ") + "; this diff is of the output so far."
+	}
+	return render(c, http.StatusOK, views.DiffView(dv))
+}
+
+// HistoryComparisonFork serves POST /history/comparisons/:id/fork: the
+// comparison's base form and panes go back into the compare view.
+func HistoryComparisonFork(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cmp, err := d.comparisonOf(c)
+		if err != nil {
+			return err
+		}
+		var rec comparisonRecord
+		if err := json.Unmarshal(cmp.Layout, &rec); err != nil || len(rec.Layout.Panes) < compare.MinPanes {
+			return fiber.NewError(http.StatusConflict, "This comparison's panes were not kept; fork one of its runs instead.")
+		}
+		return d.forkInto(c, rec.Base, rec.Layout)
+	}
+}
+
+// HistoryComparisonDelete serves POST /history/comparisons/:id/delete.
+func HistoryComparisonDelete(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		err := d.History.DeleteComparison(c.UserContext(), ownerOf(c), c.Params("id"))
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.NewError(http.StatusNotFound, "No such comparison in this session's history.")
+		}
+		if err != nil {
+			return err
+		}
+		setFlash(c, "The comparison and its runs were deleted.")
+		return c.Redirect("/history", http.StatusSeeOther)
+	}
+}
+
+// HistoryComparisonShare serves POST /history/comparisons/:id/share and
+// …/unshare.
+func HistoryComparisonShare(d *Deps, share bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		owner, id := ownerOf(c), c.Params("id")
+		var err error
+		if share {
+			_, err = d.History.ShareComparison(c.UserContext(), owner, id)
+		} else {
+			err = d.History.UnshareComparison(c.UserContext(), owner, id)
+		}
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.NewError(http.StatusNotFound, "No such comparison in this session's history.")
+		}
+		if err != nil {
+			return err
+		}
+		return c.Redirect("/history/comparisons/"+id, http.StatusSeeOther)
+	}
+}
+
+// Shared serves GET /share/:id: a shared run or comparison, read-only, to
+// anyone with the link.
+func Shared(d *Deps, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := c.Params("id")
+		c.Set("X-Robots-Tag", "noindex")
+		if e, err := d.History.Shared(c.UserContext(), id); err == nil {
+			return render(c, http.StatusOK, views.RunRecordPageView(views.RunRecordPage{
+				Title: "Shared run · " + e.ModelLabel, Assets: assets, CSRF: csrfToken(c),
+				Run: views.RunRecordOf(d.Catalog, e, true, ""),
+			}))
+		} else if !errors.Is(err, history.ErrNotFound) {
+			return err
+		}
+		cmp, err := d.History.SharedComparison(c.UserContext(), id)
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.NewError(http.StatusNotFound, "This link does not exist or was revoked.")
+		}
+		if err != nil {
+			return err
+		}
+		p := views.NewComparisonPage(d.Catalog, cmp, true, "", "/share/"+id+"/diff")
+		p.Title, p.Assets, p.CSRF = "Shared comparison · Playground", assets, csrfToken(c)
+		return render(c, http.StatusOK, views.ComparisonPageView(p))
+	}
+}
+
+// SharedDiff serves GET /share/:id/diff for a shared comparison.
+func SharedDiff(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.NewError(http.StatusNotFound, "This link does not exist or was revoked.")
+		}
+		if err != nil {
+			return err
+		}
+		return renderDiff(c, cmp)
+	}
+}

@@ -1,0 +1,208 @@
+package views
+
+import (
+	"strconv"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/run"
+)
+
+// ComparePage is the compare view.
+type ComparePage struct {
+	Title  string
+	Assets Assets
+	CSRF   string
+	Form   CompareForm
+	// Runs are the last comparison's panes while the server holds them.
+	Runs *CompareRuns
+}
+
+// CompareForm is the base prompt, the sweep helper and the panes.
+type CompareForm struct {
+	BaseProvider string
+	BaseModel    string
+	BaseLabel    string
+	// Prompt are the base form's prompt fields, edited here for every pane.
+	Prompt      []Field
+	Panes       []PaneView
+	CanAdd      bool
+	CanRemove   bool
+	SweepFields []Option
+	SweepValues string
+	SweepErrors map[string]string
+	// Message explains why nothing ran (errors in panes).
+	Message string
+}
+
+// PaneView is one pane's settings.
+type PaneView struct {
+	Index      int
+	Number     string
+	Prefix     string // input name prefix: pane.N.
+	Providers  []Option
+	Models     []Option
+	Simulated  bool
+	Params     []PaneParam
+	Curl       string
+	ErrorCount int
+	Overrides  int
+}
+
+// PaneParam is a parameter of a pane: its value, inherited or overridden.
+type PaneParam struct {
+	Name      string
+	InputName string
+	ID        string
+	Label     string
+	Type      string
+	Value     string
+	Inherited string
+	Override  bool
+	Error     string
+	Enum      []string
+	Hint      string
+}
+
+// InheritedLabel shows the inherited value ("not set" for none).
+func (p PaneParam) InheritedLabel() string {
+	if p.Inherited == "" {
+		return "not set"
+	}
+	return p.Inherited
+}
+
+// NewCompareForm builds the form from the base draft and the resolved panes.
+func NewCompareForm(cat *catalog.Catalog, base draft.Result, panes []compare.Resolved, l compare.Layout, keys func(*catalog.Provider) draft.KeySource) CompareForm {
+	f := CompareForm{
+		BaseProvider: base.Provider.ID,
+		BaseModel:    base.Model.ID,
+		BaseLabel:    base.Provider.Name + " · " + base.Model.Label(),
+		CanAdd:       len(panes) < compare.MaxPanes,
+		CanRemove:    len(panes) > compare.MinPanes,
+		SweepValues:  l.SweepValues,
+	}
+	for _, fl := range base.Model.Fields() {
+		if compare.IsPrompt(fl) {
+			f.Prompt = append(f.Prompt, newField(fl, base))
+		}
+	}
+	for _, sf := range compare.SweepFields(base.Model) {
+		f.SweepFields = append(f.SweepFields, Option{Value: sf.Name, Label: sf.DisplayLabel() + " (" + sf.Name + ")", Selected: sf.Name == l.SweepField})
+	}
+	for _, r := range panes {
+		f.Panes = append(f.Panes, newPaneView(cat, r, keys))
+	}
+	return f
+}
+
+func newPaneView(cat *catalog.Catalog, r compare.Resolved, keys func(*catalog.Provider) draft.KeySource) PaneView {
+	pre := "pane." + strconv.Itoa(r.Index) + "."
+	v := PaneView{
+		Index:      r.Index,
+		Number:     strconv.Itoa(r.Index + 1),
+		Prefix:     pre,
+		Providers:  providerOptions(cat, r.Draft.Provider.ID, keys),
+		Models:     modelOptions(cat, r.Draft.Provider.ID, r.Draft.Model.ID),
+		Simulated:  r.Draft.Provider.Simulated,
+		Curl:       r.Draft.Curl,
+		ErrorCount: len(r.Draft.Errors),
+	}
+	for _, p := range r.Params {
+		fv := newField(p.Field, r.Draft)
+		pp := PaneParam{
+			Name: p.Field.Name, InputName: pre + "f." + p.Field.Name, ID: "p" + strconv.Itoa(r.Index) + "-" + p.Field.Name,
+			Label: fv.Label, Type: fv.Type, Value: p.Value, Inherited: p.Inherited, Override: p.Override, Error: p.Error,
+			Enum: p.Field.Enum, Hint: fv.Hint,
+		}
+		if p.Override {
+			v.Overrides++
+		}
+		v.Params = append(v.Params, pp)
+	}
+	// A pane-wide error (a request that cannot be built) has no field.
+	if e := r.Draft.Errors[""]; e != "" {
+		v.Params = append(v.Params, PaneParam{Name: "", ID: "p" + strconv.Itoa(r.Index) + "-request", Error: e})
+	}
+	return v
+}
+
+// CompareRuns is a comparison's output: a run panel per pane that
+// started, an error for those that did not, and the total cost.
+type CompareRuns struct {
+	GroupID    string
+	EventsURL  string
+	HistoryURL string
+	DiffURL    string
+	Panes      []ComparePaneRun
+	// PaneOptions pick the two panes to diff.
+	PaneOptions []Option
+}
+
+// ComparePaneRun is one pane's run, or why it did not start.
+type ComparePaneRun struct {
+	Index  int
+	Number string
+	Label  string
+	Run    *Run
+	Error  string
+	Hint   string
+}
+
+// NewCompareRuns builds the output of a comparison. runs has a run or nil
+// per pane; errs the reason for each nil.
+func NewCompareRuns(group string, labels []string, runs []*run.Run, errs [][2]string) CompareRuns {
+	v := CompareRuns{GroupID: group, EventsURL: "/compare/" + group + "/events", HistoryURL: "/history/comparisons/" + group,
+		DiffURL: "/history/comparisons/" + group + "/diff"}
+	for i := range labels {
+		p := ComparePaneRun{Index: i, Number: strconv.Itoa(i + 1), Label: labels[i]}
+		if runs[i] != nil {
+			rv := NewRun(runs[i])
+			p.Run = &rv
+		} else {
+			p.Error, p.Hint = errs[i][0], errs[i][1]
+		}
+		v.Panes = append(v.Panes, p)
+		v.PaneOptions = append(v.PaneOptions, Option{Value: strconv.Itoa(i), Label: "Pane " + p.Number + ": " + labels[i]})
+	}
+	return v
+}
+
+// Diff is the difference between two panes.
+type Diff struct {
+	ALabel   string
+	BLabel   string
+	Params   []compare.ParamRow
+	Segments []DiffSegment
+	Same     bool
+	Note     string
+}
+
+// DiffSegment is a run of the word diff: "eq", "del" or "ins".
+type DiffSegment struct {
+	Op     string
+	Text   string
+	Elided bool
+}
+
+// NewDiff builds the diff view of two runs' outputs and parameters.
+func NewDiff(aLabel, bLabel string, a, b compare.Side, aText, bText string, only bool) Diff {
+	d := Diff{ALabel: aLabel, BLabel: bLabel, Params: compare.DifferingParams(a, b)}
+	segs := compare.Words(aText, bText)
+	d.Same = !compare.Changed(segs)
+	if only && !d.Same {
+		segs = compare.OnlyDifferences(segs, 4)
+	}
+	for _, s := range segs {
+		op := "eq"
+		switch s.Op {
+		case compare.Removed:
+			op = "del"
+		case compare.Added:
+			op = "ins"
+		}
+		d.Segments = append(d.Segments, DiffSegment{Op: op, Text: s.Text, Elided: s.Elided})
+	}
+	return d
+}

@@ -1,0 +1,376 @@
+package views
+
+import (
+	"math/big"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/cost"
+	"github.com/playground-dev/playground/web/history"
+	"github.com/playground-dev/playground/web/markdown"
+	"github.com/playground-dev/playground/web/run"
+)
+
+// HistoryPage lists a session's runs.
+type HistoryPage struct {
+	Title   string
+	Assets  Assets
+	CSRF    string
+	Flash   string
+	Filter  HistoryFilter
+	Rows    []HistoryRow
+	Total   int
+	Page    int
+	Pages   int
+	PrevURL string
+	NextURL string
+}
+
+// HistoryFilter is the filter form.
+type HistoryFilter struct {
+	Providers []Option
+	Models    []Option
+	From      string
+	To        string
+	Query     string
+	Errors    map[string]string
+	Active    bool
+}
+
+// HistoryRow is one run in the list.
+type HistoryRow struct {
+	URL           string
+	When          string
+	Provider      string
+	Model         string
+	Prompt        string
+	Status        string
+	Cost          string
+	Tokens        string
+	ComparisonURL string
+}
+
+// NewHistoryRows builds the list's rows.
+func NewHistoryRows(entries []history.Entry) []HistoryRow {
+	out := make([]HistoryRow, 0, len(entries))
+	for _, e := range entries {
+		r := HistoryRow{URL: "/history/runs/" + e.ID, When: when(e.Created), Provider: e.ProviderName, Model: e.ModelLabel,
+			Prompt: excerpt(e.Prompt, 140), Status: string(e.Status)}
+		if e.Summary != nil {
+			r.Cost = costLine(e.Summary)
+			r.Tokens = strconv.Itoa(e.Summary.Usage.Input) + " → " + strconv.Itoa(e.Summary.Usage.Output)
+		}
+		if e.GroupID != "" {
+			r.ComparisonURL = "/history/comparisons/" + e.GroupID
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// FacetOptions builds the provider and model pickers of the filter.
+func FacetOptions(facets []history.Facet, provider, model string) (providers, models []Option) {
+	seen := map[string]bool{}
+	for _, f := range facets {
+		if !seen[f.Provider] {
+			seen[f.Provider] = true
+			providers = append(providers, Option{Value: f.Provider, Label: f.ProviderName, Selected: f.Provider == provider})
+		}
+		if provider == "" || f.Provider == provider {
+			models = append(models, Option{Value: f.Model, Label: f.ModelLabel + " (" + f.ProviderName + ")", Selected: f.Model == model})
+		}
+	}
+	return providers, models
+}
+
+func when(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+func costLine(s *run.Summary) string {
+	if !s.Cost.Known {
+		return "no price"
+	}
+	c := s.Cost.Total
+	if s.Cost.Credits != "" {
+		c += " · " + s.Cost.Credits
+	}
+	return c
+}
+
+// KV is one labelled value.
+type KV struct {
+	Key, Value string
+}
+
+// PromptRow is one message of a stored prompt.
+type PromptRow struct {
+	Role, Content string
+}
+
+// ChoiceRecord is one stored choice.
+type ChoiceRecord struct {
+	Title     string
+	HTML      string // rendered by the safe markdown renderer
+	Reasoning string
+	Refusal   string
+	Tools     []run.ToolOutput
+	Finish    string
+}
+
+// RunRecord is a stored run as its page shows it.
+type RunRecord struct {
+	ID         string
+	Pane       string
+	When       string
+	Provider   string
+	Model      string
+	Style      string
+	Status     string
+	Prompt     []PromptRow
+	Params     []KV
+	Choices    []ChoiceRecord
+	Metrics    []KV
+	ErrorMsg   string
+	ErrorHint  string
+	Curl       string
+	RequestURL string
+	Body       string
+	// ReadOnly hides every action (a shared page).
+	ReadOnly bool
+	// ShareURL is the run's share link while it is shared.
+	ShareURL      string
+	ComparisonURL string
+	Actions       RunActions
+}
+
+// RunActions are the URLs of what the owner can do with a run.
+type RunActions struct {
+	Replay, Fork, Delete, Share, Unshare, JSON, Curl, SSE string
+}
+
+// RunRecordPage is the page of one run.
+type RunRecordPage struct {
+	Title  string
+	Assets Assets
+	CSRF   string
+	Run    RunRecord
+}
+
+// NewRunRecord builds a run's page. m is the run's model in the catalog
+// (nil when it is gone): it tells the prompt fields from the parameters.
+func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL string) RunRecord {
+	v := RunRecord{ID: e.ID, When: when(e.Created), Provider: e.ProviderName, Model: e.ModelLabel, Style: e.Style,
+		Status: string(e.Status), Curl: e.Curl, RequestURL: e.Request.Method + " " + e.Request.URL, Body: e.Request.Body,
+		ReadOnly: readOnly, ShareURL: shareURL}
+	if e.GroupID != "" {
+		v.Pane = strconv.Itoa(e.Pane + 1)
+		if !readOnly {
+			v.ComparisonURL = "/history/comparisons/" + e.GroupID
+		}
+	}
+	base := "/history/runs/" + e.ID
+	v.Actions = RunActions{Replay: base + "/replay", Fork: base + "/fork", Delete: base + "/delete", Share: base + "/share",
+		Unshare: base + "/unshare", JSON: base + "/export.json", Curl: base + "/export.sh", SSE: base + "/transcript.sse"}
+	v.Prompt, v.Params = promptAndParams(e.Form, m, e.Prompt)
+	for _, c := range e.Output.Choices {
+		cr := ChoiceRecord{HTML: markdown.Render(c.Text), Reasoning: c.Reasoning, Refusal: c.Refusal, Tools: c.Tools, Finish: c.Finish}
+		if len(e.Output.Choices) > 1 {
+			cr.Title = "Choice " + strconv.Itoa(c.Index)
+		}
+		v.Choices = append(v.Choices, cr)
+	}
+	if s := e.Summary; s != nil {
+		v.Metrics = summaryMetrics(s)
+	}
+	if e.Failure != nil {
+		v.ErrorMsg, v.ErrorHint = e.Failure.Message, e.Failure.Hint
+	}
+	return v
+}
+
+func summaryMetrics(s *run.Summary) []KV {
+	var out []KV
+	add := func(k, v string) {
+		if v != "" {
+			out = append(out, KV{k, v})
+		}
+	}
+	ms := func(v float64) string {
+		if v <= 0 {
+			return ""
+		}
+		return strconv.FormatFloat(v, 'f', 0, 64) + " ms"
+	}
+	add("TTFB", ms(s.Metrics.TTFBms))
+	add("TTFT", ms(s.Metrics.TTFTms))
+	if s.Metrics.TotalMs > 0 {
+		add("Total", strconv.FormatFloat(s.Metrics.TotalMs/1000, 'f', 2, 64)+" s")
+	}
+	if s.Metrics.TokensSec > 0 {
+		add("Speed", strconv.FormatFloat(s.Metrics.TokensSec, 'f', -1, 64)+" tok/s")
+	}
+	est := ""
+	if s.Usage.Estimated {
+		est = " (estimate)"
+	}
+	add("Tokens in", strconv.Itoa(s.Usage.Input)+est)
+	add("Tokens out", strconv.Itoa(s.Usage.Output)+est)
+	add("Finish", strings.Join(s.Finish, ", "))
+	add("Cost", costLine(s))
+	add("Provider cost", s.Cost.ProviderCost)
+	return out
+}
+
+// promptAndParams splits a stored form into the prompt (as messages) and
+// the other parameters, by the model's fields when it is known.
+func promptAndParams(form url.Values, m *catalog.Model, prompt string) ([]PromptRow, []KV) {
+	var rows []PromptRow
+	var params []KV
+	if m == nil {
+		if prompt != "" {
+			rows = append(rows, PromptRow{Role: "prompt", Content: prompt})
+		}
+		keys := make([]string, 0, len(form))
+		for k := range form {
+			if !strings.HasPrefix(k, "_") && !strings.HasPrefix(k, "messages.") && k != "prompt" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if v := strings.Join(form[k], ", "); v != "" {
+				params = append(params, KV{k, v})
+			}
+		}
+		return rows, params
+	}
+	for _, f := range m.Fields() {
+		switch {
+		case f.Type == catalog.TypeMessages:
+			roles := form[f.Name+".role"]
+			for i, c := range form[f.Name+".content"] {
+				role := "user"
+				if i < len(roles) {
+					role = roles[i]
+				}
+				rows = append(rows, PromptRow{Role: role, Content: c})
+			}
+		case f.Type == catalog.TypeImageURLs:
+			for _, u := range form[f.Name+".url"] {
+				if u != "" {
+					rows = append(rows, PromptRow{Role: "image", Content: u})
+				}
+			}
+		case compare.IsPrompt(f):
+			for _, v := range form[f.Name] {
+				if strings.TrimSpace(v) != "" {
+					rows = append(rows, PromptRow{Role: f.DisplayLabel(), Content: v})
+				}
+			}
+		default:
+			if v := strings.Join(form[f.Name], ", "); v != "" {
+				params = append(params, KV{f.Name, v})
+			}
+		}
+	}
+	return rows, params
+}
+
+// RunRecordOf is the record page of one run, with the catalog's model.
+func RunRecordOf(cat *catalog.Catalog, e history.Entry, readOnly bool, shareURL string) RunRecord {
+	m, _ := cat.Model(e.Provider, e.Model)
+	return NewRunRecord(e, m, readOnly, shareURL)
+}
+
+// ComparisonPage is a stored comparison.
+type ComparisonPage struct {
+	Title    string
+	Assets   Assets
+	CSRF     string
+	Name     string
+	When     string
+	Total    string
+	Panes    []RunRecord
+	ReadOnly bool
+	ShareURL string
+	Actions  ComparisonActions
+	DiffURL  string
+	Options  []Option
+}
+
+// ComparisonActions are what the owner can do with a comparison.
+type ComparisonActions struct {
+	Fork, Delete, Share, Unshare string
+}
+
+// NewComparisonPage builds a comparison's page.
+func NewComparisonPage(cat *catalog.Catalog, c history.Comparison, readOnly bool, shareURL, diffURL string) ComparisonPage {
+	base := "/history/comparisons/" + c.ID
+	p := ComparisonPage{Name: c.Title, When: when(c.Created), ReadOnly: readOnly, ShareURL: shareURL, DiffURL: diffURL,
+		Actions: ComparisonActions{Fork: base + "/fork", Delete: base + "/delete", Share: base + "/share", Unshare: base + "/unshare"}}
+	var sums []*run.Summary
+	for _, e := range c.Runs {
+		p.Panes = append(p.Panes, RunRecordOf(cat, e, readOnly, ""))
+		p.Options = append(p.Options, Option{Value: strconv.Itoa(e.Pane), Label: "Pane " + strconv.Itoa(e.Pane+1) + ": " + e.ModelLabel})
+		sums = append(sums, e.Summary)
+	}
+	p.Total = TotalCost(sums)
+	return p
+}
+
+// TotalCost adds the runs' costs up, per currency, with their credits;
+// runs without a price are counted apart.
+func TotalCost(sums []*run.Summary) string {
+	byCur := map[string]*big.Rat{}
+	credits := new(big.Rat)
+	hasCredits := false
+	unpriced := 0
+	for _, s := range sums {
+		if s == nil || !s.Cost.Known {
+			unpriced++
+			continue
+		}
+		a, ok := byCur[s.Cost.Currency]
+		if !ok {
+			a = new(big.Rat)
+			byCur[s.Cost.Currency] = a
+		}
+		a.Add(a, new(big.Rat).SetFloat64(s.Cost.Amount))
+		if s.Cost.Credits != "" {
+			hasCredits = true
+			credits.Add(credits, new(big.Rat).SetFloat64(s.Cost.CreditsAmount))
+		}
+	}
+	curs := make([]string, 0, len(byCur))
+	for c := range byCur {
+		curs = append(curs, c)
+	}
+	sort.Strings(curs)
+	var parts []string
+	for _, c := range curs {
+		parts = append(parts, cost.Format(byCur[c], c))
+	}
+	if hasCredits {
+		parts = append(parts, cost.FormatCredits(credits))
+	}
+	out := strings.Join(parts, " · ")
+	if unpriced > 0 {
+		if out == "" {
+			out = "—"
+		}
+		out += " (" + Plural(unpriced, "run", "runs") + " without a price)"
+	}
+	return out
+}
