@@ -204,6 +204,52 @@ func TestKeyHygiene(t *testing.T) {
 			if st, body := bc.post("/settings/keys/"+house[1], url.Values{"key": {wrongKey}}, false); st != 200 || !strings.Contains(body, "[redacted]") {
 				t.Errorf("wrong key: %d %.300s", st, body)
 			}
+			// A comparison of the operator's provider and the session's own.
+			_, runs := bc.post("/compare/run", url.Values{"messages.role": {"user"}, "messages.content": {"Compare " + promptMark},
+				"pane.0.provider": {"openai"}, "pane.0.model": {"gpt-4o-mini"}, "pane.0.f.stream": {"true"},
+				"pane.1.provider": {house[1]}, "pane.1.model": {"gpt-4o-mini"}, "pane.1.f.stream": {"true"}}, true)
+			group := regexp.MustCompile(`data-group-events="/compare/([^/"]+)/events"`).FindStringSubmatch(runs)
+			if group == nil {
+				t.Fatalf("no comparison: %.500s", runs)
+			}
+			if ev := bc.get("/compare/" + group[1] + "/events"); strings.Count(ev, "event: done") != 2 {
+				t.Errorf("comparison events: %.500s", ev)
+			}
+			// Every stored run, its exports and its share link.
+			list := bc.get("/history")
+			ids := regexp.MustCompile(`href="/history/runs/([0-9a-f]{32})"`).FindAllStringSubmatch(list, -1)
+			if len(ids) < 6 {
+				t.Errorf("the history lists %d runs, want 6", len(ids))
+			}
+			anon := &http.Client{Timeout: 30 * time.Second}
+			for _, id := range ids {
+				for _, suffix := range []string{"", "/export.json", "/export.sh", "/transcript.sse"} {
+					bc.get("/history/runs/" + id[1] + suffix)
+				}
+				bc.post("/history/runs/"+id[1]+"/share", url.Values{}, false)
+				page := bc.get("/history/runs/" + id[1])
+				link := regexp.MustCompile(`data-testid="share-url">([^<]+)<`).FindStringSubmatch(page)
+				if link == nil {
+					t.Fatal("no share link")
+				}
+				resp, err := anon.Get(link[1])
+				if err != nil || resp.StatusCode != http.StatusOK {
+					t.Fatalf("share link: %v", err)
+				}
+				bc.record(resp)
+			}
+			bc.post("/history/comparisons/"+group[1]+"/share", url.Values{}, false)
+			cmpPage := bc.get("/history/comparisons/" + group[1])
+			if link := regexp.MustCompile(`data-testid="share-url">([^<]+)<`).FindStringSubmatch(cmpPage); link != nil {
+				if resp, err := anon.Get(link[1]); err == nil {
+					bc.record(resp)
+				}
+			} else {
+				t.Error("no comparison share link")
+			}
+			if export := bc.get("/history/export.jsonl"); strings.Count(export, "\n") < 0 || !strings.Contains(export, promptMark) {
+				t.Error("the history export lacks the runs")
+			}
 			bc.post("/settings/providers/"+house[1]+"/refresh", url.Values{}, false)
 			bc.get("/settings")
 			bc.post("/settings/keys/openai/clear", url.Values{}, false)

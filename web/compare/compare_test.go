@@ -97,7 +97,7 @@ func TestApplyForm(t *testing.T) {
 	base := Base{Provider: "sim", Model: chatModel, Form: url.Values{"messages.role": {"user"}, "messages.content": {"old"}, "temperature": {"0.2"}}}
 	nb, l := ApplyForm(base, m, url.Values{
 		"messages.role": {"system", "user"}, "messages.content": {"be brief", "new prompt"},
-		"temperature":    {"1.9"}, // not a prompt field: the base keeps its own
+		"temperature":     {"1.9"}, // not a prompt field: the base keeps its own
 		"pane.0.provider": {"sim"}, "pane.0.model": {chatModel}, "pane.0.f.temperature": {"0"},
 		"pane.2.provider": {"sim"}, "pane.2.model": {respModel},
 		"sweep_field": {"temperature"},
