@@ -59,6 +59,10 @@ func (st *compareState) setBase(in draft.Input) {
 func (st *compareState) submit(c *fiber.Ctx) {
 	base, l := compare.ApplyForm(st.base, st.draft.Model, formValues(c))
 	st.setBase(draft.Input{Provider: base.Provider, Model: base.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form})
+	// A form without panes (a partial post) changes only the prompt.
+	if len(l.Panes) == 0 {
+		l.Panes = st.layout.Panes
+	}
 	// A pane whose provider changed starts at that provider's first model.
 	for i := range l.Panes {
 		if i < len(st.layout.Panes) && st.layout.Panes[i].Provider != l.Panes[i].Provider {

@@ -20,6 +20,7 @@ import (
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/netguard"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
@@ -63,7 +64,18 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 	logBuf := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log, 4<<20), BodyLimit: 4 << 20})
-	runs := run.NewManager(run.Config{Log: log}, upstream.New(upstream.DefaultConfig()), &tokens.Counter{})
+	hist, err := history.Open(context.Background(), "", dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { hist.Close() })
+	rec := history.NewRecorder(hist, log)
+	tb.Cleanup(rec.Close)
+	layouts, err := draft.OpenNamed(dir, "compare")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	runs := run.NewManager(run.Config{Log: log, Recorder: rec}, upstream.New(upstream.DefaultConfig()), &tokens.Counter{})
 	guard := netguard.New()
 	guarded := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second, Guard: guard.Control})
 	runs.WithGuardedClient(guarded)
@@ -79,6 +91,8 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 		}),
 		Guard:     guard,
 		Saved:     saved,
+		History:   hist,
+		Layouts:   layouts,
 		BodyLimit: 4 << 20,
 	}
 	if change != nil {

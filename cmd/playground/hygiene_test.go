@@ -247,7 +247,7 @@ func TestKeyHygiene(t *testing.T) {
 			} else {
 				t.Error("no comparison share link")
 			}
-			if export := bc.get("/history/export.jsonl"); strings.Count(export, "\n") < 0 || !strings.Contains(export, promptMark) {
+			if export := bc.get("/history/export.jsonl"); strings.Count(export, "\n") < len(ids) || !strings.Contains(export, promptMark) {
 				t.Error("the history export lacks the runs")
 			}
 			bc.post("/settings/providers/"+house[1]+"/refresh", url.Values{}, false)

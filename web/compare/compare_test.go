@@ -285,3 +285,25 @@ func TestOnePromptFeedsEveryStyle(t *testing.T) {
 		t.Errorf("chat pane from a Responses base: %v", f)
 	}
 }
+
+// FuzzWords checks the diff's invariant on any two texts: the equal and
+// removed parts spell the first text, the equal and added parts the second.
+func FuzzWords(f *testing.F) {
+	f.Add("the quick brown fox", "the slow brown fox")
+	f.Add("", "x")
+	f.Add("a\u2028b c", "naïve — café")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		var ga, gb strings.Builder
+		for _, s := range Words(a, b) {
+			if s.Op != Added {
+				ga.WriteString(s.Text)
+			}
+			if s.Op != Removed {
+				gb.WriteString(s.Text)
+			}
+		}
+		if ga.String() != a || gb.String() != b {
+			t.Fatalf("Words(%q, %q) rebuilds %q and %q", a, b, ga.String(), gb.String())
+		}
+	})
+}
