@@ -67,7 +67,7 @@ func TestCrashMidRunLeavesHistoryReadable(t *testing.T) {
 	cmd, base := startChild(t, dir, "--sim-ttft", "20ms", "--sim-tps", "6")
 	bc := newBrowserClient(t, base)
 	_, panel := bc.post("/runs", url.Values{
-		"_provider": {"sim"}, "_model": {"seed002.deepseek-v4-pro"},
+		"_provider": {"sim"}, "_model": {"seed001.gpt-5.4"},
 		"messages.role": {"user"}, "messages.content": {"Tell me about the sea."}, "stream": {"true"},
 	}, true)
 	m := runRE.FindStringSubmatch(panel)
@@ -91,7 +91,8 @@ func TestCrashMidRunLeavesHistoryReadable(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(bc.get("/history/runs/"+id), `data-testid="record-answer"><p>`) {
 		if time.Now().After(deadline) {
-			t.Fatal("the running run's output never reached the history")
+			pg := bc.get("/history/runs/" + id)
+			t.Fatalf("the running run's output never reached the history:\n%s", pg[strings.Index(pg, "<main"):])
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
