@@ -44,7 +44,10 @@ type PaneView struct {
 	Providers  []Option
 	Models     []Option
 	Simulated  bool
+	// Params are the parameters with a value, an override or an error;
+	// More the rest (unset, inherited), folded.
 	Params     []PaneParam
+	More       []PaneParam
 	Curl       string
 	ErrorCount int
 	Overrides  int
@@ -118,6 +121,10 @@ func newPaneView(cat *catalog.Catalog, r compare.Resolved, keys func(*catalog.Pr
 		}
 		if p.Override {
 			v.Overrides++
+		}
+		if pp.Value == "" && !pp.Override && pp.Error == "" {
+			v.More = append(v.More, pp)
+			continue
 		}
 		v.Params = append(v.Params, pp)
 	}
