@@ -106,6 +106,12 @@ func costLine(s *run.Summary) string {
 	if s.Cost.Credits != "" {
 		c += " · " + s.Cost.Credits
 	}
+	if s.Cost.Estimated {
+		c += " (estimate: no usage reported)"
+	}
+	if s.Cost.Demo {
+		c += " (demo price)"
+	}
 	return c
 }
 
