@@ -38,12 +38,12 @@ type CompareForm struct {
 
 // PaneView is one pane's settings.
 type PaneView struct {
-	Index      int
-	Number     string
-	Prefix     string // input name prefix: pane.N.
-	Providers  []Option
-	Models     []Option
-	Simulated  bool
+	Index     int
+	Number    string
+	Prefix    string // input name prefix: pane.N.
+	Providers []Option
+	Models    []Option
+	Simulated bool
 	// Params are the parameters with a value, an override or an error;
 	// More the rest (unset, inherited), folded.
 	Params     []PaneParam
