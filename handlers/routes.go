@@ -77,6 +77,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/runs", StartRun(&d))
 	app.Get("/runs/:id/events", RunEvents(d.Runs))
 	app.Post("/runs/:id/stop", StopRun(d.Runs))
+	app.Post("/runs/:id/continue", compress.New(), ContinueRun(&d))
 	app.Get("/runs/:id/inspector", compress.New(), RunInspector(d.Runs))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,41 +34,101 @@ func ownerOf(c *fiber.Ctx) string { return sessionRandom(c, keyOwner, 16) }
 func StartRun(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc, r := d.prepareSubmitted(c)
-		spec, err := sc.drafts.Spec(r, ownerOf(c))
-		var le *draft.LaunchError
-		switch {
-		case errors.Is(err, draft.ErrNotReady):
+		if r.Request == nil {
 			return render(c, http.StatusOK, views.RunRejected(views.NewPanels(r, views.NewFields(r))))
-		case errors.As(err, &le):
-			return render(c, http.StatusOK, views.RunNotStarted(le.Message, le.Hint))
-		case err != nil:
-			return err
 		}
-		rn, err := d.Runs.TryStart(spec)
-		var lim *run.LimitError
-		if errors.As(err, &lim) {
-			if lim.RetryAfter > 0 {
-				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(lim.RetryAfter.Seconds())))
-			}
-			status := http.StatusTooManyRequests
-			if isHTMX(c) {
-				status = http.StatusOK // htmx swaps only 2xx answers into the page
-			}
-			return render(c, status, views.RunNotStarted(lim.Message, "Limits are set by the server's operator."))
-		}
+		rn, notice, err := d.launch(c, sc, r)
 		if err != nil {
 			return err
 		}
-		attrs := []any{"run", rn.ID, "provider", r.Provider.ID, "model", r.Model.ID, "style", string(r.Model.Style),
-			"prompt_tokens", r.Estimate.PromptTokens, "key_from", string(sc.drafts.KeySource(r.Provider))}
-		if d.LogPrompts {
-			attrs = append(attrs, "request_body", string(spec.Request.Body))
-		}
-		d.Log.Info("run started", attrs...)
-		if s := sessionOf(c); s != nil {
-			s.Set(keyLastRun, rn.ID)
+		if notice != nil {
+			if notice.Limited && !isHTMX(c) {
+				c.Status(http.StatusTooManyRequests)
+			}
+			return render(c, c.Response().StatusCode(), views.RunNotStarted(notice.Message, notice.Hint))
 		}
 		return render(c, http.StatusOK, views.RunPanel(views.NewRun(rn)))
+	}
+}
+
+// launch starts a checked draft as a run within the session's limits. A
+// run that cannot start (no key, no base URL, a limit) gives a notice.
+func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *views.Notice, error) {
+	spec, err := sc.drafts.Spec(r, ownerOf(c))
+	var le *draft.LaunchError
+	switch {
+	case errors.As(err, &le):
+		return nil, &views.Notice{Message: le.Message, Hint: le.Hint}, nil
+	case err != nil:
+		return nil, nil, err
+	}
+	rn, err := d.Runs.TryStart(spec)
+	var lim *run.LimitError
+	if errors.As(err, &lim) {
+		if lim.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(lim.RetryAfter.Seconds())))
+		}
+		return nil, &views.Notice{Message: lim.Message, Hint: "Limits are set by the server's operator.", Limited: true}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	attrs := []any{"run", rn.ID, "provider", r.Provider.ID, "model", r.Model.ID, "style", string(r.Model.Style),
+		"prompt_tokens", r.Estimate.PromptTokens, "key_from", string(sc.drafts.KeySource(r.Provider))}
+	if d.LogPrompts {
+		attrs = append(attrs, "request_body", string(spec.Request.Body))
+	}
+	d.Log.Info("run started", attrs...)
+	if s := sessionOf(c); s != nil {
+		s.Set(keyLastRun, rn.ID)
+	}
+	return rn, nil, nil
+}
+
+// ContinueRun serves POST /runs/:id/continue: the run's answer appended to
+// its conversation (with the tool results given as result.CALL_ID) becomes
+// the playground's form; with ?send=1 the next turn starts at once.
+func ContinueRun(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.entryOf(c)
+		if err != nil {
+			return err
+		}
+		sc := d.scopeOf(c)
+		m, ok := sc.cat.Model(e.Provider, e.Model)
+		if !ok {
+			return fiber.NewError(http.StatusConflict, "The model of this run is no longer available.")
+		}
+		results := map[string]string{}
+		for k, v := range formValues(c) {
+			if id, ok := strings.CutPrefix(k, "result."); ok && len(v) > 0 {
+				results[id] = v[len(v)-1]
+			}
+		}
+		next, err := draft.Continue(m, e.Form, e.Output, results)
+		if err != nil {
+			return fiber.NewError(http.StatusConflict, "Cannot continue: "+err.Error()+".")
+		}
+		r := sc.drafts.Prepare(draft.Input{Provider: e.Provider, Model: e.Model, Form: next})
+		d.keep(c, r)
+		if s := sessionOf(c); s != nil {
+			s.Set(keyProvider, r.Provider.ID)
+			s.Set(keyModel, r.Model.ID)
+		}
+		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
+		var current *views.Run
+		if c.Query("send") == "1" && r.Request != nil {
+			rn, notice, err := d.launch(c, sc, r)
+			if err != nil {
+				return err
+			}
+			if rn != nil {
+				v := views.NewRun(rn)
+				current = &v
+			}
+			w.Notice = notice
+		}
+		return render(c, http.StatusOK, views.WorkspaceView(w, current))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -21,6 +22,18 @@ type Run struct {
 	// Grouped panels are fed by their comparison's stream, as pane Pane.
 	Grouped bool
 	Pane    int
+	// ContinueURL carries the conversation on from the answer (models
+	// that take messages); "" when they do not.
+	ContinueURL string
+}
+
+func continueURL(r *run.Run) string {
+	for _, f := range r.Spec.Model.Fields() {
+		if f.Type == catalog.TypeMessages {
+			return "/runs/" + r.ID + "/continue"
+		}
+	}
+	return ""
 }
 
 // InGroup returns the panel as pane i of a comparison.
@@ -39,6 +52,7 @@ func NewRun(r *run.Run) Run {
 		InspectorURL:  base + "/inspector",
 		TranscriptURL: base + "/transcript.sse",
 		HistoryURL:    "/history/runs/" + r.ID,
+		ContinueURL:   continueURL(r),
 		Provider:      r.Spec.Provider.Name,
 		Model:         r.Spec.Model.Label(),
 		Simulated:     r.Spec.Provider.Simulated,

@@ -56,6 +56,16 @@ type Workspace struct {
 	Basic      []Field
 	Advanced   []Field
 	Panels     Panels
+	// Notice, when set, says why a run did not start.
+	Notice *Notice
+}
+
+// Notice is why a run did not start, and what to do.
+type Notice struct {
+	Message string
+	Hint    string
+	// Limited: a per-session limit (HTTP 429 outside htmx).
+	Limited bool
 }
 
 // Panels are the parts re-rendered on every change: curl, estimate and the
@@ -121,9 +131,16 @@ type ImageRow struct {
 
 // MessageRow is one chat message row.
 type MessageRow struct {
-	Role    string
-	Content string
+	Role       string
+	Content    string
+	ToolCalls  string
+	ToolCallID string
+	Reasoning  string
 }
+
+// HasExtras reports whether an assistant row carries tool calls or
+// reasoning (their box opens).
+func (r MessageRow) HasExtras() bool { return r.ToolCalls != "" || r.Reasoning != "" }
 
 // Check is one checkbox of an enum list (modalities).
 type Check struct {
@@ -397,8 +414,14 @@ func newField(f catalog.Field, r draft.Result) Field {
 		}
 	case catalog.TypeMessages:
 		roles, contents := r.Form[f.Name+".role"], r.Form[f.Name+".content"]
+		at := func(name string, i int) string {
+			if vs := r.Form[f.Name+"."+name]; i < len(vs) {
+				return vs[i]
+			}
+			return ""
+		}
 		for i, c := range contents {
-			row := MessageRow{Role: "user", Content: c}
+			row := MessageRow{Role: "user", Content: c, ToolCalls: at("tool_calls", i), ToolCallID: at("tool_call_id", i), Reasoning: at("reasoning", i)}
 			if i < len(roles) {
 				row.Role = roles[i]
 			}

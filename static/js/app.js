@@ -111,6 +111,16 @@
     }
   });
 
+  // A message row shows the inputs of its role (tool: the call id;
+  // assistant: tool calls and reasoning).
+  document.addEventListener('change', function (e) {
+    var t = e.target;
+    if (t instanceof HTMLSelectElement && t.hasAttribute('data-role-select')) {
+      var row = t.closest('[data-row]');
+      if (row) row.setAttribute('data-role', t.value);
+    }
+  });
+
   document.addEventListener('input', function (e) {
     var t = e.target;
     if (!(t instanceof HTMLInputElement)) return;
@@ -323,11 +333,44 @@
       ch.rendered.insertAdjacentHTML('beforeend', d.h);
       text(ch.tail, d.tail);
     };
-    h.tool = function (d) { tool(choice(d.c), d); };
+    var calls = [];
+    h.tool = function (d) {
+      tool(choice(d.c), d);
+      if (d.final && d.c === 0 && d.id) calls[d.i] = { id: d.id, name: d.name };
+    };
+
+    // After a completed answer: a box per tool call for its result, and
+    // the buttons that carry the conversation on.
+    function offerContinue(s) {
+      var form = $(panel, '[data-continue]');
+      if (!form || s.state !== 'completed') return;
+      var box = $(form, '[data-results]');
+      box.textContent = '';
+      calls.forEach(function (c) {
+        if (!c) return;
+        var label = document.createElement('label');
+        label.className = 'block text-sm';
+        var span = document.createElement('span');
+        span.className = 'label';
+        text(span, 'Result of ' + c.name + ' (' + c.id + ')');
+        var ta = document.createElement('textarea');
+        ta.name = 'result.' + c.id;
+        ta.rows = 2;
+        ta.className = 'input mt-1 font-mono text-xs';
+        ta.setAttribute('data-testid', 'tool-result');
+        label.appendChild(span);
+        label.appendChild(ta);
+        box.appendChild(label);
+      });
+      var send = $(form, '[data-send-results]');
+      if (send) send.hidden = calls.filter(Boolean).length === 0;
+      form.hidden = false;
+    }
     h.failure = function (d) { showError(d); };
     h.done = function (d) {
       h.finished = true;
       showSummary(d);
+      offerContinue(d);
     };
     setState('running');
     return h;

@@ -98,6 +98,10 @@ type Model struct {
 	Price           *Price `json:"price,omitempty"`
 	// Reasoning marks models that think before answering.
 	Reasoning bool `json:"reasoning,omitempty"`
+	// CarryReasoning sends an assistant message's reasoning back as
+	// reasoning_content with its tool calls (DeepSeek thinking mode
+	// rejects a tool-call turn without it).
+	CarryReasoning bool `json:"carry_reasoning,omitempty"`
 	// Schema is the form_schema: the model's parameters, in request order.
 	Schema SchemaRef `json:"form_schema"`
 }

@@ -158,7 +158,7 @@ func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base,
 		if !IsPrompt(f) {
 			continue
 		}
-		for _, k := range InputNames(f) {
+		for _, k := range form.InputNames(f) {
 			if v, ok := submitted[k]; ok {
 				nb.Form[k] = slices.Clone(v)
 			} else if form.Present(f, submitted) {
@@ -268,17 +268,6 @@ func SweepFields(m *catalog.Model) []catalog.Field {
 		}
 	}
 	return out
-}
-
-// InputNames lists the form input names a field submits.
-func InputNames(f catalog.Field) []string {
-	switch f.Type {
-	case catalog.TypeMessages:
-		return []string{f.Name + ".role", f.Name + ".content"}
-	case catalog.TypeImageURLs:
-		return []string{f.Name + ".url", f.Name + ".detail"}
-	}
-	return []string{f.Name}
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -208,7 +208,7 @@ func carry(m, prev *catalog.Model, submitted url.Values) url.Values {
 			keep = ok && pf.Type == f.Type && enumCompatible(f, submitted.Get(f.Name))
 		}
 		if keep {
-			for _, k := range inputNames(f) {
+			for _, k := range form.InputNames(f) {
 				if v, ok := submitted[k]; ok {
 					out[k] = v
 				}
@@ -230,17 +230,6 @@ func enumCompatible(f catalog.Field, v string) bool {
 		}
 	}
 	return false
-}
-
-// inputNames lists the form input names a field submits.
-func inputNames(f catalog.Field) []string {
-	switch f.Type {
-	case catalog.TypeMessages:
-		return []string{f.Name + ".role", f.Name + ".content"}
-	case catalog.TypeImageURLs:
-		return []string{f.Name + ".url", f.Name + ".detail"}
-	}
-	return []string{f.Name}
 }
 
 // initial writes the starting value of f.

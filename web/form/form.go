@@ -39,6 +39,14 @@ const (
 type Message struct {
 	Role    string
 	Content string
+	// ToolCallID names the call a tool row answers.
+	ToolCallID string
+	// ToolCalls are an assistant row's calls, as the Chat API's
+	// tool_calls JSON array.
+	ToolCalls json.RawMessage
+	// Reasoning is an assistant row's reasoning, sent back to models that
+	// need it (DeepSeek thinking mode with tool calls).
+	Reasoning string
 }
 
 // Image is one image URL row.
@@ -246,6 +254,12 @@ func parseMessages(f catalog.Field, in url.Values) (any, bool, string) {
 	if len(allowed) == 0 {
 		allowed = []string{"system", "user", "assistant"}
 	}
+	at := func(name string, i int) string {
+		if vs := in[f.Name+"."+name]; i < len(vs) {
+			return vs[i]
+		}
+		return ""
+	}
 	var out []Message
 	for i, c := range contents {
 		role := "user"
@@ -255,13 +269,33 @@ func parseMessages(f catalog.Field, in url.Values) (any, bool, string) {
 		if !contains(allowed, role) {
 			return nil, false, fmt.Sprintf("Message %d: role must be one of %s.", i+1, strings.Join(allowed, ", "))
 		}
-		if strings.TrimSpace(c) == "" {
+		m := Message{Role: role, Content: c}
+		if role == "assistant" {
+			m.Reasoning = at("reasoning", i)
+			if raw := strings.TrimSpace(at("tool_calls", i)); raw != "" {
+				calls, err := checkToolCalls(raw)
+				if err != "" {
+					return nil, false, fmt.Sprintf("Message %d: %s", i+1, err)
+				}
+				m.ToolCalls = calls
+			}
+		}
+		if role == "tool" {
+			m.ToolCallID = strings.TrimSpace(at("tool_call_id", i))
+			if m.ToolCallID == "" && strings.TrimSpace(c) != "" {
+				return nil, false, fmt.Sprintf("Message %d: a tool result needs the id of the call it answers.", i+1)
+			}
+		}
+		if strings.TrimSpace(c) == "" && m.ToolCalls == nil {
+			if role == "tool" && m.ToolCallID != "" {
+				return nil, false, fmt.Sprintf("Message %d: write the result of call %s.", i+1, m.ToolCallID)
+			}
 			continue // an empty row is not sent
 		}
 		if n := utf8.RuneCountInString(c); n > MaxTextLength {
 			return nil, false, fmt.Sprintf("Message %d is too long: %d characters, at most %d.", i+1, n, MaxTextLength)
 		}
-		out = append(out, Message{Role: role, Content: c})
+		out = append(out, m)
 	}
 	if maxN := maxItems(f, MaxMessages); len(out) > maxN {
 		return nil, false, fmt.Sprintf("Too many messages: %d, at most %d.", len(out), maxN)
@@ -430,6 +464,55 @@ func checkTools(v any) string {
 		}
 	}
 	return ""
+}
+
+// InputNames lists the form input names a field submits: a messages
+// field submits one of each per row, so the lists stay aligned.
+func InputNames(f catalog.Field) []string {
+	switch f.Type {
+	case catalog.TypeMessages:
+		return []string{f.Name + ".role", f.Name + ".content", f.Name + ".tool_calls", f.Name + ".tool_call_id", f.Name + ".reasoning"}
+	case catalog.TypeImageURLs:
+		return []string{f.Name + ".url", f.Name + ".detail"}
+	}
+	return []string{f.Name}
+}
+
+// ToolCall is one call of an assistant message, in the Chat API's shape.
+type ToolCall struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Function struct {
+		Name      string `json:"name"`
+		Arguments string `json:"arguments"`
+	} `json:"function"`
+	// ExtraContent carries provider data that must be echoed back (Gemini's
+	// thought_signature).
+	ExtraContent json.RawMessage `json:"extra_content,omitempty"`
+}
+
+// checkToolCalls checks an assistant row's tool calls and returns them
+// compacted.
+func checkToolCalls(raw string) (json.RawMessage, string) {
+	var calls []ToolCall
+	if err := json.Unmarshal([]byte(raw), &calls); err != nil {
+		return nil, "tool calls must be a JSON array of {\"id\", \"type\": \"function\", \"function\": {\"name\", \"arguments\"}}."
+	}
+	if len(calls) == 0 {
+		return nil, ""
+	}
+	for i, c := range calls {
+		switch {
+		case c.ID == "":
+			return nil, fmt.Sprintf("tool call %d has no id.", i+1)
+		case c.Type != "function":
+			return nil, fmt.Sprintf("tool call %d: type must be \"function\".", i+1)
+		case !functionNameRE.MatchString(c.Function.Name):
+			return nil, fmt.Sprintf("tool call %d: function.name must be letters, digits, _ or -, at most 64.", i+1)
+		}
+	}
+	b, _ := json.Marshal(calls)
+	return b, ""
 }
 
 // ToolNames lists the function names of a tools value.

@@ -3,6 +3,7 @@ package form
 import (
 	"encoding/json"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -160,13 +161,50 @@ func TestMessages(t *testing.T) {
 		t.Fatal(errs)
 	}
 	got := vals["messages"].([]Message)
-	want := []Message{{"system", "Be brief."}, {"user", "Hi"}, {"user", "Again"}}
-	if len(got) != len(want) {
-		t.Fatalf("got %v", got)
+	want := []Message{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "Hi"}, {Role: "user", Content: "Again"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("message %d = %v, want %v", i, got[i], want[i])
+}
+
+func TestConversationRows(t *testing.T) {
+	fields := []catalog.Field{{Name: "messages", Type: catalog.TypeMessages, Required: true, Roles: []string{"system", "user", "assistant", "tool"}}}
+	calls := `[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]`
+	for _, tc := range []struct {
+		name    string
+		in      url.Values
+		want    []Message
+		wantErr string
+	}{
+		{"tool call and result", url.Values{
+			"messages.role":         {"user", "assistant", "tool"},
+			"messages.content":      {"Weather?", "", "18 C"},
+			"messages.tool_calls":   {"", calls, ""},
+			"messages.tool_call_id": {"", "", "call_1"},
+			"messages.reasoning":    {"", "I should call it.", ""},
+		}, []Message{{Role: "user", Content: "Weather?"},
+			{Role: "assistant", ToolCalls: json.RawMessage(`[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]`), Reasoning: "I should call it."},
+			{Role: "tool", Content: "18 C", ToolCallID: "call_1"}}, ""},
+		{"a result without its call id", url.Values{"messages.role": {"user", "tool"}, "messages.content": {"q", "18 C"}}, nil, "Message 2: a tool result needs the id"},
+		{"an empty result", url.Values{"messages.role": {"user", "tool"}, "messages.content": {"q", " "}, "messages.tool_call_id": {"", "call_9"}}, nil, "write the result of call call_9"},
+		{"bad tool calls JSON", url.Values{"messages.role": {"assistant"}, "messages.content": {""}, "messages.tool_calls": {"[{"}}, nil, "Message 1: tool calls must be a JSON array"},
+		{"a call without id", url.Values{"messages.role": {"assistant"}, "messages.content": {""}, "messages.tool_calls": {`[{"type":"function","function":{"name":"f","arguments":"{}"}}]`}}, nil, "tool call 1 has no id"},
+		{"tool calls only on assistant rows", url.Values{"messages.role": {"user"}, "messages.content": {"hi"}, "messages.tool_calls": {`[1]`}},
+			[]Message{{Role: "user", Content: "hi"}}, ""},
+	} {
+		vals, errs := Parse(fields, tc.in)
+		if tc.wantErr != "" {
+			if !strings.Contains(errs["messages"], tc.wantErr) {
+				t.Errorf("%s: error %q, want %q", tc.name, errs["messages"], tc.wantErr)
+			}
+			continue
+		}
+		if len(errs) > 0 {
+			t.Errorf("%s: %v", tc.name, errs)
+			continue
+		}
+		if got := vals["messages"].([]Message); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -104,7 +104,7 @@ func Body(m *catalog.Model, vals form.Values) ([]byte, error) {
 				obj.Set("prompt", list)
 			}
 		case catalog.TransformMessages:
-			obj.Set("messages", chatMessages(fields, vals, v.([]form.Message), images))
+			obj.Set("messages", chatMessages(fields, vals, v.([]form.Message), images, m.CarryReasoning))
 		case catalog.TransformInput:
 			obj.Set("input", responsesInput(v.(string), images))
 		case catalog.TransformTextFormat:
@@ -166,8 +166,11 @@ func imagesOf(fields []catalog.Field, vals form.Values) []form.Image {
 }
 
 type chatMessage struct {
-	Role    string `json:"role"`
-	Content any    `json:"content"`
+	Role             string          `json:"role"`
+	Content          any             `json:"content"`
+	ToolCalls        json.RawMessage `json:"tool_calls,omitempty"`
+	ToolCallID       string          `json:"tool_call_id,omitempty"`
+	ReasoningContent string          `json:"reasoning_content,omitempty"`
 }
 
 type chatTextPart struct {
@@ -185,7 +188,7 @@ type chatImageURL struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-func chatMessages(fields []catalog.Field, vals form.Values, msgs []form.Message, images []form.Image) []chatMessage {
+func chatMessages(fields []catalog.Field, vals form.Values, msgs []form.Message, images []form.Image, carry bool) []chatMessage {
 	var out []chatMessage
 	for _, f := range fields {
 		if f.Transform == catalog.TransformSystemMessage {
@@ -202,7 +205,14 @@ func chatMessages(fields []catalog.Field, vals form.Values, msgs []form.Message,
 	}
 	for i, m := range msgs {
 		if i != lastUser || len(images) == 0 {
-			out = append(out, chatMessage{Role: m.Role, Content: m.Content})
+			cm := chatMessage{Role: m.Role, Content: m.Content, ToolCalls: m.ToolCalls, ToolCallID: m.ToolCallID}
+			if m.ToolCalls != nil && m.Content == "" {
+				cm.Content = nil // an assistant turn of only tool calls
+			}
+			if carry && m.ToolCalls != nil {
+				cm.ReasoningContent = m.Reasoning
+			}
+			out = append(out, cm)
 			continue
 		}
 		parts := []any{chatTextPart{Type: "text", Text: m.Content}}

@@ -261,3 +261,50 @@ func TestRequestsValidateAgainstOpenAPISpec(t *testing.T) {
 }
 
 func strconvF(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+
+// TestConversationRequestsValidate builds every chat model's request with a
+// whole conversation (system, user, an assistant turn of tool calls with
+// its reasoning, the tool's result, the next user turn) and validates it
+// against the spec. reasoning_content is sent only by the models that need
+// it back (DeepSeek thinking mode), the one key outside the spec.
+func TestConversationRequestsValidate(t *testing.T) {
+	calls := `[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]`
+	c := mustCatalog(t)
+	n := 0
+	for _, m := range c.Models {
+		if m.Style != catalog.Chat {
+			continue
+		}
+		n++
+		t.Run(m.Key(), func(t *testing.T) {
+			in := typical(m)
+			in["messages.role"] = []string{"system", "user", "assistant", "tool", "user"}
+			in["messages.content"] = []string{"Be brief.", "Weather in Paris?", "", "18 C and sunny", "And tomorrow?"}
+			in["messages.tool_calls"] = []string{"", "", calls, "", ""}
+			in["messages.tool_call_id"] = []string{"", "", "", "call_1", ""}
+			in["messages.reasoning"] = []string{"", "", "The user wants the weather.", "", ""}
+			r := build(t, c, m.Provider, m.ID, in)
+			for _, want := range []string{`"tool_call_id": "call_1"`, `"content": null`, `"name": "get_weather"`, `"content": "18 C and sunny"`} {
+				if !strings.Contains(string(r.Body), want) {
+					t.Errorf("body lacks %s:\n%s", want, r.Body)
+				}
+			}
+			if got := strings.Contains(string(r.Body), `"reasoning_content": "The user wants the weather."`); got != m.CarryReasoning {
+				t.Errorf("reasoning_content sent: %v, want %v", got, m.CarryReasoning)
+			}
+			unknown := spectest.Validate(t, "CreateChatCompletionRequest", r.Body)
+			var outside []string
+			for _, k := range unknown {
+				if !(m.CarryReasoning && strings.HasSuffix(k, "reasoning_content")) && k != "top_k" {
+					outside = append(outside, k)
+				}
+			}
+			if len(outside) > 0 {
+				t.Errorf("keys outside the spec: %q\n%s", outside, r.Body)
+			}
+		})
+	}
+	if n == 0 {
+		t.Fatal("no chat models")
+	}
+}

@@ -1,0 +1,83 @@
+package draft
+
+import (
+	"encoding/json"
+	"errors"
+	"net/url"
+	"slices"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/form"
+	"github.com/playground-dev/playground/web/run"
+)
+
+// Errors of Continue.
+var (
+	ErrNoConversation = errors.New("this model takes one prompt, not a conversation")
+	ErrNoAnswer       = errors.New("the run has no answer to continue from")
+)
+
+// Continue is the form that carries a conversation on from a run: the
+// run's form with the answer appended as an assistant message (its text,
+// its tool calls, and its reasoning), then, when the answer called tools,
+// a tool message per call holding results[call id] (empty for the person
+// to fill in), else an empty user message for the next turn.
+func Continue(m *catalog.Model, values url.Values, out run.Output, results map[string]string) (url.Values, error) {
+	var f catalog.Field
+	found := false
+	for _, fl := range m.Fields() {
+		if fl.Type == catalog.TypeMessages {
+			f, found = fl, true
+			break
+		}
+	}
+	if !found {
+		return nil, ErrNoConversation
+	}
+	if len(out.Choices) == 0 {
+		return nil, ErrNoAnswer
+	}
+	c := out.Choices[0]
+	if c.Text == "" && len(c.Tools) == 0 {
+		return nil, ErrNoAnswer
+	}
+	next := url.Values{}
+	for k, v := range values {
+		next[k] = slices.Clone(v)
+	}
+	names := form.InputNames(f) // role, content, tool_calls, tool_call_id, reasoning
+	rows := len(next[f.Name+".content"])
+	for _, k := range names {
+		for len(next[k]) < rows {
+			next[k] = append(next[k], "")
+		}
+		next[k] = next[k][:rows]
+	}
+	add := func(role, content, calls, callID, reasoning string) {
+		for i, v := range []string{role, content, calls, callID, reasoning} {
+			next[names[i]] = append(next[names[i]], v)
+		}
+	}
+	calls := ""
+	if len(c.Tools) > 0 {
+		list := make([]form.ToolCall, len(c.Tools))
+		for i, t := range c.Tools {
+			list[i].ID, list[i].Type = t.ID, "function"
+			list[i].Function.Name, list[i].Function.Arguments = t.Name, t.Args
+		}
+		b, _ := json.Marshal(list)
+		calls = string(b)
+	}
+	reasoning := ""
+	if m.CarryReasoning {
+		reasoning = c.Reasoning
+	}
+	add("assistant", c.Text, calls, "", reasoning)
+	for _, t := range c.Tools {
+		add("tool", results[t.ID], "", t.ID, "")
+	}
+	if len(c.Tools) == 0 {
+		add("user", "", "", "", "")
+	}
+	return next, nil
+}

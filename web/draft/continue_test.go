@@ -1,0 +1,75 @@
+package draft
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/playground-dev/playground/web/run"
+)
+
+func TestContinue(t *testing.T) {
+	s := newService(t, nil)
+	chat, _ := s.Catalog.Model("sim", "seed002.deepseek-v4-pro")
+	form := url.Values{"messages.role": {"system", "user"}, "messages.content": {"Be brief.", "Weather in Paris?"}, "temperature": {"0.3"}}
+
+	// A tool call: the assistant turn, then a tool row per call.
+	out := run.Output{Choices: []run.ChoiceOutput{{Reasoning: "Call the tool.", Tools: []run.ToolOutput{
+		{ID: "call_1", Name: "get_weather", Args: `{"city":"Paris"}`}, {ID: "call_2", Name: "get_time", Args: `{}`}}}}}
+	next, err := Continue(chat, form, out, map[string]string{"call_1": "18 C"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(next["messages.role"], ","); got != "system,user,assistant,tool,tool" {
+		t.Fatalf("roles %s", got)
+	}
+	if next["messages.tool_call_id"][3] != "call_1" || next["messages.content"][3] != "18 C" || next["messages.content"][4] != "" {
+		t.Errorf("tool rows %v %v", next["messages.tool_call_id"], next["messages.content"])
+	}
+	if !strings.Contains(next["messages.tool_calls"][2], `"name":"get_weather"`) || next["messages.reasoning"][2] != "Call the tool." {
+		t.Errorf("assistant row: %q %q", next["messages.tool_calls"][2], next["messages.reasoning"][2])
+	}
+	if next.Get("temperature") != "0.3" || form.Get("messages.content") != "Be brief." || len(form["messages.role"]) != 2 {
+		t.Error("the other values changed, or the input form did")
+	}
+	// The filled-in conversation is a valid request: the results are sent.
+	next["messages.content"][4] = "12:00"
+	r := s.Prepare(Input{Provider: "sim", Model: "seed002.deepseek-v4-pro", Form: next})
+	if len(r.Errors) > 0 {
+		t.Fatalf("errors %v", r.Errors)
+	}
+	for _, want := range []string{`"tool_call_id": "call_2"`, `"content": "12:00"`, `"reasoning_content": "Call the tool."`} {
+		if !strings.Contains(string(r.Request.Body), want) {
+			t.Errorf("body lacks %s:\n%s", want, r.Request.Body)
+		}
+	}
+	// An empty result stops the run with a message on the field.
+	next["messages.content"][4] = ""
+	if r := s.Prepare(Input{Provider: "sim", Model: "seed002.deepseek-v4-pro", Form: next}); !strings.Contains(r.Errors["messages"], "write the result of call call_2") {
+		t.Errorf("an empty result: %v", r.Errors)
+	}
+
+	// A text answer: the assistant turn and an empty user turn.
+	next, err = Continue(chat, form, run.Output{Choices: []run.ChoiceOutput{{Text: "Sunny.", Reasoning: "hmm"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(next["messages.role"], ","); got != "system,user,assistant,user" || next["messages.content"][2] != "Sunny." || next["messages.tool_calls"][2] != "" {
+		t.Errorf("text answer: %v", next)
+	}
+	// A model that does not need its reasoning back does not get it.
+	gpt, _ := s.Catalog.Model("sim", "seed002.gpt-5.4")
+	next, _ = Continue(gpt, form, out, nil)
+	if next["messages.reasoning"][2] != "" {
+		t.Error("reasoning kept for a model that does not carry it")
+	}
+
+	resp, _ := s.Catalog.Model("sim", "seed003.gpt-5.4-pro")
+	if _, err := Continue(resp, url.Values{}, out, nil); !errors.Is(err, ErrNoConversation) {
+		t.Errorf("a model without messages: %v", err)
+	}
+	if _, err := Continue(chat, form, run.Output{}, nil); !errors.Is(err, ErrNoAnswer) {
+		t.Errorf("no answer: %v", err)
+	}
+}
