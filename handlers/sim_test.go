@@ -81,7 +81,7 @@ func TestEverySeedModelRunsOnTheSimulator(t *testing.T) {
 			}
 		})
 	}
-	if n != 7 {
-		t.Errorf("%d simulated models, want 7", n)
+	if n != 8 {
+		t.Errorf("%d simulated models, want 8", n)
 	}
 }

@@ -13,13 +13,13 @@ import (
 )
 
 // streamingAtOnce is true while every pane of the comparison is running
-// and has shown some of its answer.
+// and has shown some of its output (its reasoning or its answer: the
+// model thinks first).
 const streamingAtOnce = `(() => {
 	const panels = [...document.querySelectorAll('[data-testid="compare-runs"] [data-run]')];
 	return panels.length === 3 && panels.every(p =>
 		p.querySelector('[data-run-state]').textContent === 'running' &&
-		p.querySelector('[data-testid="answer"]') !== null &&
-		p.querySelector('[data-testid="answer"]').textContent.trim().length > 0);
+		p.querySelector('[data-testid="choices"]').textContent.trim().length > 0);
 })()`
 
 // TestBrowserCompareSweepHistoryShare is the compare view end to end on

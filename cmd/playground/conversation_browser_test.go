@@ -49,31 +49,49 @@ func TestBrowserConversationAndTools(t *testing.T) {
 	)
 
 	// A tool call: answered in its box, sent, and answered in text.
-	b.run(t,
-		pick(`#model`, "seed002.gpt-5.4"),
-		chromedp.WaitReady(`#f-tools`, chromedp.ByQuery), // the tools model's form is in
-		chromedp.Evaluate(`document.querySelector('[data-testid="advanced"]').open = true`, nil),
-		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="message-row"]')].slice(1).forEach(r => r.remove())`, nil),
-		typeInto(`[data-testid="message-content"]`, "What is the weather in Paris?"),
-		setValue(`#f-tools`, weatherTool),
-		setValue(`#f-tool_choice`, "required"),
-		waitText(`[data-testid="curl"]`, `"tool_choice": "required"`),
-		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
-		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
-		waitText(`[data-testid="tool-call"]`, "get_weather"),
-		chromedp.WaitVisible(`[data-testid="tool-result"]`, chromedp.ByQuery),
-		chromedp.SendKeys(`[data-testid="tool-result"]`, "18 C and sunny", chromedp.ByQuery),
-		chromedp.Click(`[data-testid="send-results"]`, chromedp.ByQuery),
-		waitText(`[data-testid="curl"]`, `"tool_call_id": "call_`),
-		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
-		waitText(`[data-testid="answer"]`, "18 C and sunny"),
-	)
+	answerToolCall(t, b, "seed002.gpt-5.4", `#f-tools`, "What is the weather in Paris?", "18 C and sunny", `"tool_call_id": "call_`)
 	var roles string
 	b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('[data-role-select]')].map(s => s.value).join(',')`, &roles))
 	if roles != "user,assistant,tool" {
 		t.Errorf("conversation rows after the tool result: %s", roles)
 	}
+
+	// The same on a Responses model: the definitions go flat, the result
+	// goes back as a function_call_output item.
+	answerToolCall(t, b, "openai.gpt-5-mini", `#f-system_prompt`, "What is the weather in Rome?", "22 C and clear", `"type": "function_call_output"`)
+	b.run(t, text(`[data-testid="curl"]`, &curl))
+	if !strings.Contains(curl, `"type": "function_call"`) || strings.Contains(curl, `"function": {`) {
+		t.Errorf("the Responses curl after the tool result:\n%s", curl)
+	}
 	b.noScriptErrors(t)
+}
+
+// answerToolCall picks a model (waiting for its form, known by ready),
+// asks prompt with the weather tool required, answers the call with
+// result, sends it, and waits for the answer that uses it; sent is a
+// text the curl of the second turn must have.
+func answerToolCall(t *testing.T, b *browser, model, ready, prompt, result, sent string) {
+	t.Helper()
+	b.run(t,
+		pick(`#model`, model),
+		chromedp.WaitReady(ready, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelector('[data-testid="advanced"]').open = true`, nil),
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="message-row"]')].slice(1).forEach(r => r.remove())`, nil),
+		typeInto(`[data-testid="message-content"]`, prompt),
+		setValue(`#f-tools`, weatherTool),
+		setValue(`#f-tool_choice`, "required"),
+		waitText(`[data-testid="curl"]`, `"tool_choice": "required"`),
+		waitText(`[data-testid="curl"]`, prompt),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
+		waitText(`[data-testid="tool-call"]`, "get_weather"),
+		chromedp.WaitVisible(`[data-testid="tool-result"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid="tool-result"]`, result, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="send-results"]`, chromedp.ByQuery),
+		waitText(`[data-testid="curl"]`, sent),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
+		waitText(`[data-testid="answer"]`, result),
+	)
 }
 
 // setValue sets a field's value and fires input, as typing would.

@@ -48,17 +48,22 @@ const (
 	TransformToolChoice = "tool_choice"
 	// TransformSystemMessage prepends a system message to chat messages.
 	TransformSystemMessage = "system_message"
+	// TransformTools sends function tools written in the Chat shape
+	// ({type, function: {name, …}}) as they are for Chat and flattened
+	// ({type, name, …}) for Responses: one definition for both.
+	TransformTools = "tools"
 )
 
 var transforms = map[string][]FieldType{
 	TransformPrompt:        {TypeText, TypeString},
 	TransformMessages:      {TypeMessages},
-	TransformInput:         {TypeText, TypeString},
+	TransformInput:         {TypeText, TypeString, TypeMessages},
 	TransformImageURLs:     {TypeImageURLs},
 	TransformImageDetail:   {TypeEnum},
 	TransformTextFormat:    {TypeEnum},
 	TransformToolChoice:    {TypeString, TypeEnum},
 	TransformSystemMessage: {TypeText, TypeString},
+	TransformTools:         {TypeJSON},
 }
 
 // Field roles tell the cost estimate what a value means.

@@ -272,14 +272,14 @@ func TestOnePromptFeedsEveryStyle(t *testing.T) {
 	if got := rs[0].Draft.Form; strings.Join(got["messages.role"], ",") != "system,user" || got["messages.content"][1] != "What is the sea?" {
 		t.Errorf("chat pane: %v", got)
 	}
-	if f := rs[1].Draft.Form; f.Get("system_prompt") != "Answer in French." || f.Get("prompt") != "What is the sea?" {
+	if f := rs[1].Draft.Form; f.Get("system_prompt") != "Answer in French." || strings.Join(f["messages.content"], "|") != "What is the sea?" {
 		t.Errorf("responses pane: %v", f)
 	}
 	if f := rs[2].Draft.Form; f.Get("prompt") != "Answer in French.\n\nWhat is the sea?" {
 		t.Errorf("completions pane: %q", f["prompt"])
 	}
 	// And back: a Responses base feeds a chat pane.
-	base = Base{Provider: "sim", Model: respModel, Form: url.Values{"system_prompt": {"Be terse."}, "prompt": {"Name a colour."}}}
+	base = Base{Provider: "sim", Model: respModel, Form: url.Values{"system_prompt": {"Be terse."}, "messages.role": {"user"}, "messages.content": {"Name a colour."}}}
 	rs = Resolve(svc, base, Layout{Panes: []Pane{{Provider: "sim", Model: chatModel}}})
 	if f := rs[0].Draft.Form; strings.Join(f["messages.content"], "|") != "Be terse.|Name a colour." || f["messages.role"][0] != "system" {
 		t.Errorf("chat pane from a Responses base: %v", f)

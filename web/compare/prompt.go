@@ -55,6 +55,9 @@ func setPrompt(m *catalog.Model, form url.Values, conv []turn) {
 			var roles, contents []string
 			for _, t := range conv {
 				role := t.role
+				if hasSystemField && (role == "system" || role == "developer") {
+					continue // the instructions field has it
+				}
 				if !slices.Contains(rolesOf(f), role) {
 					role = mapRole(f, role)
 				}

@@ -65,8 +65,8 @@ func TestContinue(t *testing.T) {
 		t.Error("reasoning kept for a model that does not carry it")
 	}
 
-	resp, _ := s.Catalog.Model("sim", "seed003.gpt-5.4-pro")
-	if _, err := Continue(resp, url.Values{}, out, nil); !errors.Is(err, ErrNoConversation) {
+	completions, _ := s.Catalog.Model("sim", "seed000.gpt-5.4-pro")
+	if _, err := Continue(completions, url.Values{}, out, nil); !errors.Is(err, ErrNoConversation) {
 		t.Errorf("a model without messages: %v", err)
 	}
 	if _, err := Continue(chat, form, run.Output{}, nil); !errors.Is(err, ErrNoAnswer) {

@@ -271,7 +271,10 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 		switch x := v.(type) {
 		case []form.Message:
 			for _, msg := range x {
-				e.PromptTokens += tokens.PerMessage + s.Tokens.Count(msg.Role) + s.Tokens.Count(msg.Content)
+				e.PromptTokens += tokens.PerMessage + s.Tokens.Count(msg.Content)
+				if f.Transform != catalog.TransformInput { // Responses items count no role
+					e.PromptTokens += s.Tokens.Count(msg.Role)
+				}
 			}
 		case []form.Image:
 			for _, im := range x {

@@ -106,14 +106,28 @@ func Body(m *catalog.Model, vals form.Values) ([]byte, error) {
 		case catalog.TransformMessages:
 			obj.Set("messages", chatMessages(fields, vals, v.([]form.Message), images, m.CarryReasoning))
 		case catalog.TransformInput:
-			obj.Set("input", responsesInput(v.(string), images))
+			switch x := v.(type) {
+			case string:
+				obj.Set("input", responsesInput(x, images))
+			case []form.Message:
+				obj.Set("input", responsesConversation(x, images))
+			}
+		case catalog.TransformTools:
+			if m.Style == catalog.Responses {
+				obj.SetPath(f.BodyPath(), flatTools(v))
+			} else {
+				obj.SetPath(f.BodyPath(), v)
+			}
 		case catalog.TransformTextFormat:
 			obj.SetPath(f.BodyPath(), map[string]string{"type": v.(string)})
 		case catalog.TransformToolChoice:
 			s := v.(string)
-			if contains(f.Enum, s) {
+			switch {
+			case contains(f.Enum, s):
 				obj.SetPath(f.BodyPath(), s)
-			} else {
+			case m.Style == catalog.Responses:
+				obj.SetPath(f.BodyPath(), flatToolChoice{Type: "function", Name: s})
+			default:
 				obj.SetPath(f.BodyPath(), toolChoice{Type: "function", Function: toolChoiceFunction{Name: s}})
 			}
 		case catalog.TransformImageURLs, catalog.TransformImageDetail, catalog.TransformSystemMessage:
@@ -228,6 +242,108 @@ func chatMessages(fields []catalog.Field, vals form.Values, msgs []form.Message,
 			parts = append(parts, chatImagePart{Type: "image_url", ImageURL: chatImageURL{URL: im.URL, Detail: im.Detail}})
 		}
 		out = append(out, chatMessage{Role: "user", Content: parts})
+	}
+	return out
+}
+
+type flatToolChoice struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+// flatTools turns Chat-shaped function tools ({type, function: {name,
+// description, parameters, strict}}) into the Responses shape ({type,
+// name, description, parameters, strict}), values kept byte for byte.
+func flatTools(v any) any {
+	raw, ok := v.(json.RawMessage)
+	if !ok {
+		return v
+	}
+	var list []map[string]json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return v
+	}
+	out := make([]any, 0, len(list))
+	for _, t := range list {
+		var fn map[string]json.RawMessage
+		if json.Unmarshal(t["function"], &fn) != nil || fn == nil {
+			out = append(out, t)
+			continue
+		}
+		flat := &Object{}
+		flat.Set("type", "function")
+		for _, k := range []string{"name", "description", "parameters", "strict"} {
+			if x, ok := fn[k]; ok {
+				flat.Set(k, x)
+			}
+		}
+		// Responses requires both; Chat's defaults keep the meaning (no
+		// parameters, not strict: Responses alone would default to strict).
+		if _, ok := fn["parameters"]; !ok {
+			flat.Set("parameters", json.RawMessage(`{"type":"object","properties":{}}`))
+		}
+		if _, ok := fn["strict"]; !ok {
+			flat.Set("strict", false)
+		}
+		out = append(out, flat)
+	}
+	return out
+}
+
+type functionCallItem struct {
+	Type      string `json:"type"`
+	CallID    string `json:"call_id"`
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+type functionCallOutputItem struct {
+	Type   string `json:"type"`
+	CallID string `json:"call_id"`
+	Output string `json:"output"`
+}
+
+type messageItem struct {
+	Role    string `json:"role"`
+	Content any    `json:"content"`
+}
+
+// responsesConversation is a Responses input: the text alone for one user
+// message without images, else items: messages with their role, an
+// assistant's tool calls as function_call items, tool results as
+// function_call_output items; images ride on the last user message.
+func responsesConversation(msgs []form.Message, images []form.Image) any {
+	if len(msgs) == 1 && msgs[0].Role == "user" {
+		return responsesInput(msgs[0].Content, images)
+	}
+	lastUser := -1
+	for i, m := range msgs {
+		if m.Role == "user" {
+			lastUser = i
+		}
+	}
+	var out []any
+	for i, m := range msgs {
+		switch {
+		case m.Role == "tool":
+			out = append(out, functionCallOutputItem{Type: "function_call_output", CallID: m.ToolCallID, Output: m.Content})
+		case m.Role == "assistant" && m.ToolCalls != nil:
+			if m.Content != "" {
+				out = append(out, messageItem{Role: "assistant", Content: m.Content})
+			}
+			var calls []form.ToolCall
+			_ = json.Unmarshal(m.ToolCalls, &calls)
+			for _, c := range calls {
+				out = append(out, functionCallItem{Type: "function_call", CallID: c.ID, Name: c.Function.Name, Arguments: c.Function.Arguments})
+			}
+		case i == lastUser && len(images) > 0:
+			out = append(out, responsesInput(m.Content, images).([]inputItem)[0])
+		default:
+			out = append(out, messageItem{Role: m.Role, Content: m.Content})
+		}
+	}
+	if lastUser < 0 && len(images) > 0 {
+		out = append(out, responsesInput("", images).([]inputItem)[0])
 	}
 	return out
 }

@@ -88,7 +88,7 @@ func TestBuildSeedRequests(t *testing.T) {
 		},
 		"seed 003 responses with targets and transforms": {
 			provider: "respgw", model: "gpt-5.4-pro",
-			in: url.Values{"system_prompt": {"Be rigorous."}, "prompt": {"Compare these."},
+			in: url.Values{"system_prompt": {"Be rigorous."}, "messages.role": {"user"}, "messages.content": {"Compare these."},
 				"image_urls.url": {"https://img.test/1.png", "https://img.test/2.png"}, "image_detail": {"high"},
 				"reasoning_effort": {"xhigh"}, "reasoning_summary": {"auto"}, "verbosity": {"low"},
 				"max_output_tokens": {"4096"}, "response_format": {"json_object"}, "store": {"false", "true"},
@@ -268,43 +268,91 @@ func strconvF(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 // against the spec. reasoning_content is sent only by the models that need
 // it back (DeepSeek thinking mode), the one key outside the spec.
 func TestConversationRequestsValidate(t *testing.T) {
-	calls := `[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]`
 	c := mustCatalog(t)
+	eachModelOf(t, c, catalog.Chat, func(t *testing.T, m *catalog.Model) {
+		in := withConversation(typical(m), "system", "18 C and sunny")
+		in["messages.reasoning"] = []string{"", "", "The user wants the weather.", "", ""}
+		r := build(t, c, m.Provider, m.ID, in)
+		for _, want := range []string{`"tool_call_id": "call_1"`, `"content": null`, `"name": "get_weather"`, `"content": "18 C and sunny"`} {
+			if !strings.Contains(string(r.Body), want) {
+				t.Errorf("body lacks %s:\n%s", want, r.Body)
+			}
+		}
+		if got := strings.Contains(string(r.Body), `"reasoning_content": "The user wants the weather."`); got != m.CarryReasoning {
+			t.Errorf("reasoning_content sent: %v, want %v", got, m.CarryReasoning)
+		}
+		unknown := spectest.Validate(t, "CreateChatCompletionRequest", r.Body)
+		var outside []string
+		for _, k := range unknown {
+			if !(m.CarryReasoning && strings.HasSuffix(k, "reasoning_content")) && k != "top_k" {
+				outside = append(outside, k)
+			}
+		}
+		if len(outside) > 0 {
+			t.Errorf("keys outside the spec: %q\n%s", outside, r.Body)
+		}
+	})
+}
+
+// TestResponsesConversationsValidate builds every Responses model's request
+// with a conversation and a tool result (as input items) and, where the
+// schema has tools, a Chat-shaped tool definition (sent flat), and
+// validates it against the spec.
+func TestResponsesConversationsValidate(t *testing.T) {
+	c := mustCatalog(t)
+	eachModelOf(t, c, catalog.Responses, func(t *testing.T, m *catalog.Model) {
+		in := withConversation(typical(m), "developer", "18 C")
+		_, hasTools := m.Field("tools")
+		if hasTools {
+			in.Set("tools", `[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]`)
+			in.Set("tool_choice", "get_weather")
+		}
+		r := build(t, c, m.Provider, m.ID, in)
+		body := string(r.Body)
+		for _, want := range []string{`"role": "developer"`, `"type": "function_call"`, `"call_id": "call_1"`, `"type": "function_call_output"`, `"output": "18 C"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("body lacks %s:\n%s", want, body)
+			}
+		}
+		if hasTools && (!strings.Contains(body, `"name": "get_weather",`) || strings.Contains(body, `"function": {`) || !strings.Contains(body, `"strict": false`) ||
+			!strings.Contains(body, `"tool_choice": {`)) {
+			t.Errorf("tools are not in the Responses shape:\n%s", body)
+		}
+		if unknown := spectest.Validate(t, "CreateResponse", r.Body); len(unknown) > 0 {
+			t.Errorf("keys outside the spec: %q", unknown)
+		}
+	})
+	// One user message without images stays a plain string.
+	r := build(t, c, "sim", "openai.gpt-5-mini", url.Values{"messages.role": {"user"}, "messages.content": {"Hi"}})
+	if !strings.Contains(string(r.Body), `"input": "Hi"`) {
+		t.Errorf("a single message: %s", r.Body)
+	}
+}
+
+// withConversation sets a five-row conversation in in: instructions under
+// the system role given, a question, an assistant turn of one tool call
+// (call_1, get_weather), its result, and a follow-up question.
+func withConversation(in url.Values, system, result string) url.Values {
+	calls := `[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]`
+	in["messages.role"] = []string{system, "user", "assistant", "tool", "user"}
+	in["messages.content"] = []string{"Be brief.", "Weather in Paris?", "", result, "And tomorrow?"}
+	in["messages.tool_calls"] = []string{"", "", calls, "", ""}
+	in["messages.tool_call_id"] = []string{"", "", "", "call_1", ""}
+	return in
+}
+
+// eachModelOf runs fn as a subtest for every model of the style; a catalog
+// without one fails.
+func eachModelOf(t *testing.T, c *catalog.Catalog, style catalog.Style, fn func(*testing.T, *catalog.Model)) {
+	t.Helper()
 	n := 0
 	for _, m := range c.Models {
-		if m.Style != catalog.Chat {
-			continue
+		if m.Style == style {
+			n++
+			t.Run(m.Key(), func(t *testing.T) { fn(t, m) })
 		}
-		n++
-		t.Run(m.Key(), func(t *testing.T) {
-			in := typical(m)
-			in["messages.role"] = []string{"system", "user", "assistant", "tool", "user"}
-			in["messages.content"] = []string{"Be brief.", "Weather in Paris?", "", "18 C and sunny", "And tomorrow?"}
-			in["messages.tool_calls"] = []string{"", "", calls, "", ""}
-			in["messages.tool_call_id"] = []string{"", "", "", "call_1", ""}
-			in["messages.reasoning"] = []string{"", "", "The user wants the weather.", "", ""}
-			r := build(t, c, m.Provider, m.ID, in)
-			for _, want := range []string{`"tool_call_id": "call_1"`, `"content": null`, `"name": "get_weather"`, `"content": "18 C and sunny"`} {
-				if !strings.Contains(string(r.Body), want) {
-					t.Errorf("body lacks %s:\n%s", want, r.Body)
-				}
-			}
-			if got := strings.Contains(string(r.Body), `"reasoning_content": "The user wants the weather."`); got != m.CarryReasoning {
-				t.Errorf("reasoning_content sent: %v, want %v", got, m.CarryReasoning)
-			}
-			unknown := spectest.Validate(t, "CreateChatCompletionRequest", r.Body)
-			var outside []string
-			for _, k := range unknown {
-				if !(m.CarryReasoning && strings.HasSuffix(k, "reasoning_content")) && k != "top_k" {
-					outside = append(outside, k)
-				}
-			}
-			if len(outside) > 0 {
-				t.Errorf("keys outside the spec: %q\n%s", outside, r.Body)
-			}
-		})
 	}
 	if n == 0 {
-		t.Fatal("no chat models")
+		t.Fatalf("no %s models", style)
 	}
 }
