@@ -79,3 +79,11 @@ func csrfHeaders(token string) string {
 	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": token})
 	return string(b)
 }
+
+// orWhole names the root JSON Pointer.
+func orWhole(path string) string {
+	if path == "" {
+		return "(the whole answer)"
+	}
+	return path
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/structured"
 )
 
 // HistoryPage lists a session's runs.
@@ -148,6 +149,7 @@ type RunRecord struct {
 	Params     []KV
 	Choices    []ChoiceRecord
 	Metrics    []KV
+	Checks     []structured.Result
 	ErrorMsg   string
 	ErrorHint  string
 	Curl       string
@@ -199,6 +201,7 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	}
 	if s := e.Summary; s != nil {
 		v.Metrics = summaryMetrics(s)
+		v.Checks = s.Checks
 	}
 	if e.Failure != nil {
 		v.ErrorMsg, v.ErrorHint = e.Failure.Message, e.Failure.Hint

@@ -75,6 +75,7 @@ func answerToolCall(t *testing.T, b *browser, model, ready, prompt, result, sent
 	b.run(t,
 		pick(`#model`, model),
 		chromedp.WaitReady(ready, chromedp.ByQuery),
+		htmxReady(`#draft`),
 		chromedp.Evaluate(`document.querySelector('[data-testid="advanced"]').open = true`, nil),
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="message-row"]')].slice(1).forEach(r => r.remove())`, nil),
 		typeInto(`[data-testid="message-content"]`, prompt),
@@ -94,8 +95,76 @@ func answerToolCall(t *testing.T, b *browser, model, ready, prompt, result, sent
 	)
 }
 
+// htmxReady waits until htmx has processed the element (a swapped-in
+// form listens only from then on).
+func htmxReady(sel string) chromedp.Action {
+	return chromedp.Poll(fmt.Sprintf(`(() => { const e = document.querySelector(%q);
+		return !!(e && e['htmx-internal-data'] && e['htmx-internal-data'].initHash); })()`, sel), nil,
+		chromedp.WithPollingTimeout(10*time.Second))
+}
+
 // setValue sets a field's value and fires input, as typing would.
 func setValue(sel, value string) chromedp.Action {
 	return chromedp.Evaluate(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q;
 		e.dispatchEvent(new Event('input', {bubbles: true})); })()`, sel, value), nil)
+}
+
+// TestBrowserStructuredOutput runs JSON schema formats on the simulator,
+// Chat (response_format) and Responses (text.format): the answer is
+// checked, a pass shown as such, a failure with its path.
+func TestBrowserStructuredOutput(t *testing.T) {
+	base := startServer(t, nil, "--sim-ttft", "20ms", "--sim-tps", "400")
+	b := newBrowser(t)
+	const schema = `{"type":"object","properties":{"city":{"type":"string"},"temperature":{"type":"number"}},"required":["city","temperature"],"additionalProperties":false}`
+	const tight = `{"type":"object","properties":{"city":{"type":"string","maxLength":1}},"required":["city"]}`
+	runChecked := func(want string) string {
+		t.Helper()
+		var check string
+		b.run(t,
+			chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+			waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
+			waitText(`[data-testid="schema-check"]`, want),
+			text(`[data-testid="schema-check"]`, &check),
+		)
+		return check
+	}
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		pick(`#model`, "seed002.gpt-5.4"),
+		chromedp.WaitReady(`#f-response_format`, chromedp.ByQuery),
+		htmxReady(`#draft`),
+		setValue(`#f-response_format`, `{"type":"json_schema","json_schema":{"name":"weather","schema":`+schema+`}}`),
+		waitText(`[data-testid="curl"]`, `"name": "weather"`),
+	)
+	if check := runChecked("pass"); !strings.Contains(check, "JSON schema “weather”: pass") {
+		t.Errorf("chat check: %q", check)
+	}
+	b.run(t,
+		setValue(`#f-response_format`, `{"type":"json_schema","json_schema":{"name":"tight","schema":`+tight+`}}`),
+		waitText(`[data-testid="curl"]`, `"name": "tight"`),
+	)
+	if check := runChecked("fail"); !strings.Contains(check, "/city") {
+		t.Errorf("a failing check names no path: %q", check)
+	}
+	// A broken schema is refused next to the field, before anything is sent.
+	b.run(t,
+		setValue(`#f-response_format`, `{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"nope"}}}`),
+		waitText(`[data-testid="error-response_format"]`, "not a valid JSON Schema"),
+	)
+
+	b.run(t,
+		pick(`#model`, "openai.gpt-5-mini"),
+		chromedp.WaitReady(`#f-json_schema`, chromedp.ByQuery),
+		waitText(`[data-testid="curl"]`, `"model": "gpt-5-mini"`),
+		htmxReady(`#draft`),
+		pick(`#f-response_format`, "json_schema"),
+		waitText(`[data-testid="error-json_schema"]`, "Required when the response format is json_schema"),
+		setValue(`#f-json_schema`, `{"name":"weather","schema":`+schema+`,"strict":true}`),
+		waitText(`[data-testid="curl"]`, `"type": "json_schema"`),
+	)
+	if check := runChecked("pass"); !strings.Contains(check, "weather") {
+		t.Errorf("responses check: %q", check)
+	}
+	b.noScriptErrors(t)
 }

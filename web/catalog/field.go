@@ -52,6 +52,9 @@ const (
 	// ({type, function: {name, …}}) as they are for Chat and flattened
 	// ({type, name, …}) for Responses: one definition for both.
 	TransformTools = "tools"
+	// TransformJSONSchema holds the {name, schema, strict} of a json_schema
+	// response format; the text_format field folds it into text.format.
+	TransformJSONSchema = "json_schema"
 )
 
 var transforms = map[string][]FieldType{
@@ -64,6 +67,7 @@ var transforms = map[string][]FieldType{
 	TransformToolChoice:    {TypeString, TypeEnum},
 	TransformSystemMessage: {TypeText, TypeString},
 	TransformTools:         {TypeJSON},
+	TransformJSONSchema:    {TypeJSON},
 }
 
 // Field roles tell the cost estimate what a value means.

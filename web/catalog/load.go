@@ -396,9 +396,9 @@ func validateSchema(path string, style Style, fields []Field) error {
 		}
 		if f.Type == TypeJSON {
 			switch f.JSONKind {
-			case "", "object", "array", "tools", "logit_bias":
+			case "", "object", "array", "tools", "logit_bias", "response_format", "json_schema":
 			default:
-				bad("json_kind", "must be object, array, tools or logit_bias (got %q)", f.JSONKind)
+				bad("json_kind", "must be object, array, tools, logit_bias, response_format or json_schema (got %q)", f.JSONKind)
 			}
 		}
 		if f.Transform != "" {

@@ -21,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/structured"
 )
 
 // Limits that apply when the schema sets none. They keep a single request
@@ -401,6 +402,14 @@ func parseJSON(f catalog.Field, raw string) (any, bool, string) {
 		if msg := checkLogitBias(f, v); msg != "" {
 			return nil, false, msg
 		}
+	case "response_format":
+		if msg := checkResponseFormat(v); msg != "" {
+			return nil, false, msg
+		}
+	case "json_schema":
+		if msg := checkSchemaDef(v, ""); msg != "" {
+			return nil, false, msg
+		}
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, []byte(raw)); err != nil {
@@ -515,6 +524,56 @@ func checkToolCalls(raw string) (json.RawMessage, string) {
 	return b, ""
 }
 
+var schemaNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// checkResponseFormat checks a Chat response_format: text, json_object, or
+// json_schema with its definition.
+func checkResponseFormat(v any) string {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return "Must be a JSON object ({\"type\": …})."
+	}
+	switch obj["type"] {
+	case "text", "json_object":
+		return ""
+	case "json_schema":
+		return checkSchemaDef(obj["json_schema"], "json_schema.")
+	}
+	return "type must be \"text\", \"json_object\" or \"json_schema\"."
+}
+
+// checkSchemaDef checks a {name, schema, strict, description} definition;
+// the schema must compile as JSON Schema.
+func checkSchemaDef(v any, prefix string) string {
+	def, ok := v.(map[string]any)
+	if !ok {
+		return prefix + "must be an object: {\"name\": …, \"schema\": {…}}."
+	}
+	name, _ := def["name"].(string)
+	if !schemaNameRE.MatchString(name) {
+		return prefix + "name must be letters, digits, _ or -, at most 64."
+	}
+	schema, ok := def["schema"].(map[string]any)
+	if !ok {
+		return prefix + "schema must be a JSON Schema object."
+	}
+	raw, _ := json.Marshal(schema)
+	if _, err := structured.Compile(raw); err != nil {
+		return prefix + "schema is not a valid JSON Schema: " + firstLine(err.Error())
+	}
+	if s, ok := def["strict"]; ok {
+		if _, isBool := s.(bool); !isBool {
+			return prefix + "strict must be true or false."
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
 // ToolNames lists the function names of a tools value.
 func ToolNames(raw json.RawMessage) []string {
 	var tools []struct {
@@ -567,9 +626,23 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 		if _, set := vals[f.Name]; !set {
 			continue
 		}
+		if f.Transform == catalog.TransformTextFormat && vals[f.Name] == "json_schema" {
+			for _, g := range fields {
+				if _, has := vals[g.Name]; g.Transform == catalog.TransformJSONSchema && !has && errs[g.Name] == "" {
+					errs[g.Name] = "Required when the response format is json_schema: {\"name\": …, \"schema\": {…}}."
+				}
+			}
+		}
 		for _, other := range f.ConflictsWith {
 			if _, both := vals[other]; both {
 				errs[f.Name] = fmt.Sprintf("Set either %s or %s, not both.", f.Name, other)
+			}
+		}
+		if f.Transform == catalog.TransformTextFormat && vals[f.Name] == "json_schema" {
+			for _, g := range fields {
+				if _, has := vals[g.Name]; g.Transform == catalog.TransformJSONSchema && !has && errs[g.Name] == "" {
+					errs[g.Name] = "Required when the response format is json_schema: {\"name\": …, \"schema\": {…}}."
+				}
 			}
 		}
 		if f.Transform == catalog.TransformToolChoice {

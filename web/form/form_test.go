@@ -241,3 +241,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestStructuredOutputFields(t *testing.T) {
+	rf := catalog.Field{Name: "response_format", Type: catalog.TypeJSON, JSONKind: "response_format"}
+	format := catalog.Field{Name: "response_format", Type: catalog.TypeEnum, Enum: []string{"text", "json_object", "json_schema"}, Transform: catalog.TransformTextFormat}
+	def := catalog.Field{Name: "json_schema", Type: catalog.TypeJSON, JSONKind: "json_schema", Transform: catalog.TransformJSONSchema}
+	good := `{"name":"person","schema":{"type":"object","properties":{"name":{"type":"string"}}},"strict":true}`
+	for _, tc := range []struct {
+		name   string
+		fields []catalog.Field
+		in     url.Values
+		field  string
+		want   string
+	}{
+		{"chat json_schema", []catalog.Field{rf}, url.Values{"response_format": {`{"type":"json_schema","json_schema":` + good + `}`}}, "", ""},
+		{"chat json_object", []catalog.Field{rf}, url.Values{"response_format": {`{"type":"json_object"}`}}, "", ""},
+		{"chat unknown type", []catalog.Field{rf}, url.Values{"response_format": {`{"type":"xml"}`}}, "response_format", `type must be "text"`},
+		{"chat without a name", []catalog.Field{rf}, url.Values{"response_format": {`{"type":"json_schema","json_schema":{"schema":{}}}`}}, "response_format", "json_schema.name must be"},
+		{"chat with a broken schema", []catalog.Field{rf}, url.Values{"response_format": {`{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"nope"}}}`}}, "response_format", "json_schema.schema is not a valid JSON Schema"},
+		{"responses json_schema", []catalog.Field{format, def}, url.Values{"response_format": {"json_schema"}, "json_schema": {good}}, "", ""},
+		{"responses without the schema", []catalog.Field{format, def}, url.Values{"response_format": {"json_schema"}}, "json_schema", "Required when the response format is json_schema"},
+		{"responses strict not a bool", []catalog.Field{format, def}, url.Values{"response_format": {"json_schema"}, "json_schema": {`{"name":"x","schema":{},"strict":"yes"}`}}, "json_schema", "strict must be true or false"},
+	} {
+		_, errs := Parse(tc.fields, tc.in)
+		if tc.field == "" {
+			if len(errs) > 0 {
+				t.Errorf("%s: %v", tc.name, errs)
+			}
+			continue
+		}
+		if !strings.Contains(errs[tc.field], tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, errs[tc.field], tc.want)
+		}
+	}
+}

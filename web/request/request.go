@@ -119,7 +119,7 @@ func Body(m *catalog.Model, vals form.Values) ([]byte, error) {
 				obj.SetPath(f.BodyPath(), v)
 			}
 		case catalog.TransformTextFormat:
-			obj.SetPath(f.BodyPath(), map[string]string{"type": v.(string)})
+			obj.SetPath(f.BodyPath(), textFormat(v.(string), fields, vals))
 		case catalog.TransformToolChoice:
 			s := v.(string)
 			switch {
@@ -130,7 +130,7 @@ func Body(m *catalog.Model, vals form.Values) ([]byte, error) {
 			default:
 				obj.SetPath(f.BodyPath(), toolChoice{Type: "function", Function: toolChoiceFunction{Name: s}})
 			}
-		case catalog.TransformImageURLs, catalog.TransformImageDetail, catalog.TransformSystemMessage:
+		case catalog.TransformImageURLs, catalog.TransformImageDetail, catalog.TransformSystemMessage, catalog.TransformJSONSchema:
 			// Folded into messages or input above.
 		default:
 			return nil, fmt.Errorf("request: unknown transform %q", f.Transform)
@@ -242,6 +242,31 @@ func chatMessages(fields []catalog.Field, vals form.Values, msgs []form.Message,
 			parts = append(parts, chatImagePart{Type: "image_url", ImageURL: chatImageURL{URL: im.URL, Detail: im.Detail}})
 		}
 		out = append(out, chatMessage{Role: "user", Content: parts})
+	}
+	return out
+}
+
+// textFormat is a Responses text.format: {"type": name}, and for
+// json_schema the definition of the json_schema field, flat.
+func textFormat(name string, fields []catalog.Field, vals form.Values) any {
+	if name != "json_schema" {
+		return map[string]string{"type": name}
+	}
+	out := &Object{}
+	out.Set("type", name)
+	for _, f := range fields {
+		raw, ok := vals[f.Name].(json.RawMessage)
+		if f.Transform != catalog.TransformJSONSchema || !ok {
+			continue
+		}
+		var def map[string]json.RawMessage
+		if json.Unmarshal(raw, &def) == nil {
+			for _, k := range []string{"name", "description", "schema", "strict"} {
+				if x, ok := def[k]; ok {
+					out.Set(k, x)
+				}
+			}
+		}
 	}
 	return out
 }

@@ -215,6 +215,10 @@ func typical(m *catalog.Model) url.Values {
 				in.Set(f.Name, `[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]`)
 			case "logit_bias":
 				in.Set(f.Name, `{"50256": -100}`)
+			case "json_schema":
+				in.Set(f.Name, `{"name":"answer","schema":{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"],"additionalProperties":false},"strict":true}`)
+			case "response_format":
+				in.Set(f.Name, `{"type":"json_schema","json_schema":{"name":"answer","schema":{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"],"additionalProperties":false},"strict":true}}`)
 			default:
 				if f.Name == "audio" {
 					in.Set(f.Name, `{"voice":"alloy","format":"mp3"}`)

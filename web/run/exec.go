@@ -20,6 +20,7 @@ import (
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/sse"
 	"github.com/playground-dev/playground/web/stream"
+	"github.com/playground-dev/playground/web/structured"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
@@ -702,6 +703,9 @@ type Summary struct {
 		Currency      string  `json:"currency,omitempty"`
 		CreditsAmount float64 `json:"credits_amount,omitempty"`
 	} `json:"cost"`
+	// Checks hold, per choice, the answer checked against the structured
+	// output the request asked for (JSON object or JSON Schema).
+	Checks  []structured.Result `json:"checks,omitempty"`
 	Metrics struct {
 		TTFBms    float64 `json:"ttfb_ms"`
 		TTFTms    float64 `json:"ttft_ms,omitempty"`
@@ -760,6 +764,13 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	}
 	if r.res.Usage != nil && r.res.Usage.HasCost {
 		s.Cost.ProviderCost = "$" + strconv.FormatFloat(r.res.Usage.Cost, 'f', -1, 64)
+	}
+	if e := structured.FromRequest(r.Spec.Model.Style, r.Spec.Request.Body); e.Mode != "" && state != Failed {
+		for _, c := range r.res.Choices() {
+			if c.Text.Len() > 0 {
+				s.Checks = append(s.Checks, structured.Check(e, redact(c.Text.String(), r.Spec.Key)))
+			}
+		}
 	}
 	s.Metrics.TTFBms = ms(r.ttfb)
 	s.Metrics.TotalMs = ms(end.Sub(r.Started))
