@@ -81,7 +81,7 @@ func TestEverySeedModelRunsOnTheSimulator(t *testing.T) {
 			}
 		})
 	}
-	if n != 8 {
-		t.Errorf("%d simulated models, want 8", n)
+	if n != 9 {
+		t.Errorf("%d simulated models, want 9", n)
 	}
 }

@@ -15,12 +15,9 @@ const weatherTool = `[{"type":"function","function":{"name":"get_weather","descr
 // conversation carried on with "Add the answer and continue", and a tool
 // call answered in its result box and sent on to a text answer.
 func TestBrowserConversationAndTools(t *testing.T) {
-	base := startServer(t, nil, "--sim-ttft", "20ms", "--sim-tps", "400")
-	b := newBrowser(t)
+	b := openOnSimulator(t)
 	lastContent := `[data-testid="message-row"]:last-of-type [data-testid="message-content"]`
 	b.run(t,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
 		pick(`#model`, "seed001.gpt-5.4"),
 		waitText(`[data-testid="curl"]`, `"model": "gpt-5.4"`),
 		typeInto(`[data-testid="message-content"]`, "Tell me about the sea."),
@@ -95,6 +92,19 @@ func answerToolCall(t *testing.T, b *browser, model, ready, prompt, result, sent
 	)
 }
 
+// openOnSimulator starts a server with a fast simulator and opens its
+// playground page in a new browser.
+func openOnSimulator(t *testing.T) *browser {
+	t.Helper()
+	base := startServer(t, nil, "--sim-ttft", "20ms", "--sim-tps", "400")
+	b := newBrowser(t)
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+	)
+	return b
+}
+
 // htmxReady waits until htmx has processed the element (a swapped-in
 // form listens only from then on).
 func htmxReady(sel string) chromedp.Action {
@@ -113,8 +123,7 @@ func setValue(sel, value string) chromedp.Action {
 // Chat (response_format) and Responses (text.format): the answer is
 // checked, a pass shown as such, a failure with its path.
 func TestBrowserStructuredOutput(t *testing.T) {
-	base := startServer(t, nil, "--sim-ttft", "20ms", "--sim-tps", "400")
-	b := newBrowser(t)
+	b := openOnSimulator(t)
 	const schema = `{"type":"object","properties":{"city":{"type":"string"},"temperature":{"type":"number"}},"required":["city","temperature"],"additionalProperties":false}`
 	const tight = `{"type":"object","properties":{"city":{"type":"string","maxLength":1}},"required":["city"]}`
 	runChecked := func(want string) string {
@@ -129,8 +138,6 @@ func TestBrowserStructuredOutput(t *testing.T) {
 		return check
 	}
 	b.run(t,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
 		pick(`#model`, "seed002.gpt-5.4"),
 		chromedp.WaitReady(`#f-response_format`, chromedp.ByQuery),
 		htmxReady(`#draft`),
@@ -165,6 +172,44 @@ func TestBrowserStructuredOutput(t *testing.T) {
 	)
 	if check := runChecked("pass"); !strings.Contains(check, "weather") {
 		t.Errorf("responses check: %q", check)
+	}
+	b.noScriptErrors(t)
+}
+
+// TestBrowserTokenProbabilities asks the simulator for log probabilities:
+// the answer can be shown token by token, shaded by probability, and a
+// token's title lists its alternatives.
+func TestBrowserTokenProbabilities(t *testing.T) {
+	b := openOnSimulator(t)
+	b.run(t,
+		pick(`#model`, "openai.gpt-4o-mini"),
+		chromedp.WaitReady(`#f-top_logprobs`, chromedp.ByQuery),
+		htmxReady(`#draft`),
+		chromedp.Evaluate(`document.querySelector('[data-testid="advanced"]').open = true`, nil),
+		chromedp.Click(`#f-logprobs`, chromedp.ByQuery),
+		setValue(`#f-top_logprobs`, "3"),
+		setValue(`#f-temperature`, "1.2"),
+		waitText(`[data-testid="curl"]`, `"top_logprobs": 3`),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
+		chromedp.WaitVisible(`[data-testid="lp-toggle"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="lp-toggle"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="lp-view"]`, chromedp.ByQuery),
+	)
+	var tokens, shades, withAlts int
+	var joined, answer string
+	b.run(t,
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="lp-token"]').length`, &tokens),
+		chromedp.Evaluate(`new Set([...document.querySelectorAll('[data-testid="lp-token"]')].map(s => s.className)).size`, &shades),
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="lp-token"]')].filter(s => s.title.split('\n').length >= 3).length`, &withAlts),
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="lp-token"]')].map(s => s.textContent).join('')`, &joined),
+		text(`[data-testid="answer"]`, &answer),
+	)
+	if tokens < 10 || shades < 2 || withAlts == 0 {
+		t.Errorf("%d tokens in %d shades, %d listing alternatives", tokens, shades, withAlts)
+	}
+	if strings.TrimSpace(joined) != strings.TrimSpace(answer) {
+		t.Errorf("the tokens do not spell the answer:\n%q\n%q", joined, answer)
 	}
 	b.noScriptErrors(t)
 }

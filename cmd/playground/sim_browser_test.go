@@ -36,12 +36,7 @@ func runOnce(t *testing.T, b *browser, temperature string) string {
 // and with no configuration: temperature 0 twice gives the same text,
 // temperature 1.5 a different one.
 func TestBrowserSimulatorTemperature(t *testing.T) {
-	base := startServer(t, nil, "--sim-ttft", "50ms", "--sim-tps", "400")
-	b := newBrowser(t)
-	b.run(t,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
-	)
+	b := openOnSimulator(t)
 	var provider string
 	b.run(t, chromedp.Value(`#provider`, &provider, chromedp.ByQuery))
 	if provider != "sim" {

@@ -194,7 +194,9 @@
         reasoningText: $(node, '[data-reasoning-text]'),
         refusal: $(node, '[data-refusal]'),
         tools: $(node, '[data-tools]'),
-        toolNodes: {}
+        toolNodes: {},
+        lp: $(node, '[data-lp]'),
+        lpToggle: $(node, '[data-lp-toggle]')
       };
       choices[c] = ch;
       var count = Object.keys(choices).length;
@@ -368,6 +370,28 @@
       text(ch.tail, d.tail);
     };
     var calls = [];
+    // Token probabilities: each token shaded by its probability (lp-0,
+    // unlikely, to lp-9, near certain); hovering lists the alternatives.
+    function pct(logprob) { return (Math.exp(logprob) * 100).toFixed(1) + '%'; }
+    h.lp = function (d) {
+      var ch = choice(d.c);
+      if (!ch.lp) return;
+      ch.lpToggle.hidden = false;
+      var frag = document.createDocumentFragment();
+      (d.toks || []).forEach(function (t) {
+        var span = document.createElement('span');
+        var p = Math.exp(t[1]);
+        span.className = 'lp lp-' + Math.min(9, Math.max(0, Math.floor(p * 10)));
+        span.setAttribute('data-testid', 'lp-token');
+        text(span, t[0]);
+        var lines = [JSON.stringify(t[0]) + '  ' + pct(t[1])];
+        (t[2] || []).forEach(function (a) { lines.push('  ' + JSON.stringify(a[0]) + '  ' + pct(a[1])); });
+        span.title = lines.join('\n');
+        frag.appendChild(span);
+      });
+      ch.lp.appendChild(frag);
+    };
+
     h.tool = function (d) {
       tool(choice(d.c), d);
       if (d.final && d.c === 0 && d.id) calls[d.i] = { id: d.id, name: d.name };
@@ -410,7 +434,7 @@
     return h;
   }
 
-  var eventNames = ['start', 'meta', 'status', 'delta', 'md', 'tool', 'failure', 'done'];
+  var eventNames = ['start', 'meta', 'status', 'delta', 'md', 'tool', 'lp', 'failure', 'done'];
 
   // follow opens a run panel's own event stream.
   function follow(panel) {
@@ -525,6 +549,18 @@
 
   document.addEventListener('DOMContentLoaded', function () { scan(document); });
   document.addEventListener('htmx:load', function (e) { scan(e.target); });
+
+  // The token-probability view of a choice opens and closes.
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    var b = t.closest('[data-lp-toggle]');
+    if (!b) return;
+    var view = b.parentElement && b.parentElement.querySelector('[data-lp]');
+    if (!view) return;
+    view.hidden = !view.hidden;
+    b.setAttribute('aria-expanded', view.hidden ? 'false' : 'true');
+  });
 
   // Tabs of a run panel.
   document.addEventListener('click', function (e) {

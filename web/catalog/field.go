@@ -78,6 +78,9 @@ const (
 
 // Field is one parameter of a model's form_schema.
 type Field struct {
+	// Include, alone in an entry, splices in the fields of the named
+	// schema (a schema that extends another).
+	Include     string    `json:"include,omitempty"`
 	Name        string    `json:"name"`
 	Label       string    `json:"label,omitempty"`
 	Type        FieldType `json:"type"`

@@ -160,6 +160,13 @@ func build(name string, d *document) (*Catalog, error) {
 // resolveSchemas replaces schema names with their fields; names are looked
 // up in the document first, then in fallback (the default's schemas).
 func resolveSchemas(name string, d *document, fallback map[string][]Field) error {
+	for sname, fields := range d.Schemas {
+		expanded, err := expandIncludes(fields, d.Schemas, fallback, 0)
+		if err != nil {
+			return fmt.Errorf("catalog %s: form_schemas.%s: %w", name, sname, err)
+		}
+		d.Schemas[sname] = expanded
+	}
 	for i, m := range d.Models {
 		if m == nil || m.Schema.Name == "" {
 			continue
@@ -175,6 +182,38 @@ func resolveSchemas(name string, d *document, fallback map[string][]Field) error
 		m.Schema.Fields = fields
 	}
 	return nil
+}
+
+// expandIncludes replaces each {"include": NAME} entry of a field list with
+// the fields of that schema (from the same document, else fallback), so a
+// schema can extend another without repeating it.
+func expandIncludes(fields []Field, own, fallback map[string][]Field, depth int) ([]Field, error) {
+	if depth > 4 {
+		return nil, fmt.Errorf("includes nest more than 4 deep")
+	}
+	var out []Field
+	for _, f := range fields {
+		if f.Include == "" {
+			out = append(out, f)
+			continue
+		}
+		if f.Name != "" || f.Type != "" {
+			return nil, fmt.Errorf("an include entry has only \"include\" (got name %q)", f.Name)
+		}
+		inc, ok := own[f.Include]
+		if !ok {
+			inc, ok = fallback[f.Include]
+		}
+		if !ok {
+			return nil, fmt.Errorf("includes %q, which is no schema", f.Include)
+		}
+		more, err := expandIncludes(inc, own, fallback, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
+	}
+	return out, nil
 }
 
 var (

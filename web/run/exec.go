@@ -72,6 +72,7 @@ type Run struct {
 
 type choiceState struct {
 	md        markdown.Stream
+	logprobs  []stream.TokenLogprob // since the last flush
 	text      strings.Builder
 	reasoning strings.Builder
 	refusal   strings.Builder
@@ -318,6 +319,11 @@ func (r *Run) handle(e stream.Event) {
 		if e.Tool.Index >= 0 && e.Tool.Index < stream.MaxToolCalls {
 			r.choice(e.Choice).dirty[e.Tool.Index] = true
 		}
+	case stream.KindLogprobs:
+		c := r.choice(e.Choice)
+		if len(c.logprobs) < maxLogprobTokens {
+			c.logprobs = append(c.logprobs, e.Logprobs...)
+		}
 	case stream.KindStatus:
 		r.flush()
 		r.append(jsonEvent("status", map[string]any{"status": e.Status, "response_id": e.ResponseID}))
@@ -348,6 +354,10 @@ func (r *Run) flush() {
 		if len(c.dirty) > 0 {
 			evs = append(evs, r.toolEvents(i, c, false)...)
 			clear(c.dirty)
+		}
+		if len(c.logprobs) > 0 {
+			evs = append(evs, logprobEvent(i, c.logprobs, r.Spec.Key))
+			c.logprobs = c.logprobs[:0]
 		}
 	}
 	r.append(evs...)
@@ -387,6 +397,25 @@ func prettyJSON(s string) string {
 		return s
 	}
 	return buf.String()
+}
+
+// maxLogprobTokens bounds the tokens with probabilities held between two
+// flushes.
+const maxLogprobTokens = 4096
+
+// logprobEvent is the browser's lp event: {"c": choice, "toks": [[token,
+// logprob, [[alternative, logprob], …]], …]}.
+func logprobEvent(c int, toks []stream.TokenLogprob, key string) Event {
+	type alt [2]any
+	rows := make([][3]any, len(toks))
+	for i, t := range toks {
+		alts := make([]alt, len(t.Top))
+		for k, a := range t.Top {
+			alts[k] = alt{redact(a.Token, key), a.Logprob}
+		}
+		rows[i] = [3]any{redact(t.Token, key), t.Logprob, alts}
+	}
+	return jsonEvent("lp", map[string]any{"c": c, "toks": rows})
 }
 
 func mdEvent(c int, html, tail string) Event {

@@ -150,6 +150,26 @@ type Gen struct {
 	started bool
 	last    string
 	cands   []cand
+	// lastLP is the log-probability of the last word and lastTop the
+	// likeliest words at its place (the model's distribution at
+	// temperature 1, before sampling's cut-offs).
+	lastLP  float64
+	lastTop []Alt
+}
+
+// Alt is a word the model could have written, with its log-probability.
+type Alt struct {
+	Word    string
+	Logprob float64
+}
+
+// Logprobs returns the last word's log-probability and up to n likeliest
+// alternatives (the word itself among them).
+func (g *Gen) Logprobs(n int) (float64, []Alt) {
+	if n > len(g.lastTop) {
+		n = len(g.lastTop)
+	}
+	return g.lastLP, g.lastTop[:n]
 }
 
 type cand struct {
@@ -207,6 +227,7 @@ func (g *Gen) Next() (string, bool) {
 	if !g.started {
 		g.started = true
 		g.last = g.m.words[g.b]
+		g.lastLP, g.lastTop = 0, []Alt{{Word: g.last, Logprob: 0}}
 		return g.last, false
 	}
 	edges := g.m.tri[[2]int32{g.a, g.b}]
@@ -217,6 +238,7 @@ func (g *Gen) Next() (string, bool) {
 		edges = []edge{{next: g.m.end, count: 1}}
 	}
 	next := g.pick(edges)
+	g.noteLogprobs(next)
 	g.written[[3]int32{g.a, g.b, next}] = true
 	g.a, g.b = g.b, next
 	g.counts[next]++
@@ -229,6 +251,44 @@ func (g *Gen) Next() (string, bool) {
 	}
 	g.last = w
 	return piece, isSentenceEnd(w)
+}
+
+// noteLogprobs keeps the distribution the last pick chose from: a softmax
+// of the candidates' logits (at temperature 1), best first.
+func (g *Gen) noteLogprobs(chosen int32) {
+	cs := g.cands
+	if len(cs) == 0 {
+		g.lastLP, g.lastTop = 0, nil
+		return
+	}
+	maxL := math.Inf(-1)
+	for _, c := range cs {
+		maxL = math.Max(maxL, c.logit)
+	}
+	sum := 0.0
+	for _, c := range cs {
+		sum += math.Exp(c.logit - maxL)
+	}
+	logZ := maxL + math.Log(sum)
+	sorted := append([]cand(nil), cs...)
+	sort.Slice(sorted, func(i, j int) bool {
+		if sorted[i].logit != sorted[j].logit {
+			return sorted[i].logit > sorted[j].logit
+		}
+		return sorted[i].id < sorted[j].id
+	})
+	g.lastTop = g.lastTop[:0]
+	for i, c := range sorted {
+		if i == 20 {
+			break
+		}
+		g.lastTop = append(g.lastTop, Alt{Word: g.m.words[c.id], Logprob: c.logit - logZ})
+	}
+	for _, c := range cs {
+		if c.id == chosen {
+			g.lastLP = c.logit - logZ
+		}
+	}
 }
 
 func (g *Gen) pick(edges []edge) int32 {

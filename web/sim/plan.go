@@ -24,6 +24,10 @@ type req struct {
 	maxTokens    int
 	stop         []string
 	sampling     Sampling
+	// logprobs asks for each token's log-probability, with topLogprobs
+	// alternatives (Chat: logprobs, top_logprobs).
+	logprobs     bool
+	topLogprobs  int
 	seed         uint64
 	hasSeed      bool
 	prompts      []string // completions: each prompt; chat/responses: one
@@ -101,6 +105,15 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 			return nil, "temperature must be between 0 and 2"
 		}
 		r.sampling.Temperature = t
+	}
+	if lp, ok := body["logprobs"].(bool); ok && lp && style == catalog.Chat {
+		r.logprobs = true
+		if n, ok := num(body["top_logprobs"]); ok {
+			if n < 0 || n > 20 {
+				return nil, "top_logprobs must be between 0 and 20"
+			}
+			r.topLogprobs = int(n)
+		}
 	}
 	if p, ok := num(body["top_p"]); ok {
 		r.sampling.TopP = p
@@ -296,8 +309,11 @@ func parseTools(v any) []toolDef {
 
 // choicePlan is what one choice will say.
 type choicePlan struct {
-	reasoning      []string // pieces
-	text           []string // pieces
+	reasoning []string // pieces
+	text      []string // pieces
+	// textLP holds, when logprobs are asked for, each text piece's
+	// log-probability and alternatives (parallel to text).
+	textLP         []pieceLP
 	tool           *toolCall
 	finish         string // stop, length, tool_calls
 	reasonTokens   int
@@ -311,6 +327,20 @@ type toolCall struct {
 	ID   string
 	Name string
 	Args string
+}
+
+// pieceLP is one text piece's log-probability and its alternatives.
+type pieceLP struct {
+	logprob float64
+	top     []Alt
+}
+
+// lp is the logprobs of text piece i (a certain piece when none were kept).
+func (c *choicePlan) lp(i int, piece string) pieceLP {
+	if i < len(c.textLP) {
+		return c.textLP[i]
+	}
+	return pieceLP{top: []Alt{{Word: strings.TrimSpace(piece)}}}
 }
 
 func (c *choicePlan) textString() string      { return strings.Join(c.text, "") }
@@ -418,6 +448,9 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 		c.text = append(c.text, piece)
 		text.WriteString(piece)
 		c.textTokens += s.tok.Count(piece)
+		if r.logprobs {
+			c.textLP = append(c.textLP, pieceLP{top: []Alt{{Word: l}}}) // the lead is certain
+		}
 	}
 	c.finish = "stop"
 	for n := 0; n < sentences(r.verbosity); {
@@ -446,6 +479,10 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 		}
 		c.text = append(c.text, p)
 		c.textTokens += s.tok.Count(p)
+		if r.logprobs {
+			lp, top := g.Logprobs(r.topLogprobs)
+			c.textLP = append(c.textLP, pieceLP{logprob: lp, top: append([]Alt(nil), top...)})
+		}
 		if end {
 			n++
 		}

@@ -111,10 +111,11 @@ func chatBody(extra map[string]any) map[string]any {
 func TestChatValidatesAgainstSpec(t *testing.T) {
 	srv := newTestServer(t)
 	for name, extra := range map[string]map[string]any{
-		"text":   {"stream": true, "stream_options": map[string]any{"include_usage": true}, "n": 2},
-		"tools":  {"stream": true, "tools": chatTools, "tool_choice": "required"},
-		"stop":   {"stream": true, "stop": []any{"."}},
-		"length": {"stream": true, "max_completion_tokens": 20},
+		"text":     {"stream": true, "stream_options": map[string]any{"include_usage": true}, "n": 2},
+		"tools":    {"stream": true, "tools": chatTools, "tool_choice": "required"},
+		"stop":     {"stream": true, "stop": []any{"."}},
+		"length":   {"stream": true, "max_completion_tokens": 20},
+		"logprobs": {"stream": true, "logprobs": true, "top_logprobs": 3, "temperature": 0.8},
 	} {
 		t.Run(name, func(t *testing.T) {
 			resp, b := call(t, srv, "/chatgw/v1/chat/completions", chatBody(extra), nil)
@@ -550,3 +551,72 @@ func TestCachedTokens(t *testing.T) {
 }
 
 func osReadFile(p string) ([]byte, error) { return os.ReadFile(p) }
+
+// TestChatLogprobs: with logprobs on, every text piece carries its token,
+// a log-probability (at most 0), its bytes and up to top_logprobs
+// alternatives, the likeliest first; the whole answer carries them all.
+func TestChatLogprobs(t *testing.T) {
+	srv := newTestServer(t)
+	_, b := call(t, srv, "/chatgw/v1/chat/completions", chatBody(map[string]any{"stream": true, "logprobs": true, "top_logprobs": 3, "temperature": 1.2}), nil)
+	var text strings.Builder
+	pieces, withAlts := 0, 0
+	for _, e := range events(t, b) {
+		if e.data == "[DONE]" {
+			continue
+		}
+		var c struct {
+			Choices []struct {
+				Delta struct {
+					Content string `json:"content"`
+				} `json:"delta"`
+				Logprobs *struct {
+					Content []struct {
+						Token   string  `json:"token"`
+						Logprob float64 `json:"logprob"`
+						Bytes   []int   `json:"bytes"`
+						Top     []struct {
+							Token   string  `json:"token"`
+							Logprob float64 `json:"logprob"`
+						} `json:"top_logprobs"`
+					} `json:"content"`
+				} `json:"logprobs"`
+			} `json:"choices"`
+		}
+		if err := json.Unmarshal([]byte(e.data), &c); err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range c.Choices {
+			if ch.Delta.Content == "" {
+				continue
+			}
+			text.WriteString(ch.Delta.Content)
+			if ch.Logprobs == nil || len(ch.Logprobs.Content) != 1 {
+				t.Fatalf("a text piece without logprobs: %s", e.data)
+			}
+			lp := ch.Logprobs.Content[0]
+			pieces++
+			if lp.Token != ch.Delta.Content || lp.Logprob > 0 || len(lp.Bytes) != len(lp.Token) || len(lp.Top) == 0 || len(lp.Top) > 3 {
+				t.Fatalf("bad logprob entry: %s", e.data)
+			}
+			for k := 1; k < len(lp.Top); k++ {
+				if lp.Top[k].Logprob > lp.Top[k-1].Logprob {
+					t.Fatalf("alternatives not likeliest first: %s", e.data)
+				}
+			}
+			if len(lp.Top) > 1 {
+				withAlts++
+			}
+		}
+	}
+	if pieces < 10 || withAlts == 0 {
+		t.Fatalf("%d pieces, %d with alternatives", pieces, withAlts)
+	}
+	_, whole := call(t, srv, "/chatgw/v1/chat/completions", chatBody(map[string]any{"logprobs": true, "top_logprobs": 2}), nil)
+	spectest.Validate(t, "CreateChatCompletionResponse", whole)
+	if !strings.Contains(string(whole), `"top_logprobs":[{`) {
+		t.Errorf("the whole answer has no logprobs: %.300s", whole)
+	}
+	if resp, body := call(t, srv, "/chatgw/v1/chat/completions", chatBody(map[string]any{"logprobs": true, "top_logprobs": 21}), nil); resp.StatusCode != 400 {
+		t.Errorf("top_logprobs 21: %d %s", resp.StatusCode, body)
+	}
+}

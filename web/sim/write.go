@@ -236,6 +236,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 			if done[i] {
 				continue
 			}
+			at := cursor[i] - len(p.reasoning) // the text piece's index, for its logprobs
 			piece, kind, ok := p.next(&cursor[i])
 			if !ok {
 				done[i] = true
@@ -244,7 +245,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 				continue
 			}
 			left = true
-			c.Choices = append(c.Choices, pieceChoice(rq.style, i, piece, kind, p))
+			c.Choices = append(c.Choices, pieceChoice(rq, i, piece, kind, p, at))
 		}
 		// One choice per chunk, as the real API sends n > 1.
 		for k, ch := range c.Choices {
@@ -319,7 +320,8 @@ func fragments(s string, n int) []string {
 	return out
 }
 
-func pieceChoice(style catalog.Style, i int, piece, kind string, p *choicePlan) chunkChoice {
+func pieceChoice(rq *req, i int, piece, kind string, p *choicePlan, at int) chunkChoice {
+	style := rq.style
 	if style == catalog.Completions {
 		return chunkChoice{Index: i, Text: &piece}
 	}
@@ -335,7 +337,37 @@ func pieceChoice(style catalog.Style, i int, piece, kind string, p *choicePlan) 
 	case "tool":
 		d["tool_calls"] = []any{map[string]any{"index": 0, "function": map[string]any{"arguments": piece}}}
 	}
-	return chunkChoice{Index: i, Delta: d}
+	cc := chunkChoice{Index: i, Delta: d}
+	if kind == "text" && rq.logprobs {
+		cc.Logprobs = map[string]any{"content": []any{tokenLogprob(piece, p.lp(at, piece))}, "refusal": nil}
+	}
+	return cc
+}
+
+// tokenLogprob is one entry of Chat's logprobs.content: the piece, its
+// log-probability, its bytes and its alternatives, written with the
+// piece's leading space.
+func tokenLogprob(piece string, lp pieceLP) map[string]any {
+	space := ""
+	if strings.HasPrefix(piece, " ") {
+		space = " "
+	}
+	top := []any{}
+	for _, a := range lp.top {
+		t := space + a.Word
+		top = append(top, map[string]any{"token": t, "logprob": a.Logprob, "bytes": bytesOf(t)})
+	}
+	return map[string]any{"token": piece, "logprob": lp.logprob, "bytes": bytesOf(piece), "top_logprobs": top}
+}
+
+// bytesOf is a token's UTF-8 bytes as the JSON array of numbers the API
+// sends ([]byte would marshal as base64).
+func bytesOf(s string) []int {
+	out := make([]int, len(s))
+	for i := range len(s) {
+		out[i] = int(s[i])
+	}
+	return out
 }
 
 func finishChoice(style catalog.Style, i int, reason string) chunkChoice {
@@ -365,7 +397,15 @@ func wholeAnswer(rq *req, plans []*choicePlan, u usage, id, object string, creat
 			msg["tool_calls"] = []any{map[string]any{"id": p.tool.ID, "type": "function",
 				"function": map[string]any{"name": p.tool.Name, "arguments": p.tool.Args}}}
 		}
-		choices = append(choices, map[string]any{"index": i, "message": msg, "logprobs": nil, "finish_reason": p.finish})
+		var lps any
+		if rq.logprobs {
+			content := []any{}
+			for k, piece := range p.text {
+				content = append(content, tokenLogprob(piece, p.lp(k, piece)))
+			}
+			lps = map[string]any{"content": content, "refusal": nil}
+		}
+		choices = append(choices, map[string]any{"index": i, "message": msg, "logprobs": lps, "finish_reason": p.finish})
 	}
 	out := map[string]any{"id": id, "object": object, "created": created, "model": rq.model.Name, "choices": choices, "usage": u}
 	if rq.style == catalog.Chat {

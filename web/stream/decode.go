@@ -154,6 +154,9 @@ func (d *Decoder) choices(v *fastjson.Value, part string, emit func(Event)) {
 		} else if delta := c.Get(part); delta != nil {
 			d.delta(idx, delta, emit)
 		}
+		if lp := c.GetArray("logprobs", "content"); len(lp) > 0 {
+			emit(Event{Kind: KindLogprobs, Choice: idx, Logprobs: tokenLogprobs(lp), Seq: -1})
+		}
 		if f := str(c, "finish_reason"); f != "" {
 			emit(Event{Kind: KindFinish, Choice: idx, Finish: f, Seq: -1})
 		}
@@ -326,4 +329,20 @@ func (d *Decoder) terminal(r *fastjson.Value, seq int, emit func(Event)) {
 		emit(Event{Kind: KindError, Err: errorObject(e), Seq: seq})
 	}
 	d.finish(emit)
+}
+
+// tokenLogprobs reads Chat's logprobs.content entries.
+func tokenLogprobs(list []*fastjson.Value) []TokenLogprob {
+	out := make([]TokenLogprob, 0, len(list))
+	for _, e := range list {
+		t := TokenLogprob{Token: str(e, "token"), Logprob: e.GetFloat64("logprob")}
+		for k, a := range e.GetArray("top_logprobs") {
+			if k == MaxTopLogprobs {
+				break
+			}
+			t.Top = append(t.Top, TopLogprob{Token: str(a, "token"), Logprob: a.GetFloat64("logprob")})
+		}
+		out = append(out, t)
+	}
+	return out
 }

@@ -26,6 +26,7 @@ const (
 	KindError                     // Err; the run failed
 	KindStatus                    // Status (queued, in_progress, ...) and ResponseID
 	KindDone                      // the stream ended normally
+	KindLogprobs                  // Logprobs are the tokens of a text delta of Choice
 )
 
 // Event is one normalized event.
@@ -41,6 +42,26 @@ type Event struct {
 	ResponseID string
 	// Seq is the Responses sequence_number of the event, or -1.
 	Seq int
+	// Logprobs are the tokens of the text, with their probabilities.
+	Logprobs []TokenLogprob
+}
+
+// MaxTopLogprobs bounds the alternatives kept per token (the API's own
+// limit is 20).
+const MaxTopLogprobs = 20
+
+// TokenLogprob is one token of an answer, its log-probability and the
+// likeliest alternatives at its place.
+type TokenLogprob struct {
+	Token   string
+	Logprob float64
+	Top     []TopLogprob
+}
+
+// TopLogprob is one alternative token.
+type TopLogprob struct {
+	Token   string
+	Logprob float64
 }
 
 // ToolDelta is a fragment of tool call Index of a choice.

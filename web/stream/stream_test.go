@@ -298,3 +298,30 @@ func FuzzDecoder(f *testing.F) {
 		_ = res.Truncated()
 	})
 }
+
+func TestChatLogprobsDecoded(t *testing.T) {
+	chunk := `{"choices":[{"index":0,"delta":{"content":" sea"},"logprobs":{"content":[{"token":" sea","logprob":-0.25,"bytes":[32,115,101,97],"top_logprobs":[{"token":" sea","logprob":-0.25,"bytes":[]},{"token":" sky","logprob":-1.5,"bytes":[]}]}],"refusal":null},"finish_reason":null}]}`
+	var got []Event
+	dec := NewDecoder(catalog.Chat)
+	if err := dec.Decode(sse.Event{Data: []byte(chunk)}, func(e Event) { got = append(got, e) }); err != nil {
+		t.Fatal(err)
+	}
+	var lp *Event
+	for i := range got {
+		if got[i].Kind == KindLogprobs {
+			lp = &got[i]
+		}
+	}
+	if lp == nil || len(lp.Logprobs) != 1 || lp.Logprobs[0].Token != " sea" || lp.Logprobs[0].Logprob != -0.25 ||
+		len(lp.Logprobs[0].Top) != 2 || lp.Logprobs[0].Top[1].Token != " sky" {
+		t.Fatalf("events %+v", got)
+	}
+	// "logprobs": null (every recorded stream) gives no event.
+	got = nil
+	_ = dec.Decode(sse.Event{Data: []byte(`{"choices":[{"index":0,"delta":{"content":"x"},"logprobs":null}]}`)}, func(e Event) { got = append(got, e) })
+	for _, e := range got {
+		if e.Kind == KindLogprobs {
+			t.Fatal("a null logprobs made an event")
+		}
+	}
+}
