@@ -64,6 +64,9 @@ func Continue(m *catalog.Model, values url.Values, out run.Output, results map[s
 		for i, t := range c.Tools {
 			list[i].ID, list[i].Type = t.ID, "function"
 			list[i].Function.Name, list[i].Function.Arguments = t.Name, t.Args
+			if t.Extra != "" && json.Valid([]byte(t.Extra)) {
+				list[i].ExtraContent = json.RawMessage(t.Extra)
+			}
 		}
 		b, _ := json.Marshal(list)
 		calls = string(b)

@@ -73,3 +73,23 @@ func TestContinue(t *testing.T) {
 		t.Errorf("no answer: %v", err)
 	}
 }
+
+// TestContinueEchoesThoughtSignature: Gemini's extra_content on a tool call
+// goes back with the call on the next turn, or Gemini answers 4xx.
+func TestContinueEchoesThoughtSignature(t *testing.T) {
+	s := newService(t, nil)
+	m, _ := s.Catalog.Model("sim", "seed002.gemini-3.1-pro-preview")
+	extra := `{"google":{"thought_signature":"c2lnbmF0dXJl"}}`
+	out := run.Output{Choices: []run.ChoiceOutput{{Tools: []run.ToolOutput{{ID: "call_1", Name: "get_weather", Args: `{}`, Extra: extra}}}}}
+	next, err := Continue(m, url.Values{"messages.role": {"user"}, "messages.content": {"Weather?"}}, out, map[string]string{"call_1": "sunny"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Prepare(Input{Provider: "sim", Model: m.ID, Form: next})
+	if len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	if !strings.Contains(string(r.Request.Body), `"thought_signature": "c2lnbmF0dXJl"`) {
+		t.Errorf("the signature is not sent back:\n%s", r.Request.Body)
+	}
+}

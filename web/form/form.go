@@ -470,6 +470,10 @@ func checkTools(v any) string {
 			if _, isObj := p.(map[string]any); !isObj {
 				return fmt.Sprintf("Tool %d: function.parameters must be a JSON Schema object.", i+1)
 			}
+			raw, _ := json.Marshal(p)
+			if _, err := structured.Compile(raw); err != nil {
+				return fmt.Sprintf("Tool %d: function.parameters is not a valid JSON Schema: %s", i+1, firstLine(err.Error()))
+			}
 		}
 	}
 	return ""
@@ -569,6 +573,16 @@ func checkSchemaDef(v any, prefix string) string {
 	return ""
 }
 
+// hasTools reports whether a tools field has a value.
+func hasTools(fields []catalog.Field, vals Values) bool {
+	for _, g := range fields {
+		if _, ok := vals[g.Name]; ok && g.JSONKind == "tools" {
+			return true
+		}
+	}
+	return false
+}
+
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
@@ -632,6 +646,9 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 					errs[g.Name] = "Required when the response format is json_schema: {\"name\": …, \"schema\": {…}}."
 				}
 			}
+		}
+		if f.Name == "parallel_tool_calls" && !hasTools(fields, vals) {
+			errs[f.Name] = "Only with tools: define tools, or leave this at its default."
 		}
 		for _, other := range f.ConflictsWith {
 			if _, both := vals[other]; both {

@@ -275,3 +275,31 @@ func TestStructuredOutputFields(t *testing.T) {
 		}
 	}
 }
+
+func TestToolDefinitionsChecked(t *testing.T) {
+	tools := catalog.Field{Name: "tools", Type: catalog.TypeJSON, JSONKind: "tools"}
+	parallel := catalog.Field{Name: "parallel_tool_calls", Type: catalog.TypeBoolean, Default: true}
+	fields := []catalog.Field{tools, parallel}
+	for _, tc := range []struct {
+		name  string
+		in    url.Values
+		field string
+		want  string
+	}{
+		{"good", url.Values{"tools": {`[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"x":{"type":"integer"}}}}}]`}, "parallel_tool_calls": {"false"}}, "", ""},
+		{"parameters not a schema", url.Values{"tools": {`[{"type":"function","function":{"name":"f","parameters":{"type":"objekt"}}}]`}}, "tools", "Tool 1: function.parameters is not a valid JSON Schema"},
+		{"parallel without tools", url.Values{"parallel_tool_calls": {"false"}}, "parallel_tool_calls", "Only with tools"},
+		{"parallel at its default", url.Values{"parallel_tool_calls": {"true"}}, "", ""},
+	} {
+		_, errs := Parse(fields, tc.in)
+		if tc.field == "" {
+			if len(errs) > 0 {
+				t.Errorf("%s: %v", tc.name, errs)
+			}
+			continue
+		}
+		if !strings.Contains(errs[tc.field], tc.want) {
+			t.Errorf("%s: %q, want %q", tc.name, errs[tc.field], tc.want)
+		}
+	}
+}

@@ -46,6 +46,9 @@ type ToolOutput struct {
 	ID   string `json:"id,omitempty"`
 	Name string `json:"name"`
 	Args string `json:"args"`
+	// Extra is provider data echoed back with the call on the next turn
+	// (Gemini's extra_content.google.thought_signature).
+	Extra string `json:"extra,omitempty"`
 }
 
 // Text is every choice's text, joined (for search and diffs).
@@ -78,7 +81,7 @@ func (r *Run) output() Output {
 		co := ChoiceOutput{Index: c.Index, Text: redact(c.Text.String(), key), Reasoning: redact(c.Reasoning.String(), key),
 			Refusal: redact(c.Refusal.String(), key), Finish: c.Finish}
 		for _, t := range c.Tools {
-			co.Tools = append(co.Tools, ToolOutput{ID: t.ID, Name: redact(t.Name, key), Args: redact(t.Args, key)})
+			co.Tools = append(co.Tools, ToolOutput{ID: t.ID, Name: redact(t.Name, key), Args: redact(t.Args, key), Extra: redact(t.Extra, key)})
 		}
 		out.Choices = append(out.Choices, co)
 	}

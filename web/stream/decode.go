@@ -208,6 +208,9 @@ func (d *Decoder) delta(idx int, delta *fastjson.Value, emit func(Event)) {
 			Name: str(tc, "function", "name"),
 			Args: str(tc, "function", "arguments"),
 		}
+		if x := tc.Get("extra_content"); x != nil && x.Type() == fastjson.TypeObject {
+			td.Extra = x.String()
+		}
 		if iv := tc.Get("index"); iv != nil && iv.Type() == fastjson.TypeNumber {
 			td.Index = iv.GetInt()
 		} else {

@@ -74,6 +74,9 @@ type ToolDelta struct {
 	Args   string
 	// Replace: Args is the whole argument string, not a fragment.
 	Replace bool
+	// Extra is provider data on the call that must be echoed back on the
+	// next turn (Gemini's extra_content with its thought_signature).
+	Extra string
 }
 
 // Usage is what the upstream reported. Cached is part of Input. Whether

@@ -20,6 +20,8 @@ type ToolCall struct {
 	Type   string
 	Name   string
 	Args   string
+	// Extra is provider data to echo back (Gemini's thought_signature).
+	Extra string
 }
 
 // Choice is the accumulated answer of one choice.
@@ -100,6 +102,9 @@ func (r *Result) Apply(e Event) {
 		}
 		if e.Tool.Name != "" {
 			t.Name = e.Tool.Name
+		}
+		if e.Tool.Extra != "" {
+			t.Extra = e.Tool.Extra
 		}
 		if e.Tool.Replace {
 			t.Args = e.Tool.Args

@@ -325,3 +325,15 @@ func TestChatLogprobsDecoded(t *testing.T) {
 		}
 	}
 }
+
+func TestGeminiToolCallKeepsExtraContent(t *testing.T) {
+	chunk := `{"choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{}"},"extra_content":{"google":{"thought_signature":"c2ln"}}}]},"finish_reason":"tool_calls"}]}`
+	res := NewResult()
+	dec := NewDecoder(catalog.Chat)
+	if err := dec.Decode(sse.Event{Data: []byte(chunk)}, res.Apply); err != nil {
+		t.Fatal(err)
+	}
+	if tc := res.Choice(0).Tools; len(tc) != 1 || tc[0].Extra != `{"google":{"thought_signature":"c2ln"}}` {
+		t.Fatalf("tools %+v", tc)
+	}
+}
