@@ -260,3 +260,21 @@ func TestComparisonRunsAsOneGroup(t *testing.T) {
 		t.Error("a diff of a missing pane")
 	}
 }
+
+// TestCheckedBoxesStayChecked: a checkbox posts its hidden "false" and then
+// "true"; the page drawn from that form shows it checked (it once showed
+// the first value).
+func TestCheckedBoxesStayChecked(t *testing.T) {
+	app := simApp(t)
+	f := chatForm("hi")
+	f["stream"] = []string{"false", "true"}
+	f["include_usage"] = []string{"false"}
+	do(t, app, post("/draft/preview", f))
+	_, page := get(t, app, "/")
+	if !strings.Contains(page, `name="stream" value="true" checked`) {
+		t.Error("stream is not checked after a reload")
+	}
+	if strings.Contains(page, `name="include_usage" value="true" checked`) {
+		t.Error("include_usage is checked though it was not")
+	}
+}

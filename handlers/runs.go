@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -87,7 +88,9 @@ func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *views.
 
 // ContinueRun serves POST /runs/:id/continue: the run's answer appended to
 // its conversation (with the tool results given as result.CALL_ID) becomes
-// the playground's form; with ?send=1 the next turn starts at once.
+// the playground's form; with ?send=1 the next turn starts at once; with
+// ?stored=1 a stored Responses run is named as previous_response_id and
+// only the new turn is sent.
 func ContinueRun(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		e, err := d.entryOf(c)
@@ -105,7 +108,16 @@ func ContinueRun(d *Deps) fiber.Handler {
 				results[id] = v[len(v)-1]
 			}
 		}
-		next, err := draft.Continue(m, e.Form, e.Output, results)
+		var next url.Values
+		if c.Query("stored") == "1" {
+			id := ""
+			if e.Summary != nil && e.Summary.Stored {
+				id = e.Summary.ResponseID
+			}
+			next, err = draft.ContinueStored(m, e.Form, e.Output, results, id)
+		} else {
+			next, err = draft.Continue(m, e.Form, e.Output, results)
+		}
 		if err != nil {
 			return fiber.NewError(http.StatusConflict, "Cannot continue: "+err.Error()+".")
 		}

@@ -25,6 +25,8 @@ type Run struct {
 	// ContinueURL carries the conversation on from the answer (models
 	// that take messages); "" when they do not.
 	ContinueURL string
+	// CanContinueStored: the model takes previous_response_id.
+	CanContinueStored bool
 }
 
 func continueURL(r *run.Run) string {
@@ -53,9 +55,13 @@ func NewRun(r *run.Run) Run {
 		TranscriptURL: base + "/transcript.sse",
 		HistoryURL:    "/history/runs/" + r.ID,
 		ContinueURL:   continueURL(r),
-		Provider:      r.Spec.Provider.Name,
-		Model:         r.Spec.Model.Label(),
-		Simulated:     r.Spec.Provider.Simulated,
+		CanContinueStored: func() bool {
+			_, ok := r.Spec.Model.Field("previous_response_id")
+			return ok
+		}(),
+		Provider:  r.Spec.Provider.Name,
+		Model:     r.Spec.Model.Label(),
+		Simulated: r.Spec.Provider.Simulated,
 	}
 }
 

@@ -60,6 +60,21 @@ func TestBrowserConversationAndTools(t *testing.T) {
 	if !strings.Contains(curl, `"type": "function_call"`) || strings.Contains(curl, `"function": {`) {
 		t.Errorf("the Responses curl after the tool result:\n%s", curl)
 	}
+
+	// A stored Responses answer goes on by previous_response_id: only the
+	// new turn is sent.
+	b.run(t,
+		chromedp.WaitVisible(`[data-testid="continue-stored"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="continue-stored"]`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelectorAll('[data-testid="message-row"]').length === 1`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		htmxReady(`#draft`),
+		typeInto(`[data-testid="message-content"]`, "And tomorrow?"),
+		waitText(`[data-testid="curl"]`, `"previous_response_id": "resp_`),
+	)
+	b.run(t, text(`[data-testid="curl"]`, &curl))
+	if strings.Contains(curl, "Rome") || !strings.Contains(curl, `"input": "And tomorrow?"`) || !strings.Contains(curl, `"stream": true`) {
+		t.Errorf("continuing by id sends:\n%s", curl)
+	}
 	b.noScriptErrors(t)
 }
 

@@ -420,8 +420,14 @@
         label.appendChild(ta);
         box.appendChild(label);
       });
+      var hasCalls = calls.filter(Boolean).length > 0;
       var send = $(form, '[data-send-results]');
-      if (send) send.hidden = calls.filter(Boolean).length === 0;
+      if (send) send.hidden = !hasCalls;
+      // A stored Responses answer can be continued by its id.
+      form.querySelectorAll('[data-continue-stored]').forEach(function (b) {
+        var sends = b.hasAttribute('data-send-stored');
+        b.hidden = !(s.response_id && s.stored) || (sends && !hasCalls) || (!sends && hasCalls);
+      });
       form.hidden = false;
     }
     h.failure = function (d) { showError(d); };

@@ -23,6 +23,25 @@ var (
 // a tool message per call holding results[call id] (empty for the person
 // to fill in), else an empty user message for the next turn.
 func Continue(m *catalog.Model, values url.Values, out run.Output, results map[string]string) (url.Values, error) {
+	return cont(m, values, out, results, "")
+}
+
+// ErrNotStored is returned by ContinueStored for a run the provider did
+// not keep.
+var ErrNotStored = errors.New("the provider did not store this response, so it cannot be continued by id")
+
+// ContinueStored carries a Responses conversation on by reference: the
+// form names the run's response as previous_response_id and its input
+// holds only the new turn (the tool results, or an empty user message);
+// the provider keeps the rest, reasoning included.
+func ContinueStored(m *catalog.Model, values url.Values, out run.Output, results map[string]string, responseID string) (url.Values, error) {
+	if _, ok := m.Field("previous_response_id"); !ok || responseID == "" {
+		return nil, ErrNotStored
+	}
+	return cont(m, values, out, results, responseID)
+}
+
+func cont(m *catalog.Model, values url.Values, out run.Output, results map[string]string, previous string) (url.Values, error) {
 	var f catalog.Field
 	found := false
 	for _, fl := range m.Fields() {
@@ -47,6 +66,10 @@ func Continue(m *catalog.Model, values url.Values, out run.Output, results map[s
 	}
 	names := form.InputNames(f) // role, content, tool_calls, tool_call_id, reasoning
 	rows := len(next[f.Name+".content"])
+	if previous != "" {
+		rows = 0 // the provider has them
+		next.Set("previous_response_id", previous)
+	}
 	for _, k := range names {
 		for len(next[k]) < rows {
 			next[k] = append(next[k], "")
@@ -75,7 +98,9 @@ func Continue(m *catalog.Model, values url.Values, out run.Output, results map[s
 	if m.CarryReasoning {
 		reasoning = c.Reasoning
 	}
-	add("assistant", c.Text, calls, "", reasoning)
+	if previous == "" {
+		add("assistant", c.Text, calls, "", reasoning)
+	}
 	for _, t := range c.Tools {
 		add("tool", results[t.ID], "", t.ID, "")
 	}

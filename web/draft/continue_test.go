@@ -93,3 +93,39 @@ func TestContinueEchoesThoughtSignature(t *testing.T) {
 		t.Errorf("the signature is not sent back:\n%s", r.Request.Body)
 	}
 }
+
+func TestContinueStored(t *testing.T) {
+	s := newService(t, nil)
+	m, _ := s.Catalog.Model("sim", "openai.gpt-5-mini")
+	form := url.Values{"system_prompt": {"Be brief."}, "messages.role": {"user"}, "messages.content": {"Weather in Rome?"}, "store": {"true"}}
+	out := run.Output{Choices: []run.ChoiceOutput{{Tools: []run.ToolOutput{{ID: "call_7", Name: "get_weather", Args: `{"city":"Rome"}`}}}}}
+	next, err := ContinueStored(m, form, out, map[string]string{"call_7": "22 C"}, "resp_123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.Prepare(Input{Provider: "sim", Model: m.ID, Form: next})
+	if len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	body := string(r.Request.Body)
+	for _, want := range []string{`"previous_response_id": "resp_123"`, `"type": "function_call_output"`, `"call_id": "call_7"`, `"instructions": "Be brief."`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "Weather in Rome?") || strings.Contains(body, `"type": "function_call",`) {
+		t.Errorf("the earlier turns are sent again:\n%s", body)
+	}
+	// A text answer: only a new user message follows.
+	next, _ = ContinueStored(m, form, run.Output{Choices: []run.ChoiceOutput{{Text: "Sunny."}}}, nil, "resp_9")
+	if strings.Join(next["messages.role"], ",") != "user" || next.Get("messages.content") != "" || next.Get("previous_response_id") != "resp_9" {
+		t.Errorf("text answer: %v", next)
+	}
+	chat, _ := s.Catalog.Model("sim", "seed002.gpt-5.4")
+	if _, err := ContinueStored(chat, form, out, nil, "resp_1"); !errors.Is(err, ErrNotStored) {
+		t.Errorf("a model without previous_response_id: %v", err)
+	}
+	if _, err := ContinueStored(m, form, out, nil, ""); !errors.Is(err, ErrNotStored) {
+		t.Errorf("no response id: %v", err)
+	}
+}

@@ -705,8 +705,13 @@ func redact(s, key string) string {
 
 // Summary is the final event of a run.
 type Summary struct {
-	State     State    `json:"state"`
-	Reason    string   `json:"reason,omitempty"`
+	State  State  `json:"state"`
+	Reason string `json:"reason,omitempty"`
+	// ResponseID is a Responses run's id, for previous_response_id.
+	ResponseID string `json:"response_id,omitempty"`
+	// Stored: the provider keeps the response (Responses store, on by
+	// default), so a next turn can name it.
+	Stored    bool     `json:"stored,omitempty"`
 	Finish    []string `json:"finish"`
 	Truncated bool     `json:"truncated"`
 	URL       string   `json:"url,omitempty"`
@@ -752,6 +757,10 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		s.Reason = "nobody was watching"
 	}
 	s.Truncated = state == Interrupted
+	if r.Spec.Model.Style == catalog.Responses && r.res.ResponseID != "" {
+		s.ResponseID = r.res.ResponseID
+		s.Stored = !bytes.Contains(r.Spec.Request.Body, []byte(`"store": false`))
+	}
 	r.mu.Lock()
 	s.URL = r.servedURL
 	r.mu.Unlock()
