@@ -119,6 +119,7 @@ type Field struct {
 	Images      []ImageRow
 	Detail      bool
 	Messages    []MessageRow
+	Functions   []FunctionRow
 	Roles       []string
 	Checks      []Check
 }
@@ -127,6 +128,13 @@ type Field struct {
 type ImageRow struct {
 	URL    string
 	Detail string
+}
+
+// FunctionRow is one function tool definition.
+type FunctionRow struct {
+	Name        string
+	Description string
+	Parameters  string
 }
 
 // MessageRow is one chat message row.
@@ -416,6 +424,18 @@ func newField(f catalog.Field, r draft.Result) Field {
 				row.Detail = details[i]
 			}
 			v.Images = append(v.Images, row)
+		}
+	case catalog.TypeFunctions:
+		names, descs, params := r.Form[f.Name+".name"], r.Form[f.Name+".description"], r.Form[f.Name+".parameters"]
+		for i, n := range names {
+			row := FunctionRow{Name: n}
+			if i < len(descs) {
+				row.Description = descs[i]
+			}
+			if i < len(params) {
+				row.Parameters = params[i]
+			}
+			v.Functions = append(v.Functions, row)
 		}
 	case catalog.TypeMessages:
 		roles, contents := r.Form[f.Name+".role"], r.Form[f.Name+".content"]

@@ -9,7 +9,18 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-const weatherTool = `[{"type":"function","function":{"name":"get_weather","description":"Current weather of a city","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]`
+const weatherParams = `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`
+
+// defineWeatherTool fills the tools editor's first function (adding a row
+// when there is none).
+func defineWeatherTool() chromedp.Action {
+	return chromedp.Tasks{
+		chromedp.Evaluate(`if (!document.querySelector('[data-testid="function-row"]')) document.querySelector('[data-add-row="tools"]').click()`, nil),
+		setValue(`[data-testid="function-name"]`, "get_weather"),
+		setValue(`[data-testid="function-description"]`, "Current weather of a city"),
+		setValue(`[data-testid="function-parameters"]`, weatherParams),
+	}
+}
 
 // TestBrowserConversationAndTools runs on the simulator: a two-turn
 // conversation carried on with "Add the answer and continue", and a tool
@@ -46,7 +57,7 @@ func TestBrowserConversationAndTools(t *testing.T) {
 	)
 
 	// A tool call: answered in its box, sent, and answered in text.
-	answerToolCall(t, b, "seed002.gpt-5.4", `#f-tools`, "What is the weather in Paris?", "18 C and sunny", `"tool_call_id": "call_`)
+	answerToolCall(t, b, "seed002.gpt-5.4", `[data-add-row="tools"]`, "What is the weather in Paris?", "18 C and sunny", `"tool_call_id": "call_`)
 	var roles string
 	b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('[data-role-select]')].map(s => s.value).join(',')`, &roles))
 	if roles != "user,assistant,tool" {
@@ -91,7 +102,7 @@ func answerToolCall(t *testing.T, b *browser, model, ready, prompt, result, sent
 		chromedp.Evaluate(`document.querySelector('[data-testid="advanced"]').open = true`, nil),
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="message-row"]')].slice(1).forEach(r => r.remove())`, nil),
 		typeInto(`[data-testid="message-content"]`, prompt),
-		setValue(`#f-tools`, weatherTool),
+		defineWeatherTool(),
 		setValue(`#f-tool_choice`, "required"),
 		waitText(`[data-testid="curl"]`, `"tool_choice": "required"`),
 		waitText(`[data-testid="curl"]`, prompt),

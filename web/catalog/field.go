@@ -21,6 +21,7 @@ const (
 	TypeJSON       FieldType = "json"        // JSON text checked for syntax (and JSONKind)
 	TypeMessages   FieldType = "messages"    // chat messages: role + content rows
 	TypeImageURLs  FieldType = "image_urls"  // image URL rows with optional detail level
+	TypeFunctions  FieldType = "functions"   // function tool rows: name, description, JSON Schema parameters
 )
 
 // Named transforms: fields whose value reshapes the body instead of being
@@ -66,7 +67,7 @@ var transforms = map[string][]FieldType{
 	TransformTextFormat:    {TypeEnum},
 	TransformToolChoice:    {TypeString, TypeEnum},
 	TransformSystemMessage: {TypeText, TypeString},
-	TransformTools:         {TypeJSON},
+	TransformTools:         {TypeJSON, TypeFunctions},
 	TransformJSONSchema:    {TypeJSON},
 }
 
@@ -143,7 +144,7 @@ func (f Field) Advanced() bool { return f.Group == "advanced" }
 // IsList reports whether the field holds several rows.
 func (f Field) IsList() bool {
 	switch f.Type {
-	case TypeStringList, TypeMessages, TypeImageURLs:
+	case TypeStringList, TypeMessages, TypeImageURLs, TypeFunctions:
 		return true
 	case TypeText:
 		return f.MaxItems > 1

@@ -411,7 +411,7 @@ func validateSchema(path string, style Style, fields []Field) error {
 		}
 		switch f.Type {
 		case TypeString, TypeText, TypeNumber, TypeInteger, TypeBoolean, TypeEnum,
-			TypeStringList, TypeJSON, TypeMessages, TypeImageURLs:
+			TypeStringList, TypeJSON, TypeMessages, TypeImageURLs, TypeFunctions:
 		default:
 			bad("type", "unknown type %q", f.Type)
 		}
@@ -452,7 +452,7 @@ func validateSchema(path string, style Style, fields []Field) error {
 			}
 		} else if !targetRE.MatchString(f.BodyPath()) {
 			bad("target", "must be a dotted path like reasoning.effort (got %q)", f.BodyPath())
-		} else if f.Type == TypeMessages || f.Type == TypeImageURLs {
+		} else if f.Type == TypeMessages || f.Type == TypeImageURLs || f.Type == TypeFunctions {
 			bad("transform", "a %s field needs a transform", f.Type)
 		}
 		if f.Transform == "" {

@@ -93,6 +93,9 @@ func Present(f catalog.Field, in url.Values) bool {
 	case catalog.TypeMessages:
 		_, ok := in[f.Name+".content"]
 		return ok
+	case catalog.TypeFunctions:
+		_, ok := in[f.Name+".name"]
+		return ok
 	}
 	_, ok := in[f.Name]
 	return ok
@@ -104,6 +107,8 @@ func parseField(f catalog.Field, in url.Values) (any, bool, string) {
 		return parseMessages(f, in)
 	case catalog.TypeImageURLs:
 		return parseImages(f, in)
+	case catalog.TypeFunctions:
+		return parseFunctions(f, in)
 	case catalog.TypeStringList:
 		return parseList(f, in[f.Name], MaxStringLength)
 	case catalog.TypeText:
@@ -487,8 +492,66 @@ func InputNames(f catalog.Field) []string {
 		return []string{f.Name + ".role", f.Name + ".content", f.Name + ".tool_calls", f.Name + ".tool_call_id", f.Name + ".reasoning"}
 	case catalog.TypeImageURLs:
 		return []string{f.Name + ".url", f.Name + ".detail"}
+	case catalog.TypeFunctions:
+		return []string{f.Name + ".name", f.Name + ".description", f.Name + ".parameters"}
 	}
 	return []string{f.Name}
+}
+
+// MaxFunctions bounds the function definitions of a tools field.
+const MaxFunctions = 64
+
+// parseFunctions reads function definition rows (name, description, JSON
+// Schema parameters) into the Chat API's tools array, checked as a tools
+// JSON field is: names, duplicates, parameters that compile.
+func parseFunctions(f catalog.Field, in url.Values) (any, bool, string) {
+	names, descs, params := in[f.Name+".name"], in[f.Name+".description"], in[f.Name+".parameters"]
+	at := func(list []string, i int) string {
+		if i < len(list) {
+			return strings.TrimSpace(list[i])
+		}
+		return ""
+	}
+	type function struct {
+		Name        string          `json:"name"`
+		Description string          `json:"description,omitempty"`
+		Parameters  json.RawMessage `json:"parameters,omitempty"`
+	}
+	type tool struct {
+		Type     string   `json:"type"`
+		Function function `json:"function"`
+	}
+	var tools []tool
+	for i := range names {
+		name, desc, raw := at(names, i), at(descs, i), at(params, i)
+		if name == "" && desc == "" && raw == "" {
+			continue // an empty row is not sent
+		}
+		fn := function{Name: name, Description: desc}
+		if raw != "" {
+			var v any
+			if err := json.Unmarshal([]byte(raw), &v); err != nil {
+				return nil, false, fmt.Sprintf("Function %d: parameters are not JSON: %s", i+1, jsonErrorAt(raw, err))
+			}
+			var buf bytes.Buffer
+			_ = json.Compact(&buf, []byte(raw))
+			fn.Parameters = buf.Bytes()
+		}
+		tools = append(tools, tool{Type: "function", Function: fn})
+	}
+	if len(tools) == 0 {
+		return nil, false, ""
+	}
+	if max := maxItems(f, MaxFunctions); len(tools) > max {
+		return nil, false, fmt.Sprintf("Too many functions: %d, at most %d.", len(tools), max)
+	}
+	b, _ := json.Marshal(tools)
+	var v any
+	_ = json.Unmarshal(b, &v)
+	if msg := checkTools(v); msg != "" {
+		return nil, false, strings.Replace(msg, "Tool ", "Function ", 1)
+	}
+	return json.RawMessage(b), true, ""
 }
 
 // ToolCall is one call of an assistant message, in the Chat API's shape.
@@ -576,7 +639,7 @@ func checkSchemaDef(v any, prefix string) string {
 // hasTools reports whether a tools field has a value.
 func hasTools(fields []catalog.Field, vals Values) bool {
 	for _, g := range fields {
-		if _, ok := vals[g.Name]; ok && g.JSONKind == "tools" {
+		if _, ok := vals[g.Name]; ok && (g.JSONKind == "tools" || g.Type == catalog.TypeFunctions) {
 			return true
 		}
 	}
@@ -669,7 +732,7 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 			}
 			var names []string
 			for _, g := range fields {
-				if g.JSONKind == "tools" {
+				if g.JSONKind == "tools" || g.Type == catalog.TypeFunctions {
 					if raw, ok := vals[g.Name].(json.RawMessage); ok {
 						names = append(names, ToolNames(raw)...)
 					}

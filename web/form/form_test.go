@@ -264,15 +264,7 @@ func TestStructuredOutputFields(t *testing.T) {
 		{"responses strict not a bool", []catalog.Field{format, def}, url.Values{"response_format": {"json_schema"}, "json_schema": {`{"name":"x","schema":{},"strict":"yes"}`}}, "json_schema", "strict must be true or false"},
 	} {
 		_, errs := Parse(tc.fields, tc.in)
-		if tc.field == "" {
-			if len(errs) > 0 {
-				t.Errorf("%s: %v", tc.name, errs)
-			}
-			continue
-		}
-		if !strings.Contains(errs[tc.field], tc.want) {
-			t.Errorf("%s: %q, want %q", tc.name, errs[tc.field], tc.want)
-		}
+		wantFieldError(t, tc.name, errs, tc.field, tc.want)
 	}
 }
 
@@ -292,14 +284,60 @@ func TestToolDefinitionsChecked(t *testing.T) {
 		{"parallel at its default", url.Values{"parallel_tool_calls": {"true"}}, "", ""},
 	} {
 		_, errs := Parse(fields, tc.in)
-		if tc.field == "" {
-			if len(errs) > 0 {
-				t.Errorf("%s: %v", tc.name, errs)
+		wantFieldError(t, tc.name, errs, tc.field, tc.want)
+	}
+}
+
+func TestFunctionsEditor(t *testing.T) {
+	f := catalog.Field{Name: "tools", Type: catalog.TypeFunctions, Transform: catalog.TransformTools}
+	params := `{"type": "object", "properties": {"city": {"type": "string"}}}`
+	for _, tc := range []struct {
+		name string
+		in   url.Values
+		want string // the tools JSON, or the error
+		err  bool
+	}{
+		{"one function", url.Values{"tools.name": {"get_weather"}, "tools.description": {"Weather"}, "tools.parameters": {params}},
+			`[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]`, false},
+		{"empty rows skipped, no parameters", url.Values{"tools.name": {"", "now"}, "tools.description": {"", ""}, "tools.parameters": {"", ""}},
+			`[{"type":"function","function":{"name":"now"}}]`, false},
+		{"all empty: no tools", url.Values{"tools.name": {""}, "tools.description": {""}, "tools.parameters": {""}}, "", false},
+		{"bad name", url.Values{"tools.name": {"get weather"}, "tools.parameters": {""}}, "Function 1: function.name must be", true},
+		{"a description without a name", url.Values{"tools.name": {""}, "tools.description": {"does things"}}, "Function 1: function.name must be", true},
+		{"duplicate", url.Values{"tools.name": {"f", "f"}}, `the name "f" is used twice`, true},
+		{"parameters not JSON", url.Values{"tools.name": {"f"}, "tools.parameters": {`{"type":`}}, "Function 1: parameters are not JSON", true},
+		{"parameters not a schema", url.Values{"tools.name": {"f"}, "tools.parameters": {`{"type":"objekt"}`}}, "not a valid JSON Schema", true},
+		{"parameters not an object", url.Values{"tools.name": {"f"}, "tools.parameters": {`[1]`}}, "must be a JSON Schema object", true},
+	} {
+		vals, errs := Parse([]catalog.Field{f}, tc.in)
+		if tc.err {
+			if !strings.Contains(errs["tools"], tc.want) {
+				t.Errorf("%s: error %q, want %q", tc.name, errs["tools"], tc.want)
 			}
 			continue
 		}
-		if !strings.Contains(errs[tc.field], tc.want) {
-			t.Errorf("%s: %q, want %q", tc.name, errs[tc.field], tc.want)
+		if len(errs) > 0 {
+			t.Errorf("%s: %v", tc.name, errs)
+			continue
 		}
+		got, _ := vals["tools"].(json.RawMessage)
+		if string(got) != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// wantFieldError checks that errs has want in field's error, or, with
+// field "", that there is no error at all.
+func wantFieldError(t *testing.T, name string, errs Errors, field, want string) {
+	t.Helper()
+	if field == "" {
+		if len(errs) > 0 {
+			t.Errorf("%s: %v", name, errs)
+		}
+		return
+	}
+	if !strings.Contains(errs[field], want) {
+		t.Errorf("%s: %q, want %q", name, errs[field], want)
 	}
 }

@@ -76,7 +76,7 @@ func TestBuildSeedRequests(t *testing.T) {
 			in: url.Values{"messages.role": {"user"}, "messages.content": {"Weather in Paris?"},
 				"stream": {"false", "true"}, "include_usage": {"false", "true"}, "reasoning_effort": {"high"},
 				"max_completion_tokens": {"2048"}, "stop": {"END", "STOP"}, "seed": {"7"},
-				"tools":       {`[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]`},
+				"tools.name": {"get_weather"}, "tools.description": {""}, "tools.parameters": {`{"type":"object","properties":{"city":{"type":"string"}}}`},
 				"tool_choice": {"get_weather"}, "response_format": {`{"type":"json_object"}`}, "logit_bias": {`{"50256": -100}`}},
 			url:  "", // CHATGW_BASE_URL unset
 			body: `{"model":"deepseek-v4-pro","messages":[{"role":"user","content":"Weather in Paris?"}],"stream":true,"stream_options":{"include_usage":true},"reasoning_effort":"high","stop":["END","STOP"],"max_completion_tokens":2048,"logit_bias":{"50256":-100},"seed":7,"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}],"tool_choice":{"type":"function","function":{"name":"get_weather"}},"response_format":{"type":"json_object"}}`,
@@ -203,6 +203,10 @@ func typical(m *catalog.Model) url.Values {
 			}
 		case catalog.TypeEnum:
 			in.Set(f.Name, f.Enum[len(f.Enum)-1])
+		case catalog.TypeFunctions:
+			in[f.Name+".name"] = []string{"get_weather"}
+			in[f.Name+".description"] = []string{"Weather"}
+			in[f.Name+".parameters"] = []string{`{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`}
 		case catalog.TypeStringList:
 			if len(f.Enum) > 0 {
 				in[f.Name] = []string{f.Enum[0]}
@@ -308,7 +312,8 @@ func TestResponsesConversationsValidate(t *testing.T) {
 		in := withConversation(typical(m), "developer", "18 C")
 		_, hasTools := m.Field("tools")
 		if hasTools {
-			in.Set("tools", `[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]`)
+			in["tools.name"], in["tools.description"] = []string{"get_weather"}, []string{"Weather"}
+			in["tools.parameters"] = []string{`{"type":"object","properties":{"city":{"type":"string"}}}`}
 			in.Set("tool_choice", "get_weather")
 		}
 		r := build(t, c, m.Provider, m.ID, in)
