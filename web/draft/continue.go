@@ -95,7 +95,19 @@ func cont(m *catalog.Model, values url.Values, out run.Output, results map[strin
 		calls = string(b)
 	}
 	reasoning := ""
-	if m.CarryReasoning {
+	switch {
+	case m.Style == catalog.Responses && len(c.Tools) > 0 && len(c.ReasoningItems) > 0:
+		// Responses: the reasoning items go back before the calls they led
+		// to (as JSON; the request builder sends them as input items).
+		items := make([]json.RawMessage, 0, len(c.ReasoningItems))
+		for _, it := range c.ReasoningItems {
+			if json.Valid([]byte(it)) {
+				items = append(items, json.RawMessage(it))
+			}
+		}
+		b, _ := json.Marshal(items)
+		reasoning = string(b)
+	case m.CarryReasoning:
 		reasoning = c.Reasoning
 	}
 	if previous == "" {

@@ -103,11 +103,7 @@ func TestContinueStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := s.Prepare(Input{Provider: "sim", Model: m.ID, Form: next})
-	if len(r.Errors) > 0 {
-		t.Fatal(r.Errors)
-	}
-	body := string(r.Request.Body)
+	body := bodyOf(t, s, m.ID, next)
 	for _, want := range []string{`"previous_response_id": "resp_123"`, `"type": "function_call_output"`, `"call_id": "call_7"`, `"instructions": "Be brief."`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %s:\n%s", want, body)
@@ -128,4 +124,33 @@ func TestContinueStored(t *testing.T) {
 	if _, err := ContinueStored(m, form, out, nil, ""); !errors.Is(err, ErrNotStored) {
 		t.Errorf("no response id: %v", err)
 	}
+}
+
+// TestContinueSendsResponsesReasoningItems: a Responses answer's reasoning
+// items go back before the tool calls they led to.
+func TestContinueSendsResponsesReasoningItems(t *testing.T) {
+	s := newService(t, nil)
+	m, _ := s.Catalog.Model("sim", "openai.gpt-5-mini")
+	item := `{"id":"rs_42","type":"reasoning","summary":[{"type":"summary_text","text":"Need the weather."}],"encrypted_content":"gAAA"}`
+	out := run.Output{Choices: []run.ChoiceOutput{{Tools: []run.ToolOutput{{ID: "call_1", Name: "get_weather", Args: `{}`}}, ReasoningItems: []string{item}}}}
+	next, err := Continue(m, url.Values{"messages.role": {"user"}, "messages.content": {"Weather?"}}, out, map[string]string{"call_1": "sunny"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bodyOf(t, s, m.ID, next)
+	i, j := strings.Index(body, `"id": "rs_42"`), strings.Index(body, `"type": "function_call"`)
+	if i < 0 || j < 0 || i > j || !strings.Contains(body, `"encrypted_content": "gAAA"`) {
+		t.Errorf("the reasoning item is not sent before the call:\n%s", body)
+	}
+}
+
+// bodyOf prepares a simulator model's form, which must be valid, and
+// returns its request body.
+func bodyOf(t *testing.T, s *Service, model string, form url.Values) string {
+	t.Helper()
+	r := s.Prepare(Input{Provider: "sim", Model: model, Form: form})
+	if len(r.Errors) > 0 {
+		t.Fatal(r.Errors)
+	}
+	return string(r.Request.Body)
 }

@@ -315,6 +315,37 @@ func flatTools(v any) any {
 	return out
 }
 
+// reasoningItems reads an assistant row's reasoning as Responses reasoning
+// items ({"type": "reasoning", "id", "summary", "encrypted_content"}) when
+// it is their JSON array; plain reasoning text is not sent to Responses.
+func reasoningItems(s string) []any {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "[") {
+		return nil
+	}
+	var items []map[string]json.RawMessage
+	if json.Unmarshal([]byte(s), &items) != nil {
+		return nil
+	}
+	var out []any
+	for _, it := range items {
+		if string(it["type"]) != `"reasoning"` || it["id"] == nil {
+			continue
+		}
+		item := &Object{}
+		for _, k := range []string{"type", "id", "summary", "encrypted_content"} {
+			if v, ok := it[k]; ok {
+				item.Set(k, v)
+			}
+		}
+		if _, ok := it["summary"]; !ok {
+			item.Set("summary", json.RawMessage(`[]`))
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
 type functionCallItem struct {
 	Type      string `json:"type"`
 	CallID    string `json:"call_id"`
@@ -356,6 +387,7 @@ func responsesConversation(msgs []form.Message, images []form.Image) any {
 			if m.Content != "" {
 				out = append(out, messageItem{Role: "assistant", Content: m.Content})
 			}
+			out = append(out, reasoningItems(m.Reasoning)...)
 			var calls []form.ToolCall
 			_ = json.Unmarshal(m.ToolCalls, &calls)
 			for _, c := range calls {

@@ -310,6 +310,7 @@ func TestResponsesConversationsValidate(t *testing.T) {
 	c := mustCatalog(t)
 	eachModelOf(t, c, catalog.Responses, func(t *testing.T, m *catalog.Model) {
 		in := withConversation(typical(m), "developer", "18 C")
+		in["messages.reasoning"] = []string{"", "", `[{"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"Call the tool."}]}]`, "", ""}
 		_, hasTools := m.Field("tools")
 		if hasTools {
 			in["tools.name"], in["tools.description"] = []string{"get_weather"}, []string{"Weather"}
@@ -318,6 +319,9 @@ func TestResponsesConversationsValidate(t *testing.T) {
 		}
 		r := build(t, c, m.Provider, m.ID, in)
 		body := string(r.Body)
+		if i, j := strings.Index(body, `"id": "rs_1"`), strings.Index(body, `"type": "function_call"`); i < 0 || i > j {
+			t.Errorf("the reasoning item does not come before its call:\n%s", body)
+		}
 		for _, want := range []string{`"role": "developer"`, `"type": "function_call"`, `"call_id": "call_1"`, `"type": "function_call_output"`, `"output": "18 C"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("body lacks %s:\n%s", want, body)

@@ -39,6 +39,9 @@ type ChoiceOutput struct {
 	Refusal   string       `json:"refusal,omitempty"`
 	Tools     []ToolOutput `json:"tools,omitempty"`
 	Finish    string       `json:"finish,omitempty"`
+	// ReasoningItems are Responses reasoning items (JSON) to send back
+	// with the tool calls on the next turn.
+	ReasoningItems []string `json:"reasoning_items,omitempty"`
 }
 
 // ToolOutput is one tool call.
@@ -79,7 +82,7 @@ func (r *Run) output() Output {
 	key := r.Spec.Key
 	for _, c := range r.res.Choices() {
 		co := ChoiceOutput{Index: c.Index, Text: redact(c.Text.String(), key), Reasoning: redact(c.Reasoning.String(), key),
-			Refusal: redact(c.Refusal.String(), key), Finish: c.Finish}
+			Refusal: redact(c.Refusal.String(), key), Finish: c.Finish, ReasoningItems: c.ReasoningItems}
 		for _, t := range c.Tools {
 			co.Tools = append(co.Tools, ToolOutput{ID: t.ID, Name: redact(t.Name, key), Args: redact(t.Args, key), Extra: redact(t.Extra, key)})
 		}

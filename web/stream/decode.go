@@ -284,6 +284,10 @@ func (d *Decoder) responsesEvent(v *fastjson.Value, emit func(Event)) {
 		}
 	case "response.output_item.added", "response.output_item.done":
 		item := v.Get("item")
+		if item != nil && str(item, "type") == "reasoning" && string(typ) == "response.output_item.done" {
+			emit(Event{Kind: KindReasoningItem, Text: item.String(), Seq: seq})
+			return
+		}
 		if item == nil || str(item, "type") != "function_call" {
 			return
 		}

@@ -17,16 +17,17 @@ type Kind uint8
 
 // The kinds of normalized events.
 const (
-	KindText      Kind = iota + 1 // Text is a delta of the answer of Choice
-	KindRefusal                   // Text is a delta of a refusal
-	KindReasoning                 // Text is a delta of reasoning (or a summary of it)
-	KindTool                      // Tool is a fragment of a tool call
-	KindFinish                    // Finish is the choice's finish reason
-	KindUsage                     // Usage replaces any earlier usage
-	KindError                     // Err; the run failed
-	KindStatus                    // Status (queued, in_progress, ...) and ResponseID
-	KindDone                      // the stream ended normally
-	KindLogprobs                  // Logprobs are the tokens of a text delta of Choice
+	KindText          Kind = iota + 1 // Text is a delta of the answer of Choice
+	KindRefusal                       // Text is a delta of a refusal
+	KindReasoning                     // Text is a delta of reasoning (or a summary of it)
+	KindTool                          // Tool is a fragment of a tool call
+	KindFinish                        // Finish is the choice's finish reason
+	KindUsage                         // Usage replaces any earlier usage
+	KindError                         // Err; the run failed
+	KindStatus                        // Status (queued, in_progress, ...) and ResponseID
+	KindDone                          // the stream ended normally
+	KindLogprobs                      // Logprobs are the tokens of a text delta of Choice
+	KindReasoningItem                 // Text is a whole Responses reasoning item (JSON), to send back
 )
 
 // Event is one normalized event.

@@ -32,6 +32,9 @@ type Choice struct {
 	Reasoning strings.Builder
 	Tools     []ToolCall
 	Finish    string
+	// ReasoningItems are the Responses reasoning items (JSON), sent back
+	// with the tool calls they led to.
+	ReasoningItems []string
 }
 
 // Result accumulates a stream's events.
@@ -111,6 +114,10 @@ func (r *Result) Apply(e Event) {
 		} else {
 			t.Args += e.Tool.Args
 		}
+	case KindReasoningItem:
+		if c := r.Choice(e.Choice); len(c.ReasoningItems) < MaxToolCalls {
+			c.ReasoningItems = append(c.ReasoningItems, e.Text)
+		}
 	case KindFinish:
 		r.Choice(e.Choice).Finish = e.Finish
 	case KindUsage:
@@ -185,6 +192,7 @@ func DecodeJSON(style catalog.Style, body []byte, emit func(Event)) error {
 					}
 				}
 			case "reasoning":
+				emit(Event{Kind: KindReasoningItem, Text: item.String(), Seq: -1})
 				for i, s := range item.GetArray("summary") {
 					if i > 0 {
 						emit(Event{Kind: KindReasoning, Text: "\n\n", Seq: -1})

@@ -337,3 +337,15 @@ func TestGeminiToolCallKeepsExtraContent(t *testing.T) {
 		t.Fatalf("tools %+v", tc)
 	}
 }
+
+func TestResponsesReasoningItemKept(t *testing.T) {
+	ev := `{"type":"response.output_item.done","sequence_number":5,"output_index":0,"item":{"id":"rs_1","type":"reasoning","summary":[{"type":"summary_text","text":"Hm."}],"encrypted_content":"gAAA"}}`
+	res := NewResult()
+	dec := NewDecoder(catalog.Responses)
+	if err := dec.Decode(sse.Event{Type: []byte("response.output_item.done"), Data: []byte(ev)}, res.Apply); err != nil {
+		t.Fatal(err)
+	}
+	if items := res.Choice(0).ReasoningItems; len(items) != 1 || !strings.Contains(items[0], `"encrypted_content":"gAAA"`) {
+		t.Fatalf("items %q", items)
+	}
+}
