@@ -226,6 +226,7 @@ func TestKeyHygiene(t *testing.T) {
 				for _, suffix := range []string{"", "/export.json", "/export.sh", "/transcript.sse"} {
 					bc.get("/history/runs/" + id[1] + suffix)
 				}
+				bc.post("/runs/"+id[1]+"/continue", url.Values{}, true) // the next turn's form, from the history
 				bc.post("/history/runs/"+id[1]+"/share", url.Values{}, false)
 				page := bc.get("/history/runs/" + id[1])
 				link := regexp.MustCompile(`data-testid="share-url">([^<]+)<`).FindStringSubmatch(page)
