@@ -38,7 +38,12 @@ func TestBrowserConversationAndTools(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="continue-button"]`, chromedp.ByQuery),
 	)
 	var first string
-	b.run(t, text(`[data-testid="answer"]`, &first))
+	var sendShown bool
+	b.run(t, text(`[data-testid="answer"]`, &first),
+		chromedp.Evaluate(`getComputedStyle(document.querySelector('[data-testid="send-results"]')).display !== 'none'`, &sendShown))
+	if sendShown {
+		t.Error("Send results is shown for an answer without tool calls")
+	}
 	b.run(t,
 		chromedp.Click(`[data-testid="continue-button"]`, chromedp.ByQuery),
 		chromedp.Poll(`document.querySelectorAll('[data-testid="message-row"]').length === 3`, nil, chromedp.WithPollingTimeout(10*time.Second)),
