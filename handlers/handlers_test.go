@@ -243,3 +243,17 @@ func TestHealthIsJSON(t *testing.T) {
 		t.Fatalf("health: %v %q %s", err, resp.Header.Get("Content-Type"), body)
 	}
 }
+
+// BenchmarkPlaygroundPage measures the server's side of GET /: session,
+// the per-session catalog view, the draft (form, request, curl, estimate)
+// and the templ render.
+func BenchmarkPlaygroundPage(b *testing.B) {
+	app := newTestApp(b, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, _ := do(b, app, httptest.NewRequest("GET", "/", nil))
+		if resp.StatusCode != 200 {
+			b.Fatal(resp.StatusCode)
+		}
+	}
+}

@@ -105,3 +105,18 @@ func TestDecimalPricesAreExact(t *testing.T) {
 		t.Errorf("total = %s, want exactly 3/10", c.Total.RatString())
 	}
 }
+
+// BenchmarkCompute measures pricing a run's usage (exact rationals) and
+// formatting it in the currency and in credits.
+func BenchmarkCompute(b *testing.B) {
+	in, cached, out, credits := 0.15, 0.075, 0.6, 10.0
+	p := &catalog.Provider{ID: "p"}
+	m := &catalog.Model{ID: "m", Price: &catalog.Price{Input: &in, CachedInput: &cached, Output: &out, Currency: "CNY", CreditsPerUnit: &credits}}
+	u := Usage{Input: 12345, Cached: 2000, Output: 6789, Reasoning: 1200}
+	b.ReportAllocs()
+	for b.Loop() {
+		c := Compute(p, m, u)
+		_ = Format(c.Total, c.Currency)
+		_ = FormatCredits(c.Credits(c.Total))
+	}
+}

@@ -157,3 +157,14 @@ func TestCurlSendsTheSameBytes(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRender measures rendering a 4 KB request as curl.
+func BenchmarkRender(b *testing.B) {
+	r := &request.Request{Method: "POST", BaseURL: "https://api.example.com/v1", Path: "/chat/completions", KeyEnv: "OPENAI_API_KEY",
+		Header: []request.Header{{Name: "Content-Type", Value: "application/json"}}, Stream: true,
+		Body: []byte(`{"model":"m","messages":[{"role":"user","content":"` + strings.Repeat("It's a test. ", 300) + `"}]}`)}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = curl.Render(r)
+	}
+}

@@ -148,3 +148,24 @@ func TestEstimate(t *testing.T) {
 		t.Errorf("image tokens %d", r.Estimate.ImageTokens)
 	}
 }
+
+// BenchmarkPrepare measures what every keystroke's preview does: check the
+// form against the schema, build the request, render its curl and price
+// the estimate (a chat model with a conversation and tools).
+func BenchmarkPrepare(b *testing.B) {
+	s := newService(b, nil)
+	form := url.Values{
+		"messages.role":    {"system", "user", "assistant", "user"},
+		"messages.content": {"Be brief.", "Explain the theory of relativity in one paragraph.", "It says motion is relative.", "More, with an example."},
+		"temperature":      {"0.7"}, "max_completion_tokens": {"512"}, "stream": {"false", "true"},
+		"tools.name": {"get_weather"}, "tools.description": {"Weather"},
+		"tools.parameters": {`{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := s.Prepare(Input{Provider: "sim", Model: "seed002.gpt-5.4", Form: form})
+		if r.Request == nil {
+			b.Fatal(r.Errors)
+		}
+	}
+}

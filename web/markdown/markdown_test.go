@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -96,7 +97,7 @@ func TestCSS(t *testing.T) {
 func BenchmarkStreamGrowing(b *testing.B) {
 	// Cost per event must stay flat as the output grows (see README).
 	para := strings.Repeat("word ", 40) + "\n\n"
-	for _, size := range []int{1 << 10, 1 << 20} {
+	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
 		b.Run(byteSize(size), func(b *testing.B) {
 			var s Stream
 			for n := 0; n < size; n += len(para) {
@@ -114,8 +115,11 @@ func BenchmarkStreamGrowing(b *testing.B) {
 }
 
 func byteSize(n int) string {
-	if n >= 1<<20 {
-		return "1MB"
+	switch {
+	case n >= 1<<20:
+		return strconv.Itoa(n>>20) + "MB"
+	case n >= 1<<10:
+		return strconv.Itoa(n>>10) + "KB"
 	}
-	return "1KB"
+	return strconv.Itoa(n) + "B"
 }

@@ -369,3 +369,21 @@ func eachModelOf(t *testing.T, c *catalog.Catalog, style catalog.Style, fn func(
 		t.Fatalf("no %s models", style)
 	}
 }
+
+// BenchmarkBuild measures building a typical chat request from checked
+// values (body in schema order, encoded).
+func BenchmarkBuild(b *testing.B) {
+	c := mustCatalog(b)
+	p, _ := c.Provider("sim")
+	m, _ := c.Model("sim", "seed002.gpt-5.4")
+	vals, errs := form.Parse(m.Fields(), withConversation(typical(m), "system", "18 C"))
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(p, m, vals, "http://127.0.0.1:1/v1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -375,6 +376,13 @@ func reasoningSentences(effort string) int {
 }
 
 // plan decides what choice i says.
+// eventsDirective asks for an answer of exactly N text pieces, one event
+// each, with no reasoning ("[[events:200]]"), for load benchmarks.
+var eventsDirective = regexp.MustCompile(`\[\[events:([0-9]{1,7})\]\]`)
+
+// maxDirectedEvents bounds an [[events:N]] answer.
+const maxDirectedEvents = 1_000_000
+
 func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 	c := &choicePlan{}
 	seed := r.seed
@@ -383,6 +391,16 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 	}
 	seed = seed*1000003 + uint64(i)
 	topics := s.lm.Topics(prompt)
+	if m := eventsDirective.FindStringSubmatch(prompt); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		g := s.lm.NewGen(r.sampling, topics, seed)
+		for range min(n, maxDirectedEvents) {
+			p, _ := g.Next()
+			c.text = append(c.text, p)
+		}
+		c.textTokens, c.finish = len(c.text), "stop"
+		return c
+	}
 	budget := r.maxTokens
 	if budget == 0 {
 		budget = 1 << 30

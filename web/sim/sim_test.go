@@ -620,3 +620,20 @@ func TestChatLogprobs(t *testing.T) {
 		t.Errorf("top_logprobs 21: %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestEventsDirective: [[events:N]] answers with exactly N text pieces, one
+// chunk each (for the load benchmark).
+func TestEventsDirective(t *testing.T) {
+	srv := newTestServer(t)
+	_, b := call(t, srv, "/chatgw/v1/chat/completions", map[string]any{"model": "gpt-5.4", "stream": true,
+		"messages": []any{map[string]any{"role": "user", "content": "[[events:250]] go"}}}, nil)
+	n := 0
+	for _, e := range events(t, b) {
+		if strings.Contains(e.data, `"content":"`) && !strings.Contains(e.data, `"content":""`) {
+			n++
+		}
+	}
+	if n != 250 {
+		t.Fatalf("%d text chunks, want 250", n)
+	}
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// timing is one stream as the client saw it.
+type timing struct {
+	first    time.Duration // to the first text event
+	end      time.Duration // to the end of the stream
+	arrivals []time.Duration
+	err      error
+}
+
+var client = &http.Client{Transport: &http.Transport{
+	DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	MaxIdleConns:        8192,
+	MaxIdleConnsPerHost: 8192,
+	DisableCompression:  true,
+	IdleConnTimeout:     90 * time.Second,
+}}
+
+// simModel is the simulated model the benchmark streams from: a chat
+// model without reasoning, under seed 001's path.
+const (
+	simPath  = "/evolink/v1/chat/completions"
+	simModel = "gpt-5.4"
+	pgModel  = "seed001.gpt-5.4"
+)
+
+func prompt(n int) string { return "[[events:" + strconv.Itoa(n) + "]] go" }
+
+// direct streams n events from the simulator (or a relay in front of it).
+func direct(ctx context.Context, base string, n int) timing {
+	body := fmt.Sprintf(`{"model":%q,"stream":true,"messages":[{"role":"user","content":%q}]}`, simModel, prompt(n))
+	req, _ := http.NewRequestWithContext(ctx, "POST", base+simPath, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer bench")
+	req.Header.Set("Content-Type", "application/json")
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return timing{err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		return timing{err: fmt.Errorf("%d: %.200s", resp.StatusCode, b)}
+	}
+	t := timing{}
+	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			if err != io.EOF {
+				t.err = err
+			}
+			break
+		}
+		if !bytes.HasPrefix(line, []byte("data: ")) {
+			continue
+		}
+		if bytes.HasPrefix(line, []byte("data: [DONE]")) {
+			break
+		}
+		if bytes.Contains(line, []byte(`"content":"`)) && !bytes.Contains(line, []byte(`"content":""`)) {
+			at := time.Since(start)
+			if t.first == 0 {
+				t.first = at
+			}
+			t.arrivals = append(t.arrivals, at)
+		}
+	}
+	t.end = time.Since(start)
+	if len(t.arrivals) == 0 && t.err == nil {
+		t.err = fmt.Errorf("no text events")
+	}
+	return t
+}
+
+// session is a browser session of the playground: its cookie and token.
+type session struct {
+	base, cookie, csrf string
+}
+
+var csrfRE = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([0-9a-f]{64})`)
+
+func newSession(ctx context.Context, base string) (*session, error) {
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	m := csrfRE.FindSubmatch(page)
+	cookie := strings.Split(resp.Header.Get("Set-Cookie"), ";")[0]
+	if m == nil || cookie == "" {
+		return nil, fmt.Errorf("no session from %s", base)
+	}
+	return &session{base: base, cookie: cookie, csrf: string(m[1])}, nil
+}
+
+var runRE = regexp.MustCompile(`id="run-([0-9a-f]{32})"`)
+
+// viaPlayground starts a run as the page does (POST /runs) and follows its
+// browser event stream; text events are delta and md events.
+func viaPlayground(ctx context.Context, s *session, n int) timing {
+	form := url.Values{"_provider": {"sim"}, "_model": {pgModel}, "messages.role": {"user"}, "messages.content": {prompt(n)}, "stream": {"false", "true"}}
+	req, _ := http.NewRequestWithContext(ctx, "POST", s.base+"/runs", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("X-CSRF-Token", s.csrf)
+	req.Header.Set("Cookie", s.cookie)
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return timing{err: err}
+	}
+	panel, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := runRE.FindSubmatch(panel)
+	if m == nil {
+		return timing{err: fmt.Errorf("no run: %.200s", panel)}
+	}
+	req, _ = http.NewRequestWithContext(ctx, "GET", s.base+"/runs/"+string(m[1])+"/events", nil)
+	req.Header.Set("Cookie", s.cookie)
+	resp, err = client.Do(req)
+	if err != nil {
+		return timing{err: err}
+	}
+	defer resp.Body.Close()
+	t := timing{}
+	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	text := false
+	for {
+		line, err := r.ReadSlice('\n')
+		if err != nil {
+			if err != io.EOF {
+				t.err = err
+			}
+			break
+		}
+		switch {
+		case bytes.HasPrefix(line, []byte("event: ")):
+			name := string(bytes.TrimSpace(line[7:]))
+			if name == "done" {
+				t.end = time.Since(start)
+				if len(t.arrivals) == 0 {
+					t.err = fmt.Errorf("no text events")
+				}
+				return t
+			}
+			if name == "failure" {
+				t.err = fmt.Errorf("the run failed")
+			}
+			text = name == "delta" || name == "md"
+		case text && bytes.HasPrefix(line, []byte("data: ")):
+			at := time.Since(start)
+			if t.first == 0 {
+				t.first = at
+			}
+			t.arrivals = append(t.arrivals, at)
+			text = false
+		}
+	}
+	t.end = time.Since(start)
+	if t.err == nil {
+		t.err = fmt.Errorf("the stream ended without done")
+	}
+	return t
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// proc is a server the benchmark started.
+type proc struct {
+	cmd *exec.Cmd
+	URL string
+}
+
+func (p *proc) stop() {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+var listenRE = regexp.MustCompile(`listening on (http://\S+)`)
+
+// start runs bin and waits for its "listening on URL" line.
+func start(ctx context.Context, bin string, args, env []string) (*proc, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = io.Discard
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		if m := listenRE.FindStringSubmatch(lines.Text()); m != nil {
+			go io.Copy(io.Discard, out)
+			return &proc{cmd: cmd, URL: m[1]}, nil
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	return nil, fmt.Errorf("%s did not start", filepath.Base(bin))
+}
+
+// startSim starts the simulator: zero delay at tps 0, else paced.
+func (b *bench) startSim(ctx context.Context, tps float64) (*proc, error) {
+	return start(ctx, b.bins["llmsim"], []string{"--addr", "127.0.0.1:0", "--ttft", "0s", "--tps", strconv.FormatFloat(tps, 'f', -1, 64)}, nil)
+}
+
+// startPlayground starts a fresh playground whose simulator provider is sim,
+// without per-session run limits.
+func (b *bench) startPlayground(ctx context.Context, sim string) (*proc, error) {
+	data, err := os.MkdirTemp(b.dir, "data-")
+	if err != nil {
+		return nil, err
+	}
+	return start(ctx, b.bins["playground"], []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--log-level", "error",
+		"--runs-at-once", "0", "--runs-per-minute", "0"}, []string{"PLAYGROUND_SIM_URL=" + sim})
+}
+
+const nginxConf = `daemon off;
+worker_processes auto;
+pid %[1]s/nginx.pid;
+error_log %[1]s/nginx-error.log error;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/tmp-body;
+  proxy_temp_path %[1]s/tmp-proxy;
+  fastcgi_temp_path %[1]s/tmp-fcgi;
+  uwsgi_temp_path %[1]s/tmp-uwsgi;
+  scgi_temp_path %[1]s/tmp-scgi;
+  upstream sim { server %[2]s; keepalive 256; }
+  server {
+    listen %[3]s;
+    location / {
+      proxy_pass http://sim;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_read_timeout 600s;
+    }
+  }
+}
+`
+
+// startNginx starts nginx relaying to sim with proxy_buffering off.
+func (b *bench) startNginx(ctx context.Context, sim string) (*proc, error) {
+	prefix, err := os.MkdirTemp(b.dir, "nginx-")
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	conf := filepath.Join(prefix, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, prefix, strings.TrimPrefix(sim, "http://"), addr)), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, b.nginx, "-p", prefix, "-c", conf, "-e", filepath.Join(prefix, "nginx-error.log"))
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return &proc{cmd: cmd, URL: "http://" + addr}, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	return nil, fmt.Errorf("nginx did not start (see %s)", prefix)
+}
+
+// pids is the process and its children (nginx's workers).
+func pids(pid int) []int {
+	out := []int{pid}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	if err != nil {
+		return out
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, pids(n)...)
+		}
+	}
+	return out
+}
+
+// cpuSeconds is the user plus system CPU time of a process and its
+// children so far.
+func cpuSeconds(pid int) float64 {
+	total := 0.0
+	for _, p := range pids(pid) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(fields) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseFloat(fields[11], 64)
+		st, _ := strconv.ParseFloat(fields[12], 64)
+		total += (ut + st) / 100 // clock ticks (USER_HZ is 100 on Linux)
+	}
+	return total
+}
+
+// rssBytes is the resident memory of a process and its children.
+func rssBytes(pid int) float64 {
+	total := 0.0
+	for _, p := range pids(pid) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+				total += kb * 1024
+			}
+		}
+	}
+	return total
+}
+
+// peakRSS samples rssBytes until stop is closed and returns the highest.
+func peakRSS(pid int, stop <-chan struct{}) <-chan float64 {
+	out := make(chan float64, 1)
+	go func() {
+		peak := rssBytes(pid)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				out <- max(peak, rssBytes(pid))
+				return
+			case <-t.C:
+				peak = max(peak, rssBytes(pid))
+			}
+		}
+	}()
+	return out
+}
