@@ -58,15 +58,9 @@ func direct(ctx context.Context, base string, n int) timing {
 		return timing{err: fmt.Errorf("%d: %.200s", resp.StatusCode, b)}
 	}
 	t := timing{}
-	r := bufio.NewReaderSize(resp.Body, 64<<10)
-	for {
-		line, err := r.ReadSlice('\n')
-		if err != nil {
-			if err != io.EOF {
-				t.err = err
-			}
-			break
-		}
+	r := lines(resp.Body)
+	for r.Scan() {
+		line := r.Bytes()
 		if !bytes.HasPrefix(line, []byte("data: ")) {
 			continue
 		}
@@ -81,6 +75,7 @@ func direct(ctx context.Context, base string, n int) timing {
 			t.arrivals = append(t.arrivals, at)
 		}
 	}
+	t.err = r.Err()
 	t.end = time.Since(start)
 	if len(t.arrivals) == 0 && t.err == nil {
 		t.err = fmt.Errorf("no text events")
@@ -141,16 +136,10 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 	}
 	defer resp.Body.Close()
 	t := timing{}
-	r := bufio.NewReaderSize(resp.Body, 64<<10)
+	r := lines(resp.Body)
 	text := false
-	for {
-		line, err := r.ReadSlice('\n')
-		if err != nil {
-			if err != io.EOF {
-				t.err = err
-			}
-			break
-		}
+	for r.Scan() {
+		line := r.Bytes()
 		switch {
 		case bytes.HasPrefix(line, []byte("event: ")):
 			name := string(bytes.TrimSpace(line[7:]))
@@ -175,8 +164,16 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 		}
 	}
 	t.end = time.Since(start)
-	if t.err == nil {
+	if t.err = r.Err(); t.err == nil {
 		t.err = fmt.Errorf("the stream ended without done")
 	}
 	return t
+}
+
+// lines reads an event stream line by line; a relay may coalesce many
+// deltas into one long event, so lines may be long.
+func lines(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 256<<20)
+	return sc
 }

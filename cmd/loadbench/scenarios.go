@@ -162,6 +162,7 @@ func (b *bench) throughput(ctx context.Context) (result, error) {
 		t := s.do(ctx, b.cfg.BigEvents)
 		if t.err != nil {
 			errs[s.name]++
+			fmt.Fprintf(b.out, "scenario 2, %s: %v\n", s.name, t.err)
 			continue
 		}
 		eps[s.name] = float64(b.cfg.BigEvents) / t.end.Seconds()
