@@ -67,8 +67,16 @@ func NewDecoder(r io.Reader, maxEventSize int) *Decoder {
 	if maxEventSize <= 0 {
 		maxEventSize = DefaultMaxEventSize
 	}
-	return &Decoder{r: r, buf: make([]byte, 32<<10), max: maxEventSize, retry: -1}
+	return &Decoder{r: r, buf: make([]byte, minReadBuffer), max: maxEventSize, retry: -1}
 }
+
+// The read buffer starts small (a slow stream of small events needs little,
+// and a relay holds one per open stream) and doubles, up to maxReadBuffer,
+// while reads fill it (a fast stream reads in bigger gulps).
+const (
+	minReadBuffer = 4 << 10
+	maxReadBuffer = 32 << 10
+)
 
 // Buffered reports how many bytes are read but not yet decoded. Zero means
 // the next Next will block on the reader: a good moment to flush.
@@ -248,6 +256,11 @@ func indexEOL(b []byte) int {
 func (d *Decoder) fill() error {
 	if d.err != nil {
 		return d.err
+	}
+	if d.end == len(d.buf) && len(d.buf) < maxReadBuffer {
+		// The last read filled the buffer: read more at once. Lines handed
+		// out before keep the old buffer alive until they are dropped.
+		d.buf = make([]byte, 2*len(d.buf))
 	}
 	d.start, d.end = 0, 0
 	for {
