@@ -54,6 +54,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	short := fs.Bool("short", false, "a smoke run: small counts")
 	noNginx := fs.Bool("no-nginx", false, "skip the nginx comparison even when nginx is installed")
 	only := fs.String("only", "", "run one scenario: 1, 2 or 3")
+	profiles := fs.String("pprof", "", "save the playground's CPU and heap profiles under scenario 3 into this directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,7 +78,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		bins[name] = bin
 	}
-	b := &bench{cfg: cfg, dir: dir, bins: bins, out: out}
+	b := &bench{cfg: cfg, dir: dir, bins: bins, out: out, profiles: *profiles}
 	if !cfg.NoNginx {
 		if p, err := exec.LookPath("nginx"); err == nil {
 			b.nginx = p

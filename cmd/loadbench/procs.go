@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,8 +75,49 @@ func (b *bench) startPlayground(ctx context.Context, sim string) (*proc, error) 
 	if err != nil {
 		return nil, err
 	}
-	return start(ctx, b.bins["playground"], []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--log-level", "error",
-		"--runs-at-once", "0", "--runs-per-minute", "0"}, []string{"PLAYGROUND_SIM_URL=" + sim})
+	args := []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--log-level", "error", "--runs-at-once", "0", "--runs-per-minute", "0"}
+	if b.profiles != "" {
+		b.pprof = freeAddr()
+		args = append(args, "--pprof-addr", b.pprof)
+	}
+	return start(ctx, b.bins["playground"], args, []string{"PLAYGROUND_SIM_URL=" + sim})
+}
+
+// freeAddr is a loopback address nobody listens on (for a moment).
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:6060"
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// saveProfiles records a 2 s CPU profile and then a heap profile of the
+// playground while the streams run.
+func (b *bench) saveProfiles(ctx context.Context) {
+	if err := os.MkdirAll(b.profiles, 0o755); err != nil {
+		fmt.Fprintln(b.out, "pprof:", err)
+		return
+	}
+	time.Sleep(500 * time.Millisecond) // the streams are open
+	for _, p := range []struct{ path, file string }{
+		{"/debug/pprof/profile?seconds=2", "cpu.pprof"},
+		{"/debug/pprof/heap", "heap.pprof"},
+	} {
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+b.pprof+p.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Fprintln(b.out, "pprof:", err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err := os.WriteFile(filepath.Join(b.profiles, p.file), body, 0o644); err != nil {
+			fmt.Fprintln(b.out, "pprof:", err)
+		}
+	}
+	fmt.Fprintf(b.out, "profiles in %s: go tool pprof -top %s\n", b.profiles, filepath.Join(b.profiles, "cpu.pprof"))
 }
 
 const nginxConf = `daemon off;

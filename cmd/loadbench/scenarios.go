@@ -16,6 +16,9 @@ type bench struct {
 	bins  map[string]string
 	out   io.Writer
 	nginx string // "" when not installed
+	// profiles, when set, receives the playground's profiles (scenario 3).
+	profiles string
+	pprof    string // the playground's pprof address
 }
 
 // side is one way to the simulator: direct, the playground, nginx.
@@ -204,6 +207,15 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 			before, baseRSS = cpuSeconds(s.pid), rssBytes(s.pid)
 			peak = peakRSS(s.pid, done)
 		}
+		profiled := make(chan struct{})
+		if s.name == "playground" && b.profiles != "" {
+			go func() {
+				defer close(profiled)
+				b.saveProfiles(ctx)
+			}()
+		} else {
+			close(profiled)
+		}
 		var mu sync.Mutex
 		var gaps []float64
 		var wg sync.WaitGroup
@@ -224,6 +236,7 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 			}()
 		}
 		wg.Wait()
+		<-profiled
 		close(done)
 		gapP99[s.name], gapP50[s.name] = percentile(gaps, 0.99), percentile(gaps, 0.5)
 		if s.pid != 0 {

@@ -46,6 +46,8 @@ type Config struct {
 	// DatabaseURL, when set (postgres://…), keeps the history in
 	// PostgreSQL instead of SQLite in the data directory.
 	DatabaseURL string
+	// PprofAddr, when set, serves net/http/pprof there (loopback only).
+	PprofAddr string
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -72,6 +74,7 @@ var settings = []setting{
 	{"runs-per-minute", "PLAYGROUND_RUNS_PER_MINUTE", "runs one session may start per minute (0: no limit)"},
 	{"log-prompts", "PLAYGROUND_LOG_PROMPTS", "log each run's request body, prompts included (keys never)"},
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
+	{"pprof-addr", "PLAYGROUND_PPROF_ADDR", "serve Go's pprof profiles on this loopback host:port, for performance work (default: off)"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
 }
 
@@ -181,6 +184,12 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	cfg.Catalog = get("catalog")
 	cfg.DatabaseURL = get("database-url")
+	if cfg.PprofAddr = get("pprof-addr"); cfg.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(cfg.PprofAddr)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return cfg, fmt.Errorf("--pprof-addr / PLAYGROUND_PPROF_ADDR: want a loopback host:port such as 127.0.0.1:6060")
+		}
+	}
 	if u := cfg.DatabaseURL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
 		return cfg, fmt.Errorf("--database-url / PLAYGROUND_DATABASE_URL: want a postgres:// URL")
 	}

@@ -90,11 +90,16 @@ func (r *Recorder) writePending() {
 	batch := r.pending
 	r.pending = map[string]progress{}
 	r.mu.Unlock()
-	for id, p := range batch {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		r.warn("could not keep a run's progress", r.store.Progress(ctx, id, p.prompt, p.out))
-		cancel()
+	if len(batch) == 0 {
+		return
 	}
+	items := make([]ProgressItem, 0, len(batch))
+	for id, p := range batch {
+		items = append(items, ProgressItem{ID: id, Prompt: p.prompt, Output: p.out})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.warn("could not keep the runs' progress", r.store.ProgressBatch(ctx, items))
 }
 
 func (r *Recorder) warn(msg string, err error) {

@@ -91,10 +91,40 @@ func (s *Store) Insert(ctx context.Context, owner string, e Entry) error {
 
 // Progress keeps the output so far of a run still running.
 func (s *Store) Progress(ctx context.Context, id string, prompt string, out run.Output) error {
-	e := Entry{Prompt: prompt, Output: out}
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET output = ?, search = ?, updated_at = ? WHERE id = ? AND status = ?`),
-		clean(marshal(out)), clean(searchText(&e)), millis(time.Now()), id, string(run.Running))
+	return s.ProgressBatch(ctx, []ProgressItem{{ID: id, Prompt: prompt, Output: out}})
+}
+
+// ProgressItem is one running run's output so far.
+type ProgressItem struct {
+	ID     string
+	Prompt string
+	Output run.Output
+}
+
+// ProgressBatch keeps the output so far of several running runs in one
+// transaction (one commit, not one per run: many streams write at once).
+func (s *Store) ProgressBatch(ctx context.Context, items []ProgressItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("history: progress: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE runs SET output = ?, search = ?, updated_at = ? WHERE id = ? AND status = ?`))
+	if err != nil {
+		return fmt.Errorf("history: progress: %w", err)
+	}
+	defer stmt.Close()
+	now := millis(time.Now())
+	for _, it := range items {
+		e := Entry{Prompt: it.Prompt, Output: it.Output}
+		if _, err := stmt.ExecContext(ctx, clean(marshal(it.Output)), clean(searchText(&e)), now, it.ID, string(run.Running)); err != nil {
+			return fmt.Errorf("history: progress: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: progress: %w", err)
 	}
 	return nil
