@@ -203,7 +203,7 @@ func CompareRun(d *Deps) fiber.Handler {
 		}
 		if len(bad) > 0 {
 			f := st.form(rs)
-			f.Message = "Nothing was sent: " + plural(len(bad), "pane needs", "panes need") + " attention (" + strings.Join(bad, ", ") + ")."
+			f.Message = "Nothing was sent: " + views.Plural(len(bad), "pane needs", "panes need") + " attention (" + strings.Join(bad, ", ") + ")."
 			return render(c, http.StatusOK, views.CompareRejected(f))
 		}
 		group := history.NewID()
@@ -283,8 +283,6 @@ func comparisonTitle(l compare.Layout, rs []compare.Resolved) string {
 	}
 	return t
 }
-
-func plural(n int, one, many string) string { return views.Plural(n, one, many) }
 
 // CompareEvents serves GET /compare/:id/events: the events of every pane's
 // run in one stream (a browser holds few connections per server). Each

@@ -82,19 +82,6 @@ func History(d *Deps, assets views.Assets) fiber.Handler {
 	}
 }
 
-// takeFlash reads and clears the session's one-time message.
-func takeFlash(c *fiber.Ctx) string {
-	s := sessionOf(c)
-	if s == nil {
-		return ""
-	}
-	f := s.Get(keyFlash)
-	if f != "" {
-		s.Set(keyFlash, "")
-	}
-	return f
-}
-
 // entryOf loads the session's run named in the URL.
 func (d *Deps) entryOf(c *fiber.Ctx) (history.Entry, error) {
 	e, err := d.History.Get(c.UserContext(), ownerOf(c), c.Params("id"))
@@ -262,14 +249,8 @@ func HistoryDelete(d *Deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		setFlash(c, "The run was deleted.")
+		d.setFlash(c, "The run was deleted.")
 		return c.Redirect("/history", http.StatusSeeOther)
-	}
-}
-
-func setFlash(c *fiber.Ctx, msg string) {
-	if s := sessionOf(c); s != nil {
-		s.Set(keyFlash, msg)
 	}
 }
 
@@ -388,7 +369,7 @@ func HistoryComparisonDelete(d *Deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		setFlash(c, "The comparison and its runs were deleted.")
+		d.setFlash(c, "The comparison and its runs were deleted.")
 		return c.Redirect("/history", http.StatusSeeOther)
 	}
 }

@@ -22,12 +22,7 @@ const (
 // Settings serves GET /settings.
 func Settings(d *Deps, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		flash := ""
-		if s := sessionOf(c); s != nil {
-			flash = s.Get(keyFlash)
-			s.Set(keyFlash, "")
-		}
-		return d.renderSettings(c, http.StatusOK, assets, flash, views.AddProviderForm{}, nil)
+		return d.renderSettings(c, http.StatusOK, assets, takeFlash(c), views.AddProviderForm{}, nil)
 	}
 }
 
@@ -191,15 +186,35 @@ func (d *Deps) commit(c *fiber.Ctx, acct account.Account) string {
 // back redirects to the settings page with a one-time message (POST,
 // redirect, GET: a reload does not post again).
 func (d *Deps) back(c *fiber.Ctx, flash string) error {
-	if r := []rune(flash); len(r) > 400 {
-		flash = string(r[:400]) + "…"
-	}
-	if s := sessionOf(c); s != nil {
-		s.Set(keyFlash, flash)
-		if d.Sessions.Fits(s) != nil {
-			s.Set(keyFlash, "") // the change itself must not be lost for a message
-		}
-	}
+	d.setFlash(c, flash)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect("/settings", http.StatusSeeOther)
+}
+
+// setFlash keeps a one-time message for the next page (cut to 400
+// characters, and dropped rather than overflow the cookie: the change
+// itself must not be lost for a message).
+func (d *Deps) setFlash(c *fiber.Ctx, msg string) {
+	if r := []rune(msg); len(r) > 400 {
+		msg = string(r[:400]) + "…"
+	}
+	if s := sessionOf(c); s != nil {
+		s.Set(keyFlash, msg)
+		if d.Sessions.Fits(s) != nil {
+			s.Set(keyFlash, "")
+		}
+	}
+}
+
+// takeFlash reads and clears the session's one-time message.
+func takeFlash(c *fiber.Ctx) string {
+	s := sessionOf(c)
+	if s == nil {
+		return ""
+	}
+	f := s.Get(keyFlash)
+	if f != "" {
+		s.Set(keyFlash, "")
+	}
+	return f
 }
