@@ -386,11 +386,6 @@ func newField(f catalog.Field, r draft.Result) Field {
 	v.Slider = (f.Type == catalog.TypeNumber || f.Type == catalog.TypeInteger) && f.Min != nil && f.Max != nil
 	switch f.Type {
 	case catalog.TypeBoolean:
-		// A checkbox submits its hidden "false" and then, when checked,
-		// "true": the last value is the state.
-		if vs := r.Form[f.Name]; len(vs) > 0 {
-			v.Value = vs[len(vs)-1]
-		}
 		v.Checked = v.Value == "true"
 	case catalog.TypeEnum:
 		v.Enum = f.Enum

@@ -116,7 +116,7 @@ func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 			if !Overridable(f) {
 				continue
 			}
-			pr := Param{Field: f, Value: lastValue(values, f.Name), Inherited: lastValue(inh.Form, f.Name), Error: r.Errors[f.Name]}
+			pr := Param{Field: f, Value: values.Get(f.Name), Inherited: inh.Form.Get(f.Name), Error: r.Errors[f.Name]}
 			pr.Override = pr.Value != pr.Inherited
 			if pr.Override {
 				if res.Pane.Overrides == nil {
@@ -276,15 +276,6 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = slices.Clone(vs)
 	}
 	return out
-}
-
-// lastValue is the value a field submits: the last, since a checkbox
-// follows its hidden "false".
-func lastValue(v url.Values, k string) string {
-	if vs := v[k]; len(vs) > 0 {
-		return vs[len(vs)-1]
-	}
-	return ""
 }
 
 func first(v []string) string {

@@ -213,6 +213,11 @@ func carry(m, prev *catalog.Model, submitted url.Values) url.Values {
 					out[k] = v
 				}
 			}
+			if v := out[f.Name]; f.Type == catalog.TypeBoolean && len(v) > 1 {
+				// A checkbox posts its hidden "false" and then, when checked,
+				// "true": keep the state, the last.
+				out[f.Name] = v[len(v)-1:]
+			}
 			continue
 		}
 		initial(f, out)

@@ -169,3 +169,18 @@ func BenchmarkPrepare(b *testing.B) {
 		}
 	}
 }
+
+// TestCheckboxStateIsOneValue: a checkbox posts "false" then, when checked,
+// "true"; the draft keeps the state alone, so the page, the compare view
+// and the history all read one value.
+func TestCheckboxStateIsOneValue(t *testing.T) {
+	s := newService(t, nil)
+	r := s.Prepare(Input{Provider: "sim", Model: "seed002.gpt-5.4", Form: url.Values{
+		"messages.role": {"user"}, "messages.content": {"hi"}, "stream": {"false", "true"}, "include_usage": {"false"}}})
+	if got := r.Form["stream"]; len(got) != 1 || got[0] != "true" {
+		t.Errorf("stream %q", got)
+	}
+	if got := r.Form["include_usage"]; len(got) != 1 || got[0] != "false" {
+		t.Errorf("include_usage %q", got)
+	}
+}
