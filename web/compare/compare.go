@@ -101,7 +101,7 @@ func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 	}
 	for i, p := range l.Panes {
 		inh := svc.Prepare(draft.Input{Provider: p.Provider, Model: p.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form})
-		values := cloneValues(inh.Form)
+		values := form.Clone(inh.Form)
 		if len(conv) > 0 {
 			setPrompt(inh.Model, values, conv)
 		}
@@ -150,7 +150,7 @@ func Fresh(base Base) Layout {
 // the playground form) and each pane's provider, model and parameters
 // ("pane.N.provider", "pane.N.model", "pane.N.f.NAME").
 func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base, Layout) {
-	nb := Base{Provider: base.Provider, Model: base.Model, Form: cloneValues(base.Form)}
+	nb := Base{Provider: base.Provider, Model: base.Model, Form: form.Clone(base.Form)}
 	if nb.Form == nil {
 		nb.Form = url.Values{}
 	}
@@ -270,13 +270,6 @@ func SweepFields(m *catalog.Model) []catalog.Field {
 	return out
 }
 
-func cloneValues(v url.Values) url.Values {
-	out := url.Values{}
-	for k, vs := range v {
-		out[k] = slices.Clone(vs)
-	}
-	return out
-}
 
 func first(v []string) string {
 	if len(v) == 0 {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
-	"slices"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/form"
@@ -60,10 +59,7 @@ func cont(m *catalog.Model, values url.Values, out run.Output, results map[strin
 	if c.Text == "" && len(c.Tools) == 0 {
 		return nil, ErrNoAnswer
 	}
-	next := url.Values{}
-	for k, v := range values {
-		next[k] = slices.Clone(v)
-	}
+	next := form.Clone(values)
 	names := form.InputNames(f) // role, content, tool_calls, tool_call_id, reasoning
 	rows := len(next[f.Name+".content"])
 	if previous != "" {

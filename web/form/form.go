@@ -498,6 +498,15 @@ func InputNames(f catalog.Field) []string {
 	return []string{f.Name}
 }
 
+// Clone copies form values deeply (changing the copy leaves v alone).
+func Clone(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
 // MaxFunctions bounds the function definitions of a tools field.
 const MaxFunctions = 64
 
