@@ -22,7 +22,7 @@ type Recorder struct {
 
 	mu      sync.Mutex
 	pending map[string]progress
-	live    map[string]bool
+	live    map[string]string // running run id -> its prompt text
 	wake    chan struct{}
 	done    chan struct{}
 	stopped chan struct{}
@@ -43,7 +43,7 @@ const (
 
 // NewRecorder starts the recorder's writer; Close stops it.
 func NewRecorder(s *Store, log *slog.Logger) *Recorder {
-	r := &Recorder{store: s, log: log, pending: map[string]progress{}, live: map[string]bool{},
+	r := &Recorder{store: s, log: log, pending: map[string]progress{}, live: map[string]string{},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	go r.loop()
 	return r
@@ -127,15 +127,27 @@ func (r *Recorder) Begin(rn *run.Run) error {
 		return err
 	}
 	r.mu.Lock()
-	r.live[rn.ID] = true
+	r.live[rn.ID] = e.Prompt
 	r.mu.Unlock()
 	return nil
 }
 
+// promptOf is a live run's prompt text, worked out once at Begin.
+func (r *Recorder) promptOf(rn *run.Run) string {
+	r.mu.Lock()
+	p, ok := r.live[rn.ID]
+	r.mu.Unlock()
+	if !ok {
+		p = PromptOf(rn.Spec.Model, rn.Spec.Origin.Form)
+	}
+	return p
+}
+
 // Progress queues the output so far.
 func (r *Recorder) Progress(rn *run.Run, out run.Output) {
+	prompt := r.promptOf(rn)
 	r.mu.Lock()
-	r.pending[rn.ID] = progress{prompt: PromptOf(rn.Spec.Model, rn.Spec.Origin.Form), out: out}
+	r.pending[rn.ID] = progress{prompt: prompt, out: out}
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
@@ -145,13 +157,14 @@ func (r *Recorder) Progress(rn *run.Run, out run.Output) {
 
 // End writes how the run ended.
 func (r *Recorder) End(rn *run.Run, rec run.Record) {
+	prompt := r.promptOf(rn)
 	r.mu.Lock()
 	delete(r.pending, rn.ID)
 	delete(r.live, rn.ID)
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r.warn("could not record a finished run", r.store.Finish(ctx, rn.ID, PromptOf(rn.Spec.Model, rn.Spec.Origin.Form), rec))
+	r.warn("could not record a finished run", r.store.Finish(ctx, rn.ID, prompt, rec))
 }
 
 // PromptOf is the text a person wrote for a run (messages, prompt, input,

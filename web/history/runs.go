@@ -175,6 +175,11 @@ func (s *Store) Recover(ctx context.Context, before time.Time) (int64, error) {
 const entryColumns = `id, group_id, pane, created_at, updated_at, provider, provider_name, model, model_label, style, status,
 	prompt, form, request, curl, output, summary, failure, COALESCE(share_id, '')`
 
+// listColumns are entryColumns without what a list does not show (form,
+// request, curl, output: an output can be megabytes).
+const listColumns = `id, group_id, pane, created_at, updated_at, provider, provider_name, model, model_label, style, status,
+	prompt, '{}', '{}', '', '{}', summary, failure, COALESCE(share_id, '')`
+
 type scanner interface{ Scan(...any) error }
 
 func scanEntry(row scanner, extra ...any) (Entry, error) {
@@ -297,7 +302,8 @@ type Filter struct {
 	PerPage int
 }
 
-// Page is one page of runs, newest first.
+// Page is one page of runs, newest first; its entries carry no form,
+// request, curl or output (Get has them).
 type Page struct {
 	Entries []Entry
 	Total   int
@@ -341,7 +347,7 @@ func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) 
 		return p, fmt.Errorf("history: list: %w", err)
 	}
 	p.Pages = (p.Total + f.PerPage - 1) / f.PerPage
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+entryColumns+` FROM runs WHERE `+where+` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`),
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+listColumns+` FROM runs WHERE `+where+` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`),
 		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
 	if err != nil {
 		return p, fmt.Errorf("history: list: %w", err)
