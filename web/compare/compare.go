@@ -270,7 +270,6 @@ func SweepFields(m *catalog.Model) []catalog.Field {
 	return out
 }
 
-
 func first(v []string) string {
 	if len(v) == 0 {
 		return ""
