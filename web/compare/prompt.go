@@ -44,6 +44,19 @@ func conversation(m *catalog.Model, form url.Values) []turn {
 	return append(sys, rest...)
 }
 
+// PromptText is the text a person wrote for a model's form (system or
+// instructions, messages, prompt, input), one part a line: what the
+// history lists and searches.
+func PromptText(m *catalog.Model, form url.Values) string {
+	var parts []string
+	for _, t := range conversation(m, form) {
+		if strings.TrimSpace(t.content) != "" {
+			parts = append(parts, t.content)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
 // setPrompt writes the conversation into m's prompt fields: as messages
 // (system rows as the model's system or developer role), or as an
 // instructions field and a prompt text.

@@ -3,11 +3,10 @@ package history
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -114,7 +113,7 @@ func (r *Recorder) Begin(rn *run.Run) error {
 	e := Entry{
 		ID: rn.ID, GroupID: s.Origin.Group, Pane: s.Origin.Pane, Created: rn.Started,
 		Provider: s.Provider.ID, ProviderName: s.Provider.Name, Model: s.Model.ID, ModelLabel: s.Model.Label(),
-		Style: string(s.Model.Style), Status: run.Running, Prompt: PromptOf(s.Model, s.Origin.Form),
+		Style: string(s.Model.Style), Status: run.Running, Prompt: compare.PromptText(s.Model, s.Origin.Form),
 		Form: s.Origin.Form, Curl: s.Origin.Curl,
 		Request: Request{Method: s.Request.Method, URL: s.Request.URL(), KeyEnv: s.Request.KeyEnv, Body: string(s.Request.Body)},
 	}
@@ -138,7 +137,7 @@ func (r *Recorder) promptOf(rn *run.Run) string {
 	p, ok := r.live[rn.ID]
 	r.mu.Unlock()
 	if !ok {
-		p = PromptOf(rn.Spec.Model, rn.Spec.Origin.Form)
+		p = compare.PromptText(rn.Spec.Model, rn.Spec.Origin.Form)
 	}
 	return p
 }
@@ -165,29 +164,4 @@ func (r *Recorder) End(rn *run.Run, rec run.Record) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	r.warn("could not record a finished run", r.store.Finish(ctx, rn.ID, prompt, rec))
-}
-
-// PromptOf is the text a person wrote for a run (messages, prompt, input,
-// instructions), for the history list and its search.
-func PromptOf(m *catalog.Model, form map[string][]string) string {
-	var parts []string
-	for _, f := range m.Fields() {
-		switch {
-		case f.Type == catalog.TypeMessages:
-			parts = append(parts, form[f.Name+".content"]...)
-		case f.Transform == catalog.TransformPrompt || f.Transform == catalog.TransformInput || f.Transform == catalog.TransformSystemMessage:
-			parts = append(parts, form[f.Name]...)
-		}
-	}
-	var b strings.Builder
-	for _, p := range parts {
-		if strings.TrimSpace(p) == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString("\n")
-		}
-		b.WriteString(p)
-	}
-	return b.String()
 }
