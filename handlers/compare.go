@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -295,65 +293,38 @@ func CompareEvents(runs *run.Manager) fiber.Handler {
 			return fiber.ErrNotFound
 		}
 		after := parseGroupID(c.Get("Last-Event-ID"))
-		c.Set(fiber.HeaderContentType, "text/event-stream")
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		c.Set("X-Accel-Buffering", "no")
-		closed := runs.Closed()
-		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		watch := func() func() {
+			releases := make([]func(), len(group))
+			for i, rn := range group {
+				releases[i] = rn.Watch()
+			}
+			return func() {
+				for _, release := range releases {
+					release()
+				}
+			}
+		}
+		var data []byte
+		var more []<-chan struct{}
+		streamEvents(c, runs.Closed(), watch, func(buf []byte) ([]byte, []<-chan struct{}, bool) {
+			more = more[:0]
 			for _, rn := range group {
-				release := rn.Watch()
-				defer release()
-			}
-			tick := time.NewTicker(keepAlive)
-			defer tick.Stop()
-			buf := make([]byte, 0, 16<<10)
-			data := make([]byte, 0, 4<<10)
-			for {
-				buf = buf[:0]
-				cases := []reflect.SelectCase{
-					{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(closed)},
-					{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(tick.C)},
+				p := rn.Spec.Origin.Pane
+				evs, done, changed := rn.Since(after[p])
+				for _, e := range evs {
+					after[p] = e.ID
+					data = append(data[:0], `{"p":`...)
+					data = strconv.AppendInt(data, int64(p), 10)
+					data = append(data, `,"d":`...)
+					data = append(data, e.Data...)
+					data = append(data, '}')
+					buf = sse.AppendEventID(buf, groupID(after), e.Name, data)
 				}
-				for _, rn := range group {
-					p := rn.Spec.Origin.Pane
-					evs, done, more := rn.Since(after[p])
-					for _, e := range evs {
-						after[p] = e.ID
-						data = append(data[:0], `{"p":`...)
-						data = strconv.AppendInt(data, int64(p), 10)
-						data = append(data, `,"d":`...)
-						data = append(data, e.Data...)
-						data = append(data, '}')
-						buf = sse.AppendEventID(buf, groupID(after), e.Name, data)
-					}
-					if !done {
-						cases = append(cases, reflect.SelectCase{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(more)})
-					}
-				}
-				if len(buf) > 0 {
-					if _, err := w.Write(buf); err != nil {
-						return
-					}
-					if err := w.Flush(); err != nil {
-						return
-					}
-				}
-				if len(cases) == 2 {
-					return // every pane is done
-				}
-				chosen, _, _ := reflect.Select(cases)
-				switch chosen {
-				case 0:
-					return
-				case 1:
-					if _, err := w.Write(sse.AppendComment(buf[:0], "keep-alive")); err != nil {
-						return
-					}
-					if err := w.Flush(); err != nil {
-						return
-					}
+				if !done {
+					more = append(more, changed)
 				}
 			}
+			return buf, more, len(more) == 0 // every pane is done
 		})
 		return nil
 	}

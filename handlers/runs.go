@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bufio"
 	"errors"
 	"net/http"
 	"net/url"
@@ -153,48 +152,15 @@ func RunEvents(runs *run.Manager) fiber.Handler {
 			return fiber.ErrNotFound
 		}
 		after, _ := strconv.Atoi(c.Get("Last-Event-ID"))
-		c.Set(fiber.HeaderContentType, "text/event-stream")
-		c.Set(fiber.HeaderCacheControl, "no-cache")
-		c.Set("X-Accel-Buffering", "no")
-		closed := runs.Closed()
-		// The writer runs after this handler returns: it uses only copies.
-		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-			release := rn.Watch()
-			defer release()
-			tick := time.NewTicker(keepAlive)
-			defer tick.Stop()
-			buf := make([]byte, 0, 8<<10)
-			for {
-				evs, done, more := rn.Since(after)
-				buf = buf[:0]
-				for _, e := range evs {
-					buf = sse.AppendEvent(buf, e.ID, e.Name, e.Data)
-					after = e.ID
-				}
-				if len(buf) > 0 {
-					if _, err := w.Write(buf); err != nil {
-						return
-					}
-					if err := w.Flush(); err != nil {
-						return // the browser left
-					}
-				}
-				if done {
-					return
-				}
-				select {
-				case <-more:
-				case <-closed:
-					return
-				case <-tick.C:
-					if _, err := w.Write(sse.AppendComment(buf[:0], "keep-alive")); err != nil {
-						return
-					}
-					if err := w.Flush(); err != nil {
-						return
-					}
-				}
+		more := make([]<-chan struct{}, 1)
+		streamEvents(c, runs.Closed(), rn.Watch, func(buf []byte) ([]byte, []<-chan struct{}, bool) {
+			evs, done, changed := rn.Since(after)
+			for _, e := range evs {
+				buf = sse.AppendEvent(buf, e.ID, e.Name, e.Data)
+				after = e.ID
 			}
+			more[0] = changed
+			return buf, more, done
 		})
 		return nil
 	}
