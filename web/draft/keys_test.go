@@ -128,3 +128,36 @@ func TestReloadCarriesSavedFormToAnotherModel(t *testing.T) {
 		t.Error("a field the new model lacks was carried")
 	}
 }
+
+// Saving the form that is already saved does no file system work; any
+// change, including back to an earlier form, is written.
+func TestStoreSkipsUnchangedForms(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := Saved{Provider: "sim", Model: "m", Form: map[string][]string{"temperature": {"0.3"}}}
+	b := Saved{Provider: "sim", Model: "m", Form: map[string][]string{"temperature": {"0.9"}}}
+	if err := st.Save("o", a); err != nil {
+		t.Fatal(err)
+	}
+	file := st.path("o")
+	// A file changed behind the store's back shows whether Save wrote.
+	mark := func() { os.WriteFile(file, []byte(`{"provider":"marked"}`), 0o600) }
+	mark()
+	if err := st.Save("o", a); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Load("o"); got.Provider != "marked" {
+		t.Fatalf("an unchanged form was written again: %+v", got)
+	}
+	for _, next := range []Saved{b, a} {
+		if err := st.Save("o", next); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.Load("o"); got.Form.Get("temperature") != next.Form.Get("temperature") {
+			t.Fatalf("saved %v, loaded %+v", next.Form, got)
+		}
+	}
+}

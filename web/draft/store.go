@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -27,7 +28,28 @@ type Store struct {
 	dir string
 	// MaxBytes bounds one saved form.
 	MaxBytes int
+
+	// written remembers, per file, a hash of what was last written and
+	// when, so saving the same form again (every Run saves the form the
+	// preview already saved) costs no file system work. locks serializes
+	// the writes of one file, so the memory matches the file.
+	mu      sync.Mutex
+	written map[string]writtenFile
+	locks   [64]sync.Mutex
 }
+
+type writtenFile struct {
+	sum [32]byte
+	at  time.Time
+}
+
+// rewriteAfter is when an unchanged form is written again anyway, which
+// keeps its file's age (the 30-day expiry) current.
+const rewriteAfter = 24 * time.Hour
+
+// maxRemembered bounds the memory of written files; past it the memory
+// starts afresh (costing one rewrite per file).
+const maxRemembered = 100_000
 
 // Forms older than this are deleted at start-up (the cookie's lifetime).
 const storeMaxAge = 30 * 24 * time.Hour
@@ -50,7 +72,7 @@ func OpenNamed(dataDir, name string) (*Store, error) {
 			}
 		}
 	}
-	return &Store{dir: dir, MaxBytes: 4 << 20}, nil
+	return &Store{dir: dir, MaxBytes: 4 << 20, written: map[string]writtenFile{}}, nil
 }
 
 func (s *Store) path(owner string) string {
@@ -74,6 +96,47 @@ func (s *Store) Put(owner string, v any) error {
 	if len(b) > s.MaxBytes {
 		return errors.New("drafts: the form is too large to keep")
 	}
+	path := s.path(owner)
+	sum := sha256.Sum256(b)
+	lock := s.lockOf(path)
+	lock.Lock()
+	defer lock.Unlock()
+	s.mu.Lock()
+	last, ok := s.written[path]
+	s.mu.Unlock()
+	if ok && last.sum == sum && time.Since(last.at) < rewriteAfter {
+		return nil
+	}
+	if err := s.write(path, b); err != nil {
+		s.forget(path)
+		return err
+	}
+	s.mu.Lock()
+	if len(s.written) >= maxRemembered {
+		clear(s.written)
+	}
+	s.written[path] = writtenFile{sum: sum, at: time.Now()}
+	s.mu.Unlock()
+	return nil
+}
+
+// lockOf is the lock of the file at path (FNV-1a of the path, one of 64).
+func (s *Store) lockOf(path string) *sync.Mutex {
+	h := uint32(2166136261)
+	for i := 0; i < len(path); i++ {
+		h = (h ^ uint32(path[i])) * 16777619
+	}
+	return &s.locks[h%uint32(len(s.locks))]
+}
+
+func (s *Store) forget(path string) {
+	s.mu.Lock()
+	delete(s.written, path)
+	s.mu.Unlock()
+}
+
+// write replaces the file at path with b through a temporary file.
+func (s *Store) write(path string, b []byte) error {
 	tmp, err := os.CreateTemp(s.dir, ".draft-*")
 	if err != nil {
 		return fmt.Errorf("drafts: %w", err)
@@ -84,7 +147,7 @@ func (s *Store) Put(owner string, v any) error {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("drafts: %w", errors.Join(werr, cerr))
 	}
-	if err := os.Rename(tmp.Name(), s.path(owner)); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("drafts: %w", err)
 	}
