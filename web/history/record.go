@@ -11,26 +11,41 @@ import (
 )
 
 // Recorder writes runs to the store as the run manager reports them
-// (run.Recorder). Begin and End write at once; Progress is handed to a
-// background writer (the latest output of each run wins), so a slow
-// database never holds up a stream. The writer also marks the live runs
-// as alive, which is how another instance tells a crashed one's runs.
+// (run.Recorder) through one background writer that commits what has
+// queued up in one transaction: inserts, the latest output of each running
+// run, and endings. Begin and Progress only queue, so starting a run waits
+// for no database; End waits until its transaction commits, so the history
+// has a run complete before the browser hears it is done. The writer also
+// marks the live runs as alive, which is how another instance tells a
+// crashed one's runs.
 type Recorder struct {
 	store *Store
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	pending map[string]progress
-	live    map[string]string // running run id -> its prompt text
-	wake    chan struct{}
-	done    chan struct{}
-	stopped chan struct{}
-	once    sync.Once
+	mu       sync.Mutex
+	inserts  []insertItem
+	pending  map[string]progress
+	finishes []finishItem
+	live     map[string]string // running run id -> its prompt text
+	wake     chan struct{}
+	done     chan struct{}
+	stopped  chan struct{}
+	once     sync.Once
 }
 
 type progress struct {
 	prompt string
 	out    run.Output
+}
+
+type insertItem struct {
+	owner string
+	entry Entry
+}
+
+type finishItem struct {
+	FinishItem
+	written chan struct{}
 }
 
 // Timing of the liveness marks: a running run untouched for StaleAfter
@@ -48,7 +63,7 @@ func NewRecorder(s *Store, log *slog.Logger) *Recorder {
 	return r
 }
 
-// Close writes what is pending and stops the writer.
+// Close writes what is queued and stops the writer.
 func (r *Recorder) Close() {
 	r.once.Do(func() {
 		close(r.done)
@@ -65,7 +80,7 @@ func (r *Recorder) loop() {
 	for {
 		select {
 		case <-r.wake:
-			r.writePending()
+			r.writeQueued()
 		case <-beat.C:
 			r.mu.Lock()
 			ids := make([]string, 0, len(r.live))
@@ -78,27 +93,45 @@ func (r *Recorder) loop() {
 			_, err := r.store.Recover(context.Background(), time.Now().Add(-StaleAfter))
 			r.warn("could not mark stale runs interrupted", err)
 		case <-r.done:
-			r.writePending()
+			r.writeQueued()
 			return
 		}
 	}
 }
 
-func (r *Recorder) writePending() {
+// writeQueued commits everything queued in one transaction, and wakes the
+// endings that wait for it.
+func (r *Recorder) writeQueued() {
 	r.mu.Lock()
-	batch := r.pending
-	r.pending = map[string]progress{}
+	ins, prog, fins := r.inserts, r.pending, r.finishes
+	r.inserts, r.pending, r.finishes = nil, map[string]progress{}, nil
 	r.mu.Unlock()
-	if len(batch) == 0 {
+	if len(ins) == 0 && len(prog) == 0 && len(fins) == 0 {
 		return
 	}
-	items := make([]ProgressItem, 0, len(batch))
-	for id, p := range batch {
-		items = append(items, ProgressItem{ID: id, Prompt: p.prompt, Output: p.out})
+	var b Batch
+	for _, it := range ins {
+		b.Inserts = append(b.Inserts, InsertItem{Owner: it.owner, Entry: it.entry})
+	}
+	for id, p := range prog {
+		b.Progress = append(b.Progress, ProgressItem{ID: id, Prompt: p.prompt, Output: p.out})
+	}
+	for _, f := range fins {
+		b.Finishes = append(b.Finishes, f.FinishItem)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r.warn("could not keep the runs' progress", r.store.ProgressBatch(ctx, items))
+	r.warn("could not keep runs in the history", r.store.Write(ctx, b))
+	for _, f := range fins {
+		close(f.written)
+	}
+}
+
+func (r *Recorder) kick() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
 }
 
 func (r *Recorder) warn(msg string, err error) {
@@ -107,7 +140,7 @@ func (r *Recorder) warn(msg string, err error) {
 	}
 }
 
-// Begin inserts the run as running.
+// Begin queues the run's insert (status running).
 func (r *Recorder) Begin(rn *run.Run) error {
 	s := rn.Spec
 	e := Entry{
@@ -120,14 +153,11 @@ func (r *Recorder) Begin(rn *run.Run) error {
 	for _, h := range s.Request.Header {
 		e.Request.Headers = append(e.Request.Headers, Header{Name: h.Name, Value: h.Value})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := r.store.Insert(ctx, s.Owner, e); err != nil {
-		return err
-	}
 	r.mu.Lock()
+	r.inserts = append(r.inserts, insertItem{owner: s.Owner, entry: e})
 	r.live[rn.ID] = e.Prompt
 	r.mu.Unlock()
+	r.kick()
 	return nil
 }
 
@@ -148,20 +178,22 @@ func (r *Recorder) Progress(rn *run.Run, out run.Output) {
 	r.mu.Lock()
 	r.pending[rn.ID] = progress{prompt: prompt, out: out}
 	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	r.kick()
 }
 
-// End writes how the run ended.
+// End queues how the run ended and waits until it is written (or the
+// recorder has stopped).
 func (r *Recorder) End(rn *run.Run, rec run.Record) {
 	prompt := r.promptOf(rn)
+	f := finishItem{FinishItem: FinishItem{ID: rn.ID, Prompt: prompt, Record: rec}, written: make(chan struct{})}
 	r.mu.Lock()
 	delete(r.pending, rn.ID)
 	delete(r.live, rn.ID)
+	r.finishes = append(r.finishes, f)
 	r.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	r.warn("could not record a finished run", r.store.Finish(ctx, rn.ID, prompt, rec))
+	r.kick()
+	select {
+	case <-f.written:
+	case <-r.stopped:
+	}
 }

@@ -74,24 +74,34 @@ func marshal(v any) string {
 	return string(b)
 }
 
-// Insert adds a run that is starting (status running).
-func (s *Store) Insert(ctx context.Context, owner string, e Entry) error {
-	now := millis(e.Created)
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO runs (id, owner, group_id, pane, created_at, updated_at, provider, provider_name,
+// SQL of the writes a run gets.
+const (
+	insertRunSQL = `INSERT INTO runs (id, owner, group_id, pane, created_at, updated_at, provider, provider_name,
 		model, model_label, style, status, prompt, form, request, curl, output, search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		e.ID, ownerKey(owner), e.GroupID, e.Pane, now, now, clean(e.Provider), clean(e.ProviderName),
-		clean(e.Model), clean(e.ModelLabel), e.Style, string(e.Status), clean(e.Prompt), clean(marshal(e.Form)),
-		clean(marshal(e.Request)), clean(e.Curl), clean(marshal(e.Output)), clean(searchText(&e)))
-	if err != nil {
-		return fmt.Errorf("history: insert run: %w", err)
-	}
-	return nil
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	progressRunSQL = `UPDATE runs SET output = ?, search = ?, updated_at = ? WHERE id = ? AND status = ?`
+	finishRunSQL   = `UPDATE runs SET status = ?, output = ?, search = ?, summary = ?, failure = ?, transcript = ?, updated_at = ? WHERE id = ?`
+)
+
+// Insert adds a run.
+func (s *Store) Insert(ctx context.Context, owner string, e Entry) error {
+	return s.Write(ctx, Batch{Inserts: []InsertItem{{Owner: owner, Entry: e}}})
 }
 
 // Progress keeps the output so far of a run still running.
 func (s *Store) Progress(ctx context.Context, id string, prompt string, out run.Output) error {
-	return s.ProgressBatch(ctx, []ProgressItem{{ID: id, Prompt: prompt, Output: out}})
+	return s.Write(ctx, Batch{Progress: []ProgressItem{{ID: id, Prompt: prompt, Output: out}}})
+}
+
+// Finish keeps how a run ended.
+func (s *Store) Finish(ctx context.Context, id string, prompt string, rec run.Record) error {
+	return s.Write(ctx, Batch{Finishes: []FinishItem{{ID: id, Prompt: prompt, Record: rec}}})
+}
+
+// InsertItem is a new run and its owner.
+type InsertItem struct {
+	Owner string
+	Entry Entry
 }
 
 // ProgressItem is one running run's output so far.
@@ -101,47 +111,96 @@ type ProgressItem struct {
 	Output run.Output
 }
 
-// ProgressBatch keeps the output so far of several running runs in one
-// transaction (one commit, not one per run: many streams write at once).
-func (s *Store) ProgressBatch(ctx context.Context, items []ProgressItem) error {
-	if len(items) == 0 {
-		return nil
+// FinishItem is how one run ended.
+type FinishItem struct {
+	ID     string
+	Prompt string
+	Record run.Record
+}
+
+// Batch is writes to make together: inserts first, then progress (of runs
+// still running), then endings.
+type Batch struct {
+	Inserts  []InsertItem
+	Progress []ProgressItem
+	Finishes []FinishItem
+}
+
+// Write makes a batch's writes in one transaction (one commit, not one per
+// run: many streams write at once). When the transaction fails, each write
+// is tried on its own, so one bad row loses no other.
+func (s *Store) Write(ctx context.Context, b Batch) error {
+	err := s.writeTx(ctx, b)
+	if err == nil || len(b.Inserts)+len(b.Progress)+len(b.Finishes) == 1 {
+		return err
 	}
+	var errs []error
+	for _, it := range b.Inserts {
+		errs = append(errs, s.writeTx(ctx, Batch{Inserts: []InsertItem{it}}))
+	}
+	for _, it := range b.Progress {
+		errs = append(errs, s.writeTx(ctx, Batch{Progress: []ProgressItem{it}}))
+	}
+	for _, it := range b.Finishes {
+		errs = append(errs, s.writeTx(ctx, Batch{Finishes: []FinishItem{it}}))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) writeTx(ctx context.Context, b Batch) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("history: progress: %w", err)
+		return fmt.Errorf("history: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, s.q(`UPDATE runs SET output = ?, search = ?, updated_at = ? WHERE id = ? AND status = ?`))
+	prepare := func(query string, n int) (*sql.Stmt, error) {
+		if n == 0 {
+			return nil, nil
+		}
+		return tx.PrepareContext(ctx, s.q(query))
+	}
+	ins, err := prepare(insertRunSQL, len(b.Inserts))
+	if err != nil {
+		return fmt.Errorf("history: insert run: %w", err)
+	}
+	for _, it := range b.Inserts {
+		e := it.Entry
+		now := millis(e.Created)
+		if _, err := ins.ExecContext(ctx, e.ID, ownerKey(it.Owner), e.GroupID, e.Pane, now, now, clean(e.Provider), clean(e.ProviderName),
+			clean(e.Model), clean(e.ModelLabel), e.Style, string(e.Status), clean(e.Prompt), clean(marshal(e.Form)),
+			clean(marshal(e.Request)), clean(e.Curl), clean(marshal(e.Output)), clean(searchText(&e))); err != nil {
+			return fmt.Errorf("history: insert run: %w", err)
+		}
+	}
+	prog, err := prepare(progressRunSQL, len(b.Progress))
 	if err != nil {
 		return fmt.Errorf("history: progress: %w", err)
 	}
-	defer stmt.Close()
 	now := millis(time.Now())
-	for _, it := range items {
+	for _, it := range b.Progress {
 		e := Entry{Prompt: it.Prompt, Output: it.Output}
-		if _, err := stmt.ExecContext(ctx, clean(marshal(it.Output)), clean(searchText(&e)), now, it.ID, string(run.Running)); err != nil {
+		if _, err := prog.ExecContext(ctx, clean(marshal(it.Output)), clean(searchText(&e)), now, it.ID, string(run.Running)); err != nil {
 			return fmt.Errorf("history: progress: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("history: progress: %w", err)
-	}
-	return nil
-}
-
-// Finish keeps how a run ended.
-func (s *Store) Finish(ctx context.Context, id string, prompt string, rec run.Record) error {
-	e := Entry{Prompt: prompt, Output: rec.Output}
-	failure := ""
-	if rec.Failure != nil {
-		failure = marshal(rec.Failure)
-	}
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, output = ?, search = ?, summary = ?, failure = ?, transcript = ?, updated_at = ? WHERE id = ?`),
-		string(rec.State), clean(marshal(rec.Output)), clean(searchText(&e)), clean(marshal(rec.Summary)), clean(failure),
-		rec.Transcript, millis(rec.Ended), id)
+	fin, err := prepare(finishRunSQL, len(b.Finishes))
 	if err != nil {
 		return fmt.Errorf("history: finish run: %w", err)
+	}
+	for _, it := range b.Finishes {
+		rec := it.Record
+		e := Entry{Prompt: it.Prompt, Output: rec.Output}
+		failure := ""
+		if rec.Failure != nil {
+			failure = marshal(rec.Failure)
+		}
+		if _, err := fin.ExecContext(ctx, string(rec.State), clean(marshal(rec.Output)), clean(searchText(&e)), clean(marshal(rec.Summary)),
+			clean(failure), rec.Transcript, millis(rec.Ended), it.ID); err != nil {
+			return fmt.Errorf("history: finish run: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("history: %w", err)
 	}
 	return nil
 }
