@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -100,23 +101,35 @@ func (b *bench) saveProfiles(ctx context.Context) {
 		fmt.Fprintln(b.out, "pprof:", err)
 		return
 	}
-	time.Sleep(500 * time.Millisecond) // the streams are open
-	for _, p := range []struct{ path, file string }{
-		{"/debug/pprof/profile?seconds=2", "cpu.pprof"},
-		{"/debug/pprof/heap", "heap.pprof"},
+	// The CPU profile covers the whole scenario (starting the runs too);
+	// the heap profile is taken while the streams are open.
+	secs := int(float64(b.cfg.ConcEvents)/b.cfg.Spacing) + 2
+	var wg sync.WaitGroup
+	for _, p := range []struct {
+		path, file string
+		after      time.Duration
+	}{
+		{"/debug/pprof/profile?seconds=" + strconv.Itoa(secs), "cpu.pprof", 0},
+		{"/debug/pprof/heap", "heap.pprof", time.Duration(secs) * time.Second / 3},
 	} {
-		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+b.pprof+p.path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			fmt.Fprintln(b.out, "pprof:", err)
-			return
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err := os.WriteFile(filepath.Join(b.profiles, p.file), body, 0o644); err != nil {
-			fmt.Fprintln(b.out, "pprof:", err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(p.after)
+			req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+b.pprof+p.path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				fmt.Fprintln(b.out, "pprof:", err)
+				return
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err := os.WriteFile(filepath.Join(b.profiles, p.file), body, 0o644); err != nil {
+				fmt.Fprintln(b.out, "pprof:", err)
+			}
+		}()
 	}
+	wg.Wait()
 	fmt.Fprintf(b.out, "profiles in %s: go tool pprof -top %s\n", b.profiles, filepath.Join(b.profiles, "cpu.pprof"))
 }
 
