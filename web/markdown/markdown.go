@@ -64,6 +64,7 @@ func htmlEscape(s string) string {
 type Stream struct {
 	pending    strings.Builder // text since the last rendered boundary
 	scanned    int             // bytes of pending already scanned for lines
+	searched   int             // bytes of pending known to hold no newline after scanned
 	fence      string          // the open fence marker (``` or ~~~), if any
 	tentative  int             // end of a blank line that may end a group
 	boundaries []int           // confirmed group ends, in pending
@@ -75,10 +76,15 @@ func (s *Stream) Write(text string) string {
 	s.pending.WriteString(text)
 	p := s.pending.String()
 	for {
-		nl := strings.IndexByte(p[s.scanned:], '\n')
+		// A long line arriving in many pieces is searched once, not once
+		// a piece.
+		from := max(s.scanned, s.searched)
+		nl := strings.IndexByte(p[from:], '\n')
 		if nl < 0 {
+			s.searched = len(p)
 			break
 		}
+		nl += from - s.scanned
 		line := p[s.scanned : s.scanned+nl]
 		start := s.scanned
 		s.scanned += nl + 1
@@ -105,6 +111,7 @@ func (s *Stream) Write(text string) string {
 	s.pending.Reset()
 	s.pending.WriteString(rest)
 	s.scanned -= prev
+	s.searched = max(s.searched-prev, 0)
 	if s.tentative > 0 {
 		s.tentative -= prev
 	}
@@ -161,7 +168,7 @@ func (s *Stream) Tail() string { return s.pending.String() }
 func (s *Stream) Flush() string {
 	rest := s.pending.String()
 	s.pending.Reset()
-	s.scanned, s.tentative, s.fence, s.boundaries = 0, 0, "", s.boundaries[:0]
+	s.scanned, s.searched, s.tentative, s.fence, s.boundaries = 0, 0, 0, "", s.boundaries[:0]
 	if strings.TrimSpace(rest) == "" {
 		return ""
 	}

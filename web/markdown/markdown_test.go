@@ -114,6 +114,21 @@ func BenchmarkStreamGrowing(b *testing.B) {
 	}
 }
 
+func BenchmarkStreamLongLine(b *testing.B) {
+	// A paragraph with no line break yet (a model writing one long line):
+	// the cost per event must not grow with the line either.
+	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
+		b.Run(byteSize(size), func(b *testing.B) {
+			var s Stream
+			s.Write(strings.Repeat("word ", size/5))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				s.Write("word ")
+			}
+		})
+	}
+}
+
 func byteSize(n int) string {
 	switch {
 	case n >= 1<<20:
