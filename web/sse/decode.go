@@ -82,33 +82,42 @@ const (
 // the next Next will block on the reader: a good moment to flush.
 func (d *Decoder) Buffered() int { return d.end - d.start }
 
-// EventReady reports whether the bytes already read hold the end of an
-// event (an empty line), so that Next will return without reading. When it
-// is false, the next Next waits for the network: a good moment to flush.
+// EventReady reports whether the bytes already read hold the rest of an
+// event that Next will dispatch (an empty line after a data or error field;
+// comments and empty events dispatch nothing), so that Next will return
+// without reading. When it is false, the next Next waits for the network:
+// a good moment to flush.
 func (d *Decoder) EventReady() bool {
 	b := d.buf[d.start:d.end]
-	prevEOL := len(d.line) == 0 && !d.dispatchedLineStart()
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c != '\n' && c != '\r' {
-			prevEOL = false
-			continue
+	if d.skipLF && len(b) > 0 && b[0] == '\n' {
+		b = b[1:]
+	}
+	// Next returns at a line start, so the bytes begin with whole lines.
+	has := d.hasD || d.hasE
+	for len(b) > 0 {
+		i := indexEOL(b)
+		if i < 0 {
+			return false
 		}
-		if c == '\r' && i+1 < len(b) && b[i+1] == '\n' {
+		switch line := b[:i]; {
+		case len(line) == 0:
+			if has {
+				return true
+			}
+		case isField(line, "data"), isField(line, "error"):
+			has = true
+		}
+		if b[i] == '\r' && i+1 < len(b) && b[i+1] == '\n' {
 			i++
 		}
-		if prevEOL {
-			return true
-		}
-		prevEOL = true
+		b = b[i+1:]
 	}
 	return false
 }
 
-// dispatchedLineStart reports whether the decoder sits in the middle of an
-// event's fields (so a line terminator next ends a field line, not the event).
-func (d *Decoder) dispatchedLineStart() bool {
-	return d.hasD || d.hasE || len(d.typ) > 0
+// isField reports whether line is the field name (with a value or not).
+func isField(line []byte, name string) bool {
+	return len(line) >= len(name) && string(line[:len(name)]) == name && (len(line) == len(name) || line[len(name)] == ':')
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF;
@@ -245,12 +254,18 @@ func (d *Decoder) readLine() ([]byte, error) {
 
 // indexEOL finds the first CR or LF.
 func indexEOL(b []byte) int {
-	for i, c := range b {
-		if c == '\n' || c == '\r' {
-			return i
-		}
+	// Two vectorized searches beat a loop over every byte: '\r' is rare.
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		i = len(b)
 	}
-	return -1
+	if j := bytes.IndexByte(b[:i], '\r'); j >= 0 {
+		return j
+	}
+	if i == len(b) {
+		return -1
+	}
+	return i
 }
 
 func (d *Decoder) fill() error {

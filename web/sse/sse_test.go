@@ -244,5 +244,62 @@ func FuzzDecode(f *testing.F) {
 		if err1 == nil && !equal(whole, parts) {
 			t.Fatalf("chunked decoding differs:\n%+v\n%+v", whole, parts)
 		}
+		if strings.HasPrefix(in, "\xEF\xBB\xBF") {
+			return // EventReady may be conservative before the BOM is seen
+		}
+		checkEventReady(t, in, n)
 	})
+}
+
+// checkEventReady decodes in, read n bytes at a time, and checks that
+// EventReady says whether each Next reads.
+func checkEventReady(t *testing.T, in string, n int) {
+	t.Helper()
+	r := &countingReader{chunked: chunked{s: in, n: n}}
+	d := NewDecoder(r, 1<<16)
+	for k := 0; ; k++ {
+		ready := d.EventReady()
+		before := r.reads
+		_, err := d.Next()
+		if err != nil {
+			if ready && err == io.EOF {
+				t.Fatalf("chunks of %d, event %d of %.60q: ready, then %v", n, k, in, err)
+			}
+			return
+		}
+		if read := r.reads != before; read == ready {
+			t.Fatalf("chunks of %d, event %d of %.60q: EventReady %v but Next read %v", n, k, in, ready, read)
+		}
+	}
+}
+
+// countingReader is chunked that counts its reads.
+type countingReader struct {
+	chunked
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.chunked.Read(p)
+}
+
+// EventReady says exactly whether the next event is already read: true
+// means Next returns without reading, false means it reads (the relay
+// flushes to the browser then).
+func TestEventReadyMatchesNext(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/sse/*.sse")
+	inputs := []string{"data: a\n\ndata: b\n\n", "data: a\r\rdata: b\r\r", ": c\n\ndata: x\ndata: y\n\n\n\ndata: z\n\n", "\n\n\ndata: q\r\n\r\n"}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, string(raw), strings.ReplaceAll(string(raw), "\n", "\r\n"))
+	}
+	for _, in := range inputs {
+		for _, n := range []int{1, 2, 3, 7, 64, 4096} {
+			checkEventReady(t, in, n)
+		}
+	}
 }
