@@ -654,6 +654,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
+	r.m.ended(r)
 	r.cancel(nil)
 	r.logFinish(sum, upErr, end)
 }

@@ -85,11 +85,5 @@ func (m *Manager) TryStart(spec Spec) (*Run, error) {
 func (m *Manager) running(owner string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n := 0
-	for _, r := range m.runs {
-		if r.Spec.Owner == owner && r.State() == Running {
-			n++
-		}
-	}
-	return n
+	return m.active[owner]
 }

@@ -94,14 +94,18 @@ func (r *Run) output() Output {
 // progressEvery is how often the output so far goes to the recorder.
 const progressEvery = 2 * time.Second
 
-// progress hands the output so far to the recorder: at the first output,
-// then at most every progressEvery.
+// progress hands the output so far to the recorder, at most every
+// progressEvery from the start (a short run is recorded once, at its end).
 func (r *Run) progress() {
 	rec := r.m.cfg.Recorder
 	if rec == nil || len(r.res.Choices()) == 0 {
 		return
 	}
-	if !r.lastProgress.IsZero() && time.Since(r.lastProgress) < progressEvery {
+	last := r.lastProgress
+	if last.IsZero() {
+		last = r.Started
+	}
+	if time.Since(last) < progressEvery {
 		return
 	}
 	r.lastProgress = time.Now()

@@ -90,10 +90,13 @@ type Manager struct {
 	tokens  *tokens.Counter
 	limiter limiter
 
-	mu     sync.Mutex
-	runs   map[string]*Run
-	order  []string
-	closed chan struct{}
+	mu   sync.Mutex
+	runs map[string]*Run
+	// finished holds the finished runs still kept, in the order they
+	// finished: eviction takes from its front, never scanning the runs.
+	finished []*Run
+	active   map[string]int // running runs per owner
+	closed   chan struct{}
 	wg     sync.WaitGroup
 	once   sync.Once
 }
@@ -116,7 +119,7 @@ func NewManager(cfg Config, client *upstream.Client, tok *tokens.Counter) *Manag
 	if cfg.MaxTranscript <= 0 {
 		cfg.MaxTranscript = def.MaxTranscript
 	}
-	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, closed: make(chan struct{}),
+	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, active: map[string]int{}, closed: make(chan struct{}),
 		limiter: limiter{limits: cfg.Limits, buckets: map[string]*rate.Limiter{}}}
 }
 
@@ -155,7 +158,7 @@ func (m *Manager) Start(spec Spec) *Run {
 	}
 	m.mu.Lock()
 	m.runs[r.ID] = r
-	m.order = append(m.order, r.ID)
+	m.active[spec.Owner]++
 	m.evictLocked()
 	m.mu.Unlock()
 	m.wg.Add(1)
@@ -199,22 +202,29 @@ func (m *Manager) Close() {
 }
 
 // evictLocked drops finished runs past Keep, and the oldest finished runs
-// past MaxRuns.
+// while more than MaxRuns are kept (running runs are never dropped).
 func (m *Manager) evictLocked() {
 	now := time.Now()
-	keep := m.order[:0]
-	excess := len(m.order) - m.cfg.MaxRuns
-	for _, id := range m.order {
-		r := m.runs[id]
-		done, ended := r.finishedAt()
-		if done && (now.Sub(ended) > m.cfg.Keep || excess > 0) {
-			delete(m.runs, id)
-			excess--
-			continue
+	for len(m.finished) > 0 {
+		r := m.finished[0]
+		_, ended := r.finishedAt()
+		if len(m.runs) <= m.cfg.MaxRuns && now.Sub(ended) <= m.cfg.Keep {
+			break
 		}
-		keep = append(keep, id)
+		delete(m.runs, r.ID)
+		m.finished[0] = nil
+		m.finished = m.finished[1:]
 	}
-	m.order = keep
+}
+
+// ended queues a run that has finished for eviction.
+func (m *Manager) ended(r *Run) {
+	m.mu.Lock()
+	m.finished = append(m.finished, r)
+	if m.active[r.Spec.Owner]--; m.active[r.Spec.Owner] <= 0 {
+		delete(m.active, r.Spec.Owner)
+	}
+	m.mu.Unlock()
 }
 
 func newID() string {

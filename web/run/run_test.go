@@ -582,3 +582,42 @@ func TestManagerCloseEndsRuns(t *testing.T) {
 	}
 	_ = context.Background()
 }
+
+// Past MaxRuns the oldest finished runs are dropped, in the order they
+// finished; a running run is never dropped.
+func TestEvictionDropsOldestFinished(t *testing.T) {
+	quick := httptest.NewServer(serve([]byte("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n"), 1<<10, 0))
+	defer quick.Close()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	m := newManager(t, Config{MaxRuns: 2})
+	body := `{"model":"m","stream":true,"messages":[]}`
+	running := m.Start(spec(catalog.Chat, slow.URL, body))
+	var done []*Run
+	for range 3 {
+		r := m.Start(spec(catalog.Chat, quick.URL, body))
+		wait(t, r)
+		done = append(done, r)
+	}
+	kept := func(r *Run) bool { _, ok := m.Get(r.ID, "owner"); return ok }
+	// Each start evicted the finished runs before it, oldest first.
+	if !kept(running) || !kept(done[2]) || kept(done[0]) || kept(done[1]) {
+		t.Errorf("kept: running %v, finished %v %v %v", kept(running), kept(done[0]), kept(done[1]), kept(done[2]))
+	}
+	next := m.Start(spec(catalog.Chat, quick.URL, body))
+	if !kept(running) || kept(done[2]) || !kept(next) {
+		t.Errorf("after one more start: running %v, last finished %v, new %v", kept(running), kept(done[2]), kept(next))
+	}
+	wait(t, next)
+	running.Stop()
+	wait(t, running)
+}
