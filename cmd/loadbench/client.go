@@ -17,6 +17,7 @@ import (
 
 // timing is one stream as the client saw it.
 type timing struct {
+	started  time.Duration // the playground: to the answer of POST /runs
 	first    time.Duration // to the first text event
 	end      time.Duration // to the end of the stream
 	arrivals []time.Duration
@@ -124,6 +125,7 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 	}
 	panel, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	started := time.Since(start)
 	m := runRE.FindSubmatch(panel)
 	if m == nil {
 		return timing{err: fmt.Errorf("no run: %.200s", panel)}
@@ -135,7 +137,7 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 		return timing{err: err}
 	}
 	defer resp.Body.Close()
-	t := timing{}
+	t := timing{started: started}
 	r := lines(resp.Body)
 	text := false
 	for r.Scan() {

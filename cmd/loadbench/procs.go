@@ -111,6 +111,8 @@ func (b *bench) saveProfiles(ctx context.Context) {
 	}{
 		{"/debug/pprof/profile?seconds=" + strconv.Itoa(secs), "cpu.pprof", 0},
 		{"/debug/pprof/heap", "heap.pprof", time.Duration(secs) * time.Second / 3},
+		{"/debug/pprof/heap?debug=1", "heap.txt", time.Duration(secs) * time.Second / 3},
+		{"/debug/pprof/goroutine?debug=1", "goroutine.txt", time.Duration(secs) * time.Second / 3},
 	} {
 		wg.Add(1)
 		go func() {

@@ -53,6 +53,7 @@ type finishItem struct {
 const (
 	heartbeatEvery = 20 * time.Second
 	StaleAfter     = 90 * time.Second
+	insertWithin   = time.Second
 )
 
 // NewRecorder starts the recorder's writer; Close stops it.
@@ -77,9 +78,13 @@ func (r *Recorder) loop() {
 	defer beat.Stop()
 	sweep := time.NewTicker(time.Minute)
 	defer sweep.Stop()
+	inserts := time.NewTicker(insertWithin)
+	defer inserts.Stop()
 	for {
 		select {
 		case <-r.wake:
+			r.writeQueued()
+		case <-inserts.C:
 			r.writeQueued()
 		case <-beat.C:
 			r.mu.Lock()
@@ -157,7 +162,6 @@ func (r *Recorder) Begin(rn *run.Run) error {
 	r.inserts = append(r.inserts, insertItem{owner: s.Owner, entry: e})
 	r.live[rn.ID] = e.Prompt
 	r.mu.Unlock()
-	r.kick()
 	return nil
 }
 

@@ -153,16 +153,14 @@ func (s *Store) writeTx(ctx context.Context, b Batch) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	defer tx.Rollback()
-	prepare := func(query string, n int) (*sql.Stmt, error) {
+	// A statement joins the transaction only when there is work for it.
+	stmt := func(st *sql.Stmt, n int) *sql.Stmt {
 		if n == 0 {
-			return nil, nil
+			return nil
 		}
-		return tx.PrepareContext(ctx, s.q(query))
+		return tx.StmtContext(ctx, st)
 	}
-	ins, err := prepare(insertRunSQL, len(b.Inserts))
-	if err != nil {
-		return fmt.Errorf("history: insert run: %w", err)
-	}
+	ins := stmt(s.insertRun, len(b.Inserts))
 	for _, it := range b.Inserts {
 		e := it.Entry
 		now := millis(e.Created)
@@ -172,10 +170,7 @@ func (s *Store) writeTx(ctx context.Context, b Batch) error {
 			return fmt.Errorf("history: insert run: %w", err)
 		}
 	}
-	prog, err := prepare(progressRunSQL, len(b.Progress))
-	if err != nil {
-		return fmt.Errorf("history: progress: %w", err)
-	}
+	prog := stmt(s.progressRun, len(b.Progress))
 	now := millis(time.Now())
 	for _, it := range b.Progress {
 		e := Entry{Prompt: it.Prompt, Output: it.Output}
@@ -183,10 +178,7 @@ func (s *Store) writeTx(ctx context.Context, b Batch) error {
 			return fmt.Errorf("history: progress: %w", err)
 		}
 	}
-	fin, err := prepare(finishRunSQL, len(b.Finishes))
-	if err != nil {
-		return fmt.Errorf("history: finish run: %w", err)
-	}
+	fin := stmt(s.finishRun, len(b.Finishes))
 	for _, it := range b.Finishes {
 		rec := it.Record
 		e := Entry{Prompt: it.Prompt, Output: rec.Output}

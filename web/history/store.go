@@ -50,6 +50,9 @@ const (
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
+	// The writes every run makes, prepared once per connection (SQLite
+	// would parse them again on every execution).
+	insertRun, progressRun, finishRun *sql.Stmt
 }
 
 // Open opens the history: PostgreSQL when dbURL is a postgres:// URL,
@@ -88,6 +91,15 @@ func Open(ctx context.Context, dbURL, dataDir string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err
+	}
+	for _, st := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{{&s.insertRun, insertRunSQL}, {&s.progressRun, progressRunSQL}, {&s.finishRun, finishRunSQL}} {
+		if *st.stmt, err = s.db.PrepareContext(ctx, s.q(st.query)); err != nil {
+			s.db.Close()
+			return nil, fmt.Errorf("history: %w", err)
+		}
 	}
 	return &s, nil
 }
