@@ -110,9 +110,9 @@ func (b *bench) saveProfiles(ctx context.Context) {
 		after      time.Duration
 	}{
 		{"/debug/pprof/profile?seconds=" + strconv.Itoa(secs), "cpu.pprof", 0},
-		{"/debug/pprof/heap", "heap.pprof", time.Duration(secs) * time.Second / 3},
-		{"/debug/pprof/heap?debug=1", "heap.txt", time.Duration(secs) * time.Second / 3},
-		{"/debug/pprof/goroutine?debug=1", "goroutine.txt", time.Duration(secs) * time.Second / 3},
+		{"/debug/pprof/heap", "heap.pprof", time.Duration(secs) * time.Second * 4 / 5},
+		{"/debug/pprof/heap?debug=1", "heap.txt", time.Duration(secs) * time.Second * 4 / 5},
+		{"/debug/pprof/goroutine?debug=1", "goroutine.txt", time.Duration(secs) * time.Second * 4 / 5},
 	} {
 		wg.Add(1)
 		go func() {
