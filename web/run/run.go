@@ -97,8 +97,8 @@ type Manager struct {
 	finished []*Run
 	active   map[string]int // running runs per owner
 	closed   chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
+	wg       sync.WaitGroup
+	once     sync.Once
 }
 
 // NewManager returns a manager sending through client.
