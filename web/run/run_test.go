@@ -586,7 +586,10 @@ func TestManagerCloseEndsRuns(t *testing.T) {
 // Past MaxRuns the oldest finished runs are dropped, in the order they
 // finished; a running run is never dropped.
 func TestEvictionDropsOldestFinished(t *testing.T) {
-	quick := httptest.NewServer(serve([]byte("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n"), 1<<10, 0))
+	quick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n")
+	}))
 	defer quick.Close()
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
