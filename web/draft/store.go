@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,6 +37,7 @@ type Store struct {
 	mu      sync.Mutex
 	written map[string]writtenFile
 	locks   [64]sync.Mutex
+	seed    maphash.Seed
 }
 
 type writtenFile struct {
@@ -72,7 +74,7 @@ func OpenNamed(dataDir, name string) (*Store, error) {
 			}
 		}
 	}
-	return &Store{dir: dir, MaxBytes: 4 << 20, written: map[string]writtenFile{}}, nil
+	return &Store{dir: dir, MaxBytes: 4 << 20, written: map[string]writtenFile{}, seed: maphash.MakeSeed()}, nil
 }
 
 func (s *Store) path(owner string) string {
@@ -120,13 +122,9 @@ func (s *Store) Put(owner string, v any) error {
 	return nil
 }
 
-// lockOf is the lock of the file at path (FNV-1a of the path, one of 64).
+// lockOf is the lock of the file at path (one of 64, by a hash of it).
 func (s *Store) lockOf(path string) *sync.Mutex {
-	h := uint32(2166136261)
-	for i := 0; i < len(path); i++ {
-		h = (h ^ uint32(path[i])) * 16777619
-	}
-	return &s.locks[h%uint32(len(s.locks))]
+	return &s.locks[maphash.String(s.seed, path)%uint64(len(s.locks))]
 }
 
 func (s *Store) forget(path string) {

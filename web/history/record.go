@@ -23,8 +23,8 @@ type Recorder struct {
 	log   *slog.Logger
 
 	mu       sync.Mutex
-	inserts  []insertItem
-	pending  map[string]progress
+	inserts  []InsertItem
+	pending  map[string]ProgressItem // the latest output of each running run
 	finishes []finishItem
 	live     map[string]string // running run id -> its prompt text
 	wake     chan struct{}
@@ -33,16 +33,7 @@ type Recorder struct {
 	once     sync.Once
 }
 
-type progress struct {
-	prompt string
-	out    run.Output
-}
-
-type insertItem struct {
-	owner string
-	entry Entry
-}
-
+// finishItem is an ending and the channel closed once it is written.
 type finishItem struct {
 	FinishItem
 	written chan struct{}
@@ -58,7 +49,7 @@ const (
 
 // NewRecorder starts the recorder's writer; Close stops it.
 func NewRecorder(s *Store, log *slog.Logger) *Recorder {
-	r := &Recorder{store: s, log: log, pending: map[string]progress{}, live: map[string]string{},
+	r := &Recorder{store: s, log: log, pending: map[string]ProgressItem{}, live: map[string]string{},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), stopped: make(chan struct{})}
 	go r.loop()
 	return r
@@ -109,17 +100,14 @@ func (r *Recorder) loop() {
 func (r *Recorder) writeQueued() {
 	r.mu.Lock()
 	ins, prog, fins := r.inserts, r.pending, r.finishes
-	r.inserts, r.pending, r.finishes = nil, map[string]progress{}, nil
+	r.inserts, r.pending, r.finishes = nil, map[string]ProgressItem{}, nil
 	r.mu.Unlock()
 	if len(ins) == 0 && len(prog) == 0 && len(fins) == 0 {
 		return
 	}
-	var b Batch
-	for _, it := range ins {
-		b.Inserts = append(b.Inserts, InsertItem{Owner: it.owner, Entry: it.entry})
-	}
-	for id, p := range prog {
-		b.Progress = append(b.Progress, ProgressItem{ID: id, Prompt: p.prompt, Output: p.out})
+	b := Batch{Inserts: ins}
+	for _, p := range prog {
+		b.Progress = append(b.Progress, p)
 	}
 	for _, f := range fins {
 		b.Finishes = append(b.Finishes, f.FinishItem)
@@ -159,7 +147,7 @@ func (r *Recorder) Begin(rn *run.Run) error {
 		e.Request.Headers = append(e.Request.Headers, Header{Name: h.Name, Value: h.Value})
 	}
 	r.mu.Lock()
-	r.inserts = append(r.inserts, insertItem{owner: s.Owner, entry: e})
+	r.inserts = append(r.inserts, InsertItem{Owner: s.Owner, Entry: e})
 	r.live[rn.ID] = e.Prompt
 	r.mu.Unlock()
 	return nil
@@ -180,7 +168,7 @@ func (r *Recorder) promptOf(rn *run.Run) string {
 func (r *Recorder) Progress(rn *run.Run, out run.Output) {
 	prompt := r.promptOf(rn)
 	r.mu.Lock()
-	r.pending[rn.ID] = progress{prompt: prompt, out: out}
+	r.pending[rn.ID] = ProgressItem{ID: rn.ID, Prompt: prompt, Output: out}
 	r.mu.Unlock()
 	r.kick()
 }
