@@ -83,21 +83,6 @@ const (
 	finishRunSQL   = `UPDATE runs SET status = ?, output = ?, search = ?, summary = ?, failure = ?, transcript = ?, updated_at = ? WHERE id = ?`
 )
 
-// Insert adds a run.
-func (s *Store) Insert(ctx context.Context, owner string, e Entry) error {
-	return s.Write(ctx, Batch{Inserts: []InsertItem{{Owner: owner, Entry: e}}})
-}
-
-// Progress keeps the output so far of a run still running.
-func (s *Store) Progress(ctx context.Context, id string, prompt string, out run.Output) error {
-	return s.Write(ctx, Batch{Progress: []ProgressItem{{ID: id, Prompt: prompt, Output: out}}})
-}
-
-// Finish keeps how a run ended.
-func (s *Store) Finish(ctx context.Context, id string, prompt string, rec run.Record) error {
-	return s.Write(ctx, Batch{Finishes: []FinishItem{{ID: id, Prompt: prompt, Record: rec}}})
-}
-
 // InsertItem is a new run and its owner.
 type InsertItem struct {
 	Owner string

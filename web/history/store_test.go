@@ -13,6 +13,20 @@ import (
 	"github.com/playground-dev/playground/web/run"
 )
 
+// One write at a time, for the tests (the recorder writes in batches).
+
+func (s *Store) Insert(ctx context.Context, owner string, e Entry) error {
+	return s.Write(ctx, Batch{Inserts: []InsertItem{{Owner: owner, Entry: e}}})
+}
+
+func (s *Store) Progress(ctx context.Context, id string, prompt string, out run.Output) error {
+	return s.Write(ctx, Batch{Progress: []ProgressItem{{ID: id, Prompt: prompt, Output: out}}})
+}
+
+func (s *Store) Finish(ctx context.Context, id string, prompt string, rec run.Record) error {
+	return s.Write(ctx, Batch{Finishes: []FinishItem{{ID: id, Prompt: prompt, Record: rec}}})
+}
+
 // testDatabaseEnv names the PostgreSQL server the store tests also run on
 // (.ci/run starts Debian's PostgreSQL and sets it).
 const testDatabaseEnv = "PLAYGROUND_TEST_DATABASE_URL"

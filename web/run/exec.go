@@ -65,7 +65,8 @@ type Run struct {
 	choices  map[int]*choiceState
 	firstTok time.Time
 	ttfb     time.Duration
-	// lastProgress is when the recorder last got the output so far.
+	// lastProgress is when the recorder last got the output so far (the
+	// start, before it has had any).
 	lastProgress time.Time
 	responses    responsesState
 }

@@ -101,11 +101,7 @@ func (r *Run) progress() {
 	if rec == nil || len(r.res.Choices()) == 0 {
 		return
 	}
-	last := r.lastProgress
-	if last.IsZero() {
-		last = r.Started
-	}
-	if time.Since(last) < progressEvery {
+	if time.Since(r.lastProgress) < progressEvery {
 		return
 	}
 	r.lastProgress = time.Now()

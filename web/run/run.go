@@ -141,14 +141,16 @@ func (m *Manager) clientFor(s Spec) *upstream.Client {
 // Start creates a run and starts it.
 func (m *Manager) Start(spec Spec) *Run {
 	ctx, cancel := context.WithCancelCause(context.Background())
+	now := time.Now()
 	r := &Run{
-		ID:      newID(),
-		Spec:    spec,
-		Started: time.Now(),
-		state:   Running,
-		cancel:  cancel,
-		changed: make(chan struct{}),
-		m:       m,
+		ID:           newID(),
+		Spec:         spec,
+		Started:      now,
+		lastProgress: now,
+		state:        Running,
+		cancel:       cancel,
+		changed:      make(chan struct{}),
+		m:            m,
 	}
 	r.noWatcher = time.AfterFunc(m.cfg.Grace, r.abandon)
 	if m.cfg.Recorder != nil {
