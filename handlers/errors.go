@@ -31,6 +31,9 @@ func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 			return c.Status(status).JSON(fiber.Map{"error": msg})
 		}
 		if isHTMX(c) {
+			// The page's htmx swaps error answers (responseHandling in the
+			// layout), so the toast, swapped out of band, shows; the target
+			// keeps what it had.
 			c.Set("HX-Reswap", "none")
 			return render(c, status, views.ErrorToast(msg))
 		}

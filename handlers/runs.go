@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"net/url"
@@ -30,7 +31,11 @@ const keepAlive = 10 * time.Second
 func ownerOf(c *fiber.Ctx) string { return sessionRandom(c, keyOwner, 16) }
 
 // StartRun serves POST /runs: check the form, start the run (within the
-// session's limits), answer with the run panel that follows it.
+// session's limits), answer with the run panel that follows it, or, when
+// the request accepts text/event-stream, with an event stream: the panel
+// as an event named "panel", then the run's events as /runs/:id/events
+// sends them. A form with errors or a run that cannot start is answered
+// with HTML either way.
 func StartRun(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc, r := d.prepareSubmitted(c)
@@ -47,8 +52,42 @@ func StartRun(d *Deps) fiber.Handler {
 			}
 			return render(c, c.Response().StatusCode(), views.RunNotStarted(notice.Message, notice.Hint))
 		}
-		return render(c, http.StatusOK, views.RunPanel(views.NewRun(rn)))
+		if !wantsEventStream(c) {
+			return render(c, http.StatusOK, views.RunPanel(views.NewRun(rn)))
+		}
+		// The page's own Run asks for the stream in the same request: the
+		// panel comes as the first event, the run's events follow, so the
+		// first token waits for no second request.
+		var panel bytes.Buffer
+		if err := views.RunPanel(views.NewRun(rn)).Render(c.UserContext(), &panel); err != nil {
+			return err
+		}
+		followRun(c, d.Runs, rn, 0, sse.AppendEvent(nil, -1, "panel", panel.Bytes()))
+		return nil
 	}
+}
+
+// wantsEventStream reports whether the client asked for the run's events
+// in the answer to POST /runs.
+func wantsEventStream(c *fiber.Ctx) bool {
+	return strings.Contains(c.Get(fiber.HeaderAccept), "text/event-stream")
+}
+
+// followRun answers with rn's events after the event id after, preceded by
+// first (nil for none).
+func followRun(c *fiber.Ctx, runs *run.Manager, rn *run.Run, after int, first []byte) {
+	more := make([]<-chan struct{}, 1)
+	streamEvents(c, runs.Closed(), rn.Watch, func(buf []byte) ([]byte, []<-chan struct{}, bool) {
+		buf = append(buf, first...)
+		first = nil
+		evs, done, changed := rn.Since(after)
+		for _, e := range evs {
+			buf = sse.AppendEvent(buf, e.ID, e.Name, e.Data)
+			after = e.ID
+		}
+		more[0] = changed
+		return buf, more, done
+	})
 }
 
 // launch starts a checked draft as a run within the session's limits. A
@@ -144,24 +183,21 @@ func ContinueRun(d *Deps) fiber.Handler {
 }
 
 // RunEvents serves GET /runs/:id/events: the run's events as SSE, from
-// after the Last-Event-ID the browser sends when it reconnects.
+// after the Last-Event-ID the browser sends when it reconnects (or ?after=).
 func RunEvents(runs *run.Manager) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
 			return fiber.ErrNotFound
 		}
-		after, _ := strconv.Atoi(c.Get("Last-Event-ID"))
-		more := make([]<-chan struct{}, 1)
-		streamEvents(c, runs.Closed(), rn.Watch, func(buf []byte) ([]byte, []<-chan struct{}, bool) {
-			evs, done, changed := rn.Since(after)
-			for _, e := range evs {
-				buf = sse.AppendEvent(buf, e.ID, e.Name, e.Data)
-				after = e.ID
-			}
-			more[0] = changed
-			return buf, more, done
-		})
+		// A reconnecting EventSource sends Last-Event-ID; a page resuming a
+		// stream it read itself names the last id it saw in ?after=.
+		last := c.Get("Last-Event-ID")
+		if last == "" {
+			last = c.Query("after")
+		}
+		after, _ := strconv.Atoi(last)
+		followRun(c, runs, rn, after, nil)
 		return nil
 	}
 }

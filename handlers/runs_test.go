@@ -168,3 +168,53 @@ func eventIDs(t *testing.T, stream string) []int {
 		ids = append(ids, n)
 	}
 }
+
+// TestRunStreamedInTheStartingRequest: POST /runs that accepts an event
+// stream gets the panel as the first event and the run's events after it,
+// exactly those GET /runs/:id/events sends; ?after= resumes as
+// Last-Event-ID does; a rejected form is still answered with HTML.
+func TestRunStreamedInTheStartingRequest(t *testing.T) {
+	up := upstreamServing(t, "openai-chat-text-usage.sse")
+	env := map[string]string{"OPENAI_API_KEY": "sk-handler-test", "OPENAI_BASE_URL": up.URL + "/v1"}
+	app := newTestApp(t, env)
+	form := url.Values{"_provider": {"openai"}, "_model": {"gpt-4o-mini"}, "messages.role": {"user"}, "messages.content": {"hi"}, "stream": {"true"}}
+	req := post("/runs", form)
+	req.Header.Set("Accept", "text/event-stream, text/html")
+	resp, body := do(t, app, req)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("POST /runs: %d %s %.300s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
+	}
+	d := sse.NewDecoder(bufio.NewReader(strings.NewReader(body)), 0)
+	first, err := d.Next()
+	if err != nil || string(first.Type) != "panel" || len(first.ID) != 0 {
+		t.Fatalf("first event %q id %q: %v", first.Type, first.ID, err)
+	}
+	m := runIDRE.FindStringSubmatch(string(first.Data))
+	if m == nil || !strings.Contains(string(first.Data), `data-events="/runs/`+m[1]+`/events"`) {
+		t.Fatalf("panel: %.300s", first.Data)
+	}
+	rest := body[strings.Index(body, "\n\n")+2:]
+	if !strings.Contains(rest, "event: done") || strings.Contains(body, "sk-handler-test") {
+		t.Fatalf("events: %.500s", rest)
+	}
+	ids := eventIDs(t, rest)
+	get := func(path string) string {
+		req := httptest.NewRequest("GET", path, nil)
+		_, b := do(t, app, req)
+		return b
+	}
+	if all := get("/runs/" + m[1] + "/events"); all != rest {
+		t.Errorf("the POST's events differ from GET /runs/:id/events:\n%s\n---\n%s", rest, all)
+	}
+	if got := eventIDs(t, get("/runs/"+m[1]+"/events?after=2")); fmt.Sprint(got) != fmt.Sprint(ids[2:]) {
+		t.Errorf("?after=2 gave ids %v, want %v", got, ids[2:])
+	}
+
+	form.Set("temperature", "5")
+	req = post("/runs", form)
+	req.Header.Set("Accept", "text/event-stream, text/html")
+	resp, body = do(t, app, req)
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, "Not sent") {
+		t.Errorf("rejected form: %s %.200s", resp.Header.Get("Content-Type"), body)
+	}
+}

@@ -341,7 +341,7 @@ func WorkspaceView(w Workspace, current *Run) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<div class=\"sticky bottom-0 -mx-4 -mb-4 flex items-center gap-3 rounded-b-xl border-t border-slate-200 bg-white px-4 py-3\"><button type=\"button\" id=\"run-button\" class=\"btn\" hx-post=\"/runs\" hx-include=\"#draft\" hx-target=\"#output\" hx-swap=\"innerHTML\" data-testid=\"run-button\">Run</button> <span class=\"text-xs text-slate-500\">Ctrl+Enter</span></div></form></section><aside class=\"space-y-4\" aria-label=\"Request preview and output\"><div id=\"output\" data-testid=\"output\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<div class=\"sticky bottom-0 -mx-4 -mb-4 flex items-center gap-3 rounded-b-xl border-t border-slate-200 bg-white px-4 py-3\"><button type=\"button\" id=\"run-button\" class=\"btn\" data-start-run=\"/runs\" data-testid=\"run-button\">Run</button> <span class=\"text-xs text-slate-500\">Ctrl+Enter</span></div></form></section><aside class=\"space-y-4\" aria-label=\"Request preview and output\"><div id=\"output\" data-testid=\"output\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

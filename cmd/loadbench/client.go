@@ -17,7 +17,7 @@ import (
 
 // timing is one stream as the client saw it.
 type timing struct {
-	started  time.Duration // the playground: to the answer of POST /runs
+	started  time.Duration // the playground: to the run panel (the first event)
 	first    time.Duration // to the first text event
 	end      time.Duration // to the end of the stream
 	arrivals []time.Duration
@@ -107,14 +107,14 @@ func newSession(ctx context.Context, base string) (*session, error) {
 	return &session{base: base, cookie: cookie, csrf: string(m[1])}, nil
 }
 
-var runRE = regexp.MustCompile(`id="run-([0-9a-f]{32})"`)
-
-// viaPlayground starts a run as the page does (POST /runs) and follows its
-// browser event stream; text events are delta and md events.
+// viaPlayground starts a run as the page does: POST /runs accepting an
+// event stream, which answers with the run panel (event "panel") and then
+// the run's events; text events are delta and md events.
 func viaPlayground(ctx context.Context, s *session, n int) timing {
 	form := url.Values{"_provider": {"sim"}, "_model": {pgModel}, "messages.role": {"user"}, "messages.content": {prompt(n)}, "stream": {"false", "true"}}
 	req, _ := http.NewRequestWithContext(ctx, "POST", s.base+"/runs", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "text/event-stream, text/html")
 	req.Header.Set("HX-Request", "true")
 	req.Header.Set("X-CSRF-Token", s.csrf)
 	req.Header.Set("Cookie", s.cookie)
@@ -123,21 +123,12 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 	if err != nil {
 		return timing{err: err}
 	}
-	panel, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	started := time.Since(start)
-	m := runRE.FindSubmatch(panel)
-	if m == nil {
-		return timing{err: fmt.Errorf("no run: %.200s", panel)}
-	}
-	req, _ = http.NewRequestWithContext(ctx, "GET", s.base+"/runs/"+string(m[1])+"/events", nil)
-	req.Header.Set("Cookie", s.cookie)
-	resp, err = client.Do(req)
-	if err != nil {
-		return timing{err: err}
-	}
 	defer resp.Body.Close()
-	t := timing{started: started}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		b, _ := io.ReadAll(resp.Body)
+		return timing{err: fmt.Errorf("no run: %d %.200s", resp.StatusCode, b)}
+	}
+	t := timing{}
 	r := lines(resp.Body)
 	text := false
 	for r.Scan() {
@@ -145,6 +136,9 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 		switch {
 		case bytes.HasPrefix(line, []byte("event: ")):
 			name := string(bytes.TrimSpace(line[7:]))
+			if name == "panel" {
+				t.started = time.Since(start)
+			}
 			if name == "done" {
 				t.end = time.Since(start)
 				if len(t.arrivals) == 0 {

@@ -230,3 +230,66 @@ func TestBrowserReloadResumesRun(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserRunInOneRequest: Run starts the run and reads its events in
+// the same request (no EventSource for a run that streams to its end),
+// and a stream cut short resumes with EventSource where it broke: the
+// answer is the one a fresh replay of the run's events gives, no token
+// lost or doubled.
+func TestBrowserRunInOneRequest(t *testing.T) {
+	base := startServer(t, nil, "--sim-ttft", "20ms", "--sim-tps", "400")
+	b := newBrowser(t)
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second),
+	)
+	var streams []string
+	b.run(t, chromedp.Evaluate(`performance.getEntriesByType('resource').map(e => e.initiatorType + ' ' + new URL(e.name).pathname)
+		.filter(n => n.includes('/runs'))`, &streams))
+	if len(streams) != 1 || streams[0] != "fetch /runs" {
+		t.Errorf("requests of the run: %q, want just the fetch of /runs", streams)
+	}
+
+	// Cut the next run's stream after its third piece, as a dropped
+	// connection would.
+	b.run(t,
+		chromedp.Evaluate(`(() => {
+			const orig = window.fetch;
+			window.fetch = async (...args) => {
+				const resp = await orig(...args);
+				if (!(resp.headers.get('Content-Type') || '').startsWith('text/event-stream')) return resp;
+				const reader = resp.body.getReader();
+				let n = 0;
+				const body = new ReadableStream({ async pull(c) {
+					if (++n > 3) { reader.cancel(); c.error(new TypeError('network error')); return; }
+					const x = await reader.read();
+					if (x.done) c.close(); else c.enqueue(x.value);
+				} });
+				return new Response(body, { status: resp.status, headers: resp.headers });
+			};
+		})()`, nil),
+		setValue(`textarea[name="prompt"], [data-testid="message-content"]`, "[[events:300]] Tell me about the sea."),
+		chromedp.Evaluate(`document.querySelector('[data-testid="run"]').id = 'previous-run'`, nil),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.WaitNotPresent(`#previous-run`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second),
+	)
+	var resumed []string
+	b.run(t, chromedp.Evaluate(`performance.getEntriesByType('resource').map(e => new URL(e.name)).filter(u => u.pathname.endsWith('/events')).map(u => u.search)`, &resumed))
+	if len(resumed) != 1 || !strings.HasPrefix(resumed[0], "?after=") || resumed[0] == "?after=0" {
+		t.Errorf("resumed with %q, want one EventSource from ?after=N", resumed)
+	}
+	var cut, replayed string
+	b.run(t, text(`[data-testid="answer"]`, &cut))
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second),
+		text(`[data-testid="answer"]`, &replayed),
+	)
+	if cut == "" || cut != replayed {
+		t.Errorf("the resumed answer differs from the run's:\n%s\n---\n%s", cut, replayed)
+	}
+	b.noScriptErrors(t)
+}

@@ -154,3 +154,28 @@ func TestBrowserSettingsKeyRoundTrip(t *testing.T) {
 	)
 	b.noScriptErrors(t)
 }
+
+// TestBrowserRefusedRequestsSayWhy: a request the server refuses (here a
+// stale CSRF token) shows the server's message in a toast, both for Run
+// and for the form's htmx requests, and leaves the form as it was.
+func TestBrowserRefusedRequestsSayWhy(t *testing.T) {
+	b := openOnSimulator(t)
+	const refused = "did not come from a page of this playground"
+	b.run(t,
+		htmxReady("#draft"),
+		chromedp.Evaluate(`document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRF-Token': '00'}))`, nil),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="toast"]`, refused),
+		chromedp.Evaluate(`document.getElementById('toast').textContent = ''`, nil),
+		typeInto(`#f-temperature`, "0.5"),
+		waitText(`[data-testid="toast"]`, refused),
+	)
+	var output, temperature string
+	b.run(t,
+		text(`[data-testid="output"]`, &output),
+		chromedp.Value(`#f-temperature`, &temperature, chromedp.ByQuery),
+	)
+	if strings.TrimSpace(output) != "" || !strings.Contains(temperature, "0.5") {
+		t.Errorf("after the refusals: output %q, temperature %q", output, temperature)
+	}
+}

@@ -442,6 +442,24 @@
 
   var eventNames = ['start', 'meta', 'status', 'delta', 'md', 'tool', 'lp', 'failure', 'done'];
 
+  // deliver hands one event of a run to its panel; it reports whether the
+  // run is over.
+  function deliver(h, name, data) {
+    if (!h[name] || name === 'panel') return false;
+    h[name](JSON.parse(data));
+    return name === 'done';
+  }
+
+  function lostConnection(h) {
+    h.showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; run again.' });
+    h.setState('disconnected', 'failed');
+  }
+
+  // adopting, while set, takes the next panel follow() attaches instead of
+  // letting it open an EventSource: the panel of a run whose events the
+  // page already reads from the request that started it.
+  var adopting = null;
+
   // follow opens a run panel's own event stream.
   function follow(panel) {
     var id = panel.id;
@@ -452,23 +470,127 @@
       if (k !== id && streams[k].single) { streams[k].es.close(); delete streams[k]; }
     });
     var h = attach(panel);
-    var es = new EventSource(panel.getAttribute('data-events'));
+    if (adopting) { adopting(panel, h); adopting = null; return; }
+    listen(panel, h, 0);
+  }
+
+  // listen follows a panel's run with EventSource from after the event id
+  // given; EventSource resumes by itself after that with Last-Event-ID.
+  function listen(panel, h, after) {
+    var id = panel.id;
+    var url = panel.getAttribute('data-events');
+    if (after > 0) url += (url.indexOf('?') < 0 ? '?' : '&') + 'after=' + after;
+    var es = new EventSource(url);
     streams[id] = { es: es, el: panel, single: true };
     eventNames.forEach(function (name) {
       es.addEventListener(name, function (ev) {
-        var d = JSON.parse(ev.data);
         if (name === 'done') { es.close(); delete streams[id]; }
-        h[name](d);
+        deliver(h, name, ev.data);
       });
     });
     es.onerror = function () {
       // A transport error: EventSource reconnects by itself, sending
       // Last-Event-ID, unless the server answered that the run is gone.
-      if (es.readyState === EventSource.CLOSED && !h.finished) {
-        h.showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; run again.' });
-        h.setState('disconnected', 'failed');
-      }
+      if (es.readyState === EventSource.CLOSED && !h.finished) lostConnection(h);
     };
+  }
+
+  // startRun is the Run button: one request starts the run and, when it
+  // starts, streams it (the panel first, as an event named "panel"), so
+  // the first token waits for no second request. A form with errors, a
+  // run that cannot start or a refused request is answered with HTML,
+  // swapped as htmx would. A stream that breaks resumes with EventSource.
+  function startRun(button) {
+    var form = document.getElementById('draft');
+    var out = document.getElementById('output');
+    var headers = {};
+    try { headers = JSON.parse(document.body.getAttribute('hx-headers') || '{}'); } catch (err) { headers = {}; }
+    headers['HX-Request'] = 'true';
+    headers['Accept'] = 'text/event-stream, text/html';
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    fetch(button.getAttribute('data-start-run'), {
+      method: 'POST', headers: headers, credentials: 'same-origin',
+      body: new URLSearchParams(new FormData(form))
+    }).then(function (resp) {
+      var type = resp.headers.get('Content-Type') || '';
+      if (resp.ok && type.indexOf('text/event-stream') === 0) return readRun(resp, out);
+      return resp.text().then(function (html) {
+        var swap = resp.ok && resp.headers.get('HX-Reswap') !== 'none' ? 'innerHTML' : 'none';
+        htmx.swap(out, html, { swapStyle: swap, swapDelay: 0, settleDelay: 0 });
+      });
+    }).catch(function () {
+      unreachable(out);
+    });
+  }
+
+  function unreachable(out) {
+    var p = document.createElement('p');
+    p.className = 'card text-sm text-red-800';
+    p.setAttribute('role', 'alert');
+    p.setAttribute('data-testid', 'run-not-started');
+    text(p, 'Could not reach the server: the run did not start. Your form is as you left it.');
+    out.textContent = '';
+    out.appendChild(p);
+  }
+
+  // readRun reads a run's event stream from a fetch response.
+  function readRun(resp, out) {
+    var reader = resp.body.getReader();
+    var decoder = new TextDecoder();
+    var buf = '';
+    var panel = null, h = null, last = 0, over = false;
+    function event(block) {
+      var name = 'message', data = [], id = null;
+      block.split('\n').forEach(function (line) {
+        if (line === '' || line.charAt(0) === ':') return;
+        var colon = line.indexOf(':');
+        var field = colon < 0 ? line : line.slice(0, colon);
+        var value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') name = value;
+        else if (field === 'data') data.push(value);
+        else if (field === 'id') id = value;
+      });
+      if (id !== null) last = parseInt(id, 10) || last;
+      if (data.length === 0) return;
+      if (name === 'panel') {
+        adopting = function (p, handlers) { panel = p; h = handlers; };
+        htmx.swap(out, data.join('\n'), { swapStyle: 'innerHTML', swapDelay: 0, settleDelay: 0 });
+        var p = out.querySelector('[data-run][data-events]');
+        if (!panel && p) follow(p);
+        adopting = null;
+        if (panel) streams[panel.id] = { es: { close: function () { over = true; reader.cancel(); } }, el: panel, single: true };
+        return;
+      }
+      if (h && deliver(h, name, data.join('\n'))) {
+        over = true;
+        delete streams[panel.id];
+        reader.cancel();
+      }
+    }
+    function pump() {
+      return reader.read().then(function (r) {
+        if (r.done) return ended();
+        // The server ends lines with \n alone (web/sse's encoder).
+        buf += decoder.decode(r.value, { stream: true });
+        var i;
+        while (!over && (i = buf.indexOf('\n\n')) >= 0) {
+          var block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          event(block);
+        }
+        if (!over) return pump();
+      });
+    }
+    function ended() {
+      if (over || !panel || h.finished || !document.body.contains(panel)) return;
+      // The stream broke before the run's end: follow it from where it
+      // stopped, as a reconnecting EventSource would.
+      listen(panel, h, last);
+    }
+    return pump().catch(function () {
+      if (panel) ended();
+      else unreachable(out);
+    });
   }
 
   // Money as the server writes it: symbol, up to six decimals.
@@ -614,6 +736,11 @@
     input.value = input.getAttribute('data-inherited');
     markOverride(input);
     input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest && e.target.closest('[data-start-run]');
+    if (b) { e.preventDefault(); startRun(b); }
   });
 
   // Ctrl/Cmd+Enter runs; Enter alone never submits the form natively.
