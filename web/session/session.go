@@ -7,14 +7,20 @@
 package session
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gorilla/sessions"
 )
@@ -28,6 +34,12 @@ const KeyFile = "session-keys"
 // Store loads and saves sessions.
 type Store struct {
 	cs *sessions.CookieStore
+	// decoded remembers the values of cookies recently decoded or written,
+	// by the cookie's value: verifying, decrypting and gob-decoding the
+	// cookie is most of a request's session cost, and a browser sends the
+	// same cookie until its session changes. The value is signed, so a
+	// cookie found here is one this store encoded.
+	decoded decodedCache
 }
 
 // Options configure the cookie.
@@ -126,17 +138,64 @@ type Session struct {
 // Load decodes the session from a Cookie header. A missing, expired or
 // tampered cookie gives a new empty session.
 func (st *Store) Load(cookieHeader string) *Session {
-	r := &http.Request{Header: http.Header{}}
-	if cookieHeader != "" {
-		r.Header.Set("Cookie", cookieHeader)
+	value := cookieValue(cookieHeader)
+	if value == "" {
+		return st.fresh()
 	}
+	if vals, ok := st.decoded.get(value); ok {
+		s := sessions.NewSession(st.cs, CookieName)
+		opts := *st.cs.Options
+		s.Options = &opts
+		s.Values = vals
+		return &Session{s: s}
+	}
+	r := &http.Request{Header: http.Header{}}
+	r.Header.Set("Cookie", cookieHeader)
 	s, err := st.cs.New(r, CookieName)
-	if err != nil || s == nil {
-		s = sessions.NewSession(st.cs, CookieName)
-		s.Options = st.cs.Options
-		s.IsNew = true
+	if err != nil || s == nil || s.IsNew {
+		return st.fresh()
+	}
+	if issued, ok := issuedAt(value); ok {
+		st.decoded.put(value, s.Values, issued.Add(time.Duration(st.cs.Options.MaxAge)*time.Second))
 	}
 	return &Session{s: s}
+}
+
+// issuedAt reads the time securecookie wrote into a cookie value it
+// encoded: base64 of "time|value|mac". Only called on values it verified.
+func issuedAt(value string) (time.Time, bool) {
+	b, err := base64.URLEncoding.DecodeString(value)
+	if err != nil {
+		return time.Time{}, false
+	}
+	ts, _, ok := bytes.Cut(b, []byte("|"))
+	sec, err := strconv.ParseInt(string(ts), 10, 64)
+	if !ok || err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(sec, 0), true
+}
+
+func (st *Store) fresh() *Session {
+	s := sessions.NewSession(st.cs, CookieName)
+	opts := *st.cs.Options
+	s.Options = &opts
+	s.IsNew = true
+	return &Session{s: s}
+}
+
+// cookieValue returns the session cookie's value in a Cookie header, as
+// net/http reads it (the first cookie of that name).
+func cookieValue(header string) string {
+	if !strings.Contains(header, CookieName) {
+		return ""
+	}
+	for _, c := range (&http.Request{Header: http.Header{"Cookie": {header}}}).Cookies() {
+		if c.Name == CookieName {
+			return c.Value
+		}
+	}
+	return ""
 }
 
 // Get returns a string value.
@@ -178,7 +237,11 @@ func (st *Store) Save(s *Session) (string, error) {
 	if err := st.cs.Save(&http.Request{Header: http.Header{}}, w, s.s); err != nil {
 		return "", fmt.Errorf("session: %w", err)
 	}
-	return w.h.Get("Set-Cookie"), nil
+	cookie := w.h.Get("Set-Cookie")
+	if value := cookieValue(strings.Split(cookie, ";")[0]); value != "" && s.s.Options.MaxAge > 0 {
+		st.decoded.put(value, s.s.Values, time.Now().Add(time.Duration(s.s.Options.MaxAge)*time.Second))
+	}
+	return cookie, nil
 }
 
 // Fits reports (as an error) whether s can be encoded into a cookie; a
@@ -194,3 +257,60 @@ type headerWriter struct{ h http.Header }
 func (w *headerWriter) Header() http.Header         { return w.h }
 func (w *headerWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (w *headerWriter) WriteHeader(int)             {}
+
+// decodedCache holds up to 2×cacheGeneration decoded sessions, each for at
+// most cacheTTL and never past the cookie's own expiry: entries move from
+// the current generation to the previous one when the current fills up,
+// and the previous one is dropped. Values are copied in and out: a
+// session's values change under its handler.
+type decodedCache struct {
+	mu        sync.Mutex
+	cur, prev map[string]cachedValues
+}
+
+type cachedValues struct {
+	vals  map[any]any
+	until time.Time
+}
+
+const (
+	cacheGeneration = 4096
+	cacheTTL        = time.Minute
+)
+
+func (c *decodedCache) get(value string) (map[any]any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.cur[value]
+	if !ok {
+		if e, ok = c.prev[value]; !ok {
+			return nil, false
+		}
+	}
+	if time.Now().After(e.until) {
+		delete(c.cur, value)
+		delete(c.prev, value)
+		return nil, false
+	}
+	return maps.Clone(e.vals), true
+}
+
+// put remembers vals for the cookie value until expires (or cacheTTL).
+func (c *decodedCache) put(value string, vals map[any]any, expires time.Time) {
+	for _, v := range vals {
+		if _, ok := v.(string); !ok {
+			return // only string values are known to be safe to share
+		}
+	}
+	until := time.Now().Add(cacheTTL)
+	if expires.Before(until) {
+		until = expires
+	}
+	e := cachedValues{vals: maps.Clone(vals), until: until}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.cur) >= cacheGeneration || c.cur == nil {
+		c.prev, c.cur = c.cur, map[string]cachedValues{}
+	}
+	c.cur[value] = e
+}

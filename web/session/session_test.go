@@ -5,9 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
-func cookieValue(setCookie string) string { return strings.Split(setCookie, ";")[0] }
+func cookiePair(setCookie string) string { return strings.Split(setCookie, ";")[0] }
 
 func TestRoundTripAndKeysKept(t *testing.T) {
 	dir := t.TempDir()
@@ -42,11 +43,11 @@ func TestRoundTripAndKeysKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := NewStore(keys2, Options{}).Load(cookieValue(sc)).Get("model"); got != "gpt-5.4" {
+	if got := NewStore(keys2, Options{}).Load(cookiePair(sc)).Get("model"); got != "gpt-5.4" {
 		t.Errorf("after restart model = %q", got)
 	}
 	// Tampering gives an empty session.
-	if got := st.Load(cookieValue(sc) + "x").Get("model"); got != "" {
+	if got := st.Load(cookiePair(sc) + "x").Get("model"); got != "" {
 		t.Errorf("tampered cookie decoded to %q", got)
 	}
 }
@@ -69,10 +70,73 @@ func TestSecureAndRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := NewStore(rotated, Options{}).Load(cookieValue(sc)).Get("k"); got != "v" {
+	if got := NewStore(rotated, Options{}).Load(cookiePair(sc)).Get("k"); got != "v" {
 		t.Errorf("rotated store could not read an old cookie: %q", got)
 	}
 	if _, err := LoadKeys("zz:yy", ""); err == nil {
 		t.Error("bad keys accepted")
 	}
+}
+
+// TestDecodedCache: a cookie read again comes from the cache with its own
+// copy of the values; a tampered one is still refused; an entry never
+// outlives the cookie's MaxAge; another cookie in the header does not
+// confuse it.
+func TestDecodedCache(t *testing.T) {
+	pair, _ := NewKeyPair()
+	keys, _ := LoadKeys(pair, "")
+	st := NewStore(keys, Options{MaxAge: 1})
+	s := st.Load("")
+	s.Set("k", "v")
+	sc, err := st.Save(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := "other=1; " + cookiePair(sc) + "; x=y"
+	if len(st.decoded.cur) != 1 {
+		t.Fatalf("the saved cookie is not remembered: %d entries", len(st.decoded.cur))
+	}
+	first := st.Load(header)
+	first.Set("k", "changed")
+	if got := st.Load(header).Get("k"); got != "v" {
+		t.Errorf("a handler's change leaked into the cache: %q", got)
+	}
+	if got := st.Load(cookiePair(sc) + "x").Get("k"); got != "" {
+		t.Errorf("tampered cookie decoded to %q", got)
+	}
+	// A cookie decoded (not saved) by this store is remembered too.
+	other := NewStore(keys, Options{MaxAge: 1})
+	if got := other.Load(header).Get("k"); got != "v" || len(other.decoded.cur) != 1 {
+		t.Errorf("decoded %q, %d entries", got, len(other.decoded.cur))
+	}
+	time.Sleep(2100 * time.Millisecond)
+	if got := st.Load(header).Get("k"); got != "" {
+		t.Errorf("a cookie past its MaxAge still loads from the cache: %q", got)
+	}
+	if got := other.Load(header).Get("k"); got != "" {
+		t.Errorf("a decoded cookie past its MaxAge still loads from the cache: %q", got)
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	pair, _ := NewKeyPair()
+	keys, _ := LoadKeys(pair, "")
+	st := NewStore(keys, Options{})
+	s := st.Load("")
+	s.Set("sid", strings.Repeat("a", 32))
+	s.Set("csrf", strings.Repeat("b", 64))
+	s.Set("model", "gpt-5.4")
+	sc, _ := st.Save(s)
+	header := cookiePair(sc)
+	b.Run("cached", func(b *testing.B) {
+		for b.Loop() {
+			st.Load(header)
+		}
+	})
+	b.Run("decoded", func(b *testing.B) {
+		for b.Loop() {
+			st.decoded = decodedCache{}
+			st.Load(header)
+		}
+	})
 }
