@@ -78,6 +78,7 @@ func direct(ctx context.Context, base string, n int) timing {
 	}
 	t.err = r.Err()
 	t.end = time.Since(start)
+	drain(resp.Body)
 	if len(t.arrivals) == 0 && t.err == nil {
 		t.err = fmt.Errorf("no text events")
 	}
@@ -144,6 +145,7 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 				if len(t.arrivals) == 0 {
 					t.err = fmt.Errorf("no text events")
 				}
+				drain(resp.Body)
 				return t
 			}
 			if name == "failure" {
@@ -165,6 +167,11 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 	}
 	return t
 }
+
+// drain reads the rest of a stream that has ended (the relay's closing
+// chunk), so its connection is kept for the next stream, as a browser
+// keeps it; the times are taken before.
+func drain(body io.Reader) { _, _ = io.Copy(io.Discard, io.LimitReader(body, 1<<20)) }
 
 // lines reads an event stream line by line; a relay may coalesce many
 // deltas into one long event, so lines may be long.

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -168,6 +169,10 @@ func (m *Manager) Start(spec Spec) *Run {
 		defer m.wg.Done()
 		r.execute(ctx)
 	}()
+	// Let the run's goroutine send its request now: on a busy machine it
+	// would otherwise wait for this one to block, after the caller has
+	// rendered and written its answer, and the first token with it.
+	runtime.Gosched()
 	return r
 }
 

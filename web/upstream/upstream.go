@@ -202,14 +202,28 @@ func (b *idleBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close reads what is left of the body, up to maxDrain bytes and for at
+// most drainWait, before closing it: a stream's last chunk usually follows
+// its end event at once, and a body read to its end leaves the connection
+// (and its TLS session) to the next run instead of closing it.
 func (b *idleBody) Close() error {
 	if b.timer != nil {
 		b.timer.Stop()
+	}
+	if b.ctx.Err() == nil {
+		stop := time.AfterFunc(drainWait, func() { b.cancel(nil) })
+		_, _ = io.Copy(io.Discard, io.LimitReader(b.rc, maxDrain))
+		stop.Stop()
 	}
 	err := b.rc.Close()
 	b.cancel(nil)
 	return err
 }
+
+const (
+	maxDrain  = 64 << 10
+	drainWait = 50 * time.Millisecond
+)
 
 // describe turns a transport error into a clear message.
 func describe(u *url.URL, err error, cfg Config) error {
