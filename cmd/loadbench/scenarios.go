@@ -28,36 +28,47 @@ type side struct {
 	do   func(ctx context.Context, n int) timing
 }
 
-// sides starts a playground (and nginx) in front of sim.
-func (b *bench) sides(ctx context.Context, sim string) ([]side, func(), error) {
-	pg, err := b.startPlayground(ctx, sim)
+// sides starts the simulator (tps tokens a second, 0 for no delay) and a
+// playground (and nginx) in front of it; stop ends them all.
+func (b *bench) sides(ctx context.Context, tps float64) (sides []side, stop func(), err error) {
+	var procs []*proc
+	stop = func() {
+		for i := len(procs) - 1; i >= 0; i-- {
+			procs[i].stop()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	sim, err := b.startSim(ctx, tps)
 	if err != nil {
 		return nil, nil, err
 	}
+	procs = append(procs, sim)
+	pg, err := b.startPlayground(ctx, sim.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	procs = append(procs, pg)
 	s, err := newSession(ctx, pg.URL)
 	if err != nil {
-		pg.stop()
 		return nil, nil, err
 	}
-	out := []side{
-		{name: "direct", do: func(ctx context.Context, n int) timing { return direct(ctx, sim, n) }},
+	sides = []side{
+		{name: "direct", do: func(ctx context.Context, n int) timing { return direct(ctx, sim.URL, n) }},
 		{name: "playground", pid: pg.cmd.Process.Pid, do: func(ctx context.Context, n int) timing { return viaPlayground(ctx, s, n) }},
 	}
-	stop := []func(){pg.stop}
 	if b.nginx != "" {
-		ng, err := b.startNginx(ctx, sim)
+		ng, err := b.startNginx(ctx, sim.URL)
 		if err != nil {
-			pg.stop()
 			return nil, nil, err
 		}
-		out = append(out, side{name: "nginx", pid: ng.cmd.Process.Pid, do: func(ctx context.Context, n int) timing { return direct(ctx, ng.URL, n) }})
-		stop = append(stop, ng.stop)
+		procs = append(procs, ng)
+		sides = append(sides, side{name: "nginx", pid: ng.cmd.Process.Pid, do: func(ctx context.Context, n int) timing { return direct(ctx, ng.URL, n) }})
 	}
-	return out, func() {
-		for _, f := range stop {
-			f()
-		}
-	}, nil
+	return sides, stop, nil
 }
 
 // result is one scenario's figures per side.
@@ -92,12 +103,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // sequential is scenario 1: streams of SeqEvents events one at a time,
 // the sides interleaved so they share the machine's noise.
 func (b *bench) sequential(ctx context.Context) (result, error) {
-	sim, err := b.startSim(ctx, 0)
-	if err != nil {
-		return result{}, err
-	}
-	defer sim.stop()
-	sides, stop, err := b.sides(ctx, sim.URL)
+	sides, stop, err := b.sides(ctx, 0)
 	if err != nil {
 		return result{}, err
 	}
@@ -134,8 +140,7 @@ func (b *bench) sequential(ctx context.Context) (result, error) {
 		r.rows = append(r.rows, row{metric: m.name, values: v, unit: "ms", lowerBetter: true, added: true})
 	}
 	// Of the playground's time to the first event, this much is starting
-	// the run (POST /runs, answered with the run panel) before the browser
-	// asks for its events.
+	// the run: POST /runs until its first event, the run panel.
 	r.rows = append(r.rows, row{metric: "run panel received p50", values: map[string]float64{"playground": percentile(started["playground"], 0.5)}, unit: "ms", lowerBetter: true},
 		errorRow(sides, errs))
 	return r, nil
@@ -151,12 +156,7 @@ func errorRow(sides []side, errs map[string]int) row {
 
 // throughput is scenario 2: one stream of BigEvents small events.
 func (b *bench) throughput(ctx context.Context) (result, error) {
-	sim, err := b.startSim(ctx, 0)
-	if err != nil {
-		return result{}, err
-	}
-	defer sim.stop()
-	sides, stop, err := b.sides(ctx, sim.URL)
+	sides, stop, err := b.sides(ctx, 0)
 	if err != nil {
 		return result{}, err
 	}
@@ -192,12 +192,7 @@ func (b *bench) throughput(ctx context.Context) (result, error) {
 // concurrent is scenario 3: Concurrent streams at once, ConcEvents events
 // each at the simulator's pace (Spacing tokens per second).
 func (b *bench) concurrent(ctx context.Context) (result, error) {
-	sim, err := b.startSim(ctx, b.cfg.Spacing)
-	if err != nil {
-		return result{}, err
-	}
-	defer sim.stop()
-	sides, stop, err := b.sides(ctx, sim.URL)
+	sides, stop, err := b.sides(ctx, b.cfg.Spacing)
 	if err != nil {
 		return result{}, err
 	}

@@ -445,7 +445,7 @@
   // deliver hands one event of a run to its panel; it reports whether the
   // run is over.
   function deliver(h, name, data) {
-    if (!h[name] || name === 'panel') return false;
+    if (!h[name]) return false;
     h[name](JSON.parse(data));
     return name === 'done';
   }
@@ -553,10 +553,11 @@
       if (id !== null) last = parseInt(id, 10) || last;
       if (data.length === 0) return;
       if (name === 'panel') {
-        adopting = function (p, handlers) { panel = p; h = handlers; };
+        adopting = function (el, handlers) { panel = el; h = handlers; };
         htmx.swap(out, data.join('\n'), { swapStyle: 'innerHTML', swapDelay: 0, settleDelay: 0 });
-        var p = out.querySelector('[data-run][data-events]');
-        if (!panel && p) follow(p);
+        // htmx:load may already have run follow() during the swap.
+        var swapped = out.querySelector('[data-run][data-events]');
+        if (!panel && swapped) follow(swapped);
         adopting = null;
         if (panel) streams[panel.id] = { es: { close: function () { over = true; reader.cancel(); } }, el: panel, single: true };
         return;

@@ -143,14 +143,11 @@ func (st *Store) Load(cookieHeader string) *Session {
 		return st.fresh()
 	}
 	if vals, ok := st.decoded.get(value); ok {
-		s := sessions.NewSession(st.cs, CookieName)
-		opts := *st.cs.Options
-		s.Options = &opts
-		s.Values = vals
-		return &Session{s: s}
+		s := st.fresh()
+		s.s.Values, s.s.IsNew = vals, false
+		return s
 	}
-	r := &http.Request{Header: http.Header{}}
-	r.Header.Set("Cookie", cookieHeader)
+	r := &http.Request{Header: http.Header{"Cookie": {cookieHeader}}}
 	s, err := st.cs.New(r, CookieName)
 	if err != nil || s == nil || s.IsNew {
 		return st.fresh()
@@ -185,17 +182,17 @@ func (st *Store) fresh() *Session {
 }
 
 // cookieValue returns the session cookie's value in a Cookie header, as
-// net/http reads it (the first cookie of that name).
+// gorilla/sessions reads it: the first cookie of that name, skipping
+// malformed cookies of other sites (http.ParseCookie would refuse them all).
 func cookieValue(header string) string {
 	if !strings.Contains(header, CookieName) {
 		return ""
 	}
-	for _, c := range (&http.Request{Header: http.Header{"Cookie": {header}}}).Cookies() {
-		if c.Name == CookieName {
-			return c.Value
-		}
+	c, err := (&http.Request{Header: http.Header{"Cookie": {header}}}).Cookie(CookieName)
+	if err != nil {
+		return ""
 	}
-	return ""
+	return c.Value
 }
 
 // Get returns a string value.
@@ -238,8 +235,8 @@ func (st *Store) Save(s *Session) (string, error) {
 		return "", fmt.Errorf("session: %w", err)
 	}
 	cookie := w.h.Get("Set-Cookie")
-	if value := cookieValue(strings.Split(cookie, ";")[0]); value != "" && s.s.Options.MaxAge > 0 {
-		st.decoded.put(value, s.s.Values, time.Now().Add(time.Duration(s.s.Options.MaxAge)*time.Second))
+	if c, err := http.ParseSetCookie(cookie); err == nil && c.Value != "" && s.s.Options.MaxAge > 0 {
+		st.decoded.put(c.Value, s.s.Values, time.Now().Add(time.Duration(s.s.Options.MaxAge)*time.Second))
 	}
 	return cookie, nil
 }

@@ -92,7 +92,7 @@ func TestDecodedCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := "other=1; " + cookiePair(sc) + "; x=y"
+	header := "other=1; bad name=x; " + cookiePair(sc) + "; x=y"
 	if len(st.decoded.cur) != 1 {
 		t.Fatalf("the saved cookie is not remembered: %d entries", len(st.decoded.cur))
 	}
