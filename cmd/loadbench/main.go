@@ -1,6 +1,7 @@
 // Command loadbench measures what the playground adds to a stream, against
-// the simulator read directly and, when installed, nginx as a classic
-// relay (proxy_buffering off). It builds the playground and the simulator,
+// the simulator read directly, a bare relay on the playground's own stack
+// (the Go relay: Fiber in front, net/http's client behind, copying bytes)
+// and, when installed, nginx as a classic relay (proxy_buffering off). It builds the playground and the simulator,
 // starts a fresh playground process per scenario, and prints a Markdown
 // table of results and ratios:
 //
@@ -55,8 +56,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	noNginx := fs.Bool("no-nginx", false, "skip the nginx comparison even when nginx is installed")
 	only := fs.String("only", "", "run one scenario: 1, 2 or 3")
 	profiles := fs.String("pprof", "", "save the playground's CPU and heap profiles under scenario 3 into this directory")
+	relayClient := fs.String("go-relay-client", "net/http", "the Go relay's upstream client: net/http (the playground's) or fasthttp")
+	relayAddr := fs.String("go-relay", "", "serve as the Go relay on this address (loadbench starts itself so)")
+	upstream := fs.String("upstream", "", "with -go-relay: the simulator's URL")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *relayAddr != "" {
+		return goRelay(ctx, *relayAddr, *upstream, *relayClient)
+	}
+	if *relayClient != "net/http" && *relayClient != "fasthttp" {
+		return fmt.Errorf("-go-relay-client: %q is neither net/http nor fasthttp", *relayClient)
 	}
 	cfg := Config{Sequential: 100, SeqEvents: 200, BigEvents: 100_000, Concurrent: 1000, ConcEvents: 100, Spacing: 50, NoNginx: *noNginx}
 	if *short {
@@ -67,9 +77,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	fmt.Fprintln(out, "building the playground and the simulator…")
+	fmt.Fprintln(out, "building the playground, the simulator and the Go relay…")
 	bins := map[string]string{}
-	for _, name := range []string{"playground", "llmsim"} {
+	for _, name := range []string{"playground", "llmsim", "loadbench"} {
 		bin := filepath.Join(dir, name)
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/"+name)
 		cmd.Stderr = os.Stderr
@@ -78,7 +88,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		bins[name] = bin
 	}
-	b := &bench{cfg: cfg, dir: dir, bins: bins, out: out, profiles: *profiles}
+	b := &bench{cfg: cfg, dir: dir, bins: bins, out: out, profiles: *profiles, relayClient: *relayClient}
 	if !cfg.NoNginx {
 		if p, err := exec.LookPath("nginx"); err == nil {
 			b.nginx = p

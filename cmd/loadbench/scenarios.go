@@ -16,12 +16,15 @@ type bench struct {
 	bins  map[string]string
 	out   io.Writer
 	nginx string // "" when not installed
+	// relayClient is the Go relay's upstream client: net/http or fasthttp.
+	relayClient string
 	// profiles, when set, receives the playground's profiles (scenario 3).
 	profiles string
 	pprof    string // the playground's pprof address
 }
 
-// side is one way to the simulator: direct, the playground, nginx.
+// side is one way to the simulator: direct, the playground, the bare Go
+// relay, nginx.
 type side struct {
 	name string
 	pid  int // the relay process, 0 for direct
@@ -29,7 +32,7 @@ type side struct {
 }
 
 // sides starts the simulator (tps tokens a second, 0 for no delay) and a
-// playground (and nginx) in front of it; stop ends them all.
+// playground, the Go relay (and nginx) in front of it; stop ends them all.
 func (b *bench) sides(ctx context.Context, tps float64) (sides []side, stop func(), err error) {
 	var procs []*proc
 	stop = func() {
@@ -56,9 +59,15 @@ func (b *bench) sides(ctx context.Context, tps float64) (sides []side, stop func
 	if err != nil {
 		return nil, nil, err
 	}
+	gr, err := b.startGoRelay(ctx, sim.URL)
+	if err != nil {
+		return nil, nil, err
+	}
+	procs = append(procs, gr)
 	sides = []side{
 		{name: "direct", do: func(ctx context.Context, n int) timing { return direct(ctx, sim.URL, n) }},
 		{name: "playground", pid: pg.cmd.Process.Pid, do: func(ctx context.Context, n int) timing { return viaPlayground(ctx, s, n) }},
+		{name: "go relay", pid: gr.cmd.Process.Pid, do: func(ctx context.Context, n int) timing { return direct(ctx, gr.URL, n) }},
 	}
 	if b.nginx != "" {
 		ng, err := b.startNginx(ctx, sim.URL)
@@ -198,6 +207,7 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 	}
 	defer stop()
 	gapP99, gapP50, cpu, mem, peakMB := map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}
+	perStream := map[string]float64{}
 	errs := map[string]int{}
 	for _, s := range sides {
 		s.do(ctx, 5)
@@ -220,6 +230,7 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 		}
 		var mu sync.Mutex
 		var gaps []float64
+		received := 0
 		var wg sync.WaitGroup
 		for i := 0; i < b.cfg.Concurrent; i++ {
 			wg.Add(1)
@@ -232,6 +243,7 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 					errs[s.name]++
 					return
 				}
+				received += len(t.arrivals)
 				for k := 1; k < len(t.arrivals); k++ {
 					gaps = append(gaps, ms(t.arrivals[k]-t.arrivals[k-1]))
 				}
@@ -241,6 +253,7 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 		<-profiled
 		close(done)
 		gapP99[s.name], gapP50[s.name] = percentile(gaps, 0.99), percentile(gaps, 0.5)
+		perStream[s.name] = float64(received) / float64(b.cfg.Concurrent)
 		if s.pid != 0 {
 			events := float64(b.cfg.Concurrent * b.cfg.ConcEvents)
 			cpu[s.name] = (cpuSeconds(s.pid) - before) * 1000 / (events / 1000)
@@ -253,6 +266,9 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 	r.rows = append(r.rows,
 		row{metric: "gap between events p50", values: gapP50, unit: "ms", lowerBetter: true, added: true},
 		row{metric: "gap between events p99", values: gapP99, unit: "ms", lowerBetter: true, added: true},
+		// The playground sends deltas that arrived together as one event:
+		// fewer, larger events widen the gaps between them.
+		row{metric: "text events received per stream", values: perStream, unit: ""},
 		row{metric: "relay CPU per 1,000 events", values: cpu, unit: "ms", lowerBetter: true},
 		row{metric: "relay memory per open stream", values: mem, unit: "KiB", lowerBetter: true},
 		row{metric: "relay peak memory", values: peakMB, unit: "MiB", lowerBetter: true},
@@ -266,11 +282,12 @@ func report(w io.Writer, b *bench, rs []result) {
 	fmt.Fprintf(w, "\nMachine: %d CPUs, %s/%s, %s. nginx: %s.\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), orNone(b.nginx))
 	for _, r := range rs {
 		fmt.Fprintf(w, "\n#### %s\n\n", r.title)
-		fmt.Fprintln(w, "| metric | direct | playground | nginx | playground − direct | nginx − direct | playground / nginx |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+		fmt.Fprintln(w, "| metric | direct | playground | Go relay | nginx | playground − direct | Go relay − direct | nginx − direct | playground / nginx | Go relay / nginx |")
+		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 		for _, row := range r.rows {
 			d, okD := row.values["direct"]
 			p, okP := row.values["playground"]
+			g, okG := row.values["go relay"]
 			n, okN := row.values["nginx"]
 			cell := func(v float64, ok bool) string {
 				if !ok {
@@ -284,11 +301,14 @@ func report(w io.Writer, b *bench, rs []result) {
 				}
 				return fmt.Sprintf("%+.2f %s", v-d, row.unit)
 			}
-			ratio := ""
-			if okP && okN && n != 0 {
-				ratio = fmt.Sprintf("%.2f×", p/n)
+			ratio := func(v float64, ok bool) string {
+				if !ok || !okN || n == 0 {
+					return ""
+				}
+				return fmt.Sprintf("%.2f×", v/n)
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", row.metric, cell(d, okD), cell(p, okP), cell(n, okN), diff(p, okP), diff(n, okN), ratio)
+			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", row.metric, cell(d, okD), cell(p, okP), cell(g, okG), cell(n, okN),
+				diff(p, okP), diff(g, okG), diff(n, okN), ratio(p, okP), ratio(g, okG))
 		}
 		for _, note := range r.notes {
 			fmt.Fprintf(w, "\n%s\n", note)

@@ -170,6 +170,20 @@ func BenchmarkPrepare(b *testing.B) {
 	}
 }
 
+// BenchmarkPrepareOneMessage is the form cmd/loadbench sends with every
+// run: one user message, streaming on.
+func BenchmarkPrepareOneMessage(b *testing.B) {
+	s := newService(b, nil)
+	form := url.Values{"messages.role": {"user"}, "messages.content": {"[[events:200]] go"}, "stream": {"false", "true"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := s.Prepare(Input{Provider: "sim", Model: "seed001.gpt-5.4", Form: form})
+		if r.Request == nil {
+			b.Fatal(r.Errors)
+		}
+	}
+}
+
 // TestCheckboxStateIsOneValue: a checkbox posts "false" then, when checked,
 // "true"; the draft keeps the state alone, so the page, the compare view
 // and the history all read one value.
