@@ -21,7 +21,7 @@ func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 		if errors.As(err, &fe) {
 			status, msg = fe.Code, fe.Message
 			if status == fiber.StatusRequestEntityTooLarge {
-				msg = fmt.Sprintf("The request is larger than this server accepts (%s). Remove some images or text and try again; the form is as you left it.", sizeOf(bodyLimit))
+				msg = tooLarge(bodyLimit)
 			}
 		}
 		if status >= 500 {
@@ -39,6 +39,12 @@ func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 		}
 		return render(c, status, views.ErrorPage(status, msg))
 	}
+}
+
+// tooLarge says a request was over the body limit. The page shows the same
+// words when it refuses to send such a form.
+func tooLarge(bodyLimit int) string {
+	return fmt.Sprintf("The request is larger than this server accepts (%s). Remove some images or text and try again; the form is as you left it.", sizeOf(bodyLimit))
 }
 
 // sizeOf writes a byte count for people: 20 MB, 512 KB.

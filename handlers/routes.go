@@ -59,6 +59,9 @@ func Register(app *fiber.App, d Deps) {
 		JS:     static.URL("/static", "js/app.js"),
 		HTMX:   static.URL("/static", "js/htmx.min.js"),
 	}
+	if d.BodyLimit > 0 {
+		assets.BodyLimit, assets.TooLarge = d.BodyLimit, tooLarge(d.BodyLimit)
+	}
 	app.Use(recover.New())
 	app.Use(AccessLog(d.Log))
 	app.Use(SecurityHeaders())

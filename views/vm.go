@@ -14,12 +14,17 @@ import (
 	"github.com/playground-dev/playground/web/tokens"
 )
 
-// Assets are the cache-busted URLs of the static files.
+// Assets are the cache-busted URLs of the static files, and the request
+// limit every page's script checks before sending.
 type Assets struct {
 	CSS    string
 	Chroma string
 	JS     string
 	HTMX   string
+	// BodyLimit is the largest request body the server accepts (0: none
+	// checked); the page sends no larger form and shows TooLarge instead.
+	BodyLimit int
+	TooLarge  string
 }
 
 // Page is the whole playground page.

@@ -179,3 +179,52 @@ func TestBrowserRefusedRequestsSayWhy(t *testing.T) {
 		t.Errorf("after the refusals: output %q, temperature %q", output, temperature)
 	}
 }
+
+// TestBrowserTooLargeFormIsNotSent: a form over the server's body limit is
+// not sent (the server would refuse it, maybe by resetting the
+// connection mid-upload); the page says why in the server's words, keeps
+// the form, and sends again once it fits.
+func TestBrowserTooLargeFormIsNotSent(t *testing.T) {
+	srv := startTestServer(t, nil, "--body-limit", "65536", "--sim-ttft", "20ms", "--sim-tps", "400")
+	b := newBrowser(t)
+	const prompt = `textarea[name="prompt"], [data-testid="message-content"]`
+	const refused = "larger than this server accepts (64 KB)"
+	b.run(t,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		htmxReady("#draft"),
+		// Count what the page sends: htmx's XMLHttpRequests and Run's fetch.
+		chromedp.Evaluate(`window.__sent = 0;
+			const send = XMLHttpRequest.prototype.send;
+			XMLHttpRequest.prototype.send = function () { window.__sent++; return send.apply(this, arguments); };
+			const fetch0 = window.fetch;
+			window.fetch = function () { window.__sent++; return fetch0.apply(this, arguments); };`, nil),
+	)
+	big := strings.Repeat("x", 70000)
+	b.run(t,
+		setValue(prompt, big),
+		waitText(`[data-testid="toast"]`, refused),
+		chromedp.Evaluate(`document.getElementById('toast').textContent = ''`, nil),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="toast"]`, refused),
+	)
+	var output string
+	var kept, sent int
+	b.run(t,
+		text(`[data-testid="output"]`, &output),
+		chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).value.length`, prompt), &kept),
+		chromedp.Evaluate(`window.__sent`, &sent),
+	)
+	if sent != 0 {
+		t.Errorf("the page sent %d requests with the oversized form", sent)
+	}
+	if strings.TrimSpace(output) != "" || kept != len(big) {
+		t.Errorf("after the refusals: output %q, the prompt kept %d of %d characters", output, kept, len(big))
+	}
+	// Once it fits, it is sent again.
+	b.run(t,
+		setValue(prompt, "a short prompt"),
+		waitText(`[data-testid="curl"]`, "a short prompt"),
+	)
+	b.noScriptErrors(t)
+}

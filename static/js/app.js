@@ -503,14 +503,15 @@
   function startRun(button) {
     var form = document.getElementById('draft');
     var out = document.getElementById('output');
+    var body = new URLSearchParams(new FormData(form));
+    if (tooLarge(body)) return;
     var headers = {};
     try { headers = JSON.parse(document.body.getAttribute('hx-headers') || '{}'); } catch (err) { headers = {}; }
     headers['HX-Request'] = 'true';
     headers['Accept'] = 'text/event-stream, text/html';
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
     fetch(button.getAttribute('data-start-run'), {
-      method: 'POST', headers: headers, credentials: 'same-origin',
-      body: new URLSearchParams(new FormData(form))
+      method: 'POST', headers: headers, credentials: 'same-origin', body: body
     }).then(function (resp) {
       var type = resp.headers.get('Content-Type') || '';
       if (resp.ok && type.indexOf('text/event-stream') === 0) return readRun(resp, out);
@@ -521,6 +522,30 @@
     }).catch(function () {
       unreachable(out);
     });
+  }
+
+  // tooLarge reports whether a form's fields, URL-encoded as they are
+  // sent, are over the server's body limit, and if so shows the server's
+  // own message. Such a request is not sent: the server would refuse it,
+  // possibly by closing the connection while the browser still uploads,
+  // which reads as "could not reach the server". The form stays as it is.
+  function tooLarge(fields) {
+    var limit = parseInt(document.body.getAttribute('data-body-limit') || '0', 10);
+    if (!(limit > 0)) return false;
+    // Encoding writes at most 9 characters for one of the string's (a
+    // three-byte character as %XX%XX%XX): skip it for small forms.
+    var raw = 0;
+    fields.forEach(function (v, k) { raw += k.length + String(v).length + 2; });
+    if (raw * 9 <= limit) return false;
+    if (new URLSearchParams(fields).toString().length <= limit) return false;
+    var tpl = document.getElementById('too-large');
+    var old = document.getElementById('toast');
+    if (tpl && old) {
+      var toast = tpl.content.firstElementChild.cloneNode(true);
+      toast.removeAttribute('hx-swap-oob');
+      old.replaceWith(toast);
+    }
+    return true;
   }
 
   function unreachable(out) {
@@ -678,6 +703,11 @@
 
   document.addEventListener('DOMContentLoaded', function () { scan(document); });
   document.addEventListener('htmx:load', function (e) { scan(e.target); });
+  // Every form htmx sends (previews, compare, settings) is checked against
+  // the body limit first.
+  document.addEventListener('htmx:configRequest', function (e) {
+    if (e.detail.verb !== 'get' && e.detail.formData && tooLarge(e.detail.formData)) e.preventDefault();
+  });
 
   // The token-probability view of a choice opens and closes.
   document.addEventListener('click', function (e) {
