@@ -31,17 +31,10 @@ var relayHeaders = []string{fiber.HeaderAuthorization, fiber.HeaderContentType, 
 // named client ("net/http" or "fasthttp"), until ctx ends. It prints
 // "listening on URL" as the other servers do.
 func goRelay(ctx context.Context, addr, upstream, clientName string) error {
-	var h fiber.Handler
-	switch clientName {
-	case "net/http":
-		h = netHTTPRelay(upstream)
-	case "fasthttp":
-		h = fasthttpRelay(upstream)
-	default:
-		return fmt.Errorf("-go-relay-client: %q is neither net/http nor fasthttp", clientName)
+	app, err := relayApp(upstream, clientName)
+	if err != nil {
+		return err
 	}
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.All("/*", h)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -52,6 +45,23 @@ func goRelay(ctx context.Context, addr, upstream, clientName string) error {
 		_ = app.ShutdownWithTimeout(time.Second)
 	}()
 	return app.Listener(ln)
+}
+
+// relayApp is the Go relay's server, relaying to upstream with the named
+// client.
+func relayApp(upstream, clientName string) (*fiber.App, error) {
+	var h fiber.Handler
+	switch clientName {
+	case "net/http":
+		h = netHTTPRelay(upstream)
+	case "fasthttp":
+		h = fasthttpRelay(upstream)
+	default:
+		return nil, fmt.Errorf("-go-relay-client: %q is neither net/http nor fasthttp", clientName)
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.All("/*", h)
+	return app, nil
 }
 
 func netHTTPRelay(upstream string) fiber.Handler {
