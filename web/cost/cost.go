@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/playground-dev/playground/web/catalog"
 )
@@ -40,16 +42,45 @@ var million = big.NewRat(1_000_000, 1)
 
 // decimal returns the exact rational of the shortest decimal that prints as
 // f, so that a catalog price of 0.15 is 15/100 and not its binary neighbour.
+// The result is shared: callers must not change it.
 func decimal(f float64) *big.Rat {
-	if r, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64)); ok {
-		return r
-	}
-	return new(big.Rat).SetFloat64(f)
+	return decimals.get(f, func() *big.Rat {
+		if r, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64)); ok {
+			return r
+		}
+		return new(big.Rat).SetFloat64(f)
+	})
 }
 
-// perToken returns price/1M as an exact rational.
+// perToken returns price/1M as an exact rational, shared as decimal's.
 func perToken(p float64) *big.Rat {
-	return new(big.Rat).Quo(decimal(p), million)
+	return perTokens.get(p, func() *big.Rat { return new(big.Rat).Quo(decimal(p), million) })
+}
+
+// rats remembers the rationals of the few distinct prices a catalog has
+// (parsing one is a third of pricing a usage, and every preview prices
+// its estimate). A catalog that a person changes adds prices, so the
+// memo stops growing at maxRats and computes the rest each time.
+type rats struct {
+	m sync.Map // float64 → *big.Rat
+	n atomic.Int32
+}
+
+const maxRats = 4096
+
+var decimals, perTokens rats
+
+func (r *rats) get(f float64, compute func() *big.Rat) *big.Rat {
+	if v, ok := r.m.Load(f); ok {
+		return v.(*big.Rat)
+	}
+	v := compute()
+	if r.n.Load() < maxRats {
+		if _, loaded := r.m.LoadOrStore(f, v); !loaded {
+			r.n.Add(1)
+		}
+	}
+	return v
 }
 
 func tokensTimes(n int, per *big.Rat) *big.Rat {

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"math/big"
+	"sync"
 	"testing"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -118,5 +119,31 @@ func BenchmarkCompute(b *testing.B) {
 		c := Compute(p, m, u)
 		_ = Format(c.Total, c.Currency)
 		_ = FormatCredits(c.Credits(c.Total))
+	}
+}
+
+// TestSharedPricesConcurrently: the remembered price rationals are shared
+// by every caller at once (run with -race) and never changed by them.
+func TestSharedPricesConcurrently(t *testing.T) {
+	in, out, credits := 0.15, 0.6, 10.0
+	m := &catalog.Model{Price: &catalog.Price{Input: &in, Output: &out, CreditsPerUnit: &credits}}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				c := Compute(&catalog.Provider{Currency: "USD"}, m, Usage{Input: 1_000_000 * (g + 1), Output: i})
+				want := new(big.Rat).Add(big.NewRat(15*int64(g+1), 100), big.NewRat(6*int64(i), 10_000_000))
+				if c.Total.Cmp(want) != 0 || c.Credits(c.Total).Cmp(new(big.Rat).Mul(want, big.NewRat(10, 1))) != 0 {
+					t.Errorf("total %s, want %s", c.Total.RatString(), want.RatString())
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if perToken(0.15).RatString() != "3/20000000" || decimal(10).RatString() != "10" {
+		t.Errorf("a shared rational changed: %s, %s", perToken(0.15).RatString(), decimal(10).RatString())
 	}
 }
