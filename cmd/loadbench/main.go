@@ -1,11 +1,12 @@
 // Command loadbench measures what the playground adds to a stream, against
 // the simulator read directly, a bare relay on the playground's own stack
 // (the Go relay: Fiber in front, net/http's client behind, copying bytes)
-// and, when installed, nginx as a classic relay (proxy_buffering off). It builds the playground and the simulator,
-// starts a fresh playground process per scenario, and prints a Markdown
-// table of results and ratios:
+// and, when installed, nginx as a classic relay (proxy_buffering off). It
+// builds the playground, the simulator and itself, starts a fresh
+// playground process per scenario, and prints a Markdown table of results
+// and ratios:
 //
-//	go run ./cmd/loadbench              # the full run (a few minutes)
+//	go run ./cmd/loadbench              # the full run (about 35 s here)
 //	go run ./cmd/loadbench -short       # a smoke run (seconds)
 //
 // Scenarios: (1) one stream at a time, 200 events each: added time to the

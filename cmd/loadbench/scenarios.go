@@ -279,7 +279,7 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 // report prints the results as Markdown: each side's value, and for added
 // rows the difference to direct.
 func report(w io.Writer, b *bench, rs []result) {
-	fmt.Fprintf(w, "\nMachine: %d CPUs, %s/%s, %s. nginx: %s.\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), orNone(b.nginx))
+	fmt.Fprintf(w, "\nMachine: %d CPUs, %s/%s, %s. nginx: %s. Go relay's client: %s.\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), orNone(b.nginx), b.relayClient)
 	for _, r := range rs {
 		fmt.Fprintf(w, "\n#### %s\n\n", r.title)
 		fmt.Fprintln(w, "| metric | direct | playground | Go relay | nginx | playground − direct | Go relay − direct | nginx − direct | playground / nginx | Go relay / nginx |")
