@@ -276,13 +276,13 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 	return r, nil
 }
 
-// report prints the results as Markdown: each side's value, and for added
-// rows the difference to direct.
+// report prints the results as Markdown: each side's value, its ratio to
+// direct (and for added rows the difference), and its ratio to nginx.
 func report(w io.Writer, b *bench, rs []result) {
 	fmt.Fprintf(w, "\nMachine: %d CPUs, %s/%s, %s. nginx: %s. Go relay's client: %s.\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), orNone(b.nginx), b.relayClient)
 	for _, r := range rs {
 		fmt.Fprintf(w, "\n#### %s\n\n", r.title)
-		fmt.Fprintln(w, "| metric | direct | playground | Go relay | nginx | playground − direct | Go relay − direct | nginx − direct | playground / nginx | Go relay / nginx |")
+		fmt.Fprintln(w, "| metric | direct | playground | Go relay | nginx | playground vs direct | Go relay vs direct | nginx vs direct | playground / nginx | Go relay / nginx |")
 		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 		for _, row := range r.rows {
 			d, okD := row.values["direct"]
@@ -295,11 +295,16 @@ func report(w io.Writer, b *bench, rs []result) {
 				}
 				return format(v) + " " + row.unit
 			}
-			diff := func(v float64, ok bool) string {
-				if !row.added || !ok || !okD {
+			// vsDirect is the difference to direct (for added rows) and
+			// the ratio to it.
+			vsDirect := func(v float64, ok bool) string {
+				if !ok || !okD || d == 0 {
 					return ""
 				}
-				return fmt.Sprintf("%+.2f %s", v-d, row.unit)
+				if row.added {
+					return fmt.Sprintf("%+.2f %s, %.2f×", v-d, row.unit, v/d)
+				}
+				return fmt.Sprintf("%.2f×", v/d)
 			}
 			ratio := func(v float64, ok bool) string {
 				if !ok || !okN || n == 0 {
@@ -308,7 +313,7 @@ func report(w io.Writer, b *bench, rs []result) {
 				return fmt.Sprintf("%.2f×", v/n)
 			}
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", row.metric, cell(d, okD), cell(p, okP), cell(g, okG), cell(n, okN),
-				diff(p, okP), diff(g, okG), diff(n, okN), ratio(p, okP), ratio(g, okG))
+				vsDirect(p, okP), vsDirect(g, okG), vsDirect(n, okN), ratio(p, okP), ratio(g, okG))
 		}
 		for _, note := range r.notes {
 			fmt.Fprintf(w, "\n%s\n", note)
