@@ -293,3 +293,28 @@ func TestBrowserRunInOneRequest(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserRunThatNeverStartsSaysSo: when Run's request fails, or its
+// stream ends before the run panel arrives, the page says the run did not
+// start and keeps the form.
+func TestBrowserRunThatNeverStartsSaysSo(t *testing.T) {
+	b := openOnSimulator(t)
+	const prompt = `textarea[name="prompt"], [data-testid="message-content"]`
+	for _, fake := range []string{
+		`() => Promise.reject(new TypeError('Failed to fetch'))`,
+		`() => Promise.resolve(new Response('', { status: 200, headers: { 'Content-Type': 'text/event-stream' } }))`,
+	} {
+		var kept string
+		b.run(t,
+			htmxReady("#draft"),
+			setValue(prompt, "keep me"),
+			chromedp.Evaluate(`document.getElementById('output').textContent = ''; window.fetch = `+fake, nil),
+			chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+			waitText(`[data-testid="run-not-started"]`, "the run did not start"),
+			chromedp.Value(prompt, &kept, chromedp.ByQuery),
+		)
+		if kept != "keep me" {
+			t.Errorf("%s: the prompt became %q", fake, kept)
+		}
+	}
+}

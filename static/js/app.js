@@ -608,15 +608,16 @@
       });
     }
     function ended() {
-      if (over || !panel || h.finished || !document.body.contains(panel)) return;
+      if (over) return;
+      // A stream that ends before the run panel has not started a run the
+      // page can follow.
+      if (!panel) { unreachable(out); return; }
+      if (h.finished || !document.body.contains(panel)) return;
       // The stream broke before the run's end: follow it from where it
       // stopped, as a reconnecting EventSource would.
       listen(panel, h, last);
     }
-    return pump().catch(function () {
-      if (panel) ended();
-      else unreachable(out);
-    });
+    return pump().catch(ended);
   }
 
   // Money as the server writes it: symbol, up to six decimals.
