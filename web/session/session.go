@@ -137,8 +137,12 @@ type Session struct {
 
 // Load decodes the session from a Cookie header. A missing, expired or
 // tampered cookie gives a new empty session.
+//
+// cookieHeader may alias a buffer its caller reuses (fasthttp's request
+// buffer, through Fiber's zero-copy strings): what Load keeps past the
+// call, the cache's key, is a copy.
 func (st *Store) Load(cookieHeader string) *Session {
-	value := cookieValue(cookieHeader)
+	value := strings.Clone(cookieValue(cookieHeader))
 	if value == "" {
 		return st.fresh()
 	}
