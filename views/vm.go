@@ -186,7 +186,7 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 		w.KeyStatus = "Key: none needed."
 	default:
 		w.KeyMissing = true
-		w.KeyStatus = "No API key: " + draft.KeyHint(r.Provider) + " The curl command reads $" + r.Provider.APIKeyEnv + " from your shell."
+		w.KeyStatus = "No API key: " + r.KeyHint + " The curl command reads $" + r.Provider.APIKeyEnv + " from your shell."
 	}
 	w.ModelFacts = modelFacts(r.Provider, r.Model)
 	fields := NewFields(r)
