@@ -34,15 +34,27 @@ func SecurityHeaders() fiber.Handler {
 const sessionLocal = "session"
 
 // Sessions loads the browser's session before the handler and writes it
-// back after, if the handler changed it.
-func Sessions(store *session.Store, log *slog.Logger) fiber.Handler {
+// back after, if the handler changed it. A cookie older than its
+// session's last key change (epochs) is refused: the request gets a new,
+// empty session. A request that changes the session's keys or providers
+// raises the epoch, so every other copy of the cookie stops working.
+func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s := store.Load(c.Get(fiber.HeaderCookie))
+		if epochs.Stale(c.UserContext(), s.Get(keyOwner), s) {
+			s = store.Load("")
+		}
 		if c.Protocol() == "https" {
 			s.MarkSecure() // served over TLS, or behind a trusted TLS proxy
 		}
 		c.Locals(sessionLocal, s)
+		account := s.Get(keyAccount)
 		err := c.Next()
+		if s.Get(keyAccount) != account {
+			if berr := epochs.Bump(c.UserContext(), s.Get(keyOwner), s); berr != nil {
+				log.Error("session epoch not raised", "err", berr)
+			}
+		}
 		if s.Changed() {
 			cookie, serr := store.Save(s)
 			if serr != nil {

@@ -38,6 +38,22 @@ type Config struct {
 	// Per-session run limits; 0 is unlimited.
 	RunsAtOnce    int
 	RunsPerMinute int
+	// The same per client address, and over every run on the operator's
+	// keys; 0 is unlimited.
+	ClientRunsAtOnce    int
+	ClientRunsPerMinute int
+	OperatorRunsAtOnce  int
+	// RequireOwnKeys leaves the operator's keys unused: people run remote
+	// providers on their own keys only.
+	RequireOwnKeys bool
+	// AllowedHosts are the Host names served; empty on a loopback address
+	// means localhost and IP addresses only, elsewhere any name.
+	AllowedHosts []string
+	// MaxConnsPerIP and MaxConns bound open connections; BodyBudget the
+	// bytes of request bodies received at once.
+	MaxConnsPerIP int
+	MaxConns      int
+	BodyBudget    int
 	// LogPrompts logs each run's request body (prompts, never keys).
 	LogPrompts bool
 	// TrustedProxies are the reverse proxies whose X-Forwarded-Proto is
@@ -72,6 +88,14 @@ var settings = []setting{
 	{"allow-private-upstreams", "PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS", "let providers people add reach loopback, private and link-local addresses (default false: refused)"},
 	{"runs-at-once", "PLAYGROUND_RUNS_AT_ONCE", "runs one session may have going at once (0: no limit)"},
 	{"runs-per-minute", "PLAYGROUND_RUNS_PER_MINUTE", "runs one session may start per minute (0: no limit)"},
+	{"client-runs-at-once", "PLAYGROUND_CLIENT_RUNS_AT_ONCE", "runs one client address may have going at once, over all its sessions (0: no limit)"},
+	{"client-runs-per-minute", "PLAYGROUND_CLIENT_RUNS_PER_MINUTE", "runs one client address may start per minute, over all its sessions (0: no limit)"},
+	{"operator-runs-at-once", "PLAYGROUND_OPERATOR_RUNS_AT_ONCE", "runs on the operator's keys (from this environment) going at once, over everyone (0: no limit)"},
+	{"require-own-keys", "PLAYGROUND_REQUIRE_OWN_KEYS", "never use the operator's keys: people run remote providers on keys they enter in Settings"},
+	{"allowed-hosts", "PLAYGROUND_ALLOWED_HOSTS", "comma-separated Host names the playground answers for (.example.com: and its subdomains); default: on a loopback address localhost and IP addresses only, elsewhere any"},
+	{"max-conns-per-ip", "PLAYGROUND_MAX_CONNS_PER_IP", "open connections one client address may hold (0: no limit; behind a proxy every client has the proxy's address)"},
+	{"max-conns", "PLAYGROUND_MAX_CONNS", "open connections in all"},
+	{"body-budget", "PLAYGROUND_BODY_BUDGET", "bytes of request bodies the server receives at once, over all connections"},
 	{"log-prompts", "PLAYGROUND_LOG_PROMPTS", "log each run's request body, prompts included (keys never)"},
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
 	{"pprof-addr", "PLAYGROUND_PPROF_ADDR", "serve Go's pprof profiles on this loopback host:port, for performance work (default: off)"},
@@ -93,6 +117,13 @@ func DefaultConfig(getenv func(string) string) Config {
 		SimTokensPerSec:  50,
 		RunsAtOnce:       6,
 		RunsPerMinute:    30,
+		// Twice a session's: a household or an office behind one address.
+		ClientRunsAtOnce:    12,
+		ClientRunsPerMinute: 60,
+		OperatorRunsAtOnce:  32,
+		MaxConnsPerIP:       64,
+		MaxConns:            4096,
+		BodyBudget:          256 << 20,
 	}
 }
 
@@ -107,7 +138,7 @@ func defaultDataDir(getenv func(string) string) string {
 }
 
 // isBool lists the settings that are switches: --flag alone means true.
-var isBool = map[string]bool{"secure-cookie": true, "allow-private-upstreams": true, "log-prompts": true}
+var isBool = map[string]bool{"secure-cookie": true, "allow-private-upstreams": true, "log-prompts": true, "require-own-keys": true}
 
 // boolFlag is a switch kept as text, checked with the other settings.
 type boolFlag string
@@ -140,6 +171,14 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"allow-private-upstreams": "false",
 		"runs-at-once":            fmt.Sprint(cfg.RunsAtOnce),
 		"runs-per-minute":         fmt.Sprint(cfg.RunsPerMinute),
+		"client-runs-at-once":     fmt.Sprint(cfg.ClientRunsAtOnce),
+		"client-runs-per-minute":  fmt.Sprint(cfg.ClientRunsPerMinute),
+		"operator-runs-at-once":   fmt.Sprint(cfg.OperatorRunsAtOnce),
+		"require-own-keys":        "false",
+		"allowed-hosts":           "",
+		"max-conns-per-ip":        fmt.Sprint(cfg.MaxConnsPerIP),
+		"max-conns":               fmt.Sprint(cfg.MaxConns),
+		"body-budget":             fmt.Sprint(cfg.BodyBudget),
 		"log-prompts":             "false",
 		"trusted-proxies":         "",
 	}
@@ -201,6 +240,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		{"secure-cookie", "PLAYGROUND_SECURE_COOKIE", &cfg.SecureCookie},
 		{"allow-private-upstreams", "PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS", &cfg.AllowPrivateUpstreams},
 		{"log-prompts", "PLAYGROUND_LOG_PROMPTS", &cfg.LogPrompts},
+		{"require-own-keys", "PLAYGROUND_REQUIRE_OWN_KEYS", &cfg.RequireOwnKeys},
 	} {
 		switch strings.ToLower(get(b.name)) {
 		case "true", "1", "yes":
@@ -229,10 +269,26 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}{
 		{"runs-at-once", "PLAYGROUND_RUNS_AT_ONCE", &cfg.RunsAtOnce},
 		{"runs-per-minute", "PLAYGROUND_RUNS_PER_MINUTE", &cfg.RunsPerMinute},
+		{"client-runs-at-once", "PLAYGROUND_CLIENT_RUNS_AT_ONCE", &cfg.ClientRunsAtOnce},
+		{"client-runs-per-minute", "PLAYGROUND_CLIENT_RUNS_PER_MINUTE", &cfg.ClientRunsPerMinute},
+		{"operator-runs-at-once", "PLAYGROUND_OPERATOR_RUNS_AT_ONCE", &cfg.OperatorRunsAtOnce},
+		{"max-conns-per-ip", "PLAYGROUND_MAX_CONNS_PER_IP", &cfg.MaxConnsPerIP},
 	} {
 		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 0 {
 			return cfg, fmt.Errorf("--%s / %s: want a whole number, 0 for no limit", n.name, n.env)
 		}
+	}
+	for _, h := range strings.Split(get("allowed-hosts"), ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if strings.ContainsAny(h, "/:@ ") {
+			return cfg, fmt.Errorf("--allowed-hosts / PLAYGROUND_ALLOWED_HOSTS: %q is not a host name (no scheme, port or path)", h)
+		}
+		cfg.AllowedHosts = append(cfg.AllowedHosts, h)
+	}
+	if _, err := fmt.Sscan(get("max-conns"), &cfg.MaxConns); err != nil || cfg.MaxConns < 16 {
+		return cfg, fmt.Errorf("--max-conns / PLAYGROUND_MAX_CONNS: want a whole number, at least 16")
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
 		return cfg, fmt.Errorf("--log-level / PLAYGROUND_LOG_LEVEL: %v", err)
@@ -262,6 +318,9 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
 		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")
+	}
+	if _, err := fmt.Sscan(get("body-budget"), &cfg.BodyBudget); err != nil || cfg.BodyBudget < cfg.BodyLimit {
+		return cfg, fmt.Errorf("--body-budget / PLAYGROUND_BODY_BUDGET: want a number of bytes, at least the body limit (%d)", cfg.BodyLimit)
 	}
 	return cfg, nil
 }

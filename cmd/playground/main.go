@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/playground-dev/playground/handlers"
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
@@ -116,42 +114,50 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else if n > 0 {
 		log.Info("runs marked interrupted", "count", n)
 	}
+	// Session epochs older than a cookie's lifetime end nothing any more.
+	if err := hist.ForgetSessionEpochs(ctx, time.Now().Add(-session.MaxAge)); err != nil {
+		log.Warn("old session epochs not dropped", "err", err)
+	}
 	recorder := history.NewRecorder(hist, log)
 	defer recorder.Close()
 	rcfg := runmgr.DefaultConfig()
 	rcfg.Recorder = recorder
-	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute}
+	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute,
+		ClientAtOnce: cfg.ClientRunsAtOnce, ClientPerMinute: cfg.ClientRunsPerMinute, OperatorAtOnce: cfg.OperatorRunsAtOnce}
 	rcfg.Log = log
 	runs := runmgr.NewManager(rcfg, upstream.New(ucfg), tok).WithGuardedClient(guarded)
 	defer runs.Close()
 	deps := handlers.Deps{
 		Log:      log,
 		Catalog:  cat,
-		Drafts:   &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok},
+		Drafts:   &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok, OwnKeysOnly: cfg.RequireOwnKeys},
 		Runs:     runs,
 		Sessions: session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
+		Epochs:   session.NewEpochs(hist),
 		Lister: account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
 			return guarded.Get(ctx, url, key, false)
 		}),
-		Guard:      guard,
-		Saved:      saved,
-		History:    hist,
-		Layouts:    layouts,
-		BodyLimit:  cfg.BodyLimit,
-		LogPrompts: cfg.LogPrompts,
+		Guard:        guard,
+		Saved:        saved,
+		History:      hist,
+		Layouts:      layouts,
+		BodyLimit:    cfg.BodyLimit,
+		BodyBudget:   int64(cfg.BodyBudget),
+		AnyHost:      len(cfg.AllowedHosts) == 0 && !onLoopback(cfg.Addr),
+		AllowedHosts: cfg.AllowedHosts,
+		LogPrompts:   cfg.LogPrompts,
 	}
-	app := fiber.New(fiber.Config{
-		AppName:               "playground",
-		DisableStartupMessage: true,
-		ErrorHandler:          handlers.ErrorHandler(log, cfg.BodyLimit),
-		BodyLimit:             cfg.BodyLimit,
-		ReadTimeout:           cfg.ReadTimeout,
-		// Only the configured proxies' X-Forwarded-* headers are believed.
-		EnableTrustedProxyCheck: true,
-		TrustedProxies:          cfg.TrustedProxies,
-		IdleTimeout:             2 * time.Minute,
+	app := handlers.NewApp(log, handlers.Server{
+		BodyLimit:      cfg.BodyLimit,
+		ReadTimeout:    cfg.ReadTimeout,
+		MaxConnsPerIP:  cfg.MaxConnsPerIP,
+		MaxConns:       cfg.MaxConns,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	handlers.Register(app, deps)
+	if deps.AnyHost {
+		log.Warn("answering for any Host name: set --allowed-hosts to the names this playground is served under")
+	}
 
 	if cfg.PprofAddr != "" {
 		stop, err := servePprof(cfg.PprofAddr)
@@ -181,6 +187,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// onLoopback reports whether addr (host:port) listens on loopback only.
+func onLoopback(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // servePprof serves Go's profiles on a loopback address of their own.
