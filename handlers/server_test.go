@@ -237,3 +237,24 @@ func TestCookieCopiesEndOnKeyChange(t *testing.T) {
 		t.Error("the person's own browser lost its session")
 	}
 }
+
+// TestRequireOwnKeys: with --require-own-keys the operator's keys are not
+// used, nor claimed on the page; the simulator still runs; a person's key
+// does.
+func TestRequireOwnKeys(t *testing.T) {
+	env := map[string]string{"APIMODELS_API_KEY": "sk-operator-apimodels-0000"}
+	app := newTestAppWith(t, env, func(d *Deps) { d.Drafts.OwnKeysOnly = true })
+	form := url.Values{"_provider": {"apimodels"}, "_model": {"gpt-5.4-pro"}, "prompt": {"hi"}}
+	_, body := do(t, app, post("/runs", form))
+	if !strings.Contains(body, "No API key for APIModels.") || !strings.Contains(body, "only on your own keys") {
+		t.Errorf("a run on the operator's key: %.600s", body)
+	}
+	_, page := do(t, app, httptest.NewRequest("GET", "/?provider=apimodels&model=gpt-5.4-pro", nil))
+	if strings.Contains(page, "set by the server's operator") || !strings.Contains(page, "only on your own keys") {
+		t.Error("the page claims the operator's key")
+	}
+	_, body = do(t, app, post("/runs", url.Values{"_provider": {"sim"}, "_model": {"seed001.gpt-5.4"}, "messages.role": {"user"}, "messages.content": {"hi"}, "stream": {"true"}}))
+	if !runIDRE.MatchString(body) {
+		t.Errorf("the simulator does not run: %.600s", body)
+	}
+}
