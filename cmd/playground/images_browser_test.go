@@ -194,7 +194,8 @@ func TestBrowserRemoteImagesAreNeverFetched(t *testing.T) {
 	}
 	b.run(t, chromedp.Evaluate(`(() => { const row = document.querySelector('input[name="image_urls.url"]').closest('[data-row]');
 		const a = row.querySelector('[data-thumb-link]'), img = row.querySelector('[data-thumb]');
-		return {href: a.getAttribute('href') || '', visible: !a.hidden, target: a.target, rel: a.rel, src: img.getAttribute('src') || ''}; })()`, &preview))
+		return {href: (a && a.getAttribute('href')) || '', visible: !!a && !a.hidden, target: a ? a.target : '', rel: a ? a.rel : '',
+			src: (img && img.getAttribute('src')) || ''}; })()`, &preview))
 	if preview.Href != remoteImage || !preview.Visible || preview.Target != "_blank" || preview.Rel != "noopener noreferrer nofollow" || preview.Src != "" {
 		t.Errorf("the remote image's preview: %+v", preview)
 	}
