@@ -78,7 +78,7 @@ func WorkspaceView(w Workspace, current *Run) templ.Component {
 			templ_7745c5c3_Var3 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"workspace\" class=\"grid gap-4 lg:grid-cols-2\" data-testid=\"workspace\"><section class=\"space-y-4\" aria-label=\"Request\"><div id=\"pickers\" class=\"card grid gap-3 sm:grid-cols-2\"><label class=\"block\"><span class=\"label\">Provider</span> <select name=\"provider\" id=\"provider\" class=\"input mt-1\" data-testid=\"provider-picker\" hx-post=\"/draft/switch\" hx-include=\"#pickers, #draft\" hx-target=\"#workspace\" hx-swap=\"outerHTML\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"workspace\" class=\"grid grid-cols-1 gap-4 lg:grid-cols-2\" data-testid=\"workspace\"><section class=\"space-y-4\" aria-label=\"Request\"><div id=\"pickers\" class=\"card grid gap-3 sm:grid-cols-2\"><label class=\"block\"><span class=\"label\">Provider</span> <select name=\"provider\" id=\"provider\" class=\"input mt-1\" data-testid=\"provider-picker\" hx-post=\"/draft/switch\" hx-include=\"#pickers, #draft\" hx-target=\"#workspace\" hx-swap=\"outerHTML\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
