@@ -15,9 +15,13 @@ import (
 
 // contentSecurityPolicy allows no inline script or style: the page's script
 // is a file, htmx is configured not to inject styles or evaluate code.
-// Image thumbnails may come from anywhere the person points them.
+// Images load only from the app and from inline data: a page never fetches
+// another host by itself, so a model's answer cannot send the conversation
+// out in an image URL and a share-link viewer's address reaches nobody.
+// Remote images (in answers, and a person's own image URLs) are links
+// that open in a new tab (web/markdown).
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' https: http: data:; connect-src 'self'; object-src 'none'; " +
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // SecurityHeaders sets the headers every response carries.
