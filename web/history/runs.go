@@ -59,26 +59,26 @@ func (r Request) curl() string {
 
 // Entry is one stored run.
 type Entry struct {
-	ID           string         `json:"id"`
-	GroupID      string         `json:"comparison,omitempty"`
-	Pane         int            `json:"pane,omitempty"`
-	Created      time.Time      `json:"created"`
-	Updated      time.Time      `json:"updated"`
-	Provider     string         `json:"provider"`
-	ProviderName string         `json:"provider_name"`
-	Model        string         `json:"model"`
-	ModelLabel   string         `json:"model_label"`
-	Style        string         `json:"style"`
-	Status       run.State      `json:"status"`
-	Prompt       string         `json:"prompt"`
-	Form         url.Values     `json:"form"`
-	Request      Request        `json:"request"`
+	ID           string     `json:"id"`
+	GroupID      string     `json:"comparison,omitempty"`
+	Pane         int        `json:"pane,omitempty"`
+	Created      time.Time  `json:"created"`
+	Updated      time.Time  `json:"updated"`
+	Provider     string     `json:"provider"`
+	ProviderName string     `json:"provider_name"`
+	Model        string     `json:"model"`
+	ModelLabel   string     `json:"model_label"`
+	Style        string     `json:"style"`
+	Status       run.State  `json:"status"`
+	Prompt       string     `json:"prompt"`
+	Form         url.Values `json:"form"`
+	Request      Request    `json:"request"`
 	// Curl is derived from Request when the run is read; what a run
 	// started with is not stored.
-	Curl         string         `json:"curl"`
-	Output       run.Output     `json:"output"`
-	Summary      *run.Summary   `json:"summary,omitempty"`
-	Failure      *run.ErrorView `json:"error,omitempty"`
+	Curl    string         `json:"curl"`
+	Output  run.Output     `json:"output"`
+	Summary *run.Summary   `json:"summary,omitempty"`
+	Failure *run.ErrorView `json:"error,omitempty"`
 	// Transcript is the raw upstream stream; only Export and Transcript
 	// load it.
 	Transcript string `json:"transcript,omitempty"`
