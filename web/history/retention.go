@@ -10,19 +10,18 @@ import (
 	"github.com/playground-dev/playground/web/run"
 )
 
-// Bounds of the work of one quota or retention pass.
-const (
-	// deleteChunk is how many runs one DELETE removes.
-	deleteChunk = 500
-	// pruneChunks bounds one retention pass (the next pass goes on).
-	pruneChunks = 20
-)
+// deleteChunk is how many runs one DELETE removes.
+const deleteChunk = 500
+
+// prunePass bounds the runs one retention pass deletes (the next pass goes
+// on).
+const prunePass = 10_000
 
 // enforceQuota deletes owner's (as stored: hashed) oldest finished runs
 // while the owner has more runs or bytes than Limits allow: unshared runs
 // first, oldest first, then shared ones (a quota that sharing could lift
-// would be none). Running runs are never deleted. It returns how many
-// runs it deleted.
+// would be none). Running runs and the newest run (the one just made) are
+// never deleted. It returns how many runs it deleted.
 func (s *Store) enforceQuota(ctx context.Context, owner string) (int, error) {
 	lim := s.limits
 	if lim.OwnerBytes <= 0 && lim.OwnerRuns <= 0 {
@@ -40,7 +39,8 @@ func (s *Store) enforceQuota(ctx context.Context, owner string) (int, error) {
 	deleted := 0
 	for over() {
 		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, bytes FROM runs WHERE owner = ? AND status <> ?
-			ORDER BY CASE WHEN share_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT ?`), owner, string(run.Running), deleteChunk)
+			AND id <> (SELECT id FROM runs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 1)
+			ORDER BY CASE WHEN share_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT ?`), owner, string(run.Running), owner, deleteChunk)
 		if err != nil {
 			return deleted, fmt.Errorf("history: quota: %w", err)
 		}
@@ -106,18 +106,19 @@ func (s *Store) deleteRuns(ctx context.Context, ids []string) (int, error) {
 }
 
 // Prune deletes the runs and comparisons created before now minus
-// Limits.Retention (none when it is 0), running runs excepted, at most
-// pruneChunks × deleteChunk runs a call: a pass does bounded work, and the
+// Limits.Retention (none when it is 0), running runs excepted, oldest
+// first and at most max runs a call: a pass does bounded work, and the
 // next one goes on. It returns how many runs it deleted.
-func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
+func (s *Store) Prune(ctx context.Context, now time.Time, max int) (int, error) {
 	if s.limits.Retention <= 0 {
 		return 0, nil
 	}
 	before := millis(now.Add(-s.limits.Retention))
 	deleted := 0
-	for range pruneChunks {
+	for deleted < max {
+		chunk := min(deleteChunk, max-deleted)
 		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id FROM runs WHERE created_at < ? AND status <> ? ORDER BY created_at LIMIT ?`),
-			before, string(run.Running), deleteChunk)
+			before, string(run.Running), chunk)
 		if err != nil {
 			return deleted, fmt.Errorf("history: retention: %w", err)
 		}
@@ -136,7 +137,7 @@ func (s *Store) Prune(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return deleted, err
 		}
-		if len(ids) < deleteChunk {
+		if len(ids) < chunk {
 			break
 		}
 	}
@@ -158,7 +159,7 @@ func (s *Store) KeepPruned(ctx context.Context, log *slog.Logger) {
 		return
 	}
 	pass := func() {
-		n, err := s.Prune(ctx, time.Now())
+		n, err := s.Prune(ctx, time.Now(), prunePass)
 		if log == nil {
 			return
 		}
