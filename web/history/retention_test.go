@@ -94,7 +94,7 @@ func TestStoreQuotaEvictsOldestUnshared(t *testing.T) {
 			t.Fatal(err)
 		}
 		if bytes > 50<<10 || n < 2 || n > 5 {
-			t.Errorf("carol keeps %d runs, %s, past a 50 KB quota", n, sizeOf(bytes))
+			t.Errorf("carol keeps %d runs, %s, past a 50 KB quota", n, SizeOf(bytes))
 		}
 		if !strings.HasPrefix(listIDs(t, s, "carol"), "c"+strings.Repeat("x", 19)+",") {
 			t.Errorf("the newest run went: %s", listIDs(t, s, "carol"))

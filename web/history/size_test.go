@@ -99,7 +99,7 @@ func TestStoreKeepsABigPromptOnce(t *testing.T) {
 
 		size := int64(5*mib - 10)
 		if n := storedBytes(t, s, "big"); n > size*12/10 {
-			t.Errorf("the run takes %s in the database for a %s prompt: want it stored once (at most 1.2×)", sizeOf(n), sizeOf(size))
+			t.Errorf("the run takes %s in the database for a %s prompt: want it stored once (at most 1.2×)", SizeOf(n), SizeOf(size))
 		}
 		var bytes int64
 		if err := s.db.QueryRow(s.q(`SELECT bytes FROM runs WHERE id = ?`), "big").Scan(&bytes); err != nil || bytes != storedBytes(t, s, "big") {
@@ -110,13 +110,13 @@ func TestStoreKeepsABigPromptOnce(t *testing.T) {
 			// after one, the database holds the run.
 			db, wal := dbFiles(t, s)
 			if wal > size*13/10 {
-				t.Errorf("the WAL grew to %s for a %s prompt (want at most 1.3×)", sizeOf(wal), sizeOf(size))
+				t.Errorf("the WAL grew to %s for a %s prompt (want at most 1.3×)", SizeOf(wal), SizeOf(size))
 			}
 			if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 				t.Fatal(err)
 			}
 			if db, _ = dbFiles(t, s); db-before > size*13/10 {
-				t.Errorf("history.db grew %s for a %s prompt (want at most 1.3×)", sizeOf(db-before), sizeOf(size))
+				t.Errorf("history.db grew %s for a %s prompt (want at most 1.3×)", SizeOf(db-before), SizeOf(size))
 			}
 		}
 		e, err := s.Get(ctx, "alice", "big")
@@ -214,7 +214,7 @@ func TestStoreRunSizeCap(t *testing.T) {
 				t.Fatal(name, err)
 			}
 			if n := storedBytes(t, s, id); n > runBytes {
-				t.Errorf("%s: the run takes %s, past the %s cap", name, sizeOf(n), sizeOf(runBytes))
+				t.Errorf("%s: the run takes %s, past the %s cap", name, SizeOf(n), SizeOf(runBytes))
 			}
 			got, err := s.Get(ctx, "alice", id)
 			if err != nil {
