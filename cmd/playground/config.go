@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -64,6 +65,12 @@ type Config struct {
 	DatabaseURL string
 	// PprofAddr, when set, serves net/http/pprof there (loopback only).
 	PprofAddr string
+	// What the history keeps: bytes of one run, each session's quota
+	// (bytes and runs) and the days a run is kept; 0 is no limit.
+	HistoryRunMax        int64
+	HistoryQuotaBytes    int64
+	HistoryQuotaRuns     int
+	HistoryRetentionDays int
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -100,6 +107,10 @@ var settings = []setting{
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
 	{"pprof-addr", "PLAYGROUND_PPROF_ADDR", "serve Go's pprof profiles on this loopback host:port, for performance work (default: off)"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
+	{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", "bytes the history keeps of one run; past it the answer and stream are cut, a larger request is kept without its body (0: no limit)"},
+	{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", "bytes of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
+	{"history-quota-runs", "PLAYGROUND_HISTORY_QUOTA_RUNS", "runs of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
+	{"history-retention-days", "PLAYGROUND_HISTORY_RETENTION_DAYS", "days a run is kept in the history (0: forever)"},
 }
 
 // DefaultConfig is the configuration with nothing set.
@@ -124,6 +135,12 @@ func DefaultConfig(getenv func(string) string) Config {
 		MaxConnsPerIP:       64,
 		MaxConns:            4096,
 		BodyBudget:          256 << 20,
+		// history.DefaultLimits: 8 MB a run, 200 MB and 5,000 runs a
+		// session, 90 days.
+		HistoryRunMax:        8 << 20,
+		HistoryQuotaBytes:    200 << 20,
+		HistoryQuotaRuns:     5000,
+		HistoryRetentionDays: 90,
 	}
 }
 
@@ -181,6 +198,10 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"body-budget":             fmt.Sprint(cfg.BodyBudget),
 		"log-prompts":             "false",
 		"trusted-proxies":         "",
+		"history-run-max":         fmt.Sprint(cfg.HistoryRunMax),
+		"history-quota-bytes":     fmt.Sprint(cfg.HistoryQuotaBytes),
+		"history-quota-runs":      fmt.Sprint(cfg.HistoryQuotaRuns),
+		"history-retention-days":  fmt.Sprint(cfg.HistoryRetentionDays),
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -289,6 +310,32 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	if _, err := fmt.Sscan(get("max-conns"), &cfg.MaxConns); err != nil || cfg.MaxConns < 16 {
 		return cfg, fmt.Errorf("--max-conns / PLAYGROUND_MAX_CONNS: want a whole number, at least 16")
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int64
+	}{
+		{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", &cfg.HistoryRunMax},
+		{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", &cfg.HistoryQuotaBytes},
+	} {
+		v, err := strconv.ParseInt(get(n.name), 10, 64)
+		if err != nil || v < 0 || v > 0 && v < 64<<10 {
+			return cfg, fmt.Errorf("--%s / %s: want a number of bytes, at least 65536, or 0 for no limit", n.name, n.env)
+		}
+		*n.dst = v
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int
+	}{
+		{"history-quota-runs", "PLAYGROUND_HISTORY_QUOTA_RUNS", &cfg.HistoryQuotaRuns},
+		{"history-retention-days", "PLAYGROUND_HISTORY_RETENTION_DAYS", &cfg.HistoryRetentionDays},
+	} {
+		v, err := strconv.Atoi(get(n.name))
+		if err != nil || v < 0 {
+			return cfg, fmt.Errorf("--%s / %s: want a whole number, 0 for no limit", n.name, n.env)
+		}
+		*n.dst = v
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
 		return cfg, fmt.Errorf("--log-level / PLAYGROUND_LOG_LEVEL: %v", err)

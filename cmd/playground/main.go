@@ -102,6 +102,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer hist.Close()
+	hist.SetLimits(history.Limits{RunBytes: cfg.HistoryRunMax, OwnerBytes: cfg.HistoryQuotaBytes, OwnerRuns: cfg.HistoryQuotaRuns,
+		Retention: time.Duration(cfg.HistoryRetentionDays) * 24 * time.Hour})
+	// Runs older than the retention are deleted now and every hour.
+	hist.KeepPruned(ctx, log)
 	// Runs left "running" by a process that ended without finishing them
 	// are marked interrupted: with SQLite (one process) all of them, with
 	// PostgreSQL (shared) those not marked alive for a while.
