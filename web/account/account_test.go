@@ -132,7 +132,12 @@ func TestCatalogMergesListedModels(t *testing.T) {
 		"my-chat": {"gpt-4o-mini", "llama-3.3-70b", "llama-3.3-70b", "bad id", "org/model-x"},
 		"my-resp": {"gpt-5-mini", "gpt-4o-mini"},
 	}
-	cat := account.Catalog(base, a, func(p account.Provider) []string { return listed[p.ID] })
+	cat := account.Catalog(base, a, func(p account.Provider) ([]string, error) {
+		if p.ID == "my-down" {
+			return nil, errors.New("GET /models answered HTTP 502")
+		}
+		return listed[p.ID], nil
+	})
 	if len(base.Providers) == len(cat.Providers) {
 		t.Fatal("the base catalog gained nothing")
 	}
@@ -176,6 +181,9 @@ func TestCatalogMergesListedModels(t *testing.T) {
 	if len(ids("my-down")) != 0 {
 		t.Error("a provider whose list failed has models")
 	}
+	if down, _ := cat.Provider("my-down"); !strings.HasSuffix(down.Description, "Its models could not be listed: GET /models answered HTTP 502") {
+		t.Errorf("description %q", down.Description)
+	}
 }
 
 func TestParseModels(t *testing.T) {
@@ -186,6 +194,9 @@ func TestParseModels(t *testing.T) {
 	}{
 		{`{"object":"list","data":[{"id":"b","object":"model"},{"id":"a"},{"id":"b"}]}`, "a,b", false},
 		{`[{"id":"x"},{"id":""}]`, "x", false},
+		// Ids the catalog would drop are dropped while parsing, so the
+		// cache never holds them (finding 10).
+		{`[{"id":"ok"},{"id":"` + strings.Repeat("x", 201) + `"},{"id":"a b"},{"id":"tab\t"},{"id":"` + strings.Repeat("y", 200) + `"}]`, "ok," + strings.Repeat("y", 200), false},
 		{`{"data":[]}`, "", false},
 		{`<html>`, "", true},
 		{`{"data":"nope"}`, "", true},
@@ -232,7 +243,7 @@ func TestListerCachesAndForgets(t *testing.T) {
 	l := account.NewLister(fetch)
 	p := account.Provider{ID: "my-1", Name: "gw", BaseURL: "https://gw.example/v1"}
 	for range 3 {
-		ids, err := l.Models(context.Background(), p, "sk-k")
+		ids, err := l.Models(context.Background(), "s1", p, "sk-k")
 		if err != nil || strings.Join(ids, ",") != "m1,m2" {
 			t.Fatalf("models %v %v", ids, err)
 		}
@@ -240,15 +251,15 @@ func TestListerCachesAndForgets(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Fatalf("%d fetches, want 1 (cached)", calls.Load())
 	}
-	l.Forget(p, "sk-k")
+	l.Forget("s1", p, "sk-k")
 	status = 401
-	_, err := l.Models(context.Background(), p, "sk-k")
+	_, err := l.Models(context.Background(), "s1", p, "sk-k")
 	if err == nil || !strings.Contains(err.Error(), "HTTP 401") || !strings.Contains(err.Error(), "Invalid API key") || !strings.Contains(err.Error(), "check the key") {
 		t.Fatalf("error %v", err)
 	}
 	// Failures are kept too (a minute), so a broken provider is not asked
 	// on every keystroke.
-	l.Models(context.Background(), p, "sk-k")
+	l.Models(context.Background(), "s1", p, "sk-k")
 	if calls.Load() != 2 {
 		t.Fatalf("%d fetches, want 2", calls.Load())
 	}
@@ -268,12 +279,12 @@ func TestListerAnswersStaleListsAtOnceAndRefreshesBehind(t *testing.T) {
 	l := account.NewLister(fetch)
 	l.TTL = 0 // every list is stale at once
 	p := account.Provider{ID: "my-1", BaseURL: "https://gw.example/v1"}
-	if ids, _ := l.Models(context.Background(), p, "k"); strings.Join(ids, ",") != "v1" {
+	if ids, _ := l.Models(context.Background(), "s1", p, "k"); strings.Join(ids, ",") != "v1" {
 		t.Fatalf("first list %v", ids)
 	}
 	done := make(chan []string)
 	go func() {
-		ids, _ := l.Models(context.Background(), p, "k")
+		ids, _ := l.Models(context.Background(), "s1", p, "k")
 		done <- ids
 	}()
 	select {
@@ -287,7 +298,7 @@ func TestListerAnswersStaleListsAtOnceAndRefreshesBehind(t *testing.T) {
 	close(release)
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		if ids, _ := l.Models(context.Background(), p, "k"); len(ids) == 1 && ids[0] != "v1" {
+		if ids, _ := l.Models(context.Background(), "s1", p, "k"); len(ids) == 1 && ids[0] != "v1" {
 			return // a later list replaced the first
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -13,7 +13,7 @@ import (
 func TestKeyPrecedence(t *testing.T) {
 	base := newService(t, map[string]string{"OPENAI_API_KEY": "sk-operator", "MINE_API_KEY": "sk-operator-mine"})
 	acct := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Mine", BaseURL: "https://mine.example/v1", Styles: []catalog.Style{catalog.Chat}}}}
-	cat := account.Catalog(base.Catalog, acct, func(account.Provider) []string { return []string{"m"} })
+	cat := account.Catalog(base.Catalog, acct, func(account.Provider) ([]string, error) { return []string{"m"}, nil })
 	mine, _ := cat.Provider("my-1")
 	openai, _ := cat.Provider("openai")
 	sim, _ := cat.Provider("sim")
@@ -51,7 +51,7 @@ func TestKeyPrecedence(t *testing.T) {
 func TestSpecUsesSessionKeyAndMarksAddedProvidersUntrusted(t *testing.T) {
 	base := newService(t, map[string]string{"OPENAI_API_KEY": "sk-operator"})
 	acct := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Mine", BaseURL: "https://mine.example/v1", Styles: []catalog.Style{catalog.Chat}}}}
-	cat := account.Catalog(base.Catalog, acct, func(account.Provider) []string { return []string{"gpt-4o-mini"} })
+	cat := account.Catalog(base.Catalog, acct, func(account.Provider) ([]string, error) { return []string{"gpt-4o-mini"}, nil })
 	s := base.With(cat, map[string]string{"my-1": "sk-mine-123456789", "openai": "sk-session-openai"})
 
 	r := s.Prepare(Input{Provider: "my-1", Model: "gpt-4o-mini"})
