@@ -182,7 +182,7 @@ func TestAddedProviderListsModelsAndRuns(t *testing.T) {
 	const key = "sk-house-key-98765"
 	up := listing(t, key)
 	// The operator allows private addresses: no guard.
-	app := newTestAppWith(t, map[string]string{"HOUSE_API_KEY": "sk-operator-must-not-be-used"}, func(d *Deps) {
+	app := newTestAppWith(t, map[string]string{"MY_HOUSE_API_KEY": "sk-operator-must-not-be-used"}, func(d *Deps) {
 		open := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second})
 		d.Guard = nil
 		d.Lister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
@@ -200,7 +200,7 @@ func TestAddedProviderListsModelsAndRuns(t *testing.T) {
 	}
 	// It is in the pickers, with its models; a known id keeps its form.
 	_, pg := do(t, app, httptest.NewRequest("GET", "/?provider="+m+"&model=house-model", nil))
-	for _, want := range []string{`value="` + m + `"`, "House · yours", `<option value="house-model" selected>`, "$HOUSE_API_KEY", up.URL + "/v1/chat/completions"} {
+	for _, want := range []string{`value="` + m + `"`, "House · yours", `<option value="house-model" selected>`, "$MY_HOUSE_API_KEY", up.URL + "/v1/chat/completions"} {
 		if !strings.Contains(pg, want) {
 			t.Errorf("playground lacks %q", want)
 		}

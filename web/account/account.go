@@ -194,15 +194,22 @@ func checkBaseURL(s string) string {
 
 var envUnsafe = regexp.MustCompile(`[^A-Z0-9]+`)
 
+// KeyEnvPrefix starts every added provider's key variable, so that none
+// is ever the variable of a catalog provider: a provider named "OpenAI"
+// reads $MY_OPENAI_API_KEY, not $OPENAI_API_KEY, and a share viewer who
+// pastes its curl does not send their own OpenAI key to the sharer's URL.
+const KeyEnvPrefix = "MY_"
+
 // KeyEnv is the variable name curl snippets use for an added provider's
-// key: the name in upper snake case, then _API_KEY. The server never
+// key: MY_, the name in upper snake case, then _API_KEY. The server never
 // reads it.
 func (p Provider) KeyEnv() string {
 	s := strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(p.Name), "_"), "_")
-	if s == "" || (s[0] >= '0' && s[0] <= '9') {
-		s = "MY_PROVIDER" + "_" + s
+	s = strings.TrimPrefix(strings.TrimRight(strings.TrimSuffix(s, "API_KEY"), "_"), "MY_")
+	if s == "" || s == "MY" {
+		s = "PROVIDER"
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(s, "_"), "_API_KEY") + "_API_KEY"
+	return KeyEnvPrefix + s + "_API_KEY"
 }
 
 // Listed is what is known of one provider's models: the ids it lists, or

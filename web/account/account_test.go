@@ -86,15 +86,47 @@ func TestNewProvider(t *testing.T) {
 func TestKeyEnv(t *testing.T) {
 	tests := []struct{ name, want string }{
 		{"My gateway", "MY_GATEWAY_API_KEY"},
-		{"vLLM (prod)", "VLLM_PROD_API_KEY"},
-		{"Groq API key", "GROQ_API_KEY"},
-		{"42", "MY_PROVIDER_42_API_KEY"},
+		{"vLLM (prod)", "MY_VLLM_PROD_API_KEY"},
+		{"Groq API key", "MY_GROQ_API_KEY"},
+		{"OpenAI", "MY_OPENAI_API_KEY"},
+		{"42", "MY_42_API_KEY"},
 		{"日本", "MY_PROVIDER_API_KEY"},
+		{"My", "MY_PROVIDER_API_KEY"},
+		{"my_api_key", "MY_PROVIDER_API_KEY"},
+		{"API key", "MY_PROVIDER_API_KEY"},
+		{"my-x-api-key", "MY_X_API_KEY"},
 	}
 	for _, tt := range tests {
 		if got := (account.Provider{Name: tt.name}).KeyEnv(); got != tt.want {
 			t.Errorf("KeyEnv(%q) = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestKeyEnvNeverACatalogVariable is finding 17: an own provider named
+// "OpenAI" read $OPENAI_API_KEY, so a share viewer pasting its curl sent
+// their own OpenAI key to the sharer's URL. No name, id or variable stem
+// of a catalog provider gives an added provider a catalog variable.
+func TestKeyEnvNeverACatalogVariable(t *testing.T) {
+	base, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]string{}
+	for _, p := range base.Providers {
+		used[p.APIKeyEnv] = p.ID
+	}
+	for _, p := range base.Providers {
+		stem := strings.TrimSuffix(p.APIKeyEnv, "_API_KEY")
+		for _, name := range []string{p.Name, p.ID, stem, p.APIKeyEnv, strings.ToLower(stem), "my " + p.Name} {
+			env := (account.Provider{Name: name}).KeyEnv()
+			if id, ok := used[env]; ok {
+				t.Errorf("an added provider named %q reads $%s, the variable of catalog provider %s", name, env, id)
+			}
+		}
+	}
+	if got := (account.Provider{Name: "OpenAI"}).KeyEnv(); got == "OPENAI_API_KEY" {
+		t.Fatalf("OpenAI: %s", got)
 	}
 }
 
@@ -145,7 +177,7 @@ func TestCatalogMergesListedModels(t *testing.T) {
 		t.Fatal("the base catalog was changed")
 	}
 	p, ok := cat.Provider("my-chat")
-	if !ok || !p.UserAdded || p.APIKeyEnv != "CHAT_GW_API_KEY" {
+	if !ok || !p.UserAdded || p.APIKeyEnv != "MY_CHAT_GW_API_KEY" {
 		t.Fatalf("provider %+v", p)
 	}
 	ids := func(pid string) []string {
