@@ -1,6 +1,8 @@
 package account_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -158,5 +160,32 @@ func TestAddedProviderWaitIsBounded(t *testing.T) {
 	within(t, "Models with a cancelled request", func() { _, err = l.Models(ctx, "o2", providers[0], "") })
 	if !errors.Is(err, account.ErrListing) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestModelsGzipBomb: a /models answer that inflates past the client's
+// decompressed limit fails the listing with that limit in the message.
+func TestModelsGzipBomb(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(`{"data":[`))
+	entry := []byte(`{"id":"m"},`)
+	for range (64 << 20) / len(entry) {
+		zw.Write(entry)
+	}
+	zw.Write([]byte(`{"id":"last"}]}`))
+	zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(buf.Bytes())
+	}))
+	defer srv.Close()
+	c := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second, MaxDecompressed: 1 << 20})
+	l := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+		return c.Get(ctx, url, key, false)
+	})
+	_, err := l.Models(t.Context(), "o", account.Provider{ID: "my-1", BaseURL: srv.URL + "/v1"}, "")
+	if err == nil || !strings.Contains(err.Error(), "the answer exceeded 1 MB once decompressed") {
+		t.Fatalf("err = %v (%d bytes on the wire)", err, buf.Len())
 	}
 }
