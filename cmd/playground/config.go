@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/playground-dev/playground/web/account"
+	"github.com/playground-dev/playground/web/upstream"
 )
 
 // Config is every setting of the playground. Each has a flag and an
@@ -48,6 +51,12 @@ type Config struct {
 	DatabaseURL string
 	// PprofAddr, when set, serves net/http/pprof there (loopback only).
 	PprofAddr string
+	// Provider answers and model lists: the most a compressed answer may
+	// become once decompressed, the bytes of model lists kept for the
+	// sessions' own providers, and how long a page waits for a first list.
+	DecompressedLimit int64
+	ModelCacheLimit   int64
+	ModelsWait        time.Duration
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -75,6 +84,9 @@ var settings = []setting{
 	{"log-prompts", "PLAYGROUND_LOG_PROMPTS", "log each run's request body, prompts included (keys never)"},
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
 	{"pprof-addr", "PLAYGROUND_PPROF_ADDR", "serve Go's pprof profiles on this loopback host:port, for performance work (default: off)"},
+	{"decompressed-limit", "PLAYGROUND_DECOMPRESSED_LIMIT", "largest a provider's compressed answer may become once decompressed, in bytes"},
+	{"model-cache-limit", "PLAYGROUND_MODEL_CACHE_LIMIT", "bytes of model lists kept for the providers people add, all sessions together"},
+	{"models-wait", "PLAYGROUND_MODELS_WAIT", "how long a page waits for a provider people added to list its models (the listing goes on behind)"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
 }
 
@@ -93,6 +105,10 @@ func DefaultConfig(getenv func(string) string) Config {
 		SimTokensPerSec:  50,
 		RunsAtOnce:       6,
 		RunsPerMinute:    30,
+		// The defaults live with the code that applies them.
+		DecompressedLimit: upstream.DefaultMaxDecompressed,
+		ModelCacheLimit:   account.DefaultCacheBytes,
+		ModelsWait:        account.DefaultWait,
 	}
 }
 
@@ -142,6 +158,9 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"runs-per-minute":         fmt.Sprint(cfg.RunsPerMinute),
 		"log-prompts":             "false",
 		"trusted-proxies":         "",
+		"decompressed-limit":      fmt.Sprint(cfg.DecompressedLimit),
+		"model-cache-limit":       fmt.Sprint(cfg.ModelCacheLimit),
+		"models-wait":             cfg.ModelsWait.String(),
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -262,6 +281,22 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
 		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int64
+	}{
+		{"decompressed-limit", "PLAYGROUND_DECOMPRESSED_LIMIT", &cfg.DecompressedLimit},
+		{"model-cache-limit", "PLAYGROUND_MODEL_CACHE_LIMIT", &cfg.ModelCacheLimit},
+	} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 1<<20 {
+			return cfg, fmt.Errorf("--%s / %s: want a number of bytes, at least 1048576 (1 MB)", n.name, n.env)
+		}
+	}
+	if d, err := time.ParseDuration(get("models-wait")); err != nil || d <= 0 {
+		return cfg, fmt.Errorf("--models-wait / PLAYGROUND_MODELS_WAIT: want a duration like 2s")
+	} else {
+		cfg.ModelsWait = d
 	}
 	return cfg, nil
 }
