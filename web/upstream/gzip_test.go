@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -130,5 +131,22 @@ func TestSize(t *testing.T) {
 		if got := Size(n); got != want {
 			t.Errorf("Size(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestHugeResponseHeadersRefused: 10 MB of headers (Go's default limit)
+// were all kept for the inspector; past MaxResponseHeader the answer
+// fails with the limit in the message.
+func TestHugeResponseHeadersRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := strings.Repeat("h", 1<<10)
+		for i := range 400 {
+			w.Header().Set("X-Pad-"+strconv.Itoa(i), v)
+		}
+	}))
+	defer srv.Close()
+	_, err := New(testConfig()).Get(t.Context(), srv.URL, "", false)
+	if err == nil || !strings.Contains(err.Error(), "headers from "+srv.Listener.Addr().String()+" exceeded 256 KB") {
+		t.Fatalf("err = %v", err)
 	}
 }

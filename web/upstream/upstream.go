@@ -77,14 +77,20 @@ func New(cfg Config) *Client {
 		TLSHandshakeTimeout:   cfg.ConnectTimeout,
 		ResponseHeaderTimeout: cfg.FirstByteTimeout,
 		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
+		// Go's default is 10 MB of headers per answer, all of it kept
+		// for the inspector; real providers send a few KB.
+		MaxResponseHeaderBytes: MaxResponseHeader,
+		IdleConnTimeout:        90 * time.Second,
+		ForceAttemptHTTP2:      true,
 	}
 	if cfg.MaxDecompressed <= 0 {
 		cfg.MaxDecompressed = DefaultMaxDecompressed
 	}
 	return &Client{http: &http.Client{Transport: tr, CheckRedirect: checkRedirect}, cfg: cfg}
 }
+
+// MaxResponseHeader bounds the response headers of one answer.
+const MaxResponseHeader = 256 << 10
 
 // maxRedirects is how many redirects one request may follow (Go's default).
 const maxRedirects = 10
@@ -374,6 +380,9 @@ func describe(u *url.URL, err error, cfg Config) error {
 	case errors.As(err, &dnsErr):
 		return &stream.Error{Code: "dns", Message: "could not resolve " + dnsErr.Name,
 			Hint: "Check the base URL and the server's network."}
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		return &stream.Error{Code: "too_large", Message: fmt.Sprintf("the answer's headers from %s exceeded %s", host, Size(MaxResponseHeader)),
+			Hint: "The provider sent far more headers than an API answer has. Check the base URL."}
 	case strings.Contains(err.Error(), "timeout awaiting response headers"):
 		return &stream.Error{Code: "first_byte_timeout", Message: fmt.Sprintf("%s did not answer within %s", host, cfg.FirstByteTimeout),
 			Hint: "Slow models may need a longer --first-byte-timeout."}
