@@ -40,10 +40,12 @@ type Lister struct {
 	// Timeout bounds one fetch.
 	Timeout time.Duration
 	// Wait bounds how long Models waits for a provider's first listing;
-	// past it Models answers ErrListing and the fetch goes on.
+	// past it Models answers ErrListing and the fetch goes on. 0 means
+	// DefaultWait.
 	Wait time.Duration
 	// MaxBytes bounds the cache (ids, keys and messages, with a fixed
-	// overhead per listing); the oldest listings go first.
+	// overhead per listing); the oldest listings go first. 0 means
+	// DefaultCacheBytes.
 	MaxBytes int64
 
 	group  singleflight.Group
@@ -117,7 +119,11 @@ func (l *Lister) Models(ctx context.Context, owner string, p Provider, key strin
 		}
 		return e.ids, e.err
 	}
-	wait := time.NewTimer(l.Wait)
+	d := l.Wait
+	if d <= 0 {
+		d = DefaultWait
+	}
+	wait := time.NewTimer(d)
 	defer wait.Stop()
 	select {
 	case r := <-l.start(ctx, k, owner, p, key):
@@ -170,7 +176,11 @@ func (l *Lister) store(e *listing) {
 	if el, ok := l.cache[e.key]; ok {
 		l.remove(el)
 	}
-	if e.size > l.MaxBytes {
+	limit := l.MaxBytes
+	if limit <= 0 {
+		limit = DefaultCacheBytes
+	}
+	if e.size > limit {
 		return
 	}
 	if l.owners[e.owner] >= maxPerOwner {
@@ -181,7 +191,7 @@ func (l *Lister) store(e *listing) {
 			}
 		}
 	}
-	for l.size+e.size > l.MaxBytes {
+	for l.size+e.size > limit {
 		l.remove(l.order.Front())
 	}
 	l.cache[e.key] = l.order.PushBack(e)
