@@ -145,6 +145,13 @@ func TestCheckRedirect(t *testing.T) {
 			t.Errorf("%s -> %s: got %v, want %q", tt.from, tt.to, err, tt.want)
 		}
 	}
+	// Back from https to http after an upgrade is a downgrade too.
+	first, _ := http.NewRequest("POST", "http://gw.example/v1", nil)
+	upgraded, _ := http.NewRequest("POST", "https://gw.example/v1", nil)
+	back, _ := http.NewRequest("POST", "http://gw.example/v1/x", nil)
+	if err := checkRedirect(back, []*http.Request{first, upgraded}); err == nil || !strings.Contains(err.Error(), "(from https to http)") {
+		t.Errorf("https back to http: %v", err)
+	}
 	// A loop on the same origin stops after maxRedirects.
 	var via []*http.Request
 	for range maxRedirects {

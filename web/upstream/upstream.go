@@ -122,9 +122,9 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return &RedirectError{Target: target, Why: "too many redirects"}
 	}
-	from, to := via[0].URL, req.URL
+	from, prev, to := via[0].URL, via[len(via)-1].URL, req.URL
 	switch {
-	case from.Scheme == "https" && to.Scheme != "https":
+	case prev.Scheme == "https" && to.Scheme != "https":
 		return &RedirectError{Target: target, Why: "from https to " + to.Scheme}
 	case sameOrigin(from, to):
 		return nil
