@@ -370,7 +370,7 @@ func describe(u *url.URL, err error, cfg Config) error {
 		return err
 	case errors.As(err, &redirect):
 		return &stream.Error{Code: "redirect_refused", Message: redirect.Error(),
-			Hint: "Use the base URL the provider redirects to, if you trust it."}
+			Hint: "If that address is the provider's real one, use it as the base URL (for the server's own providers, the operator sets it)."}
 	case errors.As(err, &forbidden):
 		return &stream.Error{Code: "forbidden_address", Message: "refused to connect to " + host + ": " + forbidden.Error(),
 			Hint: "Providers you add may not reach loopback, private, link-local or cloud metadata addresses. The operator can allow them with --allow-private-upstreams."}
