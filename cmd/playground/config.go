@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/playground-dev/playground/web/account"
+	"github.com/playground-dev/playground/web/upstream"
 )
 
 // Config is every setting of the playground. Each has a flag and an
@@ -71,6 +74,12 @@ type Config struct {
 	HistoryQuotaBytes    int64
 	HistoryQuotaRuns     int
 	HistoryRetentionDays int
+	// Provider answers and model lists: the most a compressed answer may
+	// become once decompressed, the bytes of model lists kept for the
+	// sessions' own providers, and how long a page waits for a first list.
+	DecompressedLimit int64
+	ModelCacheLimit   int64
+	ModelsWait        time.Duration
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -106,6 +115,9 @@ var settings = []setting{
 	{"log-prompts", "PLAYGROUND_LOG_PROMPTS", "log each run's request body, prompts included (keys never)"},
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
 	{"pprof-addr", "PLAYGROUND_PPROF_ADDR", "serve Go's pprof profiles on this loopback host:port, for performance work (default: off)"},
+	{"decompressed-limit", "PLAYGROUND_DECOMPRESSED_LIMIT", "largest a provider's compressed answer may become once decompressed, in bytes"},
+	{"model-cache-limit", "PLAYGROUND_MODEL_CACHE_LIMIT", "bytes of model lists kept for the providers people add, all sessions together"},
+	{"models-wait", "PLAYGROUND_MODELS_WAIT", "how long a page waits for a provider people added to list its models (the listing goes on behind)"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
 	{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", "bytes the history keeps of one run; past it the answer and stream are cut, a larger request is kept without its body (0: no limit)"},
 	{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", "bytes of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
@@ -141,6 +153,10 @@ func DefaultConfig(getenv func(string) string) Config {
 		HistoryQuotaBytes:    200 << 20,
 		HistoryQuotaRuns:     5000,
 		HistoryRetentionDays: 90,
+		// The defaults live with the code that applies them.
+		DecompressedLimit: upstream.DefaultMaxDecompressed,
+		ModelCacheLimit:   account.DefaultCacheBytes,
+		ModelsWait:        account.DefaultWait,
 	}
 }
 
@@ -202,6 +218,9 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"history-quota-bytes":     fmt.Sprint(cfg.HistoryQuotaBytes),
 		"history-quota-runs":      fmt.Sprint(cfg.HistoryQuotaRuns),
 		"history-retention-days":  fmt.Sprint(cfg.HistoryRetentionDays),
+		"decompressed-limit":      fmt.Sprint(cfg.DecompressedLimit),
+		"model-cache-limit":       fmt.Sprint(cfg.ModelCacheLimit),
+		"models-wait":             cfg.ModelsWait.String(),
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -368,6 +387,22 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	if _, err := fmt.Sscan(get("body-budget"), &cfg.BodyBudget); err != nil || cfg.BodyBudget < cfg.BodyLimit {
 		return cfg, fmt.Errorf("--body-budget / PLAYGROUND_BODY_BUDGET: want a number of bytes, at least the body limit (%d)", cfg.BodyLimit)
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int64
+	}{
+		{"decompressed-limit", "PLAYGROUND_DECOMPRESSED_LIMIT", &cfg.DecompressedLimit},
+		{"model-cache-limit", "PLAYGROUND_MODEL_CACHE_LIMIT", &cfg.ModelCacheLimit},
+	} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 1<<20 {
+			return cfg, fmt.Errorf("--%s / %s: want a number of bytes, at least 1048576 (1 MB)", n.name, n.env)
+		}
+	}
+	if d, err := time.ParseDuration(get("models-wait")); err != nil || d <= 0 {
+		return cfg, fmt.Errorf("--models-wait / PLAYGROUND_MODELS_WAIT: want a duration like 2s")
+	} else {
+		cfg.ModelsWait = d
 	}
 	return cfg, nil
 }

@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Providers from the catalog (the operator's) connect anywhere; those
 	// people add go through the SSRF guard unless the operator allows
 	// private addresses.
-	ucfg := upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout}
+	ucfg := upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout, MaxDecompressed: cfg.DecompressedLimit}
 	var guard *netguard.Guard
 	gcfg := ucfg
 	if !cfg.AllowPrivateUpstreams {
@@ -131,16 +131,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rcfg.Log = log
 	runs := runmgr.NewManager(rcfg, upstream.New(ucfg), tok).WithGuardedClient(guarded)
 	defer runs.Close()
+	lister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+		return guarded.Get(ctx, url, key, false)
+	})
+	lister.MaxBytes, lister.Wait = cfg.ModelCacheLimit, cfg.ModelsWait
 	deps := handlers.Deps{
-		Log:      log,
-		Catalog:  cat,
-		Drafts:   &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok, OwnKeysOnly: cfg.RequireOwnKeys},
-		Runs:     runs,
-		Sessions: session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
-		Epochs:   session.NewEpochs(hist),
-		Lister: account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
-			return guarded.Get(ctx, url, key, false)
-		}),
+		Log:          log,
+		Catalog:      cat,
+		Drafts:       &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok, OwnKeysOnly: cfg.RequireOwnKeys},
+		Runs:         runs,
+		Sessions:     session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
+		Epochs:       session.NewEpochs(hist),
+		Lister:       lister,
 		Guard:        guard,
 		Saved:        saved,
 		History:      hist,
