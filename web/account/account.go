@@ -23,7 +23,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 )
 
-// Limits keep the account small enough for a cookie (4 KB encoded).
+// Limits keep the account small enough for the session cookie (session.MaxCookie, 3 KB encoded).
 const (
 	MaxProviders  = 4
 	MaxKeyLength  = 256
