@@ -1,11 +1,18 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/history"
+	"github.com/playground-dev/playground/web/run"
 )
 
 // schemaBombFormat is the red-team's response_format: a $defs chain of
@@ -58,5 +65,87 @@ func TestHugeMinItemsOnTheSimulator(t *testing.T) {
 	_, events := do(t, app, httptest.NewRequest("GET", "/runs/"+id[1]+"/events", nil))
 	if len(events) > 8<<20 || !strings.Contains(events, `"state":"completed"`) || !strings.Contains(events, "minItems") {
 		t.Fatalf("%d bytes of events:\n%.2000s", len(events), events[max(0, len(events)-2000):])
+	}
+}
+
+// sharedComparison stores a comparison of two finished panes with these
+// outputs, shares it, and returns its share id.
+func sharedComparison(t *testing.T, hist *history.Store, a, b string) string {
+	t.Helper()
+	ctx := context.Background()
+	owner, id := "owner-diff", "cmp-long"
+	if err := hist.CreateComparison(ctx, owner, history.Comparison{ID: id, Created: time.Now(), Title: "long"}); err != nil {
+		t.Fatal(err)
+	}
+	for pane, text := range []string{a, b} {
+		e := history.Entry{ID: fmt.Sprintf("run-%d", pane), GroupID: id, Pane: pane, Created: time.Now(), Updated: time.Now(),
+			Provider: "sim", Model: simChat, Style: "chat", Status: "completed", Prompt: "p",
+			Output: run.Output{Choices: []run.ChoiceOutput{{Text: text}}}}
+		if err := hist.Write(ctx, history.Batch{Inserts: []history.InsertItem{{Owner: owner, Entry: e}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	share, err := hist.ShareComparison(ctx, owner, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return share
+}
+
+func words(n int, seed string) string {
+	var sb strings.Builder
+	for i := range n {
+		fmt.Fprintf(&sb, "%s%d ", seed, i)
+	}
+	return sb.String()
+}
+
+// TestSharedDiffOfLongAnswersIsBounded: the red-team's anonymous
+// GET /share/{id}/diff of two disjoint 40,000-word answers (17 s of CPU
+// each time) compares a bounded number of words, says so on the page, is
+// computed once (the second request is a cache hit), and concurrent
+// requests are at most AtOnce at a time, the others answered 503 with a
+// message.
+func TestSharedDiffOfLongAnswersIsBounded(t *testing.T) {
+	var deps *Deps
+	diffs := compare.NewDiffer(compare.DiffConfig{AtOnce: 1})
+	app := newTestAppWith(t, nil, func(d *Deps) { d.Diffs, deps = diffs, d })
+	share := sharedComparison(t, deps.History, words(40_000, "alpha"), words(40_000, "beta"))
+	path := "/share/" + share + "/diff?a=0&b=1"
+	resp, page := do(t, app, anonymous(httptest.NewRequest("GET", path, nil)))
+	if resp.StatusCode != 200 || !strings.Contains(page, `data-testid="diff-note"`) || !strings.Contains(page, "the first 10,000 words, spaces and marks of each are compared") {
+		t.Fatalf("diff %d:\n%.2000s", resp.StatusCode, page)
+	}
+	if s := diffs.Stats(); s.Computed != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	resp, again := do(t, app, anonymous(httptest.NewRequest("GET", path+"&only=1", nil)))
+	if resp.StatusCode != 200 || !strings.Contains(again, "diff-note") {
+		t.Fatalf("second diff %d", resp.StatusCode)
+	}
+	if s := diffs.Stats(); s.Computed != 1 || s.Hits != 1 {
+		t.Fatalf("the second request was computed again: %+v", s)
+	}
+	// Concurrent requests of other pairs: never more than one at once.
+	var wg sync.WaitGroup
+	statuses := make([]int, 6)
+	bodies := make([]string, 6)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, b := i%2, 1-i%2 // 0,1 is cached; 1,0 is not
+			r, body := do(t, app, anonymous(httptest.NewRequest("GET", fmt.Sprintf("/share/%s/diff?a=%d&b=%d", share, a, b), nil)))
+			statuses[i], bodies[i] = r.StatusCode, body
+		}()
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		if st == 503 && !strings.Contains(bodies[i], "at most 1 at once") || st != 200 && st != 503 {
+			t.Errorf("request %d: %d %.300s", i, st, bodies[i])
+		}
+	}
+	if s := diffs.Stats(); s.MaxInFlight != 1 || s.Computed+s.Busy+s.Hits != 8 {
+		t.Errorf("stats %+v", s)
 	}
 }

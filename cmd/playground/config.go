@@ -48,6 +48,10 @@ type Config struct {
 	DatabaseURL string
 	// PprofAddr, when set, serves net/http/pprof there (loopback only).
 	PprofAddr string
+	// Comparison diffs: how many are computed at once (more get 503) and
+	// how long one may search for the finest diff.
+	DiffsAtOnce int
+	DiffTimeout time.Duration
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -75,6 +79,8 @@ var settings = []setting{
 	{"log-prompts", "PLAYGROUND_LOG_PROMPTS", "log each run's request body, prompts included (keys never)"},
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
 	{"pprof-addr", "PLAYGROUND_PPROF_ADDR", "serve Go's pprof profiles on this loopback host:port, for performance work (default: off)"},
+	{"diffs-at-once", "PLAYGROUND_DIFFS_AT_ONCE", "comparison diffs computed at once; more are answered 503 (busy)"},
+	{"diff-timeout", "PLAYGROUND_DIFF_TIMEOUT", "longest search for the finest diff of two answers; past it the diff is coarser"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
 }
 
@@ -93,6 +99,8 @@ func DefaultConfig(getenv func(string) string) Config {
 		SimTokensPerSec:  50,
 		RunsAtOnce:       6,
 		RunsPerMinute:    30,
+		DiffsAtOnce:      2,
+		DiffTimeout:      time.Second,
 	}
 }
 
@@ -142,6 +150,8 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"runs-per-minute":         fmt.Sprint(cfg.RunsPerMinute),
 		"log-prompts":             "false",
 		"trusted-proxies":         "",
+		"diffs-at-once":           fmt.Sprint(cfg.DiffsAtOnce),
+		"diff-timeout":            cfg.DiffTimeout.String(),
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -259,6 +269,14 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	if _, err := fmt.Sscan(get("sim-tps"), &cfg.SimTokensPerSec); err != nil || cfg.SimTokensPerSec < 0 {
 		return cfg, fmt.Errorf("--sim-tps / PLAYGROUND_SIM_TPS: want a number of tokens per second (0 for no delay)")
+	}
+	if _, err := fmt.Sscan(get("diffs-at-once"), &cfg.DiffsAtOnce); err != nil || cfg.DiffsAtOnce < 1 {
+		return cfg, fmt.Errorf("--diffs-at-once / PLAYGROUND_DIFFS_AT_ONCE: want a whole number, at least 1")
+	}
+	if d, err := time.ParseDuration(get("diff-timeout")); err != nil || d <= 0 {
+		return cfg, fmt.Errorf("--diff-timeout / PLAYGROUND_DIFF_TIMEOUT: want a duration like 1s")
+	} else {
+		cfg.DiffTimeout = d
 	}
 	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
 		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")

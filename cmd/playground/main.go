@@ -21,6 +21,7 @@ import (
 	"github.com/playground-dev/playground/handlers"
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/netguard"
@@ -139,6 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Layouts:    layouts,
 		BodyLimit:  cfg.BodyLimit,
 		LogPrompts: cfg.LogPrompts,
+		Diffs:      compare.NewDiffer(compare.DiffConfig{AtOnce: cfg.DiffsAtOnce, Limits: compare.DiffLimits{Timeout: cfg.DiffTimeout}}),
 	}
 	app := fiber.New(fiber.Config{
 		AppName:               "playground",
