@@ -12,10 +12,12 @@ import (
 // Render returns a bash command equivalent to sending r with the key taken
 // from $r.KeyEnv. When the base URL is unconfigured the URL reads
 // "$BaseURLEnv/path". Values are single-quoted, so quotes, $, backticks,
-// newlines and non-ASCII text reach curl unchanged.
+// newlines and non-ASCII text reach curl unchanged, and -g (--globoff)
+// keeps curl from expanding {a,b} and [1-3] in the URL into several
+// requests: the command sends one request, to the URL as written.
 func Render(r *request.Request) string {
 	var b strings.Builder
-	b.WriteString("curl")
+	b.WriteString("curl -g")
 	if r.Stream {
 		b.WriteString(" -N") // do not buffer the event stream
 	}

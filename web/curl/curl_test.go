@@ -31,7 +31,7 @@ func ExampleRender() {
 	}
 	fmt.Println(curl.Render(r))
 	// Output:
-	// curl -N 'https://apimodels.app/api/v1/completions' \
+	// curl -g -N 'https://apimodels.app/api/v1/completions' \
 	//   -H "Authorization: Bearer $APIMODELS_API_KEY" \
 	//   -H 'Content-Type: application/json' \
 	//   -d '{
@@ -44,7 +44,7 @@ func ExampleRender_unconfiguredBaseURL() {
 	r := &request.Request{Method: "POST", BaseURLEnv: "CHATGW_BASE_URL", Path: "/chat/completions", KeyEnv: "CHATGW_API_KEY", Body: []byte(`{}`)}
 	fmt.Println(curl.Render(r))
 	// Output:
-	// curl "$CHATGW_BASE_URL"'/chat/completions' \
+	// curl -g "$CHATGW_BASE_URL"'/chat/completions' \
 	//   -H "Authorization: Bearer $CHATGW_API_KEY" \
 	//   -d '{}'
 }
@@ -153,6 +153,48 @@ func TestCurlSendsTheSameBytes(t *testing.T) {
 			}
 			if strings.Contains(curl.Render(r), "sk-test") {
 				t.Error("the curl command contains the key")
+			}
+		})
+	}
+}
+
+// TestCurlSendsOneRequest: a base URL with curl's glob syntax, {a,b,c}
+// and [1-3], makes the pasted command send one request to that URL, not
+// one per expansion (curl globs URLs unless told -g).
+func TestCurlSendsOneRequest(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash is required for this test")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is required for this test (apt-get install -y curl)")
+	}
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	for _, base := range []string{"/v1/{a,b,c}", "/v1/[1-3]", "/{x,y}/[1-3]/v1"} {
+		t.Run(base, func(t *testing.T) {
+			mu.Lock()
+			paths = nil
+			mu.Unlock()
+			r := &request.Request{Method: "POST", BaseURL: srv.URL + base, Path: "/chat/completions", KeyEnv: "PLAYGROUND_TEST_KEY", Body: []byte(`{}`)}
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bash, "-c", curl.Render(r)+" --silent --show-error --max-time 10 -o /dev/null")
+			cmd.Env = append(os.Environ(), "PLAYGROUND_TEST_KEY=k")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("curl failed: %v\n%s", err, out)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if want := base + "/chat/completions"; len(paths) != 1 || paths[0] != want {
+				t.Errorf("curl sent %d requests %q, want one to %s", len(paths), paths, want)
 			}
 		})
 	}
