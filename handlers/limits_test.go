@@ -4,15 +4,20 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/tokens"
 )
 
 // schemaBombFormat is the red-team's response_format: a $defs chain of
@@ -147,5 +152,96 @@ func TestSharedDiffOfLongAnswersIsBounded(t *testing.T) {
 	}
 	if s := diffs.Stats(); s.MaxInFlight != 1 || s.Computed+s.Busy+s.Hits != 8 {
 		t.Errorf("stats %+v", s)
+	}
+}
+
+// previewOf renders what POST /draft/preview answers for form (Preview:
+// Prepare, then the panels), without the HTTP body limit of the test app.
+func previewOf(tb testing.TB, drafts *draft.Service, form url.Values) (draft.Result, int) {
+	tb.Helper()
+	r := drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
+	var n countingWriter
+	if err := views.PanelsOOB(views.NewPanels(r, views.NewFields(r))).Render(context.Background(), &n); err != nil {
+		tb.Fatal(err)
+	}
+	return r, int(n)
+}
+
+type countingWriter int
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
+}
+
+// largeForm is the red-team's preview: 19 messages of 1 MiB without spaces.
+func largeForm() url.Values {
+	big := strings.Repeat("x", 1<<20)
+	form := url.Values{"_provider": {"sim"}, "_model": {simChat}, "stream": {"true"}}
+	for range 19 {
+		form.Add("messages.role", "user")
+		form.Add("messages.content", big)
+	}
+	return form
+}
+
+// TestPreviewOfALargeForm: the preview of 19 × 1 MiB tokenizes a bounded
+// part of the text (it tokenized all 19 MiB, superlinearly: 12 s) and
+// answers a few KB (it echoed the 19.9 MB body in the curl panel), while
+// the request and the curl kept with the run stay exact.
+func TestPreviewOfALargeForm(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := &tokens.Counter{}
+	drafts := &draft.Service{Catalog: cat, Getenv: func(string) string { return "" }, Tokens: tok}
+	r, size := previewOf(t, drafts, largeForm())
+	if len(r.Errors) > 0 || r.Request == nil {
+		t.Fatalf("errors %v", r.Errors)
+	}
+	if work := tok.Counted(); work > 20*tokens.EstimateExact {
+		t.Errorf("the preview tokenized %d bytes", work)
+	}
+	if size > 256<<10 {
+		t.Errorf("the preview answers %d bytes", size)
+	}
+	if !strings.Contains(r.CurlShown, "… (1,048,576 characters)") || !strings.Contains(r.CurlShown, "# Shortened for this page: 19 strings") {
+		t.Errorf("the shown curl: %.400s", r.CurlShown)
+	}
+	if len(r.Curl) < 19<<20 || !strings.Contains(string(r.Request.Body), strings.Repeat("x", 1<<20)) {
+		t.Errorf("the kept curl (%d bytes) or the request is not exact", len(r.Curl))
+	}
+	if !r.Estimate.Approximate || r.Estimate.PromptTokens < 19*100_000 {
+		t.Errorf("estimate %+v", r.Estimate)
+	}
+}
+
+// BenchmarkPreviewLargeForm is one preview of the red-team's large form.
+func BenchmarkPreviewLargeForm(b *testing.B) {
+	cat, err := catalog.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	drafts := &draft.Service{Catalog: cat, Getenv: func(string) string { return "" }, Tokens: &tokens.Counter{}}
+	form := largeForm()
+	b.ReportAllocs()
+	for b.Loop() {
+		previewOf(b, drafts, form)
+	}
+}
+
+// TestEveryCurlGlobsNothing: the live panel, the history page's curl and
+// export.sh all carry -g.
+func TestEveryCurlGlobsNothing(t *testing.T) {
+	app := simApp(t)
+	_, panel := do(t, app, post("/draft/preview", chatForm("hi")))
+	id := runToEnd(t, app, chatForm("hi"))
+	_, page := get(t, app, "/history/runs/"+id)
+	_, sh := get(t, app, "/history/runs/"+id+"/export.sh")
+	for name, s := range map[string]string{"panel": panel, "history page": page, "export.sh": sh} {
+		if !strings.Contains(s, "curl -g ") {
+			t.Errorf("%s: no curl -g in\n%.1500s", name, s)
+		}
 	}
 }

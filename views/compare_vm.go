@@ -109,7 +109,7 @@ func newPaneView(cat *catalog.Catalog, r compare.Resolved, keys func(*catalog.Pr
 		Providers:  providerOptions(cat, r.Draft.Provider.ID, keys),
 		Models:     modelOptions(cat, r.Draft.Provider.ID, r.Draft.Model.ID),
 		Simulated:  r.Draft.Provider.Simulated,
-		Curl:       r.Draft.Curl,
+		Curl:       r.Draft.CurlShown,
 		ErrorCount: len(r.Draft.Errors),
 	}
 	for _, p := range r.Params {

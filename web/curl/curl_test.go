@@ -210,3 +210,43 @@ func BenchmarkRender(b *testing.B) {
 		_ = curl.Render(r)
 	}
 }
+
+// TestShortCutsLongStrings: the panels' command shows at most ShortString
+// characters of each JSON string, says how long it was, and says the
+// command was shortened; Render stays exact.
+func TestShortCutsLongStrings(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	for name, tc := range map[string]struct {
+		body    string
+		cut     int
+		contain []string
+	}{
+		"short":         {`{"prompt":"hi"}`, 0, nil},
+		"one long":      {`{"prompt":"` + big + `"}`, 1, []string{"… (1,048,576 characters)\"}", "# Shortened for this page: 1 string over 2,000 characters is cut."}},
+		"escapes count": {`{"a":"` + strings.Repeat(`\"`, 3000) + `","b":"` + strings.Repeat(`\u00e9`, 2500) + `"}`, 2, []string{"… (3,000 characters)\",\"b\":", "… (2,500 characters)\"}", "2 strings over 2,000 characters are cut"}},
+		"at the limit":  {`{"a":"` + strings.Repeat("é", curl.ShortString) + `"}`, 0, nil},
+		"many messages": {`{"messages":[` + strings.Repeat(`{"role":"user","content":"`+big[:1<<16]+`"},`, 19) + `{"role":"user","content":"end"}]}`, 19, []string{`"content":"end"`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := &request.Request{Method: "POST", BaseURL: "http://x/v1", Path: "/chat/completions", Body: []byte(tc.body)}
+			if !strings.Contains(curl.Render(r), tc.body) {
+				t.Fatal("Render is not exact")
+			}
+			got, shortened := curl.Short(r)
+			if tc.cut == 0 {
+				if shortened || got != curl.Render(r) {
+					t.Fatalf("shortened a body without long strings:\n%.300s", got)
+				}
+				return
+			}
+			if !shortened || strings.Count(got, " characters)") != tc.cut || len(got) > tc.cut*(curl.ShortString*6+100)+500 {
+				t.Fatalf("%d cuts in %d bytes:\n%.500s", strings.Count(got, " characters)"), len(got), got)
+			}
+			for _, c := range tc.contain {
+				if !strings.Contains(got, c) {
+					t.Errorf("lacks %q", c)
+				}
+			}
+		})
+	}
+}
