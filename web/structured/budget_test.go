@@ -118,3 +118,20 @@ func TestMeasureAcceptsOrdinarySchemas(t *testing.T) {
 		t.Errorf("recursive: %+v", r)
 	}
 }
+
+// TestCheckAllSharesTheBudget: many choices against a costly schema cost
+// one budget in all: after it is spent the other choices are not checked.
+func TestCheckAllSharesTheBudget(t *testing.T) {
+	schema := `{"allOf":[{"properties":{"a":{"$ref":"#"}}},{"properties":{"a":{"$ref":"#"}}}]}`
+	deep := strings.Repeat(`{"a":`, 40) + "1" + strings.Repeat("}", 40)
+	texts := []string{`{"a":{}}`, deep, deep, deep, `not json`}
+	rs := CheckAll(Expect{Mode: JSONSchema, Schema: []byte(schema)}, texts)
+	if !rs[0].Valid || rs[4].Valid || !strings.Contains(rs[4].Failures[0].Message, "not JSON") {
+		t.Fatalf("results %+v", rs)
+	}
+	for _, r := range rs[1:4] {
+		if r.Valid || !strings.Contains(r.Failures[0].Message, "200,000 schema evaluations") {
+			t.Errorf("result %+v", r)
+		}
+	}
+}

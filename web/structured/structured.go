@@ -97,7 +97,58 @@ func unchecked(r Result, why string) Result {
 // The check is bounded (MaxAnswer, MaxUnfolded, MaxDepth, MaxVisits):
 // past a bound the result fails at the root with a message that says the
 // answer was not checked, and which limit stopped it.
-func Check(e Expect, text string) (r Result) {
+func Check(e Expect, text string) Result {
+	return CheckAll(e, []string{text})[0]
+}
+
+// CheckAll checks each text (the choices of one answer) against e, as
+// Check does, compiling the schema once and sharing one budget of
+// MaxVisits among the texts: n choices cost no more than one.
+func CheckAll(e Expect, texts []string) []Result {
+	c := checker{e: e, budget: MaxVisits}
+	out := make([]Result, len(texts))
+	for i, t := range texts {
+		out[i] = c.check(t)
+	}
+	return out
+}
+
+// checker checks texts against one expectation.
+type checker struct {
+	e        Expect
+	compiled bool
+	sch      *jsonschema.Schema
+	problem  *Result // why the schema cannot be used, once compiled
+	budget   int
+}
+
+// schema compiles and instruments the schema once.
+func (c *checker) schema(r Result) (*jsonschema.Schema, *Result) {
+	if c.compiled {
+		return c.sch, c.problem
+	}
+	c.compiled = true
+	sch, err := Compile(c.e.Schema)
+	var tc *TooComplexError
+	switch {
+	case errors.As(err, &tc):
+		p := unchecked(r, tc.Error()+".")
+		c.problem = &p
+	case err != nil:
+		p := r
+		p.Failures = []Failure{{Path: "", Message: "The schema itself is not valid: " + err.Error()}}
+		c.problem = &p
+	case instrument(sch, &c.budget):
+		p := unchecked(r, "the schema uses $dynamicRef, which this check does not follow.")
+		c.problem = &p
+	default:
+		c.sch = sch
+	}
+	return c.sch, c.problem
+}
+
+func (c *checker) check(text string) (r Result) {
+	e := c.e
 	r = Result{Mode: e.Mode, Name: e.Name}
 	text = strings.TrimSpace(text)
 	if len(text) > MaxAnswer {
@@ -116,18 +167,9 @@ func Check(e Expect, text string) (r Result) {
 		r.Valid = true
 		return r
 	}
-	sch, err := Compile(e.Schema)
-	var tc *TooComplexError
-	if errors.As(err, &tc) {
-		return unchecked(r, tc.Error()+".")
-	}
-	if err != nil {
-		r.Failures = []Failure{{Path: "", Message: "The schema itself is not valid: " + err.Error()}}
-		return r
-	}
-	budget := MaxVisits
-	if instrument(sch, &budget) {
-		return unchecked(r, "the schema uses $dynamicRef, which this check does not follow.")
+	sch, problem := c.schema(r)
+	if problem != nil {
+		return *problem
 	}
 	defer func() {
 		if p := recover(); p != nil {
