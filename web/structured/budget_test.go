@@ -135,3 +135,13 @@ func TestCheckAllSharesTheBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestDynamicRefIsNotFollowed: $dynamicRef targets may lie outside the
+// subschemas the budget counts, so such an answer is not checked.
+func TestDynamicRefIsNotFollowed(t *testing.T) {
+	schema := `{"$dynamicAnchor":"node","type":"object","properties":{"kids":{"type":"array","items":{"$dynamicRef":"#node"}}}}`
+	r := Check(Expect{Mode: JSONSchema, Schema: []byte(schema)}, `{"kids":[{}]}`)
+	if r.Valid || !strings.Contains(r.Failures[0].Message, "not checked: the schema uses $dynamicRef") {
+		t.Fatalf("%+v", r)
+	}
+}
