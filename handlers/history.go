@@ -315,12 +315,13 @@ func HistoryComparisonDiff(d *Deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return renderDiff(c, cmp)
+		return renderDiff(c, d.Diffs, cmp)
 	}
 }
 
-// renderDiff answers a diff request of two panes of cmp.
-func renderDiff(c *fiber.Ctx, cmp history.Comparison) error {
+// renderDiff answers a diff request of two panes of cmp. The word diff
+// comes from diffs (cached, bounded); a busy server answers 503.
+func renderDiff(c *fiber.Ctx, diffs *compare.Differ, cmp history.Comparison) error {
 	pane := func(name string) (history.Entry, bool) {
 		i, err := strconv.Atoi(c.Query(name))
 		if err != nil {
@@ -338,20 +339,27 @@ func renderDiff(c *fiber.Ctx, cmp history.Comparison) error {
 	if !okA || !okB {
 		return render(c, http.StatusOK, views.DiffView(views.Diff{Note: "Pick two panes of this comparison."}))
 	}
+	wd, err := diffs.Words(compare.DiffKey{Comparison: cmp.ID, A: a.Pane, B: b.Pane}, a.Output.Text(), b.Output.Text())
+	if errors.Is(err, compare.ErrBusy) {
+		c.Set(fiber.HeaderRetryAfter, "2")
+		return fiber.NewError(http.StatusServiceUnavailable, compare.BusyMessage(diffs.Config().AtOnce))
+	}
 	dv := views.NewDiff("Pane "+strconv.Itoa(a.Pane+1), "Pane "+strconv.Itoa(b.Pane+1),
 		compare.Side{Provider: a.Provider, Model: a.Model, Form: a.Form}, compare.Side{Provider: b.Provider, Model: b.Model, Form: b.Form},
-		a.Output.Text(), b.Output.Text(), c.Query("only") == "1")
+		wd, c.Query("only") == "1")
 	var going []string
 	for _, e := range []history.Entry{a, b} {
 		if e.Status == "running" {
 			going = append(going, "pane "+strconv.Itoa(e.Pane+1))
 		}
 	}
+	note := ""
 	if a.Pane == b.Pane {
-		dv.Note = "That is the same pane twice."
+		note = "That is the same pane twice."
 	} else if len(going) > 0 {
-		dv.Note = "Still running: " + strings.Join(going, " and ") + "; this diff is of the output so far."
+		note = "Still running: " + strings.Join(going, " and ") + "; this diff is of the output so far."
 	}
+	dv.Note = strings.TrimSpace(note + " " + dv.Note)
 	return render(c, http.StatusOK, views.DiffView(dv))
 }
 
@@ -444,6 +452,6 @@ func SharedDiff(d *Deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return renderDiff(c, cmp)
+		return renderDiff(c, d.Diffs, cmp)
 	}
 }

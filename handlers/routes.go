@@ -16,6 +16,7 @@ import (
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
@@ -59,6 +60,9 @@ type Deps struct {
 	// LogPrompts logs the request body of every run (off by default:
 	// prompts stay out of the logs).
 	LogPrompts bool
+	// Diffs computes the word diffs of comparisons (bounded, cached); nil
+	// takes compare's defaults.
+	Diffs *compare.Differ
 }
 
 // Register mounts every route on app.
@@ -72,6 +76,9 @@ func Register(app *fiber.App, d Deps) {
 	}
 	if d.BodyLimit > 0 {
 		assets.BodyLimit, assets.TooLarge = d.BodyLimit, tooLarge(d.BodyLimit)
+	}
+	if d.Diffs == nil {
+		d.Diffs = compare.NewDiffer(compare.DiffConfig{})
 	}
 	app.Use(recover.New())
 	app.Use(AccessLog(d.Log))

@@ -109,7 +109,7 @@ func newPaneView(cat *catalog.Catalog, r compare.Resolved, keys func(*catalog.Pr
 		Providers:  providerOptions(cat, r.Draft.Provider.ID, keys),
 		Models:     modelOptions(cat, r.Draft.Provider.ID, r.Draft.Model.ID),
 		Simulated:  r.Draft.Provider.Simulated,
-		Curl:       r.Draft.Curl,
+		Curl:       r.Draft.CurlShown,
 		ErrorCount: len(r.Draft.Errors),
 	}
 	for _, p := range r.Params {
@@ -193,10 +193,11 @@ type DiffSegment struct {
 	Elided bool
 }
 
-// NewDiff builds the diff view of two runs' outputs and parameters.
-func NewDiff(aLabel, bLabel string, a, b compare.Side, aText, bText string, only bool) Diff {
-	d := Diff{ALabel: aLabel, BLabel: bLabel, Params: compare.DifferingParams(a, b)}
-	segs := compare.Words(aText, bText)
+// NewDiff builds the diff view of two runs' parameters and the word diff
+// of their outputs (wd, which may be shared: it is only read).
+func NewDiff(aLabel, bLabel string, a, b compare.Side, wd compare.WordDiff, only bool) Diff {
+	d := Diff{ALabel: aLabel, BLabel: bLabel, Params: compare.DifferingParams(a, b), Note: wd.Note()}
+	segs := wd.Segments
 	d.Same = !compare.Changed(segs)
 	if only && !d.Same {
 		segs = compare.OnlyDifferences(segs, 4)

@@ -241,7 +241,7 @@ func modelOptions(cat *catalog.Catalog, provider, selected string) []Option {
 
 // NewPanels builds the re-rendered panels.
 func NewPanels(r draft.Result, fields []Field) Panels {
-	p := Panels{Curl: r.Curl, ErrorCount: len(r.Errors), Fields: fields, Estimate: newEstimate(r)}
+	p := Panels{Curl: r.CurlShown, ErrorCount: len(r.Errors), Fields: fields, Estimate: newEstimate(r)}
 	if r.Request != nil {
 		p.Stream = r.Request.Stream
 	}
@@ -308,6 +308,10 @@ func thousands(n int) string {
 func newEstimate(r draft.Result) Estimate {
 	e := r.Estimate
 	out := Estimate{PromptTokens: thousands(e.PromptTokens)}
+	if e.Approximate {
+		out.PromptTokens = "≈ " + out.PromptTokens
+		out.Notes = append(out.Notes, "Long texts are sampled, not counted to the last token.")
+	}
 	if e.ImageTokens > 0 {
 		out.ImageTokens = thousands(e.ImageTokens)
 	}

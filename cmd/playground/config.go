@@ -80,6 +80,10 @@ type Config struct {
 	DecompressedLimit int64
 	ModelCacheLimit   int64
 	ModelsWait        time.Duration
+	// Comparison diffs: how many are computed at once (more get 503) and
+	// how long one may search for the finest diff.
+	DiffsAtOnce int
+	DiffTimeout time.Duration
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -118,6 +122,8 @@ var settings = []setting{
 	{"decompressed-limit", "PLAYGROUND_DECOMPRESSED_LIMIT", "largest a provider's compressed answer may become once decompressed, in bytes"},
 	{"model-cache-limit", "PLAYGROUND_MODEL_CACHE_LIMIT", "bytes of model lists kept for the providers people add, all sessions together"},
 	{"models-wait", "PLAYGROUND_MODELS_WAIT", "how long a page waits for a provider people added to list its models (the listing goes on behind)"},
+	{"diffs-at-once", "PLAYGROUND_DIFFS_AT_ONCE", "comparison diffs computed at once; more are answered 503 (busy)"},
+	{"diff-timeout", "PLAYGROUND_DIFF_TIMEOUT", "longest search for the finest diff of two answers; past it the diff is coarser"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
 	{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", "bytes the history keeps of one run; past it the answer and stream are cut, a larger request is kept without its body (0: no limit)"},
 	{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", "bytes of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
@@ -157,6 +163,8 @@ func DefaultConfig(getenv func(string) string) Config {
 		DecompressedLimit: upstream.DefaultMaxDecompressed,
 		ModelCacheLimit:   account.DefaultCacheBytes,
 		ModelsWait:        account.DefaultWait,
+		DiffsAtOnce:       2,
+		DiffTimeout:       time.Second,
 	}
 }
 
@@ -221,6 +229,8 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"decompressed-limit":      fmt.Sprint(cfg.DecompressedLimit),
 		"model-cache-limit":       fmt.Sprint(cfg.ModelCacheLimit),
 		"models-wait":             cfg.ModelsWait.String(),
+		"diffs-at-once":           fmt.Sprint(cfg.DiffsAtOnce),
+		"diff-timeout":            cfg.DiffTimeout.String(),
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -381,6 +391,14 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	if _, err := fmt.Sscan(get("sim-tps"), &cfg.SimTokensPerSec); err != nil || cfg.SimTokensPerSec < 0 {
 		return cfg, fmt.Errorf("--sim-tps / PLAYGROUND_SIM_TPS: want a number of tokens per second (0 for no delay)")
+	}
+	if _, err := fmt.Sscan(get("diffs-at-once"), &cfg.DiffsAtOnce); err != nil || cfg.DiffsAtOnce < 1 {
+		return cfg, fmt.Errorf("--diffs-at-once / PLAYGROUND_DIFFS_AT_ONCE: want a whole number, at least 1")
+	}
+	if d, err := time.ParseDuration(get("diff-timeout")); err != nil || d <= 0 {
+		return cfg, fmt.Errorf("--diff-timeout / PLAYGROUND_DIFF_TIMEOUT: want a duration like 1s")
+	} else {
+		cfg.DiffTimeout = d
 	}
 	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
 		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")

@@ -19,6 +19,7 @@ import (
 	"github.com/playground-dev/playground/handlers"
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/netguard"
@@ -152,6 +153,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		AnyHost:      len(cfg.AllowedHosts) == 0 && !onLoopback(cfg.Addr),
 		AllowedHosts: cfg.AllowedHosts,
 		LogPrompts:   cfg.LogPrompts,
+		Diffs:        compare.NewDiffer(compare.DiffConfig{AtOnce: cfg.DiffsAtOnce, Limits: compare.DiffLimits{Timeout: cfg.DiffTimeout}}),
 	}
 	app := handlers.NewApp(log, handlers.Server{
 		BodyLimit:      cfg.BodyLimit,

@@ -225,7 +225,7 @@ func TestWords(t *testing.T) {
 		a.WriteString(string(rune('a'+i%26)) + string(rune('a'+(i/26)%26)) + string(rune('a'+(i/676)%26)) + " ")
 	}
 	b.WriteString(a.String() + "tail")
-	segs := Words(a.String(), b.String())
+	segs := Diff(a.String(), b.String(), DiffLimits{MaxTokens: 200_000}).Segments
 	if !Changed(segs) {
 		t.Fatal("a long text's change was missed")
 	}
@@ -293,17 +293,20 @@ func FuzzWords(f *testing.F) {
 	f.Add("", "x")
 	f.Add("a\u2028b c", "naïve — café")
 	f.Fuzz(func(t *testing.T, a, b string) {
-		var ga, gb strings.Builder
-		for _, s := range Words(a, b) {
-			if s.Op != Added {
-				ga.WriteString(s.Text)
+		// The default limits, and a tiny token limit that cuts most texts.
+		for _, segs := range [][]Segment{Words(a, b), Diff(a, b, DiffLimits{MaxTokens: 5}).Segments} {
+			var ga, gb strings.Builder
+			for _, s := range segs {
+				if s.Op != Added {
+					ga.WriteString(s.Text)
+				}
+				if s.Op != Removed {
+					gb.WriteString(s.Text)
+				}
 			}
-			if s.Op != Removed {
-				gb.WriteString(s.Text)
+			if ga.String() != a || gb.String() != b {
+				t.Fatalf("Words(%q, %q) rebuilds %q and %q", a, b, ga.String(), gb.String())
 			}
-		}
-		if ga.String() != a || gb.String() != b {
-			t.Fatalf("Words(%q, %q) rebuilds %q and %q", a, b, ga.String(), gb.String())
 		}
 	})
 }

@@ -1,10 +1,14 @@
 package compare
 
 import (
+	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
@@ -28,16 +32,91 @@ type Segment struct {
 	Elided bool
 }
 
-// maxDiffTokens bounds the words compared; longer texts are cut (the diff
-// of two 1 MB answers is not worth a page).
-const maxDiffTokens = 200_000
+// Limits of one word diff. Disjoint texts cost Myers' algorithm
+// O(N·D): two answers of 40,000 words took 17 s of CPU, on a public URL.
+const (
+	// DefaultDiffTokens bounds the tokens (words, runs of spaces,
+	// punctuation marks) compared from each text; the rest of both texts
+	// is one removed and one added segment.
+	DefaultDiffTokens = 10_000
+	// DefaultDiffTimeout bounds the search for the finest diff; past it
+	// diffmatchpatch returns a coarser diff, still a correct one.
+	DefaultDiffTimeout = time.Second
+)
 
-// Words diffs a and b word by word: words, runs of spaces and single
+// DiffLimits bound one word diff; a zero field takes its default.
+type DiffLimits struct {
+	MaxTokens int
+	Timeout   time.Duration
+}
+
+func (l DiffLimits) withDefaults() DiffLimits {
+	if l.MaxTokens <= 0 {
+		l.MaxTokens = DefaultDiffTokens
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = DefaultDiffTimeout
+	}
+	return l
+}
+
+// WordDiff is a word diff and how its limits shaped it.
+type WordDiff struct {
+	Segments []Segment
+	// Cut is set when a text had more than MaxTokens tokens: past them the
+	// diff is the rest of a removed and the rest of b added.
+	Cut bool
+	// Coarse is set when the search hit its timeout: the diff is correct
+	// but may mark more as changed than changed.
+	Coarse bool
+	// TokensA and TokensB are the tokens of each text (counted up to
+	// MaxTokens+1), Limit the MaxTokens the diff was made with.
+	TokensA, TokensB, Limit int
+}
+
+// Note says, for the page, how the limits shaped the diff ("" when they
+// did not).
+func (w WordDiff) Note() string {
+	var notes []string
+	if w.Cut {
+		notes = append(notes, fmt.Sprintf("The answers are long: the first %s words, spaces and marks of each are compared; the rest of each shows as one removed and one added block.", thousands(w.Limit)))
+	}
+	if w.Coarse {
+		notes = append(notes, "The answers differ too much for a fine diff in the time allowed: some unchanged words may show as removed and added.")
+	}
+	return strings.Join(notes, " ")
+}
+
+// thousands writes n with commas: 20,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// Words diffs a and b word by word within the default limits (see Diff).
+func Words(a, b string) []Segment {
+	return Diff(a, b, DiffLimits{}).Segments
+}
+
+// Diff diffs a and b word by word: words, runs of spaces and single
 // punctuation marks are the units, so a changed word shows as one word
 // removed and one added. It uses diffmatchpatch (Myers' algorithm) on the
-// texts with each distinct token mapped to one rune.
-func Words(a, b string) []Segment {
-	ta, tb := splitWords(a), splitWords(b)
+// texts with each distinct token mapped to one rune, within lim. The
+// equal and removed segments always spell a, the equal and added ones b.
+func Diff(a, b string, lim DiffLimits) WordDiff {
+	lim = lim.withDefaults()
+	ta, restA := splitWords(a, lim.MaxTokens)
+	tb, restB := splitWords(b, lim.MaxTokens)
+	wd := WordDiff{TokensA: len(ta), TokensB: len(tb), Limit: lim.MaxTokens, Cut: restA != "" || restB != ""}
+	if restA != "" {
+		wd.TokensA++
+	}
+	if restB != "" {
+		wd.TokensB++
+	}
 	dict := map[string]rune{}
 	var back []string
 	enc := func(ts []string) []rune {
@@ -55,9 +134,22 @@ func Words(a, b string) []Segment {
 	}
 	ra, rb := enc(ta), enc(tb)
 	dmp := diffmatchpatch.New()
-	dmp.DiffTimeout = 0 // exact
+	dmp.DiffTimeout = lim.Timeout
+	start := time.Now()
+	diffs := dmp.DiffMainRunes(ra, rb, false)
+	wd.Coarse = time.Since(start) >= lim.Timeout
 	var out []Segment
-	for _, d := range dmp.DiffMainRunes(ra, rb, false) {
+	add := func(op Op, text string) {
+		if text == "" {
+			return
+		}
+		if n := len(out); n > 0 && out[n-1].Op == op {
+			out[n-1].Text += text
+			return
+		}
+		out = append(out, Segment{Op: op, Text: text})
+	}
+	for _, d := range diffs {
 		var sb strings.Builder
 		for _, r := range d.Text {
 			sb.WriteString(back[runeIndex(r)])
@@ -69,13 +161,12 @@ func Words(a, b string) []Segment {
 		case diffmatchpatch.DiffInsert:
 			op = Added
 		}
-		if n := len(out); n > 0 && out[n-1].Op == op {
-			out[n-1].Text += sb.String()
-			continue
-		}
-		out = append(out, Segment{Op: op, Text: sb.String()})
+		add(op, sb.String())
 	}
-	return out
+	add(Removed, restA)
+	add(Added, restB)
+	wd.Segments = out
+	return wd
 }
 
 // Token runes start after ASCII and skip the surrogate range, which is no
@@ -96,8 +187,8 @@ func runeIndex(r rune) int {
 }
 
 // splitWords splits s into words (letters and digits), runs of spaces, and
-// single other characters.
-func splitWords(s string) []string {
+// single other characters: at most limit of them, and the rest of s.
+func splitWords(s string, limit int) ([]string, string) {
 	var out []string
 	start := -1
 	kind := 0
@@ -115,18 +206,18 @@ func splitWords(s string) []string {
 		if start >= 0 && (c != kind || c == 3) {
 			out = append(out, s[start:i])
 			start = -1
+			if len(out) >= limit {
+				return out, s[i:]
+			}
 		}
 		if start < 0 {
 			start, kind = i, c
-		}
-		if len(out) >= maxDiffTokens {
-			return out
 		}
 	}
 	if start >= 0 {
 		out = append(out, s[start:])
 	}
-	return out
+	return out, ""
 }
 
 // OnlyDifferences shortens the equal segments to a few words of context
@@ -138,7 +229,7 @@ func OnlyDifferences(segs []Segment, context int) []Segment {
 			out = append(out, s)
 			continue
 		}
-		ts := splitWords(s.Text)
+		ts, _ := splitWords(s.Text, math.MaxInt)
 		keepHead, keepTail := context*2, context*2 // words and the spaces between
 		if i == 0 {
 			keepHead = 0

@@ -31,7 +31,7 @@ func ExampleRender() {
 	}
 	fmt.Println(curl.Render(r))
 	// Output:
-	// curl -N 'https://apimodels.app/api/v1/completions' \
+	// curl -g -N 'https://apimodels.app/api/v1/completions' \
 	//   -H "Authorization: Bearer $APIMODELS_API_KEY" \
 	//   -H 'Content-Type: application/json' \
 	//   -d '{
@@ -44,7 +44,7 @@ func ExampleRender_unconfiguredBaseURL() {
 	r := &request.Request{Method: "POST", BaseURLEnv: "CHATGW_BASE_URL", Path: "/chat/completions", KeyEnv: "CHATGW_API_KEY", Body: []byte(`{}`)}
 	fmt.Println(curl.Render(r))
 	// Output:
-	// curl "$CHATGW_BASE_URL"'/chat/completions' \
+	// curl -g "$CHATGW_BASE_URL"'/chat/completions' \
 	//   -H "Authorization: Bearer $CHATGW_API_KEY" \
 	//   -d '{}'
 }
@@ -158,6 +158,48 @@ func TestCurlSendsTheSameBytes(t *testing.T) {
 	}
 }
 
+// TestCurlSendsOneRequest: a base URL with curl's glob syntax, {a,b,c}
+// and [1-3], makes the pasted command send one request to that URL, not
+// one per expansion (curl globs URLs unless told -g).
+func TestCurlSendsOneRequest(t *testing.T) {
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash is required for this test")
+	}
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is required for this test (apt-get install -y curl)")
+	}
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		w.Write([]byte("{}"))
+	}))
+	defer srv.Close()
+	for _, base := range []string{"/v1/{a,b,c}", "/v1/[1-3]", "/{x,y}/[1-3]/v1"} {
+		t.Run(base, func(t *testing.T) {
+			mu.Lock()
+			paths = nil
+			mu.Unlock()
+			r := &request.Request{Method: "POST", BaseURL: srv.URL + base, Path: "/chat/completions", KeyEnv: "PLAYGROUND_TEST_KEY", Body: []byte(`{}`)}
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bash, "-c", curl.Render(r)+" --silent --show-error --max-time 10 -o /dev/null")
+			cmd.Env = append(os.Environ(), "PLAYGROUND_TEST_KEY=k")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("curl failed: %v\n%s", err, out)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if want := base + "/chat/completions"; len(paths) != 1 || paths[0] != want {
+				t.Errorf("curl sent %d requests %q, want one to %s", len(paths), paths, want)
+			}
+		})
+	}
+}
+
 // BenchmarkRender measures rendering a 4 KB request as curl.
 func BenchmarkRender(b *testing.B) {
 	r := &request.Request{Method: "POST", BaseURL: "https://api.example.com/v1", Path: "/chat/completions", KeyEnv: "OPENAI_API_KEY",
@@ -166,5 +208,45 @@ func BenchmarkRender(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = curl.Render(r)
+	}
+}
+
+// TestShortCutsLongStrings: the panels' command shows at most ShortString
+// characters of each JSON string, says how long it was, and says the
+// command was shortened; Render stays exact.
+func TestShortCutsLongStrings(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	for name, tc := range map[string]struct {
+		body    string
+		cut     int
+		contain []string
+	}{
+		"short":         {`{"prompt":"hi"}`, 0, nil},
+		"one long":      {`{"prompt":"` + big + `"}`, 1, []string{"… (1,048,576 characters)\"}", "# Shortened for this page: 1 string over 2,000 characters is cut."}},
+		"escapes count": {`{"a":"` + strings.Repeat(`\"`, 3000) + `","b":"` + strings.Repeat(`\u00e9`, 2500) + `"}`, 2, []string{"… (3,000 characters)\",\"b\":", "… (2,500 characters)\"}", "2 strings over 2,000 characters are cut"}},
+		"at the limit":  {`{"a":"` + strings.Repeat("é", curl.ShortString) + `"}`, 0, nil},
+		"many messages": {`{"messages":[` + strings.Repeat(`{"role":"user","content":"`+big[:1<<16]+`"},`, 19) + `{"role":"user","content":"end"}]}`, 19, []string{`"content":"end"`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := &request.Request{Method: "POST", BaseURL: "http://x/v1", Path: "/chat/completions", Body: []byte(tc.body)}
+			if !strings.Contains(curl.Render(r), tc.body) {
+				t.Fatal("Render is not exact")
+			}
+			got, shortened := curl.Short(r)
+			if tc.cut == 0 {
+				if shortened || got != curl.Render(r) {
+					t.Fatalf("shortened a body without long strings:\n%.300s", got)
+				}
+				return
+			}
+			if !shortened || strings.Count(got, " characters)") != tc.cut || len(got) > tc.cut*(curl.ShortString*6+100)+500 {
+				t.Fatalf("%d cuts in %d bytes:\n%.500s", strings.Count(got, " characters)"), len(got), got)
+			}
+			for _, c := range tc.contain {
+				if !strings.Contains(got, c) {
+					t.Errorf("lacks %q", c)
+				}
+			}
+		})
 	}
 }

@@ -101,9 +101,11 @@ type Result struct {
 	Values form.Values
 	Errors form.Errors
 	// Request is nil while any error stands.
-	Request  *request.Request
-	Curl     string
-	Estimate Estimate
+	Request *request.Request
+	// Curl is the exact command of Request (kept with the run); CurlShown
+	// is the one the panels show, long strings shortened (curl.Short).
+	Curl, CurlShown string
+	Estimate        Estimate
 	// KeySource says where the provider's key would come from; KeyMask
 	// shows the session's key masked (•••• and its last four characters).
 	KeySource KeySource
@@ -123,8 +125,11 @@ type Estimate struct {
 	MaxOutputTokens int
 	// OutputCapFrom says where MaxOutputTokens comes from.
 	OutputCapFrom string
-	Input         cost.Cost // prompt only
-	Max           cost.Cost // prompt plus every output token allowed
+	// Approximate is set when a long text's tokens were sampled rather
+	// than counted (tokens.Counter.Estimate).
+	Approximate bool
+	Input       cost.Cost // prompt only
+	Max         cost.Cost // prompt plus every output token allowed
 }
 
 // Prepare resolves the provider and model and checks the draft.
@@ -152,6 +157,7 @@ func (s *Service) Prepare(in Input) Result {
 		} else {
 			r.Request = req
 			r.Curl = curl.Render(req)
+			r.CurlShown, _ = curl.Short(req)
 		}
 	}
 	r.Estimate = s.estimate(p, m, vals)
@@ -272,6 +278,11 @@ func initial(f catalog.Field, out url.Values) {
 // estimate counts prompt tokens and prices the run.
 func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Values) Estimate {
 	var e Estimate
+	count := func(text string) int {
+		n, exact := s.Tokens.Estimate(text)
+		e.Approximate = e.Approximate || !exact
+		return n
+	}
 	prompts := 1
 	for _, f := range m.Fields() {
 		v, ok := vals[f.Name]
@@ -281,7 +292,7 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 		switch x := v.(type) {
 		case []form.Message:
 			for _, msg := range x {
-				e.PromptTokens += tokens.PerMessage + s.Tokens.Count(msg.Content)
+				e.PromptTokens += tokens.PerMessage + count(msg.Content)
 				if f.Transform != catalog.TransformInput { // Responses items count no role
 					e.PromptTokens += s.Tokens.Count(msg.Role)
 				}
@@ -294,12 +305,12 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 			if f.Transform == catalog.TransformPrompt {
 				prompts = len(x)
 				for _, t := range x {
-					e.PromptTokens += s.Tokens.Count(t)
+					e.PromptTokens += count(t)
 				}
 			}
 		case string:
 			if f.Type == catalog.TypeText || f.Transform == catalog.TransformInput {
-				e.PromptTokens += s.Tokens.Count(x)
+				e.PromptTokens += count(x)
 				if m.Style != catalog.Completions {
 					e.PromptTokens += tokens.PerMessage
 				}

@@ -12,6 +12,7 @@ package form
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -477,7 +478,7 @@ func checkTools(v any) string {
 			}
 			raw, _ := json.Marshal(p)
 			if _, err := structured.Compile(raw); err != nil {
-				return fmt.Sprintf("Tool %d: function.parameters is not a valid JSON Schema: %s", i+1, firstLine(err.Error()))
+				return fmt.Sprintf("Tool %d: function.parameters %s", i+1, schemaProblem(err))
 			}
 		}
 	}
@@ -635,7 +636,7 @@ func checkSchemaDef(v any, prefix string) string {
 	}
 	raw, _ := json.Marshal(schema)
 	if _, err := structured.Compile(raw); err != nil {
-		return prefix + "schema is not a valid JSON Schema: " + firstLine(err.Error())
+		return prefix + "schema " + schemaProblem(err)
 	}
 	if s, ok := def["strict"]; ok {
 		if _, isBool := s.(bool); !isBool {
@@ -653,6 +654,16 @@ func hasTools(fields []catalog.Field, vals Values) bool {
 		}
 	}
 	return false
+}
+
+// schemaProblem says why structured.Compile refused a schema, after the
+// field's name: "is not a valid JSON Schema: …" or "is too complex: …".
+func schemaProblem(err error) string {
+	var tc *structured.TooComplexError
+	if errors.As(err, &tc) {
+		return "is too complex" + strings.TrimPrefix(tc.Error(), "the schema is too complex") + "."
+	}
+	return "is not a valid JSON Schema: " + firstLine(err.Error())
 }
 
 func firstLine(s string) string {

@@ -2,6 +2,7 @@ package form
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
@@ -261,6 +262,8 @@ func TestStructuredOutputFields(t *testing.T) {
 		{"chat with a broken schema", []catalog.Field{rf}, url.Values{"response_format": {`{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"nope"}}}`}}, "response_format", "json_schema.schema is not a valid JSON Schema"},
 		{"responses json_schema", []catalog.Field{format, def}, url.Values{"response_format": {"json_schema"}, "json_schema": {good}}, "", ""},
 		{"responses without the schema", []catalog.Field{format, def}, url.Values{"response_format": {"json_schema"}}, "json_schema", "Required when the response format is json_schema"},
+		{"chat with a schema bomb", []catalog.Field{rf}, url.Values{"response_format": {`{"type":"json_schema","json_schema":{"name":"x","schema":` + schemaBomb(24) + `}}`}}, "response_format", "json_schema.schema is too complex: through $ref and anyOf/oneOf/allOf it unfolds into more than 10,000 subschemas (the limit)."},
+		{"responses with a schema bomb", []catalog.Field{format, def}, url.Values{"response_format": {"json_schema"}, "json_schema": {`{"name":"x","schema":` + schemaBomb(24) + `}`}}, "json_schema", "schema is too complex"},
 		{"responses strict not a bool", []catalog.Field{format, def}, url.Values{"response_format": {"json_schema"}, "json_schema": {`{"name":"x","schema":{},"strict":"yes"}`}}, "json_schema", "strict must be true or false"},
 	} {
 		_, errs := Parse(tc.fields, tc.in)
@@ -280,6 +283,7 @@ func TestToolDefinitionsChecked(t *testing.T) {
 	}{
 		{"good", url.Values{"tools": {`[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"x":{"type":"integer"}}}}}]`}, "parallel_tool_calls": {"false"}}, "", ""},
 		{"parameters not a schema", url.Values{"tools": {`[{"type":"function","function":{"name":"f","parameters":{"type":"objekt"}}}]`}}, "tools", "Tool 1: function.parameters is not a valid JSON Schema"},
+		{"parameters a schema bomb", url.Values{"tools": {`[{"type":"function","function":{"name":"f","parameters":` + schemaBomb(24) + `}}]`}}, "tools", "Tool 1: function.parameters is too complex"},
 		{"parallel without tools", url.Values{"parallel_tool_calls": {"false"}}, "parallel_tool_calls", "Only with tools"},
 		{"parallel at its default", url.Values{"parallel_tool_calls": {"true"}}, "", ""},
 	} {
@@ -340,4 +344,15 @@ func wantFieldError(t *testing.T, name string, errs Errors, field, want string) 
 	if !strings.Contains(errs[field], want) {
 		t.Errorf("%s: %q, want %q", name, errs[field], want)
 	}
+}
+
+// schemaBomb is a schema whose $defs chain of anyOf of two $refs makes a
+// validator explore 2^depth branches (about 2.2 KB at depth 24).
+func schemaBomb(depth int) string {
+	var defs []string
+	for i := range depth {
+		defs = append(defs, fmt.Sprintf(`"d%d":{"anyOf":[{"$ref":"#/$defs/d%d"},{"$ref":"#/$defs/d%d"}]}`, i, i+1, i+1))
+	}
+	defs = append(defs, fmt.Sprintf(`"d%d":{"type":"string"}`, depth))
+	return `{"type":"object","properties":{"a":{"$ref":"#/$defs/d0"}},"$defs":{` + strings.Join(defs, ",") + `}}`
 }

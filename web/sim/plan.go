@@ -328,6 +328,8 @@ type toolCall struct {
 	ID   string
 	Name string
 	Args string
+	// frags are Args in streamed pieces (see fragments).
+	frags []string
 }
 
 // pieceLP is one text piece's log-probability and its alternatives.
@@ -594,27 +596,35 @@ func randomSeed() uint64 {
 }
 
 // hash64 hashes token ids, for the prefix cache.
-func hash64(ids []uint) uint64 {
+// prefixHashes are the FNV-64a hashes of ids[:n] for n = first, first+step,
+// …, written in one pass: FNV is a running hash, so each prefix's hash is
+// the state after its last id (hashing every prefix afresh was quadratic
+// in the prompt).
+func prefixHashes(ids []uint, first, step int) []uint64 {
+	var out []uint64
 	h := fnv.New64a()
 	var b [4]byte
-	for _, id := range ids {
+	for i, id := range ids {
 		b[0], b[1], b[2], b[3] = byte(id), byte(id>>8), byte(id>>16), byte(id>>24)
 		h.Write(b[:])
+		if n := i + 1; n >= first && (n-first)%step == 0 {
+			out = append(out, h.Sum64())
+		}
 	}
-	return h.Sum64()
+	return out
 }
 
 // cached reports how many prompt tokens were seen before as a prefix, the
 // way prompt caching works: prompts of 1024 tokens or more, in steps of
 // 128. It remembers this prompt's prefixes too.
 func (s *Server) cached(ids []uint) int {
+	hashes := prefixHashes(ids, 1024, 128)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	hit := 0
-	for n := 1024; n <= len(ids); n += 128 {
-		h := hash64(ids[:n])
+	for k, h := range hashes {
 		if s.cache[h] {
-			hit = n
+			hit = 1024 + 128*k
 		} else {
 			s.cache[h] = true
 			s.cacheList = append(s.cacheList, h)

@@ -328,7 +328,7 @@ func (s *Server) generate(ctx context.Context, st *stored, rq *req, plan *choice
 		fid := newID("fc_")
 		item := map[string]any{"id": fid, "type": "function_call", "call_id": plan.tool.ID, "name": plan.tool.Name, "arguments": "", "status": "in_progress"}
 		emit("response.output_item.added", map[string]any{"output_index": idx, "item": item})
-		for _, frag := range fragments(plan.tool.Args, 10) {
+		for _, frag := range plan.tool.fragments() {
 			if !tick() {
 				return
 			}

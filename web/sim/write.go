@@ -301,7 +301,7 @@ func (c *choicePlan) next(cursor *int) (string, string, bool) {
 	}
 	i -= len(c.text)
 	if c.tool != nil {
-		frags := fragments(c.tool.Args, 10)
+		frags := c.tool.fragments()
 		if i == 0 {
 			return "", "tool-start", true
 		}
@@ -310,6 +310,16 @@ func (c *choicePlan) next(cursor *int) (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// fragments are the tool call's arguments in the pieces they are streamed
+// in, cut once (next asks for them piece by piece: cutting the whole
+// string for each piece was quadratic).
+func (t *toolCall) fragments() []string {
+	if t.frags == nil {
+		t.frags = fragments(t.Args, 10)
+	}
+	return t.frags
 }
 
 func fragments(s string, n int) []string {

@@ -75,6 +75,8 @@ func TestCheck(t *testing.T) {
 func FuzzCheck(f *testing.F) {
 	f.Add(`{"response_format":{"type":"json_schema","json_schema":{"name":"p","schema":`+personSchema+`}}}`, `{"name":"a","age":1}`)
 	f.Add(`{"text":{"format":{"type":"json_object"}}}`, `[]`)
+	f.Add(`{"text":{"format":{"type":"json_schema","name":"b","schema":`+bomb(24)+`}}}`, `{}`)
+	f.Add(`{"text":{"format":{"type":"json_schema","name":"r","schema":{"allOf":[{"properties":{"a":{"$ref":"#"}}},{"properties":{"a":{"$ref":"#"}}}]}}}}`, `{"a":{"a":{"a":{}}}}`)
 	f.Fuzz(func(t *testing.T, body, answer string) {
 		for _, style := range []catalog.Style{catalog.Chat, catalog.Responses} {
 			e := FromRequest(style, []byte(body))
