@@ -78,10 +78,10 @@ type Run struct {
 	// progressed: the recorder has had the output up to Caps.Progress;
 	// nothing more goes to it before the end.
 	progressed bool
-	res      *stream.Result
-	choices  map[int]*choiceState
-	firstTok time.Time
-	ttfb     time.Duration
+	res        *stream.Result
+	choices    map[int]*choiceState
+	firstTok   time.Time
+	ttfb       time.Duration
 	// lastProgress is when the recorder last got the output so far (the
 	// start, before it has had any).
 	lastProgress time.Time
