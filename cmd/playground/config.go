@@ -48,6 +48,12 @@ type Config struct {
 	DatabaseURL string
 	// PprofAddr, when set, serves net/http/pprof there (loopback only).
 	PprofAddr string
+	// What one run may take, and all runs hold (web/run Caps).
+	RunMaxBytes    int64
+	RunMaxEvents   int
+	RunMaxChoices  int
+	RunMaxDuration time.Duration
+	RunsMaxBytes   int64
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -66,7 +72,7 @@ var settings = []setting{
 	{"body-limit", "PLAYGROUND_BODY_LIMIT", "largest request body in bytes"},
 	{"connect-timeout", "PLAYGROUND_CONNECT_TIMEOUT", "time to connect to a provider"},
 	{"first-byte-timeout", "PLAYGROUND_FIRST_BYTE_TIMEOUT", "time for a provider to start answering"},
-	{"idle-timeout", "PLAYGROUND_IDLE_TIMEOUT", "longest silence inside a streamed answer"},
+	{"idle-timeout", "PLAYGROUND_IDLE_TIMEOUT", "longest a streamed answer may go without content (comments and keep-alives do not count)"},
 	{"sim-ttft", "PLAYGROUND_SIM_TTFT", "the built-in simulator's time to first token"},
 	{"sim-tps", "PLAYGROUND_SIM_TPS", "the built-in simulator's tokens per second (0: no delay at all)"},
 	{"allow-private-upstreams", "PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS", "let providers people add reach loopback, private and link-local addresses (default false: refused)"},
@@ -76,6 +82,11 @@ var settings = []setting{
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
 	{"pprof-addr", "PLAYGROUND_PPROF_ADDR", "serve Go's pprof profiles on this loopback host:port, for performance work (default: off)"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
+	{"run-max-bytes", "PLAYGROUND_RUN_MAX_BYTES", "bytes one run may read from its provider (decoded); past it the run ends as truncated, its output kept"},
+	{"run-max-events", "PLAYGROUND_RUN_MAX_EVENTS", "events one run may receive from its provider"},
+	{"run-max-choices", "PLAYGROUND_RUN_MAX_CHOICES", "distinct choices one answer may have"},
+	{"run-max-duration", "PLAYGROUND_RUN_MAX_DURATION", "longest a run may take, watched or not"},
+	{"runs-max-bytes", "PLAYGROUND_RUNS_MAX_BYTES", "bytes all runs kept in memory may hold together (event logs and transcripts); the oldest finished runs are dropped first"},
 }
 
 // DefaultConfig is the configuration with nothing set.
@@ -93,6 +104,11 @@ func DefaultConfig(getenv func(string) string) Config {
 		SimTokensPerSec:  50,
 		RunsAtOnce:       6,
 		RunsPerMinute:    30,
+		RunMaxBytes:      16 << 20,
+		RunMaxEvents:     1_000_000,
+		RunMaxChoices:    128,
+		RunMaxDuration:   30 * time.Minute,
+		RunsMaxBytes:     512 << 20,
 	}
 }
 
@@ -142,6 +158,11 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"runs-per-minute":         fmt.Sprint(cfg.RunsPerMinute),
 		"log-prompts":             "false",
 		"trusted-proxies":         "",
+		"run-max-bytes":           fmt.Sprint(cfg.RunMaxBytes),
+		"run-max-events":          fmt.Sprint(cfg.RunMaxEvents),
+		"run-max-choices":         fmt.Sprint(cfg.RunMaxChoices),
+		"run-max-duration":        cfg.RunMaxDuration.String(),
+		"runs-max-bytes":          fmt.Sprint(cfg.RunsMaxBytes),
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -234,6 +255,29 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 			return cfg, fmt.Errorf("--%s / %s: want a whole number, 0 for no limit", n.name, n.env)
 		}
 	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int64
+		least     int64
+	}{
+		{"run-max-bytes", "PLAYGROUND_RUN_MAX_BYTES", &cfg.RunMaxBytes, 1024},
+		{"runs-max-bytes", "PLAYGROUND_RUNS_MAX_BYTES", &cfg.RunsMaxBytes, 1024},
+	} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < n.least {
+			return cfg, fmt.Errorf("--%s / %s: want a number of bytes, at least %d", n.name, n.env, n.least)
+		}
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int
+	}{
+		{"run-max-events", "PLAYGROUND_RUN_MAX_EVENTS", &cfg.RunMaxEvents},
+		{"run-max-choices", "PLAYGROUND_RUN_MAX_CHOICES", &cfg.RunMaxChoices},
+	} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 1 {
+			return cfg, fmt.Errorf("--%s / %s: want a whole number, at least 1", n.name, n.env)
+		}
+	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
 		return cfg, fmt.Errorf("--log-level / PLAYGROUND_LOG_LEVEL: %v", err)
 	}
@@ -245,7 +289,8 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	for _, t := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"connect-timeout", &cfg.ConnectTimeout}, {"first-byte-timeout", &cfg.FirstByteTimeout}, {"idle-timeout", &cfg.IdleTimeout}} {
+	}{{"connect-timeout", &cfg.ConnectTimeout}, {"first-byte-timeout", &cfg.FirstByteTimeout}, {"idle-timeout", &cfg.IdleTimeout},
+		{"run-max-duration", &cfg.RunMaxDuration}} {
 		d, err := time.ParseDuration(get(t.name))
 		if err != nil || d <= 0 {
 			return cfg, fmt.Errorf("--%s: want a duration like 30s or 5m", t.name)

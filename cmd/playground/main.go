@@ -122,6 +122,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rcfg.Recorder = recorder
 	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute}
 	rcfg.Log = log
+	rcfg.Caps = runmgr.Caps{Bytes: cfg.RunMaxBytes, Events: cfg.RunMaxEvents, Choices: cfg.RunMaxChoices,
+		Duration: cfg.RunMaxDuration, Held: cfg.RunsMaxBytes, Idle: cfg.IdleTimeout}
 	runs := runmgr.NewManager(rcfg, upstream.New(ucfg), tok).WithGuardedClient(guarded)
 	defer runs.Close()
 	deps := handlers.Deps{
