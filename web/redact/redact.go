@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"strings"
+	"unsafe"
 )
 
 // MinKey is the shortest key that is redacted: a shorter one (a test
@@ -90,8 +91,12 @@ func (r *Redactor) Bytes(b []byte) []byte {
 	if !r.Active() {
 		return b
 	}
-	s := string(b)
-	if out := r.String(s); out != s {
+	if len(b) == 0 {
+		return b
+	}
+	// Scanned in place: a copy only when something is replaced.
+	s := unsafe.String(unsafe.SliceData(b), len(b))
+	if out := r.String(s); unsafe.StringData(out) != unsafe.StringData(s) || len(out) != len(s) {
 		return []byte(out)
 	}
 	return b

@@ -120,7 +120,10 @@ func (r *Run) outputUpTo(max int) (Output, bool) {
 	}
 	for _, c := range r.res.Choices() {
 		co := ChoiceOutput{Index: c.Index, Text: take(c.Text.String()), Reasoning: take(c.Reasoning.String()),
-			Refusal: take(c.Refusal.String()), Finish: c.Finish, ReasoningItems: c.ReasoningItems}
+			Refusal: take(c.Refusal.String()), Finish: c.Finish}
+		for _, it := range c.ReasoningItems {
+			co.ReasoningItems = append(co.ReasoningItems, red.String(it))
+		}
 		for _, t := range c.Tools {
 			co.Tools = append(co.Tools, ToolOutput{ID: red.String(t.ID), Name: red.String(t.Name), Args: take(t.Args), Extra: red.String(t.Extra)})
 		}
