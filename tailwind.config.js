@@ -1,8 +1,9 @@
-/** Tailwind CSS v3 configuration. The classes come from the templ views and
- * the small script that adds form rows. Build: npm run build:css */
+/** Tailwind CSS v3 configuration. The classes come from the templ views,
+ * the small script that adds form rows and the markdown renderer. Build: npm run build:css */
 /** @type {import('tailwindcss').Config} */
 module.exports = {
-  content: ['./views/**/*.templ', './static/js/app.js'],
+  // web/markdown writes the md-image class into rendered answers.
+  content: ['./views/**/*.templ', './static/js/app.js', './web/markdown/*.go'],
   // Run states are set by app.js as 'state-' + name.
   safelist: ['state-running', 'state-completed', 'state-failed', 'state-stopped', 'state-interrupted'],
   theme: {

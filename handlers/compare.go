@@ -228,6 +228,7 @@ func CompareRun(d *Deps) fiber.Handler {
 			if err != nil {
 				continue
 			}
+			spec.Client = clientAddr(c)
 			rn, err := d.Runs.TryStart(spec)
 			var lim *run.LimitError
 			if errors.As(err, &lim) {

@@ -45,11 +45,16 @@ func CSRF() fiber.Handler {
 		if s != nil {
 			want = s.Get(keyCSRF)
 		}
+		if want == "" {
+			return fiber.NewError(fiber.StatusForbidden, csrfRefusedMsg)
+		}
 		got := c.Get(csrfHeader)
 		if got == "" {
-			got = c.FormValue(csrfField)
+			// A plain form's field, from the body only: never the query
+			// string, where a token would end up in logs and history.
+			got = string(c.Request().PostArgs().Peek(csrfField))
 		}
-		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			return fiber.NewError(fiber.StatusForbidden, csrfRefusedMsg)
 		}
 		return c.Next()

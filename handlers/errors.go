@@ -20,8 +20,16 @@ func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 		var fe *fiber.Error
 		if errors.As(err, &fe) {
 			status, msg = fe.Code, fe.Message
-			if status == fiber.StatusRequestEntityTooLarge {
+			switch {
+			case fe == fiber.ErrRequestEntityTooLarge:
 				msg = tooLarge(bodyLimit)
+			case status == fiber.StatusRequestHeaderFieldsTooLarge:
+				// fasthttp could not read the headers: most often cookies
+				// piled up for this host. The session cookie is cleared so
+				// the next request gets in (and the person can reach
+				// Settings again).
+				clearSessionCookie(c)
+				msg = fmt.Sprintf("Your browser sent more cookies or headers than this server reads (%s). The playground's session cookie has been cleared (the keys you entered in Settings are gone); reload the page. If this page comes back, clear this site's cookies in your browser.", sizeOf(HeaderBuffer))
 			}
 		}
 		if status >= 500 {

@@ -63,7 +63,7 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 	}
 	logBuf := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := fiber.New(fiber.Config{ErrorHandler: ErrorHandler(log, 4<<20), BodyLimit: 4 << 20})
+	app := NewApp(log, Server{BodyLimit: 4 << 20})
 	hist, err := history.Open(context.Background(), "", dir)
 	if err != nil {
 		tb.Fatal(err)
@@ -86,6 +86,7 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 		Catalog:  cat,
 		Drafts:   &draft.Service{Catalog: cat, Getenv: func(k string) string { return env[k] }, Tokens: &tokens.Counter{}},
 		Sessions: session.NewStore(keys, session.Options{}),
+		Epochs:   session.NewEpochs(hist),
 		Lister: account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
 			return guarded.Get(ctx, url, key, false)
 		}),
@@ -94,6 +95,7 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 		History:   hist,
 		Layouts:   layouts,
 		BodyLimit: 4 << 20,
+		AnyHost:   true, // httptest's example.com
 	}
 	if change != nil {
 		change(&deps)

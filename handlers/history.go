@@ -193,11 +193,23 @@ func HistoryExport(d *Deps) fiber.Handler {
 	}
 }
 
+// inputsOf loads the session's run named in the URL for a replay or a
+// fork, which need its whole form: a run larger than the history keeps
+// lost its largest texts (each reads as a note), and cannot.
+func (d *Deps) inputsOf(c *fiber.Ctx) (history.Entry, error) {
+	e, err := d.entryOf(c)
+	if err == nil && e.Request.FormOmitted {
+		return e, fiber.NewError(http.StatusConflict, "This run cannot be replayed or forked: its prompt was larger than the history keeps of a run ("+
+			history.SizeOf(d.History.Limits().RunBytes)+"), so its longest texts were not kept.")
+	}
+	return e, err
+}
+
 // HistoryReplay serves POST /history/runs/:id/replay: the run's provider,
 // model and values become the playground's form.
 func HistoryReplay(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := d.inputsOf(c)
 		if err != nil {
 			return err
 		}
@@ -216,7 +228,7 @@ func HistoryReplay(d *Deps) fiber.Handler {
 // form of a comparison with two panes of its model.
 func HistoryFork(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := d.inputsOf(c)
 		if err != nil {
 			return err
 		}

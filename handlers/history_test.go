@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/sim"
 	"github.com/playground-dev/playground/web/tokens"
 )
@@ -276,5 +277,35 @@ func TestCheckedBoxesStayChecked(t *testing.T) {
 	}
 	if strings.Contains(page, `name="include_usage" value="true" checked`) {
 		t.Error("include_usage is checked though it was not")
+	}
+}
+
+// Finding 13: a run larger than the history keeps of one is stored with
+// notes where its texts were; its page says so, and replay and fork
+// answer with the reason instead of opening a form of notes.
+func TestReplayOfARunTooLargeToKeep(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim.New(sim.Config{ZeroDelay: true}, sim.ModelsFromCatalog(cat), &tokens.Counter{}))
+	t.Cleanup(srv.Close)
+	app := newTestAppWith(t, map[string]string{"PLAYGROUND_SIM_URL": srv.URL}, func(d *Deps) {
+		d.History.SetLimits(history.Limits{RunBytes: 64 << 10})
+	})
+	id := runToEnd(t, app, chatForm(strings.Repeat("a long prompt ", 10_000)))
+	_, page := get(t, app, "/history/runs/"+id)
+	if !strings.Contains(page, "(Not kept: this text had 136 KB; a run keeps at most 64 KB in the history, 48 KB of it for the request.)") ||
+		!strings.Contains(page, "# The request body (") {
+		t.Errorf("the run's page does not say what was not kept:\n%.4000s", page)
+	}
+	for _, action := range []string{"replay", "fork"} {
+		resp, body := do(t, app, form(app, "/history/runs/"+id+"/"+action, url.Values{}))
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "This run cannot be replayed or forked: its prompt was larger than the history keeps of a run (64 KB)") {
+			t.Errorf("%s: %d\n%.2000s", action, resp.StatusCode, body)
+		}
+	}
+	if code, _ := get(t, app, "/healthz"); code != http.StatusOK {
+		t.Errorf("healthz %d after the refusals", code)
 	}
 }

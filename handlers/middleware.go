@@ -15,9 +15,13 @@ import (
 
 // contentSecurityPolicy allows no inline script or style: the page's script
 // is a file, htmx is configured not to inject styles or evaluate code.
-// Image thumbnails may come from anywhere the person points them.
+// Images load only from the app and from inline data: a page never fetches
+// another host by itself, so a model's answer cannot send the conversation
+// out in an image URL and a share-link viewer's address reaches nobody.
+// Remote images (in answers, and a person's own image URLs) are links
+// that open in a new tab (web/markdown).
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' https: http: data:; connect-src 'self'; object-src 'none'; " +
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // SecurityHeaders sets the headers every response carries.
@@ -34,15 +38,27 @@ func SecurityHeaders() fiber.Handler {
 const sessionLocal = "session"
 
 // Sessions loads the browser's session before the handler and writes it
-// back after, if the handler changed it.
-func Sessions(store *session.Store, log *slog.Logger) fiber.Handler {
+// back after, if the handler changed it. A cookie older than its
+// session's last key change (epochs) is refused: the request gets a new,
+// empty session. A request that changes the session's keys or providers
+// raises the epoch, so every other copy of the cookie stops working.
+func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s := store.Load(c.Get(fiber.HeaderCookie))
+		if epochs.Stale(c.UserContext(), s.Get(keyOwner), s) {
+			s = store.Load("")
+		}
 		if c.Protocol() == "https" {
 			s.MarkSecure() // served over TLS, or behind a trusted TLS proxy
 		}
 		c.Locals(sessionLocal, s)
+		account := s.Get(keyAccount)
 		err := c.Next()
+		if s.Get(keyAccount) != account {
+			if berr := epochs.Bump(c.UserContext(), s.Get(keyOwner), s); berr != nil {
+				log.Error("session epoch not raised", "err", berr)
+			}
+		}
 		if s.Changed() {
 			cookie, serr := store.Save(s)
 			if serr != nil {

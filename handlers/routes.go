@@ -30,7 +30,10 @@ type Deps struct {
 	Catalog  *catalog.Catalog
 	Drafts   *draft.Service
 	Sessions *session.Store
-	Runs     *run.Manager
+	// Epochs end copies of a session's cookie older than its last key
+	// change; nil keeps none.
+	Epochs *session.Epochs
+	Runs   *run.Manager
 	// Lister lists the models of providers people add (through the SSRF
 	// guard).
 	Lister *account.Lister
@@ -43,8 +46,16 @@ type Deps struct {
 	History *history.Store
 	// Layouts keep each session's compare panes.
 	Layouts *draft.Store
-	// BodyLimit is the largest request body, for the error message.
+	// BodyLimit is the largest body of a run, preview or compare form;
+	// other requests may send SmallBody.
 	BodyLimit int
+	// BodyBudget bounds the bytes of request bodies received at once
+	// (0: BodyLimit × 16).
+	BodyBudget int64
+	// AnyHost serves every Host name; otherwise only AllowedHosts, IP
+	// addresses and localhost (DNS rebinding).
+	AnyHost      bool
+	AllowedHosts []string
 	// LogPrompts logs the request body of every run (off by default:
 	// prompts stay out of the logs).
 	LogPrompts bool
@@ -65,7 +76,9 @@ func Register(app *fiber.App, d Deps) {
 	app.Use(recover.New())
 	app.Use(AccessLog(d.Log))
 	app.Use(SecurityHeaders())
-	app.Use(Sessions(d.Sessions, d.Log))
+	app.Use(Hosts(d.AnyHost, d.AllowedHosts))
+	app.Use(BodyLimits(d.BodyLimit, d.BodyBudget))
+	app.Use(Sessions(d.Sessions, d.Epochs, d.Log))
 	app.Use(CSRF())
 
 	// Health: answers once the server is ready.

@@ -110,6 +110,7 @@ func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *views.
 	case err != nil:
 		return nil, nil, err
 	}
+	spec.Client = clientAddr(c)
 	rn, err := d.Runs.TryStart(spec)
 	var lim *run.LimitError
 	if errors.As(err, &lim) {

@@ -21,16 +21,13 @@ type scope struct {
 
 // scopeOf builds the request's scope. The models of the session's own
 // providers come from the lister's cache, or are fetched (through the
-// SSRF guard) when it has none.
+// SSRF guard, all at once, waiting at most the lister's Wait) when it has
+// none.
 func (d *Deps) scopeOf(c *fiber.Ctx) scope {
 	acct := accountOf(c)
 	cat := d.Catalog
 	if len(acct.Providers) > 0 && d.Lister != nil {
-		ctx := c.UserContext()
-		cat = account.Catalog(d.Catalog, acct, func(p account.Provider) []string {
-			ids, _ := d.Lister.Models(ctx, p, acct.Key(p.ID))
-			return ids
-		})
+		cat = account.Catalog(d.Catalog, acct, d.models(c, acct))
 	}
 	return scope{acct: acct, cat: cat, drafts: d.Drafts.With(cat, acct.Keys)}
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/session"
 )
 
 // keyFlash is a one-time message shown by the next settings page; one
@@ -28,13 +30,14 @@ func Settings(d *Deps, assets views.Assets) fiber.Handler {
 
 func (d *Deps) renderSettings(c *fiber.Ctx, status int, assets views.Assets, flash string, add views.AddProviderForm, keyErr map[string]string) error {
 	acct := accountOf(c)
-	ctx := c.UserContext()
+	lists := account.ListAll(acct, d.models(c, acct))
 	pg := views.NewSettings(views.SettingsInput{
 		Catalog:  d.Catalog,
 		Account:  acct,
 		Operator: func(p *catalog.Provider) bool { return d.Drafts.KeySource(p) == draft.KeyOperator },
 		Models: func(p account.Provider) ([]string, error) {
-			return d.Lister.Models(ctx, p, acct.Key(p.ID))
+			l := lists[p.ID]
+			return l.IDs, l.Err
 		},
 		Add:      add,
 		KeyError: keyErr,
@@ -43,6 +46,16 @@ func (d *Deps) renderSettings(c *fiber.Ctx, status int, assets views.Assets, fla
 	pg.Assets, pg.CSRF = assets, csrfToken(c)
 	pg.Flash, pg.FlashWarn = strings.CutPrefix(flash, warnPrefix)
 	return render(c, status, views.Settings(pg))
+}
+
+// models lists the models of the session's own providers through the
+// lister, for account.Catalog and account.ListAll: a provider that has not
+// answered within the lister's wait reads account.ErrListing.
+func (d *Deps) models(c *fiber.Ctx, acct account.Account) func(account.Provider) ([]string, error) {
+	ctx, owner := c.UserContext(), ownerOf(c)
+	return func(p account.Provider) ([]string, error) {
+		return d.Lister.Models(ctx, owner, p, acct.Key(p.ID))
+	}
 }
 
 // keyTarget is the provider a key form names: a catalog provider (not the
@@ -77,7 +90,7 @@ func SetKey(d *Deps, assets views.Assets) fiber.Handler {
 			return d.renderSettings(c, http.StatusUnprocessableEntity, assets, "", views.AddProviderForm{}, map[string]string{id: msg})
 		}
 		if p, ok := acct.Provider(id); ok {
-			d.Lister.Forget(p, key)
+			d.Lister.Forget(ownerOf(c), p, key)
 		}
 		return d.back(c, "Saved your key for "+name+": "+account.Mask(key)+".")
 	}
@@ -122,7 +135,9 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 			return d.renderSettings(c, http.StatusUnprocessableEntity, assets, "", add, nil)
 		}
 		flash := "Added " + p.Name + "."
-		if ids, err := d.Lister.Models(c.UserContext(), p, key); err != nil {
+		if ids, err := d.Lister.Models(c.UserContext(), ownerOf(c), p, key); errors.Is(err, account.ErrListing) {
+			flash += " Its models are still loading: " + err.Error() + "."
+		} else if err != nil {
 			flash = warnPrefix + flash + " Listing its models failed: " + err.Error()
 		} else {
 			flash += " It lists " + views.Plural(len(ids), "model", "models") + "; pick it in the playground."
@@ -162,7 +177,7 @@ func (d *Deps) forgetOwn(c *fiber.Ctx) (account.Account, account.Provider, bool)
 	acct := accountOf(c)
 	p, ok := acct.Provider(c.Params("provider"))
 	if ok {
-		d.Lister.Forget(p, acct.Key(p.ID))
+		d.Lister.Forget(ownerOf(c), p, acct.Key(p.ID))
 	}
 	return acct, p, ok
 }
@@ -178,7 +193,7 @@ func (d *Deps) commit(c *fiber.Ctx, acct account.Account) string {
 	s.Set(keyAccount, acct.Encode())
 	if err := d.Sessions.Fits(s); err != nil {
 		s.Set(keyAccount, old)
-		return "Your keys and providers no longer fit in the session cookie (4 KB): remove a provider or a key first."
+		return "Your keys and providers no longer fit in the session cookie (" + sizeOf(session.MaxCookie) + "): remove a provider or a key first."
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,7 +183,7 @@ func TestAddedProviderListsModelsAndRuns(t *testing.T) {
 	const key = "sk-house-key-98765"
 	up := listing(t, key)
 	// The operator allows private addresses: no guard.
-	app := newTestAppWith(t, map[string]string{"HOUSE_API_KEY": "sk-operator-must-not-be-used"}, func(d *Deps) {
+	app := newTestAppWith(t, map[string]string{"MY_HOUSE_API_KEY": "sk-operator-must-not-be-used"}, func(d *Deps) {
 		open := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second})
 		d.Guard = nil
 		d.Lister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
@@ -200,7 +201,7 @@ func TestAddedProviderListsModelsAndRuns(t *testing.T) {
 	}
 	// It is in the pickers, with its models; a known id keeps its form.
 	_, pg := do(t, app, httptest.NewRequest("GET", "/?provider="+m+"&model=house-model", nil))
-	for _, want := range []string{`value="` + m + `"`, "House · yours", `<option value="house-model" selected>`, "$HOUSE_API_KEY", up.URL + "/v1/chat/completions"} {
+	for _, want := range []string{`value="` + m + `"`, "House · yours", `<option value="house-model" selected>`, "$MY_HOUSE_API_KEY", up.URL + "/v1/chat/completions"} {
 		if !strings.Contains(pg, want) {
 			t.Errorf("playground lacks %q", want)
 		}
@@ -345,5 +346,100 @@ func TestSettingsThatOverflowTheCookieAreRefusedNotLost(t *testing.T) {
 	_, page := do(t, app, httptest.NewRequest("GET", "/settings", nil))
 	if !strings.Contains(page, "••••NDap") {
 		t.Error("the session lost the first key")
+	}
+}
+
+// TestFirstPageWithHangingProviders is finding 18: four own providers
+// whose /models hangs made the first page wait 15 s for each. The page
+// comes back after the lister's short wait and says their models are
+// loading; once they answer, a later page offers them.
+func TestFirstPageWithHangingProviders(t *testing.T) {
+	gate := make(chan struct{})
+	var released atomic.Bool
+	release := func() {
+		if released.CompareAndSwap(false, true) {
+			close(gate)
+		}
+	}
+	var inFlight, most atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		w.Write([]byte(`{"data":[{"id":"slow-model"}]}`))
+	}))
+	t.Cleanup(up.Close)
+	t.Cleanup(release)
+	app := newTestAppWith(t, nil, func(d *Deps) {
+		open := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Minute, IdleTimeout: time.Minute})
+		d.Guard = nil
+		d.Lister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+			return open.Get(ctx, url, key, false)
+		})
+		d.Lister.Wait, d.Lister.Timeout = 200*time.Millisecond, time.Minute
+	})
+	for i := range account.MaxProviders {
+		name := "Slow " + string(rune('A'+i))
+		status, page := postForm(t, app, "/settings/providers", url.Values{"name": {name}, "base_url": {up.URL + "/p" + string(rune('a'+i)) + "/v1"}, "styles": {"chat"}})
+		if status != 200 || !strings.Contains(page, "Added "+name+". Its models are still loading: the provider has not answered yet; reload the page in a moment.") {
+			t.Fatalf("adding %s (%d): %.1500s", name, status, regexpFind(page, `role="status"[^>]*>([^<]*)`))
+		}
+	}
+	// The first page: every listing is still hanging, yet the page
+	// answers (account's TestFirstPageDoesNotWaitForSlowProviders shows
+	// the four are asked at once).
+	var pg string
+	pageWithin(t, func() { _, pg = do(t, app, httptest.NewRequest("GET", "/", nil)) })
+	if n := most.Load(); n != int32(account.MaxProviders) {
+		t.Fatalf("%d listings in flight at once, want %d", n, account.MaxProviders)
+	}
+	for i := range account.MaxProviders {
+		want := "Slow " + string(rune('A'+i)) + ": Your provider at " + up.URL + "/p" + string(rune('a'+i)) + "/v1, for this browser session. Its models are still loading"
+		if !strings.Contains(pg, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if strings.Contains(pg, "Slow A · ") {
+		t.Error("a provider with no models yet is in the picker")
+	}
+	var settings string
+	pageWithin(t, func() { _, settings = do(t, app, httptest.NewRequest("GET", "/settings", nil)) })
+	if !strings.Contains(settings, "Could not list its models: the provider has not answered yet; reload the page in a moment<") {
+		t.Errorf("settings: %s", regexpFind(settings, `(?s)(data-testid="my-provider-.{0,1000})`))
+	}
+	// They answer; a later page offers them.
+	release()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, pg = do(t, app, httptest.NewRequest("GET", "/", nil)); strings.Count(pg, `<option value="my-`) == account.MaxProviders {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := strings.Count(pg, `<option value="my-`); n != account.MaxProviders {
+		t.Fatalf("%d own providers in the picker once listed, want %d", n, account.MaxProviders)
+	}
+	if strings.Contains(pg, "still loading") {
+		t.Error("the page still says models are loading")
+	}
+}
+
+// pageWithin fails the test when a page has not answered after a generous
+// guard (a hang guard, not a timing assertion: the old code took 15 s per
+// hanging provider, one after another).
+func pageWithin(t *testing.T, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the page did not answer")
 	}
 }

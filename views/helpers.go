@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/playground-dev/playground/web/form"
+	"github.com/playground-dev/playground/web/markdown"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -48,10 +49,25 @@ func rowID(f Field, i int) string {
 	return f.ID + "-" + strconv.Itoa(i)
 }
 
-// thumbSrc is the preview source of an image row, "" when the URL cannot be
-// shown (it is then checked and reported by the server).
+// linkRel is the rel of a link to a person's remote image, as of every
+// link in model output.
+const linkRel = markdown.LinkRel
+
+// thumbSrc is the thumbnail source of an image URL: the URL itself when it
+// is inline data (markdown.InlineImage), else "". A remote image is never
+// loaded by the page (CSP img-src 'self' data:): it gets thumbHref.
+// static/js/app.js makes the same choice as the person types.
 func thumbSrc(u string) string {
-	if u == "" || form.CheckImageURL(u) != "" {
+	if u == "" || form.CheckImageURL(u) != "" || !markdown.InlineImage(u) {
+		return ""
+	}
+	return u
+}
+
+// thumbHref is the link that opens a remote image in a new tab, "" when
+// the URL is not an http(s) image URL.
+func thumbHref(u string) string {
+	if u == "" || form.CheckImageURL(u) != "" || !markdown.LinkableURL(u) {
 		return ""
 	}
 	return u

@@ -124,6 +124,9 @@ type KV struct {
 // PromptRow is one message of a stored prompt.
 type PromptRow struct {
 	Role, Content string
+	// Image is the URL of an image input (Role "image"): the page shows
+	// its preview (imageThumb), never loading a remote one by itself.
+	Image string
 }
 
 // ChoiceRecord is one stored choice.
@@ -279,7 +282,7 @@ func promptAndParams(form url.Values, m *catalog.Model, prompt string) ([]Prompt
 		case f.Type == catalog.TypeImageURLs:
 			for _, u := range form[f.Name+".url"] {
 				if u != "" {
-					rows = append(rows, PromptRow{Role: "image", Content: u})
+					rows = append(rows, imagePromptRow(u))
 				}
 			}
 		case compare.IsPrompt(f):
@@ -295,6 +298,16 @@ func promptAndParams(form url.Values, m *catalog.Model, prompt string) ([]Prompt
 		}
 	}
 	return rows, params
+}
+
+// imagePromptRow is the row of an image input. Inline data shows as a
+// thumbnail and its type, not as pages of base64.
+func imagePromptRow(u string) PromptRow {
+	content := u
+	if markdown.InlineImage(u) {
+		content = markdown.ShowURL(u) + " (inline data)"
+	}
+	return PromptRow{Role: "image", Content: content, Image: u}
 }
 
 // RunRecordOf is the record page of one run, with the catalog's model.

@@ -174,6 +174,13 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 	if r.Provider.Description != "" {
 		w.ProviderNote = append(w.ProviderNote, r.Provider.Description)
 	}
+	// The session's own providers without models are not in the picker;
+	// their description says why (still loading, or not listed).
+	for _, p := range cat.Providers {
+		if p.UserAdded && p.ID != r.Provider.ID && len(cat.ModelsOf(p.ID)) == 0 {
+			w.ProviderNote = append(w.ProviderNote, p.Name+": "+p.Description)
+		}
+	}
 	if r.BaseURL == "" {
 		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No base URL: set %s in the server's environment to run this provider.", r.Provider.BaseURLEnv))
 	}
@@ -186,7 +193,7 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 		w.KeyStatus = "Key: none needed."
 	default:
 		w.KeyMissing = true
-		w.KeyStatus = "No API key: " + draft.KeyHint(r.Provider) + " The curl command reads $" + r.Provider.APIKeyEnv + " from your shell."
+		w.KeyStatus = "No API key: " + r.KeyHint + " The curl command reads $" + r.Provider.APIKeyEnv + " from your shell."
 	}
 	w.ModelFacts = modelFacts(r.Provider, r.Model)
 	fields := NewFields(r)

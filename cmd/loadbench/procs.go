@@ -76,7 +76,8 @@ func (b *bench) startPlayground(ctx context.Context, sim string) (*proc, error) 
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--log-level", "error", "--runs-at-once", "0", "--runs-per-minute", "0"}
+	args := []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--log-level", "error", "--runs-at-once", "0", "--runs-per-minute", "0",
+		"--client-runs-at-once", "0", "--client-runs-per-minute", "0", "--operator-runs-at-once", "0", "--max-conns-per-ip", "0"}
 	if b.profiles != "" {
 		b.pprof = freeAddr()
 		args = append(args, "--pprof-addr", b.pprof)

@@ -10,8 +10,12 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/playground-dev/playground/web/account"
+	"github.com/playground-dev/playground/web/upstream"
 )
 
 // Config is every setting of the playground. Each has a flag and an
@@ -38,6 +42,22 @@ type Config struct {
 	// Per-session run limits; 0 is unlimited.
 	RunsAtOnce    int
 	RunsPerMinute int
+	// The same per client address, and over every run on the operator's
+	// keys; 0 is unlimited.
+	ClientRunsAtOnce    int
+	ClientRunsPerMinute int
+	OperatorRunsAtOnce  int
+	// RequireOwnKeys leaves the operator's keys unused: people run remote
+	// providers on their own keys only.
+	RequireOwnKeys bool
+	// AllowedHosts are the Host names served; empty on a loopback address
+	// means localhost and IP addresses only, elsewhere any name.
+	AllowedHosts []string
+	// MaxConnsPerIP and MaxConns bound open connections; BodyBudget the
+	// bytes of request bodies received at once.
+	MaxConnsPerIP int
+	MaxConns      int
+	BodyBudget    int
 	// LogPrompts logs each run's request body (prompts, never keys).
 	LogPrompts bool
 	// TrustedProxies are the reverse proxies whose X-Forwarded-Proto is
@@ -54,6 +74,18 @@ type Config struct {
 	RunMaxChoices  int
 	RunMaxDuration time.Duration
 	RunsMaxBytes   int64
+	// What the history keeps: bytes of one run, each session's quota
+	// (bytes and runs) and the days a run is kept; 0 is no limit.
+	HistoryRunMax        int64
+	HistoryQuotaBytes    int64
+	HistoryQuotaRuns     int
+	HistoryRetentionDays int
+	// Provider answers and model lists: the most a compressed answer may
+	// become once decompressed, the bytes of model lists kept for the
+	// sessions' own providers, and how long a page waits for a first list.
+	DecompressedLimit int64
+	ModelCacheLimit   int64
+	ModelsWait        time.Duration
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -78,15 +110,30 @@ var settings = []setting{
 	{"allow-private-upstreams", "PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS", "let providers people add reach loopback, private and link-local addresses (default false: refused)"},
 	{"runs-at-once", "PLAYGROUND_RUNS_AT_ONCE", "runs one session may have going at once (0: no limit)"},
 	{"runs-per-minute", "PLAYGROUND_RUNS_PER_MINUTE", "runs one session may start per minute (0: no limit)"},
+	{"client-runs-at-once", "PLAYGROUND_CLIENT_RUNS_AT_ONCE", "runs one client address may have going at once, over all its sessions (0: no limit)"},
+	{"client-runs-per-minute", "PLAYGROUND_CLIENT_RUNS_PER_MINUTE", "runs one client address may start per minute, over all its sessions (0: no limit)"},
+	{"operator-runs-at-once", "PLAYGROUND_OPERATOR_RUNS_AT_ONCE", "runs on the operator's keys (from this environment) going at once, over everyone (0: no limit)"},
+	{"require-own-keys", "PLAYGROUND_REQUIRE_OWN_KEYS", "never use the operator's keys: people run remote providers on keys they enter in Settings"},
+	{"allowed-hosts", "PLAYGROUND_ALLOWED_HOSTS", "comma-separated Host names the playground answers for (.example.com: and its subdomains); default: on a loopback address localhost and IP addresses only, elsewhere any"},
+	{"max-conns-per-ip", "PLAYGROUND_MAX_CONNS_PER_IP", "open connections one client address may hold (0: no limit; behind a proxy every client has the proxy's address)"},
+	{"max-conns", "PLAYGROUND_MAX_CONNS", "open connections in all"},
+	{"body-budget", "PLAYGROUND_BODY_BUDGET", "bytes of request bodies the server receives at once, over all connections"},
 	{"log-prompts", "PLAYGROUND_LOG_PROMPTS", "log each run's request body, prompts included (keys never)"},
 	{"trusted-proxies", "PLAYGROUND_TRUSTED_PROXIES", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-Proto is believed"},
 	{"pprof-addr", "PLAYGROUND_PPROF_ADDR", "serve Go's pprof profiles on this loopback host:port, for performance work (default: off)"},
+	{"decompressed-limit", "PLAYGROUND_DECOMPRESSED_LIMIT", "largest a provider's compressed answer may become once decompressed, in bytes"},
+	{"model-cache-limit", "PLAYGROUND_MODEL_CACHE_LIMIT", "bytes of model lists kept for the providers people add, all sessions together"},
+	{"models-wait", "PLAYGROUND_MODELS_WAIT", "how long a page waits for a provider people added to list its models (the listing goes on behind)"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
 	{"run-max-bytes", "PLAYGROUND_RUN_MAX_BYTES", "bytes one run may read from its provider (decoded); past it the run ends as truncated, its output kept"},
 	{"run-max-events", "PLAYGROUND_RUN_MAX_EVENTS", "events one run may receive from its provider"},
 	{"run-max-choices", "PLAYGROUND_RUN_MAX_CHOICES", "distinct choices one answer may have"},
 	{"run-max-duration", "PLAYGROUND_RUN_MAX_DURATION", "longest a run may take, watched or not"},
 	{"runs-max-bytes", "PLAYGROUND_RUNS_MAX_BYTES", "bytes all runs kept in memory may hold together (event logs and transcripts); the oldest finished runs are dropped first"},
+	{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", "bytes the history keeps of one run; past it the answer and stream are cut, a larger request is kept without its body (0: no limit)"},
+	{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", "bytes of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
+	{"history-quota-runs", "PLAYGROUND_HISTORY_QUOTA_RUNS", "runs of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
+	{"history-retention-days", "PLAYGROUND_HISTORY_RETENTION_DAYS", "days a run is kept in the history (0: forever)"},
 }
 
 // DefaultConfig is the configuration with nothing set.
@@ -109,6 +156,23 @@ func DefaultConfig(getenv func(string) string) Config {
 		RunMaxChoices:    128,
 		RunMaxDuration:   30 * time.Minute,
 		RunsMaxBytes:     512 << 20,
+		// Twice a session's: a household or an office behind one address.
+		ClientRunsAtOnce:    12,
+		ClientRunsPerMinute: 60,
+		OperatorRunsAtOnce:  32,
+		MaxConnsPerIP:       64,
+		MaxConns:            4096,
+		BodyBudget:          256 << 20,
+		// history.DefaultLimits: 8 MB a run, 200 MB and 5,000 runs a
+		// session, 90 days.
+		HistoryRunMax:        8 << 20,
+		HistoryQuotaBytes:    200 << 20,
+		HistoryQuotaRuns:     5000,
+		HistoryRetentionDays: 90,
+		// The defaults live with the code that applies them.
+		DecompressedLimit: upstream.DefaultMaxDecompressed,
+		ModelCacheLimit:   account.DefaultCacheBytes,
+		ModelsWait:        account.DefaultWait,
 	}
 }
 
@@ -123,7 +187,7 @@ func defaultDataDir(getenv func(string) string) string {
 }
 
 // isBool lists the settings that are switches: --flag alone means true.
-var isBool = map[string]bool{"secure-cookie": true, "allow-private-upstreams": true, "log-prompts": true}
+var isBool = map[string]bool{"secure-cookie": true, "allow-private-upstreams": true, "log-prompts": true, "require-own-keys": true}
 
 // boolFlag is a switch kept as text, checked with the other settings.
 type boolFlag string
@@ -156,6 +220,14 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"allow-private-upstreams": "false",
 		"runs-at-once":            fmt.Sprint(cfg.RunsAtOnce),
 		"runs-per-minute":         fmt.Sprint(cfg.RunsPerMinute),
+		"client-runs-at-once":     fmt.Sprint(cfg.ClientRunsAtOnce),
+		"client-runs-per-minute":  fmt.Sprint(cfg.ClientRunsPerMinute),
+		"operator-runs-at-once":   fmt.Sprint(cfg.OperatorRunsAtOnce),
+		"require-own-keys":        "false",
+		"allowed-hosts":           "",
+		"max-conns-per-ip":        fmt.Sprint(cfg.MaxConnsPerIP),
+		"max-conns":               fmt.Sprint(cfg.MaxConns),
+		"body-budget":             fmt.Sprint(cfg.BodyBudget),
 		"log-prompts":             "false",
 		"trusted-proxies":         "",
 		"run-max-bytes":           fmt.Sprint(cfg.RunMaxBytes),
@@ -163,6 +235,13 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"run-max-choices":         fmt.Sprint(cfg.RunMaxChoices),
 		"run-max-duration":        cfg.RunMaxDuration.String(),
 		"runs-max-bytes":          fmt.Sprint(cfg.RunsMaxBytes),
+		"history-run-max":         fmt.Sprint(cfg.HistoryRunMax),
+		"history-quota-bytes":     fmt.Sprint(cfg.HistoryQuotaBytes),
+		"history-quota-runs":      fmt.Sprint(cfg.HistoryQuotaRuns),
+		"history-retention-days":  fmt.Sprint(cfg.HistoryRetentionDays),
+		"decompressed-limit":      fmt.Sprint(cfg.DecompressedLimit),
+		"model-cache-limit":       fmt.Sprint(cfg.ModelCacheLimit),
+		"models-wait":             cfg.ModelsWait.String(),
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -222,6 +301,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		{"secure-cookie", "PLAYGROUND_SECURE_COOKIE", &cfg.SecureCookie},
 		{"allow-private-upstreams", "PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS", &cfg.AllowPrivateUpstreams},
 		{"log-prompts", "PLAYGROUND_LOG_PROMPTS", &cfg.LogPrompts},
+		{"require-own-keys", "PLAYGROUND_REQUIRE_OWN_KEYS", &cfg.RequireOwnKeys},
 	} {
 		switch strings.ToLower(get(b.name)) {
 		case "true", "1", "yes":
@@ -250,6 +330,10 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}{
 		{"runs-at-once", "PLAYGROUND_RUNS_AT_ONCE", &cfg.RunsAtOnce},
 		{"runs-per-minute", "PLAYGROUND_RUNS_PER_MINUTE", &cfg.RunsPerMinute},
+		{"client-runs-at-once", "PLAYGROUND_CLIENT_RUNS_AT_ONCE", &cfg.ClientRunsAtOnce},
+		{"client-runs-per-minute", "PLAYGROUND_CLIENT_RUNS_PER_MINUTE", &cfg.ClientRunsPerMinute},
+		{"operator-runs-at-once", "PLAYGROUND_OPERATOR_RUNS_AT_ONCE", &cfg.OperatorRunsAtOnce},
+		{"max-conns-per-ip", "PLAYGROUND_MAX_CONNS_PER_IP", &cfg.MaxConnsPerIP},
 	} {
 		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 0 {
 			return cfg, fmt.Errorf("--%s / %s: want a whole number, 0 for no limit", n.name, n.env)
@@ -267,6 +351,31 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 			return cfg, fmt.Errorf("--%s / %s: want a number of bytes, at least %d", n.name, n.env, n.least)
 		}
 	}
+	for _, h := range strings.Split(get("allowed-hosts"), ",") {
+		if h = strings.TrimSpace(h); h == "" {
+			continue
+		}
+		if strings.ContainsAny(h, "/:@ ") {
+			return cfg, fmt.Errorf("--allowed-hosts / PLAYGROUND_ALLOWED_HOSTS: %q is not a host name (no scheme, port or path)", h)
+		}
+		cfg.AllowedHosts = append(cfg.AllowedHosts, h)
+	}
+	if _, err := fmt.Sscan(get("max-conns"), &cfg.MaxConns); err != nil || cfg.MaxConns < 16 {
+		return cfg, fmt.Errorf("--max-conns / PLAYGROUND_MAX_CONNS: want a whole number, at least 16")
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int64
+	}{
+		{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", &cfg.HistoryRunMax},
+		{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", &cfg.HistoryQuotaBytes},
+	} {
+		v, err := strconv.ParseInt(get(n.name), 10, 64)
+		if err != nil || v < 0 || v > 0 && v < 64<<10 {
+			return cfg, fmt.Errorf("--%s / %s: want a number of bytes, at least 65536, or 0 for no limit", n.name, n.env)
+		}
+		*n.dst = v
+	}
 	for _, n := range []struct {
 		name, env string
 		dst       *int
@@ -277,6 +386,19 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 1 {
 			return cfg, fmt.Errorf("--%s / %s: want a whole number, at least 1", n.name, n.env)
 		}
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int
+	}{
+		{"history-quota-runs", "PLAYGROUND_HISTORY_QUOTA_RUNS", &cfg.HistoryQuotaRuns},
+		{"history-retention-days", "PLAYGROUND_HISTORY_RETENTION_DAYS", &cfg.HistoryRetentionDays},
+	} {
+		v, err := strconv.Atoi(get(n.name))
+		if err != nil || v < 0 {
+			return cfg, fmt.Errorf("--%s / %s: want a whole number, 0 for no limit", n.name, n.env)
+		}
+		*n.dst = v
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(get("log-level"))); err != nil {
 		return cfg, fmt.Errorf("--log-level / PLAYGROUND_LOG_LEVEL: %v", err)
@@ -307,6 +429,25 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}
 	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
 		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")
+	}
+	if _, err := fmt.Sscan(get("body-budget"), &cfg.BodyBudget); err != nil || cfg.BodyBudget < cfg.BodyLimit {
+		return cfg, fmt.Errorf("--body-budget / PLAYGROUND_BODY_BUDGET: want a number of bytes, at least the body limit (%d)", cfg.BodyLimit)
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int64
+	}{
+		{"decompressed-limit", "PLAYGROUND_DECOMPRESSED_LIMIT", &cfg.DecompressedLimit},
+		{"model-cache-limit", "PLAYGROUND_MODEL_CACHE_LIMIT", &cfg.ModelCacheLimit},
+	} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 1<<20 {
+			return cfg, fmt.Errorf("--%s / %s: want a number of bytes, at least 1048576 (1 MB)", n.name, n.env)
+		}
+	}
+	if d, err := time.ParseDuration(get("models-wait")); err != nil || d <= 0 {
+		return cfg, fmt.Errorf("--models-wait / PLAYGROUND_MODELS_WAIT: want a duration like 2s")
+	} else {
+		cfg.ModelsWait = d
 	}
 	return cfg, nil
 }

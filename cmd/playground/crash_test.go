@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -20,6 +22,14 @@ const childEnv = "PLAYGROUND_TEST_CHILD"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
+		if n, err := strconv.ParseUint(os.Getenv(childMemEnv), 10, 64); err == nil {
+			// A memory-capped child: a test's memory bomb kills it, not
+			// the machine.
+			if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}
 		if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -31,11 +41,20 @@ func TestMain(m *testing.M) {
 
 var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
 
+// childMemEnv caps the child's address space, in bytes.
+const childMemEnv = "PLAYGROUND_TEST_CHILD_AS"
+
 // startChild starts the playground as a separate process on dataDir.
 func startChild(t *testing.T, dataDir string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
+	return startChildWith(t, dataDir, nil, args...)
+}
+
+// startChildWith starts it with env added to the test's environment.
+func startChildWith(t *testing.T, dataDir string, env []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
-	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Env = append(append(os.Environ(), childEnv+"=1"), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

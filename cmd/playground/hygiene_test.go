@@ -216,8 +216,8 @@ func TestKeyHygiene(t *testing.T) {
 				t.Fatal("no provider row")
 			}
 			page := bc.get("/?provider=" + house[1] + "&model=gpt-4o-mini")
-			if !strings.Contains(page, "$HOUSE_API_KEY") {
-				t.Error("the curl does not read the added provider's key from $HOUSE_API_KEY")
+			if !strings.Contains(page, "$MY_HOUSE_API_KEY") {
+				t.Error("the curl does not read the added provider's key from $MY_HOUSE_API_KEY")
 			}
 			bc.runAndFollow(chat(house[1], "gpt-4o-mini"))
 			// A wrong key whose error echoes it, in Settings' model listing.

@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"github.com/playground-dev/playground/handlers"
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
@@ -91,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Providers from the catalog (the operator's) connect anywhere; those
 	// people add go through the SSRF guard unless the operator allows
 	// private addresses.
-	ucfg := upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout}
+	ucfg := upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout, MaxDecompressed: cfg.DecompressedLimit}
 	var guard *netguard.Guard
 	gcfg := ucfg
 	if !cfg.AllowPrivateUpstreams {
@@ -104,6 +102,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer hist.Close()
+	hist.SetLimits(history.Limits{RunBytes: cfg.HistoryRunMax, OwnerBytes: cfg.HistoryQuotaBytes, OwnerRuns: cfg.HistoryQuotaRuns,
+		Retention: time.Duration(cfg.HistoryRetentionDays) * 24 * time.Hour})
+	// Runs older than the retention are deleted now and every hour.
+	hist.KeepPruned(ctx, log)
 	// Runs left "running" by a process that ended without finishing them
 	// are marked interrupted: with SQLite (one process) all of them, with
 	// PostgreSQL (shared) those not marked alive for a while.
@@ -116,44 +118,54 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else if n > 0 {
 		log.Info("runs marked interrupted", "count", n)
 	}
+	// Session epochs older than a cookie's lifetime end nothing any more.
+	if err := hist.ForgetSessionEpochs(ctx, time.Now().Add(-session.MaxAge)); err != nil {
+		log.Warn("old session epochs not dropped", "err", err)
+	}
 	recorder := history.NewRecorder(hist, log)
 	defer recorder.Close()
 	rcfg := runmgr.DefaultConfig()
 	rcfg.Recorder = recorder
-	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute}
+	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute,
+		ClientAtOnce: cfg.ClientRunsAtOnce, ClientPerMinute: cfg.ClientRunsPerMinute, OperatorAtOnce: cfg.OperatorRunsAtOnce}
 	rcfg.Log = log
 	rcfg.Caps = runmgr.Caps{Bytes: cfg.RunMaxBytes, Events: cfg.RunMaxEvents, Choices: cfg.RunMaxChoices,
 		Duration: cfg.RunMaxDuration, Held: cfg.RunsMaxBytes, Idle: cfg.IdleTimeout}
 	runs := runmgr.NewManager(rcfg, upstream.New(ucfg), tok).WithGuardedClient(guarded)
 	defer runs.Close()
+	lister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+		return guarded.Get(ctx, url, key, false)
+	})
+	lister.MaxBytes, lister.Wait = cfg.ModelCacheLimit, cfg.ModelsWait
 	deps := handlers.Deps{
-		Log:      log,
-		Catalog:  cat,
-		Drafts:   &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok},
-		Runs:     runs,
-		Sessions: session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
-		Lister: account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
-			return guarded.Get(ctx, url, key, false)
-		}),
-		Guard:      guard,
-		Saved:      saved,
-		History:    hist,
-		Layouts:    layouts,
-		BodyLimit:  cfg.BodyLimit,
-		LogPrompts: cfg.LogPrompts,
+		Log:          log,
+		Catalog:      cat,
+		Drafts:       &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok, OwnKeysOnly: cfg.RequireOwnKeys},
+		Runs:         runs,
+		Sessions:     session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
+		Epochs:       session.NewEpochs(hist),
+		Lister:       lister,
+		Guard:        guard,
+		Saved:        saved,
+		History:      hist,
+		Layouts:      layouts,
+		BodyLimit:    cfg.BodyLimit,
+		BodyBudget:   int64(cfg.BodyBudget),
+		AnyHost:      len(cfg.AllowedHosts) == 0 && !onLoopback(cfg.Addr),
+		AllowedHosts: cfg.AllowedHosts,
+		LogPrompts:   cfg.LogPrompts,
 	}
-	app := fiber.New(fiber.Config{
-		AppName:               "playground",
-		DisableStartupMessage: true,
-		ErrorHandler:          handlers.ErrorHandler(log, cfg.BodyLimit),
-		BodyLimit:             cfg.BodyLimit,
-		ReadTimeout:           cfg.ReadTimeout,
-		// Only the configured proxies' X-Forwarded-* headers are believed.
-		EnableTrustedProxyCheck: true,
-		TrustedProxies:          cfg.TrustedProxies,
-		IdleTimeout:             2 * time.Minute,
+	app := handlers.NewApp(log, handlers.Server{
+		BodyLimit:      cfg.BodyLimit,
+		ReadTimeout:    cfg.ReadTimeout,
+		MaxConnsPerIP:  cfg.MaxConnsPerIP,
+		MaxConns:       cfg.MaxConns,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	handlers.Register(app, deps)
+	if deps.AnyHost {
+		log.Warn("answering for any Host name: set --allowed-hosts to the names this playground is served under")
+	}
 
 	if cfg.PprofAddr != "" {
 		stop, err := servePprof(cfg.PprofAddr)
@@ -183,6 +195,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// onLoopback reports whether addr (host:port) listens on loopback only.
+func onLoopback(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // servePprof serves Go's profiles on a loopback address of their own.

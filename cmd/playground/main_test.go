@@ -271,3 +271,21 @@ func TestSecuritySettings(t *testing.T) {
 		}
 	}
 }
+
+func TestUpstreamLimitSettings(t *testing.T) {
+	none := func(string) string { return "" }
+	cfg, err := LoadConfig(nil, none, io.Discard)
+	if err != nil || cfg.DecompressedLimit != 32<<20 || cfg.ModelCacheLimit != 16<<20 || cfg.ModelsWait != 2*time.Second {
+		t.Fatalf("defaults: %+v %v", cfg, err)
+	}
+	env := map[string]string{"PLAYGROUND_DECOMPRESSED_LIMIT": "2097152"}
+	cfg, err = LoadConfig([]string{"--model-cache-limit", "4194304", "--models-wait", "500ms"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || cfg.DecompressedLimit != 2<<20 || cfg.ModelCacheLimit != 4<<20 || cfg.ModelsWait != 500*time.Millisecond {
+		t.Fatalf("set: %+v %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"--decompressed-limit", "1000"}, {"--model-cache-limit", "lots"}, {"--models-wait", "0s"}, {"--models-wait", "soon"}} {
+		if _, err := LoadConfig(bad, none, io.Discard); err == nil {
+			t.Errorf("%v: want an error", bad)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 // Playground page behaviour that needs no server round trip: adding,
 // removing and moving form rows, keeping sliders and number boxes in step,
-// image thumbnails, and the copy buttons. Everything else is htmx.
+// image previews, and the copy buttons. Everything else is htmx.
 (function () {
   'use strict';
 
@@ -17,8 +17,15 @@
     addButton.disabled = max > 0 && rows.children.length >= max;
   }
 
-  function isImageURL(u) {
-    return /^https?:\/\/\S+$/i.test(u) || /^data:image\/[a-z0-9.+-]+(;[a-z0-9=.+-]+)*;base64,/i.test(u);
+  // The page loads no remote image (CSP img-src 'self' data:): inline data
+  // of a raster type is shown as a thumbnail, an http(s) URL gets a link
+  // that opens it in a new tab. The same choice as views/helpers.go
+  // thumbSrc and thumbHref (markdown.InlineImage, markdown.LinkableURL).
+  function isInlineImage(u) {
+    return /^data:image\/(png|gif|jpeg|webp|avif)(;[a-z0-9=.+-]+)*;base64,/i.test(u);
+  }
+  function isRemoteImage(u) {
+    return /^https?:\/\/[^\s\/?#]+\S*$/i.test(u);
   }
 
   function copyText(text, button) {
@@ -130,16 +137,17 @@
       if (other && (t.type === 'range' || t.value !== '')) other.value = t.value;
     }
     if (t.hasAttribute('data-image-url')) {
-      var img = t.parentElement && t.parentElement.querySelector('[data-thumb]');
+      var row = t.parentElement;
+      var img = row && row.querySelector('[data-thumb]');
+      var open = row && row.querySelector('[data-thumb-link]');
+      var u = t.value.trim();
       if (img) {
-        var u = t.value.trim();
-        if (isImageURL(u)) {
-          img.src = u;
-          img.hidden = false;
-        } else {
-          img.removeAttribute('src');
-          img.hidden = true;
-        }
+        if (isInlineImage(u)) img.src = u; else img.removeAttribute('src');
+        img.hidden = !isInlineImage(u);
+      }
+      if (open) {
+        if (isRemoteImage(u)) open.href = u; else open.removeAttribute('href');
+        open.hidden = !isRemoteImage(u);
       }
     }
   });

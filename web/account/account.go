@@ -12,16 +12,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/playground-dev/playground/web/catalog"
 )
 
-// Limits keep the account small enough for a cookie (4 KB encoded).
+// Limits keep the account small enough for the session cookie (session.MaxCookie, 3 KB encoded).
 const (
 	MaxProviders  = 4
 	MaxKeyLength  = 256
@@ -192,50 +194,104 @@ func checkBaseURL(s string) string {
 
 var envUnsafe = regexp.MustCompile(`[^A-Z0-9]+`)
 
+// KeyEnvPrefix starts every added provider's key variable, so that none
+// is ever the variable of a catalog provider: a provider named "OpenAI"
+// reads $MY_OPENAI_API_KEY, not $OPENAI_API_KEY, and a share viewer who
+// pastes its curl does not send their own OpenAI key to the sharer's URL.
+const KeyEnvPrefix = "MY_"
+
 // KeyEnv is the variable name curl snippets use for an added provider's
-// key: the name in upper snake case, then _API_KEY. The server never
+// key: MY_, the name in upper snake case, then _API_KEY. The server never
 // reads it.
 func (p Provider) KeyEnv() string {
 	s := strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(p.Name), "_"), "_")
-	if s == "" || (s[0] >= '0' && s[0] <= '9') {
-		s = "MY_PROVIDER" + "_" + s
+	s = strings.TrimPrefix(strings.TrimRight(strings.TrimSuffix(s, "API_KEY"), "_"), "MY_")
+	if s == "" || s == "MY" {
+		s = "PROVIDER"
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(s, "_"), "_API_KEY") + "_API_KEY"
+	return KeyEnvPrefix + s + "_API_KEY"
+}
+
+// Listed is what is known of one provider's models: the ids it lists, or
+// why there are none (ErrListing while it has not answered yet).
+type Listed struct {
+	IDs []string
+	Err error
+}
+
+// ListAll asks models for every provider of a at the same time and waits
+// for all the answers, keyed by provider id: a page with four slow
+// providers waits for the slowest, not for the sum.
+func ListAll(a Account, models func(Provider) ([]string, error)) map[string]Listed {
+	out := make(map[string]Listed, len(a.Providers))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, p := range a.Providers {
+		wg.Go(func() {
+			ids, err := models(p)
+			mu.Lock()
+			out[p.ID] = Listed{IDs: ids, Err: err}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // Catalog returns base with the account's providers and their listed
-// models added. models gives the ids a provider lists (nil when the list
-// could not be had; such a provider is left out of the pickers).
-func Catalog(base *catalog.Catalog, a Account, models func(Provider) []string) *catalog.Catalog {
+// models added. models gives the ids a provider lists; it is asked for
+// all providers at once (ListAll). A provider with no usable model is
+// left out of the pickers, and its description says why: its models are
+// loading, or could not be listed.
+func Catalog(base *catalog.Catalog, a Account, models func(Provider) ([]string, error)) *catalog.Catalog {
 	if len(a.Providers) == 0 {
 		return base
 	}
+	lists := ListAll(a, models)
 	var ps []*catalog.Provider
 	var ms []*catalog.Model
 	for _, up := range a.Providers {
 		p := &catalog.Provider{
-			ID:          up.ID,
-			Name:        up.Name,
-			BaseURL:     up.BaseURL,
-			APIKeyEnv:   up.KeyEnv(),
-			APIStyles:   up.Styles,
-			Currency:    "USD",
-			UserAdded:   true,
-			Description: "Your provider at " + up.BaseURL + ", for this browser session. Models come from its /models list; prices are unknown.",
+			ID:        up.ID,
+			Name:      up.Name,
+			BaseURL:   up.BaseURL,
+			APIKeyEnv: up.KeyEnv(),
+			APIStyles: up.Styles,
+			Currency:  "USD",
+			UserAdded: true,
 		}
 		ps = append(ps, p)
 		seen := map[string]bool{}
-		for _, id := range models(up) {
+		listed := lists[up.ID]
+		n := 0
+		for _, id := range listed.IDs {
 			if seen[id] || !validModelID(id) {
 				continue
 			}
 			seen[id] = true
 			if m := modelFor(base, p, id); m != nil {
 				ms = append(ms, m)
+				n++
 			}
 		}
+		p.Description = describeListing(up, listed.Err, n)
 	}
 	return base.With(ps, ms)
+}
+
+// describeListing is an added provider's description: where it is, and
+// why it has no models when it has none.
+func describeListing(up Provider, err error, models int) string {
+	d := "Your provider at " + up.BaseURL + ", for this browser session. "
+	switch {
+	case errors.Is(err, ErrListing):
+		return d + "Its models are still loading: " + err.Error() + "."
+	case err != nil:
+		return d + "Its models could not be listed: " + err.Error()
+	case models == 0:
+		return d + "It lists no model the playground can use."
+	}
+	return d + "Models come from its /models list; prices are unknown."
 }
 
 // modelFor is the listed model id as a catalog model: the catalog's own
@@ -263,6 +319,9 @@ func modelFor(base *catalog.Catalog, p *catalog.Provider, id string) *catalog.Mo
 	}
 }
 
+// validModelID is the one check of a listed model id: 1 to 200 bytes,
+// no control or space characters. ParseModels applies it as it reads a
+// list; Catalog again for ids from any other source.
 func validModelID(id string) bool {
 	if id == "" || len(id) > 200 {
 		return false

@@ -86,15 +86,47 @@ func TestNewProvider(t *testing.T) {
 func TestKeyEnv(t *testing.T) {
 	tests := []struct{ name, want string }{
 		{"My gateway", "MY_GATEWAY_API_KEY"},
-		{"vLLM (prod)", "VLLM_PROD_API_KEY"},
-		{"Groq API key", "GROQ_API_KEY"},
-		{"42", "MY_PROVIDER_42_API_KEY"},
+		{"vLLM (prod)", "MY_VLLM_PROD_API_KEY"},
+		{"Groq API key", "MY_GROQ_API_KEY"},
+		{"OpenAI", "MY_OPENAI_API_KEY"},
+		{"42", "MY_42_API_KEY"},
 		{"日本", "MY_PROVIDER_API_KEY"},
+		{"My", "MY_PROVIDER_API_KEY"},
+		{"my_api_key", "MY_PROVIDER_API_KEY"},
+		{"API key", "MY_PROVIDER_API_KEY"},
+		{"my-x-api-key", "MY_X_API_KEY"},
 	}
 	for _, tt := range tests {
 		if got := (account.Provider{Name: tt.name}).KeyEnv(); got != tt.want {
 			t.Errorf("KeyEnv(%q) = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestKeyEnvNeverACatalogVariable is finding 17: an own provider named
+// "OpenAI" read $OPENAI_API_KEY, so a share viewer pasting its curl sent
+// their own OpenAI key to the sharer's URL. No name, id or variable stem
+// of a catalog provider gives an added provider a catalog variable.
+func TestKeyEnvNeverACatalogVariable(t *testing.T) {
+	base, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]string{}
+	for _, p := range base.Providers {
+		used[p.APIKeyEnv] = p.ID
+	}
+	for _, p := range base.Providers {
+		stem := strings.TrimSuffix(p.APIKeyEnv, "_API_KEY")
+		for _, name := range []string{p.Name, p.ID, stem, p.APIKeyEnv, strings.ToLower(stem), "my " + p.Name} {
+			env := (account.Provider{Name: name}).KeyEnv()
+			if id, ok := used[env]; ok {
+				t.Errorf("an added provider named %q reads $%s, the variable of catalog provider %s", name, env, id)
+			}
+		}
+	}
+	if got := (account.Provider{Name: "OpenAI"}).KeyEnv(); got == "OPENAI_API_KEY" {
+		t.Fatalf("OpenAI: %s", got)
 	}
 }
 
@@ -132,7 +164,12 @@ func TestCatalogMergesListedModels(t *testing.T) {
 		"my-chat": {"gpt-4o-mini", "llama-3.3-70b", "llama-3.3-70b", "bad id", "org/model-x"},
 		"my-resp": {"gpt-5-mini", "gpt-4o-mini"},
 	}
-	cat := account.Catalog(base, a, func(p account.Provider) []string { return listed[p.ID] })
+	cat := account.Catalog(base, a, func(p account.Provider) ([]string, error) {
+		if p.ID == "my-down" {
+			return nil, errors.New("GET /models answered HTTP 502")
+		}
+		return listed[p.ID], nil
+	})
 	if len(base.Providers) == len(cat.Providers) {
 		t.Fatal("the base catalog gained nothing")
 	}
@@ -140,7 +177,7 @@ func TestCatalogMergesListedModels(t *testing.T) {
 		t.Fatal("the base catalog was changed")
 	}
 	p, ok := cat.Provider("my-chat")
-	if !ok || !p.UserAdded || p.APIKeyEnv != "CHAT_GW_API_KEY" {
+	if !ok || !p.UserAdded || p.APIKeyEnv != "MY_CHAT_GW_API_KEY" {
 		t.Fatalf("provider %+v", p)
 	}
 	ids := func(pid string) []string {
@@ -176,6 +213,9 @@ func TestCatalogMergesListedModels(t *testing.T) {
 	if len(ids("my-down")) != 0 {
 		t.Error("a provider whose list failed has models")
 	}
+	if down, _ := cat.Provider("my-down"); !strings.HasSuffix(down.Description, "Its models could not be listed: GET /models answered HTTP 502") {
+		t.Errorf("description %q", down.Description)
+	}
 }
 
 func TestParseModels(t *testing.T) {
@@ -186,6 +226,9 @@ func TestParseModels(t *testing.T) {
 	}{
 		{`{"object":"list","data":[{"id":"b","object":"model"},{"id":"a"},{"id":"b"}]}`, "a,b", false},
 		{`[{"id":"x"},{"id":""}]`, "x", false},
+		// Ids the catalog would drop are dropped while parsing, so the
+		// cache never holds them (finding 10).
+		{`[{"id":"ok"},{"id":"` + strings.Repeat("x", 201) + `"},{"id":"a b"},{"id":"tab\t"},{"id":"` + strings.Repeat("y", 200) + `"}]`, "ok," + strings.Repeat("y", 200), false},
 		{`{"data":[]}`, "", false},
 		{`<html>`, "", true},
 		{`{"data":"nope"}`, "", true},
@@ -232,7 +275,7 @@ func TestListerCachesAndForgets(t *testing.T) {
 	l := account.NewLister(fetch)
 	p := account.Provider{ID: "my-1", Name: "gw", BaseURL: "https://gw.example/v1"}
 	for range 3 {
-		ids, err := l.Models(context.Background(), p, "sk-k")
+		ids, err := l.Models(context.Background(), "s1", p, "sk-k")
 		if err != nil || strings.Join(ids, ",") != "m1,m2" {
 			t.Fatalf("models %v %v", ids, err)
 		}
@@ -240,15 +283,15 @@ func TestListerCachesAndForgets(t *testing.T) {
 	if calls.Load() != 1 {
 		t.Fatalf("%d fetches, want 1 (cached)", calls.Load())
 	}
-	l.Forget(p, "sk-k")
+	l.Forget("s1", p, "sk-k")
 	status = 401
-	_, err := l.Models(context.Background(), p, "sk-k")
+	_, err := l.Models(context.Background(), "s1", p, "sk-k")
 	if err == nil || !strings.Contains(err.Error(), "HTTP 401") || !strings.Contains(err.Error(), "Invalid API key") || !strings.Contains(err.Error(), "check the key") {
 		t.Fatalf("error %v", err)
 	}
 	// Failures are kept too (a minute), so a broken provider is not asked
 	// on every keystroke.
-	l.Models(context.Background(), p, "sk-k")
+	l.Models(context.Background(), "s1", p, "sk-k")
 	if calls.Load() != 2 {
 		t.Fatalf("%d fetches, want 2", calls.Load())
 	}
@@ -268,12 +311,12 @@ func TestListerAnswersStaleListsAtOnceAndRefreshesBehind(t *testing.T) {
 	l := account.NewLister(fetch)
 	l.TTL = 0 // every list is stale at once
 	p := account.Provider{ID: "my-1", BaseURL: "https://gw.example/v1"}
-	if ids, _ := l.Models(context.Background(), p, "k"); strings.Join(ids, ",") != "v1" {
+	if ids, _ := l.Models(context.Background(), "s1", p, "k"); strings.Join(ids, ",") != "v1" {
 		t.Fatalf("first list %v", ids)
 	}
 	done := make(chan []string)
 	go func() {
-		ids, _ := l.Models(context.Background(), p, "k")
+		ids, _ := l.Models(context.Background(), "s1", p, "k")
 		done <- ids
 	}()
 	select {
@@ -287,7 +330,7 @@ func TestListerAnswersStaleListsAtOnceAndRefreshesBehind(t *testing.T) {
 	close(release)
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		if ids, _ := l.Models(context.Background(), p, "k"); len(ids) == 1 && ids[0] != "v1" {
+		if ids, _ := l.Models(context.Background(), "s1", p, "k"); len(ids) == 1 && ids[0] != "v1" {
 			return // a later list replaced the first
 		}
 		time.Sleep(10 * time.Millisecond)

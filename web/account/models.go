@@ -1,6 +1,7 @@
 package account
 
 import (
+	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -22,104 +23,204 @@ import (
 // guard).
 type Fetcher func(ctx context.Context, url, key string) (*upstream.Response, error)
 
+// ErrListing is the answer for a provider that has not answered its first
+// listing within Lister.Wait; the listing goes on in the background and a
+// later page uses it.
+var ErrListing = errors.New("the provider has not answered yet; reload the page in a moment")
+
 // Lister lists an added provider's models with GET {base}/models, and
 // keeps each answer a while so the pickers do not ask on every request.
+// Listings are kept per session (owner): one session can neither read
+// another's listing nor push it out by listing more, beyond the cache's
+// total size.
 type Lister struct {
 	fetch Fetcher
 	// TTL is how long a list is kept; ErrTTL how long a failure is.
 	TTL, ErrTTL time.Duration
 	// Timeout bounds one fetch.
 	Timeout time.Duration
+	// Wait bounds how long Models waits for a provider's first listing;
+	// past it Models answers ErrListing and the fetch goes on. 0 means
+	// DefaultWait.
+	Wait time.Duration
+	// MaxBytes bounds the cache (ids, keys and messages, with a fixed
+	// overhead per listing); the oldest listings go first. 0 means
+	// DefaultCacheBytes.
+	MaxBytes int64
 
-	group singleflight.Group
-	mu    sync.Mutex
-	cache map[string]listing
+	group  singleflight.Group
+	mu     sync.Mutex
+	cache  map[string]*list.Element // of *listing
+	order  *list.List               // oldest first
+	owners map[string]int           // listings kept per owner
+	size   int64
 }
 
 type listing struct {
-	ids []string
-	err error
-	at  time.Time
+	key, owner string
+	ids        []string
+	err        error
+	at         time.Time
+	size       int64
 }
 
 const (
-	maxListings   = 1000
 	maxModelsBody = 8 << 20
 	maxModels     = 2000
+	// maxPerOwner is how many listings one session keeps: its providers,
+	// and as many again for keys or URLs it just changed.
+	maxPerOwner = 2 * MaxProviders
+	// listingOverhead is what a listing costs beside its strings (map
+	// entry, list element, struct, slice headers), roughly.
+	listingOverhead = 256
+	// maxErrorText bounds the message kept for a failed listing.
+	maxErrorText = 400
+)
+
+// Defaults of a Lister's limits.
+const (
+	DefaultCacheBytes = 16 << 20
+	DefaultWait       = 2 * time.Second
 )
 
 // NewLister returns a lister: lists fresh for an hour, failures for a
-// minute, 15 seconds per fetch.
+// minute, 15 seconds per fetch, 2 seconds of waiting for a first list,
+// 16 MB of cache.
 func NewLister(fetch Fetcher) *Lister {
-	return &Lister{fetch: fetch, TTL: time.Hour, ErrTTL: time.Minute, Timeout: 15 * time.Second, cache: map[string]listing{}}
+	return &Lister{fetch: fetch, TTL: time.Hour, ErrTTL: time.Minute, Timeout: 15 * time.Second, Wait: DefaultWait, MaxBytes: DefaultCacheBytes,
+		cache: map[string]*list.Element{}, order: list.New(), owners: map[string]int{}}
 }
 
-// cacheKey names one provider at one URL with one key (hashed: the cache
-// holds no key).
-func cacheKey(p Provider, key string) string {
+// cacheKey names one session's provider at one URL with one key (hashed:
+// the cache holds no key).
+func cacheKey(owner string, p Provider, key string) string {
 	h := sha256.Sum256([]byte(key))
-	return p.ID + "\x00" + p.BaseURL + "\x00" + hex.EncodeToString(h[:8])
+	return owner + "\x00" + p.ID + "\x00" + p.BaseURL + "\x00" + hex.EncodeToString(h[:8])
 }
 
-// Models returns the ids p lists, sorted. Only the first call for a
-// provider waits for its list; after that the kept answer is returned at
-// once and, when it is stale, asked for again in the background, so no
-// page or keystroke waits on a slow provider.
-func (l *Lister) Models(ctx context.Context, p Provider, key string) ([]string, error) {
-	k := cacheKey(p, key)
+// Models returns the ids p lists for the session owner, sorted. The first
+// call for a provider waits at most Wait (or until ctx is done) for its
+// list, then answers ErrListing while the fetch goes on; after that the
+// kept answer is returned at once and, when it is stale, asked for again
+// in the background, so no page or keystroke waits long on a slow
+// provider.
+func (l *Lister) Models(ctx context.Context, owner string, p Provider, key string) ([]string, error) {
+	k := cacheKey(owner, p, key)
 	l.mu.Lock()
-	e, ok := l.cache[k]
-	l.mu.Unlock()
-	if !ok {
-		e = l.load(ctx, k, p, key)
-	} else if age := time.Since(e.at); e.err != nil && age >= l.ErrTTL || e.err == nil && age >= l.TTL {
-		go l.load(ctx, k, p, key)
+	var e listing
+	el, ok := l.cache[k]
+	if ok {
+		e = *el.Value.(*listing)
 	}
-	return e.ids, e.err
+	l.mu.Unlock()
+	if ok {
+		if age := time.Since(e.at); e.err != nil && age >= l.ErrTTL || e.err == nil && age >= l.TTL {
+			l.start(ctx, k, owner, p, key)
+		}
+		return e.ids, e.err
+	}
+	d := l.Wait
+	if d <= 0 {
+		d = DefaultWait
+	}
+	wait := time.NewTimer(d)
+	defer wait.Stop()
+	select {
+	case r := <-l.start(ctx, k, owner, p, key):
+		e := r.Val.(listing)
+		return e.ids, e.err
+	case <-wait.C:
+	case <-ctx.Done():
+	}
+	return nil, ErrListing
 }
 
-// load asks p for its list (once, however many callers ask at the same
-// time) and keeps the answer.
-func (l *Lister) load(ctx context.Context, k string, p Provider, key string) listing {
-	v, _, _ := l.group.Do(k, func() (any, error) {
+// start asks p for its list (once, however many callers ask at the same
+// time) and keeps the answer; the fetch outlives ctx, bounded by Timeout.
+func (l *Lister) start(ctx context.Context, k, owner string, p Provider, key string) <-chan singleflight.Result {
+	return l.group.DoChan(k, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), l.Timeout)
 		defer cancel()
 		ids, err := l.list(ctx, p, key)
-		e := listing{ids: ids, err: err, at: time.Now()}
-		l.store(k, e)
+		e := listing{key: k, owner: owner, ids: ids, err: err, at: time.Now()}
+		l.store(&e)
 		return e, nil
 	})
-	return v.(listing)
 }
 
-// Forget drops what is kept for p, so the next Models asks again.
-func (l *Lister) Forget(p Provider, key string) {
+// Forget drops what is kept for the owner's p, so the next Models asks
+// again.
+func (l *Lister) Forget(owner string, p Provider, key string) {
+	k := cacheKey(owner, p, key)
+	l.group.Forget(k)
 	l.mu.Lock()
-	delete(l.cache, cacheKey(p, key))
+	if el, ok := l.cache[k]; ok {
+		l.remove(el)
+	}
 	l.mu.Unlock()
 }
 
-// store keeps e, dropping the oldest answer when the cache is full.
-func (l *Lister) store(k string, e listing) {
+// store keeps e: first dropping the owner's oldest listing when it has
+// maxPerOwner, then the oldest of all until e fits in MaxBytes. A listing
+// larger than MaxBytes alone is answered but not kept.
+func (l *Lister) store(e *listing) {
+	e.size = listingOverhead + int64(len(e.key)+len(e.owner))
+	for _, id := range e.ids {
+		e.size += int64(len(id)) + 16
+	}
+	if e.err != nil {
+		e.size += int64(len(e.err.Error()))
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.cache[k]; !ok && len(l.cache) >= maxListings {
-		oldest := ""
-		for ck, ce := range l.cache {
-			if oldest == "" || ce.at.Before(l.cache[oldest].at) {
-				oldest = ck
+	if el, ok := l.cache[e.key]; ok {
+		l.remove(el)
+	}
+	limit := l.MaxBytes
+	if limit <= 0 {
+		limit = DefaultCacheBytes
+	}
+	if e.size > limit {
+		return
+	}
+	if l.owners[e.owner] >= maxPerOwner {
+		for el := l.order.Front(); el != nil; el = el.Next() {
+			if el.Value.(*listing).owner == e.owner {
+				l.remove(el)
+				break
 			}
 		}
-		delete(l.cache, oldest)
 	}
-	l.cache[k] = e
+	for l.size+e.size > limit {
+		l.remove(l.order.Front())
+	}
+	l.cache[e.key] = l.order.PushBack(e)
+	l.size += e.size
+	l.owners[e.owner]++
+}
+
+// remove drops one kept listing; l.mu is held.
+func (l *Lister) remove(el *list.Element) {
+	e := l.order.Remove(el).(*listing)
+	delete(l.cache, e.key)
+	l.size -= e.size
+	if l.owners[e.owner]--; l.owners[e.owner] <= 0 {
+		delete(l.owners, e.owner)
+	}
 }
 
 func (l *Lister) list(ctx context.Context, p Provider, key string) ([]string, error) {
 	ids, err := l.fetchList(ctx, p, key)
-	if err != nil && len(key) >= 4 {
-		// Providers echo keys in error messages.
-		err = errors.New(strings.ReplaceAll(err.Error(), key, "[redacted]"))
+	if err != nil {
+		msg := err.Error()
+		if len(key) >= 4 {
+			// Providers echo keys in error messages.
+			msg = strings.ReplaceAll(msg, key, "[redacted]")
+		}
+		if r := []rune(msg); len(r) > maxErrorText {
+			msg = string(r[:maxErrorText]) + "…"
+		}
+		err = errors.New(msg)
 	}
 	return ids, err
 }
@@ -146,7 +247,7 @@ func (l *Lister) fetchList(ctx context.Context, p Provider, key string) ([]strin
 		return nil, fmt.Errorf("reading /models: %w", err)
 	}
 	if len(body) > maxModelsBody {
-		return nil, errors.New("the /models answer is larger than 8 MB")
+		return nil, errors.New("the /models answer is larger than " + upstream.Size(maxModelsBody))
 	}
 	ids, err := ParseModels(body)
 	if err != nil {
@@ -163,18 +264,20 @@ func (l *Lister) fetchList(ctx context.Context, p Provider, key string) ([]strin
 		ids = kept
 	}
 	if len(ids) == 0 {
-		return nil, errors.New("GET /models listed no models")
+		return nil, errors.New("GET /models listed no model id the playground can use")
 	}
 	return ids, nil
 }
 
 // ParseModels reads an OpenAI-style model list ({"data":[{"id":...}]}, or
-// a bare array of such objects) into sorted unique ids.
+// a bare array of such objects) into sorted unique ids: at most 2,000 of
+// them, each one validModelID accepts (others are skipped as they are
+// read, so a list of huge ids keeps nothing of them).
 func ParseModels(body []byte) ([]string, error) {
 	type entry struct {
 		ID string `json:"id"`
 	}
-	var list struct {
+	var doc struct {
 		Data []entry `json:"data"`
 	}
 	trimmed := strings.TrimSpace(string(body))
@@ -184,15 +287,15 @@ func ParseModels(body []byte) ([]string, error) {
 			return nil, errors.New("GET /models did not answer an OpenAI model list")
 		}
 	} else {
-		if err := json.Unmarshal(body, &list); err != nil {
+		if err := json.Unmarshal(body, &doc); err != nil {
 			return nil, errors.New("GET /models did not answer an OpenAI model list")
 		}
-		entries = list.Data
+		entries = doc.Data
 	}
 	seen := map[string]bool{}
 	var ids []string
 	for _, e := range entries {
-		if e.ID == "" || seen[e.ID] {
+		if !validModelID(e.ID) || seen[e.ID] {
 			continue
 		}
 		seen[e.ID] = true

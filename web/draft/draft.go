@@ -32,6 +32,9 @@ type Service struct {
 	// Keys are the session's own API keys by provider id; they come
 	// before the operator's.
 	Keys map[string]string
+	// OwnKeysOnly leaves the operator's keys unused for every provider but
+	// the simulator: people bring their own (--require-own-keys).
+	OwnKeysOnly bool
 }
 
 // With returns the service as one session sees it: its catalog (with the
@@ -65,7 +68,7 @@ func (s *Service) key(p *catalog.Provider) (string, KeySource) {
 	if k := s.Keys[p.ID]; k != "" {
 		return k, KeySession
 	}
-	if p.UserAdded {
+	if p.UserAdded || (s.OwnKeysOnly && !p.Simulated) {
 		return "", KeyNone // never the operator's environment
 	}
 	if k := s.getenv(p.APIKeyEnv); k != "" {
@@ -105,6 +108,8 @@ type Result struct {
 	// shows the session's key masked (•••• and its last four characters).
 	KeySource KeySource
 	KeyMask   string
+	// KeyHint says how to give the provider a key, when it has none.
+	KeyHint string
 	// BaseURL is where the request goes; empty when BaseURLEnv is unset.
 	BaseURL string
 }
@@ -133,7 +138,7 @@ func (s *Service) Prepare(in Input) Result {
 	vals, errs := form.Parse(m.Fields(), values)
 	r := Result{Provider: p, Model: m, Form: values, Values: vals, Errors: errs}
 	key, src := s.key(p)
-	r.KeySource = src
+	r.KeySource, r.KeyHint = src, s.KeyHint(p)
 	if src == KeySession {
 		r.KeyMask = account.Mask(key)
 	}

@@ -11,14 +11,14 @@ import (
 )
 
 func TestKeyPrecedence(t *testing.T) {
-	base := newService(t, map[string]string{"OPENAI_API_KEY": "sk-operator", "MINE_API_KEY": "sk-operator-mine"})
+	base := newService(t, map[string]string{"OPENAI_API_KEY": "sk-operator", "MY_MINE_API_KEY": "sk-operator-mine"})
 	acct := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Mine", BaseURL: "https://mine.example/v1", Styles: []catalog.Style{catalog.Chat}}}}
-	cat := account.Catalog(base.Catalog, acct, func(account.Provider) []string { return []string{"m"} })
+	cat := account.Catalog(base.Catalog, acct, func(account.Provider) ([]string, error) { return []string{"m"}, nil })
 	mine, _ := cat.Provider("my-1")
 	openai, _ := cat.Provider("openai")
 	sim, _ := cat.Provider("sim")
 	evolink, _ := cat.Provider("evolink")
-	if mine.APIKeyEnv != "MINE_API_KEY" {
+	if mine.APIKeyEnv != "MY_MINE_API_KEY" {
 		t.Fatalf("the test needs the added provider's variable to exist in the environment, got %s", mine.APIKeyEnv)
 	}
 	tests := []struct {
@@ -51,14 +51,14 @@ func TestKeyPrecedence(t *testing.T) {
 func TestSpecUsesSessionKeyAndMarksAddedProvidersUntrusted(t *testing.T) {
 	base := newService(t, map[string]string{"OPENAI_API_KEY": "sk-operator"})
 	acct := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Mine", BaseURL: "https://mine.example/v1", Styles: []catalog.Style{catalog.Chat}}}}
-	cat := account.Catalog(base.Catalog, acct, func(account.Provider) []string { return []string{"gpt-4o-mini"} })
+	cat := account.Catalog(base.Catalog, acct, func(account.Provider) ([]string, error) { return []string{"gpt-4o-mini"}, nil })
 	s := base.With(cat, map[string]string{"my-1": "sk-mine-123456789", "openai": "sk-session-openai"})
 
 	r := s.Prepare(Input{Provider: "my-1", Model: "gpt-4o-mini"})
 	if r.KeySource != KeySession || r.KeyMask != "••••6789" {
 		t.Errorf("source %q mask %q", r.KeySource, r.KeyMask)
 	}
-	if !strings.Contains(r.Curl, "https://mine.example/v1/chat/completions") || !strings.Contains(r.Curl, "$MINE_API_KEY") || strings.Contains(r.Curl, "sk-mine") {
+	if !strings.Contains(r.Curl, "https://mine.example/v1/chat/completions") || !strings.Contains(r.Curl, "$MY_MINE_API_KEY") || strings.Contains(r.Curl, "sk-mine") {
 		t.Errorf("curl:\n%s", r.Curl)
 	}
 	spec, err := s.Spec(r, "owner")

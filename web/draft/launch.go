@@ -34,9 +34,9 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	}
 	key, src := s.key(r.Provider)
 	if key == "" {
-		return run.Spec{}, &LaunchError{Message: "No API key for " + r.Provider.Name + ".", Hint: KeyHint(r.Provider)}
+		return run.Spec{}, &LaunchError{Message: "No API key for " + r.Provider.Name + ".", Hint: s.KeyHint(r.Provider)}
 	}
-	hint := KeyHint(r.Provider)
+	hint := s.KeyHint(r.Provider)
 	if src == KeySession {
 		hint = "Check the key you entered in Settings for " + r.Provider.Name + "."
 	}
@@ -48,6 +48,7 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 		Request:      r.Request,
 		BaseURLs:     urls,
 		Key:          key,
+		OperatorKey:  src == KeyOperator && !r.Provider.Simulated,
 		Owner:        owner,
 		PromptTokens: r.Estimate.PromptTokens,
 		Origin:       run.Origin{Form: r.Form, Curl: r.Curl},
@@ -55,9 +56,12 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 }
 
 // KeyHint says how a person gives p a key.
-func KeyHint(p *catalog.Provider) string {
+func (s *Service) KeyHint(p *catalog.Provider) string {
 	if p.UserAdded {
 		return "Enter its key in Settings."
+	}
+	if s.OwnKeysOnly && !p.Simulated {
+		return "This server runs prompts only on your own keys: enter yours in Settings."
 	}
 	return "Enter your key in Settings, or set " + p.APIKeyEnv + " in the server's environment."
 }

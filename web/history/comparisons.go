@@ -58,7 +58,7 @@ func (s *Store) comparison(ctx context.Context, where string, args ...any) (Comp
 		return c, fmt.Errorf("history: comparison: %w", err)
 	}
 	c.Created, c.Layout = fromMillis(created), []byte(layout)
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+entryColumns+` FROM runs WHERE group_id = ? AND owner = ? ORDER BY pane, created_at`), c.ID, owner)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE group_id = ? AND owner = ? ORDER BY pane, created_at`), c.ID, owner)
 	if err != nil {
 		return c, fmt.Errorf("history: comparison: %w", err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/playground-dev/playground/web/curl"
+	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -26,28 +28,57 @@ type Request struct {
 	KeyEnv  string   `json:"key_env,omitempty"`
 	Headers []Header `json:"headers,omitempty"`
 	Body    string   `json:"body"`
+	// Omitted says why Body is empty: the run was larger than the history
+	// keeps of one (Limits.RunBytes).
+	Omitted string `json:"omitted,omitempty"`
+	// FormOmitted is set when the form's largest texts were not kept
+	// either (each reads as a note): the run cannot be replayed or forked.
+	FormOmitted bool `json:"form_omitted,omitempty"`
+}
+
+// curl is the curl command of the request, derived when read (it is not
+// stored: it is the request in another spelling).
+func (r Request) curl() string {
+	if r.Omitted != "" {
+		return "# " + r.Omitted
+	}
+	if r.Method == "" {
+		return ""
+	}
+	req := request.Request{Method: r.Method, BaseURL: r.URL, KeyEnv: r.KeyEnv}
+	for _, h := range r.Headers {
+		req.Header = append(req.Header, request.Header{Name: h.Name, Value: h.Value})
+		// request.Build asks for an event stream exactly when it streams.
+		req.Stream = req.Stream || strings.EqualFold(h.Name, "Accept") && h.Value == "text/event-stream"
+	}
+	if r.Body != "" {
+		req.Body = []byte(r.Body)
+	}
+	return curl.Render(&req)
 }
 
 // Entry is one stored run.
 type Entry struct {
-	ID           string         `json:"id"`
-	GroupID      string         `json:"comparison,omitempty"`
-	Pane         int            `json:"pane,omitempty"`
-	Created      time.Time      `json:"created"`
-	Updated      time.Time      `json:"updated"`
-	Provider     string         `json:"provider"`
-	ProviderName string         `json:"provider_name"`
-	Model        string         `json:"model"`
-	ModelLabel   string         `json:"model_label"`
-	Style        string         `json:"style"`
-	Status       run.State      `json:"status"`
-	Prompt       string         `json:"prompt"`
-	Form         url.Values     `json:"form"`
-	Request      Request        `json:"request"`
-	Curl         string         `json:"curl"`
-	Output       run.Output     `json:"output"`
-	Summary      *run.Summary   `json:"summary,omitempty"`
-	Failure      *run.ErrorView `json:"error,omitempty"`
+	ID           string     `json:"id"`
+	GroupID      string     `json:"comparison,omitempty"`
+	Pane         int        `json:"pane,omitempty"`
+	Created      time.Time  `json:"created"`
+	Updated      time.Time  `json:"updated"`
+	Provider     string     `json:"provider"`
+	ProviderName string     `json:"provider_name"`
+	Model        string     `json:"model"`
+	ModelLabel   string     `json:"model_label"`
+	Style        string     `json:"style"`
+	Status       run.State  `json:"status"`
+	Prompt       string     `json:"prompt"`
+	Form         url.Values `json:"form"`
+	Request      Request    `json:"request"`
+	// Curl is derived from Request when the run is read; what a run
+	// started with is not stored.
+	Curl    string         `json:"curl"`
+	Output  run.Output     `json:"output"`
+	Summary *run.Summary   `json:"summary,omitempty"`
+	Failure *run.ErrorView `json:"error,omitempty"`
 	// Transcript is the raw upstream stream; only Export and Transcript
 	// load it.
 	Transcript string `json:"transcript,omitempty"`
@@ -66,21 +97,29 @@ func searchText(e *Entry) string {
 	return s
 }
 
+// marshal is v as stored: JSON without HTML escaping (a prompt full of
+// markup would take six bytes for each < and >).
 func marshal(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return ""
 	}
-	return string(b)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// SQL of the writes a run gets.
+// SQL of the writes a run gets. bytes is what the run's rows take (its
+// inputs' input_bytes plus the rest), for the quota.
 const (
 	insertRunSQL = `INSERT INTO runs (id, owner, group_id, pane, created_at, updated_at, provider, provider_name,
-		model, model_label, style, status, prompt, form, request, curl, output, search)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	progressRunSQL = `UPDATE runs SET output = ?, search = ?, updated_at = ? WHERE id = ? AND status = ?`
-	finishRunSQL   = `UPDATE runs SET status = ?, output = ?, search = ?, summary = ?, failure = ?, transcript = ?, updated_at = ? WHERE id = ?`
+		model, model_label, style, status, prompt, output, search, input_bytes, bytes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertInputsSQL = `INSERT INTO run_inputs (run_id, form, form_refs, request) VALUES (?, ?, ?, ?)`
+	progressRunSQL  = `UPDATE runs SET output = ?, search = ?, bytes = input_bytes + ?, updated_at = ? WHERE id = ? AND status = ?`
+	finishRunSQL    = `UPDATE runs SET status = ?, output = ?, search = ?, summary = ?, failure = ?, transcript = ?, bytes = input_bytes + ?,
+		updated_at = ? WHERE id = ?`
+	runSizeSQL = `SELECT owner, input_bytes FROM runs WHERE id = ?`
 )
 
 // InsertItem is a new run and its owner.
@@ -113,26 +152,44 @@ type Batch struct {
 
 // Write makes a batch's writes in one transaction (one commit, not one per
 // run: many streams write at once). When the transaction fails, each write
-// is tried on its own, so one bad row loses no other.
+// is tried on its own, so one bad row loses no other. Then the owners who
+// got a run or an ending are held to their quota.
 func (s *Store) Write(ctx context.Context, b Batch) error {
-	err := s.writeTx(ctx, b)
-	if err == nil || len(b.Inserts)+len(b.Progress)+len(b.Finishes) == 1 {
-		return err
+	owners := map[string]bool{}
+	err := s.writeTx(ctx, b, owners)
+	if err != nil && len(b.Inserts)+len(b.Progress)+len(b.Finishes) > 1 {
+		var errs []error
+		for _, it := range b.Inserts {
+			errs = append(errs, s.writeTx(ctx, Batch{Inserts: []InsertItem{it}}, owners))
+		}
+		for _, it := range b.Progress {
+			errs = append(errs, s.writeTx(ctx, Batch{Progress: []ProgressItem{it}}, owners))
+		}
+		for _, it := range b.Finishes {
+			errs = append(errs, s.writeTx(ctx, Batch{Finishes: []FinishItem{it}}, owners))
+		}
+		err = errors.Join(errs...)
 	}
-	var errs []error
-	for _, it := range b.Inserts {
-		errs = append(errs, s.writeTx(ctx, Batch{Inserts: []InsertItem{it}}))
+	for owner := range owners {
+		if _, qerr := s.enforceQuota(ctx, owner); qerr != nil {
+			err = errors.Join(err, qerr)
+		}
 	}
-	for _, it := range b.Progress {
-		errs = append(errs, s.writeTx(ctx, Batch{Progress: []ProgressItem{it}}))
-	}
-	for _, it := range b.Finishes {
-		errs = append(errs, s.writeTx(ctx, Batch{Finishes: []FinishItem{it}}))
-	}
-	return errors.Join(errs...)
+	return err
 }
 
-func (s *Store) writeTx(ctx context.Context, b Batch) error {
+// restBytes is what a run's row takes besides its inputs.
+func restBytes(parts ...string) int64 {
+	n := int64(0)
+	for _, p := range parts {
+		n += int64(len(p))
+	}
+	return n
+}
+
+// writeTx makes b's writes in one transaction, adding to owners (as
+// stored: hashed) those whose runs grew.
+func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]bool) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
@@ -145,21 +202,54 @@ func (s *Store) writeTx(ctx context.Context, b Batch) error {
 		}
 		return tx.StmtContext(ctx, st)
 	}
-	ins := stmt(s.insertRun, len(b.Inserts))
+	lim := s.limits
+	ins, insIn := stmt(s.insertRun, len(b.Inserts)), stmt(s.insertInputs, len(b.Inserts))
+	var grown []string
 	for _, it := range b.Inserts {
 		e := it.Entry
 		now := millis(e.Created)
-		if _, err := ins.ExecContext(ctx, e.ID, ownerKey(it.Owner), e.GroupID, e.Pane, now, now, clean(e.Provider), clean(e.ProviderName),
-			clean(e.Model), clean(e.ModelLabel), e.Style, string(e.Status), clean(e.Prompt), clean(marshal(e.Form)),
-			clean(marshal(e.Request)), clean(e.Curl), clean(marshal(e.Output)), clean(searchText(&e))); err != nil {
+		in := lim.storeInputs(&e)
+		prompt, output, search := storedPrompt(e.Prompt), clean(marshal(e.Output)), clean(searchText(&e))
+		owner := ownerKey(it.Owner)
+		if _, err := ins.ExecContext(ctx, e.ID, owner, e.GroupID, e.Pane, now, now, clean(e.Provider), clean(e.ProviderName),
+			clean(e.Model), clean(e.ModelLabel), e.Style, string(e.Status), prompt, output, search,
+			in.size(), in.size()+restBytes(prompt, output, search)); err != nil {
 			return fmt.Errorf("history: insert run: %w", err)
 		}
+		if _, err := insIn.ExecContext(ctx, e.ID, in.form, in.refs, in.request); err != nil {
+			return fmt.Errorf("history: insert run: %w", err)
+		}
+		grown = append(grown, owner)
+	}
+	// size reads a run's owner and its inputs' size: what is left of
+	// RunBytes is the answer's and the stream's.
+	var size *sql.Stmt
+	runSize := func(id string) (owner string, inputs int64, err error) {
+		if size == nil {
+			if size, err = tx.PrepareContext(ctx, s.q(runSizeSQL)); err != nil {
+				return "", 0, err
+			}
+		}
+		err = size.QueryRowContext(ctx, id).Scan(&owner, &inputs)
+		return owner, inputs, err
 	}
 	prog := stmt(s.progressRun, len(b.Progress))
 	now := millis(time.Now())
 	for _, it := range b.Progress {
 		e := Entry{Prompt: it.Prompt, Output: it.Output}
-		if _, err := prog.ExecContext(ctx, clean(marshal(it.Output)), clean(searchText(&e)), now, it.ID, string(run.Running)); err != nil {
+		prompt, search := storedPrompt(e.Prompt), clean(searchText(&e))
+		output := clean(marshal(it.Output))
+		if lim.RunBytes > 0 && int64(len(output)) > lim.RunBytes-lim.inputBudget() {
+			_, inputs, err := runSize(it.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue // deleted while it ran
+			}
+			if err != nil {
+				return fmt.Errorf("history: progress: %w", err)
+			}
+			output = clean(lim.storeOutput(it.Output, lim.RunBytes-inputs-restBytes(prompt, search)))
+		}
+		if _, err := prog.ExecContext(ctx, output, search, restBytes(prompt, output, search), now, it.ID, string(run.Running)); err != nil {
 			return fmt.Errorf("history: progress: %w", err)
 		}
 	}
@@ -171,13 +261,33 @@ func (s *Store) writeTx(ctx context.Context, b Batch) error {
 		if rec.Failure != nil {
 			failure = marshal(rec.Failure)
 		}
-		if _, err := fin.ExecContext(ctx, string(rec.State), clean(marshal(rec.Output)), clean(searchText(&e)), clean(marshal(rec.Summary)),
-			clean(failure), rec.Transcript, millis(rec.Ended), it.ID); err != nil {
+		prompt, search, summary := storedPrompt(e.Prompt), clean(searchText(&e)), clean(marshal(rec.Summary))
+		failure = clean(failure)
+		owner, inputs, err := runSize(it.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // deleted while it ran
+		}
+		if err != nil {
 			return fmt.Errorf("history: finish run: %w", err)
 		}
+		output, transcript := clean(marshal(rec.Output)), rec.Transcript
+		if lim.RunBytes > 0 {
+			left := lim.RunBytes - inputs - restBytes(prompt, search, summary, failure)
+			// The stream keeps at least room for the note that it was cut.
+			output = clean(lim.storeOutput(rec.Output, left-min(int64(len(transcript)), 1<<10)))
+			transcript = lim.storeTranscript(transcript, left-int64(len(output)))
+		}
+		if _, err := fin.ExecContext(ctx, string(rec.State), output, search, summary, failure, transcript,
+			restBytes(prompt, output, search, summary, failure, string(transcript)), millis(rec.Ended), it.ID); err != nil {
+			return fmt.Errorf("history: finish run: %w", err)
+		}
+		grown = append(grown, owner)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: %w", err)
+	}
+	for _, o := range grown {
+		owners[o] = true
 	}
 	return nil
 }
@@ -208,22 +318,26 @@ func (s *Store) Recover(ctx context.Context, before time.Time) (int64, error) {
 	return res.RowsAffected()
 }
 
+// entryColumns are what a run's page needs, FROM entryTables.
 const entryColumns = `id, group_id, pane, created_at, updated_at, provider, provider_name, model, model_label, style, status,
-	prompt, form, request, curl, output, summary, failure, COALESCE(share_id, '')`
+	prompt, COALESCE(form, '{}'), COALESCE(form_refs, ''), COALESCE(request, '{}'), output, summary, failure, COALESCE(share_id, '')`
+
+// entryTables are a run and its inputs (their columns' names differ).
+const entryTables = `runs LEFT JOIN run_inputs ON run_inputs.run_id = runs.id`
 
 // listColumns are entryColumns without what a list does not show (form,
-// request, curl, output: an output can be megabytes).
+// request, output: an output can be megabytes), FROM runs.
 const listColumns = `id, group_id, pane, created_at, updated_at, provider, provider_name, model, model_label, style, status,
-	prompt, '{}', '{}', '', '{}', summary, failure, COALESCE(share_id, '')`
+	prompt, '{}', '', '{}', '{}', summary, failure, COALESCE(share_id, '')`
 
 type scanner interface{ Scan(...any) error }
 
 func scanEntry(row scanner, extra ...any) (Entry, error) {
 	var e Entry
 	var created, updated int64
-	var status, form, req, out, sum, failure string
+	var status, form, refs, req, out, sum, failure string
 	dest := []any{&e.ID, &e.GroupID, &e.Pane, &created, &updated, &e.Provider, &e.ProviderName, &e.Model, &e.ModelLabel,
-		&e.Style, &status, &e.Prompt, &form, &req, &e.Curl, &out, &sum, &failure, &e.ShareID}
+		&e.Style, &status, &e.Prompt, &form, &refs, &req, &out, &sum, &failure, &e.ShareID}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, ErrNotFound
@@ -231,8 +345,8 @@ func scanEntry(row scanner, extra ...any) (Entry, error) {
 		return e, fmt.Errorf("history: %w", err)
 	}
 	e.Created, e.Updated, e.Status = fromMillis(created), fromMillis(updated), run.State(status)
-	_ = json.Unmarshal([]byte(form), &e.Form)
-	_ = json.Unmarshal([]byte(req), &e.Request)
+	loadInputs(&e, form, refs, req)
+	e.Curl = e.Request.curl()
 	_ = json.Unmarshal([]byte(out), &e.Output)
 	if sum != "" {
 		var s run.Summary
@@ -251,7 +365,7 @@ func scanEntry(row scanner, extra ...any) (Entry, error) {
 
 // Get returns owner's run id.
 func (s *Store) Get(ctx context.Context, owner, id string) (Entry, error) {
-	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM runs WHERE id = ? AND owner = ?`), id, ownerKey(owner))
+	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE id = ? AND owner = ?`), id, ownerKey(owner))
 	return scanEntry(row)
 }
 
@@ -322,7 +436,7 @@ func (s *Store) Shared(ctx context.Context, shareID string) (Entry, error) {
 	if shareID == "" {
 		return Entry{}, ErrNotFound
 	}
-	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM runs WHERE share_id = ?`), shareID)
+	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE share_id = ?`), shareID)
 	return scanEntry(row)
 }
 
@@ -431,7 +545,7 @@ func (s *Store) Facets(ctx context.Context, owner string) ([]Facet, error) {
 // Export calls fn with each of owner's runs, oldest first, transcripts
 // included.
 func (s *Store) Export(ctx context.Context, owner string, fn func(Entry) error) error {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+entryColumns+`, transcript FROM runs WHERE owner = ? ORDER BY created_at, id`), ownerKey(owner))
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+entryColumns+`, transcript FROM `+entryTables+` WHERE owner = ? ORDER BY created_at, id`), ownerKey(owner))
 	if err != nil {
 		return fmt.Errorf("history: export: %w", err)
 	}

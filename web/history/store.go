@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -52,7 +53,8 @@ type Store struct {
 	dialect Dialect
 	// The writes every run makes, prepared once per connection (SQLite
 	// would parse them again on every execution).
-	insertRun, progressRun, finishRun *sql.Stmt
+	insertRun, insertInputs, progressRun, finishRun *sql.Stmt
+	limits                                          Limits
 }
 
 // Open opens the history: PostgreSQL when dbURL is a postgres:// URL,
@@ -71,9 +73,15 @@ func Open(ctx context.Context, dbURL, dataDir string) (*Store, error) {
 	case dbURL == "":
 		s.dialect = SQLite
 		path := filepath.Join(dataDir, "history.db")
+		if err := privateFiles(path); err != nil {
+			return nil, err
+		}
 		// WAL lets pages read while a run writes; the busy timeout waits
-		// out the other writer instead of failing.
-		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		// out the other writer instead of failing; the WAL file is cut
+		// back to 64 MB after a checkpoint (a big run's write leaves it
+		// large otherwise).
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
+			"&_pragma=journal_size_limit(67108864)"
 		s.db, err = sql.Open("sqlite", dsn)
 		if err == nil {
 			s.db.SetMaxOpenConns(4)
@@ -95,13 +103,44 @@ func Open(ctx context.Context, dbURL, dataDir string) (*Store, error) {
 	for _, st := range []struct {
 		stmt  **sql.Stmt
 		query string
-	}{{&s.insertRun, insertRunSQL}, {&s.progressRun, progressRunSQL}, {&s.finishRun, finishRunSQL}} {
+	}{{&s.insertRun, insertRunSQL}, {&s.insertInputs, insertInputsSQL}, {&s.progressRun, progressRunSQL}, {&s.finishRun, finishRunSQL}} {
 		if *st.stmt, err = s.db.PrepareContext(ctx, s.q(st.query)); err != nil {
 			s.db.Close()
 			return nil, fmt.Errorf("history: %w", err)
 		}
 	}
+	s.limits = DefaultLimits()
 	return &s, nil
+}
+
+// SetLimits sets what the history keeps (DefaultLimits until then). Call
+// it before the store is used.
+func (s *Store) SetLimits(l Limits) { s.limits = l }
+
+// Limits are what the history keeps.
+func (s *Store) Limits() Limits { return s.limits }
+
+// privateFiles makes the database at path and its -wal and -shm files
+// readable by the owner only (0600), whatever the directory's mode and the
+// umask: they hold every prompt and answer. SQLite creates the -wal and
+// -shm files with the mode of the database file, so the database is
+// created 0600 before SQLite opens it, and files an older version left
+// 0644 are narrowed.
+func privateFiles(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("history: %w", err)
+		}
+	}
+	return nil
 }
 
 // redactURL drops the password from a database URL for messages.

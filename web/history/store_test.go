@@ -50,6 +50,21 @@ func eachStore(t *testing.T, fn func(t *testing.T, s *Store)) {
 
 func openPostgres(t *testing.T) *Store {
 	t.Helper()
+	s, err := Open(context.Background(), postgresSchema(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if s.Dialect() != Postgres {
+		t.Fatalf("dialect %s", s.Dialect())
+	}
+	return s
+}
+
+// postgresSchema is the URL of a fresh, empty PostgreSQL schema, dropped
+// when the test ends.
+func postgresSchema(t *testing.T) string {
+	t.Helper()
 	base := os.Getenv(testDatabaseEnv)
 	if base == "" {
 		if os.Getenv("CI") != "" {
@@ -79,15 +94,7 @@ func openPostgres(t *testing.T) *Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s, err := Open(context.Background(), u.String(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if s.Dialect() != Postgres {
-		t.Fatalf("dialect %s", s.Dialect())
-	}
-	return s
+	return u.String()
 }
 
 func entry(id string, created time.Time, provider, model, prompt string) Entry {

@@ -1,8 +1,10 @@
 // Package markdown is the one gate through which model output becomes
 // HTML: a single goldmark instance with GFM and code highlighting, which
 // escapes raw HTML and drops dangerous links (goldmark's default; the
-// unsafe option is never set). Its output is the only HTML from a model
-// that the page inserts as HTML.
+// unsafe option is never set), renders remote images as links (image.go)
+// and opens links in a new tab without a referrer. Its output is the only
+// HTML from a model that the page inserts as HTML, and it makes the
+// browser fetch nothing by itself.
 package markdown
 
 import (
@@ -14,7 +16,10 @@ import (
 	"github.com/yuin/goldmark"
 	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/util"
 )
 
 // style is the chroma style of code blocks; CSS() serves its classes.
@@ -29,7 +34,12 @@ var md = goldmark.New(
 			highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
 		),
 	),
-	goldmark.WithRendererOptions(html.WithHardWraps()),
+	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(linkAttributes{}, 1000))),
+	goldmark.WithRendererOptions(
+		html.WithHardWraps(),
+		// Before goldmark's own renderer (priority 1000), so it replaces <img>.
+		renderer.WithNodeRenderers(util.Prioritized(imageRenderer{}, 100)),
+	),
 )
 
 // Render returns the HTML of a markdown text.

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -177,5 +178,57 @@ func TestControl(t *testing.T) {
 	}
 	if err := g.Control("tcp4", "8.8.8.8:8443", nil); err != nil {
 		t.Fatalf("public address on a custom port refused: %v", err)
+	}
+}
+
+// TestGuardedRedirectsNeverReachTheTarget: a redirector the guard allows
+// sends 307 to loopback, private and metadata targets under many
+// spellings. None is followed (each is another origin), the sentinel on
+// loopback sees no request, and each error names the target, not the
+// redirector (finding 20).
+func TestGuardedRedirectsNeverReachTheTarget(t *testing.T) {
+	var hits atomic.Int32
+	sentinel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer sentinel.Close()
+	port := sentinel.URL[strings.LastIndex(sentinel.URL, ":")+1:]
+	targets := []string{
+		"http://127.0.0.1:" + port + "/target",
+		"http://localhost:" + port + "/target",
+		"http://[::1]:" + port + "/target",
+		"http://[::ffff:127.0.0.1]:" + port + "/target",
+		"http://169.254.169.254/latest/meta-data",
+		"http://10.0.0.1/admin",
+		"https://127.0.0.1:" + port + "/target",
+	}
+	var target atomic.Value
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.Load().(string), http.StatusTemporaryRedirect)
+	}))
+	defer redirector.Close()
+	rport := redirector.URL[strings.LastIndex(redirector.URL, ":")+1:]
+	g := netguard.New()
+	allowRedirector := func(network, address string, c syscall.RawConn) error {
+		if address == "127.0.0.1:"+rport {
+			return nil
+		}
+		return g.Control(network, address, c)
+	}
+	client := upstream.New(upstream.Config{ConnectTimeout: 2 * time.Second, FirstByteTimeout: 2 * time.Second, IdleTimeout: 2 * time.Second, Guard: allowRedirector})
+	for _, to := range targets {
+		target.Store(to)
+		req := &request.Request{Method: http.MethodPost, Path: "/chat/completions", Body: []byte(`{}`)}
+		resp, err := client.Send(t.Context(), req, []string{redirector.URL + "/v1"}, "sk-test")
+		if err == nil {
+			resp.Body.Close()
+			t.Errorf("%s: followed (HTTP %d)", to, resp.Status)
+			continue
+		}
+		var se *stream.Error
+		if !errors.As(err, &se) || se.Code != "redirect_refused" || !strings.Contains(se.Message, "redirected to ") || strings.Contains(se.Message, ":"+rport) {
+			t.Errorf("%s: %v", to, err)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the sentinel got %d requests", n)
 	}
 }

@@ -8,14 +8,21 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Limits bound what one session (a run's Owner) may start. Zero means no
-// limit.
+// Limits bound what may start. Zero means no limit.
 type Limits struct {
-	// AtOnce is how many of its runs may be running at the same time.
+	// AtOnce is how many runs one session (a run's Owner) may have going.
 	AtOnce int
-	// PerMinute is how many runs it may start in a minute (a token
-	// bucket that holds PerMinute and refills over a minute).
+	// PerMinute is how many runs one session may start in a minute (a
+	// token bucket that holds PerMinute and refills over a minute).
 	PerMinute int
+	// ClientAtOnce and ClientPerMinute are the same over every session of
+	// one client address (Spec.Client): a fresh cookie costs nothing, an
+	// address does.
+	ClientAtOnce    int
+	ClientPerMinute int
+	// OperatorAtOnce bounds the runs on the operator's keys going at
+	// once, over everyone: what the server's keys may be spending.
+	OperatorAtOnce int
 }
 
 // LimitError is a run refused by a limit.
@@ -26,64 +33,148 @@ type LimitError struct {
 
 func (e *LimitError) Error() string { return e.Message }
 
-// maxBuckets bounds the rate limiter's memory; full (idle) buckets are
+// maxBuckets bounds a rate limiter's memory; full (idle) buckets are
 // dropped first.
 const maxBuckets = 10000
 
+// limiter is a token bucket per key, each holding perMinute runs.
 type limiter struct {
-	limits  Limits
-	mu      sync.Mutex
-	buckets map[string]*rate.Limiter
+	perMinute int
+	mu        sync.Mutex
+	buckets   map[string]*rate.Limiter
 }
 
-// allow takes one run from owner's bucket, or says how long to wait.
-func (l *limiter) allow(owner string, now time.Time) (time.Duration, bool) {
-	if l.limits.PerMinute <= 0 {
-		return 0, true
+func newLimiter(perMinute int) *limiter {
+	return &limiter{perMinute: perMinute, buckets: map[string]*rate.Limiter{}}
+}
+
+// allow takes one run from key's bucket, or says how long to wait. undo
+// puts the run back (a later limit refused it).
+func (l *limiter) allow(key string, now time.Time) (wait time.Duration, ok bool, undo func()) {
+	if l.perMinute <= 0 {
+		return 0, true, func() {}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[owner]
+	b, ok := l.buckets[key]
 	if !ok {
 		if len(l.buckets) >= maxBuckets {
 			for k, v := range l.buckets {
-				if v.TokensAt(now) >= float64(l.limits.PerMinute) {
+				if v.TokensAt(now) >= float64(l.perMinute) {
 					delete(l.buckets, k)
 				}
 			}
 		}
-		b = rate.NewLimiter(rate.Every(time.Minute/time.Duration(l.limits.PerMinute)), l.limits.PerMinute)
+		b = rate.NewLimiter(rate.Every(time.Minute/time.Duration(l.perMinute)), l.perMinute)
 		if len(l.buckets) < maxBuckets {
-			l.buckets[owner] = b
+			l.buckets[key] = b
 		}
 	}
 	res := b.ReserveN(now, 1)
 	if d := res.DelayFrom(now); d > 0 {
 		res.CancelAt(now)
-		return d, false
+		return d, false, nil
 	}
-	return 0, true
+	return 0, true, func() { res.CancelAt(now) }
 }
 
-// TryStart starts a run unless its owner is at a limit, which it then
-// reports as a *LimitError.
-func (m *Manager) TryStart(spec Spec) (*Run, error) {
-	if n := m.cfg.Limits.AtOnce; n > 0 && spec.Owner != "" {
-		if running := m.running(spec.Owner); running >= n {
-			return nil, &LimitError{Message: fmt.Sprintf("You have %d runs going, the most this server allows at once. Stop one or wait for it to finish.", running)}
+// admission counts the runs going, per session, per client address and on
+// the operator's keys, and admits a run only within the limits. Counting
+// and checking happen under one lock, so concurrent starts cannot pass a
+// limit together.
+type admission struct {
+	limits            Limits
+	sessions, clients *limiter
+
+	mu       sync.Mutex
+	owners   map[string]int
+	addrs    map[string]int
+	operator int
+}
+
+func newAdmission(l Limits) admission {
+	return admission{limits: l, sessions: newLimiter(l.PerMinute), clients: newLimiter(l.ClientPerMinute),
+		owners: map[string]int{}, addrs: map[string]int{}}
+}
+
+// add counts a run as going.
+func (a *admission) add(s Spec) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.owners[s.Owner]++
+	if s.Client != "" {
+		a.addrs[s.Client]++
+	}
+	if s.OperatorKey {
+		a.operator++
+	}
+}
+
+// done counts a run as no longer going.
+func (a *admission) done(s Spec) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	dec(a.owners, s.Owner)
+	if s.Client != "" {
+		dec(a.addrs, s.Client)
+	}
+	if s.OperatorKey {
+		a.operator--
+	}
+}
+
+func dec(m map[string]int, k string) {
+	if m[k]--; m[k] <= 0 {
+		delete(m, k)
+	}
+}
+
+// admit counts the run as going if every limit allows it, else says which
+// limit refused it.
+func (a *admission) admit(s Spec, now time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l := a.limits
+	if n := a.owners[s.Owner]; l.AtOnce > 0 && s.Owner != "" && n >= l.AtOnce {
+		return &LimitError{Message: fmt.Sprintf("You have %d runs going, the most this server allows at once. Stop one or wait for it to finish.", n)}
+	}
+	if n := a.addrs[s.Client]; l.ClientAtOnce > 0 && s.Client != "" && n >= l.ClientAtOnce {
+		return &LimitError{Message: fmt.Sprintf("Your network address has %d runs going, the most this server allows at once from one address. Stop one or wait for it to finish.", n)}
+	}
+	if l.OperatorAtOnce > 0 && s.OperatorKey && a.operator >= l.OperatorAtOnce {
+		return &LimitError{RetryAfter: 5 * time.Second,
+			Message: fmt.Sprintf("The server's own keys are running %d runs, the most its operator allows at once. Try again in a moment, or enter your own key in Settings.", a.operator)}
+	}
+	d, ok, undo := a.sessions.allow(s.Owner, now)
+	if !ok {
+		return &LimitError{RetryAfter: waitFor(d),
+			Message: fmt.Sprintf("You have started %d runs in the last minute, the most this server allows. Try again in %s.", l.PerMinute, waitFor(d))}
+	}
+	if s.Client != "" {
+		if d, ok, _ := a.clients.allow(s.Client, now); !ok {
+			undo()
+			return &LimitError{RetryAfter: waitFor(d),
+				Message: fmt.Sprintf("%d runs were started from your network address in the last minute, the most this server allows. Try again in %s.", l.ClientPerMinute, waitFor(d))}
 		}
 	}
-	if d, ok := m.limiter.allow(spec.Owner, time.Now()); !ok {
-		d = d.Round(time.Second) + time.Second
-		return nil, &LimitError{RetryAfter: d,
-			Message: fmt.Sprintf("You have started %d runs in the last minute, the most this server allows. Try again in %s.", m.cfg.Limits.PerMinute, d)}
+	a.owners[s.Owner]++
+	if s.Client != "" {
+		a.addrs[s.Client]++
 	}
-	return m.Start(spec), nil
+	if s.OperatorKey {
+		a.operator++
+	}
+	return nil
 }
 
-// running counts owner's runs still going.
-func (m *Manager) running(owner string) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.active[owner]
+// waitFor rounds a wait up to the next whole second.
+func waitFor(d time.Duration) time.Duration { return d.Round(time.Second) + time.Second }
+
+// TryStart starts a run unless a limit refuses it, which it then reports
+// as a *LimitError.
+func (m *Manager) TryStart(spec Spec) (*Run, error) {
+	if err := m.admission.admit(spec, time.Now()); err != nil {
+		return nil, err
+	}
+	return m.launch(spec), nil
 }

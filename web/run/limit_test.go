@@ -3,6 +3,7 @@ package run
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,24 +12,25 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/netguard"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
-func TestLimitsAtOnce(t *testing.T) {
-	hold := make(chan struct{})
+// holdingServer starts an event stream and holds it open until the
+// request ends.
+func holdingServer(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.(http.Flusher).Flush()
-		select {
-		case <-hold:
-		case <-r.Context().Done():
-		}
+		<-r.Context().Done()
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestLimitsAtOnce(t *testing.T) {
+	srv := holdingServer(t)
 	m := newManager(t, Config{Limits: Limits{AtOnce: 2}})
 	var runs []*Run
 	for i := range 2 {
@@ -60,32 +62,118 @@ func TestLimitsAtOnce(t *testing.T) {
 		r.Stop()
 	}
 	runs[1].Stop()
-	close(hold)
 }
 
 func TestLimitsPerMinute(t *testing.T) {
-	l := limiter{limits: Limits{PerMinute: 3}, buckets: map[string]*rate.Limiter{}}
+	l := newLimiter(3)
 	now := time.Unix(1_700_000_000, 0)
 	for i := range 3 {
-		if _, ok := l.allow("a", now); !ok {
+		if _, ok, _ := l.allow("a", now); !ok {
 			t.Fatalf("run %d refused", i)
 		}
 	}
-	d, ok := l.allow("a", now)
+	d, ok, _ := l.allow("a", now)
 	if ok || d < 19*time.Second || d > 21*time.Second {
 		t.Fatalf("fourth run: ok %v wait %s, want refused for about 20 s", ok, d)
 	}
-	if _, ok := l.allow("b", now); !ok {
+	if _, ok, _ := l.allow("b", now); !ok {
 		t.Fatal("another session was refused")
 	}
-	if _, ok := l.allow("a", now.Add(20*time.Second)); !ok {
+	if _, ok, _ := l.allow("a", now.Add(20*time.Second)); !ok {
 		t.Fatal("refused after the bucket refilled one run")
 	}
-	unlimited := limiter{buckets: map[string]*rate.Limiter{}}
+	// A run put back (a later limit refused it) is free again.
+	later := now.Add(time.Hour)
+	for range 2 {
+		l.allow("c", later)
+	}
+	_, ok, undo := l.allow("c", later)
+	if !ok {
+		t.Fatal("third run refused")
+	}
+	undo()
+	if _, ok, _ := l.allow("c", later); !ok {
+		t.Fatal("the run put back was not free again")
+	}
+	unlimited := newLimiter(0)
 	for range 1000 {
-		if _, ok := unlimited.allow("a", now); !ok {
+		if _, ok, _ := unlimited.allow("a", now); !ok {
 			t.Fatal("no limit configured, yet refused")
 		}
+	}
+}
+
+// TestLimitsPerClientAndOperator is the red-team's 20 fresh sessions: each
+// session is within its own limits, yet the address and the operator's
+// keys are not.
+func TestLimitsPerClientAndOperator(t *testing.T) {
+	srv := holdingServer(t)
+	m := newManager(t, Config{Limits: Limits{AtOnce: 6, PerMinute: 30, ClientAtOnce: 12, ClientPerMinute: 1000, OperatorAtOnce: 16}})
+	defer m.Close()
+	start := func(owner, client string, operator bool) error {
+		s := spec(catalog.Chat, srv.URL, "{}")
+		s.Owner, s.Client, s.OperatorKey = owner, client, operator
+		_, err := m.TryStart(s)
+		return err
+	}
+	// 20 fresh sessions from one address, 6 runs each: 12 run.
+	started, refused := 0, 0
+	for i := range 20 {
+		for range 6 {
+			err := start(fmt.Sprintf("session-%d", i), "203.0.113.7", true)
+			var le *LimitError
+			switch {
+			case err == nil:
+				started++
+			case errors.As(err, &le) && strings.Contains(le.Message, "network address has 12 runs going"):
+				refused++
+			default:
+				t.Fatalf("session %d: %v", i, err)
+			}
+		}
+	}
+	if started != 12 || refused != 108 {
+		t.Fatalf("from one address: %d started, %d refused; want 12 and 108", started, refused)
+	}
+	// Other addresses share the operator's ceiling: 4 more, then refused.
+	for i := range 4 {
+		if err := start("elsewhere", fmt.Sprintf("198.51.100.%d", i), true); err != nil {
+			t.Fatalf("run %d on the operator's key from another address: %v", i, err)
+		}
+	}
+	err := start("elsewhere-too", "198.51.100.99", true)
+	var le *LimitError
+	if !errors.As(err, &le) || !strings.Contains(le.Message, "own keys are running 16 runs") || le.RetryAfter <= 0 {
+		t.Fatalf("17th run on the operator's key: %v", err)
+	}
+	// A run on the person's own key is not held back by the operator's.
+	if err := start("elsewhere-too", "198.51.100.99", false); err != nil {
+		t.Fatalf("a run on the person's own key: %v", err)
+	}
+}
+
+func TestLimitsPerClientPerMinute(t *testing.T) {
+	m := newManager(t, Config{Limits: Limits{PerMinute: 30, ClientPerMinute: 5}})
+	defer m.Close()
+	srv := httptest.NewServer(serve([]byte("data: [DONE]\n\n"), 100, 0))
+	defer srv.Close()
+	for i := range 7 {
+		s := spec(catalog.Chat, srv.URL, "{}")
+		s.Owner, s.Client = fmt.Sprintf("fresh-%d", i), "2001:db8:1:2::/64"
+		r, err := m.TryStart(s)
+		var le *LimitError
+		switch {
+		case i < 5 && err != nil:
+			t.Fatalf("run %d: %v", i, err)
+		case i < 5:
+			wait(t, r)
+		case !errors.As(err, &le) || !strings.Contains(le.Message, "5 runs were started from your network address") || le.RetryAfter <= 0:
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+	// The session buckets of the refused runs were given back.
+	if _, ok, _ := m.admission.sessions.allow("fresh-5", time.Now()); !ok {
+		t.Fatal("a refused run still took from its session's bucket")
 	}
 }
 

@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/request"
@@ -49,6 +47,12 @@ type Spec struct {
 	// PromptTokens is the pre-send estimate, for costing a run whose
 	// upstream reports no usage.
 	PromptTokens int
+	// Client is the address of the browser that started the run (a /64
+	// for IPv6), for the limits per client address.
+	Client string
+	// OperatorKey marks a run on the operator's key (from the server's
+	// environment), for the limit over everyone's runs on them.
+	OperatorKey bool
 	// Untrusted marks a base URL a person supplied: the run connects
 	// through the manager's guarded client, and fails if it has none.
 	Untrusted bool
@@ -92,7 +96,8 @@ type Manager struct {
 	client  *upstream.Client
 	guarded *upstream.Client
 	tokens  *tokens.Counter
-	limiter limiter
+	// admission counts the runs going, and keeps the limits (limit.go).
+	admission admission
 
 	mu   sync.Mutex
 	runs map[string]*Run
@@ -101,7 +106,6 @@ type Manager struct {
 	// finished holds the finished runs still kept, in the order they
 	// finished: eviction takes from its front, never scanning the runs.
 	finished []*Run
-	active   map[string]int // running runs per owner
 	closed   chan struct{}
 	wg       sync.WaitGroup
 	once     sync.Once
@@ -126,8 +130,8 @@ func NewManager(cfg Config, client *upstream.Client, tok *tokens.Counter) *Manag
 		cfg.MaxTranscript = def.MaxTranscript
 	}
 	cfg.Caps = cfg.Caps.withDefaults()
-	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, active: map[string]int{}, closed: make(chan struct{}),
-		limiter: limiter{limits: cfg.Limits, buckets: map[string]*rate.Limiter{}}}
+	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, closed: make(chan struct{}),
+		admission: newAdmission(cfg.Limits)}
 }
 
 // WithGuardedClient sets the client for Untrusted runs (one that vets
@@ -145,8 +149,15 @@ func (m *Manager) clientFor(s Spec) *upstream.Client {
 	return m.client
 }
 
-// Start creates a run and starts it.
+// Start creates a run and starts it, whatever the limits (TryStart keeps
+// them).
 func (m *Manager) Start(spec Spec) *Run {
+	m.admission.add(spec)
+	return m.launch(spec)
+}
+
+// launch starts a run already counted by the admission.
+func (m *Manager) launch(spec Spec) *Run {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	now := time.Now()
 	r := &Run{
@@ -169,7 +180,6 @@ func (m *Manager) Start(spec Spec) *Run {
 	}
 	m.mu.Lock()
 	m.runs[r.ID] = r
-	m.active[spec.Owner]++
 	m.evictLocked()
 	m.mu.Unlock()
 	m.wg.Add(1)
@@ -236,10 +246,8 @@ func (m *Manager) evictLocked() {
 func (m *Manager) ended(r *Run) {
 	m.mu.Lock()
 	m.finished = append(m.finished, r)
-	if m.active[r.Spec.Owner]--; m.active[r.Spec.Owner] <= 0 {
-		delete(m.active, r.Spec.Owner)
-	}
 	m.mu.Unlock()
+	m.admission.done(r.Spec)
 }
 
 func newID() string {

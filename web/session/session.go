@@ -42,6 +42,9 @@ type Store struct {
 	decoded decodedCache
 }
 
+// MaxAge is how long a session cookie lasts unless Options say otherwise.
+const MaxAge = 30 * 24 * time.Hour
+
 // Options configure the cookie.
 type Options struct {
 	// Secure marks the cookie Secure (set when served over TLS).
@@ -57,7 +60,7 @@ func NewStore(keyPairs [][]byte, opt Options) *Store {
 	cs := sessions.NewCookieStore(keyPairs...)
 	maxAge := opt.MaxAge
 	if maxAge == 0 {
-		maxAge = 30 * 24 * 3600
+		maxAge = int(MaxAge / time.Second)
 	}
 	cs.Options = &sessions.Options{
 		Path:     "/",
@@ -137,8 +140,12 @@ type Session struct {
 
 // Load decodes the session from a Cookie header. A missing, expired or
 // tampered cookie gives a new empty session.
+//
+// cookieHeader may alias a buffer its caller reuses (fasthttp's request
+// buffer, through Fiber's zero-copy strings): what Load keeps past the
+// call, the cache's key, is a copy.
 func (st *Store) Load(cookieHeader string) *Session {
-	value := cookieValue(cookieHeader)
+	value := strings.Clone(cookieValue(cookieHeader))
 	if value == "" {
 		return st.fresh()
 	}
@@ -241,11 +248,25 @@ func (st *Store) Save(s *Session) (string, error) {
 	return cookie, nil
 }
 
-// Fits reports (as an error) whether s can be encoded into a cookie; a
-// session over securecookie's 4 KB limit cannot.
+// MaxCookie is the most bytes the session cookie's value may take. It
+// leaves room under a browser's 4 KB for a cookie's name and attributes,
+// and under the server's header buffer for the other cookies of the host.
+const MaxCookie = 3 << 10
+
+// ErrTooLarge is a session that would not fit in its cookie.
+var ErrTooLarge = fmt.Errorf("session: larger than the %d KB a session cookie may take", MaxCookie>>10)
+
+// Fits reports (as ErrTooLarge or another error) whether s can be encoded
+// into a cookie of at most MaxCookie bytes.
 func (st *Store) Fits(s *Session) error {
-	_, err := st.Save(s)
-	return err
+	cookie, err := st.Save(s)
+	if err != nil {
+		return err
+	}
+	if c, err := http.ParseSetCookie(cookie); err != nil || len(c.Value) > MaxCookie {
+		return ErrTooLarge
+	}
+	return nil
 }
 
 // headerWriter captures the headers gorilla/sessions sets.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func cookiePair(setCookie string) string { return strings.Split(setCookie, ";")[0] }
@@ -139,4 +140,46 @@ func BenchmarkLoad(b *testing.B) {
 			st.Load(header)
 		}
 	})
+}
+
+// TestLoadCopiesWhatItKeeps is the red-team's reproduction: Fiber hands
+// Load a string over fasthttp's request buffer, which the next request
+// overwrites. The cache must not keep that buffer as a key, or a later
+// browser whose cookie lands at the same place is served this one's session.
+func TestLoadCopiesWhatItKeeps(t *testing.T) {
+	pair, _ := NewKeyPair()
+	keys, _ := LoadKeys(pair, "")
+	st := NewStore(keys, Options{})
+	cookieOf := func(sid string) string {
+		s := st.Load("")
+		s.Set("sid", sid)
+		sc, err := st.Save(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cookiePair(sc)
+	}
+	alice, bob, carol := cookieOf("alice-owner-id-0"), cookieOf("bob-owner-id-000"), cookieOf("carol-owner-id-0")
+	if len(alice) != len(bob) || len(bob) != len(carol) {
+		t.Fatalf("cookies of different lengths: %d %d %d", len(alice), len(bob), len(carol))
+	}
+	st.decoded = decodedCache{} // a restart
+	buf := make([]byte, len(alice))
+	load := func(header string) string {
+		copy(buf, header) // the request buffer, reused for each request
+		return st.Load(unsafe.String(&buf[0], len(buf))).Get("sid")
+	}
+	for _, c := range []struct{ header, want string }{
+		{carol, "carol-owner-id-0"}, {bob, "bob-owner-id-000"}, {alice, "alice-owner-id-0"},
+		{carol, "carol-owner-id-0"}, {alice, "alice-owner-id-0"}, {bob, "bob-owner-id-000"},
+	} {
+		if got := load(c.header); got != c.want {
+			t.Errorf("served %q to the browser of %q", got, c.want)
+		}
+	}
+	for k := range st.decoded.cur {
+		if k != strings.TrimPrefix(alice, CookieName+"=") && k != strings.TrimPrefix(bob, CookieName+"=") && k != strings.TrimPrefix(carol, CookieName+"=") {
+			t.Errorf("a cache key changed under the cache: %.40q…", k)
+		}
+	}
 }

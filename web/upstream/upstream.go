@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -38,12 +39,19 @@ type Config struct {
 	// connects directly, ignoring HTTP(S)_PROXY, since the guard could not
 	// see where a proxy connects.
 	Guard func(network, address string, c syscall.RawConn) error
+	// MaxDecompressed bounds a compressed answer once decompressed (Go's
+	// transport decompresses gzip transparently, so a few hundred KB on
+	// the wire can become gigabytes); 0 means DefaultMaxDecompressed.
+	MaxDecompressed int64
 }
 
+// DefaultMaxDecompressed is the default of Config.MaxDecompressed.
+const DefaultMaxDecompressed = 32 << 20
+
 // DefaultConfig: 10 s to connect, 5 min to the first byte, 5 min between
-// two reads of a stream.
+// two reads of a stream, 32 MB of decompressed answer.
 func DefaultConfig() Config {
-	return Config{ConnectTimeout: 10 * time.Second, FirstByteTimeout: 5 * time.Minute, IdleTimeout: 5 * time.Minute}
+	return Config{ConnectTimeout: 10 * time.Second, FirstByteTimeout: 5 * time.Minute, IdleTimeout: 5 * time.Minute, MaxDecompressed: DefaultMaxDecompressed}
 }
 
 // Client sends requests.
@@ -69,10 +77,89 @@ func New(cfg Config) *Client {
 		TLSHandshakeTimeout:   cfg.ConnectTimeout,
 		ResponseHeaderTimeout: cfg.FirstByteTimeout,
 		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
+		// Go's default is 10 MB of headers per answer, all of it kept
+		// for the inspector; real providers send a few KB.
+		MaxResponseHeaderBytes: MaxResponseHeader,
+		IdleConnTimeout:        90 * time.Second,
+		ForceAttemptHTTP2:      true,
 	}
-	return &Client{http: &http.Client{Transport: tr}, cfg: cfg}
+	if cfg.MaxDecompressed <= 0 {
+		cfg.MaxDecompressed = DefaultMaxDecompressed
+	}
+	return &Client{http: &http.Client{Transport: tr, CheckRedirect: checkRedirect}, cfg: cfg}
+}
+
+// MaxResponseHeader bounds the response headers of one answer.
+const MaxResponseHeader = 256 << 10
+
+// maxRedirects is how many redirects one request may follow (Go's default).
+const maxRedirects = 10
+
+// RedirectError is a redirect the client refused to follow.
+type RedirectError struct {
+	// Target is the refused Location (resolved, without userinfo).
+	Target string
+	// Why is "another origin", "from https to http" or "too many redirects".
+	Why string
+}
+
+func (e *RedirectError) Error() string {
+	if e.Why == "too many redirects" {
+		return fmt.Sprintf("the provider redirected more than %d times (last to %s); the playground stopped there", maxRedirects, e.Target)
+	}
+	return "the provider redirected to " + e.Target + " (" + e.Why + "); the playground does not follow redirects that would carry your key elsewhere"
+}
+
+// checkRedirect follows a redirect only within the origin of the first
+// request (same scheme, host and port; a gateway moving a path is
+// common), or from http to https on the same host with the default port.
+// Anything else would send the key, and the body, to a server the
+// provider's base URL does not name: another port of the same host, the
+// operator's network, or plain http. The guarded client's dial check
+// still applies to every hop it does follow.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	target := redactedURL(req.URL)
+	if len(via) >= maxRedirects {
+		return &RedirectError{Target: target, Why: "too many redirects"}
+	}
+	from, prev, to := via[0].URL, via[len(via)-1].URL, req.URL
+	switch {
+	case prev.Scheme == "https" && to.Scheme != "https":
+		return &RedirectError{Target: target, Why: "from https to " + to.Scheme}
+	case sameOrigin(from, to):
+		return nil
+	case from.Scheme == "http" && to.Scheme == "https" && strings.EqualFold(from.Hostname(), to.Hostname()) && port(to) == "443":
+		return nil
+	}
+	return &RedirectError{Target: target, Why: "another origin"}
+}
+
+// sameOrigin compares scheme, host and port (a missing port is the
+// scheme's default).
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
+
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+// redactedURL is u for a message: no userinfo, no query, at most 200
+// characters.
+func redactedURL(u *url.URL) string {
+	v := *u
+	v.User, v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = nil, "", false, "", ""
+	s := v.String()
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
 }
 
 // Response is an upstream answer.
@@ -161,7 +248,11 @@ func (c *Client) do(ctx context.Context, hr *http.Request) (*Response, error) {
 		cancel(nil)
 		return nil, describe(hr.URL, err, c.cfg)
 	}
-	body := &idleBody{rc: resp.Body, cancel: cancel, idle: c.cfg.IdleTimeout}
+	rc := resp.Body
+	if resp.Uncompressed {
+		rc = &decodedLimit{rc: rc, left: c.cfg.MaxDecompressed, max: c.cfg.MaxDecompressed}
+	}
+	body := &idleBody{rc: rc, cancel: cancel, idle: c.cfg.IdleTimeout}
 	if body.idle > 0 {
 		body.timer = time.AfterFunc(body.idle, func() { cancel(ErrIdleTimeout) })
 	}
@@ -173,6 +264,41 @@ func (c *Client) do(ctx context.Context, hr *http.Request) (*Response, error) {
 		Body:   body,
 		TTFB:   time.Since(start),
 	}, nil
+}
+
+// decodedLimit fails a transparently decompressed body that grows past
+// max bytes: the wire size says nothing about what a gzip stream becomes.
+type decodedLimit struct {
+	rc        io.ReadCloser
+	left, max int64
+}
+
+func (d *decodedLimit) Read(p []byte) (int, error) {
+	if d.left <= 0 {
+		return 0, &stream.Error{Code: "too_large", Message: "the answer exceeded " + Size(d.max) + " once decompressed",
+			Hint: "The provider compressed far more than an answer holds; the partial output is kept. The operator can raise --decompressed-limit."}
+	}
+	if int64(len(p)) > d.left {
+		p = p[:d.left]
+	}
+	n, err := d.rc.Read(p)
+	d.left -= int64(n)
+	return n, err
+}
+
+func (d *decodedLimit) Close() error { return d.rc.Close() }
+
+// Size writes a byte count for a message: "32 MB", "64 KB", "1.5 MB".
+func Size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // ErrIdleTimeout is the cause when a stream sent nothing for IdleTimeout.
@@ -225,15 +351,26 @@ const (
 	drainWait = 50 * time.Millisecond
 )
 
-// describe turns a transport error into a clear message.
+// describe turns a transport error into a clear message. It names the
+// host that failed: after a redirect, the target, not the first host.
 func describe(u *url.URL, err error, cfg Config) error {
 	host := u.Host
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if hop, perr := url.Parse(ue.URL); perr == nil && hop.Host != "" {
+			host = hop.Host
+		}
+	}
 	var ne net.Error
 	var dnsErr *net.DNSError
 	var forbidden *netguard.Error
+	var redirect *RedirectError
 	switch {
 	case errors.Is(err, context.Canceled):
 		return err
+	case errors.As(err, &redirect):
+		return &stream.Error{Code: "redirect_refused", Message: redirect.Error(),
+			Hint: "If that address is the provider's real one, use it as the base URL (for the server's own providers, the operator sets it)."}
 	case errors.As(err, &forbidden):
 		return &stream.Error{Code: "forbidden_address", Message: "refused to connect to " + host + ": " + forbidden.Error(),
 			Hint: "Providers you add may not reach loopback, private, link-local or cloud metadata addresses. The operator can allow them with --allow-private-upstreams."}
@@ -243,6 +380,9 @@ func describe(u *url.URL, err error, cfg Config) error {
 	case errors.As(err, &dnsErr):
 		return &stream.Error{Code: "dns", Message: "could not resolve " + dnsErr.Name,
 			Hint: "Check the base URL and the server's network."}
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		return &stream.Error{Code: "too_large", Message: fmt.Sprintf("the answer's headers from %s exceeded %s", host, Size(MaxResponseHeader)),
+			Hint: "The provider sent far more headers than an API answer has. Check the base URL."}
 	case strings.Contains(err.Error(), "timeout awaiting response headers"):
 		return &stream.Error{Code: "first_byte_timeout", Message: fmt.Sprintf("%s did not answer within %s", host, cfg.FirstByteTimeout),
 			Hint: "Slow models may need a longer --first-byte-timeout."}
@@ -317,15 +457,15 @@ func ErrorFromResponse(resp *Response, keyHint, model string) *stream.Error {
 	case 408, 504:
 		e.Hint = "The provider timed out. Try again."
 	case 429:
-		e.RetryAfter = retryAfter(resp.Header)
 		if e.Code == "insufficient_quota" || e.Type == "insufficient_quota" {
 			e.Hint = "Quota exhausted: check your plan and billing; retrying will not help."
 		} else {
 			e.Hint = "Rate limited: wait before running again."
 		}
+		setRetryAfter(e, resp.Header)
 	case 503:
-		e.RetryAfter = retryAfter(resp.Header)
 		e.Hint = "The provider is overloaded or has no capacity. Try again shortly."
+		setRetryAfter(e, resp.Header)
 	default:
 		if resp.Status >= 500 {
 			e.Hint = "The provider failed. Try again; if it persists, check the provider's status."
@@ -346,22 +486,52 @@ func parseErrorBody(body []byte) *stream.Error {
 	return e
 }
 
-// retryAfter reads retry-after-ms, then Retry-After (seconds or an HTTP date).
-func retryAfter(h http.Header) time.Duration {
-	if ms, err := strconv.ParseFloat(h.Get("Retry-After-Ms"), 64); err == nil && ms > 0 {
-		return time.Duration(ms * float64(time.Millisecond))
+// MaxRetryAfter is the longest wait a Retry-After header is shown as;
+// past it the person reads that the provider asks for more than an hour.
+const MaxRetryAfter = time.Hour
+
+// retryAfter reads retry-after-ms, then Retry-After (seconds or an HTTP
+// date). A value that is garbage, negative, in the past or not finite is
+// no advice (0); one past MaxRetryAfter gives tooLong instead of a wait.
+func retryAfter(h http.Header) (d time.Duration, tooLong bool) {
+	if ms, err := strconv.ParseFloat(strings.TrimSpace(h.Get("Retry-After-Ms")), 64); err == nil && ms > 0 && !math.IsInf(ms, 0) {
+		if ms > float64(MaxRetryAfter/time.Millisecond) {
+			return 0, true
+		}
+		return time.Duration(ms * float64(time.Millisecond)), false
 	}
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
-		return 0
+		return 0, false
 	}
-	if s, err := strconv.Atoi(v); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case s <= 0:
+			return 0, false
+		case s > int64(MaxRetryAfter/time.Second):
+			return 0, true
+		}
+		return time.Duration(s) * time.Second, false
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d.Round(time.Second)
+		d := time.Until(t)
+		switch {
+		case d <= 0:
+			return 0, false
+		case d > MaxRetryAfter:
+			return 0, true
 		}
+		return d.Round(time.Second), false
 	}
-	return 0
+	return 0, false
+}
+
+// setRetryAfter puts the provider's advice on e: a wait the page counts
+// down, or a sentence when the wait is too long to count.
+func setRetryAfter(e *stream.Error, h http.Header) {
+	d, tooLong := retryAfter(h)
+	e.RetryAfter = d
+	if tooLong {
+		e.Hint += " The provider asks to wait more than an hour."
+	}
 }

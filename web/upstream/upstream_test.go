@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -15,21 +16,47 @@ import (
 
 func TestRetryAfter(t *testing.T) {
 	date := time.Now().Add(90 * time.Second).UTC().Format(http.TimeFormat)
+	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
 	tests := []struct {
-		header http.Header
-		min    time.Duration
-		max    time.Duration
+		header  http.Header
+		min     time.Duration
+		max     time.Duration
+		tooLong bool
 	}{
-		{http.Header{"Retry-After": {"17"}}, 17 * time.Second, 17 * time.Second},
-		{http.Header{"Retry-After-Ms": {"1500"}, "Retry-After": {"9"}}, 1500 * time.Millisecond, 1500 * time.Millisecond},
-		{http.Header{"Retry-After": {date}}, 80 * time.Second, 91 * time.Second},
-		{http.Header{"Retry-After": {"soon"}}, 0, 0},
-		{http.Header{}, 0, 0},
+		{http.Header{"Retry-After": {"17"}}, 17 * time.Second, 17 * time.Second, false},
+		{http.Header{"Retry-After-Ms": {"1500"}, "Retry-After": {"9"}}, 1500 * time.Millisecond, 1500 * time.Millisecond, false},
+		{http.Header{"Retry-After": {date}}, 80 * time.Second, 91 * time.Second, false},
+		{http.Header{"Retry-After": {"3600"}}, time.Hour, time.Hour, false},
+		{http.Header{"Retry-After": {"soon"}}, 0, 0, false},
+		{http.Header{}, 0, 0, false},
+		// Finding 20: a date in 2099 showed "retry in 2300089574 s".
+		{http.Header{"Retry-After": {"Wed, 21 Oct 2099 07:28:00 GMT"}}, 0, 0, true},
+		{http.Header{"Retry-After": {"3601"}}, 0, 0, true},
+		{http.Header{"Retry-After": {"99999999999999999999"}}, 0, 0, true},
+		{http.Header{"Retry-After": {"9999999999999"}}, 0, 0, true},
+		{http.Header{"Retry-After-Ms": {"1e300"}}, 0, 0, true},
+		{http.Header{"Retry-After-Ms": {"+Inf"}}, 0, 0, false},
+		{http.Header{"Retry-After-Ms": {"NaN"}}, 0, 0, false},
+		{http.Header{"Retry-After": {"-5"}}, 0, 0, false},
+		{http.Header{"Retry-After": {"-99999999999999999999"}}, 0, 0, false},
+		{http.Header{"Retry-After": {past}}, 0, 0, false},
+		{http.Header{"Retry-After": {"<script>"}}, 0, 0, false},
 	}
 	for _, tc := range tests {
-		if got := retryAfter(tc.header); got < tc.min || got > tc.max {
-			t.Errorf("%v: %v", tc.header, got)
+		got, tooLong := retryAfter(tc.header)
+		if got < tc.min || got > tc.max || tooLong != tc.tooLong {
+			t.Errorf("%v: %v, too long %v; want %v..%v, too long %v", tc.header, got, tooLong, tc.min, tc.max, tc.tooLong)
 		}
+	}
+}
+
+// TestRetryAfterTooLongIsSaid: a 429 asking for a day shows no countdown
+// and says the wait is over an hour.
+func TestRetryAfterTooLongIsSaid(t *testing.T) {
+	resp := &Response{Status: 429, Header: http.Header{"Retry-After": {"Wed, 21 Oct 2099 07:28:00 GMT"}}, Body: io.NopCloser(strings.NewReader(`{"error":{"message":"slow down"}}`))}
+	e := ErrorFromResponse(resp, "", "m")
+	if e.RetryAfter != 0 || !strings.HasSuffix(e.Hint, "The provider asks to wait more than an hour.") {
+		t.Fatalf("retry after %v, hint %q", e.RetryAfter, e.Hint)
 	}
 }
 

@@ -1,0 +1,186 @@
+package history
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/playground-dev/playground/web/run"
+)
+
+// deleteChunk is how many runs one DELETE removes.
+const deleteChunk = 500
+
+// prunePass bounds the runs one retention pass deletes (the next pass goes
+// on).
+const prunePass = 10_000
+
+// enforceQuota deletes owner's (as stored: hashed) oldest finished runs
+// while the owner has more runs or bytes than Limits allow: unshared runs
+// first, oldest first, then shared ones (a quota that sharing could lift
+// would be none). Running runs and the newest run (the one just made) are
+// never deleted. It returns how many runs it deleted.
+func (s *Store) enforceQuota(ctx context.Context, owner string) (int, error) {
+	lim := s.limits
+	if lim.OwnerBytes <= 0 && lim.OwnerRuns <= 0 {
+		return 0, nil
+	}
+	var runs int
+	var bytes int64
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM runs WHERE owner = ?`), owner).
+		Scan(&runs, &bytes); err != nil {
+		return 0, fmt.Errorf("history: quota: %w", err)
+	}
+	over := func() bool {
+		return lim.OwnerRuns > 0 && runs > lim.OwnerRuns || lim.OwnerBytes > 0 && bytes > lim.OwnerBytes
+	}
+	deleted := 0
+	for over() {
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, bytes FROM runs WHERE owner = ? AND status <> ?
+			AND id <> (SELECT id FROM runs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 1)
+			ORDER BY CASE WHEN share_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT ?`), owner, string(run.Running), owner, deleteChunk)
+		if err != nil {
+			return deleted, fmt.Errorf("history: quota: %w", err)
+		}
+		var ids []string
+		for rows.Next() && over() {
+			var id string
+			var n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return deleted, fmt.Errorf("history: quota: %w", err)
+			}
+			ids = append(ids, id)
+			runs, bytes = runs-1, bytes-n
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			break // only running runs are left
+		}
+		n, err := s.deleteRuns(ctx, ids)
+		deleted += n
+		if err != nil {
+			return deleted, err
+		}
+	}
+	if deleted > 0 {
+		// A comparison whose runs are all gone is gone too.
+		if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM comparisons WHERE owner = ? AND created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.group_id = comparisons.id)`), owner, millis(time.Now().Add(-time.Hour))); err != nil {
+			return deleted, fmt.Errorf("history: quota: %w", err)
+		}
+	}
+	return deleted, nil
+}
+
+// deleteRuns deletes the runs ids (their inputs go with them).
+func (s *Store) deleteRuns(ctx context.Context, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := `(?` + strings.Repeat(`, ?`, len(ids)-1) + `)`
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("history: delete runs: %w", err)
+	}
+	defer tx.Rollback()
+	// The foreign key's cascade would do it; this does not depend on it.
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM run_inputs WHERE run_id IN `+in), args...); err != nil {
+		return 0, fmt.Errorf("history: delete runs: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE id IN `+in), args...)
+	if err != nil {
+		return 0, fmt.Errorf("history: delete runs: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("history: delete runs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// Prune deletes the runs and comparisons created before now minus
+// Limits.Retention (none when it is 0), running runs excepted, oldest
+// first and at most max runs a call: a pass does bounded work, and the
+// next one goes on. It returns how many runs it deleted.
+func (s *Store) Prune(ctx context.Context, now time.Time, max int) (int, error) {
+	if s.limits.Retention <= 0 {
+		return 0, nil
+	}
+	before := millis(now.Add(-s.limits.Retention))
+	deleted := 0
+	for deleted < max {
+		chunk := min(deleteChunk, max-deleted)
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id FROM runs WHERE created_at < ? AND status <> ? ORDER BY created_at LIMIT ?`),
+			before, string(run.Running), chunk)
+		if err != nil {
+			return deleted, fmt.Errorf("history: retention: %w", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return deleted, fmt.Errorf("history: retention: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		n, err := s.deleteRuns(ctx, ids)
+		deleted += n
+		if err != nil {
+			return deleted, err
+		}
+		if len(ids) < chunk {
+			break
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM comparisons WHERE created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.group_id = comparisons.id)`), before); err != nil {
+		return deleted, fmt.Errorf("history: retention: %w", err)
+	}
+	return deleted, nil
+}
+
+// pruneEvery is how often the retention pass runs.
+const pruneEvery = time.Hour
+
+// KeepPruned runs a retention pass now and then every hour until ctx is
+// done, logging what it deleted. It returns at once (the passes run in
+// the background) and does nothing when Retention is 0.
+func (s *Store) KeepPruned(ctx context.Context, log *slog.Logger) {
+	if s.limits.Retention <= 0 {
+		return
+	}
+	pass := func() {
+		n, err := s.Prune(ctx, time.Now(), prunePass)
+		if log == nil {
+			return
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Warn("history retention pass failed", "err", err)
+		}
+		if n > 0 {
+			log.Info("history retention: old runs deleted", "count", n, "older_than", s.limits.Retention.String())
+		}
+	}
+	go func() {
+		pass()
+		t := time.NewTicker(pruneEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				pass()
+			}
+		}
+	}()
+}
