@@ -73,6 +73,12 @@ func wantsEventStream(c *fiber.Ctx) bool {
 	return strings.Contains(c.Get(fiber.HeaderAccept), "text/event-stream")
 }
 
+// maxBatch bounds what one poll of a browser's event stream copies: a
+// browser that reconnects to a long run, or reads slowly, is sent the log
+// a batch at a time, so a connection holds one batch, not a copy of the
+// log.
+const maxBatch = 64 << 10
+
 // followRun answers with rn's events after the event id after, preceded by
 // first (nil for none).
 func followRun(c *fiber.Ctx, runs *run.Manager, rn *run.Run, after int, first []byte) {
@@ -81,7 +87,10 @@ func followRun(c *fiber.Ctx, runs *run.Manager, rn *run.Run, after int, first []
 		buf = append(buf, first...)
 		first = nil
 		evs, done, changed := rn.Since(after)
-		for _, e := range evs {
+		for i, e := range evs {
+			if len(buf) >= maxBatch && i > 0 {
+				return buf, nil, false // the rest at the next read
+			}
 			buf = sse.AppendEvent(buf, e.ID, e.Name, e.Data)
 			after = e.ID
 		}

@@ -68,6 +68,12 @@ type Config struct {
 	DatabaseURL string
 	// PprofAddr, when set, serves net/http/pprof there (loopback only).
 	PprofAddr string
+	// What one run may take, and all runs hold (web/run Caps).
+	RunMaxBytes    int64
+	RunMaxEvents   int
+	RunMaxChoices  int
+	RunMaxDuration time.Duration
+	RunsMaxBytes   int64
 	// What the history keeps: bytes of one run, each session's quota
 	// (bytes and runs) and the days a run is kept; 0 is no limit.
 	HistoryRunMax        int64
@@ -102,7 +108,7 @@ var settings = []setting{
 	{"body-limit", "PLAYGROUND_BODY_LIMIT", "largest request body in bytes"},
 	{"connect-timeout", "PLAYGROUND_CONNECT_TIMEOUT", "time to connect to a provider"},
 	{"first-byte-timeout", "PLAYGROUND_FIRST_BYTE_TIMEOUT", "time for a provider to start answering"},
-	{"idle-timeout", "PLAYGROUND_IDLE_TIMEOUT", "longest silence inside a streamed answer"},
+	{"idle-timeout", "PLAYGROUND_IDLE_TIMEOUT", "longest a streamed answer may go without content (comments and keep-alives do not count)"},
 	{"sim-ttft", "PLAYGROUND_SIM_TTFT", "the built-in simulator's time to first token"},
 	{"sim-tps", "PLAYGROUND_SIM_TPS", "the built-in simulator's tokens per second (0: no delay at all)"},
 	{"allow-private-upstreams", "PLAYGROUND_ALLOW_PRIVATE_UPSTREAMS", "let providers people add reach loopback, private and link-local addresses (default false: refused)"},
@@ -125,6 +131,11 @@ var settings = []setting{
 	{"diffs-at-once", "PLAYGROUND_DIFFS_AT_ONCE", "comparison diffs computed at once; more are answered 503 (busy)"},
 	{"diff-timeout", "PLAYGROUND_DIFF_TIMEOUT", "longest search for the finest diff of two answers; past it the diff is coarser"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
+	{"run-max-bytes", "PLAYGROUND_RUN_MAX_BYTES", "bytes one run may read from its provider (decoded); past it the run ends as truncated, its output kept"},
+	{"run-max-events", "PLAYGROUND_RUN_MAX_EVENTS", "events one run may receive from its provider"},
+	{"run-max-choices", "PLAYGROUND_RUN_MAX_CHOICES", "distinct choices one answer may have"},
+	{"run-max-duration", "PLAYGROUND_RUN_MAX_DURATION", "longest a run may take, watched or not"},
+	{"runs-max-bytes", "PLAYGROUND_RUNS_MAX_BYTES", "bytes all runs kept in memory may hold together (event logs and transcripts); the oldest finished runs are dropped first"},
 	{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", "bytes the history keeps of one run; past it the answer and stream are cut, a larger request is kept without its body (0: no limit)"},
 	{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", "bytes of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
 	{"history-quota-runs", "PLAYGROUND_HISTORY_QUOTA_RUNS", "runs of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
@@ -146,6 +157,11 @@ func DefaultConfig(getenv func(string) string) Config {
 		SimTokensPerSec:  50,
 		RunsAtOnce:       6,
 		RunsPerMinute:    30,
+		RunMaxBytes:      16 << 20,
+		RunMaxEvents:     1_000_000,
+		RunMaxChoices:    128,
+		RunMaxDuration:   30 * time.Minute,
+		RunsMaxBytes:     512 << 20,
 		// Twice a session's: a household or an office behind one address.
 		ClientRunsAtOnce:    12,
 		ClientRunsPerMinute: 60,
@@ -222,6 +238,11 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"body-budget":             fmt.Sprint(cfg.BodyBudget),
 		"log-prompts":             "false",
 		"trusted-proxies":         "",
+		"run-max-bytes":           fmt.Sprint(cfg.RunMaxBytes),
+		"run-max-events":          fmt.Sprint(cfg.RunMaxEvents),
+		"run-max-choices":         fmt.Sprint(cfg.RunMaxChoices),
+		"run-max-duration":        cfg.RunMaxDuration.String(),
+		"runs-max-bytes":          fmt.Sprint(cfg.RunsMaxBytes),
 		"history-run-max":         fmt.Sprint(cfg.HistoryRunMax),
 		"history-quota-bytes":     fmt.Sprint(cfg.HistoryQuotaBytes),
 		"history-quota-runs":      fmt.Sprint(cfg.HistoryQuotaRuns),
@@ -328,6 +349,18 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 			return cfg, fmt.Errorf("--%s / %s: want a whole number, 0 for no limit", n.name, n.env)
 		}
 	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int64
+		least     int64
+	}{
+		{"run-max-bytes", "PLAYGROUND_RUN_MAX_BYTES", &cfg.RunMaxBytes, 1024},
+		{"runs-max-bytes", "PLAYGROUND_RUNS_MAX_BYTES", &cfg.RunsMaxBytes, 1024},
+	} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < n.least {
+			return cfg, fmt.Errorf("--%s / %s: want a number of bytes, at least %d", n.name, n.env, n.least)
+		}
+	}
 	for _, h := range strings.Split(get("allowed-hosts"), ",") {
 		if h = strings.TrimSpace(h); h == "" {
 			continue
@@ -357,6 +390,17 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		name, env string
 		dst       *int
 	}{
+		{"run-max-events", "PLAYGROUND_RUN_MAX_EVENTS", &cfg.RunMaxEvents},
+		{"run-max-choices", "PLAYGROUND_RUN_MAX_CHOICES", &cfg.RunMaxChoices},
+	} {
+		if _, err := fmt.Sscan(get(n.name), n.dst); err != nil || *n.dst < 1 {
+			return cfg, fmt.Errorf("--%s / %s: want a whole number, at least 1", n.name, n.env)
+		}
+	}
+	for _, n := range []struct {
+		name, env string
+		dst       *int
+	}{
 		{"history-quota-runs", "PLAYGROUND_HISTORY_QUOTA_RUNS", &cfg.HistoryQuotaRuns},
 		{"history-retention-days", "PLAYGROUND_HISTORY_RETENTION_DAYS", &cfg.HistoryRetentionDays},
 	} {
@@ -377,7 +421,8 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	for _, t := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"connect-timeout", &cfg.ConnectTimeout}, {"first-byte-timeout", &cfg.FirstByteTimeout}, {"idle-timeout", &cfg.IdleTimeout}} {
+	}{{"connect-timeout", &cfg.ConnectTimeout}, {"first-byte-timeout", &cfg.FirstByteTimeout}, {"idle-timeout", &cfg.IdleTimeout},
+		{"run-max-duration", &cfg.RunMaxDuration}} {
 		d, err := time.ParseDuration(get(t.name))
 		if err != nil || d <= 0 {
 			return cfg, fmt.Errorf("--%s: want a duration like 30s or 5m", t.name)

@@ -30,7 +30,9 @@ const (
 
 // echoUpstream is a provider that echoes what it was sent, the key
 // included, in every way providers have been seen to: in error bodies, in
-// a mid-stream error event, and in its model list.
+// a mid-stream error event, in its model list, in response headers, cut
+// across two deltas (text, reasoning, tool arguments), JSON-escaped and
+// URL-encoded.
 func echoUpstream(tb testing.TB) (*httptest.Server, func() []string) {
 	var mu sync.Mutex
 	var seen []string
@@ -59,7 +61,25 @@ func echoUpstream(tb testing.TB) (*httptest.Server, func() []string) {
 			w.WriteHeader(401)
 			fmt.Fprintf(w, `{"error":{"message":%s,"type":"invalid_request_error","code":"invalid_api_key","param":%q}}`, echo, auth)
 		default:
+			key := strings.TrimPrefix(auth, "Bearer ")
 			w.Header().Set("Content-Type", "text/event-stream")
+			w.Header().Set("X-Debug-Key", key)
+			w.Header().Set("X-Echo-Authorization", auth)
+			w.Header().Set("X-Echo-Escaped", strings.ReplaceAll(key, "-", `\u002d`))
+			half := len(key) / 2
+			q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+			delta := func(d string) {
+				fmt.Fprintf(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":%s,\"finish_reason\":null}]}\n\n", d)
+				w.(http.Flusher).Flush()
+				time.Sleep(20 * time.Millisecond) // each piece its own flush
+			}
+			delta(`{"reasoning_content":` + q("r:"+key[:half]) + `}`)
+			delta(`{"reasoning_content":` + q(key[half:]+" thought") + `}`)
+			delta(`{"content":` + q("split "+key[:half]) + `}`)
+			delta(`{"content":` + q(key[half:]+" then ") + `}`)
+			delta(`{"content":"escaped ` + strings.ReplaceAll(key, "-", `\u002d`) + ` and ` + strings.ReplaceAll(key, "-", "%2D") + ` "}`)
+			delta(`{"tool_calls":[{"index":1,"id":"call_2","type":"function","function":{"name":"split","arguments":` + q(`{"k":"`+key[:half]) + `}}]}`)
+			delta(`{"tool_calls":[{"index":1,"function":{"arguments":` + q(key[half:]+`"}`) + `}}]}`)
 			fmt.Fprintf(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hello, you sent %s. \"},\"finish_reason\":null}]}\n\n", auth)
 			fmt.Fprintf(w, "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"echo\",\"arguments\":\"{\\\"auth\\\":\\\"%s\\\"}\"}}]},\"finish_reason\":null}]}\n\n", auth)
 			fmt.Fprintf(w, "data: {\"error\":{\"message\":%s,\"code\":%q}}\n\n", echo, auth)
@@ -270,8 +290,10 @@ func TestKeyHygiene(t *testing.T) {
 			files := dataDirText(t, srv.DataDir)
 			for _, k := range []string{operatorKey, sessionKey, houseKey, wrongKey} {
 				for where, text := range map[string]string{"a response": responses, "the log": logs, "the data directory": files} {
-					if strings.Contains(text, k) {
-						t.Errorf("%s is in %s", k, where)
+					for _, form := range keyForms(k) {
+						if strings.Contains(text, form) {
+							t.Errorf("%s (as %q) is in %s", k, form, where)
+						}
 					}
 				}
 			}
@@ -289,6 +311,13 @@ func TestKeyHygiene(t *testing.T) {
 			}
 		})
 	}
+}
+
+// keyForms are the spellings of a key to look for: as is, JSON-escaped,
+// URL-encoded, and either half of it (a key cut across two deltas).
+func keyForms(k string) []string {
+	half := len(k) / 2
+	return []string{k, strings.ReplaceAll(k, "-", `\u002d`), strings.ReplaceAll(k, "-", "%2D"), k[:half], k[half:]}
 }
 
 // dataDirText is the content of every file under dir.

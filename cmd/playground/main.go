@@ -130,6 +130,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute,
 		ClientAtOnce: cfg.ClientRunsAtOnce, ClientPerMinute: cfg.ClientRunsPerMinute, OperatorAtOnce: cfg.OperatorRunsAtOnce}
 	rcfg.Log = log
+	rcfg.Caps = runmgr.Caps{Bytes: cfg.RunMaxBytes, Events: cfg.RunMaxEvents, Choices: cfg.RunMaxChoices,
+		Duration: cfg.RunMaxDuration, Held: cfg.RunsMaxBytes, Idle: cfg.IdleTimeout}
 	runs := runmgr.NewManager(rcfg, upstream.New(ucfg), tok).WithGuardedClient(guarded)
 	defer runs.Close()
 	lister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {

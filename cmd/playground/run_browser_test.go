@@ -318,3 +318,41 @@ func TestBrowserRunThatNeverStartsSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// A provider that echoes the key in headers, cut across deltas of the
+// text, the reasoning and a tool call, JSON-escaped and URL-encoded: the
+// page never shows it, during the run or after it, in the output or the
+// inspector, and the tool call's arguments arrive whole from their
+// deltas.
+func TestBrowserEchoedKeyNotShown(t *testing.T) {
+	up, _ := echoUpstream(t)
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": operatorKey}, "--catalog", localCatalog(t, up.URL, "echo"))
+	b := newBrowser(t)
+	var seenLive []string
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=echo"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="answer"]`, "split [redacted]"),
+		chromedp.Evaluate(`[document.querySelector('[data-testid="output"]').textContent]`, &seenLive),
+		waitText(`[data-testid="run-state"]`, "failed"),
+		waitText(`[data-testid="tool-call"]`, `"k": "[redacted]"`),
+		chromedp.Click(`[data-testid="inspector-tab"]`, chromedp.ByQuery),
+		waitText(`[data-testid="inspector-body"]`, "X-Debug-Key"),
+	)
+	var page string
+	b.run(t, chromedp.Evaluate(`document.body.innerText + document.body.textContent`, &page))
+	for _, s := range append(seenLive, page) {
+		for _, form := range keyForms(operatorKey) {
+			if strings.Contains(s, form) {
+				t.Errorf("the page shows %q", form)
+			}
+		}
+	}
+	for _, want := range []string{"r:[redacted] thought", "escaped [redacted] and [redacted]", "X-Debug-Key"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	b.noScriptErrors(t)
+}

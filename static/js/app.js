@@ -218,6 +218,9 @@
       return ch;
     }
 
+    // A tool call's event carries its name and id when they change, and
+    // its arguments as a delta to append ("a") or whole ("args": after
+    // the provider replaced them, and pretty-printed in the final event).
     function tool(ch, d) {
       var n = ch.toolNodes[d.i];
       if (!n) {
@@ -232,9 +235,14 @@
         n.appendChild(pre);
         ch.tools.appendChild(n);
         ch.toolNodes[d.i] = n;
+        n.callName = '';
+        n.callId = '';
       }
-      text(n.firstChild, 'Tool call: ' + (d.name || '…') + (d.id ? '  (' + d.id + ')' : ''));
-      text(n.lastChild, d.args || '');
+      if (d.name !== undefined) n.callName = d.name;
+      if (d.id !== undefined) n.callId = d.id;
+      text(n.firstChild, 'Tool call: ' + (n.callName || '…') + (n.callId ? '  (' + n.callId + ')' : ''));
+      if (d.args !== undefined) text(n.lastChild, d.args);
+      if (d.a) n.lastChild.appendChild(document.createTextNode(d.a));
     }
 
     function showError(e) {

@@ -164,7 +164,11 @@ func (r *Recorder) promptOf(rn *run.Run) string {
 	return p
 }
 
-// Progress queues the output so far.
+// Progress queues the output so far, replacing what was queued for the
+// run and not yet written: the writer writes each run's latest output
+// once per batch. The run hands over at most its progress cap of output
+// (run.Caps.Progress) while it goes on, so a long answer is not written
+// again and again; End writes the whole.
 func (r *Recorder) Progress(rn *run.Run, out run.Output) {
 	prompt := r.promptOf(rn)
 	r.mu.Lock()

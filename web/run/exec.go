@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/markdown"
+	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/sse"
 	"github.com/playground-dev/playground/web/stream"
 	"github.com/playground-dev/playground/web/structured"
@@ -60,15 +62,33 @@ type Run struct {
 	eventTimes  []time.Duration
 	resumeCount int
 
+	// red finds the key's spellings in what the provider sends.
+	red *redact.Redactor
+	// held is what the run keeps in memory (log and transcript), counted
+	// by the manager under its lock.
+	held int64
+	// logBytes is the size of the log (under mu).
+	logBytes int
+	// maxTimer ends the run at Caps.Duration.
+	maxTimer *time.Timer
+
 	// The run goroutine's own state.
-	res      *stream.Result
-	choices  map[int]*choiceState
-	firstTok time.Time
-	ttfb     time.Duration
+	upBytes  int64 // read from the provider, decoded
+	upEvents int
+	// progressed: the recorder has had the output up to Caps.Progress;
+	// nothing more goes to it before the end.
+	progressed bool
+	res        *stream.Result
+	choices    map[int]*choiceState
+	firstTok   time.Time
+	ttfb       time.Duration
 	// lastProgress is when the recorder last got the output so far (the
 	// start, before it has had any).
 	lastProgress time.Time
 	responses    responsesState
+	ctx          context.Context
+	// finishing: the run's ending is being written (no cap drops it).
+	finishing bool
 }
 
 type choiceState struct {
@@ -77,7 +97,21 @@ type choiceState struct {
 	text      strings.Builder
 	reasoning strings.Builder
 	refusal   strings.Builder
-	dirty     map[int]bool // tool calls changed since the last flush
+	// Each channel holds back a tail that could be the start of the key
+	// (a key cut across two deltas is still redacted).
+	textR, reasoningR, refusalR redact.Stream
+	tools                       map[int]*toolState
+	dirty                       map[int]bool // tool calls changed since the last flush
+}
+
+// toolState is what the browser has of a tool call: its arguments go as
+// deltas ("a", appended), or whole ("args") after the provider replaced
+// them, and whole and pretty-printed in the final event.
+type toolState struct {
+	pending  strings.Builder
+	replace  bool
+	red      redact.Stream
+	name, id string // as last sent
 }
 
 type responsesState struct {
@@ -144,20 +178,27 @@ func (r *Run) abandon() {
 	}
 }
 
-// append adds browser events and wakes the followers.
+// append adds browser events and wakes the followers. Past Caps.Log (or
+// the manager's Caps.Held) the events are dropped and the run ends,
+// except for the events of its ending, which always go in.
 func (r *Run) append(evs ...Event) {
 	if len(evs) == 0 {
 		return
 	}
-	// A provider that echoes the key (in text, an error, a tool argument)
-	// must not put it in front of the browser.
-	if key := r.Spec.Key; len(key) >= 8 {
-		for i := range evs {
-			if bytes.Contains(evs[i].Data, []byte(key)) {
-				evs[i].Data = bytes.ReplaceAll(evs[i].Data, []byte(key), []byte("[redacted]"))
-			}
-		}
+	n := 0
+	for i := range evs {
+		// A provider that echoes the key (in text, an error, a tool
+		// argument) must not put it in front of the browser.
+		evs[i].Data = r.red.Bytes(evs[i].Data)
+		n += len(evs[i].Data) + len(evs[i].Name) + 16
 	}
+	caps := r.m.cfg.Caps
+	if !r.finishing && r.logBytes+n > caps.Log {
+		r.truncate("the run's events exceeded "+size(int64(caps.Log)), "run-max-bytes")
+		return
+	}
+	fits := r.hold(n)
+	r.logBytes += n
 	r.mu.Lock()
 	for _, e := range evs {
 		e.ID = len(r.log) + 1
@@ -166,6 +207,9 @@ func (r *Run) append(evs ...Event) {
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
+	if !fits && !r.finishing {
+		r.truncate("the server holds too much output ("+size(caps.Held)+" over all runs)", "runs-max-bytes")
+	}
 }
 
 func jsonEvent(name string, v any) Event {
@@ -178,6 +222,7 @@ func jsonEvent(name string, v any) Event {
 
 // execute is the run's goroutine.
 func (r *Run) execute(ctx context.Context) {
+	r.ctx = ctx
 	r.res = stream.NewResult()
 	r.choices = map[int]*choiceState{}
 	spec := r.Spec
@@ -226,10 +271,10 @@ func (r *Run) send(ctx context.Context) error {
 
 // readBody decodes an event stream or a whole JSON answer.
 func (r *Run) readBody(resp *upstream.Response) error {
-	body := io.TeeReader(resp.Body, &transcriptWriter{r})
+	body := io.TeeReader(&capReader{r: r, src: resp.Body}, &transcriptWriter{r})
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if mt != "text/event-stream" {
-		b, err := io.ReadAll(io.LimitReader(body, 64<<20))
+		b, err := io.ReadAll(body)
 		if err != nil {
 			return err
 		}
@@ -246,6 +291,11 @@ func (r *Run) readBody(resp *upstream.Response) error {
 func (r *Run) readStream(body io.Reader) error {
 	dec := stream.NewDecoder(r.Spec.Model.Style)
 	sd := sse.NewDecoder(body, 0)
+	// Only events count as content: a stream of comments (": ping") or
+	// keep-alives ends after Caps.Idle all the same.
+	idle := r.m.cfg.Caps.Idle
+	noContent := time.AfterFunc(idle, r.noContent)
+	defer noContent.Stop()
 	for {
 		ev, err := sd.Next()
 		if err != nil {
@@ -254,6 +304,16 @@ func (r *Run) readStream(body io.Reader) error {
 				return nil
 			}
 			return err
+		}
+		noContent.Reset(idle)
+		if r.ctx.Err() != nil {
+			// Ended (a cap, a stop): what is already read is not used.
+			r.flush()
+			return context.Cause(r.ctx)
+		}
+		if r.upEvents++; r.upEvents > r.m.cfg.Caps.Events {
+			r.flush()
+			return r.truncate(fmt.Sprintf("the answer exceeded %d events", r.m.cfg.Caps.Events), "run-max-events")
 		}
 		r.markEvent()
 		if derr := dec.Decode(ev, r.handle); derr != nil {
@@ -276,8 +336,11 @@ type transcriptWriter struct{ r *Run }
 
 func (w *transcriptWriter) Write(p []byte) (int, error) {
 	w.r.mu.Lock()
-	w.r.transcript.write(p, w.r.m.cfg.MaxTranscript)
+	kept := w.r.transcript.write(p, w.r.m.cfg.MaxTranscript)
 	w.r.mu.Unlock()
+	if kept > 0 {
+		w.r.hold(kept)
+	}
 	return len(p), nil
 }
 
@@ -294,14 +357,39 @@ const maxEventTimes = 200_000
 func (r *Run) choice(i int) *choiceState {
 	c, ok := r.choices[i]
 	if !ok {
-		c = &choiceState{dirty: map[int]bool{}}
+		c = &choiceState{dirty: map[int]bool{}, tools: map[int]*toolState{}}
+		c.textR.R, c.reasoningR.R, c.refusalR.R = r.red, r.red, r.red
 		r.choices[i] = c
 	}
 	return c
 }
 
+// perChoice reports the events that belong to a choice.
+func perChoice(k stream.Kind) bool {
+	switch k {
+	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool, stream.KindFinish,
+		stream.KindLogprobs, stream.KindReasoningItem:
+		return true
+	}
+	return false
+}
+
 // handle takes one normalized event.
 func (r *Run) handle(e stream.Event) {
+	if perChoice(e.Kind) && !r.res.Has(e.Choice) {
+		// Each choice costs memory of its own: an answer with thousands
+		// of indexes ends at the cap instead.
+		if e.Choice < 0 || r.res.Len() >= r.m.cfg.Caps.Choices {
+			r.truncate(fmt.Sprintf("the answer has more than %d choices", r.m.cfg.Caps.Choices), "run-max-choices")
+			return
+		}
+	}
+	if r.ctx != nil && r.ctx.Err() != nil {
+		return // ended at a cap: nothing more is kept
+	}
+	if e.Kind == stream.KindTool && e.Tool.Index >= 0 && e.Tool.Index < stream.MaxToolCalls {
+		r.toolDelta(e)
+	}
 	r.res.Apply(e)
 	switch e.Kind {
 	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool:
@@ -316,10 +404,6 @@ func (r *Run) handle(e stream.Event) {
 		r.choice(e.Choice).reasoning.WriteString(e.Text)
 	case stream.KindRefusal:
 		r.choice(e.Choice).refusal.WriteString(e.Text)
-	case stream.KindTool:
-		if e.Tool.Index >= 0 && e.Tool.Index < stream.MaxToolCalls {
-			r.choice(e.Choice).dirty[e.Tool.Index] = true
-		}
 	case stream.KindLogprobs:
 		c := r.choice(e.Choice)
 		if len(c.logprobs) < maxLogprobTokens {
@@ -331,6 +415,35 @@ func (r *Run) handle(e stream.Event) {
 	}
 }
 
+// toolDelta notes what the browser needs of a tool call fragment (before
+// the result applies it): the new arguments, or all of them when the
+// provider replaced them with something else.
+func (r *Run) toolDelta(e stream.Event) {
+	c := r.choice(e.Choice)
+	ts := c.tools[e.Tool.Index]
+	if ts == nil {
+		ts = &toolState{}
+		ts.red.R = r.red
+		c.tools[e.Tool.Index] = ts
+	}
+	c.dirty[e.Tool.Index] = true
+	if !e.Tool.Replace {
+		ts.pending.WriteString(e.Tool.Args)
+		return
+	}
+	var cur string
+	if tools := r.res.Choice(e.Choice).Tools; e.Tool.Index < len(tools) {
+		cur = tools[e.Tool.Index].Args
+	}
+	if e.Tool.Args == cur {
+		return // the whole arguments, as the browser has (or gets) them
+	}
+	ts.replace = true
+	ts.pending.Reset()
+	ts.pending.WriteString(e.Tool.Args)
+	ts.red = redact.Stream{R: r.red}
+}
+
 // flush turns what is pending into browser events, one batch.
 func (r *Run) flush() {
 	var evs []Event
@@ -339,16 +452,24 @@ func (r *Run) flush() {
 		var d delta
 		d.c = i
 		if c.text.Len() > 0 {
-			if html := c.md.Write(c.text.String()); html != "" {
-				evs = append(evs, mdEvent(i, html, c.md.Tail()))
-			} else {
-				d.t = c.text.String()
-			}
+			t := c.textR.Write(c.text.String())
 			c.text.Reset()
+			if t != "" {
+				if html := c.md.Write(t); html != "" {
+					evs = append(evs, mdEvent(i, html, c.md.Tail()))
+				} else {
+					d.t = t
+				}
+			}
 		}
-		d.r, d.x = c.reasoning.String(), c.refusal.String()
-		c.reasoning.Reset()
-		c.refusal.Reset()
+		if c.reasoning.Len() > 0 {
+			d.r = c.reasoningR.Write(c.reasoning.String())
+			c.reasoning.Reset()
+		}
+		if c.refusal.Len() > 0 {
+			d.x = c.refusalR.Write(c.refusal.String())
+			c.refusal.Reset()
+		}
 		if d.t != "" || d.r != "" || d.x != "" {
 			evs = append(evs, Event{Name: "delta", Data: d.appendJSON(nil)})
 		}
@@ -357,7 +478,7 @@ func (r *Run) flush() {
 			clear(c.dirty)
 		}
 		if len(c.logprobs) > 0 {
-			evs = append(evs, logprobEvent(i, c.logprobs, r.Spec.Key))
+			evs = append(evs, logprobEvent(i, c.logprobs, r.red))
 			c.logprobs = c.logprobs[:0]
 		}
 	}
@@ -376,18 +497,41 @@ func (r *Run) choiceOrder() []int {
 	return keys
 }
 
+// toolEvents are the browser's tool events of choice i: while streaming,
+// each changed call's new arguments ("a", appended to what the browser
+// has) or, after the provider replaced them, all of them ("args"), with
+// the name and id when they change; with all, every call whole and
+// pretty-printed ("final"), as a reloaded page and the history show it.
 func (r *Run) toolEvents(i int, c *choiceState, all bool) []Event {
 	calls := r.res.Choice(i).Tools
 	var evs []Event
 	for idx, tc := range calls {
-		if !all && !c.dirty[idx] {
+		if all {
+			evs = append(evs, jsonEvent("tool", map[string]any{"c": i, "i": idx, "id": r.red.String(tc.ID), "name": r.red.String(tc.Name),
+				"args": prettyJSON(r.red.String(tc.Args)), "final": true}))
 			continue
 		}
-		args := tc.Args
-		if all {
-			args = prettyJSON(args)
+		ts := c.tools[idx]
+		if !c.dirty[idx] || ts == nil {
+			continue
 		}
-		evs = append(evs, jsonEvent("tool", map[string]any{"c": i, "i": idx, "id": tc.ID, "name": tc.Name, "args": args, "final": all}))
+		ev := map[string]any{"c": i, "i": idx}
+		if tc.Name != ts.name {
+			ev["name"], ts.name = r.red.String(tc.Name), tc.Name
+		}
+		if tc.ID != ts.id {
+			ev["id"], ts.id = r.red.String(tc.ID), tc.ID
+		}
+		a := ts.red.Write(ts.pending.String())
+		ts.pending.Reset()
+		if ts.replace {
+			ev["args"], ts.replace = a, false
+		} else if a != "" {
+			ev["a"] = a
+		}
+		if len(ev) > 2 {
+			evs = append(evs, jsonEvent("tool", ev))
+		}
 	}
 	return evs
 }
@@ -406,15 +550,15 @@ const maxLogprobTokens = 4096
 
 // logprobEvent is the browser's lp event: {"c": choice, "toks": [[token,
 // logprob, [[alternative, logprob], …]], …]}.
-func logprobEvent(c int, toks []stream.TokenLogprob, key string) Event {
+func logprobEvent(c int, toks []stream.TokenLogprob, red *redact.Redactor) Event {
 	type alt [2]any
 	rows := make([][3]any, len(toks))
 	for i, t := range toks {
 		alts := make([]alt, len(t.Top))
 		for k, a := range t.Top {
-			alts[k] = alt{redact(a.Token, key), a.Logprob}
+			alts[k] = alt{red.String(a.Token), a.Logprob}
 		}
-		rows[i] = [3]any{redact(t.Token, key), t.Logprob, alts}
+		rows[i] = [3]any{red.String(t.Token), t.Logprob, alts}
 	}
 	return jsonEvent("lp", map[string]any{"c": c, "toks": rows})
 }
@@ -598,10 +742,17 @@ func (r *Run) cancelBackground() {
 // finish settles the run's state, renders what is left and sends the
 // summary.
 func (r *Run) finish(ctx context.Context, err error) {
+	r.maxTimer.Stop()
+	r.flush()
 	cause := context.Cause(ctx)
 	state := Completed
 	var upErr *stream.Error
+	var ended *endCause
 	switch {
+	case errors.As(cause, &ended) || errors.As(err, &ended):
+		// A cap or a timeout: the output so far is kept.
+		state, upErr = ended.state, ended.err
+		r.cancelBackground()
 	case errors.Is(cause, errStopped) || errors.Is(cause, errAbandoned):
 		state = Stopped
 		r.cancelBackground()
@@ -619,27 +770,35 @@ func (r *Run) finish(ctx context.Context, err error) {
 	if upErr == nil && r.res.Err != nil {
 		upErr = r.res.Err
 	}
-	// Render the rest of each answer and the final tool calls.
+	// Render the rest of each answer (with the tails held back in case
+	// they were the start of the key) and the final tool calls.
+	r.finishing = true
 	var evs []Event
 	for _, i := range r.choiceOrder() {
 		c := r.choices[i]
-		if html := c.md.Flush(); html != "" {
+		if html := c.md.Write(c.textR.Flush()) + c.md.Flush(); html != "" {
 			evs = append(evs, mdEvent(i, html, ""))
+		}
+		if d := (delta{c: i, r: c.reasoningR.Flush(), x: c.refusalR.Flush()}); d.r != "" || d.x != "" {
+			evs = append(evs, Event{Name: "delta", Data: d.appendJSON(nil)})
 		}
 		evs = append(evs, r.toolEvents(i, c, true)...)
 	}
 	r.append(evs...)
 	if upErr != nil {
-		r.append(jsonEvent("failure", errorView(upErr, r.Spec.Key)))
+		r.append(jsonEvent("failure", errorView(upErr, r.red)))
 	}
 	end := time.Now()
 	sum := r.summary(state, end, cause)
+	if ended != nil {
+		sum.Reason = ended.err.Message
+	}
 	// The history has the run before the browser hears it is done, so a
 	// page opened at "done" finds it complete.
 	if rec := r.m.cfg.Recorder; rec != nil {
 		out := Record{State: state, Output: r.output(), Summary: sum, Transcript: r.Transcript(), Ended: end}
 		if upErr != nil {
-			ev := errorView(upErr, r.Spec.Key)
+			ev := errorView(upErr, r.red)
 			out.Failure = &ev
 		}
 		rec.End(r, out)
@@ -647,6 +806,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 	done := jsonEvent("done", sum)
 	// The done event and the state change land together: a follower that
 	// sees the run over has the whole log.
+	r.hold(len(done.Data))
 	r.mu.Lock()
 	done.ID = len(r.log) + 1
 	r.log = append(r.log, done)
@@ -671,7 +831,10 @@ func (r *Run) logFinish(sum Summary, upErr *stream.Error, end time.Time) {
 	attrs := []any{"run", r.ID, "provider", r.Spec.Provider.ID, "model", r.Spec.Model.ID, "state", string(sum.State),
 		"duration_ms", end.Sub(r.Started).Milliseconds(), "input_tokens", sum.Usage.Input, "output_tokens", sum.Usage.Output}
 	if upErr != nil {
-		attrs = append(attrs, "error_status", upErr.Status, "error_code", redact(upErr.Code, r.Spec.Key))
+		attrs = append(attrs, "error_status", upErr.Status, "error_code", r.red.String(upErr.Code))
+	}
+	if sum.Reason != "" {
+		attrs = append(attrs, "reason", sum.Reason)
 	}
 	log.Info("run finished", attrs...)
 }
@@ -686,23 +849,15 @@ type ErrorView struct {
 	RetryAfter int    `json:"retry_after,omitempty"`
 }
 
-func errorView(e *stream.Error, key string) ErrorView {
+func errorView(e *stream.Error, red *redact.Redactor) ErrorView {
 	return ErrorView{
-		Message:    redact(e.Error(), key),
+		Message:    red.String(e.Error()),
 		Status:     e.Status,
-		Code:       redact(e.Code, key),
-		Param:      redact(e.Param, key),
+		Code:       red.String(e.Code),
+		Param:      red.String(e.Param),
 		Hint:       e.Hint,
 		RetryAfter: int((e.RetryAfter + time.Second - 1) / time.Second),
 	}
-}
-
-// redact removes the key from text a provider sent (some echo it).
-func redact(s, key string) string {
-	if len(key) < 4 {
-		return s
-	}
-	return strings.ReplaceAll(s, key, "[redacted]")
 }
 
 // Summary is the final event of a run.
@@ -808,7 +963,7 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	if e := structured.FromRequest(r.Spec.Model.Style, r.Spec.Request.Body); e.Mode != "" && state != Failed {
 		for _, c := range r.res.Choices() {
 			if c.Text.Len() > 0 {
-				s.Checks = append(s.Checks, structured.Check(e, redact(c.Text.String(), r.Spec.Key)))
+				s.Checks = append(s.Checks, structured.Check(e, r.red.String(c.Text.String())))
 			}
 		}
 	}
@@ -829,16 +984,17 @@ type cappedBuffer struct {
 	truncated bool
 }
 
-func (c *cappedBuffer) write(p []byte, max int) {
+func (c *cappedBuffer) write(p []byte, max int) int {
 	room := max - c.buf.Len()
 	if room <= 0 {
 		c.truncated = c.truncated || len(p) > 0
-		return
+		return 0
 	}
 	if len(p) > room {
 		p, c.truncated = p[:room], true
 	}
 	c.buf.Write(p)
+	return len(p)
 }
 
 // keyHint completes the 401 hint.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/sse"
 )
 
@@ -59,8 +60,8 @@ func (r *Run) Inspect() Inspection {
 	for _, h := range req.Header {
 		in.RequestHeaders = append(in.RequestHeaders, Header{h.Name, h.Value})
 	}
-	in.ResponseHeaders = sortedHeaders(respHeader)
-	raw = redactBytes(raw, r.Spec.Key)
+	in.ResponseHeaders = sortedHeaders(respHeader, r.red)
+	raw = r.red.Transcript(raw)
 	d := sse.NewDecoder(bytes.NewReader(raw), 0)
 	for i := 0; ; i++ {
 		ev, err := d.Next()
@@ -86,32 +87,29 @@ func (r *Run) Inspect() Inspection {
 	return in
 }
 
-// Transcript is the raw upstream body as received (key redacted), for the
-// .sse download.
+// Transcript is the raw upstream body as received, for the .sse
+// download, with every spelling of the key redacted, also one cut across
+// events (redact.Redactor.Transcript).
 func (r *Run) Transcript() []byte {
 	r.mu.Lock()
 	raw := bytes.Clone(r.transcript.buf.Bytes())
 	r.mu.Unlock()
-	return redactBytes(raw, r.Spec.Key)
-}
-
-func redactBytes(b []byte, key string) []byte {
-	if len(key) < 4 {
-		return b
-	}
-	return bytes.ReplaceAll(b, []byte(key), []byte("[redacted]"))
+	return r.red.Transcript(raw)
 }
 
 // sensitiveHeaders are never shown.
-var sensitiveHeaders = map[string]bool{"Set-Cookie": true, "Authorization": true}
+var sensitiveHeaders = map[string]bool{"Set-Cookie": true, "Authorization": true, "Proxy-Authorization": true}
 
-func sortedHeaders(h http.Header) []Header {
+// sortedHeaders are the response headers for the inspector: names and
+// values with the key's spellings redacted (a provider may echo the
+// request's Authorization in a header of its own).
+func sortedHeaders(h http.Header, red *redact.Redactor) []Header {
 	var out []Header
 	for k, vs := range h {
 		if sensitiveHeaders[http.CanonicalHeaderKey(k)] {
 			continue
 		}
-		out = append(out, Header{k, strings.Join(vs, ", ")})
+		out = append(out, Header{red.String(k), red.String(strings.Join(vs, ", "))})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -3,6 +3,9 @@ package run
 import (
 	"net/url"
 	"time"
+	"unicode/utf8"
+
+	"github.com/playground-dev/playground/web/redact"
 )
 
 // Recorder keeps runs (the history). The manager calls Begin before a run
@@ -76,34 +79,74 @@ type Record struct {
 	Ended      time.Time
 }
 
-// output collects the answer so far from the run goroutine's result.
+// output collects the answer so far from the run goroutine's result, the
+// key redacted.
 func (r *Run) output() Output {
-	var out Output
-	key := r.Spec.Key
-	for _, c := range r.res.Choices() {
-		co := ChoiceOutput{Index: c.Index, Text: redact(c.Text.String(), key), Reasoning: redact(c.Reasoning.String(), key),
-			Refusal: redact(c.Refusal.String(), key), Finish: c.Finish, ReasoningItems: c.ReasoningItems}
-		for _, t := range c.Tools {
-			co.Tools = append(co.Tools, ToolOutput{ID: t.ID, Name: redact(t.Name, key), Args: redact(t.Args, key), Extra: redact(t.Extra, key)})
-		}
-		out.Choices = append(out.Choices, co)
-	}
+	out, _ := r.outputUpTo(-1)
 	return out
 }
 
-// progressEvery is how often the output so far goes to the recorder.
-const progressEvery = 2 * time.Second
+// outputUpTo is output with at most max bytes of text, reasoning,
+// refusal and tool arguments (all of them with max < 0). It copies only
+// what it keeps, and reports whether it left something out.
+func (r *Run) outputUpTo(max int) (Output, bool) {
+	var out Output
+	red := r.red
+	cut := false
+	take := func(s string) string {
+		if max < 0 {
+			return red.String(s)
+		}
+		if len(s) > max {
+			s, cut = s[:max], true
+			// Not in the middle of a character.
+			i := len(s) - 1
+			for i > 0 && i > len(s)-utf8.UTFMax && !utf8.RuneStart(s[i]) {
+				i--
+			}
+			if i >= 0 {
+				if c, n := utf8.DecodeRuneInString(s[i:]); c == utf8.RuneError && n <= 1 {
+					s = s[:i]
+				}
+			}
+			// The part of a key cut at the end is not kept either.
+			st := redact.Stream{R: red}
+			s = st.Write(s)
+		} else {
+			s = red.String(s)
+		}
+		max -= len(s)
+		return s
+	}
+	for _, c := range r.res.Choices() {
+		co := ChoiceOutput{Index: c.Index, Text: take(c.Text.String()), Reasoning: take(c.Reasoning.String()),
+			Refusal: take(c.Refusal.String()), Finish: c.Finish}
+		for _, it := range c.ReasoningItems {
+			co.ReasoningItems = append(co.ReasoningItems, red.String(it))
+		}
+		for _, t := range c.Tools {
+			co.Tools = append(co.Tools, ToolOutput{ID: red.String(t.ID), Name: red.String(t.Name), Args: take(t.Args), Extra: red.String(t.Extra)})
+		}
+		out.Choices = append(out.Choices, co)
+	}
+	return out, cut
+}
 
 // progress hands the output so far to the recorder, at most every
-// progressEvery from the start (a short run is recorded once, at its end).
+// Caps.ProgressEvery from the start (a short run is recorded once, at its
+// end), and at most Caps.Progress bytes of it: once the answer is longer,
+// the recorder has had that much and gets the rest at the end, so a long
+// answer is not copied and written again and again.
 func (r *Run) progress() {
 	rec := r.m.cfg.Recorder
-	if rec == nil || len(r.res.Choices()) == 0 {
+	if rec == nil || r.progressed || len(r.res.Choices()) == 0 {
 		return
 	}
-	if time.Since(r.lastProgress) < progressEvery {
+	if time.Since(r.lastProgress) < r.m.cfg.Caps.ProgressEvery {
 		return
 	}
 	r.lastProgress = time.Now()
-	rec.Progress(r, r.output())
+	out, cut := r.outputUpTo(r.m.cfg.Caps.Progress)
+	r.progressed = cut
+	rec.Progress(r, out)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/upstream"
@@ -80,6 +81,8 @@ type Config struct {
 	Log *slog.Logger
 	// Recorder, when set, keeps every run (the history).
 	Recorder Recorder
+	// Caps bound what one run takes and what all runs hold (caps.go).
+	Caps Caps
 }
 
 // DefaultConfig is a 15 s grace, runs kept 30 minutes, 500 at most.
@@ -98,6 +101,8 @@ type Manager struct {
 
 	mu   sync.Mutex
 	runs map[string]*Run
+	// held is the bytes the runs kept hold (Caps.Held).
+	held int64
 	// finished holds the finished runs still kept, in the order they
 	// finished: eviction takes from its front, never scanning the runs.
 	finished []*Run
@@ -124,6 +129,7 @@ func NewManager(cfg Config, client *upstream.Client, tok *tokens.Counter) *Manag
 	if cfg.MaxTranscript <= 0 {
 		cfg.MaxTranscript = def.MaxTranscript
 	}
+	cfg.Caps = cfg.Caps.withDefaults()
 	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, closed: make(chan struct{}),
 		admission: newAdmission(cfg.Limits)}
 }
@@ -163,8 +169,10 @@ func (m *Manager) launch(spec Spec) *Run {
 		cancel:       cancel,
 		changed:      make(chan struct{}),
 		m:            m,
+		red:          redact.New(spec.Key),
 	}
 	r.noWatcher = time.AfterFunc(m.cfg.Grace, r.abandon)
+	r.maxTimer = time.AfterFunc(m.cfg.Caps.Duration, r.timedOut)
 	if m.cfg.Recorder != nil {
 		if err := m.cfg.Recorder.Begin(r); err != nil && m.cfg.Log != nil {
 			m.cfg.Log.Warn("could not record the run", "run", r.ID, "err", err)
@@ -228,7 +236,7 @@ func (m *Manager) evictLocked() {
 		if len(m.runs) <= m.cfg.MaxRuns && now.Sub(ended) <= m.cfg.Keep {
 			break
 		}
-		delete(m.runs, r.ID)
+		m.dropLocked(r)
 		m.finished[0] = nil
 		m.finished = m.finished[1:]
 	}

@@ -85,6 +85,8 @@ type browser struct {
 	reasoning map[int]string
 	refusal   map[int]string
 	tools     map[int]map[int]string // choice -> index -> "name args"
+	toolName  map[[2]int]string
+	toolArgs  map[[2]int]string
 	errMsg    *ErrorView
 	summary   *Summary
 	ids       []int
@@ -92,7 +94,8 @@ type browser struct {
 
 func replay(t *testing.T, evs []Event) *browser {
 	t.Helper()
-	b := &browser{html: map[int]string{}, tail: map[int]string{}, reasoning: map[int]string{}, refusal: map[int]string{}, tools: map[int]map[int]string{}}
+	b := &browser{html: map[int]string{}, tail: map[int]string{}, reasoning: map[int]string{}, refusal: map[int]string{}, tools: map[int]map[int]string{},
+		toolName: map[[2]int]string{}, toolArgs: map[[2]int]string{}}
 	for _, e := range evs {
 		b.ids = append(b.ids, e.ID)
 		var v map[string]any
@@ -113,15 +116,25 @@ func replay(t *testing.T, evs []Event) *browser {
 			b.html[c] += s("h")
 			b.tail[c] = s("tail")
 		case "tool":
+			// As app.js: arguments arrive as deltas ("a", appended) or
+			// whole ("args", replacing); name and id when they change.
 			if b.tools[c] == nil {
 				b.tools[c] = map[int]string{}
 			}
+			k := [2]int{c, int(v["i"].(float64))}
+			if _, ok := v["name"]; ok {
+				b.toolName[k] = s("name")
+			}
+			if _, ok := v["args"]; ok {
+				b.toolArgs[k] = s("args")
+			}
+			b.toolArgs[k] += s("a")
 			var compact bytes.Buffer
-			args := s("args")
+			args := b.toolArgs[k]
 			if json.Compact(&compact, []byte(args)) == nil {
 				args = compact.String()
 			}
-			b.tools[c][int(v["i"].(float64))] = s("name") + " " + args
+			b.tools[c][k[1]] = b.toolName[k] + " " + args
 		case "failure":
 			var ev ErrorView
 			json.Unmarshal(e.Data, &ev)

@@ -63,6 +63,12 @@ func (r *Result) Choice(i int) *Choice {
 	return c
 }
 
+// Has reports whether choice i has had an event.
+func (r *Result) Has(i int) bool { _, ok := r.choices[i]; return ok }
+
+// Len is the number of choices.
+func (r *Result) Len() int { return len(r.choices) }
+
 // Choices lists the choices by index.
 func (r *Result) Choices() []*Choice {
 	out := make([]*Choice, 0, len(r.choices))

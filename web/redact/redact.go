@@ -1,0 +1,331 @@
+// Package redact removes an API key from what a provider sends back. It is
+// the one home of "the spellings of a key": a provider that echoes the key
+// may send it as is, JSON-escaped (sk\u002d…, \/), URL-encoded (%2D…),
+// as HTML character references (&#45;, &#x2d;), base64-encoded, or cut
+// into pieces that arrive in separate deltas. Every place that redacts
+// (browser events, the run's output, the transcript, the inspector's
+// headers and raw events, the history) goes through a Redactor.
+package redact
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+	"unsafe"
+)
+
+// MinKey is the shortest key that is redacted: a shorter one (a test
+// value, a placeholder) would match ordinary text everywhere.
+const MinKey = 8
+
+// Mask replaces every spelling of the key.
+const Mask = "[redacted]"
+
+// Redactor finds the spellings of one key. The zero value and nil redact
+// nothing.
+type Redactor struct {
+	key string
+	// first holds the bytes a spelling can start with: the key's first
+	// byte and the escape characters.
+	first string
+	// b64 are the base64 cores of the key (both alphabets, every
+	// alignment): any base64 text that encodes the key contains one.
+	b64 []string
+	// span is the longest a spelling can be, in bytes.
+	span int
+}
+
+// New returns the redactor of key; a key shorter than MinKey gives one
+// that redacts nothing.
+func New(key string) *Redactor {
+	if len(key) < MinKey {
+		return &Redactor{}
+	}
+	r := &Redactor{key: key, first: string(key[0]) + `\%&`}
+	r.span = len(key) * maxUnit
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		for off := range 3 {
+			if core := base64Core(enc, key, off); len(core) >= MinKey {
+				r.b64 = append(r.b64, core)
+			}
+		}
+	}
+	return r
+}
+
+// maxUnit is the longest spelling of one byte this package knows
+// (&#x0002d; is 9; a few more backslashes before \u00XX are allowed).
+const maxUnit = 12
+
+// base64Core is the part of base64(pad + key + …) that depends only on the
+// key's bytes, where pad is off bytes: the quanta that hold key bytes
+// alone.
+func base64Core(enc *base64.Encoding, key string, off int) string {
+	s := enc.EncodeToString(append(make([]byte, off), key...))
+	start := 0
+	if off > 0 {
+		start = 4
+	}
+	end := 4 * ((off + len(key)) / 3)
+	if end <= start {
+		return ""
+	}
+	return s[start:end]
+}
+
+// Active reports whether r redacts anything.
+func (r *Redactor) Active() bool { return r != nil && r.key != "" }
+
+// String returns s with every spelling of the key replaced by Mask.
+func (r *Redactor) String(s string) string {
+	if !r.Active() {
+		return s
+	}
+	out, held := r.scan(s, false)
+	return r.base64(out + held)
+}
+
+// Bytes is String for a byte slice; b is returned as is when nothing
+// matched.
+func (r *Redactor) Bytes(b []byte) []byte {
+	if !r.Active() {
+		return b
+	}
+	if len(b) == 0 {
+		return b
+	}
+	// Scanned in place: a copy only when something is replaced.
+	s := unsafe.String(unsafe.SliceData(b), len(b))
+	if out := r.String(s); unsafe.StringData(out) != unsafe.StringData(s) || len(out) != len(s) {
+		return []byte(out)
+	}
+	return b
+}
+
+func (r *Redactor) base64(s string) string {
+	for _, core := range r.b64 {
+		if strings.Contains(s, core) {
+			s = strings.ReplaceAll(s, core, Mask)
+		}
+	}
+	return s
+}
+
+// scan redacts s. With hold, a tail of s that could be the start of a
+// spelling of the key is not in out but returned as held; without it,
+// held is always empty.
+func (r *Redactor) scan(s string, hold bool) (out, held string) {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.IndexAny(s[i:], r.first)
+		if j < 0 {
+			break
+		}
+		i += j
+		end, st := r.matchAt(s, i)
+		switch {
+		case st == matched:
+			b.WriteString(s[last:i])
+			b.WriteString(Mask)
+			i, last = end, end
+			continue
+		case st == partial && hold:
+			// The rest of s may become the key: keep it back.
+			if last == 0 && b.Len() == 0 {
+				return s[:i], s[i:]
+			}
+			b.WriteString(s[last:i])
+			return b.String(), s[i:]
+		}
+		i++
+	}
+	if last == 0 {
+		return s, ""
+	}
+	b.WriteString(s[last:])
+	return b.String(), ""
+}
+
+const (
+	nomatch = iota
+	matched
+	partial // s ended while it still spelled the key
+)
+
+// matchAt reports whether a spelling of the key starts at s[i], and where
+// it ends.
+func (r *Redactor) matchAt(s string, i int) (int, int) {
+	p := i
+	for j := 0; j < len(r.key); j++ {
+		if p >= len(s) {
+			return 0, partial
+		}
+		n, st := unit(s[p:], r.key[j])
+		if st != matched {
+			return 0, st
+		}
+		p += n
+	}
+	return p, matched
+}
+
+// unit reports whether s starts with a spelling of the byte k, and its
+// length: k itself, a JSON escape (\u00XX, any number of backslashes
+// before it, as in JSON inside JSON; \/ and \"), a URL escape (%XX) or an
+// HTML character reference (&#DD; or &#xHH;).
+func unit(s string, k byte) (int, int) {
+	switch c := s[0]; {
+	case c == k:
+		return 1, matched
+	case c == '\\':
+		b := 1
+		for b < len(s) && s[b] == '\\' && b < maxUnit {
+			b++
+		}
+		if b == len(s) {
+			return 0, partial
+		}
+		switch s[b] {
+		case 'u':
+			v, n, st := hexDigits(s[b+1:], 4)
+			if st != matched {
+				return 0, st
+			}
+			if v != int(k) {
+				return 0, nomatch
+			}
+			return b + 1 + n, matched
+		case k:
+			if k == '/' || k == '"' {
+				return b + 1, matched
+			}
+		}
+		return 0, nomatch
+	case c == '%':
+		v, n, st := hexDigits(s[1:], 2)
+		if st != matched {
+			return 0, st
+		}
+		if v != int(k) {
+			return 0, nomatch
+		}
+		return 1 + n, matched
+	case c == '&':
+		return entity(s, k)
+	}
+	return 0, nomatch
+}
+
+// hexDigits reads exactly n hex digits.
+func hexDigits(s string, n int) (int, int, int) {
+	v := 0
+	for i := range n {
+		if i >= len(s) {
+			return 0, 0, partial
+		}
+		d := hexVal(s[i])
+		if d < 0 {
+			return 0, 0, nomatch
+		}
+		v = v*16 + d
+	}
+	return v, n, matched
+}
+
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// entity reads &#DD; or &#xHH; spelling k.
+func entity(s string, k byte) (int, int) {
+	p := 1
+	if p >= len(s) {
+		return 0, partial
+	}
+	if s[p] != '#' {
+		return 0, nomatch
+	}
+	p++
+	if p >= len(s) {
+		return 0, partial
+	}
+	base := 10
+	if s[p] == 'x' || s[p] == 'X' {
+		base = 16
+		p++
+	}
+	v, digits := 0, 0
+	for ; p < len(s) && digits <= 8; p++ {
+		c := s[p]
+		if c == ';' {
+			if digits == 0 || v != int(k) {
+				return 0, nomatch
+			}
+			return p + 1, matched
+		}
+		d := hexVal(c)
+		if d < 0 || d >= base {
+			return 0, nomatch
+		}
+		v = v*base + d
+		digits++
+		if v > 0x10FFFF {
+			return 0, nomatch
+		}
+	}
+	if p >= len(s) {
+		return 0, partial
+	}
+	return 0, nomatch
+}
+
+// Stream redacts one channel of text that arrives in pieces (an answer's
+// text, its reasoning, a tool call's arguments): a key cut across two
+// pieces is still found. Write holds back the tail that could be the
+// start of the key; Flush returns it once the channel ends, however it
+// ends. The zero value with a nil Redactor passes text through.
+type Stream struct {
+	R    *Redactor
+	held string
+}
+
+// Write takes the next piece and returns what can be shown now.
+func (st *Stream) Write(s string) string {
+	if !st.R.Active() {
+		return s
+	}
+	if st.held != "" {
+		s = st.held + s
+	}
+	out, held := st.R.scan(s, true)
+	st.held = held
+	return st.R.base64(out)
+}
+
+// Held is the text held back so far.
+func (st *Stream) Held() string { return st.held }
+
+// Flush returns the held tail (it is not the key: the key would have been
+// matched whole) and empties it.
+func (st *Stream) Flush() string {
+	h := st.held
+	st.held = ""
+	return h
+}
+
+// Contains reports whether b holds a spelling of the key.
+func (r *Redactor) Contains(b []byte) bool {
+	if !r.Active() {
+		return false
+	}
+	return !bytes.Equal(r.Bytes(b), b)
+}

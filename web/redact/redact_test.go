@@ -1,0 +1,116 @@
+package redact
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+const key = "sk-OPERATORopenai/SECRET1234567890"
+
+func TestStringSpellings(t *testing.T) {
+	r := New(key)
+	jsonEsc := strings.ReplaceAll(strings.ReplaceAll(key, "-", `\u002d`), "/", `\/`)
+	tests := map[string]string{
+		"as is":             "key " + key + " end",
+		"json escapes":      "key " + jsonEsc + " end",
+		"json upper hex":    "key " + strings.ReplaceAll(key, "-", `\u002D`) + " end",
+		"json in json":      "key " + strings.ReplaceAll(key, "-", `\\u002d`) + " end",
+		"every char escape": "key " + `\u0073\u006b` + key[2:] + " end",
+		"url encoded":       "key " + strings.ReplaceAll(strings.ReplaceAll(key, "-", "%2D"), "/", "%2f") + " end",
+		"html references":   "key " + strings.ReplaceAll(strings.ReplaceAll(key, "-", "&#45;"), "/", "&#x2F;") + " end",
+		"base64":            "key " + base64.StdEncoding.EncodeToString([]byte(key)) + " end",
+		"base64 of bearer":  "key " + base64.StdEncoding.EncodeToString([]byte("Bearer "+key)) + " end",
+		"base64 url":        "key " + base64.RawURLEncoding.EncodeToString([]byte("x:"+key)) + " end",
+	}
+	for name, in := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := r.String(in)
+			if !strings.Contains(got, Mask) || strings.Contains(got, "OPERATOR") || strings.Contains(got, "T1RF") {
+				t.Errorf("%q -> %q", in, got)
+			}
+			if !strings.HasPrefix(got, "key ") || !strings.HasSuffix(got, " end") {
+				t.Errorf("the text around the key changed: %q", got)
+			}
+		})
+	}
+}
+
+func TestShortKeyRedactsNothing(t *testing.T) {
+	for _, k := range []string{"", "a", "sk-1234"} {
+		if got := New(k).String("a sk-1234 b"); got != "a sk-1234 b" {
+			t.Errorf("key %q: %q", k, got)
+		}
+	}
+	var r *Redactor
+	if r.String("x") != "x" || r.Active() {
+		t.Error("a nil redactor redacts")
+	}
+}
+
+func TestNearMissesStay(t *testing.T) {
+	r := New(key)
+	for _, s := range []string{"sk-OPERATORopenai/SECRET123456789", "100% & \\u0041 &#45 %zz sk-", strings.Repeat("s", 1000)} {
+		if got := r.String(s); got != s {
+			t.Errorf("%q -> %q", s, got)
+		}
+	}
+}
+
+// A key cut into pieces, in any encoding, is held back until it is whole
+// and then masked; what is not the key comes out, the held tail at the
+// end.
+func TestStreamHoldsBackSplitKey(t *testing.T) {
+	r := New(key)
+	esc := strings.ReplaceAll(key, "-", `\u002d`)
+	for name, in := range map[string]string{"plain": "your key is " + key + ", fine", "escaped": "k=" + esc + "!"} {
+		for cut := 1; cut < len(in); cut++ {
+			var st Stream
+			st.R = r
+			out := st.Write(in[:cut]) + st.Write(in[cut:]) + st.Flush()
+			if strings.Contains(out, "OPERATOR") || !strings.Contains(out, Mask) {
+				t.Fatalf("%s cut at %d: %q", name, cut, out)
+			}
+		}
+	}
+	// Byte by byte, and a tail that never becomes the key.
+	var st Stream
+	st.R = r
+	var out strings.Builder
+	in := "abc " + key + " and sk-OPER"
+	for i := range len(in) {
+		out.WriteString(st.Write(in[i : i+1]))
+	}
+	if st.Held() != "sk-OPER" {
+		t.Errorf("held %q", st.Held())
+	}
+	out.WriteString(st.Flush())
+	if out.String() != "abc "+Mask+" and sk-OPER" {
+		t.Errorf("got %q", out.String())
+	}
+}
+
+// Pieces of the key in successive events of one channel are found in the
+// transcript; other channels and other lines are untouched.
+func TestTranscriptSplitAcrossEvents(t *testing.T) {
+	r := New(key)
+	half := len(key) / 2
+	raw := "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"key: " + key[:half] + "\"}}]}\n\n" +
+		": a comment\n\n" +
+		"data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\"other\"}}]}\n\n" +
+		"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + strings.ReplaceAll(key[half:], "/", `\/`) + " done\"}}]}\n\n" +
+		"data: {\"type\":\"response.reasoning_text.delta\",\"delta\":\"sk\\u002dOPER\"}\n\n" +
+		"data: {\"type\":\"response.reasoning_text.delta\",\"delta\":\"" + key[7:] + "\"}\n\n" +
+		"data: [DONE]\n\n"
+	got := string(r.Transcript([]byte(raw)))
+	for _, piece := range []string{key[:half], key[half:], "OPER", "SECRET"} {
+		if strings.Contains(got, piece) {
+			t.Errorf("piece %q left in\n%s", piece, got)
+		}
+	}
+	for _, keep := range []string{`"content":"key: [redacted]"`, `"content":" done"`, "other", ": a comment\n", "data: [DONE]\n\n"} {
+		if !strings.Contains(got, keep) {
+			t.Errorf("%q missing from\n%s", keep, got)
+		}
+	}
+}

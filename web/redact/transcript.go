@@ -1,0 +1,221 @@
+package redact
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+
+	"github.com/valyala/fastjson"
+)
+
+// Transcript returns an event stream as received, with the key redacted:
+// every spelling of it (String), and also a key cut across the events of
+// one channel. The string values at the same place of successive events
+// (the same JSON path, choices and tool calls by their "index", under the
+// same event "type") are read as one text; the pieces of a key found in
+// it are replaced, the first by Mask and the others by nothing, and the
+// events that held them are re-encoded (compact JSON). Lines that are not
+// "data:" lines with JSON stay as they are.
+func (r *Redactor) Transcript(raw []byte) []byte {
+	if !r.Active() {
+		return raw
+	}
+	raw = r.Bytes(raw)
+	lines := bytes.SplitAfter(raw, []byte("\n"))
+	type leaf struct {
+		line, ord int
+		text      string
+	}
+	var leaves []leaf
+	groups := map[string][]int{}
+	var order []string
+	var p fastjson.Parser
+	for li, line := range lines {
+		payload, ok := dataPayload(line)
+		if !ok {
+			continue
+		}
+		v, err := p.ParseBytes(payload)
+		if err != nil {
+			continue
+		}
+		typ := ""
+		if v.Type() == fastjson.TypeObject {
+			typ = string(v.GetStringBytes("type"))
+		}
+		ord := 0
+		walk(v, typ+"|", &ord, func(path string, ord int, s string) {
+			if _, ok := groups[path]; !ok {
+				order = append(order, path)
+			}
+			groups[path] = append(groups[path], len(leaves))
+			leaves = append(leaves, leaf{line: li, ord: ord, text: s})
+		})
+	}
+	// New texts of the leaves that hold a piece of a key.
+	repl := map[int]map[int]string{} // line -> ord -> text
+	for _, path := range order {
+		idx := groups[path]
+		if len(idx) < 2 {
+			continue
+		}
+		var all bytes.Buffer
+		starts := make([]int, len(idx))
+		for k, i := range idx {
+			starts[k] = all.Len()
+			all.WriteString(leaves[i].text)
+		}
+		text := all.String()
+		spans := r.spans(text)
+		if len(spans) == 0 {
+			continue
+		}
+		for k, i := range idx {
+			lo, hi := starts[k], starts[k]+len(leaves[i].text)
+			var b bytes.Buffer
+			at, changed := lo, false
+			for _, sp := range spans {
+				a, z := max(sp[0], lo), min(sp[1], hi)
+				if a >= z {
+					continue
+				}
+				changed = true
+				b.WriteString(text[at:a])
+				if a == sp[0] {
+					b.WriteString(Mask)
+				}
+				at = z
+			}
+			if !changed {
+				continue
+			}
+			b.WriteString(text[at:hi])
+			l := leaves[i]
+			if repl[l.line] == nil {
+				repl[l.line] = map[int]string{}
+			}
+			repl[l.line][l.ord] = b.String()
+		}
+	}
+	if len(repl) == 0 {
+		return raw
+	}
+	var out bytes.Buffer
+	var arena fastjson.Arena
+	for li, line := range lines {
+		rs, ok := repl[li]
+		if !ok {
+			out.Write(line)
+			continue
+		}
+		payload, _ := dataPayload(line)
+		v, err := p.ParseBytes(payload)
+		if err != nil {
+			out.Write(line)
+			continue
+		}
+		ord := 0
+		rewrite(v, &ord, &arena, rs)
+		out.WriteString("data: ")
+		out.Write(v.MarshalTo(nil))
+		out.Write(line[len(bytes.TrimRight(line, "\r\n")):])
+		arena.Reset()
+	}
+	return out.Bytes()
+}
+
+// dataPayload is the value of a "data:" line.
+func dataPayload(line []byte) ([]byte, bool) {
+	line = bytes.TrimRight(line, "\r\n")
+	rest, ok := bytes.CutPrefix(line, []byte("data:"))
+	if !ok {
+		return nil, false
+	}
+	rest, _ = bytes.CutPrefix(rest, []byte(" "))
+	return rest, len(rest) > 0 && (rest[0] == '{' || rest[0] == '[')
+}
+
+// walk calls fn with each string value inside v (in document order,
+// numbered by ord) and its place: object keys, and array elements by
+// their "index" member when they have one.
+func walk(v *fastjson.Value, path string, ord *int, fn func(path string, ord int, s string)) {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		o.Visit(func(k []byte, c *fastjson.Value) {
+			visit(c, path+"/"+string(k), ord, fn)
+		})
+	case fastjson.TypeArray:
+		a, _ := v.Array()
+		for i, c := range a {
+			visit(c, path+"/"+elemKey(c, i), ord, fn)
+		}
+	}
+}
+
+func visit(c *fastjson.Value, path string, ord *int, fn func(path string, ord int, s string)) {
+	if c.Type() == fastjson.TypeString {
+		fn(path, *ord, string(c.GetStringBytes()))
+		*ord++
+		return
+	}
+	walk(c, path, ord, fn)
+}
+
+func elemKey(c *fastjson.Value, i int) string {
+	if c.Type() == fastjson.TypeObject {
+		if x := c.Get("index"); x != nil && x.Type() == fastjson.TypeNumber {
+			return "#" + x.String()
+		}
+	}
+	return strconv.Itoa(i)
+}
+
+// rewrite replaces the string values numbered as walk numbers them.
+func rewrite(v *fastjson.Value, ord *int, arena *fastjson.Arena, repl map[int]string) {
+	switch v.Type() {
+	case fastjson.TypeObject:
+		o, _ := v.Object()
+		o.Visit(func(k []byte, c *fastjson.Value) {
+			if c.Type() != fastjson.TypeString {
+				rewrite(c, ord, arena, repl)
+				return
+			}
+			if s, ok := repl[*ord]; ok {
+				o.Set(string(k), arena.NewString(s))
+			}
+			*ord++
+		})
+	case fastjson.TypeArray:
+		a, _ := v.Array()
+		for i, c := range a {
+			if c.Type() != fastjson.TypeString {
+				rewrite(c, ord, arena, repl)
+				continue
+			}
+			if s, ok := repl[*ord]; ok {
+				v.SetArrayItem(i, arena.NewString(s))
+			}
+			*ord++
+		}
+	}
+}
+
+// spans are the byte ranges of s that spell the key.
+func (r *Redactor) spans(s string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(s); {
+		j := strings.IndexAny(s[i:], r.first)
+		if j < 0 {
+			break
+		}
+		i += j
+		if end, st := r.matchAt(s, i); st == matched {
+			out = append(out, [2]int{i, end})
+			i = end
+			continue
+		}
+		i++
+	}
+	return out
+}

@@ -1,0 +1,127 @@
+package run
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/playground-dev/playground/web/catalog"
+)
+
+const echoKey = "sk-OPERATORopenaiSECRET1234567890"
+
+// echoing is an upstream that echoes the key it was sent in response
+// headers, cut in two across flushed deltas (text, reasoning, tool
+// arguments, refusal) and JSON-escaped.
+func echoing(t *testing.T) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if key != echoKey {
+			t.Errorf("the upstream got key %q", key)
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("X-Debug-Key", key)
+		w.Header().Set("X-Echo-Authorization", r.Header.Get("Authorization"))
+		w.Header().Set("X-Echo-Url", url.QueryEscape("k="+key))
+		w.Header().Set("X-"+key, "1")
+		half := len(key) / 2
+		send := func(delta string) {
+			fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":%s}]}\n\n", delta)
+			w.(http.Flusher).Flush()
+			time.Sleep(30 * time.Millisecond) // separate flushes in the run
+		}
+		q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+		send(`{"reasoning_content":` + q("r:"+key[:half]) + `}`)
+		send(`{"reasoning_content":` + q(key[half:]+" ok") + `}`)
+		send(`{"content":` + q("text "+key[:5]) + `}`)
+		send(`{"content":` + q(key[5:]+" and ") + `}`)
+		send(`{"content":"escaped sk\u002d` + key[3:] + ` and url ` + strings.ReplaceAll(key, "-", "%2D") + `"}`)
+		send(`{"refusal":` + q(key[:10]) + `}`)
+		send(`{"refusal":` + q(key[10:]) + `}`)
+		send(`{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":` + q(`{"k":"`+key[:12]) + `}}]}`)
+		send(`{"tool_calls":[{"index":0,"function":{"arguments":` + q(key[12:]+`"}`) + `}}]}`)
+		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" end sk-OPER\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+	}))
+}
+
+// leaks reports the pieces of the key (a third of it or more, as is or
+// JSON-escaped) that s holds.
+func leaks(s string) []string {
+	var found []string
+	n := len(echoKey) / 3
+	for i := 0; i+n <= len(echoKey); i++ {
+		p := echoKey[i : i+n]
+		for _, form := range []string{p, strings.ReplaceAll(p, "-", `\u002d`), strings.ReplaceAll(p, "-", "%2D")} {
+			if strings.Contains(s, form) {
+				found = append(found, form)
+			}
+		}
+	}
+	return found
+}
+
+// A key a provider echoes reaches neither the browser nor any stored
+// copy: headers, text and reasoning cut across deltas, tool arguments,
+// refusals, JSON-escaped and URL-encoded.
+func TestEchoedKeyRedactedEverywhere(t *testing.T) {
+	srv := echoing(t)
+	defer srv.Close()
+	m := newManager(t, Config{})
+	s := spec(catalog.Chat, srv.URL, "{}")
+	s.Key = echoKey
+	r := m.Start(s)
+	evs := wait(t, r)
+	var page strings.Builder
+	for _, e := range evs {
+		page.Write(e.Data)
+	}
+	b := replay(t, evs)
+	shown := b.html[0] + b.tail[0] + b.reasoning[0] + b.refusal[0] + b.tools[0][0]
+	in := r.Inspect()
+	inspected, _ := json.Marshal(in)
+	out, _ := json.Marshal(r.output())
+	for name, s := range map[string]string{"browser events": page.String(), "page": shown, "inspector": string(inspected),
+		"transcript": string(r.Transcript()), "output": string(out)} {
+		if l := leaks(s); len(l) > 0 {
+			t.Errorf("%s shows pieces of the key: %q", name, l)
+		}
+	}
+	if !strings.Contains(b.reasoning[0], "r:[redacted] ok") || !strings.Contains(shown, "text [redacted] and") ||
+		!strings.Contains(shown, "escaped [redacted] and url [redacted]") || !strings.Contains(b.refusal[0], "[redacted]") {
+		t.Errorf("what the page shows: %q", shown)
+	}
+	// The held tail that never became the key comes out at the end.
+	if !strings.Contains(shown, "end sk-OPER") {
+		t.Errorf("the tail of the answer is lost: %q", shown)
+	}
+	var headers []string
+	for _, h := range in.ResponseHeaders {
+		headers = append(headers, h.Name+": "+h.Value)
+	}
+	if !strings.Contains(strings.Join(headers, "\n"), "X-Debug-Key: [redacted]") {
+		t.Errorf("headers %q", headers)
+	}
+}
+
+// The history's copy (the output handed to the recorder, its failure and
+// its transcript) holds no piece of the key either.
+func TestEchoedKeyNotRecorded(t *testing.T) {
+	srv := echoing(t)
+	defer srv.Close()
+	rec := &progressRecorder{}
+	m := newManager(t, Config{Recorder: rec})
+	s := spec(catalog.Chat, srv.URL, "{}")
+	s.Key = echoKey
+	wait(t, m.Start(s))
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	stored, _ := json.Marshal(rec.end)
+	if l := leaks(string(stored) + string(rec.end.Transcript)); len(l) > 0 {
+		t.Errorf("the record holds pieces of the key: %q", l)
+	}
+}
