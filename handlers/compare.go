@@ -313,6 +313,9 @@ func CompareEvents(runs *run.Manager) fiber.Handler {
 				p := rn.Spec.Origin.Pane
 				evs, done, changed := rn.Since(after[p])
 				for _, e := range evs {
+					if len(buf) >= maxBatch {
+						return buf, nil, false // the rest at the next read
+					}
 					after[p] = e.ID
 					data = append(data[:0], `{"p":`...)
 					data = strconv.AppendInt(data, int64(p), 10)

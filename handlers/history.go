@@ -193,13 +193,13 @@ func HistoryExport(d *Deps) fiber.Handler {
 	}
 }
 
-// inputsOf loads the session's run named in the URL for a replay or a
-// fork, which need its whole form: a run larger than the history keeps
+// inputsOf loads the session's run named in the URL for a replay, a
+// fork or a continuation, which need its whole form: a run larger than the history keeps
 // lost its largest texts (each reads as a note), and cannot.
 func (d *Deps) inputsOf(c *fiber.Ctx) (history.Entry, error) {
 	e, err := d.entryOf(c)
 	if err == nil && e.Request.FormOmitted {
-		return e, fiber.NewError(http.StatusConflict, "This run cannot be replayed or forked: its prompt was larger than the history keeps of a run ("+
+		return e, fiber.NewError(http.StatusConflict, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run ("+
 			history.SizeOf(d.History.Limits().RunBytes)+"), so its longest texts were not kept.")
 	}
 	return e, err

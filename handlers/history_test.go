@@ -299,10 +299,10 @@ func TestReplayOfARunTooLargeToKeep(t *testing.T) {
 		!strings.Contains(page, "# The request body (") {
 		t.Errorf("the run's page does not say what was not kept:\n%.4000s", page)
 	}
-	for _, action := range []string{"replay", "fork"} {
-		resp, body := do(t, app, form(app, "/history/runs/"+id+"/"+action, url.Values{}))
-		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "This run cannot be replayed or forked: its prompt was larger than the history keeps of a run (64 KB)") {
-			t.Errorf("%s: %d\n%.2000s", action, resp.StatusCode, body)
+	for _, path := range []string{"/history/runs/" + id + "/replay", "/history/runs/" + id + "/fork", "/runs/" + id + "/continue"} {
+		resp, body := do(t, app, form(app, path, url.Values{}))
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run (64 KB)") {
+			t.Errorf("%s: %d\n%.2000s", path, resp.StatusCode, body)
 		}
 	}
 	if code, _ := get(t, app, "/healthz"); code != http.StatusOK {

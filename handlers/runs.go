@@ -141,7 +141,7 @@ func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *views.
 // only the new turn is sent.
 func ContinueRun(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := d.inputsOf(c)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
@@ -212,11 +213,8 @@ func (l *Lister) remove(el *list.Element) {
 func (l *Lister) list(ctx context.Context, p Provider, key string) ([]string, error) {
 	ids, err := l.fetchList(ctx, p, key)
 	if err != nil {
-		msg := err.Error()
-		if len(key) >= 4 {
-			// Providers echo keys in error messages.
-			msg = strings.ReplaceAll(msg, key, "[redacted]")
-		}
+		// Providers echo keys in error messages, in any spelling.
+		msg := redact.New(key).String(err.Error())
 		if r := []rune(msg); len(r) > maxErrorText {
 			msg = string(r[:maxErrorText]) + "…"
 		}

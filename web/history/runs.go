@@ -32,7 +32,7 @@ type Request struct {
 	// keeps of one (Limits.RunBytes).
 	Omitted string `json:"omitted,omitempty"`
 	// FormOmitted is set when the form's largest texts were not kept
-	// either (each reads as a note): the run cannot be replayed or forked.
+	// either (each reads as a note): the run cannot be replayed, forked or continued.
 	FormOmitted bool `json:"form_omitted,omitempty"`
 }
 

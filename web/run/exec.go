@@ -961,11 +961,14 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		s.Cost.ProviderCost = "$" + strconv.FormatFloat(r.res.Usage.Cost, 'f', -1, 64)
 	}
 	if e := structured.FromRequest(r.Spec.Model.Style, r.Spec.Request.Body); e.Mode != "" && state != Failed {
+		var texts []string
 		for _, c := range r.res.Choices() {
 			if c.Text.Len() > 0 {
-				s.Checks = append(s.Checks, structured.Check(e, r.red.String(c.Text.String())))
+				texts = append(texts, r.red.String(c.Text.String()))
 			}
 		}
+		// One compile and one work budget for all the run's choices.
+		s.Checks = append(s.Checks, structured.CheckAll(e, texts)...)
 	}
 	s.Metrics.TTFBms = ms(r.ttfb)
 	s.Metrics.TotalMs = ms(end.Sub(r.Started))
