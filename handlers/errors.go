@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // ErrorHandler is the one place errors become responses. Fiber's own errors
@@ -29,7 +30,7 @@ func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 				// the next request gets in (and the person can reach
 				// Settings again).
 				clearSessionCookie(c)
-				msg = fmt.Sprintf("Your browser sent more cookies or headers than this server reads (%s). The playground's session cookie has been cleared (the keys you entered in Settings are gone); reload the page. If this page comes back, clear this site's cookies in your browser.", sizeOf(HeaderBuffer))
+				msg = fmt.Sprintf("Your browser sent more cookies or headers than this server reads (%s). The playground's session cookie has been cleared (the keys you entered in Settings are gone); reload the page. If this page comes back, clear this site's cookies in your browser.", units.Bytes(int64(HeaderBuffer)))
 			}
 		}
 		if status >= 500 {
@@ -52,16 +53,5 @@ func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 // tooLarge says a request was over the body limit. The page shows the same
 // words when it refuses to send such a form.
 func tooLarge(bodyLimit int) string {
-	return fmt.Sprintf("The request is larger than this server accepts (%s). Remove some images or text and try again; the form is as you left it.", sizeOf(bodyLimit))
-}
-
-// sizeOf writes a byte count for people: 20 MB, 512 KB.
-func sizeOf(n int) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf("The request is larger than this server accepts (%s). Remove some images or text and try again; the form is as you left it.", units.Bytes(int64(bodyLimit)))
 }

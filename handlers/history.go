@@ -16,6 +16,7 @@ import (
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/history"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // historyPerPage is the history list's page size.
@@ -200,7 +201,7 @@ func (d *Deps) inputsOf(c *fiber.Ctx) (history.Entry, error) {
 	e, err := d.entryOf(c)
 	if err == nil && e.Request.FormOmitted {
 		return e, fiber.NewError(http.StatusConflict, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run ("+
-			history.SizeOf(d.History.Limits().RunBytes)+"), so its longest texts were not kept.")
+			units.Bytes(d.History.Limits().RunBytes)+"), so its longest texts were not kept.")
 	}
 	return e, err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/session"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // keyFlash is a one-time message shown by the next settings page; one
@@ -193,7 +194,7 @@ func (d *Deps) commit(c *fiber.Ctx, acct account.Account) string {
 	s.Set(keyAccount, acct.Encode())
 	if err := d.Sessions.Fits(s); err != nil {
 		s.Set(keyAccount, old)
-		return "Your keys and providers no longer fit in the session cookie (" + sizeOf(session.MaxCookie) + "): remove a provider or a key first."
+		return "Your keys and providers no longer fit in the session cookie (" + units.Bytes(int64(session.MaxCookie)) + "): remove a provider or a key first."
 	}
 	return ""
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/playground-dev/playground/web/redact"
+	"github.com/playground-dev/playground/web/units"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
@@ -245,7 +246,7 @@ func (l *Lister) fetchList(ctx context.Context, p Provider, key string) ([]strin
 		return nil, fmt.Errorf("reading /models: %w", err)
 	}
 	if len(body) > maxModelsBody {
-		return nil, errors.New("the /models answer is larger than " + upstream.Size(maxModelsBody))
+		return nil, errors.New("the /models answer is larger than " + units.Bytes(maxModelsBody))
 	}
 	ids, err := ParseModels(body)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // finished inserts and finishes owner's run id created at t.
@@ -94,7 +95,7 @@ func TestStoreQuotaEvictsOldestUnshared(t *testing.T) {
 			t.Fatal(err)
 		}
 		if bytes > 50<<10 || n < 2 || n > 5 {
-			t.Errorf("carol keeps %d runs, %s, past a 50 KB quota", n, SizeOf(bytes))
+			t.Errorf("carol keeps %d runs, %s, past a 50 KB quota", n, units.Bytes(bytes))
 		}
 		if !strings.HasPrefix(listIDs(t, s, "carol"), "c"+strings.Repeat("x", 19)+",") {
 			t.Errorf("the newest run went: %s", listIDs(t, s, "carol"))

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Limits bound what the history keeps. Zero in a field means no limit.
@@ -42,19 +43,6 @@ func (l Limits) inputBudget() int64 {
 		return -1
 	}
 	return l.RunBytes / 4 * 3
-}
-
-// SizeOf writes a byte count for people: 8 MB, 5.2 MB, 512 KB.
-func SizeOf(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 // maxPrompt bounds the prompt text kept beside the run for the list (the
@@ -172,7 +160,7 @@ func (l Limits) storeInputs(e *Entry) storedInputs {
 	// the form.
 	bodySize := int64(len(req.Body))
 	req.Body, req.Omitted = "", fmt.Sprintf("The request body (%s) was not kept: a run keeps at most %s in the history, %s of it for the request.",
-		SizeOf(bodySize), SizeOf(l.RunBytes), SizeOf(budget))
+		units.Bytes(bodySize), units.Bytes(l.RunBytes), units.Bytes(budget))
 	in = storedInputs{form: marshal(form), request: marshal(req)}
 	if in.size() <= budget {
 		return in
@@ -198,7 +186,7 @@ func (l Limits) storeInputs(e *Entry) storedInputs {
 			break
 		}
 		note := fmt.Sprintf("(Not kept: this text had %s; a run keeps at most %s in the history, %s of it for the request.)",
-			SizeOf(int64(v.n)), SizeOf(l.RunBytes), SizeOf(budget))
+			units.Bytes(int64(v.n)), units.Bytes(l.RunBytes), units.Bytes(budget))
 		form[v.key][v.i] = note
 		over -= int64(v.n - len(note))
 	}
@@ -256,7 +244,7 @@ func (l Limits) storeOutput(out run.Output, budget int64) string {
 			break
 		}
 		n := int64(len(*t.p))
-		note := fmt.Sprintf("\n\n… (A run keeps at most %s in the history: the rest of this text, of %s in all, was not kept.)", SizeOf(l.RunBytes), SizeOf(n))
+		note := fmt.Sprintf("\n\n… (A run keeps at most %s in the history: the rest of this text, of %s in all, was not kept.)", units.Bytes(l.RunBytes), units.Bytes(n))
 		keep := n - over - int64(len(note)) - 64 // JSON escaping of the note
 		if keep < 0 {
 			keep = 0
@@ -271,7 +259,7 @@ func (l Limits) storeOutput(out run.Output, budget int64) string {
 		// the texts are gone, the note stays.
 		for _, t := range texts {
 			if len(*t.p) > 0 {
-				*t.p = fmt.Sprintf("… (A run keeps at most %s in the history: this text was not kept.)", SizeOf(l.RunBytes))
+				*t.p = fmt.Sprintf("… (A run keeps at most %s in the history: this text was not kept.)", units.Bytes(l.RunBytes))
 			}
 		}
 		s = marshal(cp)
@@ -287,7 +275,7 @@ func (l Limits) storeTranscript(tr []byte, budget int64) []byte {
 		return tr
 	}
 	note := fmt.Sprintf("\n: A run keeps at most %s in the history: the rest of this stream, of %s in all, was not kept.\n",
-		SizeOf(l.RunBytes), SizeOf(int64(len(tr))))
+		units.Bytes(l.RunBytes), units.Bytes(int64(len(tr))))
 	keep := budget - int64(len(note))
 	if keep < 0 {
 		keep = 0

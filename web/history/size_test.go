@@ -13,6 +13,7 @@ import (
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // simRun is a run of the built-in simulator's chat model as the
@@ -99,7 +100,7 @@ func TestStoreKeepsABigPromptOnce(t *testing.T) {
 
 		size := int64(5*mib - 10)
 		if n := storedBytes(t, s, "big"); n > size*12/10 {
-			t.Errorf("the run takes %s in the database for a %s prompt: want it stored once (at most 1.2×)", SizeOf(n), SizeOf(size))
+			t.Errorf("the run takes %s in the database for a %s prompt: want it stored once (at most 1.2×)", units.Bytes(n), units.Bytes(size))
 		}
 		var bytes int64
 		if err := s.db.QueryRow(s.q(`SELECT bytes FROM runs WHERE id = ?`), "big").Scan(&bytes); err != nil || bytes != storedBytes(t, s, "big") {
@@ -110,13 +111,13 @@ func TestStoreKeepsABigPromptOnce(t *testing.T) {
 			// after one, the database holds the run.
 			db, wal := dbFiles(t, s)
 			if wal > size*13/10 {
-				t.Errorf("the WAL grew to %s for a %s prompt (want at most 1.3×)", SizeOf(wal), SizeOf(size))
+				t.Errorf("the WAL grew to %s for a %s prompt (want at most 1.3×)", units.Bytes(wal), units.Bytes(size))
 			}
 			if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 				t.Fatal(err)
 			}
 			if db, _ = dbFiles(t, s); db-before > size*13/10 {
-				t.Errorf("history.db grew %s for a %s prompt (want at most 1.3×)", SizeOf(db-before), SizeOf(size))
+				t.Errorf("history.db grew %s for a %s prompt (want at most 1.3×)", units.Bytes(db-before), units.Bytes(size))
 			}
 		}
 		e, err := s.Get(ctx, "alice", "big")
@@ -214,7 +215,7 @@ func TestStoreRunSizeCap(t *testing.T) {
 				t.Fatal(name, err)
 			}
 			if n := storedBytes(t, s, id); n > runBytes {
-				t.Errorf("%s: the run takes %s, past the %s cap", name, SizeOf(n), SizeOf(runBytes))
+				t.Errorf("%s: the run takes %s, past the %s cap", name, units.Bytes(n), units.Bytes(runBytes))
 			}
 			got, err := s.Get(ctx, "alice", id)
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/stream"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Caps bound what one run may take and what all runs may hold. A run at a
@@ -114,19 +115,6 @@ func (r *Run) noContent() {
 		Hint:    "The stream stalled or sent only keep-alives; the partial output is kept. Try again, or raise --idle-timeout."}})
 }
 
-// size writes a byte count the way the limits' messages do.
-func size(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
 // capReader counts what the run reads from its provider and ends the run
 // past Caps.Bytes.
 type capReader struct {
@@ -138,7 +126,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 	limit := c.r.m.cfg.Caps.Bytes
 	room := limit - c.r.upBytes
 	if room < 0 {
-		return 0, c.r.truncate("the answer exceeded "+size(limit), "run-max-bytes")
+		return 0, c.r.truncate("the answer exceeded "+units.Bytes(limit), "run-max-bytes")
 	}
 	if int64(len(p)) > room+1 {
 		p = p[:room+1]
@@ -146,7 +134,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 	n, err := c.src.Read(p)
 	c.r.upBytes += int64(n)
 	if c.r.upBytes > limit {
-		return n - int(c.r.upBytes-limit), c.r.truncate("the answer exceeded "+size(limit), "run-max-bytes")
+		return n - int(c.r.upBytes-limit), c.r.truncate("the answer exceeded "+units.Bytes(limit), "run-max-bytes")
 	}
 	return n, err
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/playground-dev/playground/web/sse"
 	"github.com/playground-dev/playground/web/stream"
 	"github.com/playground-dev/playground/web/structured"
+	"github.com/playground-dev/playground/web/units"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
@@ -194,7 +195,7 @@ func (r *Run) append(evs ...Event) {
 	}
 	caps := r.m.cfg.Caps
 	if !r.finishing && r.logBytes+n > caps.Log {
-		r.truncate("the run's events exceeded "+size(int64(caps.Log)), "run-max-bytes")
+		r.truncate("the run's events exceeded "+units.Bytes(int64(caps.Log)), "run-max-bytes")
 		return
 	}
 	fits := r.hold(n)
@@ -208,7 +209,7 @@ func (r *Run) append(evs ...Event) {
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
 	if !fits && !r.finishing {
-		r.truncate("the server holds too much output ("+size(caps.Held)+" over all runs)", "runs-max-bytes")
+		r.truncate("the server holds too much output ("+units.Bytes(caps.Held)+" over all runs)", "runs-max-bytes")
 	}
 }
 

@@ -126,14 +126,6 @@ func (c *countingBody) Read(p []byte) (int, error) {
 
 func (c *countingBody) Close() error { return c.rc.Close() }
 
-func TestSize(t *testing.T) {
-	for n, want := range map[int64]string{32 << 20: "32 MB", 64 << 10: "64 KB", 3 << 19: "1.5 MB", 900: "900 bytes"} {
-		if got := Size(n); got != want {
-			t.Errorf("Size(%d) = %q, want %q", n, got, want)
-		}
-	}
-}
-
 // TestHugeResponseHeadersRefused: 10 MB of headers (Go's default limit)
 // were all kept for the inspector; past MaxResponseHeader the answer
 // fails with the limit in the message.

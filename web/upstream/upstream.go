@@ -23,6 +23,7 @@ import (
 	"github.com/playground-dev/playground/web/netguard"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/stream"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Config sets the timeouts. Reasoning models can think for minutes before
@@ -275,7 +276,7 @@ type decodedLimit struct {
 
 func (d *decodedLimit) Read(p []byte) (int, error) {
 	if d.left <= 0 {
-		return 0, &stream.Error{Code: "too_large", Message: "the answer exceeded " + Size(d.max) + " once decompressed",
+		return 0, &stream.Error{Code: "too_large", Message: "the answer exceeded " + units.Bytes(d.max) + " once decompressed",
 			Hint: "The provider compressed far more than an answer holds; the partial output is kept. The operator can raise --decompressed-limit."}
 	}
 	if int64(len(p)) > d.left {
@@ -287,19 +288,6 @@ func (d *decodedLimit) Read(p []byte) (int, error) {
 }
 
 func (d *decodedLimit) Close() error { return d.rc.Close() }
-
-// Size writes a byte count for a message: "32 MB", "64 KB", "1.5 MB".
-func Size(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return strconv.FormatInt(n>>20, 10) + " MB"
-	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return strconv.FormatInt(n>>10, 10) + " KB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
-}
 
 // ErrIdleTimeout is the cause when a stream sent nothing for IdleTimeout.
 var ErrIdleTimeout = errors.New("the provider sent nothing for too long")
@@ -381,7 +369,7 @@ func describe(u *url.URL, err error, cfg Config) error {
 		return &stream.Error{Code: "dns", Message: "could not resolve " + dnsErr.Name,
 			Hint: "Check the base URL and the server's network."}
 	case strings.Contains(err.Error(), "server response headers exceeded"):
-		return &stream.Error{Code: "too_large", Message: fmt.Sprintf("the answer's headers from %s exceeded %s", host, Size(MaxResponseHeader)),
+		return &stream.Error{Code: "too_large", Message: fmt.Sprintf("the answer's headers from %s exceeded %s", host, units.Bytes(MaxResponseHeader)),
 			Hint: "The provider sent far more headers than an API answer has. Check the base URL."}
 	case strings.Contains(err.Error(), "timeout awaiting response headers"):
 		return &stream.Error{Code: "first_byte_timeout", Message: fmt.Sprintf("%s did not answer within %s", host, cfg.FirstByteTimeout),

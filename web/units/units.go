@@ -1,0 +1,18 @@
+// Package units writes quantities for people, the same way in every
+// message: a limit named in an error reads as it does in the docs.
+package units
+
+import "strconv"
+
+// Bytes writes a byte count: "32 MB", "1.5 MB", "64 KB", "900 bytes".
+func Bytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}

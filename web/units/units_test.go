@@ -1,0 +1,13 @@
+package units
+
+import "testing"
+
+func TestBytes(t *testing.T) {
+	for n, want := range map[int64]string{
+		32 << 20: "32 MB", 3 << 19: "1.5 MB", 64 << 10: "64 KB", 1500: "1 KB", 900: "900 bytes", 0: "0 bytes",
+	} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
