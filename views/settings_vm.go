@@ -1,6 +1,7 @@
 package views
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -88,7 +89,9 @@ func NewSettings(in SettingsInput) SettingsPage {
 			styles[i] = string(s)
 		}
 		mp.Styles = strings.Join(styles, ", ")
-		if ids, err := in.Models(up); err != nil {
+		if ids, err := in.Models(up); errors.Is(err, account.ErrListing) {
+			mp.Models = "Its models are still loading: " + err.Error() + "."
+		} else if err != nil {
 			mp.ModelsError = "Could not list its models: " + err.Error()
 		} else {
 			mp.Models = Plural(len(ids), "model", "models") + " listed"

@@ -198,7 +198,7 @@ var envUnsafe = regexp.MustCompile(`[^A-Z0-9]+`)
 // is ever the variable of a catalog provider: a provider named "OpenAI"
 // reads $MY_OPENAI_API_KEY, not $OPENAI_API_KEY, and a share viewer who
 // pastes its curl does not send their own OpenAI key to the sharer's URL.
-const KeyEnvPrefix = "MY_"
+const KeyEnvPrefix = catalog.OwnKeyEnvPrefix
 
 // KeyEnv is the variable name curl snippets use for an added provider's
 // key: MY_, the name in upper snake case, then _API_KEY. The server never

@@ -324,3 +324,8 @@ func schemaNames(d *document) string {
 func errorf(path, format string, args ...any) error {
 	return fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...))
 }
+
+// OwnKeyEnvPrefix starts the key variable of every provider a person
+// adds (its curl reads $MY_NAME_API_KEY); no catalog provider's variable
+// may start with it.
+const OwnKeyEnvPrefix = "MY_"

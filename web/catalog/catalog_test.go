@@ -149,6 +149,9 @@ models:
 		"bad provider fields named by path": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X",
 			"base_url": "ftp://x", "api_key_env": "lower", "api_styles": ["soap"], "currency": "dollars"}], "models": []}`,
 			wantErr: "providers[0].base_url"},
+		"a key variable of the kind people's providers use": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X",
+			"base_url": "https://x.example/v1", "api_key_env": "MY_OPENAI_API_KEY", "api_styles": ["chat"], "currency": "USD"}], "models": []}`,
+			wantErr: "providers[0].api_key_env: must not start with MY_"},
 		"unknown schema name": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "nope"}]}`,
 			wantErr: `models[0].form_schema: no schema named "nope"`},

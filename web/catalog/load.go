@@ -306,10 +306,15 @@ func validateProvider(path string, p *Provider) error {
 		}
 	}
 	if p.BaseURLEnv != "" && !envRE.MatchString(p.BaseURLEnv) {
-		bad("base_url_env", "must be an environment variable name like MY_BASE_URL (got %q)", p.BaseURLEnv)
+		bad("base_url_env", "must be an environment variable name like ACME_BASE_URL (got %q)", p.BaseURLEnv)
 	}
-	if !envRE.MatchString(p.APIKeyEnv) {
-		bad("api_key_env", "must be an environment variable name like MY_API_KEY (got %q)", p.APIKeyEnv)
+	switch {
+	case !envRE.MatchString(p.APIKeyEnv):
+		bad("api_key_env", "must be an environment variable name like ACME_API_KEY (got %q)", p.APIKeyEnv)
+	case strings.HasPrefix(p.APIKeyEnv, OwnKeyEnvPrefix):
+		// A shared curl of a provider someone added names $MY_…; the
+		// operator's own must never read the same variable.
+		bad("api_key_env", "must not start with %s, which names the keys of providers people add (got %q)", OwnKeyEnvPrefix, p.APIKeyEnv)
 	}
 	if len(p.APIStyles) == 0 {
 		bad("api_styles", "must list at least one of completions, chat, responses")
