@@ -329,3 +329,57 @@ func (r *Redactor) Contains(b []byte) bool {
 	}
 	return !bytes.Equal(r.Bytes(b), b)
 }
+
+// Tokens redacts a channel that arrives as tokens (token probabilities):
+// toks are the tokens held back so far followed by the new ones, read as
+// one text, so a key spread over several tokens is found. Where a
+// spelling of the key starts, that token reads Mask in its place; the
+// rest of the spelling is removed from the tokens it covers. ready is how
+// many of the first tokens may be shown now (out[:ready]); the others end
+// where the text could still become the key, and wait for the next call.
+// With final, every token is ready.
+func (r *Redactor) Tokens(toks []string, final bool) (out []string, ready int) {
+	out = make([]string, len(toks))
+	if !r.Active() {
+		copy(out, toks)
+		return out, len(toks)
+	}
+	joined := strings.Join(toks, "")
+	holdAt := len(joined)
+	if !final {
+		_, held := r.scan(joined, true)
+		holdAt -= len(held)
+	}
+	spans := r.spans(joined)
+	pos, sp := 0, 0
+	var b strings.Builder
+	for k, t := range toks {
+		end := pos + len(t)
+		if !final && end > holdAt {
+			return out[:k], k
+		}
+		b.Reset()
+		for i := pos; i < end; {
+			for sp < len(spans) && spans[sp][1] <= i {
+				sp++
+			}
+			switch {
+			case sp < len(spans) && i == spans[sp][0]:
+				b.WriteString(Mask)
+				i = min(spans[sp][1], end)
+			case sp < len(spans) && i > spans[sp][0]:
+				i = min(spans[sp][1], end) // inside a spelling begun in an earlier token
+			default:
+				next := end
+				if sp < len(spans) && spans[sp][0] < end {
+					next = spans[sp][0]
+				}
+				b.WriteString(joined[i:next])
+				i = next
+			}
+		}
+		out[k] = r.String(b.String()) // spellings inside one token (base64 too)
+		pos = end
+	}
+	return out, len(toks)
+}

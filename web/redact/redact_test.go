@@ -114,3 +114,50 @@ func TestTranscriptSplitAcrossEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestTokens(t *testing.T) {
+	const key = "sk-OPERATORopenaiSECRET1234567890"
+	r := New(key)
+	cases := []struct {
+		name  string
+		toks  []string
+		final bool
+		out   []string
+		ready int
+	}{
+		{"no key", []string{"Hello", " world"}, false, []string{"Hello", " world"}, 2},
+		{"a key over four tokens", []string{"key: ", "sk-OPER", "ATORopenai", "SECRET1234567890", " end"}, false,
+			[]string{"key: ", Mask, "", "", " end"}, 5},
+		{"the key begins inside a token", []string{"x=sk-OPER", "ATORopenaiSECRET12345678", "90!"}, false,
+			[]string{"x=" + Mask, "", "!"}, 3},
+		{"a tail that could be the key waits", []string{"a", " b", " sk-OPER", "ATOR"}, false,
+			[]string{"a", " b"}, 2},
+		{"at the end it is not the key", []string{"a", " sk-OPER", "ATOR"}, true,
+			[]string{"a", " sk-OPER", "ATOR"}, 3},
+		{"JSON-escaped over two tokens", []string{`"sk\u002dOPERATOR`, `openaiSECRET1234567890"`}, false,
+			[]string{`"` + Mask, `"`}, 2},
+		{"two keys in one token", []string{key + " and " + key}, false, []string{Mask + " and " + Mask}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, ready := r.Tokens(c.toks, c.final)
+			if ready != c.ready || strings.Join(out[:ready], "|") != strings.Join(c.out, "|") {
+				t.Errorf("Tokens(%q) = %q, %d; want %q, %d", c.toks, out[:ready], ready, c.out, c.ready)
+			}
+		})
+	}
+	// Fed token by token, the key never shows.
+	toks := []string{"the ", "key ", "is ", "sk-", "OPERATOR", "openai", "SECRET", "123", "456", "7890", ", done"}
+	var held []string
+	var shown strings.Builder
+	for _, tok := range toks {
+		out, ready := r.Tokens(append(held, tok), false)
+		shown.WriteString(strings.Join(out[:ready], ""))
+		held = append([]string(nil), append(held, tok)[ready:]...)
+	}
+	out, _ := r.Tokens(held, true)
+	shown.WriteString(strings.Join(out, ""))
+	if got := shown.String(); strings.Contains(got, "OPERATOR") || got != "the key is "+Mask+", done" {
+		t.Errorf("token by token: %q", got)
+	}
+}

@@ -93,8 +93,11 @@ type Run struct {
 }
 
 type choiceState struct {
-	md        markdown.Stream
-	logprobs  []stream.TokenLogprob // since the last flush
+	md       markdown.Stream
+	logprobs []stream.TokenLogprob // since the last flush
+	// lpHeld are tokens not sent yet: their text could still become the
+	// key (it is redacted across tokens, like the text).
+	lpHeld    []stream.TokenLogprob
 	text      strings.Builder
 	reasoning strings.Builder
 	refusal   strings.Builder
@@ -478,9 +481,8 @@ func (r *Run) flush() {
 			evs = append(evs, r.toolEvents(i, c, false)...)
 			clear(c.dirty)
 		}
-		if len(c.logprobs) > 0 {
-			evs = append(evs, logprobEvent(i, c.logprobs, r.red))
-			c.logprobs = c.logprobs[:0]
+		if ev, ok := r.logprobEvent(i, c, false); ok {
+			evs = append(evs, ev)
 		}
 	}
 	r.append(evs...)
@@ -549,19 +551,36 @@ func prettyJSON(s string) string {
 // flushes.
 const maxLogprobTokens = 4096
 
-// logprobEvent is the browser's lp event: {"c": choice, "toks": [[token,
-// logprob, [[alternative, logprob], …]], …]}.
-func logprobEvent(c int, toks []stream.TokenLogprob, red *redact.Redactor) Event {
-	type alt [2]any
-	rows := make([][3]any, len(toks))
-	for i, t := range toks {
-		alts := make([]alt, len(t.Top))
-		for k, a := range t.Top {
-			alts[k] = alt{red.String(a.Token), a.Logprob}
-		}
-		rows[i] = [3]any{red.String(t.Token), t.Logprob, alts}
+// logprobEvent is the browser's lp event of choice c's new tokens:
+// {"c": choice, "toks": [[token, logprob, [[alternative, logprob], …]], …]}.
+// The tokens are read as one text for the key, like the answer's text;
+// those that could still be its start wait for the next flush (all go
+// with final).
+func (r *Run) logprobEvent(i int, c *choiceState, final bool) (Event, bool) {
+	toks := append(c.lpHeld, c.logprobs...)
+	c.logprobs = c.logprobs[:0]
+	if len(toks) == 0 {
+		return Event{}, false
 	}
-	return jsonEvent("lp", map[string]any{"c": c, "toks": rows})
+	texts := make([]string, len(toks))
+	for k, t := range toks {
+		texts[k] = t.Token
+	}
+	out, ready := r.red.Tokens(texts, final)
+	c.lpHeld = append(c.lpHeld[:0:0], toks[ready:]...)
+	if ready == 0 {
+		return Event{}, false
+	}
+	type alt [2]any
+	rows := make([][3]any, ready)
+	for k, t := range toks[:ready] {
+		alts := make([]alt, len(t.Top))
+		for j, a := range t.Top {
+			alts[j] = alt{r.red.String(a.Token), a.Logprob}
+		}
+		rows[k] = [3]any{out[k], t.Logprob, alts}
+	}
+	return jsonEvent("lp", map[string]any{"c": i, "toks": rows}), true
 }
 
 func mdEvent(c int, html, tail string) Event {
@@ -782,6 +801,9 @@ func (r *Run) finish(ctx context.Context, err error) {
 		}
 		if d := (delta{c: i, r: c.reasoningR.Flush(), x: c.refusalR.Flush()}); d.r != "" || d.x != "" {
 			evs = append(evs, Event{Name: "delta", Data: d.appendJSON(nil)})
+		}
+		if ev, ok := r.logprobEvent(i, c, true); ok {
+			evs = append(evs, ev)
 		}
 		evs = append(evs, r.toolEvents(i, c, true)...)
 	}

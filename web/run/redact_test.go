@@ -125,3 +125,51 @@ func TestEchoedKeyNotRecorded(t *testing.T) {
 		t.Errorf("the record holds pieces of the key: %q", l)
 	}
 }
+
+// TestEchoedKeyInTokenProbabilities: a key spread over several tokens of
+// the token-probability view, each in its own flush, is found in their
+// joined text like the answer's: neither the tokens nor their
+// alternatives spell it.
+func TestEchoedKeyInTokenProbabilities(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		toks := []string{"key ", "is "}
+		for i := 0; i < len(echoKey); i += 5 {
+			toks = append(toks, echoKey[i:min(i+5, len(echoKey))])
+		}
+		toks = append(toks, " ok")
+		for _, tok := range toks {
+			q, _ := json.Marshal(tok)
+			alt, _ := json.Marshal(echoKey)
+			fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":%s},\"logprobs\":{\"content\":[{\"token\":%s,\"logprob\":-0.5,\"top_logprobs\":[{\"token\":%s,\"logprob\":-3}]}]}}]}\n\n", q, q, alt)
+			w.(http.Flusher).Flush()
+			time.Sleep(20 * time.Millisecond)
+		}
+		fmt.Fprint(w, "data: [DONE]\n\n")
+	}))
+	defer srv.Close()
+	m := newManager(t, Config{})
+	s := spec(catalog.Chat, srv.URL, "{}")
+	s.Key = echoKey
+	var joined strings.Builder
+	for _, e := range wait(t, m.Start(s)) {
+		if e.Name != "lp" {
+			continue
+		}
+		var lp struct{ Toks [][3]json.RawMessage }
+		if err := json.Unmarshal(e.Data, &lp); err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range lp.Toks {
+			var tok string
+			json.Unmarshal(row[0], &tok)
+			joined.WriteString(tok)
+			if strings.Contains(string(row[2]), "OPERATOR") {
+				t.Errorf("an alternative shows the key: %s", row[2])
+			}
+		}
+	}
+	if got := joined.String(); got != "key is [redacted] ok" {
+		t.Errorf("the tokens read %q", got)
+	}
+}
