@@ -64,7 +64,8 @@ func History(d *Deps, assets views.Assets) fiber.Handler {
 		}
 		vf.Providers, vf.Models = views.FacetOptions(facets, f.Provider, f.Model)
 		p := views.HistoryPage{Title: "History · Playground", Assets: assets, CSRF: csrfToken(c), Filter: vf,
-			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Page: page.Page, Pages: page.Pages, Flash: takeFlash(c)}
+			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Page: page.Page, Pages: page.Pages, Flash: takeFlash(c),
+			Keeps: views.HistoryKeeps(d.History.Limits())}
 		q := url.Values{}
 		for _, k := range []string{"provider", "model", "from", "to", "q"} {
 			if v := c.Query(k); v != "" {

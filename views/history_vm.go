@@ -15,6 +15,7 @@ import (
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/structured"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // HistoryPage lists a session's runs.
@@ -30,6 +31,35 @@ type HistoryPage struct {
 	Pages   int
 	PrevURL string
 	NextURL string
+	// Keeps says what the history keeps of a session (its quota and
+	// retention), so runs deleted past them are not a surprise.
+	Keeps string
+}
+
+// HistoryKeeps says what the history keeps of a session under l.
+func HistoryKeeps(l history.Limits) string {
+	var quota []string
+	if l.OwnerRuns > 0 {
+		quota = append(quota, "the newest "+Plural(l.OwnerRuns, "run", "runs"))
+	}
+	if l.OwnerBytes > 0 {
+		quota = append(quota, units.Bytes(l.OwnerBytes))
+	}
+	var parts []string
+	if len(quota) > 0 {
+		parts = append(parts, "keeps "+strings.Join(quota, " and at most ")+" of this browser's runs")
+	}
+	if days := int(l.Retention.Hours() / 24); days > 0 {
+		parts = append(parts, "deletes runs older than "+Plural(days, "day", "days"))
+	}
+	if len(parts) == 0 {
+		return "The history keeps every run."
+	}
+	s := "The history " + strings.Join(parts, ", and ") + "."
+	if len(quota) > 0 {
+		s += " Past the limit the oldest runs go first, unshared ones before shared ones."
+	}
+	return s
 }
 
 // HistoryFilter is the filter form.
