@@ -99,6 +99,9 @@ func isLargeBody(method, path string) bool {
 // until it is answered, and past the budget is answered 503 at once.
 // fasthttp (StreamRequestBody) has read at most 8 KB of the body by then.
 func BodyLimits(large int, budget int64) fiber.Handler {
+	if large <= 0 {
+		large = 20 << 20
+	}
 	if budget <= 0 {
 		budget = int64(large) * 16
 	}
@@ -113,19 +116,21 @@ func BodyLimits(large int, budget int64) fiber.Handler {
 			c.Context().SetConnectionClose() // the rest of the body is not read
 			return fiber.NewError(fiber.StatusRequestEntityTooLarge, tooLarge(limit))
 		}
-		if n == -1 {
+		chunked := n == -1
+		if chunked {
 			n = limit
 		}
-		if n <= SmallBody {
-			return c.Next() // small bodies are bounded by the connections
+		// Small bodies are bounded by the connections; large ones by the
+		// budget too.
+		if n > SmallBody {
+			if !b.take(int64(n)) {
+				c.Context().SetConnectionClose()
+				c.Set(fiber.HeaderRetryAfter, "5")
+				return fiber.NewError(fiber.StatusServiceUnavailable, "The server is receiving too many large requests at once. Try again in a few seconds; the form is as you left it.")
+			}
+			defer b.give(int64(n))
 		}
-		if !b.take(int64(n)) {
-			c.Context().SetConnectionClose()
-			c.Set(fiber.HeaderRetryAfter, "5")
-			return fiber.NewError(fiber.StatusServiceUnavailable, "The server is receiving too many large requests at once. Try again in a few seconds; the form is as you left it.")
-		}
-		defer b.give(int64(n))
-		if c.Request().Header.ContentLength() == -1 {
+		if chunked {
 			// A chunked body's length is only known once read: read it
 			// here, at most limit+1 bytes.
 			if err := readLimited(c, limit); err != nil {

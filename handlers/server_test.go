@@ -258,3 +258,28 @@ func TestRequireOwnKeys(t *testing.T) {
 		t.Errorf("the simulator does not run: %.600s", body)
 	}
 }
+
+// TestChunkedBodiesAreLimitedToo: a body with no declared length is read
+// through a counter that stops at its route's limit.
+func TestChunkedBodiesAreLimitedToo(t *testing.T) {
+	app := newTestApp(t, nil)
+	chunked := func(path string, size int) *http.Request {
+		body := "x=" + strings.Repeat("a", size)
+		req := httptest.NewRequest("POST", path, io.NopCloser(io.MultiReader(strings.NewReader(body))))
+		req.ContentLength, req.TransferEncoding = 0, []string{"chunked"}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		return req
+	}
+	if resp, body := do(t, app, chunked("/settings/keys/openai", SmallBody+10)); resp.StatusCode != 413 || !strings.Contains(body, "64 KB") {
+		t.Errorf("a chunked body over the small limit: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, body := do(t, app, chunked("/draft/preview", 4<<20+10)); resp.StatusCode != 413 || !strings.Contains(body, "4 MB") {
+		t.Errorf("a chunked body over the large limit: %d %.200s", resp.StatusCode, body)
+	}
+	req := chunked("/draft/preview", 100)
+	req.Body = io.NopCloser(strings.NewReader(url.Values{"_provider": {"sim"}, "_model": {"seed001.gpt-5.4"}, "messages.role": {"user"}, "messages.content": {"chunked hello"}}.Encode()))
+	if resp, body := do(t, app, req); resp.StatusCode != 200 || !strings.Contains(body, "chunked hello") {
+		t.Errorf("a chunked preview: %d %.300s", resp.StatusCode, body)
+	}
+}
