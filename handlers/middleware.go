@@ -40,8 +40,10 @@ const sessionLocal = "session"
 // Sessions loads the browser's session before the handler and writes it
 // back after, if the handler changed it. A cookie older than its
 // session's last key change (epochs) is refused: the request gets a new,
-// empty session. A request that changes the session's keys or providers
-// raises the epoch, so every other copy of the cookie stops working.
+// empty session. A request that changes the session's keys or providers,
+// or starts its first run, raises the epoch, so every other copy of the
+// cookie stops working; a request whose copy is no longer current (another
+// request raised the epoch meanwhile) does not write it back.
 func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s := store.Load(c.Get(fiber.HeaderCookie))
@@ -53,13 +55,27 @@ func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fi
 		}
 		c.Locals(sessionLocal, s)
 		account := s.Get(keyAccount)
+		unused := s.Get(keyLastRun) == "" && s.Get(keyLastComparison) == ""
 		err := c.Next()
-		if s.Get(keyAccount) != account {
-			if berr := epochs.Bump(c.UserContext(), s.Get(keyOwner), s); berr != nil {
+		current := true
+		// A change of keys, and the session's first run: a copy of the
+		// cookie planted before either sees nothing of what follows.
+		firstRun := unused && (s.Get(keyLastRun) != "" || s.Get(keyLastComparison) != "")
+		if s.Get(keyAccount) != account || firstRun {
+			ok, berr := epochs.Bump(c.UserContext(), s.Get(keyOwner), s)
+			if berr != nil {
 				log.Error("session epoch not raised", "err", berr)
 			}
+			current = ok
+		} else if s.Changed() {
+			// Another request of this browser may have changed its keys
+			// while this one ran: its cookie is the current one.
+			current = !epochs.Stale(c.UserContext(), s.Get(keyOwner), s)
 		}
-		if s.Changed() {
+		if !current {
+			log.Info("session change dropped: the browser's session changed in another request")
+		}
+		if s.Changed() && current {
 			cookie, serr := store.Save(s)
 			if serr != nil {
 				log.Error("session save failed", "err", serr)

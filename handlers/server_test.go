@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/session"
 )
 
@@ -281,5 +283,87 @@ func TestChunkedBodiesAreLimitedToo(t *testing.T) {
 	req.Body = io.NopCloser(strings.NewReader(url.Values{"_provider": {"sim"}, "_model": {"seed001.gpt-5.4"}, "messages.role": {"user"}, "messages.content": {"chunked hello"}}.Encode()))
 	if resp, body := do(t, app, req); resp.StatusCode != 200 || !strings.Contains(body, "chunked hello") {
 		t.Errorf("a chunked preview: %d %.300s", resp.StatusCode, body)
+	}
+}
+
+// TestSessionChangedElsewhereIsNotWrittenBack: a request that began before
+// another request of the same browser changed its keys must not write its
+// older cookie back (the browser would then hold a refused copy and lose
+// its session); two key changes from one cookie (a double click) leave the
+// browser with the one that counts.
+func TestSessionChangedElsewhereIsNotWrittenBack(t *testing.T) {
+	dir := t.TempDir()
+	keys, err := session.LoadKeys("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := history.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hist.Close() })
+	store := session.NewStore(keys, session.Options{})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	app := NewApp(log, Server{BodyLimit: 1 << 20})
+	app.Use(Sessions(store, session.NewEpochs(hist), log))
+	release := make(chan struct{})
+	started := make(chan struct{}, 1)
+	app.Get("/start", func(c *fiber.Ctx) error { sessionRandom(c, keyOwner, 16); return nil })
+	app.Get("/slow", func(c *fiber.Ctx) error {
+		started <- struct{}{}
+		<-release
+		sessionOf(c).Set(keyLastRun, "run-started-in-another-tab")
+		return nil
+	})
+	app.Get("/key", func(c *fiber.Ctx) error {
+		if c.Query("wait") != "" {
+			started <- struct{}{}
+			<-release
+		}
+		sessionOf(c).Set(keyAccount, c.Query("v"))
+		return nil
+	})
+	app.Get("/who", func(c *fiber.Ctx) error { return c.SendString(sessionOf(c).Get(keyOwner) + "|" + sessionOf(c).Get(keyAccount)) })
+	get := func(path, cookie string) (string, string) {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Cookie", cookie)
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Split(resp.Header.Get("Set-Cookie"), ";")[0], string(b)
+	}
+	c0, _ := get("/start", "")
+	_, owner := get("/who", c0)
+	slow := make(chan string, 1)
+	go func() { sc, _ := get("/slow", c0); slow <- sc }()
+	<-started
+	c1, _ := get("/key?v=with-key", c0)
+	if c1 == "" {
+		t.Fatal("the key change wrote no cookie")
+	}
+	close(release)
+	if sc := <-slow; sc != "" {
+		t.Errorf("the request that began before the key change wrote its cookie back")
+	}
+	if _, who := get("/who", c1); who != strings.TrimSuffix(owner, "|")+"|with-key" {
+		t.Errorf("after the key change the browser is %q", who)
+	}
+	// A double click: two key changes from the same cookie at once. The
+	// one that ends second finds the epoch raised and does not write; the
+	// first stands.
+	release = make(chan struct{})
+	second := make(chan string, 1)
+	go func() { sc, _ := get("/key?v=second&wait=1", c1); second <- sc }()
+	<-started
+	ca, _ := get("/key?v=first", c1)
+	close(release)
+	cb := <-second
+	if ca == "" || cb != "" {
+		t.Errorf("double change: first wrote %v, second wrote %v; want only the first", ca != "", cb != "")
+	}
+	if _, who := get("/who", ca); !strings.HasSuffix(who, "|first") {
+		t.Errorf("after the double change the browser is %q", who)
 	}
 }

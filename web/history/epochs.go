@@ -23,16 +23,30 @@ func (s *Store) SessionEpoch(ctx context.Context, owner string) (int64, error) {
 	return n, nil
 }
 
-// BumpSessionEpoch raises the session's epoch by one and returns it.
-func (s *Store) BumpSessionEpoch(ctx context.Context, owner string) (int64, error) {
-	var n int64
-	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO session_epochs (owner, epoch, updated_at) VALUES (?, 1, ?)
-		ON CONFLICT (owner) DO UPDATE SET epoch = session_epochs.epoch + 1, updated_at = excluded.updated_at
-		RETURNING epoch`), ownerKey(owner), millis(time.Now())).Scan(&n)
+// BumpSessionEpoch raises the session's epoch from from to from+1 and
+// returns it, unless another request raised it first (ok is false: the
+// asker's copy of the session is no longer current). A session whose epoch
+// was forgotten (older than a cookie lives) starts again from from.
+func (s *Store) BumpSessionEpoch(ctx context.Context, owner string, from int64) (epoch int64, ok bool, err error) {
+	now := millis(time.Now())
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE session_epochs SET epoch = epoch + 1, updated_at = ? WHERE owner = ? AND epoch = ?`),
+		now, ownerKey(owner), from)
 	if err != nil {
-		return 0, fmt.Errorf("history: session epoch: %w", err)
+		return 0, false, fmt.Errorf("history: session epoch: %w", err)
 	}
-	return n, nil
+	if n, _ := res.RowsAffected(); n == 1 {
+		return from + 1, true, nil
+	}
+	res, err = s.db.ExecContext(ctx, s.q(`INSERT INTO session_epochs (owner, epoch, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO NOTHING`),
+		ownerKey(owner), from+1, now)
+	if err != nil {
+		return 0, false, fmt.Errorf("history: session epoch: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return from + 1, true, nil
+	}
+	cur, err := s.SessionEpoch(ctx, owner)
+	return cur, false, err
 }
 
 // ForgetSessionEpochs drops the epochs not changed since before: their

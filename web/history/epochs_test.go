@@ -13,12 +13,19 @@ func TestSessionEpochs(t *testing.T) {
 			t.Fatalf("a new session's epoch: %d %v", n, err)
 		}
 		for want := int64(1); want <= 3; want++ {
-			if n, err := s.BumpSessionEpoch(ctx, "owner-a"); err != nil || n != want {
-				t.Fatalf("bump: %d %v, want %d", n, err, want)
+			if n, ok, err := s.BumpSessionEpoch(ctx, "owner-a", want-1); err != nil || !ok || n != want {
+				t.Fatalf("bump: %d %v %v, want %d", n, ok, err, want)
 			}
 		}
 		if n, _ := s.SessionEpoch(ctx, "owner-a"); n != 3 {
 			t.Errorf("epoch %d, want 3", n)
+		}
+		// A copy that is no longer current cannot raise it (two requests
+		// from one cookie: the second loses and learns the epoch).
+		for _, from := range []int64{0, 1, 2} {
+			if n, ok, err := s.BumpSessionEpoch(ctx, "owner-a", from); err != nil || ok || n != 3 {
+				t.Errorf("bump from the stale %d: %d %v %v, want refused at 3", from, n, ok, err)
+			}
 		}
 		if n, _ := s.SessionEpoch(ctx, "owner-b"); n != 0 {
 			t.Errorf("another session's epoch: %d", n)
@@ -28,6 +35,10 @@ func TestSessionEpochs(t *testing.T) {
 		}
 		if n, _ := s.SessionEpoch(ctx, "owner-a"); n != 0 {
 			t.Errorf("after forgetting: %d", n)
+		}
+		// A cookie that outlived its forgotten epoch goes on from its own.
+		if n, ok, err := s.BumpSessionEpoch(ctx, "owner-a", 3); err != nil || !ok || n != 4 {
+			t.Errorf("bump after forgetting: %d %v %v", n, ok, err)
 		}
 	})
 }

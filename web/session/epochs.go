@@ -19,7 +19,9 @@ import (
 // instance of the playground sees it (the history database).
 type EpochSource interface {
 	SessionEpoch(ctx context.Context, owner string) (int64, error)
-	BumpSessionEpoch(ctx context.Context, owner string) (int64, error)
+	// BumpSessionEpoch raises the epoch from from, unless it is no longer
+	// from (ok false, epoch the current one).
+	BumpSessionEpoch(ctx context.Context, owner string, from int64) (epoch int64, ok bool, err error)
 }
 
 // EpochKey is the session value that carries the cookie's epoch.
@@ -66,19 +68,24 @@ func (e *Epochs) Stale(ctx context.Context, owner string, s *Session) bool {
 	return have < cur
 }
 
-// Bump raises owner's epoch and gives s the new one, so every other copy
-// of its cookie is refused from now on.
-func (e *Epochs) Bump(ctx context.Context, owner string, s *Session) error {
+// Bump raises owner's epoch from the one s carries and gives s the new
+// one, so every other copy of its cookie is refused from now on. It
+// reports false when s is no longer current (another request from the
+// same cookie raised the epoch first): s must then not be written back.
+func (e *Epochs) Bump(ctx context.Context, owner string, s *Session) (bool, error) {
 	if e == nil || owner == "" {
-		return nil
+		return true, nil
 	}
-	n, err := e.src.BumpSessionEpoch(ctx, owner)
+	have, _ := strconv.ParseInt(s.Get(EpochKey), 10, 64)
+	n, ok, err := e.src.BumpSessionEpoch(ctx, owner, have)
 	if err != nil {
-		return err
+		return true, err // the change stands; copies live on as before
 	}
 	e.put(owner, n)
-	s.Set(EpochKey, strconv.FormatInt(n, 10))
-	return nil
+	if ok {
+		s.Set(EpochKey, strconv.FormatInt(n, 10))
+	}
+	return ok, nil
 }
 
 func (e *Epochs) get(owner string) (int64, bool) {
