@@ -323,7 +323,9 @@ func TestSessionChangedElsewhereIsNotWrittenBack(t *testing.T) {
 		sessionOf(c).Set(keyAccount, c.Query("v"))
 		return nil
 	})
-	app.Get("/who", func(c *fiber.Ctx) error { return c.SendString(sessionOf(c).Get(keyOwner) + "|" + sessionOf(c).Get(keyAccount)) })
+	app.Get("/who", func(c *fiber.Ctx) error {
+		return c.SendString(sessionOf(c).Get(keyOwner) + "|" + sessionOf(c).Get(keyAccount))
+	})
 	get := func(path, cookie string) (string, string) {
 		req := httptest.NewRequest("GET", path, nil)
 		req.Header.Set("Cookie", cookie)
