@@ -348,3 +348,26 @@ func TestProgressCopyCapped(t *testing.T) {
 		t.Errorf("the end has %d bytes of text", got)
 	}
 }
+
+// TestBackgroundPollsCapped: each poll of a background response reads at
+// most what a run may (it read up to 64 MB, past every cap).
+func TestBackgroundPollsCapped(t *testing.T) {
+	var polls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == "POST" {
+			io.WriteString(w, `{"id":"resp_1","object":"response","status":"queued","output":[]}`)
+			return
+		}
+		polls.Add(1)
+		io.WriteString(w, `{"id":"resp_1","object":"response","status":"in_progress","output":[{"type":"message","content":[{"type":"output_text","text":"`+strings.Repeat("a", 4<<20)+`"}]}]}`)
+	}))
+	defer srv.Close()
+	m := newManager(t, Config{PollInterval: 10 * time.Millisecond, Caps: Caps{Bytes: 1 << 20}})
+	s := spec(catalog.Responses, srv.URL, `{"background": true}`)
+	s.Request.Stream = false
+	b := replay(t, wait(t, m.Start(s)))
+	if b.summary.State != Interrupted || b.errMsg == nil || !strings.Contains(b.errMsg.Message, "truncated: the answer exceeded 1 MB") || polls.Load() != 1 {
+		t.Fatalf("state %s err %+v polls %d", b.summary.State, b.errMsg, polls.Load())
+	}
+}

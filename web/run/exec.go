@@ -716,10 +716,16 @@ func (r *Run) followBackground(ctx context.Context) error {
 			resp.Body.Close()
 			return e
 		}
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		// Each poll is the whole response so far: it may be as large as
+		// a run may read, no larger.
+		limit := r.m.cfg.Caps.Bytes
+		b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		resp.Body.Close()
 		if err != nil {
 			return err
+		}
+		if int64(len(b)) > limit {
+			return r.truncate("the answer exceeded "+units.Bytes(limit), "run-max-bytes")
 		}
 		// A poll returns the whole response so far: start the choices
 		// afresh so the text is not doubled.
