@@ -307,8 +307,28 @@ func (st *Stream) Write(s string) string {
 		s = st.held + s
 	}
 	out, held := st.R.scan(s, true)
+	if held == "" {
+		// A base64 spelling cut across pieces: its first part waits too.
+		k := st.R.base64Tail(out)
+		out, held = out[:len(out)-k], out[len(out)-k:]
+	}
 	st.held = held
 	return st.R.base64(out)
+}
+
+// base64Tail is the length of the longest end of s that begins a base64
+// core of the key (0 when none does).
+func (r *Redactor) base64Tail(s string) int {
+	best := 0
+	for _, core := range r.b64 {
+		for k := min(len(core)-1, len(s)); k > best; k-- {
+			if strings.HasSuffix(s, core[:k]) {
+				best = k
+				break
+			}
+		}
+	}
+	return best
 }
 
 // Held is the text held back so far.
@@ -347,7 +367,10 @@ func (r *Redactor) Tokens(toks []string, final bool) (out []string, ready int) {
 	joined := strings.Join(toks, "")
 	holdAt := len(joined)
 	if !final {
-		_, held := r.scan(joined, true)
+		out, held := r.scan(joined, true)
+		if held == "" {
+			held = out[len(out)-r.base64Tail(out):]
+		}
 		holdAt -= len(held)
 	}
 	spans := r.spans(joined)

@@ -63,12 +63,14 @@ func TestNearMissesStay(t *testing.T) {
 func TestStreamHoldsBackSplitKey(t *testing.T) {
 	r := New(key)
 	esc := strings.ReplaceAll(key, "-", `\u002d`)
-	for name, in := range map[string]string{"plain": "your key is " + key + ", fine", "escaped": "k=" + esc + "!"} {
+	b64 := base64.StdEncoding.EncodeToString([]byte("Bearer " + key))
+	for name, in := range map[string]string{"plain": "your key is " + key + ", fine", "escaped": "k=" + esc + "!",
+		"base64": "Authorization: Basic " + b64 + " (echoed)"} {
 		for cut := 1; cut < len(in); cut++ {
 			var st Stream
 			st.R = r
 			out := st.Write(in[:cut]) + st.Write(in[cut:]) + st.Flush()
-			if strings.Contains(out, "OPERATOR") || !strings.Contains(out, Mask) {
+			if strings.Contains(out, "OPERATOR") || strings.Contains(out, b64[12:30]) || !strings.Contains(out, Mask) {
 				t.Fatalf("%s cut at %d: %q", name, cut, out)
 			}
 		}
