@@ -96,8 +96,10 @@ func isLargeBody(method, path string) bool {
 // BodyLimits refuses a body over its route's limit before anything reads
 // it, and keeps the bodies being received within budget bytes: a request
 // declaring a large body reserves its length (a chunked one, the limit)
-// until it is answered, and past the budget is answered 503 at once.
-// fasthttp (StreamRequestBody) has read at most 8 KB of the body by then.
+// until it is answered, and past the budget, or past a quarter of it for
+// one client address, is answered 503 at once. fasthttp
+// (StreamRequestBody) has read at most 8 KB of the body by then (what its
+// read buffer already holds).
 func BodyLimits(large int, budget int64) fiber.Handler {
 	if large <= 0 {
 		large = 20 << 20
@@ -105,7 +107,7 @@ func BodyLimits(large int, budget int64) fiber.Handler {
 	if budget <= 0 {
 		budget = int64(large) * 16
 	}
-	b := &bodyBudget{left: budget}
+	b := &bodyBudget{left: budget, share: budget / 4, clients: map[string]int64{}}
 	return func(c *fiber.Ctx) error {
 		limit := SmallBody
 		if isLargeBody(c.Method(), c.Path()) {
@@ -123,12 +125,13 @@ func BodyLimits(large int, budget int64) fiber.Handler {
 		// Small bodies are bounded by the connections; large ones by the
 		// budget too.
 		if n > SmallBody {
-			if !b.take(int64(n)) {
+			client := clientAddr(c)
+			if !b.take(client, int64(n)) {
 				c.Context().SetConnectionClose()
 				c.Set(fiber.HeaderRetryAfter, "5")
 				return fiber.NewError(fiber.StatusServiceUnavailable, "The server is receiving too many large requests at once. Try again in a few seconds; the form is as you left it.")
 			}
-			defer b.give(int64(n))
+			defer b.give(client, int64(n))
 		}
 		if chunked {
 			// A chunked body's length is only known once read: read it
@@ -162,26 +165,34 @@ func readLimited(c *fiber.Ctx, limit int) error {
 	return nil
 }
 
-// bodyBudget is a count of bytes that may still be reserved.
+// bodyBudget is a count of bytes that may still be reserved, over all
+// clients and for each: one client address may hold at most a quarter of
+// it, so a few slow uploads from one address cannot lock everyone out.
 type bodyBudget struct {
-	mu   sync.Mutex
-	left int64
+	mu      sync.Mutex
+	left    int64
+	share   int64
+	clients map[string]int64
 }
 
-func (b *bodyBudget) take(n int64) bool {
+func (b *bodyBudget) take(client string, n int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if n > b.left {
+	if n > b.left || b.clients[client]+n > max(b.share, n) {
 		return false
 	}
 	b.left -= n
+	b.clients[client] += n
 	return true
 }
 
-func (b *bodyBudget) give(n int64) {
+func (b *bodyBudget) give(client string, n int64) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.left += n
-	b.mu.Unlock()
+	if b.clients[client] -= n; b.clients[client] <= 0 {
+		delete(b.clients, client)
+	}
 }
 
 // Hosts refuses requests whose Host is not one the playground serves, so

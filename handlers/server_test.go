@@ -369,3 +369,30 @@ func TestSessionChangedElsewhereIsNotWrittenBack(t *testing.T) {
 		t.Errorf("after the double change the browser is %q", who)
 	}
 }
+
+// TestBodyBudgetShares: the bytes of bodies being received are bounded in
+// all and per client address, so one address's slow uploads leave room
+// for the others.
+func TestBodyBudgetShares(t *testing.T) {
+	b := &bodyBudget{left: 100, share: 25, clients: map[string]int64{}}
+	if !b.take("a", 20) || b.take("a", 10) {
+		t.Fatal("one address got past its share")
+	}
+	for _, c := range []string{"b", "c", "d"} {
+		if !b.take(c, 25) {
+			t.Fatalf("address %s was refused its share", c)
+		}
+	}
+	if b.take("e", 10) {
+		t.Fatal("the budget was passed")
+	}
+	b.give("a", 20)
+	if !b.take("e", 10) || len(b.clients) != 4 {
+		t.Fatalf("after a give: clients %v", b.clients)
+	}
+	// A body larger than a share still gets in alone.
+	big := &bodyBudget{left: 100, share: 25, clients: map[string]int64{}}
+	if !big.take("a", 40) || big.take("a", 1) {
+		t.Fatal("a body over the share")
+	}
+}
