@@ -78,6 +78,7 @@ type Config struct {
 	// (bytes and runs) and the days a run is kept; 0 is no limit.
 	HistoryRunMax        int64
 	HistoryQuotaBytes    int64
+	HistoryMaxBytes      int64
 	HistoryQuotaRuns     int
 	HistoryRetentionDays int
 	// Provider answers and model lists: the most a compressed answer may
@@ -138,6 +139,7 @@ var settings = []setting{
 	{"runs-max-bytes", "PLAYGROUND_RUNS_MAX_BYTES", "bytes all runs kept in memory may hold together (event logs and transcripts); the oldest finished runs are dropped first"},
 	{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", "bytes the history keeps of one run; past it the answer and stream are cut, a larger request is kept without its body (0: no limit)"},
 	{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", "bytes of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
+	{"history-max-bytes", "PLAYGROUND_HISTORY_MAX_BYTES", "bytes of history in all, every session together; past it the oldest runs of anyone are deleted, unshared first, within a minute (0: no limit)"},
 	{"history-quota-runs", "PLAYGROUND_HISTORY_QUOTA_RUNS", "runs of history per session; past it the oldest runs are deleted, unshared first (0: no limit)"},
 	{"history-retention-days", "PLAYGROUND_HISTORY_RETENTION_DAYS", "days a run is kept in the history (0: forever)"},
 }
@@ -173,6 +175,7 @@ func DefaultConfig(getenv func(string) string) Config {
 		// session, 90 days.
 		HistoryRunMax:        8 << 20,
 		HistoryQuotaBytes:    200 << 20,
+		HistoryMaxBytes:      4 << 30,
 		HistoryQuotaRuns:     5000,
 		HistoryRetentionDays: 90,
 		// The defaults live with the code that applies them.
@@ -245,6 +248,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		"runs-max-bytes":          fmt.Sprint(cfg.RunsMaxBytes),
 		"history-run-max":         fmt.Sprint(cfg.HistoryRunMax),
 		"history-quota-bytes":     fmt.Sprint(cfg.HistoryQuotaBytes),
+		"history-max-bytes":       fmt.Sprint(cfg.HistoryMaxBytes),
 		"history-quota-runs":      fmt.Sprint(cfg.HistoryQuotaRuns),
 		"history-retention-days":  fmt.Sprint(cfg.HistoryRetentionDays),
 		"decompressed-limit":      fmt.Sprint(cfg.DecompressedLimit),
@@ -379,6 +383,7 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	}{
 		{"history-run-max", "PLAYGROUND_HISTORY_RUN_MAX", &cfg.HistoryRunMax},
 		{"history-quota-bytes", "PLAYGROUND_HISTORY_QUOTA_BYTES", &cfg.HistoryQuotaBytes},
+		{"history-max-bytes", "PLAYGROUND_HISTORY_MAX_BYTES", &cfg.HistoryMaxBytes},
 	} {
 		v, err := strconv.ParseInt(get(n.name), 10, 64)
 		if err != nil || v < 0 || v > 0 && v < 64<<10 {

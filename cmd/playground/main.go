@@ -104,9 +104,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer hist.Close()
 	hist.SetLimits(history.Limits{RunBytes: cfg.HistoryRunMax, OwnerBytes: cfg.HistoryQuotaBytes, OwnerRuns: cfg.HistoryQuotaRuns,
-		Retention: time.Duration(cfg.HistoryRetentionDays) * 24 * time.Hour})
-	// Runs older than the retention are deleted now and every hour.
-	hist.KeepPruned(ctx, log)
+		Retention: time.Duration(cfg.HistoryRetentionDays) * 24 * time.Hour, TotalBytes: cfg.HistoryMaxBytes})
+	// Runs older than the retention (and session epochs older than a
+	// cookie lives) are deleted now and every hour, runs past the total
+	// cap every minute.
+	hist.KeepPruned(ctx, log, session.MaxAge)
 	// Runs left "running" by a process that ended without finishing them
 	// are marked interrupted: with SQLite (one process) all of them, with
 	// PostgreSQL (shared) those not marked alive for a while.
@@ -118,10 +120,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	} else if n > 0 {
 		log.Info("runs marked interrupted", "count", n)
-	}
-	// Session epochs older than a cookie's lifetime end nothing any more.
-	if err := hist.ForgetSessionEpochs(ctx, time.Now().Add(-session.MaxAge)); err != nil {
-		log.Warn("old session epochs not dropped", "err", err)
 	}
 	recorder := history.NewRecorder(hist, log)
 	defer recorder.Close()

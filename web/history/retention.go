@@ -75,6 +75,49 @@ func (s *Store) enforceQuota(ctx context.Context, owner string) (int, error) {
 	return deleted, nil
 }
 
+// EnforceTotal deletes the oldest finished runs of any session while the
+// whole history holds more than Limits.TotalBytes, unshared ones first,
+// at most max a call. It returns how many runs it deleted.
+func (s *Store) EnforceTotal(ctx context.Context, max int) (int, error) {
+	total := s.limits.TotalBytes
+	if total <= 0 {
+		return 0, nil
+	}
+	var bytes int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(bytes), 0) FROM runs`).Scan(&bytes); err != nil {
+		return 0, fmt.Errorf("history: total cap: %w", err)
+	}
+	deleted := 0
+	for bytes > total && deleted < max {
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, bytes FROM runs WHERE status <> ?
+			ORDER BY CASE WHEN share_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT ?`), string(run.Running), min(deleteChunk, max-deleted))
+		if err != nil {
+			return deleted, fmt.Errorf("history: total cap: %w", err)
+		}
+		var ids []string
+		for rows.Next() && bytes > total {
+			var id string
+			var n int64
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return deleted, fmt.Errorf("history: total cap: %w", err)
+			}
+			ids = append(ids, id)
+			bytes -= n
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			break // only running runs are left
+		}
+		n, err := s.deleteRuns(ctx, ids)
+		deleted += n
+		if err != nil {
+			return deleted, err
+		}
+	}
+	return deleted, nil
+}
+
 // deleteRuns deletes the runs ids (their inputs go with them).
 func (s *Store) deleteRuns(ctx context.Context, ids []string) (int, error) {
 	if len(ids) == 0 {
@@ -148,38 +191,53 @@ func (s *Store) Prune(ctx context.Context, now time.Time, max int) (int, error) 
 	return deleted, nil
 }
 
-// pruneEvery is how often the retention pass runs.
-const pruneEvery = time.Hour
+// pruneEvery is how often the retention pass runs; capEvery how often the
+// whole history is held to its cap (a client can add a few hundred MB a
+// minute within the run limits).
+const (
+	pruneEvery = time.Hour
+	capEvery   = time.Minute
+)
 
-// KeepPruned runs a retention pass now and then every hour until ctx is
-// done, logging what it deleted. It returns at once (the passes run in
-// the background) and does nothing when Retention is 0.
-func (s *Store) KeepPruned(ctx context.Context, log *slog.Logger) {
-	if s.limits.Retention <= 0 {
-		return
+// KeepPruned runs the background passes until ctx is done, logging what
+// they deleted: retention now and every hour (with the session epochs no
+// cookie can carry any more, older than maxAge), the total cap now and
+// every minute. It returns at once.
+func (s *Store) KeepPruned(ctx context.Context, log *slog.Logger, maxAge time.Duration) {
+	warn := func(what string, err error) {
+		if err != nil && ctx.Err() == nil && log != nil {
+			log.Warn(what, "err", err)
+		}
 	}
-	pass := func() {
+	prune := func() {
 		n, err := s.Prune(ctx, time.Now(), prunePass)
-		if log == nil {
-			return
-		}
-		if err != nil && ctx.Err() == nil {
-			log.Warn("history retention pass failed", "err", err)
-		}
-		if n > 0 {
+		warn("history retention pass failed", err)
+		if n > 0 && log != nil {
 			log.Info("history retention: old runs deleted", "count", n, "older_than", s.limits.Retention.String())
+		}
+		warn("old session epochs not dropped", s.ForgetSessionEpochs(ctx, time.Now().Add(-maxAge)))
+	}
+	capTotal := func() {
+		n, err := s.EnforceTotal(ctx, prunePass)
+		warn("history total cap pass failed", err)
+		if n > 0 && log != nil {
+			log.Warn("history over its total cap: oldest runs deleted", "count", n, "cap_bytes", s.limits.TotalBytes)
 		}
 	}
 	go func() {
-		pass()
-		t := time.NewTicker(pruneEvery)
-		defer t.Stop()
+		prune()
+		capTotal()
+		pt, ct := time.NewTicker(pruneEvery), time.NewTicker(capEvery)
+		defer pt.Stop()
+		defer ct.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
-				pass()
+			case <-pt.C:
+				prune()
+			case <-ct.C:
+				capTotal()
 			}
 		}
 	}()

@@ -213,3 +213,44 @@ func TestMigrationKeepsOldRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreTotalCap: sessions are free, so the quota per session does not
+// bound the disk; the total cap does. Fresh sessions' runs past it go,
+// oldest and unshared first, and running runs stay.
+func TestStoreTotalCap(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		t0 := time.Now().Add(-time.Hour)
+		s.SetLimits(Limits{OwnerBytes: 200 << 10, TotalBytes: 60 << 10})
+		finished(t, s, "keeper", "k0", t0, "shared and oldest")
+		if _, err := s.Share(ctx, "keeper", "k0"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Insert(ctx, "keeper", entry("k1", t0, "sim", "m", "running")); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 { // 20 fresh sessions, each well within its quota
+			finished(t, s, "fresh-"+strings.Repeat("x", i), "f"+strings.Repeat("x", i), t0.Add(time.Duration(i+1)*time.Minute), words(10<<10))
+		}
+		n, err := s.EnforceTotal(ctx, 1000)
+		if err != nil || n == 0 {
+			t.Fatalf("deleted %d: %v", n, err)
+		}
+		var bytes int64
+		if err := s.db.QueryRow(`SELECT SUM(bytes) FROM runs`).Scan(&bytes); err != nil {
+			t.Fatal(err)
+		}
+		if bytes > 60<<10 {
+			t.Errorf("the history holds %s past its 60 KB cap", units.Bytes(bytes))
+		}
+		if got := listIDs(t, s, "keeper"); got != "k0,k1" && got != "k1,k0" {
+			t.Errorf("the shared and the running run: %q", got)
+		}
+		if got := listIDs(t, s, "fresh-"+strings.Repeat("x", 19)); got != "f"+strings.Repeat("x", 19) {
+			t.Errorf("the newest run went: %q", got)
+		}
+		if got := listIDs(t, s, "fresh-"); got != "" {
+			t.Errorf("the oldest unshared run stayed: %q", got)
+		}
+	})
+}

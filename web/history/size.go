@@ -28,12 +28,16 @@ type Limits struct {
 	OwnerRuns  int
 	// Retention deletes runs (and comparisons) older than this.
 	Retention time.Duration
+	// TotalBytes caps the whole history: past it the oldest finished runs
+	// of anyone are deleted, unshared ones first. Sessions are free, so
+	// the quota per session alone does not bound the disk.
+	TotalBytes int64
 }
 
 // DefaultLimits are the limits when none are configured: 8 MB a run,
-// 200 MB and 5,000 runs a session, 90 days.
+// 200 MB and 5,000 runs a session, 90 days, 4 GB in all.
 func DefaultLimits() Limits {
-	return Limits{RunBytes: 8 << 20, OwnerBytes: 200 << 20, OwnerRuns: 5000, Retention: 90 * 24 * time.Hour}
+	return Limits{RunBytes: 8 << 20, OwnerBytes: 200 << 20, OwnerRuns: 5000, Retention: 90 * 24 * time.Hour, TotalBytes: 4 << 30}
 }
 
 // inputBudget is the part of RunBytes the inputs may take: enough for a
