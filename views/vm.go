@@ -12,6 +12,7 @@ import (
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/tokens"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Assets are the cache-busted URLs of the static files, and the request
@@ -252,10 +253,10 @@ func modelFacts(p *catalog.Provider, m *catalog.Model) []string {
 	var facts []string
 	facts = append(facts, "API: "+string(m.Style)+" ("+m.Style.Path()+")")
 	if m.ContextWindow > 0 {
-		facts = append(facts, "Context: "+thousands(m.ContextWindow)+" tokens")
+		facts = append(facts, "Context: "+units.Thousands(m.ContextWindow)+" tokens")
 	}
 	if m.MaxOutputTokens > 0 {
-		facts = append(facts, "Max output: "+thousands(m.MaxOutputTokens)+" tokens")
+		facts = append(facts, "Max output: "+units.Thousands(m.MaxOutputTokens)+" tokens")
 	}
 	facts = append(facts, priceFact(p, m))
 	return facts
@@ -293,27 +294,15 @@ func money(v float64, currency string) string {
 	return cost.Format(c.Total, currency)
 }
 
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 func newEstimate(r draft.Result) Estimate {
 	e := r.Estimate
-	out := Estimate{PromptTokens: thousands(e.PromptTokens)}
+	out := Estimate{PromptTokens: units.Thousands(e.PromptTokens)}
 	if e.Approximate {
 		out.PromptTokens = "≈ " + out.PromptTokens
 		out.Notes = append(out.Notes, "Long texts are sampled, not counted to the last token.")
 	}
 	if e.ImageTokens > 0 {
-		out.ImageTokens = thousands(e.ImageTokens)
+		out.ImageTokens = units.Thousands(e.ImageTokens)
 	}
 	if !e.Input.Known {
 		out.Notes = append(out.Notes, "No price set for this model: tokens are counted, cost is unknown.")
@@ -335,7 +324,7 @@ func newEstimate(r draft.Result) Estimate {
 		}
 	}
 	if e.MaxOutputTokens > 0 {
-		out.Notes = append(out.Notes, fmt.Sprintf("Output capped at %s tokens (%s).", thousands(e.MaxOutputTokens), e.OutputCapFrom))
+		out.Notes = append(out.Notes, fmt.Sprintf("Output capped at %s tokens (%s).", units.Thousands(e.MaxOutputTokens), e.OutputCapFrom))
 	} else {
 		out.Notes = append(out.Notes, "No output cap is set, so the most this run can cost is unknown: set a max tokens field.")
 	}

@@ -252,11 +252,12 @@ func (l *Lister) fetchList(ctx context.Context, p Provider, key string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	if len(key) >= 4 {
-		// An id that holds the key (a provider echoing it) is not shown.
+	if red := redact.New(key); red.Active() {
+		// An id that holds the key (a provider echoing it, in any
+		// spelling) is not shown.
 		kept := ids[:0]
 		for _, id := range ids {
-			if !strings.Contains(id, key) {
+			if !red.Contains([]byte(id)) {
 				kept = append(kept, id)
 			}
 		}

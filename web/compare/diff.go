@@ -6,12 +6,13 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Op is what a diff segment is.
@@ -79,21 +80,12 @@ type WordDiff struct {
 func (w WordDiff) Note() string {
 	var notes []string
 	if w.Cut {
-		notes = append(notes, fmt.Sprintf("The answers are long: the first %s words, spaces and marks of each are compared; the rest of each shows as one removed and one added block.", thousands(w.Limit)))
+		notes = append(notes, fmt.Sprintf("The answers are long: the first %s words, spaces and marks of each are compared; the rest of each shows as one removed and one added block.", units.Thousands(w.Limit)))
 	}
 	if w.Coarse {
 		notes = append(notes, "The answers differ too much for a fine diff in the time allowed: some unchanged words may show as removed and added.")
 	}
 	return strings.Join(notes, " ")
-}
-
-// thousands writes n with commas: 20,000.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // Words diffs a and b word by word within the default limits (see Diff).

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/playground-dev/playground/web/request"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Render returns a bash command equivalent to sending r with the key taken
@@ -37,7 +38,7 @@ func Short(r *request.Request) (cmd string, shortened bool) {
 		return Render(r), false
 	}
 	note := fmt.Sprintf("# Shortened for this page: %s over %s characters %s cut. The request sent is exact, and so is the run's export.sh.\n",
-		plural(n, "string", "strings"), thousands(ShortString), map[bool]string{true: "is", false: "are"}[n == 1])
+		plural(n, "string", "strings"), units.Thousands(ShortString), map[bool]string{true: "is", false: "are"}[n == 1])
 	return note + render(r, body), true
 }
 
@@ -101,7 +102,7 @@ func shortenStrings(body []byte, limit int) ([]byte, int) {
 		j = min(j, len(body))
 		if at >= 0 && chars > limit {
 			out = append(out, body[copied:at]...)
-			out = append(out, "… ("+thousands(chars)+" characters)"...)
+			out = append(out, "… ("+units.Thousands(chars)+" characters)"...)
 			copied = j
 			cut++
 		}
@@ -118,15 +119,6 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
-}
-
-// thousands writes n with commas: 1,048,576.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 // Quote single-quotes s for POSIX shells: a ' inside becomes '\”.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Limits of the answer check. A person writes the schema and an upstream
@@ -37,7 +39,7 @@ func (e *TooComplexError) Error() string {
 	if e.Depth > MaxDepth {
 		return fmt.Sprintf("the schema is too complex: it nests subschemas more than %d deep (counting each $ref and anyOf/oneOf/allOf branch)", MaxDepth)
 	}
-	return fmt.Sprintf("the schema is too complex: through $ref and anyOf/oneOf/allOf it unfolds into more than %s subschemas (the limit)", thousands(MaxUnfolded))
+	return fmt.Sprintf("the schema is too complex: through $ref and anyOf/oneOf/allOf it unfolds into more than %s subschemas (the limit)", units.Thousands(MaxUnfolded))
 }
 
 // measure counts the unfolded size and depth of the schema graph under
@@ -162,13 +164,4 @@ func subschemas(s *jsonschema.Schema, f func(*jsonschema.Schema)) {
 	anySchema(s.AdditionalProperties)
 	anySchema(s.Items)
 	anySchema(s.AdditionalItems)
-}
-
-// thousands writes n with commas: 10,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

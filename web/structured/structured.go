@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Modes of structured output.
@@ -152,7 +153,7 @@ func (c *checker) check(text string) (r Result) {
 	r = Result{Mode: e.Mode, Name: e.Name}
 	text = strings.TrimSpace(text)
 	if len(text) > MaxAnswer {
-		return unchecked(r, fmt.Sprintf("it is longer than %s bytes (the limit of the check).", thousands(MaxAnswer)))
+		return unchecked(r, fmt.Sprintf("it is longer than %s bytes (the limit of the check).", units.Thousands(MaxAnswer)))
 	}
 	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(text))
 	if err != nil {
@@ -176,7 +177,7 @@ func (c *checker) check(text string) (r Result) {
 			if _, ok := p.(budgetSpent); !ok {
 				panic(p)
 			}
-			r = unchecked(Result{Mode: e.Mode, Name: e.Name}, fmt.Sprintf("the schema is too complex for this answer (the check stopped after %s schema evaluations, its limit).", thousands(MaxVisits)))
+			r = unchecked(Result{Mode: e.Mode, Name: e.Name}, fmt.Sprintf("the schema is too complex for this answer (the check stopped after %s schema evaluations, its limit).", units.Thousands(MaxVisits)))
 		}
 	}()
 	verr := sch.Validate(inst)
