@@ -169,7 +169,7 @@ func NewProvider(in url.Values) (Provider, string, map[string]string) {
 	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	p.ID = "my-" + hex.EncodeToString(b[:])
+	p.ID = catalog.OwnProviderPrefix + hex.EncodeToString(b[:])
 	return p, key, errs
 }
 

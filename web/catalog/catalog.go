@@ -329,3 +329,6 @@ func errorf(path, format string, args ...any) error {
 // adds (its curl reads $MY_NAME_API_KEY); no catalog provider's variable
 // may start with it.
 const OwnKeyEnvPrefix = "MY_"
+
+// OwnProviderPrefix starts the id of every provider a person adds.
+const OwnProviderPrefix = "my-"

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curl"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
@@ -346,6 +347,13 @@ func scanEntry(row scanner, extra ...any) (Entry, error) {
 	}
 	e.Created, e.Updated, e.Status = fromMillis(created), fromMillis(updated), run.State(status)
 	loadInputs(&e, form, refs, req)
+	if strings.HasPrefix(e.Provider, catalog.OwnProviderPrefix) && e.Request.KeyEnv != "" &&
+		!strings.HasPrefix(e.Request.KeyEnv, catalog.OwnKeyEnvPrefix) {
+		// Stored before added providers' variables had their prefix: a
+		// shared curl must not read a variable meant for a catalog
+		// provider ($OPENAI_API_KEY for one named OpenAI).
+		e.Request.KeyEnv = catalog.OwnKeyEnvPrefix + e.Request.KeyEnv
+	}
 	e.Curl = e.Request.curl()
 	_ = json.Unmarshal([]byte(out), &e.Output)
 	if sum != "" {

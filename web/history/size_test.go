@@ -257,3 +257,30 @@ func tail(s string) string {
 	}
 	return s
 }
+
+// TestOldAddedProviderRunsReadMyVariables: a run of a provider someone
+// added, stored when its curl read $OPENAI_API_KEY (one named OpenAI),
+// reads $MY_OPENAI_API_KEY now; a catalog provider's run is as stored.
+func TestOldAddedProviderRunsReadMyVariables(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		old := entry("r-own", time.Now(), "my-0123abcd", "gpt-x", "hi")
+		old.Request.KeyEnv = "OPENAI_API_KEY"
+		cat := entry("r-cat", time.Now(), "openai", "gpt-x", "hi")
+		cat.Request.KeyEnv = "OPENAI_API_KEY"
+		for _, e := range []Entry{old, cat} {
+			if err := s.Insert(ctx, "alice", e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for id, want := range map[string]string{"r-own": "$MY_OPENAI_API_KEY", "r-cat": "$OPENAI_API_KEY"} {
+			e, err := s.Get(ctx, "alice", id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(e.Curl, "Bearer "+want+`"`) {
+				t.Errorf("%s: curl %s", id, e.Curl)
+			}
+		}
+	})
+}
