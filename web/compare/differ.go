@@ -12,6 +12,9 @@ import (
 const (
 	DefaultDiffsAtOnce = 2
 	DefaultDiffCache   = 64
+	// DefaultDiffCacheBytes bounds the text the cached diffs hold; a diff
+	// of more than a quarter of it is not kept.
+	DefaultDiffCacheBytes = 32 << 20
 )
 
 // ErrBusy is returned when AtOnce diffs are already being computed: the
@@ -28,8 +31,10 @@ type DiffConfig struct {
 	Limits DiffLimits
 	// AtOnce bounds the diffs computed at the same time.
 	AtOnce int
-	// CacheSize bounds the diffs kept (least recently used goes first).
-	CacheSize int
+	// CacheSize bounds the diffs kept (least recently used goes first),
+	// CacheBytes the text they hold (a diff holds both answers).
+	CacheSize  int
+	CacheBytes int
 }
 
 // DiffKey names the diff of two panes of one comparison.
@@ -59,6 +64,7 @@ type Differ struct {
 	entries  map[cacheKey]*list.Element
 	stats    DiffStats
 	inFlight int
+	bytes    int // text held by the cached diffs
 }
 
 type cacheKey struct {
@@ -69,6 +75,16 @@ type cacheKey struct {
 type cached struct {
 	key  cacheKey
 	diff WordDiff
+	size int
+}
+
+// textSize is the text a diff holds.
+func textSize(wd WordDiff) int {
+	n := 0
+	for _, s := range wd.Segments {
+		n += len(s.Text)
+	}
+	return n
 }
 
 // NewDiffer makes a Differ.
@@ -79,6 +95,9 @@ func NewDiffer(cfg DiffConfig) *Differ {
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = DefaultDiffCache
+	}
+	if cfg.CacheBytes <= 0 {
+		cfg.CacheBytes = DefaultDiffCacheBytes
 	}
 	return &Differ{cfg: cfg, sem: make(chan struct{}, cfg.AtOnce), seed: maphash.MakeSeed(),
 		lru: list.New(), entries: map[cacheKey]*list.Element{}}
@@ -119,11 +138,13 @@ func (d *Differ) Words(key DiffKey, a, b string) (WordDiff, error) {
 	defer d.mu.Unlock()
 	d.inFlight--
 	d.stats.Computed++
-	if _, ok := d.entries[k]; !ok {
-		d.entries[k] = d.lru.PushFront(&cached{k, wd})
-		for d.lru.Len() > d.cfg.CacheSize {
+	if size := textSize(wd); d.entries[k] == nil && size <= d.cfg.CacheBytes/4 {
+		d.entries[k] = d.lru.PushFront(&cached{k, wd, size})
+		d.bytes += size
+		for d.lru.Len() > d.cfg.CacheSize || d.bytes > d.cfg.CacheBytes {
 			old := d.lru.Remove(d.lru.Back()).(*cached)
 			delete(d.entries, old.key)
+			d.bytes -= old.size
 		}
 	}
 	return wd, nil

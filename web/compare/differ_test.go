@@ -3,6 +3,7 @@ package compare
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"testing"
 )
@@ -99,5 +100,28 @@ func TestDifferCachesAndRefusesWhenBusy(t *testing.T) {
 	}
 	if !strings.Contains(BusyMessage(2), "at most 2 at once") {
 		t.Error(BusyMessage(2))
+	}
+}
+
+// TestDifferCacheBoundedInBytes: a diff holds both answers, so the cache
+// is bounded by the text it holds, not only by its count; a diff too
+// large for it is computed and not kept.
+func TestDifferCacheBoundedInBytes(t *testing.T) {
+	d := NewDiffer(DiffConfig{CacheSize: 64, CacheBytes: 40 << 10})
+	for i := range 10 {
+		a, b := strings.Repeat("alpha ", 1000), strings.Repeat("beta ", 1000) // about 11 KB a diff
+		if _, err := d.Words(DiffKey{Comparison: "c", A: i, B: i + 1}, a, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d.bytes > 40<<10 || d.lru.Len() != len(d.entries) || d.lru.Len() > 4 {
+		t.Errorf("the cache holds %d bytes in %d diffs, past its 40 KB", d.bytes, d.lru.Len())
+	}
+	huge := strings.Repeat("x ", 20<<10)
+	if _, err := d.Words(DiffKey{Comparison: "big"}, huge, huge+"y"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := d.entries[cacheKey{DiffKey{Comparison: "big"}, maphash.String(d.seed, huge), maphash.String(d.seed, huge+"y")}]; ok {
+		t.Error("a diff over a quarter of the cache was kept")
 	}
 }
