@@ -56,12 +56,15 @@ type Run struct {
 	cancel    context.CancelCauseFunc
 
 	// Inspector data, written by the run's goroutine under mu.
-	servedURL   string
-	respStatus  int
-	respHeader  http.Header
-	transcript  cappedBuffer
-	eventTimes  []time.Duration
-	resumeCount int
+	servedURL  string
+	respStatus int
+	respHeader http.Header
+	transcript cappedBuffer
+	// transcriptClean is set once a finished run's transcript is redacted
+	// in place.
+	transcriptClean bool
+	eventTimes      []time.Duration
+	resumeCount     int
 
 	// red finds the key's spellings in what the provider sends.
 	red *redact.Redactor

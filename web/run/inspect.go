@@ -50,9 +50,9 @@ func (r *Run) Inspect() Inspection {
 	in.Resumed = r.resumeCount
 	in.Truncated = r.transcript.truncated
 	respHeader := r.respHeader
-	raw := bytes.Clone(r.transcript.buf.Bytes())
 	times := append([]time.Duration(nil), r.eventTimes...)
 	r.mu.Unlock()
+	raw := r.Transcript()
 	if in.URL == "" {
 		in.URL = req.URL()
 	}
@@ -61,7 +61,6 @@ func (r *Run) Inspect() Inspection {
 		in.RequestHeaders = append(in.RequestHeaders, Header{h.Name, h.Value})
 	}
 	in.ResponseHeaders = sortedHeaders(respHeader, r.red)
-	raw = r.red.Transcript(raw)
 	d := sse.NewDecoder(bytes.NewReader(raw), 0)
 	for i := 0; ; i++ {
 		ev, err := d.Next()
@@ -90,11 +89,32 @@ func (r *Run) Inspect() Inspection {
 // Transcript is the raw upstream body as received, for the .sse
 // download, with every spelling of the key redacted, also one cut across
 // events (redact.Redactor.Transcript).
+// A finished run's transcript is redacted once and kept so: the
+// inspector and the download do not parse it again. The result is shared:
+// callers must not change it.
 func (r *Run) Transcript() []byte {
 	r.mu.Lock()
+	if r.transcriptClean {
+		b := r.transcript.buf.Bytes()
+		r.mu.Unlock()
+		return b[:len(b):len(b)] // an append copies
+	}
 	raw := bytes.Clone(r.transcript.buf.Bytes())
+	done := r.state != Running
 	r.mu.Unlock()
-	return r.red.Transcript(raw)
+	out := r.red.Transcript(raw)
+	if done {
+		r.mu.Lock()
+		if !r.transcriptClean {
+			r.transcript.buf.Reset()
+			r.transcript.buf.Write(out)
+			r.transcriptClean = true
+		}
+		out = r.transcript.buf.Bytes()
+		out = out[:len(out):len(out)]
+		r.mu.Unlock()
+	}
+	return out
 }
 
 // sensitiveHeaders are never shown.
