@@ -189,6 +189,17 @@ func TestManyChoicesEndTruncated(t *testing.T) {
 	}
 }
 
+// A negative choice index is a bad event, not a cap.
+func TestNegativeChoiceFails(t *testing.T) {
+	srv := httptest.NewServer(serve([]byte("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok \"}}]}\n\ndata: {\"choices\":[{\"index\":-3,\"delta\":{\"content\":\"x\"}}]}\n\ndata: [DONE]\n\n"), 64<<10, 0))
+	defer srv.Close()
+	m := newManager(t, Config{})
+	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
+	if b.summary.State != Failed || b.errMsg == nil || !strings.Contains(b.errMsg.Message, "a choice numbered -3") {
+		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	}
+}
+
 // More events than the cap end the run.
 func TestEventsCap(t *testing.T) {
 	var body bytes.Buffer

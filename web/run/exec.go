@@ -386,7 +386,12 @@ func (r *Run) handle(e stream.Event) {
 	if perChoice(e.Kind) && !r.res.Has(e.Choice) {
 		// Each choice costs memory of its own: an answer with thousands
 		// of indexes ends at the cap instead.
-		if e.Choice < 0 || r.res.Len() >= r.m.cfg.Caps.Choices {
+		if e.Choice < 0 {
+			r.cancel(&endCause{state: Failed, err: &stream.Error{Code: "bad_event",
+				Message: fmt.Sprintf("the provider sent a choice numbered %d; choices are numbered from 0", e.Choice)}})
+			return
+		}
+		if r.res.Len() >= r.m.cfg.Caps.Choices {
 			r.truncate(fmt.Sprintf("the answer has more than %d choices", r.m.cfg.Caps.Choices), "run-max-choices")
 			return
 		}
