@@ -276,9 +276,13 @@ func comparisonTitle(l compare.Layout, rs []compare.Resolved) string {
 	if l.SweepField != "" && len(models) == 1 {
 		var vals []string
 		for _, r := range rs {
-			vals = append(vals, r.Pane.Overrides[l.SweepField])
+			if v := r.Pane.Overrides[l.SweepField]; v != "" {
+				vals = append(vals, v)
+			}
 		}
-		t += ": " + l.SweepField + " " + strings.Join(vals, ", ")
+		if len(vals) > 0 { // a sweep field picked but never swept names nothing
+			t += ": " + l.SweepField + " " + strings.Join(vals, ", ")
+		}
 	}
 	return t
 }

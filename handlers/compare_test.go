@@ -1,6 +1,12 @@
 package handlers
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/draft"
+)
 
 func TestGroupEventID(t *testing.T) {
 	for _, tc := range []struct {
@@ -34,4 +40,30 @@ func FuzzParseGroupID(f *testing.F) {
 			t.Fatalf("%q: %q then %q", s, groupID(m), again)
 		}
 	})
+}
+
+// TestComparisonTitle: a sweep field picked but never swept adds nothing
+// to the title (it read "model: stream ,").
+func TestComparisonTitle(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := cat.Model("sim", "seed001.gpt-5.4")
+	if !ok {
+		t.Fatal("no simulator model")
+	}
+	pane := func(v string) compare.Resolved {
+		r := compare.Resolved{Draft: draft.Result{Model: m}}
+		if v != "" {
+			r.Pane.Overrides = map[string]string{"temperature": v}
+		}
+		return r
+	}
+	if got := comparisonTitle(compare.Layout{SweepField: "stream"}, []compare.Resolved{pane(""), pane("")}); got != m.Label() {
+		t.Errorf("unswept: %q", got)
+	}
+	if got, want := comparisonTitle(compare.Layout{SweepField: "temperature"}, []compare.Resolved{pane("0"), pane("1")}), m.Label()+": temperature 0, 1"; got != want {
+		t.Errorf("swept: %q, want %q", got, want)
+	}
 }

@@ -62,6 +62,12 @@ func TestHostsRefuseRebinding(t *testing.T) {
 			}
 		}
 	}
+	// The refusal page's stylesheet is served (static files hold nothing).
+	req0 := httptest.NewRequest("GET", "/static/css/chroma.css", nil)
+	req0.Host = "attacker.example:19501"
+	if resp, _ := do(t, app, req0); resp.StatusCode != 200 {
+		t.Errorf("a static file for another host: %d", resp.StatusCode)
+	}
 	// POST with a right token, from the rebound name, is refused too.
 	req := httptest.NewRequest("POST", "/runs", strings.NewReader("_provider=sim&_model=seed001.gpt-5.4"))
 	req.Host = "attacker.example:19501"
