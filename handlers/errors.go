@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/playground-dev/playground/static"
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/units"
 )
@@ -46,7 +47,7 @@ func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 			c.Set("HX-Reswap", "none")
 			return render(c, status, views.ErrorToast(msg))
 		}
-		return render(c, status, views.ErrorPage(status, msg))
+		return render(c, status, views.ErrorPage(status, msg, static.URL("/static", "css/app.css")))
 	}
 }
 
