@@ -306,14 +306,26 @@ func (st *Stream) Write(s string) string {
 	if st.held != "" {
 		s = st.held + s
 	}
-	out, held := st.R.scan(s, true)
-	if held == "" {
-		// A base64 spelling cut across pieces: its first part waits too.
-		k := st.R.base64Tail(out)
-		out, held = out[:len(out)-k], out[len(out)-k:]
-	}
+	out, held := st.R.hold(s)
 	st.held = held
 	return st.R.base64(out)
+}
+
+// hold splits s into what can be shown now (redacted, but for base64)
+// and a tail of s that could still become a spelling of the key, plain,
+// escaped or base64: the longer of the two kinds is held.
+func (r *Redactor) hold(s string) (out, held string) {
+	out, held = r.scan(s, true)
+	if len(r.b64) == 0 {
+		return out, held
+	}
+	// What follows the last Mask is s as it came (a Mask holds no base64
+	// run: its brackets are not in the alphabet).
+	combined := out + held
+	if k := r.base64Tail(combined); k > len(held) {
+		out, held = combined[:len(combined)-k], combined[len(combined)-k:]
+	}
+	return out, held
 }
 
 // base64Tail is the length of the longest end of s that begins a base64
@@ -354,10 +366,11 @@ func (r *Redactor) Contains(b []byte) bool {
 // toks are the tokens held back so far followed by the new ones, read as
 // one text, so a key spread over several tokens is found. Where a
 // spelling of the key starts, that token reads Mask in its place; the
-// rest of the spelling is removed from the tokens it covers. ready is how
-// many of the first tokens may be shown now (out[:ready]); the others end
-// where the text could still become the key, and wait for the next call.
-// With final, every token is ready.
+// rest of the spelling is removed from the tokens it covers. out holds
+// every token so redacted; ready is how many of the first may be shown
+// now. The others reach where the text could still become the key: the
+// caller holds them, as out has them (a spelling they finish is already
+// removed), for the next call. With final, every token is ready.
 func (r *Redactor) Tokens(toks []string, final bool) (out []string, ready int) {
 	out = make([]string, len(toks))
 	if !r.Active() {
@@ -365,12 +378,9 @@ func (r *Redactor) Tokens(toks []string, final bool) (out []string, ready int) {
 		return out, len(toks)
 	}
 	joined := strings.Join(toks, "")
-	holdAt := len(joined)
+	holdAt, ready := len(joined), len(toks)
 	if !final {
-		out, held := r.scan(joined, true)
-		if held == "" {
-			held = out[len(out)-r.base64Tail(out):]
-		}
+		_, held := r.hold(joined)
 		holdAt -= len(held)
 	}
 	spans := r.spans(joined)
@@ -378,8 +388,8 @@ func (r *Redactor) Tokens(toks []string, final bool) (out []string, ready int) {
 	var b strings.Builder
 	for k, t := range toks {
 		end := pos + len(t)
-		if !final && end > holdAt {
-			return out[:k], k
+		if end > holdAt && ready == len(toks) {
+			ready = k
 		}
 		b.Reset()
 		for i := pos; i < end; {
@@ -401,8 +411,19 @@ func (r *Redactor) Tokens(toks []string, final bool) (out []string, ready int) {
 				i = next
 			}
 		}
-		out[k] = r.String(b.String()) // spellings inside one token (base64 too)
+		out[k] = r.String(b.String()) // spellings inside one token
 		pos = end
 	}
-	return out, len(toks)
+	return out, ready
+}
+
+// Settled is b, already redacted, without a tail that could still become
+// a spelling of the key: what may be shown of a text that is still
+// growing (a running run's transcript).
+func (r *Redactor) Settled(b []byte) []byte {
+	if !r.Active() {
+		return b
+	}
+	_, held := r.hold(string(b))
+	return b[:len(b)-len(held)]
 }

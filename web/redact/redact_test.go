@@ -75,6 +75,22 @@ func TestStreamHoldsBackSplitKey(t *testing.T) {
 			}
 		}
 	}
+	// Base64 of the key itself starts "c2st": a cut after "c2s" ends the
+	// piece in the key's first byte too. At no cut does any run of the
+	// core get out.
+	for _, enc := range []string{base64.StdEncoding.EncodeToString([]byte(key)), b64} {
+		in := "Basic " + enc + " done"
+		for cut := 1; cut < len(in); cut++ {
+			var st Stream
+			st.R = r
+			out := st.Write(in[:cut]) + st.Write(in[cut:]) + st.Flush()
+			for j := 6; j+8 <= len(enc)-4; j++ {
+				if strings.Contains(out, enc[j:j+8]) {
+					t.Fatalf("base64 %q cut at %d: %q", enc[:8], cut, out)
+				}
+			}
+		}
+	}
 	// Byte by byte, and a tail that never becomes the key.
 	var st Stream
 	st.R = r
@@ -148,18 +164,56 @@ func TestTokens(t *testing.T) {
 			}
 		})
 	}
+	// The key ends inside a token that is held for what follows it (a
+	// letter that could start the key's base64): the held token no longer
+	// has the key's end.
+	out, ready := r.Tokens([]string{"key: ", "sk-OPERATOR", "openaiSECRET12345678", "90 c"}, false)
+	if ready != 3 || out[3] != " c" {
+		t.Errorf("held token %q (ready %d)", out[3], ready)
+	}
+	out, _ = r.Tokens([]string{out[3], "ool"}, true)
+	if got := strings.Join(out, ""); got != " cool" {
+		t.Errorf("after the held token: %q", got)
+	}
+	// A base64 spelling spread over small tokens.
+	b64 := base64.StdEncoding.EncodeToString([]byte("u:" + key))
+	var held, shownToks []string
+	for i := 0; i < len(b64); i += 3 {
+		o, n := r.Tokens(append(held, b64[i:min(i+3, len(b64))]), false)
+		shownToks = append(shownToks, o[:n]...)
+		held = o[n:]
+	}
+	o, _ := r.Tokens(append(held, " end"), true)
+	if got := strings.Join(append(shownToks, o...), ""); strings.Contains(got, b64[8:24]) || !strings.Contains(got, Mask) {
+		t.Errorf("base64 over tokens: %q", got)
+	}
+
 	// Fed token by token, the key never shows.
 	toks := []string{"the ", "key ", "is ", "sk-", "OPERATOR", "openai", "SECRET", "123", "456", "7890", ", done"}
-	var held []string
-	var shown strings.Builder
+	held = nil
+	var shownText strings.Builder
 	for _, tok := range toks {
 		out, ready := r.Tokens(append(held, tok), false)
-		shown.WriteString(strings.Join(out[:ready], ""))
-		held = append([]string(nil), append(held, tok)[ready:]...)
+		shownText.WriteString(strings.Join(out[:ready], ""))
+		held = append([]string(nil), out[ready:]...)
 	}
-	out, _ := r.Tokens(held, true)
-	shown.WriteString(strings.Join(out, ""))
-	if got := shown.String(); strings.Contains(got, "OPERATOR") || got != "the key is "+Mask+", done" {
+	out, _ = r.Tokens(held, true)
+	shownText.WriteString(strings.Join(out, ""))
+	shown := shownText.String()
+	if got := shown; strings.Contains(got, "OPERATOR") || got != "the key is "+Mask+", done" {
 		t.Errorf("token by token: %q", got)
+	}
+}
+
+func TestSettled(t *testing.T) {
+	r := New(key)
+	for in, want := range map[string]string{
+		"data: your key is " + key[:12]: "data: your key is ",
+		"data: done " + Mask:            "data: done " + Mask,
+		"no key here":                   "no key here",
+	} {
+		if got := string(r.Settled([]byte(in))); got != want {
+			t.Errorf("Settled(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

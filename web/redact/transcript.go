@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -201,8 +202,39 @@ func rewrite(v *fastjson.Value, ord *int, arena *fastjson.Arena, repl map[int]st
 	}
 }
 
-// spans are the byte ranges of s that spell the key.
+// spans are the byte ranges of s that spell the key, in order and apart:
+// plain and escaped spellings, and the key's base64 cores.
 func (r *Redactor) spans(s string) [][2]int {
+	out := r.plainSpans(s)
+	n := len(out)
+	for _, core := range r.b64 {
+		for i := 0; ; {
+			j := strings.Index(s[i:], core)
+			if j < 0 {
+				break
+			}
+			out = append(out, [2]int{i + j, i + j + len(core)})
+			i += j + len(core)
+		}
+	}
+	if len(out) == n {
+		return out
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a][0] < out[b][0] })
+	merged := out[:1]
+	for _, sp := range out[1:] {
+		if last := &merged[len(merged)-1]; sp[0] < last[1] {
+			last[1] = max(last[1], sp[1])
+		} else {
+			merged = append(merged, sp)
+		}
+	}
+	return merged
+}
+
+// plainSpans are the byte ranges of s that spell the key plainly or
+// escaped.
+func (r *Redactor) plainSpans(s string) [][2]int {
 	var out [][2]int
 	for i := 0; i < len(s); {
 		j := strings.IndexAny(s[i:], r.first)

@@ -576,6 +576,9 @@ func (r *Run) logprobEvent(i int, c *choiceState, final bool) (Event, bool) {
 	}
 	out, ready := r.red.Tokens(texts, final)
 	c.lpHeld = append(c.lpHeld[:0:0], toks[ready:]...)
+	for k := range c.lpHeld {
+		c.lpHeld[k].Token = out[ready+k] // a spelling they finish is gone
+	}
 	if ready == 0 {
 		return Event{}, false
 	}
@@ -833,7 +836,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 	// The history has the run before the browser hears it is done, so a
 	// page opened at "done" finds it complete.
 	if rec := r.m.cfg.Recorder; rec != nil {
-		out := Record{State: state, Output: r.output(), Summary: sum, Transcript: r.Transcript(), Ended: end}
+		out := Record{State: state, Output: r.output(), Summary: sum, Transcript: r.transcriptOf(true), Ended: end}
 		if upErr != nil {
 			ev := errorView(upErr, r.red)
 			out.Failure = &ev

@@ -92,7 +92,12 @@ func (r *Run) Inspect() Inspection {
 // A finished run's transcript is redacted once and kept so: the
 // inspector and the download do not parse it again. The result is shared:
 // callers must not change it.
-func (r *Run) Transcript() []byte {
+func (r *Run) Transcript() []byte { return r.transcriptOf(false) }
+
+// transcriptOf is the redacted transcript; final says the stream has
+// ended (the run's own finish, before its state changes). A running
+// run's ends before a tail that could still become the key.
+func (r *Run) transcriptOf(final bool) []byte {
 	r.mu.Lock()
 	if r.transcriptClean {
 		b := r.transcript.buf.Bytes()
@@ -100,20 +105,21 @@ func (r *Run) Transcript() []byte {
 		return b[:len(b):len(b)] // an append copies
 	}
 	raw := bytes.Clone(r.transcript.buf.Bytes())
-	done := r.state != Running
+	done := final || r.state != Running
 	r.mu.Unlock()
 	out := r.red.Transcript(raw)
-	if done {
-		r.mu.Lock()
-		if !r.transcriptClean {
-			r.transcript.buf.Reset()
-			r.transcript.buf.Write(out)
-			r.transcriptClean = true
-		}
-		out = r.transcript.buf.Bytes()
-		out = out[:len(out):len(out)]
-		r.mu.Unlock()
+	if !done {
+		return r.red.Settled(out)
 	}
+	r.mu.Lock()
+	if !r.transcriptClean {
+		r.transcript.buf.Reset()
+		r.transcript.buf.Write(out)
+		r.transcriptClean = true
+	}
+	out = r.transcript.buf.Bytes()
+	out = out[:len(out):len(out)]
+	r.mu.Unlock()
 	return out
 }
 

@@ -173,3 +173,39 @@ func TestEchoedKeyInTokenProbabilities(t *testing.T) {
 		t.Errorf("the tokens read %q", got)
 	}
 }
+
+// TestRunningTranscriptHoldsAPartialKey: while the stream stops in the
+// middle of the key, the transcript and inspector do not show its start.
+func TestRunningTranscriptHoldsAPartialKey(t *testing.T) {
+	hold := make(chan struct{})
+	defer close(hold)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"your key is %s", echoKey[:14])
+		w.(http.Flusher).Flush()
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	m := newManager(t, Config{})
+	s := spec(catalog.Chat, srv.URL, "{}")
+	s.Key = echoKey
+	r := m.Start(s)
+	release := r.Watch()
+	defer release()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(r.Inspect().Events) == 0 && !strings.Contains(string(r.Transcript()), "your key is") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if tr := string(r.Transcript()); !strings.Contains(tr, "your key is") || strings.Contains(tr, echoKey[:10]) {
+		t.Errorf("running transcript: %q", tr)
+	}
+	for _, e := range r.Inspect().Events {
+		if strings.Contains(e.Data, echoKey[:10]) {
+			t.Errorf("inspector event: %q", e.Data)
+		}
+	}
+	r.Stop()
+}
