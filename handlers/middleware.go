@@ -38,44 +38,54 @@ func SecurityHeaders() fiber.Handler {
 const sessionLocal = "session"
 
 // Sessions loads the browser's session before the handler and writes it
-// back after, if the handler changed it. A cookie older than its
-// session's last key change (epochs) is refused: the request gets a new,
-// empty session. A request that changes the session's keys or providers,
-// or starts its first run, raises the epoch, so every other copy of the
-// cookie stops working; a request whose copy is no longer current (another
-// request raised the epoch meanwhile) does not write it back.
+// back after, if the handler changed it.
+//
+// Copies of a cookie end at every change of the session's keys or
+// providers and at every run it starts (session epochs): the request that
+// makes the change raises the epoch and gets the new one; a cookie of an
+// older epoch is served a new, empty session. A request whose copy was
+// superseded a moment ago is most likely another of the same browser, sent
+// before the change reached it: its empty session is not written back
+// (that would replace the browser's real cookie), nor is a session that a
+// change elsewhere superseded while this request ran. A change of keys that
+// loses such a race is answered 409, so nobody believes a key cleared that
+// was not.
 func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		s := store.Load(c.Get(fiber.HeaderCookie))
-		if epochs.Stale(c.UserContext(), s.Get(keyOwner), s) {
+		write := true
+		switch epochs.Check(c.UserContext(), s.Get(keyOwner), s) {
+		case session.Superseded:
+			s, write = store.Load(""), false
+		case session.Stale:
 			s = store.Load("")
 		}
 		if c.Protocol() == "https" {
 			s.MarkSecure() // served over TLS, or behind a trusted TLS proxy
 		}
 		c.Locals(sessionLocal, s)
-		account := s.Get(keyAccount)
-		unused := s.Get(keyLastRun) == "" && s.Get(keyLastComparison) == ""
+		account, lastRun, lastCmp := s.Get(keyAccount), s.Get(keyLastRun), s.Get(keyLastComparison)
 		err := c.Next()
-		current := true
-		// A change of keys, and the session's first run: a copy of the
-		// cookie planted before either sees nothing of what follows.
-		firstRun := unused && (s.Get(keyLastRun) != "" || s.Get(keyLastComparison) != "")
-		if s.Get(keyAccount) != account || firstRun {
+		keys := s.Get(keyAccount) != account
+		switch {
+		case !write:
+		case keys || s.Get(keyLastRun) != lastRun || s.Get(keyLastComparison) != lastCmp:
 			ok, berr := epochs.Bump(c.UserContext(), s.Get(keyOwner), s)
 			if berr != nil {
 				log.Error("session epoch not raised", "err", berr)
 			}
-			current = ok
-		} else if s.Changed() {
-			// Another request of this browser may have changed its keys
-			// while this one ran: its cookie is the current one.
-			current = !epochs.Stale(c.UserContext(), s.Get(keyOwner), s)
+			write = ok
+			if !ok && keys && err == nil {
+				log.Info("session change refused: the session changed in another request")
+				c.Response().Header.Del(fiber.HeaderLocation)
+				return fiber.NewError(fiber.StatusConflict, "Your session changed in another tab or window while this was being saved, so it was not saved. Reload the page and try again.")
+			}
+		case s.Changed():
+			// Another request of this browser may have changed the
+			// session while this one ran: its cookie is the current one.
+			write = epochs.Check(c.UserContext(), s.Get(keyOwner), s) == session.Current
 		}
-		if !current {
-			log.Info("session change dropped: the browser's session changed in another request")
-		}
-		if s.Changed() && current {
+		if s.Changed() && write {
 			cookie, serr := store.Save(s)
 			if serr != nil {
 				log.Error("session save failed", "err", serr)

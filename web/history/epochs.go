@@ -8,19 +8,20 @@ import (
 	"time"
 )
 
-// SessionEpoch is the session's current epoch: 0 until its keys first
-// change. A session cookie that carries an older one is a copy taken
-// before that change (a cleared key, a planted cookie) and is refused.
-func (s *Store) SessionEpoch(ctx context.Context, owner string) (int64, error) {
-	var n int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT epoch FROM session_epochs WHERE owner = ?`), ownerKey(owner)).Scan(&n)
+// SessionEpoch is the session's current epoch (0 until its keys first
+// change) and when it was raised. A session cookie that carries an older
+// one is a copy taken before that change (a cleared key, a planted
+// cookie) and is refused.
+func (s *Store) SessionEpoch(ctx context.Context, owner string) (int64, time.Time, error) {
+	var n, at int64
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT epoch, updated_at FROM session_epochs WHERE owner = ?`), ownerKey(owner)).Scan(&n, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+		return 0, time.Time{}, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("history: session epoch: %w", err)
+		return 0, time.Time{}, fmt.Errorf("history: session epoch: %w", err)
 	}
-	return n, nil
+	return n, fromMillis(at), nil
 }
 
 // BumpSessionEpoch raises the session's epoch from from to from+1 and
@@ -45,7 +46,7 @@ func (s *Store) BumpSessionEpoch(ctx context.Context, owner string, from int64) 
 	if n, _ := res.RowsAffected(); n == 1 {
 		return from + 1, true, nil
 	}
-	cur, err := s.SessionEpoch(ctx, owner)
+	cur, _, err := s.SessionEpoch(ctx, owner)
 	return cur, false, err
 }
 
