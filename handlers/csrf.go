@@ -22,13 +22,18 @@ const (
 // csrfToken returns the session's token, creating it.
 func csrfToken(c *fiber.Ctx) string { return sessionRandom(c, keyCSRF, 32) }
 
+// csrfChecked marks a request whose token came in its header.
+const csrfChecked = "csrf-checked"
+
 // CSRF refuses state-changing requests (anything but GET, HEAD and
-// OPTIONS) without the session's token or from another origin.
+// OPTIONS) from another origin, from a session with no token, or with a
+// wrong token in the X-CSRF-Token header, all before the body is read. A
+// request with no such header is checked by CSRFField, once BodyLimits has
+// bounded its body.
 func CSRF() fiber.Handler {
 	cop := http.NewCrossOriginProtection()
 	return func(c *fiber.Ctx) error {
-		switch c.Method() {
-		case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		if !changesState(c) {
 			return c.Next()
 		}
 		r := &http.Request{Method: c.Method(), Host: string(c.Request().Host()), Header: http.Header{}}
@@ -40,23 +45,48 @@ func CSRF() fiber.Handler {
 		if err := cop.Check(r); err != nil {
 			return fiber.NewError(fiber.StatusForbidden, csrfRefusedMsg)
 		}
-		s := sessionOf(c)
-		want := ""
-		if s != nil {
-			want = s.Get(keyCSRF)
-		}
+		want := sessionToken(c)
 		if want == "" {
 			return fiber.NewError(fiber.StatusForbidden, csrfRefusedMsg)
 		}
-		got := c.Get(csrfHeader)
-		if got == "" {
-			// A plain form's field, from the body only: never the query
-			// string, where a token would end up in logs and history.
-			got = string(c.Request().PostArgs().Peek(csrfField))
+		if got := c.Get(csrfHeader); got != "" {
+			if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+				return fiber.NewError(fiber.StatusForbidden, csrfRefusedMsg)
+			}
+			c.Locals(csrfChecked, true)
 		}
-		if subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		return c.Next()
+	}
+}
+
+// CSRFField checks the token of a plain form, in its _csrf field: from
+// the body only, never the query string, where a token would end up in
+// logs and history.
+func CSRFField() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if !changesState(c) || c.Locals(csrfChecked) != nil {
+			return c.Next()
+		}
+		got := c.Request().PostArgs().Peek(csrfField)
+		if subtle.ConstantTimeCompare(got, []byte(sessionToken(c))) != 1 {
 			return fiber.NewError(fiber.StatusForbidden, csrfRefusedMsg)
 		}
 		return c.Next()
 	}
+}
+
+func changesState(c *fiber.Ctx) bool {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// sessionToken is the session's CSRF token, "" when it has none.
+func sessionToken(c *fiber.Ctx) string {
+	if s := sessionOf(c); s != nil {
+		return s.Get(keyCSRF)
+	}
+	return ""
 }

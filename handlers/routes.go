@@ -84,9 +84,12 @@ func Register(app *fiber.App, d Deps) {
 	app.Use(AccessLog(d.Log))
 	app.Use(SecurityHeaders())
 	app.Use(Hosts(d.AnyHost, d.AllowedHosts))
-	app.Use(BodyLimits(d.BodyLimit, d.BodyBudget))
 	app.Use(Sessions(d.Sessions, d.Epochs, d.Log))
+	// The origin, the session and a header token are checked before the
+	// body is read; the body is bounded before a form field is.
 	app.Use(CSRF())
+	app.Use(BodyLimits(d.BodyLimit, d.BodyBudget))
+	app.Use(CSRFField())
 
 	// Health: answers once the server is ready.
 	app.Get("/healthz", Health(d.Catalog))

@@ -407,3 +407,31 @@ func TestBodyBudgetShares(t *testing.T) {
 		t.Fatal("a body over the share")
 	}
 }
+
+// TestChunkedPostWithoutTokenRefusedUnread: a chunked POST from a client
+// with no session is refused before its body is read (before, the body
+// was read whole first, holding the body budget for the read timeout).
+func TestChunkedPostWithoutTokenRefusedUnread(t *testing.T) {
+	app := newTestApp(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)
+	defer app.Shutdown()
+	conn, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// One chunk of a body that never ends.
+	fmt.Fprintf(conn, "POST /runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n_provider=sim&x=\r\n")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer while the body is still coming: %v", err)
+	}
+	if resp.StatusCode != 403 || !resp.Close {
+		t.Errorf("status %d, close %v; want 403 and the connection closed", resp.StatusCode, resp.Close)
+	}
+}
