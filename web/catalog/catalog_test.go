@@ -152,6 +152,9 @@ models:
 		"a key variable of the kind people's providers use": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X",
 			"base_url": "https://x.example/v1", "api_key_env": "MY_OPENAI_API_KEY", "api_styles": ["chat"], "currency": "USD"}], "models": []}`,
 			wantErr: "providers[0].api_key_env: must not start with MY_"},
+		"an id of the kind people's providers have": {name: "bad.json", body: `{"providers": [{"id": "my-gateway", "name": "X",
+			"base_url": "https://x.example/v1", "api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD"}], "models": []}`,
+			wantErr: "providers[0].id: must not start with my-"},
 		"unknown schema name": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "nope"}]}`,
 			wantErr: `models[0].form_schema: no schema named "nope"`},

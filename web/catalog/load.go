@@ -286,8 +286,11 @@ func validateProvider(path string, p *Provider) error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, errorf(path+"."+field, format, args...))
 	}
-	if !idRE.MatchString(p.ID) {
+	switch {
+	case !idRE.MatchString(p.ID):
 		bad("id", "must be letters, digits, '.', '_', ':' or '-' (got %q)", p.ID)
+	case strings.HasPrefix(p.ID, OwnProviderPrefix):
+		bad("id", "must not start with %s, which names the providers people add (got %q)", OwnProviderPrefix, p.ID)
 	}
 	if strings.TrimSpace(p.Name) == "" {
 		bad("name", "is required")

@@ -115,6 +115,13 @@ func (s *Store) EnforceTotal(ctx context.Context, max int) (int, error) {
 			return deleted, err
 		}
 	}
+	if deleted > 0 {
+		// A comparison whose runs are all gone is gone too.
+		if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM comparisons WHERE created_at < ?
+			AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.group_id = comparisons.id)`), millis(time.Now().Add(-time.Hour))); err != nil {
+			return deleted, fmt.Errorf("history: total cap: %w", err)
+		}
+	}
 	return deleted, nil
 }
 
