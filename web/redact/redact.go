@@ -315,6 +315,9 @@ func (st *Stream) Write(s string) string {
 // and a tail of s that could still become a spelling of the key, plain,
 // escaped or base64: the longer of the two kinds is held.
 func (r *Redactor) hold(s string) (out, held string) {
+	// Whole base64 spellings first: one may end in the key's first byte,
+	// which the plain scan would hold alone, letting the rest out.
+	s = r.base64(s)
 	out, held = r.scan(s, true)
 	if len(r.b64) == 0 {
 		return out, held
@@ -415,15 +418,4 @@ func (r *Redactor) Tokens(toks []string, final bool) (out []string, ready int) {
 		pos = end
 	}
 	return out, ready
-}
-
-// Settled is b, already redacted, without a tail that could still become
-// a spelling of the key: what may be shown of a text that is still
-// growing (a running run's transcript).
-func (r *Redactor) Settled(b []byte) []byte {
-	if !r.Active() {
-		return b
-	}
-	_, held := r.hold(string(b))
-	return b[:len(b)-len(held)]
 }

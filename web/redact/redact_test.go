@@ -204,16 +204,3 @@ func TestTokens(t *testing.T) {
 		t.Errorf("token by token: %q", got)
 	}
 }
-
-func TestSettled(t *testing.T) {
-	r := New(key)
-	for in, want := range map[string]string{
-		"data: your key is " + key[:12]: "data: your key is ",
-		"data: done " + Mask:            "data: done " + Mask,
-		"no key here":                   "no key here",
-	} {
-		if got := string(r.Settled([]byte(in))); got != want {
-			t.Errorf("Settled(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

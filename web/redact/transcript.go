@@ -17,7 +17,14 @@ import (
 // it are replaced, the first by Mask and the others by nothing, and the
 // events that held them are re-encoded (compact JSON). Lines that are not
 // "data:" lines with JSON stay as they are.
-func (r *Redactor) Transcript(raw []byte) []byte {
+func (r *Redactor) Transcript(raw []byte) []byte { return r.transcript(raw, false) }
+
+// OpenTranscript is Transcript for a stream still arriving: it ends
+// before the event where a channel's text could still become the key (a
+// key cut across events whose rest has not come yet).
+func (r *Redactor) OpenTranscript(raw []byte) []byte { return r.transcript(raw, true) }
+
+func (r *Redactor) transcript(raw []byte, open bool) []byte {
 	if !r.Active() {
 		return raw
 	}
@@ -53,11 +60,13 @@ func (r *Redactor) Transcript(raw []byte) []byte {
 			leaves = append(leaves, leaf{line: li, ord: ord, text: s})
 		})
 	}
-	// New texts of the leaves that hold a piece of a key.
+	// New texts of the leaves that hold a piece of a key; with open, the
+	// first line not to show.
 	repl := map[int]map[int]string{} // line -> ord -> text
+	cut := len(lines)
 	for _, path := range order {
 		idx := groups[path]
-		if len(idx) < 2 {
+		if len(idx) < 2 && !open {
 			continue
 		}
 		var all bytes.Buffer
@@ -67,6 +76,17 @@ func (r *Redactor) Transcript(raw []byte) []byte {
 			all.WriteString(leaves[i].text)
 		}
 		text := all.String()
+		if open {
+			if _, held := r.hold(text); held != "" {
+				from := len(text) - len(held)
+				for k := len(idx) - 1; k >= 0; k-- {
+					if starts[k] <= from {
+						cut = min(cut, leaves[idx[k]].line)
+						break
+					}
+				}
+			}
+		}
 		spans := r.spans(text)
 		if len(spans) == 0 {
 			continue
@@ -98,7 +118,14 @@ func (r *Redactor) Transcript(raw []byte) []byte {
 			repl[l.line][l.ord] = b.String()
 		}
 	}
-	if len(repl) == 0 {
+	if cut < len(lines) {
+		// From the start of the event that line belongs to.
+		for cut > 0 && len(bytes.TrimRight(lines[cut-1], "\r\n")) > 0 {
+			cut--
+		}
+		lines = lines[:cut]
+	}
+	if len(repl) == 0 && cut == len(lines) && !open {
 		return raw
 	}
 	var out bytes.Buffer

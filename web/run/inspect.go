@@ -107,10 +107,12 @@ func (r *Run) transcriptOf(final bool) []byte {
 	raw := bytes.Clone(r.transcript.buf.Bytes())
 	done := final || r.state != Running
 	r.mu.Unlock()
-	out := r.red.Transcript(raw)
 	if !done {
-		return r.red.Settled(out)
+		// The stream may stop in the middle of the key: what could still
+		// become it is not shown yet.
+		return r.red.OpenTranscript(raw)
 	}
+	out := r.red.Transcript(raw)
 	r.mu.Lock()
 	if !r.transcriptClean {
 		r.transcript.buf.Reset()
