@@ -29,6 +29,11 @@ func (r *Redactor) transcript(raw []byte, open bool) []byte {
 		return raw
 	}
 	raw = r.Bytes(raw)
+	if open {
+		// A line not ended yet is no event yet, and may stop inside the
+		// key: it shows once it is whole.
+		raw = raw[:bytes.LastIndexByte(raw, '\n')+1]
+	}
 	lines := bytes.SplitAfter(raw, []byte("\n"))
 	type leaf struct {
 		line, ord int

@@ -175,13 +175,15 @@ func TestEchoedKeyInTokenProbabilities(t *testing.T) {
 }
 
 // TestRunningTranscriptHoldsAPartialKey: while the stream stops in the
-// middle of the key, the transcript and inspector do not show its start.
+// middle of the key (its first part in a whole event, the rest not sent
+// yet), the transcript and inspector do not show that part.
 func TestRunningTranscriptHoldsAPartialKey(t *testing.T) {
 	hold := make(chan struct{})
 	defer close(hold)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"your key is %s", echoKey[:14])
+		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hello \"}}]}\n\n")
+		fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"your key is %s\"}}]}\n\n", echoKey[:14])
 		w.(http.Flusher).Flush()
 		select {
 		case <-hold:
@@ -195,11 +197,23 @@ func TestRunningTranscriptHoldsAPartialKey(t *testing.T) {
 	r := m.Start(s)
 	release := r.Watch()
 	defer release()
+	// Both events have been read once the answer shows "your key is".
 	deadline := time.Now().Add(10 * time.Second)
-	for len(r.Inspect().Events) == 0 && !strings.Contains(string(r.Transcript()), "your key is") && time.Now().Before(deadline) {
+	for time.Now().Before(deadline) {
+		evs, _, _ := r.Since(0)
+		var seen strings.Builder
+		for _, e := range evs {
+			seen.Write(e.Data)
+		}
+		if strings.Contains(seen.String(), "your key is") {
+			break
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if tr := string(r.Transcript()); !strings.Contains(tr, "your key is") || strings.Contains(tr, echoKey[:10]) {
+	if r.State() != Running {
+		t.Fatalf("the run ended: %s", r.State())
+	}
+	if tr := string(r.Transcript()); !strings.Contains(tr, "hello") || strings.Contains(tr, echoKey[:10]) {
 		t.Errorf("running transcript: %q", tr)
 	}
 	for _, e := range r.Inspect().Events {
