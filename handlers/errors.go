@@ -34,7 +34,7 @@ func ErrorHandler(log *slog.Logger, bodyLimit int) fiber.ErrorHandler {
 				msg = fmt.Sprintf("Your browser sent more cookies or headers than this server reads (%s). The playground's session cookie has been cleared (the keys you entered in Settings are gone); reload the page. If this page comes back, clear this site's cookies in your browser.", units.Bytes(int64(HeaderBuffer)))
 			}
 		}
-		if c.Request().Header.ContentLength() != 0 {
+		if n := c.Request().Header.ContentLength(); n > 0 || n == -1 { // a declared or chunked body
 			// The body may not have been read (it is streamed): what is
 			// left of it must not be read as the next request.
 			c.Context().SetConnectionClose()

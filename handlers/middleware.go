@@ -41,7 +41,7 @@ const sessionLocal = "session"
 // back after, if the handler changed it.
 //
 // Copies of a cookie end at every change of the session's keys or
-// providers and at every run it starts (session epochs): the request that
+// providers and at its first run (session epochs): the request that
 // makes the change raises the epoch and gets the new one; a cookie of an
 // older epoch is served a new, empty session. A request whose copy was
 // superseded a moment ago is most likely another of the same browser, sent
@@ -64,12 +64,14 @@ func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fi
 			s.MarkSecure() // served over TLS, or behind a trusted TLS proxy
 		}
 		c.Locals(sessionLocal, s)
-		account, lastRun, lastCmp := s.Get(keyAccount), s.Get(keyLastRun), s.Get(keyLastComparison)
+		account := s.Get(keyAccount)
+		unused := s.Get(keyLastRun) == "" && s.Get(keyLastComparison) == ""
 		err := c.Next()
 		keys := s.Get(keyAccount) != account
+		firstRun := unused && (s.Get(keyLastRun) != "" || s.Get(keyLastComparison) != "")
 		switch {
 		case !write:
-		case keys || s.Get(keyLastRun) != lastRun || s.Get(keyLastComparison) != lastCmp:
+		case keys || firstRun:
 			ok, berr := epochs.Bump(c.UserContext(), s.Get(keyOwner), s)
 			if berr != nil {
 				log.Error("session epoch not raised", "err", berr)
