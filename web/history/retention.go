@@ -36,43 +36,8 @@ func (s *Store) enforceQuota(ctx context.Context, owner string) (int, error) {
 	over := func() bool {
 		return lim.OwnerRuns > 0 && runs > lim.OwnerRuns || lim.OwnerBytes > 0 && bytes > lim.OwnerBytes
 	}
-	deleted := 0
-	for over() {
-		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, bytes FROM runs WHERE owner = ? AND status <> ?
-			AND id <> (SELECT id FROM runs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 1)
-			ORDER BY CASE WHEN share_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT ?`), owner, string(run.Running), owner, deleteChunk)
-		if err != nil {
-			return deleted, fmt.Errorf("history: quota: %w", err)
-		}
-		var ids []string
-		for rows.Next() && over() {
-			var id string
-			var n int64
-			if err := rows.Scan(&id, &n); err != nil {
-				rows.Close()
-				return deleted, fmt.Errorf("history: quota: %w", err)
-			}
-			ids = append(ids, id)
-			runs, bytes = runs-1, bytes-n
-		}
-		rows.Close()
-		if len(ids) == 0 {
-			break // only running runs are left
-		}
-		n, err := s.deleteRuns(ctx, ids)
-		deleted += n
-		if err != nil {
-			return deleted, err
-		}
-	}
-	if deleted > 0 {
-		// A comparison whose runs are all gone is gone too.
-		if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM comparisons WHERE owner = ? AND created_at < ?
-			AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.group_id = comparisons.id)`), owner, millis(time.Now().Add(-time.Hour))); err != nil {
-			return deleted, fmt.Errorf("history: quota: %w", err)
-		}
-	}
-	return deleted, nil
+	return s.evict(ctx, "quota", `owner = ? AND id <> (SELECT id FROM runs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 1)`,
+		[]any{owner, owner}, owner, -1, over, func(n int64) { runs, bytes = runs-1, bytes-n })
 }
 
 // EnforceTotal deletes the oldest finished runs of any session while the
@@ -87,23 +52,37 @@ func (s *Store) EnforceTotal(ctx context.Context, max int) (int, error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(SUM(bytes), 0) FROM runs`).Scan(&bytes); err != nil {
 		return 0, fmt.Errorf("history: total cap: %w", err)
 	}
+	return s.evict(ctx, "total cap", "1 = 1", nil, "", max, func() bool { return bytes > total }, func(n int64) { bytes -= n })
+}
+
+// evict deletes finished runs matching where (with args), unshared ones
+// first, oldest first, while over holds and at most max of them (-1: no
+// bound), telling gone each run's bytes; then the comparisons of owner
+// (any with "") left with no runs. It returns how many runs it deleted.
+func (s *Store) evict(ctx context.Context, what, where string, args []any, owner string, max int,
+	over func() bool, gone func(bytes int64)) (int, error) {
 	deleted := 0
-	for bytes > total && deleted < max {
-		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, bytes FROM runs WHERE status <> ?
-			ORDER BY CASE WHEN share_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT ?`), string(run.Running), min(deleteChunk, max-deleted))
+	for over() && (max < 0 || deleted < max) {
+		chunk := deleteChunk
+		if max >= 0 {
+			chunk = min(chunk, max-deleted)
+		}
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, bytes FROM runs WHERE status <> ? AND `+where+`
+			ORDER BY CASE WHEN share_id IS NULL THEN 0 ELSE 1 END, created_at, id LIMIT ?`),
+			append(append([]any{string(run.Running)}, args...), chunk)...)
 		if err != nil {
-			return deleted, fmt.Errorf("history: total cap: %w", err)
+			return deleted, fmt.Errorf("history: %s: %w", what, err)
 		}
 		var ids []string
-		for rows.Next() && bytes > total {
+		for rows.Next() && over() {
 			var id string
 			var n int64
 			if err := rows.Scan(&id, &n); err != nil {
 				rows.Close()
-				return deleted, fmt.Errorf("history: total cap: %w", err)
+				return deleted, fmt.Errorf("history: %s: %w", what, err)
 			}
 			ids = append(ids, id)
-			bytes -= n
+			gone(n)
 		}
 		rows.Close()
 		if len(ids) == 0 {
@@ -116,10 +95,14 @@ func (s *Store) EnforceTotal(ctx context.Context, max int) (int, error) {
 		}
 	}
 	if deleted > 0 {
-		// A comparison whose runs are all gone is gone too.
-		if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM comparisons WHERE created_at < ?
-			AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.group_id = comparisons.id)`), millis(time.Now().Add(-time.Hour))); err != nil {
-			return deleted, fmt.Errorf("history: total cap: %w", err)
+		// A comparison whose runs are all gone is gone too (one made in
+		// the last hour may still be starting its runs).
+		q, qargs := `DELETE FROM comparisons WHERE created_at < ?`, []any{millis(time.Now().Add(-time.Hour))}
+		if owner != "" {
+			q, qargs = q+` AND owner = ?`, append(qargs, owner)
+		}
+		if _, err := s.db.ExecContext(ctx, s.q(q+` AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.group_id = comparisons.id)`), qargs...); err != nil {
+			return deleted, fmt.Errorf("history: %s: %w", what, err)
 		}
 	}
 	return deleted, nil
