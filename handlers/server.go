@@ -37,9 +37,6 @@ type Server struct {
 	BodyBudget int64
 	// ReadTimeout bounds reading one request, body included.
 	ReadTimeout time.Duration
-	// MaxConnsPerIP bounds the connections one client address holds open
-	// (0: no limit). Behind a proxy every client has the proxy's address.
-	MaxConnsPerIP int
 	// MaxConns bounds all connections (0: fasthttp's 256K).
 	MaxConns int
 	// TrustedProxies are the proxies whose X-Forwarded-* headers are
@@ -72,7 +69,6 @@ func NewApp(log *slog.Logger, s Server) *fiber.App {
 		TrustedProxies:          s.TrustedProxies,
 		IdleTimeout:             2 * time.Minute,
 	})
-	app.Server().MaxConnsPerIP = s.MaxConnsPerIP
 	return app
 }
 

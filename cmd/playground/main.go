@@ -158,7 +158,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	app := handlers.NewApp(log, handlers.Server{
 		BodyLimit:      cfg.BodyLimit,
 		ReadTimeout:    cfg.ReadTimeout,
-		MaxConnsPerIP:  cfg.MaxConnsPerIP,
 		MaxConns:       cfg.MaxConns,
 		TrustedProxies: cfg.TrustedProxies,
 	})
@@ -181,7 +180,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen: %w", err)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listener(ln) }()
+	// Connections per client address are counted at accept (behind a
+	// proxy every client has the proxy's address).
+	go func() { errc <- app.Listener(handlers.LimitPerIP(ln, cfg.MaxConnsPerIP)) }()
 	fmt.Fprintf(stdout, "playground listening on http://%s\n", ln.Addr())
 	log.Info("started", "addr", ln.Addr().String(), "simulator", simURL, "providers", len(cat.Providers), "models", len(cat.Models), "data_dir", cfg.DataDir)
 
