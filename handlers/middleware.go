@@ -41,7 +41,7 @@ const sessionLocal = "session"
 // back after, if the handler changed it.
 //
 // Copies of a cookie end at every change of the session's keys or
-// providers and at its first run (session epochs): the request that
+// providers (session epochs): the request that
 // makes the change raises the epoch and gets the new one; a cookie of an
 // older epoch is served a new, empty session. A request whose copy was
 // superseded a moment ago is most likely another of the same browser, sent
@@ -65,19 +65,17 @@ func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fi
 		}
 		c.Locals(sessionLocal, s)
 		account := s.Get(keyAccount)
-		unused := s.Get(keyLastRun) == "" && s.Get(keyLastComparison) == ""
 		err := c.Next()
 		keys := s.Get(keyAccount) != account
-		firstRun := unused && (s.Get(keyLastRun) != "" || s.Get(keyLastComparison) != "")
 		switch {
 		case !write:
-		case keys || firstRun:
+		case keys:
 			ok, berr := epochs.Bump(c.UserContext(), s.Get(keyOwner), s)
 			if berr != nil {
 				log.Error("session epoch not raised", "err", berr)
 			}
 			write = ok
-			if !ok && keys && err == nil {
+			if !ok && err == nil {
 				log.Info("session change refused: the session changed in another request")
 				c.Response().Header.Del(fiber.HeaderLocation)
 				return fiber.NewError(fiber.StatusConflict, "Your session changed in another tab or window while this was being saved, so it was not saved. Reload the page and try again.")

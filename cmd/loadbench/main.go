@@ -112,5 +112,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		results = append(results, r)
 	}
 	report(out, b, results)
+	return failedStreams(results)
+}
+
+// failedStreams is an error when any stream failed on any side: the
+// figures of a run with failures measure the failures.
+func failedStreams(results []result) error {
+	for _, r := range results {
+		for _, rw := range r.rows {
+			if rw.metric != "errors" {
+				continue
+			}
+			for side, n := range rw.values {
+				if n > 0 {
+					return fmt.Errorf("%s: %v streams failed through the %s (see the errors row)", r.title, n, side)
+				}
+			}
+		}
+	}
 	return nil
 }
