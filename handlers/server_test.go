@@ -18,7 +18,10 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/playground-dev/playground/web/history"
+	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
+	"github.com/playground-dev/playground/web/tokens"
+	"github.com/playground-dev/playground/web/upstream"
 )
 
 // TestHostsRefuseRebinding: a page on another site that rebinds its name
@@ -433,5 +436,42 @@ func TestChunkedPostWithoutTokenRefusedUnread(t *testing.T) {
 	}
 	if resp.StatusCode != 403 || !resp.Close {
 		t.Errorf("status %d, close %v; want 403 and the connection closed", resp.StatusCode, resp.Close)
+	}
+}
+
+// TestFreshSessionsShareTheAddressLimit is the red-team's 20 fresh
+// sessions over HTTP: each gets a cookie and a token for free and stays
+// within its own limits, yet one address runs no more than its ceiling.
+func TestFreshSessionsShareTheAddressLimit(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(up.Close)
+	app := newTestAppWith(t, map[string]string{"PLAYGROUND_SIM_URL": up.URL}, func(d *Deps) {
+		m := run.NewManager(run.Config{Limits: run.Limits{AtOnce: 6, PerMinute: 30, ClientAtOnce: 12, ClientPerMinute: 1000}},
+			upstream.New(upstream.DefaultConfig()), &tokens.Counter{})
+		t.Cleanup(m.Close)
+		d.Runs = m
+	})
+	form := url.Values{"_provider": {"sim"}, "_model": {"seed001.gpt-5.4"}, "messages.role": {"user"}, "messages.content": {"hi"}, "stream": {"true"}}
+	started, refused := 0, 0
+	for range 20 {
+		s := app.newSession(t)
+		for range 2 {
+			_, body := do(t, s, post("/runs", form))
+			switch {
+			case runIDRE.MatchString(body):
+				started++
+			case strings.Contains(body, "Your network address has 12 runs going"):
+				refused++
+			default:
+				t.Fatalf("neither a run nor the address limit: %.400s", body)
+			}
+		}
+	}
+	if started != 12 || refused != 28 {
+		t.Errorf("20 fresh sessions, 2 runs each: %d started, %d refused; want 12 and 28", started, refused)
 	}
 }
