@@ -295,18 +295,7 @@ func FuzzWords(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b string) {
 		// The default limits, and a tiny token limit that cuts most texts.
 		for _, segs := range [][]Segment{Words(a, b), Diff(a, b, DiffLimits{MaxTokens: 5}).Segments} {
-			var ga, gb strings.Builder
-			for _, s := range segs {
-				if s.Op != Added {
-					ga.WriteString(s.Text)
-				}
-				if s.Op != Removed {
-					gb.WriteString(s.Text)
-				}
-			}
-			if ga.String() != a || gb.String() != b {
-				t.Fatalf("Words(%q, %q) rebuilds %q and %q", a, b, ga.String(), gb.String())
-			}
+			rebuilds(t, segs, a, b)
 		}
 	})
 }
