@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -18,14 +19,22 @@ import (
 )
 
 // holdingServer starts an event stream and holds it open until the
-// request ends.
+// request ends, or until the test is over: httptest's Close waits for
+// every handler, so a handler that missed its client's close (CI saw one
+// hold for ten minutes) would hang the whole test binary.
 func holdingServer(t *testing.T) *httptest.Server {
+	over := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.(http.Flusher).Flush()
-		<-r.Context().Done()
+		select {
+		case <-r.Context().Done():
+		case <-over:
+		}
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(over) }) // runs first: cleanups run last-in first-out
 	return srv
 }
 
