@@ -8,28 +8,16 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/playground-dev/playground/internal/fixtures"
 	"github.com/playground-dev/playground/web/catalog"
 )
 
 // Seed 003 documents its /responses answers in the Chat Completions shape
-// (choices, prompt_tokens, completion_tokens, system_fingerprint). An
-// upstream answering that way, streamed or not, must give the text, the
-// finish reason and the usage as input and output, and its chatcmpl id
-// must not be offered as a stored response to continue from.
-
-const docStream = `data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}
-
-data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}]}
-
-data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":" from the gateway"},"finish_reason":null}]}
-
-data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19,"prompt_tokens_details":{"cached_tokens":2},"completion_tokens_details":{"reasoning_tokens":3}}}
-
-data: [DONE]
-
-`
-
-const docJSON = `{"id":"chatcmpl-123","object":"chat.completion","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"message":{"role":"assistant","content":"Hello from the gateway"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19,"prompt_tokens_details":{"cached_tokens":2},"completion_tokens_details":{"reasoning_tokens":3}}}`
+// (choices, prompt_tokens, completion_tokens, system_fingerprint;
+// fixtures.Seed003Stream and the others). An upstream answering that
+// way, streamed or not, must give the text, the finish reason and the
+// usage as input and output, and its chatcmpl id must not be offered as
+// a stored response to continue from.
 
 func TestResponsesEndpointDocumentedShape(t *testing.T) {
 	tests := []struct {
@@ -39,11 +27,11 @@ func TestResponsesEndpointDocumentedShape(t *testing.T) {
 		body        string
 		reqBody     string
 	}{
-		{"streamed", true, "text/event-stream", docStream, "{}"},
-		{"not streamed", false, "application/json", docJSON, "{}"},
+		{"streamed", true, "text/event-stream", fixtures.Seed003Stream, "{}"},
+		{"not streamed", false, "application/json", fixtures.Seed003JSON, "{}"},
 		// background: true with an answer that is already whole: nothing
 		// to poll, no id to poll with.
-		{"not streamed, background asked", false, "application/json", docJSON, `{"background": true}`},
+		{"not streamed, background asked", false, "application/json", fixtures.Seed003JSON, `{"background": true}`},
 	}
 	m := newManager(t, Config{})
 	for _, tc := range tests {
@@ -71,7 +59,7 @@ func TestResponsesEndpointDocumentedShape(t *testing.T) {
 				t.Fatal("no done event")
 			}
 			sum := b.summary
-			if got := b.html[0] + b.tail[0]; got != "<p>Hello from the gateway</p>\n" {
+			if got := b.html[0] + b.tail[0]; got != "<p>Hello from the gateway ✓</p>\n" {
 				t.Errorf("answer %q", got)
 			}
 			if sum.State != Completed || strings.Join(sum.Finish, ",") != "stop" || sum.Truncated {
@@ -117,16 +105,9 @@ func TestResponsesEndpointDocumentedError(t *testing.T) {
 		status                  int
 		code, param             string
 	}{
-		{"in the stream", "text/event-stream",
-			"data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hal\"}}]}\n\n" +
-				"data: {\"error\":{\"message\":\"Upstream overloaded\",\"type\":\"server_error\",\"param\":null,\"code\":\"overloaded\"}}\n\ndata: [DONE]\n\n",
-			200, "overloaded", ""},
-		{"whole body, 200", "application/json",
-			`{"error":{"message":"Invalid value for reasoning.effort","type":"invalid_request_error","param":"reasoning.effort","code":"invalid_value"}}`,
-			200, "invalid_value", "reasoning.effort"},
-		{"whole body, 400", "application/json",
-			`{"error":{"message":"Invalid value for reasoning.effort","type":"invalid_request_error","param":"reasoning.effort","code":"invalid_value"}}`,
-			400, "invalid_value", "reasoning.effort"},
+		{"in the stream", "text/event-stream", fixtures.Seed003StreamError, 200, "overloaded", ""},
+		{"whole body, 200", "application/json", fixtures.Seed003Error, 200, "invalid_value", "reasoning.effort"},
+		{"whole body, 400", "application/json", fixtures.Seed003Error, 400, "invalid_value", "reasoning.effort"},
 	}
 	m := newManager(t, Config{})
 	for _, tc := range tests {

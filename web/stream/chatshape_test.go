@@ -9,30 +9,14 @@ import (
 
 	"github.com/valyala/fastjson"
 
+	recorded "github.com/playground-dev/playground/internal/fixtures"
 	"github.com/playground-dev/playground/web/catalog"
 )
 
 // Seed 003 documents its /responses answers with Chat Completions fields
-// (choices, prompt_tokens, completion_tokens, *_details,
-// system_fingerprint, error{message,type,param,code}). These streams are
-// written from that documentation (no recording of the gateway exists):
-// they must decode like Chat chunks on a Responses endpoint.
-
-const seed003Stream = `data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}
-
-data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"reasoning_content":"Think é."},"finish_reason":null}]}
-
-data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":"Hello"},"finish_reason":null}]}
-
-data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{"content":" from ✓"},"finish_reason":null}]}
-
-data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}
-
-data: {"id":"chatcmpl-123","object":"chat.completion.chunk","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":3}}}
-
-data: [DONE]
-
-`
+// (recorded.Seed003Stream and the others, written from that
+// documentation): they must decode like Chat chunks on a Responses
+// endpoint.
 
 // Tool calls in the Chat shape, no object field, usage on the finish chunk.
 const seed003ToolStream = `data: {"id":"chatcmpl-9","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]}}]}
@@ -59,15 +43,6 @@ data: {"type":"response.output_text.delta","sequence_number":1,"delta":" text"}
 
 event: response.completed
 data: {"type":"response.completed","sequence_number":2,"response":{"id":"resp_abc","status":"completed","usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}}
-
-`
-
-// The documented error object inside the stream.
-const seed003ErrorStream = `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hal"}}]}
-
-data: {"error":{"message":"Upstream overloaded","type":"server_error","param":"model","code":"overloaded"}}
-
-data: [DONE]
 
 `
 
@@ -127,17 +102,20 @@ func checkShape(t *testing.T, res *Result, w shapeWant) {
 	}
 }
 
+// seed003Want is what the documented answer (streamed or not) gives.
+var seed003Want = shapeWant{text: "Hello from the gateway ✓", reasoning: "Think é.", finish: "stop",
+	usage: wantUsage{in: 12, cached: 2, out: 7, reasoning: 3, billed: 7}}
+
 var chatShapedStreams = []struct {
 	name, in string
 	want     shapeWant
 }{
-	{"text reasoning usage", seed003Stream, shapeWant{text: "Hello from ✓", reasoning: "Think é.", finish: "stop",
-		usage: wantUsage{in: 12, cached: 4, out: 7, reasoning: 3, billed: 7}}},
+	{"text reasoning usage", recorded.Seed003Stream, seed003Want},
 	{"tool call", seed003ToolStream, shapeWant{finish: "tool_calls", tools: []string{`call_1 get_weather {"city":"Oslo"}`},
 		usage: wantUsage{in: 30, out: 9, billed: 9}}},
 	{"mixed shapes", seed003MixedStream, shapeWant{text: "Mixed text", finish: "completed",
 		usage: wantUsage{in: 5, out: 2, billed: 2}, responseID: "resp_abc", status: "completed"}},
-	{"error object", seed003ErrorStream, shapeWant{text: "Hal", noUsage: true, errCode: "overloaded", errType: "server_error"}},
+	{"error object", recorded.Seed003StreamError, shapeWant{text: "Hal", noUsage: true, errCode: "overloaded", errType: "server_error"}},
 }
 
 // splitReader returns b in two reads, cut at i.
@@ -182,14 +160,10 @@ func TestResponsesEndpointChatShapedJSON(t *testing.T) {
 		name, body string
 		want       shapeWant
 	}{
-		{"documented answer", `{"id":"chatcmpl-123","object":"chat.completion","created":1767225600,"model":"gpt-5.4-pro","system_fingerprint":"fp_1",` +
-			`"choices":[{"index":0,"message":{"role":"assistant","content":"Hello there.","reasoning_content":"Hm."},"finish_reason":"stop"}],` +
-			`"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19,"prompt_tokens_details":{"cached_tokens":2},"completion_tokens_details":{"reasoning_tokens":1}}}`,
-			shapeWant{text: "Hello there.", reasoning: "Hm.", finish: "stop", usage: wantUsage{in: 12, cached: 2, out: 7, reasoning: 1, billed: 7}}},
+		{"documented answer", recorded.Seed003JSON, seed003Want},
 		{"tool call, no object", `{"id":"chatcmpl-5","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_2","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}`,
 			shapeWant{finish: "tool_calls", tools: []string{"call_2 f {}"}, usage: wantUsage{in: 3, out: 4, billed: 4}}},
-		{"documented error", `{"error":{"message":"Invalid value for reasoning.effort","type":"invalid_request_error","param":"reasoning.effort","code":"invalid_value"}}`,
-			shapeWant{noUsage: true, errCode: "invalid_value", errType: "invalid_request_error"}},
+		{"documented error", recorded.Seed003Error, shapeWant{noUsage: true, errCode: "invalid_value", errType: "invalid_request_error"}},
 		{"error next to choices", `{"id":"chatcmpl-7","choices":[{"index":0,"message":{"content":"Par"},"finish_reason":"error"}],"error":{"message":"cut","type":"server_error","code":"502"}}`,
 			shapeWant{text: "Par", finish: "error", noUsage: true, errCode: "502", errType: "server_error"}},
 		// A response object whose usage has Chat's names: prompt and
@@ -216,9 +190,9 @@ func TestResponsesEndpointChatShapedJSON(t *testing.T) {
 // output) never yields a response id (it would be offered as a stored
 // response to continue from).
 func FuzzDecodeJSONResponses(f *testing.F) {
-	f.Add(`{"id":"chatcmpl-1","object":"chat.completion","choices":[{"index":0,"message":{"content":"x"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}`)
+	f.Add(recorded.Seed003JSON)
 	f.Add(`{"id":"resp_1","object":"response","status":"completed","output":[{"type":"message","content":[{"type":"output_text","text":"A"}]}],"usage":{"input_tokens":1,"output_tokens":1}}`)
-	f.Add(`{"error":{"message":"m","type":"t","param":"p","code":"c"}}`)
+	f.Add(recorded.Seed003Error)
 	f.Add(`{"id":"chatcmpl-2","choices":[],"usage":{"prompt_tokens":3}}`)
 	f.Fuzz(func(t *testing.T, body string) {
 		res := NewResult()
