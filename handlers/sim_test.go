@@ -81,7 +81,7 @@ func TestEverySeedModelRunsOnTheSimulator(t *testing.T) {
 			}
 		})
 	}
-	if n != 9 {
-		t.Errorf("%d simulated models, want 9", n)
+	if n != 10 {
+		t.Errorf("%d simulated models, want 10", n)
 	}
 }

@@ -102,6 +102,11 @@ type Model struct {
 	// reasoning_content with its tool calls (DeepSeek thinking mode
 	// rejects a tool-call turn without it).
 	CarryReasoning bool `json:"carry_reasoning,omitempty"`
+	// SimShape, on a simulated Responses model, is the shape the simulator
+	// answers in: "chat" for Chat Completions' fields (choices,
+	// prompt_tokens, system_fingerprint), as seed 003 documents its
+	// /responses answers; empty for the Responses API's own shape.
+	SimShape string `json:"sim_shape,omitempty"`
 	// Schema is the form_schema: the model's parameters, in request order.
 	Schema SchemaRef `json:"form_schema"`
 }

@@ -192,6 +192,15 @@ models:
 			wantErr: "generic_schemas.soap"},
 		"generic schema of the wrong style": {name: "bad.json", body: `{"providers": [], "models": [], "generic_schemas": {"completions": "chat-openai-compatible"}}`,
 			wantErr: "generic_schemas.completions"},
+		"sim_shape outside the simulator": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "responses", "form_schema": "responses-openai", "sim_shape": "chat"}]}`,
+			wantErr: ".sim_shape: only the simulator's models have one"},
+		"sim_shape on a chat model": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "sim", "api_style": "chat", "form_schema": "chat-openai-compatible", "sim_shape": "chat"}]}`,
+			wantErr: `models[0].sim_shape: must be "chat", on a responses model`},
+		"sim_shape unknown": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "sim", "api_style": "responses", "form_schema": "responses-openai", "sim_shape": "xml"}]}`,
+			wantErr: `models[0].sim_shape: must be "chat"`},
 		"negative price": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai-compatible", "price": {"input": -1, "output": 1}}]}`,
 			wantErr: "models[0].price.input: must be a non-negative number"},

@@ -267,6 +267,9 @@ func (c *Catalog) check(name string) error {
 		if !p.Supports(m.Style) {
 			errs = append(errs, fmt.Errorf("catalog %s: %s.api_style: provider %q does not list %q in api_styles", name, path, p.ID, m.Style))
 		}
+		if m.SimShape != "" && !p.Simulated {
+			errs = append(errs, fmt.Errorf("catalog %s: %s.sim_shape: only the simulator's models have one (provider %q is not simulated)", name, path, p.ID))
+		}
 		if seenM[m.Key()] {
 			errs = append(errs, fmt.Errorf("catalog %s: %s.id: duplicate model %q for provider %q", name, path, m.ID, m.Provider))
 		}
@@ -385,6 +388,9 @@ func validateModel(path string, m *Model) error {
 	}
 	if m.BasePath != "" && (!strings.HasPrefix(m.BasePath, "/") || strings.HasSuffix(m.BasePath, "/")) {
 		bad("base_path", "must start with '/' and not end with it (got %q)", m.BasePath)
+	}
+	if m.SimShape != "" && (m.SimShape != "chat" || m.Style != Responses) {
+		bad("sim_shape", `must be "chat", on a responses model (got %q on %s)`, m.SimShape, m.Style)
 	}
 	if p := m.Price; p != nil && p.Currency != "" && !currencyRE.MatchString(p.Currency) {
 		bad("price.currency", "must be a three-letter ISO 4217 code (got %q)", p.Currency)

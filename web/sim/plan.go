@@ -50,6 +50,9 @@ type req struct {
 	format       map[string]any // response_format / text.format
 	instructions *string
 	metadata     map[string]any
+	// chatShape: a Responses request answered in the Chat Completions
+	// shape (see shapeOf).
+	chatShape bool
 }
 
 type toolDef struct {

@@ -11,6 +11,18 @@
 // midstream (an error event after a few tokens), drop (the connection is
 // cut after a few tokens), stall (nothing is sent before the first token
 // until the client gives up; "stall:2s" stalls that long).
+//
+// Answer shapes: a Responses model answers in the Responses API's shape
+// unless its catalog entry says "sim_shape": "chat"; then it answers in
+// the Chat Completions shape that seed 003's page documents for its
+// /responses endpoint (chat.completion.chunk with choices[].delta, usage
+// with prompt_tokens and completion_tokens, system_fingerprint, [DONE];
+// chat.completion when not streamed; the error object
+// {message, type, param, code}). Such an answer is not stored and
+// background is answered at once. The header X-Sim-Shape: chat or
+// responses picks the shape per request. The catalog's
+// seed003-documented.gpt-5.4-pro (/respgw-documented/v1) is seed 003's
+// model in the documented shape, next to seed003.gpt-5.4-pro (/respgw/v1).
 package sim
 
 import (
@@ -49,6 +61,9 @@ type ModelSpec struct {
 	Name      string // the "model" value clients send
 	Style     catalog.Style
 	Reasoning bool
+	// Shape is a Responses model's answer shape (ShapeResponses or
+	// ShapeChat), from the catalog's sim_shape.
+	Shape string
 }
 
 // Server is the simulator.
@@ -87,7 +102,7 @@ func ModelsFromCatalog(c *catalog.Catalog) []ModelSpec {
 			continue
 		}
 		for _, m := range c.ModelsOf(p.ID) {
-			out = append(out, ModelSpec{Prefix: m.BasePath, Name: m.SentModel(), Style: m.Style, Reasoning: m.Reasoning})
+			out = append(out, ModelSpec{Prefix: m.BasePath, Name: m.SentModel(), Style: m.Style, Reasoning: m.Reasoning, Shape: m.SimShape})
 		}
 	}
 	return out

@@ -51,8 +51,13 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prefix string, s
 	}
 	rq.topicText = faultDirective.ReplaceAllString(rq.topicText, "")
 	cached := s.cached(rq.promptIDs)
-	switch style {
-	case catalog.Responses:
+	switch {
+	case style == catalog.Responses && shapeOf(r, spec) == ShapeChat:
+		// Nothing is stored and background is answered at once: the
+		// chatcmpl id names no response to get, cancel or continue from.
+		rq.chatShape = true
+		s.chatOrCompletion(w, r, rq, cached, f)
+	case style == catalog.Responses:
 		s.respond(w, r, rq, cached, f)
 	default:
 		s.chatOrCompletion(w, r, rq, cached, f)
@@ -182,6 +187,11 @@ const fingerprint = "fp_playground_sim"
 func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *req, cached int, f fault) {
 	plans := s.plans(rq)
 	u := makeUsage(rq, plans, cached)
+	if rq.hidesReasoning() {
+		for _, p := range plans {
+			p.reasoning = nil
+		}
+	}
 	id, object := newID("chatcmpl-"), "chat.completion"
 	if rq.style == catalog.Completions {
 		id, object = newID("cmpl-"), "text_completion"
@@ -205,14 +215,14 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 	}
 	base := func() chunk {
 		c := chunk{ID: id, Object: object, Created: created, Model: rq.model.Name}
-		if rq.style == catalog.Chat {
+		if rq.chatLike() {
 			c.SystemFingerprint = fingerprint
 		}
 		return c
 	}
 	send := func(c chunk) bool { return out.event("", c) == nil }
 	pace := &pacer{cfg: s.cfg}
-	if rq.style == catalog.Chat {
+	if rq.chatLike() {
 		c := base()
 		for i := range plans {
 			c.Choices = append(c.Choices, chunkChoice{Index: i, Delta: map[string]any{"role": "assistant", "content": ""}})
@@ -418,7 +428,7 @@ func wholeAnswer(rq *req, plans []*choicePlan, u usage, id, object string, creat
 		choices = append(choices, map[string]any{"index": i, "message": msg, "logprobs": lps, "finish_reason": p.finish})
 	}
 	out := map[string]any{"id": id, "object": object, "created": created, "model": rq.model.Name, "choices": choices, "usage": u}
-	if rq.style == catalog.Chat {
+	if rq.chatLike() {
 		out["system_fingerprint"] = fingerprint
 	}
 	return out

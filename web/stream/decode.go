@@ -3,6 +3,7 @@ package stream
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/valyala/fastjson"
 
@@ -61,6 +62,13 @@ func (d *Decoder) Decode(ev sse.Event, emit func(Event)) error {
 		return nil
 	}
 	if d.style == catalog.Responses {
+		if chatShaped(v) {
+			// A gateway that documents (and sends) Chat Completions
+			// chunks on its /responses endpoint (seed 003): each chunk is
+			// read by its own shape.
+			d.chunk(v, emit)
+			return nil
+		}
 		d.responsesEvent(v, emit)
 		return nil
 	}
@@ -241,7 +249,47 @@ func chatUsage(u *fastjson.Value) Usage {
 	return out
 }
 
+// chatShaped reports a Chat Completions chunk or answer where a Responses
+// event or response object was expected: no Responses "type" or "output",
+// and Chat's choices, object, usage fields (prompt_tokens,
+// completion_tokens) or a bare {"error": {...}}.
+func chatShaped(v *fastjson.Value) bool {
+	if t := v.Get("type"); t != nil && t.Type() == fastjson.TypeString {
+		return false
+	}
+	if v.Get("output") != nil || v.Get("response") != nil {
+		return false
+	}
+	if c := v.Get("choices"); c != nil && c.Type() == fastjson.TypeArray {
+		return true
+	}
+	if strings.HasPrefix(str(v, "object"), "chat.completion") {
+		return true
+	}
+	if u := v.Get("usage"); u != nil && isChatUsage(u) {
+		return true
+	}
+	e := v.Get("error")
+	return e != nil && e.Type() == fastjson.TypeObject
+}
+
+// isChatUsage reports a usage object with Chat's field names and none of
+// the Responses ones.
+func isChatUsage(u *fastjson.Value) bool {
+	if u.Type() != fastjson.TypeObject || u.Get("input_tokens") != nil || u.Get("output_tokens") != nil {
+		return false
+	}
+	return u.Get("prompt_tokens") != nil || u.Get("completion_tokens") != nil
+}
+
+// responsesUsage reads a Responses usage object; one with Chat's field
+// names (a gateway mixing the two shapes) is read as Chat usage, so that
+// prompt and completion tokens are not lost (nor the total billed as
+// output).
 func responsesUsage(u *fastjson.Value) Usage {
+	if isChatUsage(u) {
+		return chatUsage(u)
+	}
 	return Usage{
 		Input:     u.GetInt("input_tokens"),
 		Cached:    u.GetInt("input_tokens_details", "cached_tokens"),

@@ -182,6 +182,13 @@ func DecodeJSON(style catalog.Style, body []byte, emit func(Event)) error {
 		d.finish(emit)
 		return nil
 	}
+	if style == catalog.Responses && chatShaped(v) {
+		// Chat Completions' chat.completion from a /responses endpoint
+		// (seed 003's documented shape): its id names no stored response.
+		d.choices(v, "message", emit)
+		d.finish(emit)
+		return nil
+	}
 	switch style {
 	case catalog.Responses:
 		emit(Event{Kind: KindStatus, Status: str(v, "status"), ResponseID: str(v, "id"), Seq: -1})

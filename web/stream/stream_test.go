@@ -282,6 +282,9 @@ func FuzzDecoder(f *testing.F) {
 		}
 	}
 	f.Add(`data: {"choices":[{"delta":{"tool_calls":[{"index":1000000000}]}}]}`+"\n\n", uint8(0))
+	for _, s := range chatShapedStreams {
+		f.Add(s.in, uint8(2)) // Chat chunks on a Responses endpoint
+	}
 	f.Fuzz(func(t *testing.T, in string, which uint8) {
 		style := []catalog.Style{catalog.Chat, catalog.Completions, catalog.Responses}[int(which)%3]
 		d := NewDecoder(style)
