@@ -260,6 +260,8 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 	for _, u := range r.imageURLs {
 		r.promptTokens += tokens.Image(u[strings.LastIndexByte(u, '#')+1:])
 	}
+	// Tool definitions and a response-format schema are prompt too.
+	r.promptTokens += tok.Tools(body["tools"]) + tok.Format(r.format)
 	r.promptIDs = tok.Encode(frame.String())
 	return r, ""
 }
