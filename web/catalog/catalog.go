@@ -102,6 +102,11 @@ type Model struct {
 	// reasoning_content with its tool calls (DeepSeek thinking mode
 	// rejects a tool-call turn without it).
 	CarryReasoning bool `json:"carry_reasoning,omitempty"`
+	// ThoughtSignatures marks models that sign their tool calls (Gemini 3:
+	// extra_content.google.thought_signature) and refuse a next turn whose
+	// tool calls lack the signature; the playground carries any
+	// extra_content back, and the simulator signs and checks.
+	ThoughtSignatures bool `json:"thought_signatures,omitempty"`
 	// Schema is the form_schema: the model's parameters, in request order.
 	Schema SchemaRef `json:"form_schema"`
 }
