@@ -192,6 +192,16 @@ models:
 			wantErr: "generic_schemas.soap"},
 		"generic schema of the wrong style": {name: "bad.json", body: `{"providers": [], "models": [], "generic_schemas": {"completions": "chat-openai-compatible"}}`,
 			wantErr: "generic_schemas.completions"},
+		"requires an unknown field": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [
+				{"name": "messages", "type": "messages", "transform": "messages", "required": true},
+				{"name": "tool_choice", "type": "string", "requires": ["tools"]}]}]}`,
+			wantErr: `form_schema[1].requires[0]: no field "tools" in this schema`},
+		"refused with an unknown field": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [
+				{"name": "messages", "type": "messages", "transform": "messages", "required": true},
+				{"name": "background", "type": "boolean", "refused_with": {"store": false}}]}]}`,
+			wantErr: `form_schema[1].refused_with: no field "store" in this schema`},
 		"negative price": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai-compatible", "price": {"input": -1, "output": 1}}]}`,
 			wantErr: "models[0].price.input: must be a non-negative number"},
