@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
@@ -121,6 +122,11 @@ func TestSimulatorCountsDefinitionsAsTheEstimate(t *testing.T) {
 		}
 		return out
 	}
+	// A turn that answers a tool call: the assistant's call, then its result.
+	turn := with(url.Values{"tools.name": {"get_weather"}, "tools.parameters": {params},
+		"messages.role": {"user", "assistant", "tool"}, "messages.content": {"Weather in Paris?", "", `{"temp": 21}`},
+		"messages.tool_calls": {"", `[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"},"extra_content":{"google":{"thought_signature":"` + simSignature("call_1") + `"}}}]`, ""},
+		"messages.tool_call_id": {"", "", "call_1"}, "messages.reasoning": {"", "", ""}})
 	tools := url.Values{"tools.name": {"get_weather", "now"}, "tools.description": {"Current weather of a city", ""}, "tools.parameters": {params, ""}}
 	for _, tc := range []struct {
 		name, model string
@@ -130,6 +136,8 @@ func TestSimulatorCountsDefinitionsAsTheEstimate(t *testing.T) {
 		{"chat response_format schema", "openai.gpt-4o-mini", with(url.Values{"response_format": {`{"type":"json_schema","json_schema":{"name":"reply","schema":` + schema + `,"strict":true}}`}})},
 		{"responses tools", "openai.gpt-5-mini", with(tools)},
 		{"responses json_schema", "openai.gpt-5-mini", with(url.Values{"response_format": {"json_schema"}, "json_schema": {`{"name":"reply","schema":` + schema + `}`}})},
+		{"chat tool result turn", "seed002.gemini-3.1-pro-preview", turn},
+		{"responses tool result turn", "openai.gpt-5-mini", turn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fresh := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: tc.form})
@@ -154,4 +162,9 @@ func TestSimulatorCountsDefinitionsAsTheEstimate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// simSignature is the thought_signature the simulator gives a call.
+func simSignature(id string) string {
+	return base64.StdEncoding.EncodeToString([]byte("sim-thought:" + id))
 }

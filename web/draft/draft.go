@@ -293,10 +293,15 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 		switch x := v.(type) {
 		case []form.Message:
 			for _, msg := range x {
-				e.PromptTokens += tokens.PerMessage + count(msg.Content)
+				// Responses sends an assistant's calls alone as function_call
+				// items, with no message item when it wrote no text.
+				if f.Transform != catalog.TransformInput || msg.ToolCalls == nil || msg.Content != "" {
+					e.PromptTokens += tokens.PerMessage + count(msg.Content)
+				}
 				if f.Transform != catalog.TransformInput { // Responses items count no role
 					e.PromptTokens += s.Tokens.Count(msg.Role)
 				}
+				e.PromptTokens += callTokens(count, msg.ToolCalls)
 			}
 		case []form.Image:
 			for _, im := range x {
@@ -344,6 +349,20 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 		e.Max.Known = false
 	}
 	return e
+}
+
+// callTokens counts an assistant's tool calls sent back: their arguments,
+// as the simulator counts them.
+func callTokens(count func(string) int, raw json.RawMessage) int {
+	var calls []form.ToolCall
+	if raw == nil || json.Unmarshal(raw, &calls) != nil {
+		return 0
+	}
+	n := 0
+	for _, c := range calls {
+		n += count(c.Function.Arguments)
+	}
+	return n
 }
 
 // definitionTokens counts what the request's definitions add to the

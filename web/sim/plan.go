@@ -229,6 +229,12 @@ func (s *Server) parse(spec ModelSpec, body map[string]any, tok *tokens.Counter)
 			role := str(mm["role"])
 			text, images := contentText(mm["content"])
 			r.promptTokens += tokens.PerMessage + tok.Count(role) + tok.Count(text)
+			calls, _ := mm["tool_calls"].([]any)
+			for _, c := range calls {
+				cm, _ := c.(map[string]any)
+				fn, _ := cm["function"].(map[string]any)
+				r.promptTokens += tok.Count(str(fn["arguments"]))
+			}
 			frame.WriteString(role + ":" + text + "\n")
 			r.imageURLs = append(r.imageURLs, images...)
 			switch role {
