@@ -125,7 +125,7 @@ func TestSimulatorCountsDefinitionsAsTheEstimate(t *testing.T) {
 	// A turn that answers a tool call: the assistant's call, then its result.
 	turn := with(url.Values{"tools.name": {"get_weather"}, "tools.parameters": {params},
 		"messages.role": {"user", "assistant", "tool"}, "messages.content": {"Weather in Paris?", "", `{"temp": 21}`},
-		"messages.tool_calls": {"", `[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"},"extra_content":{"google":{"thought_signature":"` + simSignature("call_1") + `"}}}]`, ""},
+		"messages.tool_calls":   {"", `[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"},"extra_content":{"google":{"thought_signature":"` + simSignature("call_1") + `"}}}]`, ""},
 		"messages.tool_call_id": {"", "", "call_1"}, "messages.reasoning": {"", "", ""}})
 	tools := url.Values{"tools.name": {"get_weather", "now"}, "tools.description": {"Current weather of a city", ""}, "tools.parameters": {params, ""}}
 	for _, tc := range []struct {
