@@ -130,6 +130,9 @@ func excerpt(s string, n int) string {
 }
 
 func costLine(s *run.Summary) string {
+	if s.Cost.Refused {
+		return "nothing — the provider refused the request"
+	}
 	if !s.Cost.Known {
 		return "no price"
 	}

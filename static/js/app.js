@@ -336,7 +336,9 @@
       metric(dl, 'Tokens out', u.output + (u.reasoning ? ' (' + u.reasoning + ' reasoning)' : '') + est);
       metric(dl, 'Finish', (s.finish || []).join(', ') + (s.truncated ? ' (cut off)' : '') + (s.reason ? ' (' + s.reason + ')' : ''));
       var c = s.cost || {};
-      if (c.known) {
+      if (c.refused) {
+        metric(dl, 'Cost', 'nothing — the provider refused the request');
+      } else if (c.known) {
         metric(dl, 'Cost', c.total + (c.credits ? ' · ' + c.credits : '') + (c.estimated ? ' (estimate: no usage reported)' : '') + (c.demo ? ' (demo price)' : ''));
       } else {
         metric(dl, 'Cost', 'no price set');

@@ -107,6 +107,11 @@ type Model struct {
 	// prompt_tokens, system_fingerprint), as seed 003 documents its
 	// /responses answers; empty for the Responses API's own shape.
 	SimShape string `json:"sim_shape,omitempty"`
+	// ThoughtSignatures marks models that sign their tool calls (Gemini 3:
+	// extra_content.google.thought_signature) and refuse a next turn whose
+	// tool calls lack the signature; the playground carries any
+	// extra_content back, and the simulator signs and checks.
+	ThoughtSignatures bool `json:"thought_signatures,omitempty"`
 	// Schema is the form_schema: the model's parameters, in request order.
 	Schema SchemaRef `json:"form_schema"`
 }

@@ -201,6 +201,16 @@ models:
 		"sim_shape unknown": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "sim", "api_style": "responses", "form_schema": "responses-openai", "sim_shape": "xml"}]}`,
 			wantErr: `models[0].sim_shape: must be "chat"`},
+		"requires an unknown field": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [
+				{"name": "messages", "type": "messages", "transform": "messages", "required": true},
+				{"name": "tool_choice", "type": "string", "requires": ["tools"]}]}]}`,
+			wantErr: `form_schema[1].requires[0]: no field "tools" in this schema`},
+		"refused with an unknown field": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [
+				{"name": "messages", "type": "messages", "transform": "messages", "required": true},
+				{"name": "background", "type": "boolean", "refused_with": {"store": false}}]}]}`,
+			wantErr: `form_schema[1].refused_with: no field "store" in this schema`},
 		"negative price": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai-compatible", "price": {"input": -1, "output": 1}}]}`,
 			wantErr: "models[0].price.input: must be a non-negative number"},

@@ -111,6 +111,12 @@ type Field struct {
 	OnlyWith string `json:"only_with,omitempty"`
 	// ConflictsWith names fields that may not be set together with this one.
 	ConflictsWith []string `json:"conflicts_with,omitempty"`
+	// Requires names fields that must be set for this one to be sent
+	// (tool_choice and parallel_tool_calls need tools).
+	Requires []string `json:"requires,omitempty"`
+	// RefusedWith maps another field to a value this one may not be sent
+	// with, as the API refuses the pair (background with store false).
+	RefusedWith map[string]any `json:"refused_with,omitempty"`
 	// Role tells the cost estimate what the value means (max_output, n).
 	Role string `json:"role,omitempty"`
 	// JSONKind restricts JSON fields: "object", "array", "tools" or

@@ -487,6 +487,16 @@ func validateSchema(path string, style Style, fields []Field) error {
 				bad(fmt.Sprintf("conflicts_with[%d]", k), "no field %q in this schema", c)
 			}
 		}
+		for k, c := range f.Requires {
+			if _, ok := names[c]; !ok {
+				bad(fmt.Sprintf("requires[%d]", k), "no field %q in this schema", c)
+			}
+		}
+		for c := range f.RefusedWith {
+			if _, ok := names[c]; !ok {
+				bad("refused_with", "no field %q in this schema", c)
+			}
+		}
 		switch f.Role {
 		case "", RoleMaxOutput, RoleN:
 		default:

@@ -5,6 +5,7 @@
 package draft
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -160,7 +161,7 @@ func (s *Service) Prepare(in Input) Result {
 			r.CurlShown, _ = curl.Short(req)
 		}
 	}
-	r.Estimate = s.estimate(p, m, vals)
+	r.Estimate = s.estimate(p, m, vals, r.Request)
 	return r
 }
 
@@ -276,7 +277,7 @@ func initial(f catalog.Field, out url.Values) {
 }
 
 // estimate counts prompt tokens and prices the run.
-func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Values) Estimate {
+func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Values, req *request.Request) Estimate {
 	var e Estimate
 	count := func(text string) int {
 		n, exact := s.Tokens.Estimate(text)
@@ -292,10 +293,15 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 		switch x := v.(type) {
 		case []form.Message:
 			for _, msg := range x {
-				e.PromptTokens += tokens.PerMessage + count(msg.Content)
+				// Responses sends an assistant's calls alone as function_call
+				// items, with no message item when it wrote no text.
+				if f.Transform != catalog.TransformInput || msg.ToolCalls == nil || msg.Content != "" {
+					e.PromptTokens += tokens.PerMessage + count(msg.Content)
+				}
 				if f.Transform != catalog.TransformInput { // Responses items count no role
 					e.PromptTokens += s.Tokens.Count(msg.Role)
 				}
+				e.PromptTokens += callTokens(count, msg.ToolCalls)
 			}
 		case []form.Image:
 			for _, im := range x {
@@ -320,7 +326,7 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 	if m.Style != catalog.Completions {
 		e.PromptTokens += tokens.ReplyPrimer
 	}
-	e.PromptTokens += e.ImageTokens
+	e.PromptTokens += e.ImageTokens + definitionTokens(s.Tokens, req)
 	maxOut, from := maxOutput(m, vals)
 	n := 1
 	for _, f := range m.Fields() {
@@ -343,6 +349,45 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 		e.Max.Known = false
 	}
 	return e
+}
+
+// callTokens counts an assistant's tool calls sent back: their arguments,
+// as the simulator counts them.
+func callTokens(count func(string) int, raw json.RawMessage) int {
+	var calls []form.ToolCall
+	if raw == nil || json.Unmarshal(raw, &calls) != nil {
+		return 0
+	}
+	n := 0
+	for _, c := range calls {
+		n += count(c.Function.Arguments)
+	}
+	return n
+}
+
+// definitionTokens counts what the request's definitions add to the
+// prompt: its function tools and its structured-output schema, read from
+// the body as sent (Responses tools flattened, text.format folded) and
+// counted as the simulator counts them (tokens.Tools, tokens.Format).
+func definitionTokens(tok *tokens.Counter, req *request.Request) int {
+	if req == nil {
+		return 0 // the form has errors: nothing is sent yet
+	}
+	var b struct {
+		Tools          any `json:"tools"`
+		ResponseFormat any `json:"response_format"`
+		Text           struct {
+			Format any `json:"format"`
+		} `json:"text"`
+	}
+	if json.Unmarshal(req.Body, &b) != nil {
+		return 0
+	}
+	format := b.ResponseFormat
+	if format == nil {
+		format = b.Text.Format
+	}
+	return tok.Tools(b.Tools) + tok.Format(format)
 }
 
 func detailOf(m *catalog.Model, vals form.Values, im form.Image) string {

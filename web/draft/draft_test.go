@@ -1,6 +1,7 @@
 package draft
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -147,6 +148,70 @@ func TestEstimate(t *testing.T) {
 	if r.Estimate.ImageTokens != tokens.ImageLow+tokens.ImageHigh {
 		t.Errorf("image tokens %d", r.Estimate.ImageTokens)
 	}
+}
+
+// TestEstimateCountsDefinitions: tool definitions and a response-format
+// schema are prompt tokens, counted from the body as sent, and priced.
+func TestEstimateCountsDefinitions(t *testing.T) {
+	s := newService(t, nil)
+	tok := &tokens.Counter{}
+	params := `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`
+	schema := `{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"]}`
+	msg := func(extra url.Values) url.Values {
+		out := url.Values{"messages.role": {"user"}, "messages.content": {"Weather?"}}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	var decoded = func(s string) any {
+		var v any
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tc := range []struct {
+		name, model string
+		form        url.Values
+		want        int // the tokens the definitions add
+	}{
+		{"chat tools", "seed002.gpt-5.4", msg(url.Values{"tools.name": {"get_weather"}, "tools.description": {"Weather of a city"}, "tools.parameters": {params}}),
+			tokens.PerTool + tok.Count("get_weather") + tok.Count("Weather of a city") + tok.Count(canonical(t, params))},
+		{"responses tool without parameters", "openai.gpt-5-mini", msg(url.Values{"tools.name": {"now"}}),
+			// Responses requires parameters: the body carries an empty object schema.
+			tok.Tools(decoded(`[{"type":"function","name":"now","parameters":{"type":"object","properties":{}}}]`))},
+		{"chat response_format", "openai.gpt-4o-mini", msg(url.Values{"response_format": {`{"type":"json_schema","json_schema":{"name":"reply","schema":` + schema + `}}`}}),
+			tok.Count("reply") + tok.Count(canonical(t, schema))},
+		{"chat json_object counts nothing", "openai.gpt-4o-mini", msg(url.Values{"response_format": {`{"type":"json_object"}`}}), 0},
+		{"responses json_schema", "openai.gpt-5-mini", msg(url.Values{"response_format": {"json_schema"}, "json_schema": {`{"name":"reply","schema":` + schema + `}`}}),
+			tok.Count("reply") + tok.Count(canonical(t, schema))},
+		{"responses schema not sent without its format", "openai.gpt-5-mini", msg(url.Values{"response_format": {"text"}, "json_schema": {`{"name":"reply","schema":` + schema + `}`}}), 0},
+	} {
+		with := s.Prepare(Input{Provider: "sim", Model: tc.model, Form: tc.form})
+		bare := s.Prepare(Input{Provider: "sim", Model: tc.model, Form: msg(nil)})
+		if len(with.Errors) > 0 {
+			t.Errorf("%s: %v", tc.name, with.Errors)
+			continue
+		}
+		if got := with.Estimate.PromptTokens - bare.Estimate.PromptTokens; got != tc.want || (tc.want > 0 && got == 0) {
+			t.Errorf("%s: definitions add %d tokens, want %d", tc.name, got, tc.want)
+		}
+		if in := cost.Compute(with.Provider, with.Model, cost.Usage{Input: with.Estimate.PromptTokens}); cost.Format(in.Total, "USD") != cost.Format(with.Estimate.Input.Total, "USD") {
+			t.Errorf("%s: the input cost leaves the definitions out", tc.name)
+		}
+	}
+}
+
+// canonical is s compact with sorted keys, as tokens counts a definition.
+func canonical(t *testing.T, s string) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // BenchmarkPrepare measures what every keystroke's preview does: check the

@@ -164,8 +164,11 @@ func parseField(f catalog.Field, in url.Values) (any, bool, string) {
 	case catalog.TypeInteger:
 		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 		if err != nil {
-			if _, ferr := strconv.ParseFloat(strings.TrimSpace(raw), 64); ferr == nil {
-				return nil, false, "Must be a whole number."
+			// A whole number beyond int64 is out of any range the schema sets.
+			if x, ferr := strconv.ParseFloat(strings.TrimSpace(raw), 64); ferr == nil && errors.Is(err, strconv.ErrRange) {
+				if msg := checkRange(f, x); msg != "" {
+					return nil, false, msg
+				}
 			}
 			return nil, false, "Must be a whole number."
 		}
@@ -646,16 +649,6 @@ func checkSchemaDef(v any, prefix string) string {
 	return ""
 }
 
-// hasTools reports whether a tools field has a value.
-func hasTools(fields []catalog.Field, vals Values) bool {
-	for _, g := range fields {
-		if _, ok := vals[g.Name]; ok && (g.JSONKind == "tools" || g.Type == catalog.TypeFunctions) {
-			return true
-		}
-	}
-	return false
-}
-
 // schemaProblem says why structured.Compile refused a schema, after the
 // field's name: "is not a valid JSON Schema: …" or "is too complex: …".
 func schemaProblem(err error) string {
@@ -730,12 +723,19 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 				}
 			}
 		}
-		if f.Name == "parallel_tool_calls" && !hasTools(fields, vals) {
-			errs[f.Name] = "Only with tools: define tools, or leave this at its default."
-		}
 		for _, other := range f.ConflictsWith {
 			if _, both := vals[other]; both {
 				errs[f.Name] = fmt.Sprintf("Set either %s or %s, not both.", f.Name, other)
+			}
+		}
+		for _, other := range f.Requires {
+			if _, has := vals[other]; !has && errs[other] == "" {
+				errs[f.Name] = fmt.Sprintf("Only with %s: set %s too, or leave this at its default.", other, other)
+			}
+		}
+		for other, refused := range f.RefusedWith {
+			if v, has := vals[other]; has && fmt.Sprint(v) == fmt.Sprint(refused) {
+				errs[f.Name] = fmt.Sprintf("Not with %s set to %v: the API refuses the pair; change %s, or leave this at its default.", other, refused, other)
 			}
 		}
 		if f.Transform == catalog.TransformTextFormat && vals[f.Name] == "json_schema" {
@@ -745,7 +745,7 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 				}
 			}
 		}
-		if f.Transform == catalog.TransformToolChoice {
+		if f.Transform == catalog.TransformToolChoice && errs[f.Name] == "" {
 			choice := vals[f.Name].(string)
 			if contains(f.Enum, choice) {
 				continue

@@ -273,7 +273,7 @@ func TestStructuredOutputFields(t *testing.T) {
 
 func TestToolDefinitionsChecked(t *testing.T) {
 	tools := catalog.Field{Name: "tools", Type: catalog.TypeJSON, JSONKind: "tools"}
-	parallel := catalog.Field{Name: "parallel_tool_calls", Type: catalog.TypeBoolean, Default: true}
+	parallel := catalog.Field{Name: "parallel_tool_calls", Type: catalog.TypeBoolean, Default: true, Requires: []string{"tools"}}
 	fields := []catalog.Field{tools, parallel}
 	for _, tc := range []struct {
 		name  string
@@ -289,6 +289,73 @@ func TestToolDefinitionsChecked(t *testing.T) {
 	} {
 		_, errs := Parse(fields, tc.in)
 		wantFieldError(t, tc.name, errs, tc.field, tc.want)
+	}
+}
+
+// TestCrossFieldRules checks the catalog's cross-field rules as the seed
+// schemas write them: each error lands on the field it concerns.
+func TestCrossFieldRules(t *testing.T) {
+	c, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fieldsOf := func(provider, id string) []catalog.Field {
+		m, ok := c.Model(provider, id)
+		if !ok {
+			t.Fatalf("no model %s/%s", provider, id)
+		}
+		return m.Fields()
+	}
+	chat := fieldsOf("sim", "seed002.gpt-5.4")
+	respgw := fieldsOf("sim", "seed003.gpt-5.4-pro")
+	responses := fieldsOf("sim", "openai.gpt-5-mini")
+	completions := fieldsOf("openai", "gpt-3.5-turbo-instruct")
+	msg := url.Values{"messages.role": {"user"}, "messages.content": {"hi"}}
+	with := func(base url.Values, kv ...string) url.Values {
+		out := url.Values{}
+		for k, v := range base {
+			out[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			out[kv[i]] = []string{kv[i+1]}
+		}
+		return out
+	}
+	tools := `[{"type":"function","function":{"name":"lookup"}}]`
+	for _, tc := range []struct {
+		name   string
+		fields []catalog.Field
+		in     url.Values
+		field  string
+		want   string
+	}{
+		{"tool_choice without tools", chat, with(msg, "tool_choice", "auto"), "tool_choice", "Only with tools: set tools too"},
+		{"tool_choice naming a function without tools", chat, with(msg, "tool_choice", "lookup"), "tool_choice", "Only with tools"},
+		{"tool_choice with tools", chat, with(msg, "tool_choice", "required", "tools.name", "lookup"), "", ""},
+		{"tool_choice naming an unknown function", chat, with(msg, "tool_choice", "other", "tools.name", "lookup"), "tool_choice", `No tool named "other"`},
+		{"responses tool_choice without tools", responses, with(msg, "tool_choice", "none"), "tool_choice", "Only with tools"},
+		{"parallel_tool_calls without tools", responses, with(msg, "parallel_tool_calls", "false"), "parallel_tool_calls", "Only with tools"},
+		{"tools in the JSON shape count", []catalog.Field{{Name: "tools", Type: catalog.TypeJSON, JSONKind: "tools"}, {Name: "tool_choice", Type: catalog.TypeString, Enum: []string{"auto"}, Transform: catalog.TransformToolChoice, Requires: []string{"tools"}}}, url.Values{"tools": {tools}, "tool_choice": {"auto"}}, "", ""},
+		{"background without store", respgw, with(msg, "background", "true", "store", "false"), "background", "Not with store set to false"},
+		{"background with store", respgw, with(msg, "background", "true", "store", "true"), "", ""},
+		{"background, store left alone", respgw, with(msg, "background", "true"), "", ""},
+		{"store off, no background", respgw, with(msg, "store", "false"), "", ""},
+		{"responses background without store", responses, with(msg, "background", "true", "store", "false"), "background", "Not with store set to false"},
+		{"seed at 2^53-1", chat, with(msg, "seed", "9007199254740991"), "", ""},
+		{"seed at -(2^53-1)", chat, with(msg, "seed", "-9007199254740991"), "", ""},
+		{"seed above 2^53-1", chat, with(msg, "seed", "9007199254740992"), "seed", "Must be between -9007199254740991 and 9007199254740991."},
+		{"seed below -(2^53-1)", chat, with(msg, "seed", "-9007199254740992"), "seed", "Must be between"},
+		{"seed beyond int64", chat, with(msg, "seed", "99999999999999999999"), "seed", "Must be between"},
+		{"seed a fraction", chat, with(msg, "seed", "1.5"), "seed", "Must be a whole number."},
+		{"completions seed above 2^53-1", completions, url.Values{"prompt": {"x"}, "seed": {"9007199254740993"}}, "seed", "Must be between"},
+	} {
+		vals, errs := Parse(tc.fields, tc.in)
+		wantFieldError(t, tc.name, errs, tc.field, tc.want)
+		if tc.field != "" {
+			if _, sent := vals[tc.field]; sent {
+				t.Errorf("%s: %s is still sent despite its error", tc.name, tc.field)
+			}
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"mime"
 	"net/http"
 	"sort"
@@ -884,6 +885,7 @@ type ErrorView struct {
 	Message    string `json:"message"`
 	Status     int    `json:"status,omitempty"`
 	Code       string `json:"code,omitempty"`
+	Type       string `json:"type,omitempty"`
 	Param      string `json:"param,omitempty"`
 	Hint       string `json:"hint,omitempty"`
 	RetryAfter int    `json:"retry_after,omitempty"`
@@ -891,13 +893,24 @@ type ErrorView struct {
 
 func errorView(e *stream.Error, red *redact.Redactor) ErrorView {
 	return ErrorView{
-		Message:    red.String(e.Error()),
+		Message:    red.String(errorMessage(e)),
+		Type:       red.String(e.Type),
 		Status:     e.Status,
 		Code:       red.String(e.Code),
 		Param:      red.String(e.Param),
 		Hint:       e.Hint,
 		RetryAfter: int((e.RetryAfter + time.Second - 1) / time.Second),
 	}
+}
+
+// errorMessage is the failure's line: status, message, code and param,
+// then the error's type (invalid_request_error, rate_limit_error, …).
+func errorMessage(e *stream.Error) string {
+	msg := e.Error()
+	if e.Type != "" {
+		msg += " [type: " + e.Type + "]"
+	}
+	return msg
 }
 
 // Summary is the final event of a run.
@@ -920,14 +933,17 @@ type Summary struct {
 		Estimated bool `json:"estimated"`
 	} `json:"usage"`
 	Cost struct {
-		Known        bool   `json:"known"`
-		Total        string `json:"total,omitempty"`
-		Credits      string `json:"credits,omitempty"`
-		Input        string `json:"input,omitempty"`
-		Cached       string `json:"cached,omitempty"`
-		Output       string `json:"output,omitempty"`
-		Estimated    bool   `json:"estimated"`
-		Demo         bool   `json:"demo"`
+		Known     bool   `json:"known"`
+		Total     string `json:"total,omitempty"`
+		Credits   string `json:"credits,omitempty"`
+		Input     string `json:"input,omitempty"`
+		Cached    string `json:"cached,omitempty"`
+		Output    string `json:"output,omitempty"`
+		Estimated bool   `json:"estimated"`
+		Demo      bool   `json:"demo"`
+		// Refused: the provider answered with an HTTP error before any
+		// output, so the run costs nothing (no estimate is charged).
+		Refused      bool   `json:"refused,omitempty"`
 		ProviderCost string `json:"provider_cost,omitempty"`
 		// Amount, Currency and CreditsAmount let a page add costs up.
 		Amount        float64 `json:"amount,omitempty"`
@@ -960,6 +976,7 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	}
 	r.mu.Lock()
 	s.URL = r.servedURL
+	refused := r.respStatus >= 400
 	r.mu.Unlock()
 	for _, c := range r.res.Choices() {
 		if c.Finish != "" {
@@ -967,10 +984,15 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		}
 	}
 	var u cost.Usage
-	if r.res.Usage != nil {
+	switch {
+	case refused:
+		// An HTTP error comes before any output: nothing was generated
+		// and nothing is billed, so there is nothing to estimate.
+		s.Cost.Refused = true
+	case r.res.Usage != nil:
 		ru := *r.res.Usage
 		u = cost.Usage{Input: ru.Input, Cached: ru.Cached, Output: ru.BilledOutput(), Reasoning: ru.Reasoning}
-	} else {
+	default:
 		// No usage from the upstream: estimate with the tokenizer.
 		s.Usage.Estimated = true
 		out := 0
@@ -985,7 +1007,11 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	s.Usage.Input, s.Usage.Cached, s.Usage.Output, s.Usage.Reasoning = u.Input, u.Cached, u.Output, u.Reasoning
 	c := cost.Compute(r.Spec.Provider, r.Spec.Model, u)
 	s.Cost.Known, s.Cost.Demo, s.Cost.Estimated = c.Known, c.Demo, s.Usage.Estimated
-	if c.Known {
+	if refused && !c.Known {
+		// Nothing costs nothing, priced or not.
+		c.Known, c.Total = true, new(big.Rat)
+	}
+	if s.Cost.Known = c.Known; c.Known {
 		s.Cost.Total = cost.Format(c.Total, c.Currency)
 		s.Cost.Input = cost.Format(c.Input, c.Currency)
 		s.Cost.Cached = cost.Format(c.Cached, c.Currency)

@@ -378,6 +378,54 @@ func TestUpstreamErrors(t *testing.T) {
 			if b.summary.State != Failed {
 				t.Errorf("state %s", b.summary.State)
 			}
+			// Refused before any output: nothing was billed.
+			c := b.summary.Cost
+			if !c.Refused || !c.Known || c.Amount != 0 || c.Estimated || b.summary.Usage.Input != 0 || b.summary.Usage.Estimated {
+				t.Errorf("a refused run's cost %+v, usage %+v", c, b.summary.Usage)
+			}
+		})
+	}
+}
+
+func TestErrorViewShowsType(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(400)
+		io.WriteString(w, `{"error":{"message":"Previous response with id 'resp_x' not found.","type":"invalid_request_error","param":"previous_response_id","code":"previous_response_not_found"}}`)
+	}))
+	defer srv.Close()
+	m := newManager(t, Config{})
+	b := replay(t, wait(t, m.Start(spec(catalog.Responses, srv.URL, "{}"))))
+	want := "400 Bad Request: Previous response with id 'resp_x' not found. (previous_response_not_found) [param: previous_response_id] [type: invalid_request_error]"
+	if b.errMsg == nil || b.errMsg.Message != want || b.errMsg.Type != "invalid_request_error" || b.errMsg.Param != "previous_response_id" || b.errMsg.Code != "previous_response_not_found" {
+		t.Fatalf("error %+v", b.errMsg)
+	}
+}
+
+// TestFailureAfterOutputIsBilled: an error inside a 200 stream after some
+// output still bills what was generated (an estimate without usage), so
+// only a refusal before output is free.
+func TestFailureAfterOutputIsBilled(t *testing.T) {
+	for name, body := range map[string]string{
+		"estimate": "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello there\"}}]}\n\n" +
+			"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n",
+		"usage": "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello there\"}}]}\n\n" +
+			"data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}\n\n" +
+			"data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(serve([]byte(body), 1000, 0))
+			defer srv.Close()
+			m := newManager(t, Config{})
+			s := spec(catalog.Chat, srv.URL, "{}")
+			s.PromptTokens = 5
+			b := replay(t, wait(t, m.Start(s)))
+			if b.errMsg == nil || b.errMsg.Type != "server_error" || !strings.Contains(b.errMsg.Message, "[type: server_error]") {
+				t.Fatalf("error %+v", b.errMsg)
+			}
+			c := b.summary.Cost
+			if c.Refused || !c.Known || c.Amount <= 0 || b.summary.Usage.Output == 0 || c.Estimated != (name == "estimate") {
+				t.Errorf("cost %+v, usage %+v", c, b.summary.Usage)
+			}
 		})
 	}
 }

@@ -52,7 +52,8 @@ type req struct {
 	metadata     map[string]any
 	// chatShape: a Responses request answered in the Chat Completions
 	// shape (see shapeOf).
-	chatShape bool
+	chatShape  bool
+	previousID string // Responses: previous_response_id
 }
 
 type toolDef struct {
@@ -74,17 +75,35 @@ func num(v any) (float64, bool) {
 
 func str(v any) string { s, _ := v.(string); return s }
 
-// parse reads the body of a create request. It returns a 400 message for
-// bodies no real provider would accept.
-func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Counter) (*req, string) {
-	r := &req{style: style, raw: body, n: 1, store: true}
+// badRequest is a 400 the simulator answers: what is wrong, the code, and
+// the param it concerns, as the real APIs name it.
+type badRequest struct {
+	param, code, msg string
+}
+
+func invalid(param, msg string) *badRequest {
+	return &badRequest{param: param, code: "invalid_value", msg: msg}
+}
+
+func missing(param, msg string) *badRequest {
+	return &badRequest{param: param, code: "missing_required_parameter", msg: msg}
+}
+
+// parse reads the body of a create request for spec's model. It returns a
+// 400 for bodies no real provider would accept.
+func (s *Server) parse(spec ModelSpec, body map[string]any, tok *tokens.Counter) (*req, *badRequest) {
+	style := spec.Style
+	r := &req{style: style, model: spec, raw: body, n: 1, store: true}
 	r.stream, _ = body["stream"].(bool)
 	if so, ok := body["stream_options"].(map[string]any); ok {
 		r.includeUsage, _ = so["include_usage"].(bool)
 	}
 	if n, ok := num(body["n"]); ok {
-		if n < 1 || n > 16 || n != math.Trunc(n) {
-			return nil, "n must be a whole number from 1 to 16 in the simulator"
+		if n < 1 || n > float64(spec.MaxN) || n != math.Trunc(n) {
+			if spec.MaxN == 1 {
+				return nil, invalid("n", "n must be 1 for this model: it generates one choice per request")
+			}
+			return nil, invalid("n", fmt.Sprintf("n must be a whole number from 1 to %d", spec.MaxN))
 		}
 		r.n = int(n)
 	}
@@ -106,7 +125,7 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 	r.sampling.Temperature = 1
 	if t, ok := num(body["temperature"]); ok {
 		if t < 0 || t > 2 {
-			return nil, "temperature must be between 0 and 2"
+			return nil, invalid("temperature", "temperature must be between 0 and 2")
 		}
 		r.sampling.Temperature = t
 	}
@@ -114,7 +133,7 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 		r.logprobs = true
 		if n, ok := num(body["top_logprobs"]); ok {
 			if n < 0 || n > 20 {
-				return nil, "top_logprobs must be between 0 and 20"
+				return nil, invalid("top_logprobs", "top_logprobs must be between 0 and 20")
 			}
 			r.topLogprobs = int(n)
 		}
@@ -190,7 +209,7 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 			}
 		}
 		if len(r.prompts) == 0 {
-			return nil, "prompt is required"
+			return nil, missing("prompt", "prompt is required")
 		}
 		for _, p := range r.prompts {
 			r.promptTokens += tok.Count(p)
@@ -201,13 +220,24 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 	case catalog.Chat:
 		msgs, _ := body["messages"].([]any)
 		if len(msgs) == 0 {
-			return nil, "messages must be a non-empty array"
+			return nil, missing("messages", "messages must be a non-empty array")
+		}
+		if spec.ThoughtSignatures {
+			if bad := checkSignatures(msgs); bad != nil {
+				return nil, bad
+			}
 		}
 		for _, m := range msgs {
 			mm, _ := m.(map[string]any)
 			role := str(mm["role"])
 			text, images := contentText(mm["content"])
 			r.promptTokens += tokens.PerMessage + tok.Count(role) + tok.Count(text)
+			calls, _ := mm["tool_calls"].([]any)
+			for _, c := range calls {
+				cm, _ := c.(map[string]any)
+				fn, _ := cm["function"].(map[string]any)
+				r.promptTokens += tok.Count(str(fn["arguments"]))
+			}
 			frame.WriteString(role + ":" + text + "\n")
 			r.imageURLs = append(r.imageURLs, images...)
 			switch role {
@@ -223,6 +253,14 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 		r.promptTokens += tokens.ReplyPrimer
 		r.prompts = []string{r.topicText}
 	case catalog.Responses:
+		if prev := str(body["previous_response_id"]); prev != "" {
+			// Only a stored response can be continued, as the real API.
+			if _, ok := s.lookup(prev); !ok {
+				return nil, &badRequest{param: "previous_response_id", code: "previous_response_not_found",
+					msg: "Previous response with id '" + prev + "' not found."}
+			}
+			r.previousID = prev
+		}
 		if r.instructions != nil {
 			r.promptTokens += tokens.PerMessage + tok.Count(*r.instructions)
 			frame.WriteString("instructions:" + *r.instructions + "\n")
@@ -255,7 +293,7 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 				}
 			}
 		default:
-			return nil, "input is required"
+			return nil, missing("input", "input is required")
 		}
 		r.promptTokens += tokens.ReplyPrimer
 		r.prompts = []string{r.topicText}
@@ -263,8 +301,10 @@ func (s *Server) parse(style catalog.Style, body map[string]any, tok *tokens.Cou
 	for _, u := range r.imageURLs {
 		r.promptTokens += tokens.Image(u[strings.LastIndexByte(u, '#')+1:])
 	}
+	// Tool definitions and a response-format schema are prompt too.
+	r.promptTokens += tok.Tools(body["tools"]) + tok.Format(r.format)
 	r.promptIDs = tok.Encode(frame.String())
-	return r, ""
+	return r, nil
 }
 
 // contentText reads a message content: a string, or parts with text and
@@ -417,6 +457,11 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 		if len(topics) > 0 {
 			lead = "Let me think about " + s.lm.Word(topics[0]) + "."
 		}
+		if t := s.tok.Count(lead); t > budget {
+			// The whole budget goes to reasoning that is not shown.
+			c.reasonTokens, c.finish, c.incomplete = budget, "length", true
+			return c
+		}
 		c.reasoning = append(c.reasoning, lead)
 		c.reasonTokens = s.tok.Count(lead)
 		for n := 0; n < reasoningSentences(r.effort); {
@@ -441,12 +486,20 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 		c.tool = &toolCall{ID: newID("call_"), Name: tool.Name, Args: args}
 		c.toolTokens = s.tok.Count(tool.Name) + s.tok.Count(args)
 		c.finish = "tool_calls"
+		if c.toolTokens > budget {
+			// The call does not fit what is left of max tokens.
+			c.tool, c.toolTokens, c.finish, c.incomplete = nil, 0, "length", true
+		}
 		return c
 	}
-	var lead []string
+	// echo sends the prompt back in addition to the completion: it is
+	// neither counted against max_tokens nor billed as completion tokens.
+	echo := ""
 	if r.echo && r.style == catalog.Completions {
-		lead = append(lead, prompt)
+		echo = prompt
+		c.text = append(c.text, echo)
 	}
+	var lead []string
 	if r.hasResult {
 		res := strings.TrimSpace(r.toolResult)
 		if len(res) > 120 {
@@ -465,8 +518,12 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 	var text strings.Builder
 	for _, l := range lead {
 		piece := l
-		if text.Len() > 0 {
+		if text.Len() > 0 || echo != "" {
 			piece = " " + l
+		}
+		if c.textTokens+s.tok.Count(piece) > budget {
+			c.finish, c.incomplete = "length", true
+			return c
 		}
 		c.text = append(c.text, piece)
 		text.WriteString(piece)
@@ -478,7 +535,7 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 	c.finish = "stop"
 	for n := 0; n < sentences(r.verbosity); {
 		p, end := g.Next()
-		if text.Len() == 0 {
+		if text.Len() == 0 && echo == "" {
 			p = strings.TrimLeft(p, " ")
 		} else if !strings.HasPrefix(p, " ") && !isPunct(strings.TrimSpace(p)) {
 			p = " " + p
@@ -494,7 +551,7 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 			if cut > already {
 				c.text = append(c.text, p[:cut-already])
 			} else if cut < already {
-				c.text = trimPieces(c.text, cut)
+				c.text = trimPieces(c.text, len(echo)+cut)
 			}
 			c.textTokens = s.tok.Count(cut0(text.String(), cut))
 			c.finish = "stop"

@@ -200,7 +200,7 @@ func responseObject(rq *req, id, status string) map[string]any {
 		"background": rq.background, "error": nil, "incomplete_details": nil, "model": rq.model.Name,
 		"output": []any{}, "parallel_tool_calls": true, "store": rq.store,
 		"temperature": rq.sampling.Temperature, "top_p": 1.0, "tool_choice": "auto", "tools": []any{},
-		"metadata": map[string]any{}, "instructions": nil,
+		"metadata": map[string]any{}, "instructions": nil, "previous_response_id": nilIfEmpty(rq.previousID),
 		"text":      map[string]any{"format": map[string]any{"type": "text"}},
 		"reasoning": map[string]any{"effort": nil, "summary": nil},
 	}

@@ -64,6 +64,13 @@ type ModelSpec struct {
 	// Shape is a Responses model's answer shape (ShapeResponses or
 	// ShapeChat), from the catalog's sim_shape.
 	Shape string
+	// MaxN is the most choices (n) a request may ask for: the maximum of
+	// the model's n field in the catalog, so the form and the simulator
+	// allow one number; 1 when the form offers no n.
+	MaxN int
+	// ThoughtSignatures: tool calls carry a Gemini thought_signature and a
+	// next turn must send it back.
+	ThoughtSignatures bool
 }
 
 // Server is the simulator.
@@ -102,13 +109,30 @@ func ModelsFromCatalog(c *catalog.Catalog) []ModelSpec {
 			continue
 		}
 		for _, m := range c.ModelsOf(p.ID) {
-			out = append(out, ModelSpec{Prefix: m.BasePath, Name: m.SentModel(), Style: m.Style, Reasoning: m.Reasoning, Shape: m.SimShape})
+			out = append(out, ModelSpec{Prefix: m.BasePath, Name: m.SentModel(), Style: m.Style, Reasoning: m.Reasoning, Shape: m.SimShape, MaxN: maxN(m),
+				ThoughtSignatures: m.ThoughtSignatures})
 		}
 	}
 	return out
 }
 
-var responseIDPath = regexp.MustCompile(`^(.*)/responses/(resp_[0-9a-f]+)(/cancel)?$`)
+// maxN is the maximum of m's n field, or 1 when its form has none.
+func maxN(m *catalog.Model) int {
+	for _, f := range m.Fields() {
+		if f.Role == catalog.RoleN {
+			if f.Max == nil {
+				return 1 // a catalog test requires a maximum
+			}
+			return int(*f.Max)
+		}
+	}
+	return 1
+}
+
+var (
+	responseIDPath = regexp.MustCompile(`^(.*)/responses/(resp_[0-9a-f]+)(/cancel)?$`)
+	modelIDPath    = regexp.MustCompile(`^(.*)/models/([^/]+)$`)
+)
 
 // ServeHTTP routes by the path's ending; the part before it is the seed's
 // layout prefix.
@@ -124,6 +148,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasSuffix(path, "/models"):
 		s.listModels(w, r, strings.TrimSuffix(path, "/models"))
 	default:
+		if m := modelIDPath.FindStringSubmatch(path); m != nil && r.Method == http.MethodGet {
+			s.getModel(w, r, m[1], m[2])
+			return
+		}
 		if m := responseIDPath.FindStringSubmatch(path); m != nil {
 			if !s.authorized(w, r) {
 				return
@@ -151,22 +179,42 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-func (s *Server) listModels(w http.ResponseWriter, r *http.Request, prefix string) {
+// model is the Model object of GET /models and /models/{id}.
+type model struct {
+	ID      string `json:"id"`
+	Object  string `json:"object"`
+	Created int64  `json:"created"`
+	OwnedBy string `json:"owned_by"`
+}
+
+func modelObject(name string) model {
+	return model{ID: name, Object: "model", Created: 1767225600, OwnedBy: "playground-simulator"}
+}
+
+// getModel handles GET .../models/{id}: the model, or a 404 in the API's
+// error shape.
+func (s *Server) getModel(w http.ResponseWriter, r *http.Request, prefix, id string) {
 	if !s.authorized(w, r) {
 		return
 	}
-	type model struct {
-		ID      string `json:"id"`
-		Object  string `json:"object"`
-		Created int64  `json:"created"`
-		OwnedBy string `json:"owned_by"`
+	if _, ok := s.models[prefix][id]; !ok {
+		writeError(w, http.StatusNotFound, "invalid_request_error", "model_not_found", "model",
+			"The model `"+id+"` does not exist or you do not have access to it.")
+		return
+	}
+	writeJSON(w, http.StatusOK, modelObject(id))
+}
+
+func (s *Server) listModels(w http.ResponseWriter, r *http.Request, prefix string) {
+	if !s.authorized(w, r) {
+		return
 	}
 	list := struct {
 		Object string  `json:"object"`
 		Data   []model `json:"data"`
 	}{Object: "list", Data: []model{}}
 	for name := range s.models[prefix] {
-		list.Data = append(list.Data, model{ID: name, Object: "model", Created: 1767225600, OwnedBy: "playground-simulator"})
+		list.Data = append(list.Data, modelObject(name))
 	}
 	sortModels := func(i, j int) bool { return list.Data[i].ID < list.Data[j].ID }
 	sortSlice(list.Data, sortModels)

@@ -36,12 +36,11 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prefix string, s
 	if h := r.Header.Get("X-Sim-Fault"); h != "" {
 		faultName = h
 	}
-	rq, msg := s.parse(style, body, s.tok)
-	if msg != "" {
-		writeError(w, 400, "invalid_request_error", "invalid_value", "", msg)
+	rq, bad := s.parse(spec, body, s.tok)
+	if bad != nil {
+		writeError(w, 400, "invalid_request_error", bad.code, bad.param, bad.msg)
 		return
 	}
-	rq.model = spec
 	if m := faultDirective.FindStringSubmatch(rq.topicText); m != nil && faultName == "" {
 		faultName = m[1]
 	}
@@ -352,8 +351,12 @@ func pieceChoice(rq *req, i int, piece, kind string, p *choicePlan, at int) chun
 	case "text":
 		d["content"] = piece
 	case "tool-start":
-		d["tool_calls"] = []any{map[string]any{"index": 0, "id": p.tool.ID, "type": "function",
-			"function": map[string]any{"name": p.tool.Name, "arguments": ""}}}
+		call := map[string]any{"index": 0, "id": p.tool.ID, "type": "function",
+			"function": map[string]any{"name": p.tool.Name, "arguments": ""}}
+		if rq.model.ThoughtSignatures {
+			call["extra_content"] = signedExtra(p.tool.ID)
+		}
+		d["tool_calls"] = []any{call}
 	case "tool":
 		d["tool_calls"] = []any{map[string]any{"index": 0, "function": map[string]any{"arguments": piece}}}
 	}
@@ -414,8 +417,12 @@ func wholeAnswer(rq *req, plans []*choicePlan, u usage, id, object string, creat
 			msg["reasoning_content"] = rs
 		}
 		if p.tool != nil {
-			msg["tool_calls"] = []any{map[string]any{"id": p.tool.ID, "type": "function",
-				"function": map[string]any{"name": p.tool.Name, "arguments": p.tool.Args}}}
+			call := map[string]any{"id": p.tool.ID, "type": "function",
+				"function": map[string]any{"name": p.tool.Name, "arguments": p.tool.Args}}
+			if rq.model.ThoughtSignatures {
+				call["extra_content"] = signedExtra(p.tool.ID)
+			}
+			msg["tool_calls"] = []any{call}
 		}
 		var lps any
 		if rq.logprobs {

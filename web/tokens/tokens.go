@@ -4,6 +4,7 @@
 package tokens
 
 import (
+	"encoding/json"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -128,4 +129,60 @@ func Image(detail string) int {
 		return ImageLow
 	}
 	return ImageHigh
+}
+
+// PerTool is the framing of one function tool definition in the prompt,
+// on top of its name, description and parameters.
+const PerTool = 8
+
+// Tools counts the function tool definitions of a request as prompt
+// tokens: per tool, PerTool plus its name, its description and its
+// parameters' JSON (compact, keys sorted). tools is the decoded tools array
+// in either shape, Chat's {type, function: {name, …}} or Responses' flat
+// {type, name, …}; the estimate and the simulator count it alike.
+func (c *Counter) Tools(tools any) int {
+	list, _ := tools.([]any)
+	n := 0
+	for _, t := range list {
+		tm, _ := t.(map[string]any)
+		fn, ok := tm["function"].(map[string]any)
+		if !ok {
+			fn = tm
+		}
+		name, _ := fn["name"].(string)
+		desc, _ := fn["description"].(string)
+		n += PerTool + c.Count(name) + c.Count(desc)
+		if p, ok := fn["parameters"]; ok && p != nil {
+			n += c.Count(canonicalJSON(p))
+		}
+	}
+	return n
+}
+
+// Format counts a structured-output definition as prompt tokens: the
+// schema's name and its JSON (compact, keys sorted). format is Chat's
+// decoded response_format ({type, json_schema: {name, schema}}), Responses'
+// text.format ({type, name, schema}) or the bare {name, schema}; a format
+// without a schema (text, json_object) counts nothing.
+func (c *Counter) Format(format any) int {
+	m, _ := format.(map[string]any)
+	if js, ok := m["json_schema"].(map[string]any); ok {
+		m = js
+	}
+	schema, ok := m["schema"]
+	if !ok || schema == nil {
+		return 0
+	}
+	name, _ := m["name"].(string)
+	return c.Count(name) + c.Count(canonicalJSON(schema))
+}
+
+// canonicalJSON writes a decoded JSON value compactly with sorted keys, so
+// that the same definition counts the same whoever decoded it.
+func canonicalJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
