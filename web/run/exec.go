@@ -315,7 +315,7 @@ func (e *cutError) view() *stream.Error {
 	case errors.Is(e.err, syscall.ECONNRESET):
 		msg += ": connection reset"
 	}
-	return &stream.Error{Code: code, Message: msg, Hint: "The output so far is kept; no finish reason or usage came. Retry."}
+	return &stream.Error{Code: code, Message: msg, Hint: "The output so far is kept; nothing that did not come (a finish reason, the usage) is made up. Retry."}
 }
 
 // cut wraps a read error of a stream that had not ended: a broken
@@ -963,8 +963,10 @@ func (r *Run) finish(ctx context.Context, err error) {
 	case r.res.Err != nil:
 		state = Failed
 		upErr = r.res.Err
-	case r.res.Truncated():
-		// Closed cleanly, but before the terminal event.
+	case !r.res.Done:
+		// Closed cleanly, but before the terminal event ([DONE],
+		// response.completed): even after a finish reason, what was
+		// still to come (the usage) did not.
 		state = Interrupted
 		upErr = (&cutError{err: io.EOF, events: r.upEvents}).view()
 	}
