@@ -442,3 +442,24 @@ func TestBackgroundCancelSaysWhatTheProviderAnswered(t *testing.T) {
 		})
 	}
 }
+
+// TestResponsesErrorThenFailed: a Responses error event does not end the
+// run's reading: the response.failed after it gives the final state, and
+// the output so far, the error and the choice's finish all stay.
+func TestResponsesErrorThenFailed(t *testing.T) {
+	raw := "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}\n\n" +
+		"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"delta\":\"Partial\"}\n\n" +
+		"event: error\ndata: {\"type\":\"error\",\"sequence_number\":2,\"code\":\"server_error\",\"message\":\"boom\",\"param\":null}\n\n" +
+		"event: response.failed\ndata: {\"type\":\"response.failed\",\"sequence_number\":3,\"response\":{\"id\":\"resp_1\",\"status\":\"failed\",\"error\":{\"code\":\"server_error\",\"message\":\"boom\"},\"usage\":{\"input_tokens\":4,\"output_tokens\":1,\"total_tokens\":5}}}\n\n"
+	srv := httptest.NewServer(serve([]byte(raw), 1000, 0))
+	defer srv.Close()
+	m := newManager(t, Config{})
+	evs := wait(t, m.Start(spec(catalog.Responses, srv.URL, "{}")))
+	b := replay(t, evs)
+	if b.summary.State != Failed || b.errMsg == nil || b.errMsg.Code != "server_error" || b.html[0]+b.tail[0] != "<p>Partial</p>\n" {
+		t.Fatalf("state %s failure %+v output %q", b.summary.State, b.errMsg, b.html[0]+b.tail[0])
+	}
+	if strings.Join(b.summary.Finish, ",") != "failed" || b.summary.Usage.Estimated || b.summary.Usage.Input != 4 {
+		t.Errorf("finish %q usage %+v: the terminal event after the error was not read", b.summary.Finish, b.summary.Usage)
+	}
+}
