@@ -463,3 +463,56 @@ func TestResponsesErrorThenFailed(t *testing.T) {
 		t.Errorf("finish %q usage %+v: the terminal event after the error was not read", b.summary.Finish, b.summary.Usage)
 	}
 }
+
+// sniffRef is what sniffSSE decides, written plainly: after at most 64
+// bytes of blank space or byte order mark, an SSE field or a comment.
+func sniffRef(data []byte) bool {
+	rest := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \t\r\n")
+	if len(data)-len(rest) > 64 {
+		return false
+	}
+	for _, p := range []string{":", "data:", "event:", "id:"} {
+		if bytes.HasPrefix(rest, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSniffSSE(t *testing.T) {
+	for in, want := range map[string]bool{
+		"data: {}\n\n": true, "event: x\n": true, ": ping\n\n": true, "id: 1\n": true, "\ufeffdata: x": true,
+		"\r\n  data: x": true, `{"object":"chat.completion"}`: false, "\n {}": false, "": false, "dat": false,
+		"retry: 10\n": false, "<html>": false, strings.Repeat(" ", 65) + "data: x": false, strings.Repeat(" ", 64) + "data: x": true,
+	} {
+		br := bufio.NewReader(strings.NewReader(in))
+		if got := sniffSSE(br); got != want || got != sniffRef([]byte(in)) {
+			t.Errorf("%q: %v, want %v", in, got, want)
+		}
+		if rest, _ := io.ReadAll(br); string(rest) != in {
+			t.Errorf("%q: sniffing consumed the body: %q left", in, rest)
+		}
+	}
+	// A comment is known from its first byte: nothing more is waited for.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte(":"))
+	if !sniffSSE(bufio.NewReader(pr)) {
+		t.Error("a comment was not taken for SSE")
+	}
+}
+
+func FuzzSniffSSE(f *testing.F) {
+	for _, s := range []string{"data: {}\n\n", ": ping", "\ufeff{", "  event: x", "id:", "{}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		br := bufio.NewReader(bytes.NewReader(data))
+		if got, want := sniffSSE(br), sniffRef(data); got != want {
+			t.Fatalf("%q: %v, want %v", data, got, want)
+		}
+		if rest, _ := io.ReadAll(br); !bytes.Equal(rest, data) {
+			t.Fatalf("%q: sniffing consumed the body", data)
+		}
+	})
+}

@@ -411,19 +411,23 @@ func (r *Run) readStream(body io.Reader) error {
 }
 
 // sniffSSE reports whether a body starts as an event stream does (data:,
-// event:, id: or a comment), after any blank space; a body that starts
+// event:, id: or a comment), after a byte order mark and blank space; a body that starts
 // otherwise ({ ...) is read as JSON. It reads no more than it needs, so a
 // slow stream is not waited for.
 func sniffSSE(br *bufio.Reader) bool {
 	skip := 0
+	if b, _ := br.Peek(1); len(b) == 1 && b[0] == 0xEF {
+		if b, _ := br.Peek(3); string(b) == "\ufeff" {
+			skip = 3 // a byte order mark
+		}
+	}
 	for {
 		b, err := br.Peek(skip + 1)
 		if err != nil || len(b) <= skip {
 			return false
 		}
-		if c := b[skip]; c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xEF || c == 0xBB || c == 0xBF {
-			skip++ // blank space or a byte order mark
-			if skip > 64 {
+		if c := b[skip]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			if skip++; skip > 64 {
 				return false
 			}
 			continue
