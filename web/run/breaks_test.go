@@ -388,8 +388,9 @@ func TestBackgroundBreaks(t *testing.T) {
 	}
 }
 
-// TestBackgroundCancelSaysWhatTheProviderAnswered: a cancel the provider
-// refuses (404, 500) or that cannot be sent is not shown as cancelled.
+// TestBackgroundCancelSaysWhatTheProviderAnswered: Stop on a background
+// run calls POST /responses/{id}/cancel; a cancel the provider refuses
+// (404, 500) is not shown as cancelled.
 func TestBackgroundCancelSaysWhatTheProviderAnswered(t *testing.T) {
 	for _, tc := range []struct {
 		status  int
@@ -403,10 +404,12 @@ func TestBackgroundCancelSaysWhatTheProviderAnswered(t *testing.T) {
 		{500, `{"error":{"message":"boom","type":"server_error"}}`, "the background response may still run", false},
 	} {
 		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			var cancels atomic.Int32
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				switch {
 				case strings.HasSuffix(r.URL.Path, "/cancel"):
+					cancels.Add(1)
 					w.WriteHeader(tc.status)
 					io.WriteString(w, tc.body)
 				case r.Method == "POST":
@@ -424,8 +427,8 @@ func TestBackgroundCancelSaysWhatTheProviderAnswered(t *testing.T) {
 			r.Stop()
 			evs := wait(t, r)
 			b := replay(t, evs)
-			if b.summary.State != Stopped || !strings.Contains(b.summary.Reason, tc.reason) {
-				t.Fatalf("state %s reason %q, want %q", b.summary.State, b.summary.Reason, tc.reason)
+			if b.summary.State != Stopped || cancels.Load() != 1 || !strings.Contains(b.summary.Reason, tc.reason) {
+				t.Fatalf("state %s, %d cancels, reason %q, want %q", b.summary.State, cancels.Load(), b.summary.Reason, tc.reason)
 			}
 			if tc.status == 404 && !strings.Contains(b.summary.Reason, "404") {
 				t.Errorf("reason %q does not name the 404", b.summary.Reason)

@@ -34,7 +34,7 @@ func TestResponsesErrorEventIsNotTheEnd(t *testing.T) {
 			// bytes arrive.
 			raw := head + tc.tail
 			for cut := 0; cut <= len(raw); cut++ {
-				res, err := decodeStream(t, catalog.Responses, &splitReader{parts: []string{raw[:cut], raw[cut:]}})
+				res, err := decodeStream(t, catalog.Responses, io.MultiReader(strings.NewReader(raw[:cut]), strings.NewReader(raw[cut:])))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -85,19 +85,4 @@ func TestCutRecordingsHaveNoEnd(t *testing.T) {
 			i += j + 2
 		}
 	}
-}
-
-// splitReader returns its parts one Read at a time.
-type splitReader struct{ parts []string }
-
-func (s *splitReader) Read(p []byte) (int, error) {
-	for len(s.parts) > 0 && s.parts[0] == "" {
-		s.parts = s.parts[1:]
-	}
-	if len(s.parts) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, s.parts[0])
-	s.parts[0] = s.parts[0][n:]
-	return n, nil
 }
