@@ -317,74 +317,92 @@ func TestBackgroundBreaks(t *testing.T) {
 	}
 	const want = "<p>2 + 2 equals 4.</p>\n"
 	first := len(events[0]) + 10 // into the second event: the id is known
+	type breakCase struct {
+		at     int
+		how    string
+		refuse bool
+	}
+	// A stall (the upstream's idle timeout, 2 s here) once: it is slow.
+	cases := []breakCase{{len(full) / 2, "stall", false}}
 	for _, at := range []int{first, len(full) / 2, len(full) - 20} {
 		for _, how := range breaks {
 			for _, refuse := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%d/%s/refuse=%v", at, how, refuse), func(t *testing.T) {
-					var resumes, polls atomic.Int32
-					var resumedAfter atomic.Value
-					srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-						if r.Method == "POST" {
-							io.Copy(io.Discard, r.Body)
-							conn, buf, _ := w.(http.Hijacker).Hijack()
-							defer conn.Close()
-							writeBroken(buf, sseHeader, full[:at], how)
-							if how == "reset" {
-								time.Sleep(100 * time.Millisecond)
-								conn.(*net.TCPConn).SetLinger(0)
-							}
-							return
-						}
-						if r.URL.Query().Get("stream") == "true" {
-							n := resumes.Add(1)
-							if refuse {
-								http.Error(w, `{"error":{"message":"resume not supported","type":"server_error"}}`, 500)
-								return
-							}
-							seq, _ := strconv.Atoi(r.URL.Query().Get("starting_after"))
-							if n == 1 {
-								resumedAfter.Store(seq)
-							}
-							rest := after(seq)
-							if n == 1 && len(rest) > 200 {
-								// The first resume breaks too.
-								conn, buf, _ := w.(http.Hijacker).Hijack()
-								writeBroken(buf, sseHeader, rest[:len(rest)/2], "cut")
-								conn.Close()
-								return
-							}
-							w.Header().Set("Content-Type", "text/event-stream")
-							w.Write(rest)
-							return
-						}
-						polls.Add(1)
-						w.Header().Set("Content-Type", "application/json")
-						w.Write(final)
-					}))
-					defer srv.Close()
-					m := newManager(t, Config{PollInterval: 10 * time.Millisecond})
-					b := replay(t, wait(t, m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))))
-					if b.summary.State != Completed || b.html[0]+b.tail[0] != want {
-						t.Fatalf("state %s output %q failure %+v", b.summary.State, b.html[0]+b.tail[0], b.errMsg)
-					}
-					if b.summary.Usage.Estimated || b.summary.Usage.Output != 9 {
-						t.Errorf("usage %+v", b.summary.Usage)
-					}
-					if resumes.Load() == 0 {
-						t.Error("the stream was not resumed")
-					}
-					if refuse && polls.Load() == 0 {
-						t.Error("a refused resume did not fall back to polling")
-					}
-					if !refuse {
-						wantSeq := decodeAll(catalog.Responses, full[:at]).LastSeq
-						if seq, _ := resumedAfter.Load().(int); seq != wantSeq {
-							t.Errorf("resumed after %d, want %d", seq, wantSeq)
-						}
-					}
-				})
+				cases = append(cases, breakCase{at, how, refuse})
 			}
 		}
+	}
+	for _, c := range cases {
+		at, how, refuse := c.at, c.how, c.refuse
+		t.Run(fmt.Sprintf("%d/%s/refuse=%v", at, how, refuse), func(t *testing.T) {
+			var resumes, polls atomic.Int32
+			var resumedAfter atomic.Value
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "POST" {
+					io.Copy(io.Discard, r.Body)
+					conn, buf, _ := w.(http.Hijacker).Hijack()
+					defer conn.Close()
+					if how == "stall" {
+						// Chunked, the chunk sent whole, then nothing
+						// until the client gives up.
+						writeBroken(buf, sseHeader, full[:at], "reset")
+						io.Copy(io.Discard, conn)
+						return
+					}
+					writeBroken(buf, sseHeader, full[:at], how)
+					if how == "reset" {
+						time.Sleep(100 * time.Millisecond)
+						conn.(*net.TCPConn).SetLinger(0)
+					}
+					return
+				}
+				if r.URL.Query().Get("stream") == "true" {
+					n := resumes.Add(1)
+					if refuse {
+						http.Error(w, `{"error":{"message":"resume not supported","type":"server_error"}}`, 500)
+						return
+					}
+					seq, _ := strconv.Atoi(r.URL.Query().Get("starting_after"))
+					if n == 1 {
+						resumedAfter.Store(seq)
+					}
+					rest := after(seq)
+					if n == 1 && len(rest) > 200 {
+						// The first resume breaks too.
+						conn, buf, _ := w.(http.Hijacker).Hijack()
+						writeBroken(buf, sseHeader, rest[:len(rest)/2], "cut")
+						conn.Close()
+						return
+					}
+					w.Header().Set("Content-Type", "text/event-stream")
+					w.Write(rest)
+					return
+				}
+				polls.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(final)
+			}))
+			defer srv.Close()
+			m := newManager(t, Config{PollInterval: 10 * time.Millisecond})
+			b := replay(t, wait(t, m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))))
+			if b.summary.State != Completed || b.html[0]+b.tail[0] != want {
+				t.Fatalf("state %s output %q failure %+v", b.summary.State, b.html[0]+b.tail[0], b.errMsg)
+			}
+			if b.summary.Usage.Estimated || b.summary.Usage.Output != 9 {
+				t.Errorf("usage %+v", b.summary.Usage)
+			}
+			if resumes.Load() == 0 {
+				t.Error("the stream was not resumed")
+			}
+			if refuse && polls.Load() == 0 {
+				t.Error("a refused resume did not fall back to polling")
+			}
+			if !refuse {
+				wantSeq := decodeAll(catalog.Responses, full[:at]).LastSeq
+				if seq, _ := resumedAfter.Load().(int); seq != wantSeq {
+					t.Errorf("resumed after %d, want %d", seq, wantSeq)
+				}
+			}
+		})
 	}
 }
 

@@ -408,7 +408,7 @@ func TestIdleTimeout(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.errMsg == nil || b.errMsg.Code != "idle_timeout" || b.tail[0]+b.html[0] == "" {
+	if b.summary.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || b.tail[0]+b.html[0] == "" {
 		t.Fatalf("error %+v, output %q", b.errMsg, b.tail[0])
 	}
 }
