@@ -102,7 +102,7 @@ func TestBrowserCutBackgroundRunCompletes(t *testing.T) {
 	}
 	for _, tc := range []struct{ fault, note string }{
 		{"drop", "resumed"},
-		{"drop:noresume", ""},
+		{"drop:noresume", "polled to its end"},
 	} {
 		runPrompt(t, b, "[[fault:"+tc.fault+"]] Tell me about the sea.", "completed")
 		var answer, metrics, exported string

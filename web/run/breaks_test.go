@@ -383,7 +383,8 @@ func TestBackgroundBreaks(t *testing.T) {
 			}))
 			defer srv.Close()
 			m := newManager(t, Config{PollInterval: 10 * time.Millisecond})
-			b := replay(t, wait(t, m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))))
+			r := m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))
+			b := replay(t, wait(t, r))
 			if b.summary.State != Completed || b.html[0]+b.tail[0] != want {
 				t.Fatalf("state %s output %q failure %+v", b.summary.State, b.html[0]+b.tail[0], b.errMsg)
 			}
@@ -395,6 +396,9 @@ func TestBackgroundBreaks(t *testing.T) {
 			}
 			if refuse && polls.Load() == 0 {
 				t.Error("a refused resume did not fall back to polling")
+			}
+			if r.Inspect().PolledAfterBreak != refuse {
+				t.Errorf("the inspector says polled after the break: %v", !refuse)
 			}
 			if !refuse {
 				wantSeq := decodeAll(catalog.Responses, full[:at]).LastSeq

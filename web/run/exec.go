@@ -68,6 +68,8 @@ type Run struct {
 	transcriptClean bool
 	eventTimes      []time.Duration
 	resumeCount     int
+	// polledAfterBreak: a resume was refused and the run polled instead.
+	polledAfterBreak bool
 
 	// red finds the key's spellings in what the provider sends.
 	red *redact.Redactor
@@ -820,6 +822,9 @@ func (r *Run) followBackground(ctx context.Context) error {
 					return context.Cause(ctx)
 				}
 				polling = true
+				r.mu.Lock()
+				r.polledAfterBreak = true
+				r.mu.Unlock()
 				continue
 			}
 			err = r.readBody(resp)
