@@ -193,7 +193,8 @@ func ContinueRun(d *Deps) fiber.Handler {
 }
 
 // RunEvents serves GET /runs/:id/events: the run's events as SSE, from
-// after the Last-Event-ID the browser sends when it reconnects (or ?after=).
+// after the Last-Event-ID the browser sends when it reconnects (or ?after=);
+// 204 once a finished run's events are all delivered.
 func RunEvents(runs *run.Manager) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
@@ -207,6 +208,11 @@ func RunEvents(runs *run.Manager) fiber.Handler {
 			last = c.Query("after")
 		}
 		after, _ := strconv.Atoi(last)
+		if evs, done, _ := rn.Since(after); done && len(evs) == 0 {
+			// The run is over and the browser has all of it: 204 tells
+			// an EventSource to stop reconnecting.
+			return c.SendStatus(http.StatusNoContent)
+		}
 		followRun(c, runs, rn, after, nil)
 		return nil
 	}

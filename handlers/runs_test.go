@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -109,6 +110,13 @@ func TestRunEventsResumeAndOwnership(t *testing.T) {
 	got := eventIDs(t, rest)
 	if fmt.Sprint(got) != fmt.Sprint(ids[2:]) {
 		t.Errorf("resumed ids %v, want %v", got, ids[2:])
+	}
+	// Reconnect after the last event of the finished run (or past it):
+	// 204, which stops an EventSource.
+	for _, after := range []int{ids[len(ids)-1], ids[len(ids)-1] + 5} {
+		if resp, b := get("/runs/"+id+"/events", strconv.Itoa(after), cookie); resp.StatusCode != 204 || b != "" {
+			t.Errorf("after the end (%d): %d %q", after, resp.StatusCode, b)
+		}
 	}
 	if strings.Contains(all, "sk-handler-test") {
 		t.Error("the key is in the event stream")

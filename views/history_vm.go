@@ -242,6 +242,11 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	if e.Failure != nil {
 		v.ErrorMsg, v.ErrorHint = e.Failure.Message, e.Failure.Hint
 	}
+	if s := e.Summary; s != nil && s.Reason != "" && !strings.Contains(v.ErrorMsg, s.Reason) {
+		// Why the run ended as it did (what a background cancel got, say),
+		// unless the error already says it.
+		v.Metrics = append(v.Metrics, KV{"Reason", s.Reason})
+	}
 	return v
 }
 

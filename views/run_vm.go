@@ -130,6 +130,9 @@ func NewInspection(id string, in run.Inspection) Inspection {
 	if in.Resumed > 0 {
 		v.Notes = append(v.Notes, "The background stream was resumed "+strconv.Itoa(in.Resumed)+" time(s); the events of every stream are listed.")
 	}
+	if in.PolledAfterBreak {
+		v.Notes = append(v.Notes, "A resume of the broken background stream was refused, so the response was polled to its end (the polls are not in the transcript).")
+	}
 	if in.State == run.Running {
 		v.Notes = append(v.Notes, "The run is still going: reopen the tab for the latest events.")
 	}

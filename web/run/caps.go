@@ -110,7 +110,7 @@ func (r *Run) timedOut() {
 // noContent ends a stream that sent no event for Caps.Idle.
 func (r *Run) noContent() {
 	d := r.m.cfg.Caps.Idle
-	r.cancel(&endCause{state: Failed, err: &stream.Error{Code: "idle_timeout",
+	r.cancel(&endCause{state: Interrupted, err: &stream.Error{Code: "idle_timeout",
 		Message: fmt.Sprintf("the provider sent no content for %s", d),
 		Hint:    "The stream stalled or sent only keep-alives; the partial output is kept. Try again, or raise --idle-timeout."}})
 }

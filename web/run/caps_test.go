@@ -266,7 +266,7 @@ func TestPingsOnlyEndAtIdleTimeout(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{Caps: Caps{Idle: 300 * time.Millisecond}})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.summary.State != Failed || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || !strings.HasPrefix(b.errMsg.Message, "the provider sent no content for 300ms") {
+	if b.summary.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || !strings.HasPrefix(b.errMsg.Message, "the provider sent no content for 300ms") {
 		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
 	}
 	if b.tail[0]+b.html[0] == "" {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,10 +11,12 @@ import (
 	"math/big"
 	"mime"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -66,6 +69,8 @@ type Run struct {
 	transcriptClean bool
 	eventTimes      []time.Duration
 	resumeCount     int
+	// polledAfterBreak: a resume was refused and the run polled instead.
+	polledAfterBreak bool
 
 	// red finds the key's spellings in what the provider sends.
 	red *redact.Redactor
@@ -269,7 +274,12 @@ func (r *Run) send(ctx context.Context) error {
 		return upstream.ErrorFromResponse(resp, spec.keyHint(), spec.Model.SentModel())
 	}
 	if err := r.readBody(resp); err != nil {
-		return err
+		// A background response goes on at the provider whatever
+		// happened to its first stream: resume it or poll it.
+		var cut *cutError
+		if !r.responses.background || r.res.ResponseID == "" || !errors.As(err, &cut) {
+			return err
+		}
 	}
 	if r.responses.background {
 		return r.followBackground(ctx)
@@ -277,14 +287,78 @@ func (r *Run) send(ctx context.Context) error {
 	return nil
 }
 
+// cutError is a stream that broke off before its terminal event: the
+// connection was reset or closed mid-stream, or it sent nothing for the
+// idle timeout. The run ends interrupted, its output so far kept.
+type cutError struct {
+	err    error
+	events int
+}
+
+func (e *cutError) Error() string { return e.err.Error() }
+func (e *cutError) Unwrap() error { return e.err }
+
+// view is the one-line reason and the hint the page and the history show.
+func (e *cutError) view() *stream.Error {
+	var se *stream.Error
+	code, what := "interrupted", "the provider's connection was cut"
+	switch {
+	case errors.As(e.err, &se) && se.Code == "idle_timeout":
+		code, what = se.Code, se.Message
+	case errors.Is(e.err, io.EOF):
+		what = "the provider closed the stream before its end"
+	}
+	msg := fmt.Sprintf("%s after %d events", what, e.events)
+	if e.events == 1 {
+		msg = strings.TrimSuffix(msg, "s")
+	}
+	switch {
+	case errors.Is(e.err, io.ErrUnexpectedEOF):
+		msg += ": unexpected EOF"
+	case errors.Is(e.err, syscall.ECONNRESET):
+		msg += ": connection reset"
+	}
+	return &stream.Error{Code: code, Message: msg, Hint: "The output so far is kept; nothing that did not come (a finish reason, the usage) is made up. Retry."}
+}
+
+// cut wraps a read error of a stream that had not ended: a broken
+// connection or a stall. Errors of the run's own (a cap, a stop), an event
+// too large or an answer too large once decompressed are not cuts.
+func (r *Run) cut(err error) error {
+	var se *stream.Error
+	var ended *endCause
+	switch {
+	case errors.As(err, &ended), errors.Is(err, sse.ErrEventTooLarge), r.ctx.Err() != nil:
+		return err
+	case errors.As(err, &se) && se.Code != "idle_timeout":
+		return err
+	}
+	return &cutError{err: err, events: r.upEvents}
+}
+
 // readBody decodes an event stream or a whole JSON answer.
 func (r *Run) readBody(resp *upstream.Response) error {
-	body := io.TeeReader(&capReader{r: r, src: resp.Body}, &transcriptWriter{r})
+	tw := &transcriptWriter{r}
+	if d, ok := resp.Body.(interface{ DrainTo(io.Writer) }); ok {
+		// What follows the terminal event (a last [DONE], a newline) is
+		// read when the body closes: it goes into the transcript too.
+		d.DrainTo(tw)
+	}
+	var body io.Reader = io.TeeReader(&capReader{r: r, src: resp.Body}, tw)
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "text/event-stream" && r.Spec.Request.Stream {
+		// A streamed answer without its content type (or with a wrong
+		// one) is taken for what it starts with.
+		br := bufio.NewReader(body)
+		body = br
+		if sniffSSE(br) {
+			mt = "text/event-stream"
+		}
+	}
 	if mt != "text/event-stream" {
 		b, err := io.ReadAll(body)
 		if err != nil {
-			return err
+			return r.cut(err)
 		}
 		r.markEvent()
 		if err := stream.DecodeJSON(r.Spec.Model.Style, b, r.handle); err != nil {
@@ -311,7 +385,7 @@ func (r *Run) readStream(body io.Reader) error {
 			if err == io.EOF {
 				return nil
 			}
-			return err
+			return r.cut(err)
 		}
 		noContent.Reset(idle)
 		if r.ctx.Err() != nil {
@@ -337,6 +411,42 @@ func (r *Run) readStream(body io.Reader) error {
 			return nil
 		}
 	}
+}
+
+// sniffSSE reports whether a body starts as an event stream does (data:,
+// event:, id: or a comment), after a byte order mark and blank space; a body that starts
+// otherwise ({ ...) is read as JSON. It reads no more than it needs, so a
+// slow stream is not waited for.
+func sniffSSE(br *bufio.Reader) bool {
+	skip := 0
+	if b, _ := br.Peek(1); len(b) == 1 && b[0] == 0xEF {
+		if b, _ := br.Peek(3); string(b) == "\ufeff" {
+			skip = 3 // a byte order mark
+		}
+	}
+	for {
+		b, err := br.Peek(skip + 1)
+		if err != nil || len(b) <= skip {
+			return false
+		}
+		if c := b[skip]; c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			if skip++; skip > 64 {
+				return false
+			}
+			continue
+		}
+		break
+	}
+	for _, p := range []string{":", "data:", "event:", "id:"} {
+		b, _ := br.Peek(skip + len(p))
+		if n := min(len(b)-skip, len(p)); n > 0 && string(b[skip:skip+n]) != p[:n] {
+			continue
+		}
+		if len(b) >= skip+len(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // transcriptWriter keeps the raw bytes, up to MaxTranscript.
@@ -683,33 +793,45 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// maxResumes bounds the resumed streams of one background run; past it
+// (or when a resume is refused) the run polls.
+const maxResumes = 5
+
 // followBackground follows a background response until it ends: by
-// resuming its stream after the last sequence number, or by polling.
+// resuming its stream after the last sequence number, or by polling. A
+// resumed stream that breaks is resumed again; a resume the provider
+// refuses (some gateways answer 500) falls back to polling.
 func (r *Run) followBackground(ctx context.Context) error {
-	for attempt := 0; !r.res.Done && r.res.ResponseID != ""; attempt++ {
+	polling := !r.Spec.Request.Stream
+	for resumes := 0; !r.res.Done && r.res.ResponseID != ""; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		url := r.responses.base + "/responses/" + r.res.ResponseID
-		if r.Spec.Request.Stream {
-			if attempt >= 5 {
-				return &stream.Error{Code: "resume_failed", Message: "the background stream broke off and could not be resumed"}
-			}
+		if !polling && resumes < maxResumes {
+			resumes++
 			r.mu.Lock()
 			r.resumeCount++
 			r.mu.Unlock()
 			resp, err := r.m.clientFor(r.Spec).Get(ctx, url+"?stream=true&starting_after="+strconv.Itoa(r.res.LastSeq), r.Spec.Key, true)
-			if err != nil {
-				return err
-			}
-			if resp.Status != 200 {
-				e := upstream.ErrorFromResponse(resp, r.Spec.keyHint(), r.Spec.Model.SentModel())
+			if err == nil && resp.Status != 200 {
 				resp.Body.Close()
-				return e
+				err = fmt.Errorf("HTTP %d", resp.Status)
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return context.Cause(ctx)
+				}
+				polling = true
+				r.mu.Lock()
+				r.polledAfterBreak = true
+				r.mu.Unlock()
+				continue
 			}
 			err = r.readBody(resp)
 			resp.Body.Close()
-			if err != nil {
+			var cut *cutError
+			if err != nil && !errors.As(err, &cut) {
 				return err
 			}
 			continue
@@ -739,42 +861,86 @@ func (r *Run) followBackground(ctx context.Context) error {
 		if int64(len(b)) > limit {
 			return r.truncate("the answer exceeded "+units.Bytes(limit), "run-max-bytes")
 		}
-		// A poll returns the whole response so far: start the choices
-		// afresh so the text is not doubled.
-		prev := r.res.Status
-		fresh := stream.NewResult()
-		fresh.ResponseID = r.res.ResponseID
 		var evs []stream.Event
 		if err := stream.DecodeJSON(catalog.Responses, b, func(e stream.Event) { evs = append(evs, e) }); err != nil {
 			return &stream.Error{Code: "bad_answer", Message: "the provider's answer could not be read"}
 		}
-		for _, e := range evs {
-			fresh.Apply(e)
-		}
-		if fresh.Done || fresh.Status != prev {
-			r.res = stream.NewResult()
-			r.choices = map[int]*choiceState{}
-			for _, e := range evs {
-				r.handle(e)
-			}
-			r.flush()
-		}
+		r.applyPoll(evs)
 	}
 	return nil
 }
 
-// cancelBackground asks the provider to cancel a background response.
-func (r *Run) cancelBackground() {
+// applyPoll takes a poll's events: the whole response so far. What the
+// run already has (streamed before the stream broke, or an earlier poll)
+// is not applied again, so the text is not doubled: only what follows it.
+func (r *Run) applyPoll(evs []stream.Event) {
+	matched := map[[2]int]int{} // choice, kind: bytes of what the run has that the poll repeated
+	for _, e := range evs {
+		switch e.Kind {
+		case stream.KindText, stream.KindReasoning, stream.KindRefusal:
+			var have string
+			if r.res.Has(e.Choice) {
+				c := r.res.Choice(e.Choice)
+				have = map[stream.Kind]*strings.Builder{stream.KindText: &c.Text, stream.KindReasoning: &c.Reasoning, stream.KindRefusal: &c.Refusal}[e.Kind].String()
+			}
+			k := [2]int{e.Choice, int(e.Kind)}
+			rest := have[matched[k]:]
+			switch {
+			case rest == "":
+			case strings.HasPrefix(rest, e.Text):
+				matched[k] += len(e.Text)
+				continue
+			case strings.HasPrefix(e.Text, rest):
+				matched[k] = len(have)
+				e.Text = e.Text[len(rest):]
+			}
+			if e.Text == "" {
+				continue
+			}
+		case stream.KindReasoningItem:
+			if r.res.Has(e.Choice) && slices.Contains(r.res.Choice(e.Choice).ReasoningItems, e.Text) {
+				continue
+			}
+		case stream.KindStatus:
+			if e.Status == r.res.Status && e.ResponseID == r.res.ResponseID {
+				continue
+			}
+		}
+		r.handle(e)
+	}
+	r.flush()
+}
+
+// cancelBackground asks the provider to cancel a background response and
+// says what it answered.
+func (r *Run) cancelBackground() string {
 	if !r.responses.background || r.res.ResponseID == "" || r.res.Done {
-		return
+		return ""
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	resp, err := r.m.clientFor(r.Spec).Post(ctx, r.responses.base+"/responses/"+r.res.ResponseID+"/cancel", r.Spec.Key)
-	if err == nil {
-		resp.Body.Close()
-		r.append(jsonEvent("status", map[string]any{"status": "cancelled", "response_id": r.res.ResponseID}))
+	if err != nil {
+		return "the background response may still run: the cancel request failed (" + r.red.String(err.Error()) + ")"
 	}
+	defer resp.Body.Close()
+	if resp.Status < 200 || resp.Status > 299 {
+		e := upstream.ErrorFromResponse(resp, r.Spec.keyHint(), r.Spec.Model.SentModel())
+		return "the background response may still run: the provider answered the cancel with " + r.red.String(e.Error())
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var obj struct {
+		Status string `json:"status"`
+	}
+	_ = json.Unmarshal(b, &obj)
+	if obj.Status == "" {
+		obj.Status = "cancelled"
+	}
+	r.append(jsonEvent("status", map[string]any{"status": obj.Status, "response_id": r.res.ResponseID}))
+	if obj.Status != "cancelled" {
+		return "the provider answered the cancel with the status " + strconv.Quote(r.red.String(obj.Status))
+	}
+	return "the provider cancelled the background response"
 }
 
 // finish settles the run's state, renders what is left and sends the
@@ -786,14 +952,19 @@ func (r *Run) finish(ctx context.Context, err error) {
 	state := Completed
 	var upErr *stream.Error
 	var ended *endCause
+	var cut *cutError
+	var cancelled string // what the provider answered a background cancel
 	switch {
 	case errors.As(cause, &ended) || errors.As(err, &ended):
 		// A cap or a timeout: the output so far is kept.
 		state, upErr = ended.state, ended.err
-		r.cancelBackground()
+		cancelled = r.cancelBackground()
 	case errors.Is(cause, errStopped) || errors.Is(cause, errAbandoned):
 		state = Stopped
-		r.cancelBackground()
+		cancelled = r.cancelBackground()
+	case errors.As(err, &cut) && r.res.Err == nil:
+		// The stream broke off: what came is kept, nothing is made up.
+		state, upErr = Interrupted, cut.view()
 	case err != nil:
 		state = Failed
 		if !errors.As(err, &upErr) {
@@ -802,8 +973,12 @@ func (r *Run) finish(ctx context.Context, err error) {
 	case r.res.Err != nil:
 		state = Failed
 		upErr = r.res.Err
-	case r.res.Truncated():
+	case !r.res.Done:
+		// Closed cleanly, but before the terminal event ([DONE],
+		// response.completed): even after a finish reason, what was
+		// still to come (the usage) did not.
 		state = Interrupted
+		upErr = (&cutError{err: io.EOF, events: r.upEvents}).view()
 	}
 	if upErr == nil && r.res.Err != nil {
 		upErr = r.res.Err
@@ -833,6 +1008,11 @@ func (r *Run) finish(ctx context.Context, err error) {
 	sum := r.summary(state, end, cause)
 	if ended != nil {
 		sum.Reason = ended.err.Message
+	} else if state == Interrupted && upErr != nil {
+		sum.Reason = upErr.Message
+	}
+	if cancelled != "" {
+		sum.Reason = strings.TrimPrefix(sum.Reason+"; "+cancelled, "; ")
 	}
 	// The history has the run before the browser hears it is done, so a
 	// page opened at "done" finds it complete.

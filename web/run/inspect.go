@@ -36,7 +36,10 @@ type Inspection struct {
 	Events          []RawEvent
 	Truncated       bool
 	Resumed         int
-	State           State
+	// PolledAfterBreak: a background stream that broke could not be
+	// resumed, so the response was polled.
+	PolledAfterBreak bool
+	State            State
 }
 
 // Inspect returns the run's request, response and raw events.
@@ -48,6 +51,7 @@ func (r *Run) Inspect() Inspection {
 	in.Status = r.respStatus
 	in.State = r.state
 	in.Resumed = r.resumeCount
+	in.PolledAfterBreak = r.polledAfterBreak
 	in.Truncated = r.transcript.truncated
 	respHeader := r.respHeader
 	times := append([]time.Duration(nil), r.eventTimes...)

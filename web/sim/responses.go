@@ -19,6 +19,8 @@ type stored struct {
 	done    bool
 	cancel  context.CancelFunc
 	bg      bool
+	// noResume: resuming the stream fails (fault drop:noresume).
+	noResume bool
 }
 
 func (st *stored) add(framed []byte) {
@@ -78,7 +80,7 @@ func (s *Server) lookup(id string) (*stored, bool) {
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, rq *req, cached int, f fault) {
 	id := newID("resp_")
 	plan := s.plan(rq, 0, rq.prompts[0])
-	st := &stored{changed: make(chan struct{}), bg: rq.background}
+	st := &stored{changed: make(chan struct{}), bg: rq.background, noResume: f.noResume}
 	st.obj = responseObject(rq, id, "queued")
 	if !rq.background {
 		st.obj["status"] = "in_progress"
@@ -132,6 +134,9 @@ func (s *Server) follow(w http.ResponseWriter, r *http.Request, st *stored, afte
 			after++
 			sent++
 			if sent == 12 && f.kind == "drop" {
+				// A real cut: the connection closes without the chunked
+				// body's terminator, no terminal event sent. A background
+				// response goes on being generated.
 				out.flush()
 				panic(http.ErrAbortHandler)
 			}
@@ -157,6 +162,11 @@ func (s *Server) getResponse(w http.ResponseWriter, r *http.Request, id string) 
 		return
 	}
 	if r.URL.Query().Get("stream") == "true" {
+		if st.noResume {
+			// As some gateways answer a resume: the client must poll.
+			writeError(w, 500, "server_error", "server_error", "", "Simulated: this stream cannot be resumed; poll the response instead.")
+			return
+		}
 		after := -1
 		if v := r.URL.Query().Get("starting_after"); v != "" {
 			n, err := strconv.Atoi(v)

@@ -256,13 +256,16 @@ func newID(prefix string) string {
 type fault struct {
 	kind  string
 	stall time.Duration
+	// noResume (drop:noresume): a background stream that was cut cannot
+	// be resumed (its GET ?stream=true answers 500); polling still works.
+	noResume bool
 }
 
 var faultDirective = regexp.MustCompile(`\[\[fault:([a-z0-9:.]+)\]\]`)
 
 func parseFault(s string) fault {
 	kind, arg, _ := strings.Cut(strings.TrimSpace(strings.ToLower(s)), ":")
-	f := fault{kind: kind}
+	f := fault{kind: kind, noResume: kind == "drop" && arg == "noresume"}
 	if kind == "stall" {
 		f.stall = 10 * time.Minute
 		if d, err := time.ParseDuration(arg); err == nil {

@@ -279,7 +279,10 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 				out.flush()
 				return
 			case "drop":
-				panic(http.ErrAbortHandler) // cut the connection
+				// A real cut: what was written reaches the client, then
+				// the connection closes without the chunked body's
+				// terminator and without [DONE] (io.ErrUnexpectedEOF).
+				panic(http.ErrAbortHandler)
 			}
 		}
 		if !left {

@@ -29,8 +29,9 @@ func NewDecoder(style catalog.Style) *Decoder {
 	return &Decoder{style: style, toolCount: map[int]int{}, toolByItem: map[string]int{}}
 }
 
-// Done reports whether a terminal event ([DONE], response.completed, an
-// error event, ...) was seen.
+// Done reports whether a terminal event ([DONE], response.completed, a
+// Chat error event, ...) was seen. A Responses error event is not one:
+// the response's terminal event may follow it.
 func (d *Decoder) Done() bool { return d.done }
 
 var doneMarker = []byte("[DONE]")
@@ -357,7 +358,8 @@ func (d *Decoder) responsesEvent(v *fastjson.Value, emit func(Event)) {
 		} else {
 			emit(Event{Kind: KindError, Err: errorObject(v), Seq: seq}) // flat (the spec)
 		}
-		d.finish(emit)
+		// Not the end: response.failed (or .incomplete, .completed) may
+		// follow with the final state; the stream's end is its own.
 	}
 }
 

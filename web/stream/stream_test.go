@@ -217,7 +217,7 @@ func TestOpenAIErrorChunkAndFlatResponsesError(t *testing.T) {
 		t.Fatalf("chat error %+v", res.Err)
 	}
 	res, _ = decodeStream(t, catalog.Responses, strings.NewReader("event: error\ndata: {\"type\":\"error\",\"code\":\"rate_limit_exceeded\",\"message\":\"slow down\",\"param\":null,\"sequence_number\":4}\n\n"))
-	if res.Err == nil || res.Err.Code != "rate_limit_exceeded" || !res.Done || res.LastSeq != 4 {
+	if res.Err == nil || res.Err.Code != "rate_limit_exceeded" || res.Done || res.LastSeq != 4 {
 		t.Fatalf("responses flat error %+v done=%v", res.Err, res.Done)
 	}
 }

@@ -300,7 +300,14 @@ type idleBody struct {
 	idle   time.Duration
 	mu     sync.Mutex
 	timer  *time.Timer
+	// drain gets what Close reads of the rest of the body (io.Discard
+	// unless DrainTo says otherwise).
+	drain io.Writer
 }
+
+// DrainTo makes Close write what it reads of the rest of the body to w: a
+// run's transcript keeps the bytes that follow the terminal event.
+func (b *idleBody) DrainTo(w io.Writer) { b.drain = w }
 
 func (b *idleBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
@@ -326,7 +333,11 @@ func (b *idleBody) Close() error {
 	}
 	if b.ctx.Err() == nil {
 		stop := time.AfterFunc(drainWait, func() { b.cancel(nil) })
-		_, _ = io.Copy(io.Discard, io.LimitReader(b.rc, maxDrain))
+		w := b.drain
+		if w == nil {
+			w = io.Discard
+		}
+		_, _ = io.Copy(w, io.LimitReader(b.rc, maxDrain))
 		stop.Stop()
 	}
 	err := b.rc.Close()

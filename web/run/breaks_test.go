@@ -1,0 +1,543 @@
+package run
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/markdown"
+	"github.com/playground-dev/playground/web/sse"
+	"github.com/playground-dev/playground/web/stream"
+)
+
+// Ways a provider's connection breaks: cut (the connection closes inside
+// a chunk of a chunked body: io.ErrUnexpectedEOF), reset (a TCP RST after
+// the bytes were sent) and clean (a body without length or chunking whose
+// connection closes, as a proxy ending the stream: io.EOF, no [DONE]).
+var breaks = []string{"cut", "reset", "clean"}
+
+// hostile answers every request with header (raw header lines, e.g. a
+// content type, or none) and body, then breaks the connection as how says.
+func hostile(t *testing.T, header string, body func(r *http.Request) []byte, how string) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		b := body(r)
+		if b == nil {
+			w.WriteHeader(404)
+			return
+		}
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		writeBroken(buf, header, b, how)
+		if how == "reset" {
+			// Let the client read what was sent, then abort: SO_LINGER 0
+			// makes Close send a RST.
+			time.Sleep(100 * time.Millisecond)
+			conn.(*net.TCPConn).SetLinger(0)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func writeBroken(buf *bufio.ReadWriter, header string, b []byte, how string) {
+	switch how {
+	case "clean":
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\n%sConnection: close\r\n\r\n", header)
+		buf.Write(b)
+	case "cut":
+		// The chunk promises more than comes.
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\n%sTransfer-Encoding: chunked\r\n\r\n%x\r\n", header, len(b)+100)
+		buf.Write(b)
+	case "reset":
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\n%sTransfer-Encoding: chunked\r\n\r\n%x\r\n", header, len(b))
+		buf.Write(b)
+		buf.WriteString("\r\n")
+	}
+	buf.Flush()
+}
+
+const sseHeader = "Content-Type: text/event-stream\r\n"
+
+// decodeAll is what decoding raw directly gives: the complete events only.
+func decodeAll(style catalog.Style, raw []byte) *stream.Result {
+	res := stream.NewResult()
+	dec := stream.NewDecoder(style)
+	sd := sse.NewDecoder(bytes.NewReader(raw), 0)
+	for {
+		ev, err := sd.Next()
+		if err != nil {
+			return res
+		}
+		dec.Decode(ev, res.Apply)
+	}
+}
+
+// cutPoints are where a recording is cut: a third, two thirds, and a few
+// bytes into its terminal event (after every finish reason and usage).
+func cutPoints(style catalog.Style, raw []byte) []int {
+	start := 0
+	for i := 0; i < len(raw); {
+		j := bytes.Index(raw[i:], []byte("\n\n"))
+		if j < 0 {
+			break
+		}
+		end := i + j + 2
+		if decodeAll(style, raw[:end]).Done {
+			break
+		}
+		start, i = end, end
+	}
+	return []int{len(raw) / 3, 2 * len(raw) / 3, start + 7}
+}
+
+// TestCutRecordingsAreInterrupted delivers every recorded stream cut at
+// several points, broken each way: the run is interrupted (failed when an
+// error came before the cut), the browser has exactly the output before
+// the cut, and no finish reason or usage is made up.
+func TestCutRecordingsAreInterrupted(t *testing.T) {
+	files, _ := filepath.Glob(fixtureDir + "/*.sse")
+	if len(files) == 0 {
+		t.Fatal("no fixtures")
+	}
+	m := newManager(t, Config{})
+	for _, f := range files {
+		name := filepath.Base(f)
+		raw, _ := os.ReadFile(f)
+		style := styleOf(name)
+		if bytes.Contains(raw, []byte(`"background":true`)) {
+			continue // a background run resumes: TestBackgroundBreaks
+		}
+		for _, at := range cutPoints(style, raw) {
+			for _, how := range breaks {
+				t.Run(fmt.Sprintf("%s/%d/%s", name, at, how), func(t *testing.T) {
+					part := raw[:at]
+					srv := hostile(t, sseHeader, func(*http.Request) []byte { return part }, how)
+					b := replay(t, wait(t, m.Start(spec(style, srv.URL+"/v1", "{}"))))
+					want := decodeAll(style, part)
+					if want.Done {
+						t.Fatalf("cut at %d is after the terminal event", at)
+					}
+					wantState := Interrupted
+					if want.Err != nil {
+						wantState = Failed
+					}
+					if b.summary.State != wantState {
+						t.Fatalf("state %s, want %s (error %+v)", b.summary.State, wantState, b.errMsg)
+					}
+					if wantState == Interrupted {
+						if b.errMsg == nil || b.errMsg.Code != "interrupted" || !strings.Contains(b.errMsg.Message, " after ") || !strings.Contains(b.errMsg.Hint, "Retry") {
+							t.Errorf("failure %+v", b.errMsg)
+						}
+						if b.summary.Reason == "" || !b.summary.Truncated {
+							t.Errorf("summary reason %q truncated %v", b.summary.Reason, b.summary.Truncated)
+						}
+					}
+					var finishes []string
+					for _, c := range want.Choices() {
+						var s markdown.Stream
+						wantHTML := s.Write(c.Text.String()) + s.Flush()
+						got := b.html[c.Index] + b.tail[c.Index]
+						if how == "reset" {
+							// A RST may drop what the client had not read yet.
+							if !strings.HasPrefix(wantHTML, strings.TrimSuffix(got, "\n")) && got != "" {
+								t.Errorf("choice %d: %q is not the start of %q", c.Index, got, wantHTML)
+							}
+						} else if got != wantHTML {
+							t.Errorf("choice %d html\n got %q\nwant %q", c.Index, got, wantHTML)
+						}
+						if c.Finish != "" {
+							finishes = append(finishes, c.Finish)
+						}
+					}
+					if how != "reset" && strings.Join(b.summary.Finish, ",") != strings.Join(finishes, ",") {
+						t.Errorf("finish %q, want %q", b.summary.Finish, finishes)
+					}
+					if want.Usage == nil && !b.summary.Usage.Estimated {
+						t.Errorf("usage %+v was not reported but is not an estimate", b.summary.Usage)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestHostileStreams: an upstream that breaks off, stalls, or answers
+// without the content type of what it sends.
+func TestHostileStreams(t *testing.T) {
+	const part = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" wor"
+	const whole = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}\n\n: ping\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,\"total_tokens\":3}}\n\ndata: [DONE]\n\n"
+	const jsonAnswer = `{"object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],"usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}`
+	m := newManager(t, Config{})
+	for _, tc := range []struct {
+		name, header, body, how string
+		state                   State
+		msg                     string // in the failure's message
+	}{
+		{"reset mid-line", sseHeader, part, "reset", Interrupted, "the provider's connection was cut after 1 event"},
+		{"cut mid-chunk", sseHeader, part, "cut", Interrupted, "the provider's connection was cut after 1 event: unexpected EOF"},
+		{"closed cleanly without [DONE]", sseHeader, part, "clean", Interrupted, "the provider closed the stream before its end after 1 event"},
+		{"no content type, SSE", "", whole, "clean", Completed, ""},
+		{"JSON content type, SSE", "Content-Type: application/json\r\n", whole, "clean", Completed, ""},
+		{"text/plain, SSE with a BOM", "Content-Type: text/plain\r\n", "\ufeff" + whole, "clean", Completed, ""},
+		{"no content type, SSE cut", "", part, "cut", Interrupted, "unexpected EOF"},
+		{"no content type, JSON", "", jsonAnswer, "clean", Completed, ""},
+		{"HTML content type, JSON", "Content-Type: text/html\r\n", "\n " + jsonAnswer, "clean", Completed, ""},
+		{"no content type, JSON cut", "", jsonAnswer[:40], "cut", Interrupted, "the provider's connection was cut after 0 events: unexpected EOF"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := hostile(t, tc.header, func(*http.Request) []byte { return []byte(tc.body) }, tc.how)
+			b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
+			if b.summary.State != tc.state {
+				t.Fatalf("state %s, want %s (failure %+v)", b.summary.State, tc.state, b.errMsg)
+			}
+			if tc.msg != "" && (b.errMsg == nil || !strings.Contains(b.errMsg.Message, tc.msg)) {
+				t.Errorf("failure %+v, want %q", b.errMsg, tc.msg)
+			}
+			if tc.state == Completed && (b.errMsg != nil || b.summary.Usage.Estimated || b.summary.Usage.Output != 1) {
+				t.Errorf("failure %+v usage %+v", b.errMsg, b.summary.Usage)
+			}
+			if tc.name != "no content type, JSON cut" && b.html[0]+b.tail[0] != "<p>Hello</p>\n" {
+				t.Errorf("output %q", b.html[0]+b.tail[0])
+			}
+			if tc.state == Interrupted && len(b.summary.Finish) != 0 {
+				t.Errorf("a finish reason was made up: %q", b.summary.Finish)
+			}
+		})
+	}
+}
+
+// TestStallIsInterrupted: a stream that stops sending is interrupted at
+// the idle timeout, its output kept.
+func TestStallIsInterrupted(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	m := newManager(t, Config{Caps: Caps{Idle: 200 * time.Millisecond}})
+	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
+	if b.summary.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || b.html[0]+b.tail[0] == "" || len(b.summary.Finish) != 0 {
+		t.Fatalf("summary %+v failure %+v", b.summary, b.errMsg)
+	}
+}
+
+// TestTranscriptKeepsWhatFollowsTheEnd: the bytes after the terminal
+// event (a late [DONE], a last newline) are in the transcript.
+func TestTranscriptKeepsWhatFollowsTheEnd(t *testing.T) {
+	raw, _ := os.ReadFile(fixtureDir + "/openai-responses-text-after-tool.sse")
+	tail := "data: [DONE]\n\n\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Write(raw)
+		w.(http.Flusher).Flush()
+		time.Sleep(10 * time.Millisecond) // read after the run saw response.completed
+		io.WriteString(w, tail)
+	}))
+	defer srv.Close()
+	m := newManager(t, Config{})
+	r := m.Start(spec(catalog.Responses, srv.URL, "{}"))
+	b := replay(t, wait(t, r))
+	if b.summary.State != Completed {
+		t.Fatalf("state %s", b.summary.State)
+	}
+	if got := string(r.Transcript()); got != string(raw)+tail {
+		t.Errorf("transcript ends %q, want it to end %q", got[max(0, len(got)-40):], tail)
+	}
+}
+
+// responsesEvents splits a recorded Responses stream into its framed
+// events by sequence number.
+func responsesEvents(t *testing.T, raw []byte) (events map[int][]byte, final []byte) {
+	t.Helper()
+	events = map[int][]byte{}
+	for _, block := range strings.SplitAfter(string(raw), "\n\n") {
+		_, data, ok := strings.Cut(block, "data: ")
+		if !ok {
+			continue
+		}
+		var ev struct {
+			Seq      int             `json:"sequence_number"`
+			Type     string          `json:"type"`
+			Response json.RawMessage `json:"response"`
+		}
+		if err := json.Unmarshal([]byte(strings.TrimSpace(data)), &ev); err != nil {
+			t.Fatal(err)
+		}
+		events[ev.Seq] = []byte(block)
+		if ev.Type == "response.completed" {
+			final = ev.Response
+		}
+	}
+	return events, final
+}
+
+// TestBackgroundBreaks: a background Responses stream that breaks any way,
+// at any point after the response has its id, is resumed after its last
+// sequence number (a resumed stream that breaks too, again) and ends with
+// the whole answer; a resume the provider refuses falls back to polling.
+func TestBackgroundBreaks(t *testing.T) {
+	full, _ := os.ReadFile(fixtureDir + "/openai-responses-background.sse")
+	resumeRaw, _ := os.ReadFile(fixtureDir + "/openai-responses-background-resume.sse")
+	events, _ := responsesEvents(t, full)
+	more, final := responsesEvents(t, resumeRaw)
+	for k, v := range more {
+		events[k] = v
+	}
+	last := 0
+	for k := range events {
+		last = max(last, k)
+	}
+	after := func(n int) []byte {
+		var b []byte
+		for k := n + 1; k <= last; k++ {
+			b = append(b, events[k]...)
+		}
+		return b
+	}
+	const want = "<p>2 + 2 equals 4.</p>\n"
+	first := len(events[0]) + 10 // into the second event: the id is known
+	type breakCase struct {
+		at     int
+		how    string
+		refuse bool
+	}
+	// A stall (the upstream's idle timeout, 2 s here) once: it is slow.
+	cases := []breakCase{{len(full) / 2, "stall", false}}
+	for _, at := range []int{first, len(full) / 2, len(full) - 20} {
+		for _, how := range breaks {
+			for _, refuse := range []bool{false, true} {
+				cases = append(cases, breakCase{at, how, refuse})
+			}
+		}
+	}
+	for _, c := range cases {
+		at, how, refuse := c.at, c.how, c.refuse
+		t.Run(fmt.Sprintf("%d/%s/refuse=%v", at, how, refuse), func(t *testing.T) {
+			var resumes, polls atomic.Int32
+			var resumedAfter atomic.Value
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == "POST" {
+					io.Copy(io.Discard, r.Body)
+					conn, buf, _ := w.(http.Hijacker).Hijack()
+					defer conn.Close()
+					if how == "stall" {
+						// Chunked, the chunk sent whole, then nothing
+						// until the client gives up.
+						writeBroken(buf, sseHeader, full[:at], "reset")
+						io.Copy(io.Discard, conn)
+						return
+					}
+					writeBroken(buf, sseHeader, full[:at], how)
+					if how == "reset" {
+						time.Sleep(100 * time.Millisecond)
+						conn.(*net.TCPConn).SetLinger(0)
+					}
+					return
+				}
+				if r.URL.Query().Get("stream") == "true" {
+					n := resumes.Add(1)
+					if refuse {
+						http.Error(w, `{"error":{"message":"resume not supported","type":"server_error"}}`, 500)
+						return
+					}
+					seq, _ := strconv.Atoi(r.URL.Query().Get("starting_after"))
+					if n == 1 {
+						resumedAfter.Store(seq)
+					}
+					rest := after(seq)
+					if n == 1 && len(rest) > 200 {
+						// The first resume breaks too.
+						conn, buf, _ := w.(http.Hijacker).Hijack()
+						writeBroken(buf, sseHeader, rest[:len(rest)/2], "cut")
+						conn.Close()
+						return
+					}
+					w.Header().Set("Content-Type", "text/event-stream")
+					w.Write(rest)
+					return
+				}
+				polls.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				w.Write(final)
+			}))
+			defer srv.Close()
+			m := newManager(t, Config{PollInterval: 10 * time.Millisecond})
+			r := m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))
+			b := replay(t, wait(t, r))
+			if b.summary.State != Completed || b.html[0]+b.tail[0] != want {
+				t.Fatalf("state %s output %q failure %+v", b.summary.State, b.html[0]+b.tail[0], b.errMsg)
+			}
+			if b.summary.Usage.Estimated || b.summary.Usage.Output != 9 {
+				t.Errorf("usage %+v", b.summary.Usage)
+			}
+			if resumes.Load() == 0 {
+				t.Error("the stream was not resumed")
+			}
+			if refuse && polls.Load() == 0 {
+				t.Error("a refused resume did not fall back to polling")
+			}
+			if r.Inspect().PolledAfterBreak != refuse {
+				t.Errorf("the inspector says polled after the break: %v", !refuse)
+			}
+			if !refuse {
+				wantSeq := decodeAll(catalog.Responses, full[:at]).LastSeq
+				if seq, _ := resumedAfter.Load().(int); seq != wantSeq {
+					t.Errorf("resumed after %d, want %d", seq, wantSeq)
+				}
+			}
+		})
+	}
+}
+
+// TestBackgroundCancelSaysWhatTheProviderAnswered: Stop on a background
+// run calls POST /responses/{id}/cancel; a cancel the provider refuses
+// (404, 500) is not shown as cancelled.
+func TestBackgroundCancelSaysWhatTheProviderAnswered(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		body    string
+		reason  string
+		claimed bool // a "cancelled" status event
+	}{
+		{200, `{"id":"resp_1","status":"cancelled"}`, "the provider cancelled the background response", true},
+		{200, `{"id":"resp_1","status":"completed"}`, `the provider answered the cancel with the status "completed"`, false},
+		{404, `{"error":{"message":"No response found with id 'resp_1'.","type":"invalid_request_error","code":"not_found"}}`, "the background response may still run: the provider answered the cancel with", false},
+		{500, `{"error":{"message":"boom","type":"server_error"}}`, "the background response may still run", false},
+	} {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			var cancels atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				switch {
+				case strings.HasSuffix(r.URL.Path, "/cancel"):
+					cancels.Add(1)
+					w.WriteHeader(tc.status)
+					io.WriteString(w, tc.body)
+				case r.Method == "POST":
+					io.WriteString(w, `{"id":"resp_1","object":"response","status":"queued","output":[]}`)
+				default:
+					io.WriteString(w, `{"id":"resp_1","object":"response","status":"in_progress","output":[]}`)
+				}
+			}))
+			defer srv.Close()
+			m := newManager(t, Config{PollInterval: 20 * time.Millisecond})
+			s := spec(catalog.Responses, srv.URL, `{"background": true}`)
+			s.Request.Stream = false
+			r := m.Start(s)
+			time.Sleep(60 * time.Millisecond)
+			r.Stop()
+			evs := wait(t, r)
+			b := replay(t, evs)
+			if b.summary.State != Stopped || cancels.Load() != 1 || !strings.Contains(b.summary.Reason, tc.reason) {
+				t.Fatalf("state %s, %d cancels, reason %q, want %q", b.summary.State, cancels.Load(), b.summary.Reason, tc.reason)
+			}
+			if tc.status == 404 && !strings.Contains(b.summary.Reason, "404") {
+				t.Errorf("reason %q does not name the 404", b.summary.Reason)
+			}
+			claimed := false
+			for _, e := range evs {
+				if e.Name == "status" && strings.Contains(string(e.Data), `"cancelled"`) {
+					claimed = true
+				}
+			}
+			if claimed != tc.claimed {
+				t.Errorf("a cancelled status event: %v, want %v", claimed, tc.claimed)
+			}
+		})
+	}
+}
+
+// TestResponsesErrorThenFailed: a Responses error event does not end the
+// run's reading: the response.failed after it gives the final state, and
+// the output so far, the error and the choice's finish all stay.
+func TestResponsesErrorThenFailed(t *testing.T) {
+	raw := "event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0,\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}\n\n" +
+		"event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"sequence_number\":1,\"delta\":\"Partial\"}\n\n" +
+		"event: error\ndata: {\"type\":\"error\",\"sequence_number\":2,\"code\":\"server_error\",\"message\":\"boom\",\"param\":null}\n\n" +
+		"event: response.failed\ndata: {\"type\":\"response.failed\",\"sequence_number\":3,\"response\":{\"id\":\"resp_1\",\"status\":\"failed\",\"error\":{\"code\":\"server_error\",\"message\":\"boom\"},\"usage\":{\"input_tokens\":4,\"output_tokens\":1,\"total_tokens\":5}}}\n\n"
+	srv := httptest.NewServer(serve([]byte(raw), 1000, 0))
+	defer srv.Close()
+	m := newManager(t, Config{})
+	evs := wait(t, m.Start(spec(catalog.Responses, srv.URL, "{}")))
+	b := replay(t, evs)
+	if b.summary.State != Failed || b.errMsg == nil || b.errMsg.Code != "server_error" || b.html[0]+b.tail[0] != "<p>Partial</p>\n" {
+		t.Fatalf("state %s failure %+v output %q", b.summary.State, b.errMsg, b.html[0]+b.tail[0])
+	}
+	if strings.Join(b.summary.Finish, ",") != "failed" || b.summary.Usage.Estimated || b.summary.Usage.Input != 4 {
+		t.Errorf("finish %q usage %+v: the terminal event after the error was not read", b.summary.Finish, b.summary.Usage)
+	}
+}
+
+// sniffRef is what sniffSSE decides, written plainly: after at most 64
+// bytes of blank space or byte order mark, an SSE field or a comment.
+func sniffRef(data []byte) bool {
+	rest := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\ufeff")), " \t\r\n")
+	if len(data)-len(rest) > 64 {
+		return false
+	}
+	for _, p := range []string{":", "data:", "event:", "id:"} {
+		if bytes.HasPrefix(rest, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSniffSSE(t *testing.T) {
+	for in, want := range map[string]bool{
+		"data: {}\n\n": true, "event: x\n": true, ": ping\n\n": true, "id: 1\n": true, "\ufeffdata: x": true,
+		"\r\n  data: x": true, `{"object":"chat.completion"}`: false, "\n {}": false, "": false, "dat": false,
+		"retry: 10\n": false, "<html>": false, strings.Repeat(" ", 65) + "data: x": false, strings.Repeat(" ", 64) + "data: x": true,
+	} {
+		br := bufio.NewReader(strings.NewReader(in))
+		if got := sniffSSE(br); got != want || got != sniffRef([]byte(in)) {
+			t.Errorf("%q: %v, want %v", in, got, want)
+		}
+		if rest, _ := io.ReadAll(br); string(rest) != in {
+			t.Errorf("%q: sniffing consumed the body: %q left", in, rest)
+		}
+	}
+	// A comment is known from its first byte: nothing more is waited for.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte(":"))
+	if !sniffSSE(bufio.NewReader(pr)) {
+		t.Error("a comment was not taken for SSE")
+	}
+}
+
+func FuzzSniffSSE(f *testing.F) {
+	for _, s := range []string{"data: {}\n\n", ": ping", "\ufeff{", "  event: x", "id:", "{}"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		br := bufio.NewReader(bytes.NewReader(data))
+		if got, want := sniffSSE(br), sniffRef(data); got != want {
+			t.Fatalf("%q: %v, want %v", data, got, want)
+		}
+		if rest, _ := io.ReadAll(br); !bytes.Equal(rest, data) {
+			t.Fatalf("%q: sniffing consumed the body", data)
+		}
+	})
+}
