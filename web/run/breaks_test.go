@@ -194,7 +194,8 @@ func TestHostileStreams(t *testing.T) {
 	}{
 		{"reset mid-line", sseHeader, part, "reset", Interrupted, "the provider's connection was cut after 1 event"},
 		{"cut mid-chunk", sseHeader, part, "cut", Interrupted, "the provider's connection was cut after 1 event: unexpected EOF"},
-		{"closed cleanly without [DONE]", sseHeader, part, "clean", Interrupted, "the provider closed the stream before its end after 1 event"},
+		{"closed cleanly mid-event", sseHeader, part, "clean", Interrupted, "the provider's connection was cut after 1 event: unexpected EOF"},
+		{"closed cleanly between events, no finish", sseHeader, part[:strings.Index(part, "\n\n")+2], "clean", Interrupted, "the provider closed the stream before its end after 1 event"},
 		{"no content type, SSE", "", whole, "clean", Completed, ""},
 		{"JSON content type, SSE", "Content-Type: application/json\r\n", whole, "clean", Completed, ""},
 		{"text/plain, SSE with a BOM", "Content-Type: text/plain\r\n", "\ufeff" + whole, "clean", Completed, ""},
@@ -220,6 +221,37 @@ func TestHostileStreams(t *testing.T) {
 			}
 			if tc.state == Interrupted && len(b.summary.Finish) != 0 {
 				t.Errorf("a finish reason was made up: %q", b.summary.Finish)
+			}
+		})
+	}
+}
+
+// TestEndWithoutDone: a stream that closes between events after every
+// finish reason, and after the usage when it was asked for, is whole
+// (some servers send no [DONE]); one still owing its usage is not.
+func TestEndWithoutDone(t *testing.T) {
+	const text = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}\n\n"
+	const finish = "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+	const usage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,\"total_tokens\":3}}\n\n"
+	const asked = `{"stream": true, "stream_options": {"include_usage": true}}`
+	m := newManager(t, Config{})
+	for _, tc := range []struct {
+		name, body, req string
+		state           State
+	}{
+		{"finished, usage not asked", text + finish, "{}", Completed},
+		{"finished, usage asked and sent", text + finish + usage, asked, Completed},
+		{"finished, usage asked, not sent", text + finish, asked, Interrupted},
+		{"not finished", text, "{}", Interrupted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := hostile(t, sseHeader, func(*http.Request) []byte { return []byte(tc.body) }, "clean")
+			b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, tc.req))))
+			if b.summary.State != tc.state {
+				t.Fatalf("state %s, want %s (failure %+v)", b.summary.State, tc.state, b.errMsg)
+			}
+			if b.html[0]+b.tail[0] != "<p>Hello</p>\n" {
+				t.Errorf("output %q", b.html[0]+b.tail[0])
 			}
 		})
 	}

@@ -24,11 +24,13 @@ import (
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/redact"
+	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/sse"
 	"github.com/playground-dev/playground/web/stream"
 	"github.com/playground-dev/playground/web/structured"
 	"github.com/playground-dev/playground/web/units"
 	"github.com/playground-dev/playground/web/upstream"
+	"github.com/valyala/fastjson"
 )
 
 // Event is one event of a run's browser stream.
@@ -382,6 +384,10 @@ func (r *Run) readStream(body io.Reader) error {
 		ev, err := sd.Next()
 		if err != nil {
 			r.flush()
+			if err == io.EOF && sd.Partial() {
+				// Closed inside an event: a cut, however cleanly.
+				err = io.ErrUnexpectedEOF
+			}
 			if err == io.EOF {
 				return nil
 			}
@@ -973,10 +979,12 @@ func (r *Run) finish(ctx context.Context, err error) {
 	case r.res.Err != nil:
 		state = Failed
 		upErr = r.res.Err
-	case !r.res.Done:
-		// Closed cleanly, but before the terminal event ([DONE],
-		// response.completed): even after a finish reason, what was
-		// still to come (the usage) did not.
+	case !r.res.Done && !(r.res.Finished() && (r.res.Usage != nil || !usageAsked(r.Spec.Request))):
+		// Closed cleanly between events, but before the terminal event
+		// ([DONE], response.completed): interrupted, unless every choice
+		// had its finish reason and the usage came (or was not asked
+		// for): a server that sends no [DONE] (docs/wire.md: accept EOF
+		// without it).
 		state = Interrupted
 		upErr = (&cutError{err: io.EOF, events: r.upEvents}).view()
 	}
@@ -1025,6 +1033,9 @@ func (r *Run) finish(ctx context.Context, err error) {
 		rec.End(r, out)
 	}
 	done := jsonEvent("done", sum)
+	// The run stops counting against the limits before anyone hears it is
+	// over: a person who clicks Run at "done" is not told it still runs.
+	r.m.admission.done(r.Spec)
 	// The done event and the state change land together: a follower that
 	// sees the run over has the whole log.
 	r.hold(len(done.Data))
@@ -1252,4 +1263,15 @@ func (s Spec) keyHint() string {
 		return s.KeyHint
 	}
 	return "Set " + s.Provider.APIKeyEnv + " in the server's environment."
+}
+
+// usageAsked reports a streamed request that asks for the usage chunk
+// (stream_options.include_usage), which comes last, after the finish
+// reasons.
+func usageAsked(req *request.Request) bool {
+	if !req.Stream {
+		return false
+	}
+	v, err := fastjson.ParseBytes(req.Body)
+	return err == nil && v.GetBool("stream_options", "include_usage")
 }

@@ -242,12 +242,12 @@ func (m *Manager) evictLocked() {
 	}
 }
 
-// ended queues a run that has finished for eviction.
+// ended queues a run that has finished for eviction (its admission was
+// given back just before its done event).
 func (m *Manager) ended(r *Run) {
 	m.mu.Lock()
 	m.finished = append(m.finished, r)
 	m.mu.Unlock()
-	m.admission.done(r.Spec)
 }
 
 func newID() string {

@@ -59,7 +59,15 @@ type Decoder struct {
 	dispatched bool
 
 	line []byte // a line that spans reads
+	// cut: the stream ended inside a line.
+	cut bool
 }
+
+// Partial reports, after Next returned io.EOF, that the stream ended
+// inside an event: a line with no terminator, or data or error fields
+// with no blank line after them. Such a stream was cut, not ended; the
+// event itself is discarded, as the spec says.
+func (d *Decoder) Partial() bool { return d.cut || d.hasD || d.hasE }
 
 // NewDecoder returns a decoder reading r; maxEventSize <= 0 means
 // DefaultMaxEventSize.
@@ -210,6 +218,7 @@ func (d *Decoder) readLine() ([]byte, error) {
 				if err == io.EOF && len(d.line) > 0 {
 					// A last line with no terminator ends no event: drop it.
 					d.line = d.line[:0]
+					d.cut = true
 				}
 				return nil, err
 			}

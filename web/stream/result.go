@@ -159,6 +159,21 @@ func (r *Result) Truncated() bool {
 	return true
 }
 
+// Finished reports a stream whose every choice came with its finish
+// reason: its answer is whole even when the terminal event ([DONE]) did
+// not follow (some servers close after the last chunk).
+func (r *Result) Finished() bool {
+	if len(r.choices) == 0 {
+		return false
+	}
+	for _, c := range r.choices {
+		if c.Finish == "" {
+			return false
+		}
+	}
+	return true
+}
+
 // Text is the concatenated answer text of all choices (choice 0 first).
 func (r *Result) Text() string {
 	var b strings.Builder
