@@ -109,6 +109,9 @@ type choiceState struct {
 	textR, reasoningR, refusalR redact.Stream
 	tools                       map[int]*toolState
 	dirty                       map[int]bool // tool calls changed since the last flush
+	// audio: the answer is spoken (its text is the transcript); audioSent:
+	// the browser was told.
+	audio, audioSent bool
 }
 
 // toolState is what the browser has of a tool call: its arguments go as
@@ -404,7 +407,7 @@ func (r *Run) handle(e stream.Event) {
 	}
 	r.res.Apply(e)
 	switch e.Kind {
-	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool:
+	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool, stream.KindAudio:
 		if r.firstTok.IsZero() {
 			r.firstTok = time.Now()
 		}
@@ -416,6 +419,8 @@ func (r *Run) handle(e stream.Event) {
 		r.choice(e.Choice).reasoning.WriteString(e.Text)
 	case stream.KindRefusal:
 		r.choice(e.Choice).refusal.WriteString(e.Text)
+	case stream.KindAudio:
+		r.choice(e.Choice).audio = true
 	case stream.KindLogprobs:
 		c := r.choice(e.Choice)
 		if len(c.logprobs) < maxLogprobTokens {
@@ -463,6 +468,11 @@ func (r *Run) flush() {
 		c := r.choices[i]
 		var d delta
 		d.c = i
+		if c.audio && !c.audioSent {
+			// Before the transcript's first words: they are labelled so.
+			c.audioSent = true
+			evs = append(evs, jsonEvent("audio", map[string]any{"c": i}))
+		}
 		if c.text.Len() > 0 {
 			t := c.textR.Write(c.text.String())
 			c.text.Reset()
@@ -823,6 +833,9 @@ func (r *Run) finish(ctx context.Context, err error) {
 			evs = append(evs, ev)
 		}
 		evs = append(evs, r.toolEvents(i, c, true)...)
+		if ev, ok := r.audioEvent(i); ok {
+			evs = append(evs, ev)
+		}
 	}
 	r.append(evs...)
 	if upErr != nil {
@@ -918,6 +931,10 @@ type Summary struct {
 		Output    int  `json:"output"`
 		Reasoning int  `json:"reasoning"`
 		Estimated bool `json:"estimated"`
+		// AudioInput and AudioOutput are the audio tokens within input
+		// and output.
+		AudioInput  int `json:"audio_input,omitempty"`
+		AudioOutput int `json:"audio_output,omitempty"`
 	} `json:"usage"`
 	Cost struct {
 		Known        bool   `json:"known"`
@@ -929,6 +946,10 @@ type Summary struct {
 		Estimated    bool   `json:"estimated"`
 		Demo         bool   `json:"demo"`
 		ProviderCost string `json:"provider_cost,omitempty"`
+		// Audio is the audio tokens' part of the total; AudioAtTextPrice:
+		// the model has no audio price, so they were billed as text.
+		Audio            string `json:"audio,omitempty"`
+		AudioAtTextPrice bool   `json:"audio_at_text_price,omitempty"`
 		// Amount, Currency and CreditsAmount let a page add costs up.
 		Amount        float64 `json:"amount,omitempty"`
 		Currency      string  `json:"currency,omitempty"`
@@ -969,7 +990,8 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	var u cost.Usage
 	if r.res.Usage != nil {
 		ru := *r.res.Usage
-		u = cost.Usage{Input: ru.Input, Cached: ru.Cached, Output: ru.BilledOutput(), Reasoning: ru.Reasoning}
+		u = cost.Usage{Input: ru.Input, Cached: ru.Cached, Output: ru.BilledOutput(), Reasoning: ru.Reasoning,
+			AudioInput: ru.AudioInput, AudioOutput: ru.AudioOutput}
 	} else {
 		// No usage from the upstream: estimate with the tokenizer.
 		s.Usage.Estimated = true
@@ -983,6 +1005,7 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		u = cost.Usage{Input: r.Spec.PromptTokens, Output: out}
 	}
 	s.Usage.Input, s.Usage.Cached, s.Usage.Output, s.Usage.Reasoning = u.Input, u.Cached, u.Output, u.Reasoning
+	s.Usage.AudioInput, s.Usage.AudioOutput = u.AudioInput, u.AudioOutput
 	c := cost.Compute(r.Spec.Provider, r.Spec.Model, u)
 	s.Cost.Known, s.Cost.Demo, s.Cost.Estimated = c.Known, c.Demo, s.Usage.Estimated
 	if c.Known {
@@ -990,6 +1013,10 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		s.Cost.Input = cost.Format(c.Input, c.Currency)
 		s.Cost.Cached = cost.Format(c.Cached, c.Currency)
 		s.Cost.Output = cost.Format(c.Output, c.Currency)
+		if c.Audio != nil {
+			s.Cost.Audio = cost.Format(c.Audio, c.Currency)
+			s.Cost.AudioAtTextPrice = c.AudioAtTextPrice
+		}
 		s.Cost.Amount, _ = c.Total.Float64()
 		s.Cost.Currency = c.Currency
 		if cr := c.Credits(c.Total); cr != nil {
