@@ -106,6 +106,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/runs/:id/continue", compress.New(), ContinueRun(&d))
 	app.Get("/runs/:id/inspector", compress.New(), RunInspector(d.Runs))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
+	app.Get("/runs/:id/audio/:choice", RunAudio(d.Runs))
 
 	// Compare: panes of one prompt under several settings, run together.
 	app.Get("/compare", compress.New(), Compare(&d, assets))

@@ -50,6 +50,8 @@ type req struct {
 	format       map[string]any // response_format / text.format
 	instructions *string
 	metadata     map[string]any
+	// audio asks for a spoken answer (Chat modalities: audio).
+	audio *audioReq
 }
 
 type toolDef struct {

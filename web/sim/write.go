@@ -41,6 +41,10 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prefix string, s
 		writeError(w, 400, "invalid_request_error", "invalid_value", "", msg)
 		return
 	}
+	if msg, param := parseAudio(style, body, rq); msg != "" {
+		writeError(w, 400, "invalid_request_error", "invalid_value", param, msg)
+		return
+	}
 	rq.model = spec
 	if m := faultDirective.FindStringSubmatch(rq.topicText); m != nil && faultName == "" {
 		faultName = m[1]
@@ -182,6 +186,8 @@ const fingerprint = "fp_playground_sim"
 func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *req, cached int, f fault) {
 	plans := s.plans(rq)
 	u := makeUsage(rq, plans, cached)
+	spoken := speak(rq, plans)
+	addAudioUsage(&u, spoken)
 	id, object := newID("chatcmpl-"), "chat.completion"
 	if rq.style == catalog.Completions {
 		id, object = newID("cmpl-"), "text_completion"
@@ -191,7 +197,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 		if !stall(r.Context(), f) {
 			return
 		}
-		writeJSON(w, 200, wholeAnswer(rq, plans, u, id, object, created))
+		writeJSON(w, 200, wholeAnswer(rq, plans, spoken, u, id, object, created))
 		return
 	}
 	out := newSSE(w)
@@ -245,7 +251,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 				continue
 			}
 			left = true
-			c.Choices = append(c.Choices, pieceChoice(rq, i, piece, kind, p, at))
+			c.Choices = append(c.Choices, pieceChoice(rq, i, piece, kind, p, at, spokenOf(spoken, i)))
 		}
 		// One choice per chunk, as the real API sends n > 1.
 		for k, ch := range c.Choices {
@@ -330,7 +336,7 @@ func fragments(s string, n int) []string {
 	return out
 }
 
-func pieceChoice(rq *req, i int, piece, kind string, p *choicePlan, at int) chunkChoice {
+func pieceChoice(rq *req, i int, piece, kind string, p *choicePlan, at int, sp *spoken) chunkChoice {
 	style := rq.style
 	if style == catalog.Completions {
 		return chunkChoice{Index: i, Text: &piece}
@@ -340,7 +346,11 @@ func pieceChoice(rq *req, i int, piece, kind string, p *choicePlan, at int) chun
 	case "reasoning":
 		d["reasoning_content"] = piece
 	case "text":
-		d["content"] = piece
+		if sp != nil {
+			d["audio"] = sp.audioPiece(at, piece) // the transcript, with its audio
+		} else {
+			d["content"] = piece
+		}
 	case "tool-start":
 		d["tool_calls"] = []any{map[string]any{"index": 0, "id": p.tool.ID, "type": "function",
 			"function": map[string]any{"name": p.tool.Name, "arguments": ""}}}
@@ -389,7 +399,7 @@ func finishChoice(style catalog.Style, i int, reason string) chunkChoice {
 }
 
 // wholeAnswer is the non-streamed chat.completion or text_completion.
-func wholeAnswer(rq *req, plans []*choicePlan, u usage, id, object string, created int64) map[string]any {
+func wholeAnswer(rq *req, plans []*choicePlan, sp []*spoken, u usage, id, object string, created int64) map[string]any {
 	var choices []any
 	for i, p := range plans {
 		if rq.style == catalog.Completions {
@@ -397,7 +407,9 @@ func wholeAnswer(rq *req, plans []*choicePlan, u usage, id, object string, creat
 			continue
 		}
 		msg := map[string]any{"role": "assistant", "content": nil, "refusal": nil, "annotations": []any{}}
-		if t := p.textString(); t != "" || p.tool == nil {
+		if s := spokenOf(sp, i); s != nil {
+			msg["audio"] = s.message() // content stays null: the transcript is the text
+		} else if t := p.textString(); t != "" || p.tool == nil {
 			msg["content"] = t
 		}
 		if rs := p.reasoningString(); rs != "" {
