@@ -123,6 +123,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/history/runs/:id/export.json", compress.New(), HistoryRunJSON(&d))
 	app.Get("/history/runs/:id/export.sh", HistoryRunCurl(&d))
 	app.Get("/history/runs/:id/transcript.sse", compress.New(), HistoryRunTranscript(&d))
+	app.Get("/history/runs/:id/audio/:choice", HistoryRunAudio(&d))
 	app.Post("/history/runs/:id/replay", HistoryReplay(&d))
 	app.Post("/history/runs/:id/fork", HistoryFork(&d))
 	app.Post("/history/runs/:id/delete", HistoryDelete(&d))
@@ -138,6 +139,7 @@ func Register(app *fiber.App, d Deps) {
 	// Share links: read-only, for anyone with the link.
 	app.Get("/share/:id", compress.New(), Shared(&d, assets))
 	app.Get("/share/:id/diff", compress.New(), SharedDiff(&d))
+	app.Get("/share/:id/audio/:choice", SharedAudio(&d))
 
 	// Settings: the session's keys and its own providers.
 	app.Get("/settings", compress.New(), Settings(&d, assets))

@@ -167,6 +167,10 @@ type ChoiceRecord struct {
 	Refusal   string
 	Tools     []run.ToolOutput
 	Finish    string
+	// Audio is a spoken answer (HTML is then its transcript): AudioURL
+	// plays it, AudioNote says why it is not kept ("" when it is).
+	Audio               bool
+	AudioURL, AudioNote string
 }
 
 // RunRecord is a stored run as its page shows it.
@@ -227,6 +231,16 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	v.Prompt, v.Params = promptAndParams(e.Form, m, e.Prompt)
 	for _, c := range e.Output.Choices {
 		cr := ChoiceRecord{HTML: markdown.Render(c.Text), Reasoning: c.Reasoning, Refusal: c.Refusal, Tools: c.Tools, Finish: c.Finish}
+		if a := c.Audio; a != nil {
+			cr.Audio, cr.AudioNote = true, a.Note
+			if len(a.Data) > 0 {
+				audioBase := base + "/audio/"
+				if readOnly {
+					audioBase = "/share/" + e.ShareID + "/audio/"
+				}
+				cr.AudioURL = audioBase + strconv.Itoa(c.Index)
+			}
+		}
 		if len(e.Output.Choices) > 1 {
 			cr.Title = "Choice " + strconv.Itoa(c.Index)
 		}
