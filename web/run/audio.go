@@ -64,10 +64,11 @@ func (r *Run) audioEvent(i int) (Event, bool) {
 	return jsonEvent("audio", ev), true
 }
 
-// Audio is choice i's audio of a finished run, as a browser plays it
-// (pcm16 inside a WAV header), and its Content-Type.
+// Audio is choice i's audio of a run whose answer is complete (from its
+// final audio event on), as a browser plays it (pcm16 inside a WAV
+// header), and its Content-Type.
 func (r *Run) Audio(i int) ([]byte, string, bool) {
-	if r.State() == Running || !r.res.Has(i) {
+	if !r.settled.Load() || !r.res.Has(i) {
 		return nil, "", false
 	}
 	ao := r.audioOutput(i, true)

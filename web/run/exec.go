@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -93,6 +94,9 @@ type Run struct {
 	ctx          context.Context
 	// finishing: the run's ending is being written (no cap drops it).
 	finishing bool
+	// settled: the result changes no more (set as the ending is written,
+	// before the browser hears of the audio, read by Audio).
+	settled atomic.Bool
 }
 
 type choiceState struct {
@@ -820,6 +824,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 	// Render the rest of each answer (with the tails held back in case
 	// they were the start of the key) and the final tool calls.
 	r.finishing = true
+	r.settled.Store(true)
 	var evs []Event
 	for _, i := range r.choiceOrder() {
 		c := r.choices[i]
