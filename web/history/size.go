@@ -286,7 +286,9 @@ func (l Limits) dropAudio(out *run.Output, budget int64) (string, bool) {
 			with = append(with, i)
 		}
 	}
-	sort.SliceStable(with, func(a, b int) bool { return len(out.Choices[with[a]].Audio.Data) > len(out.Choices[with[b]].Audio.Data) })
+	sort.SliceStable(with, func(a, b int) bool {
+		return len(out.Choices[with[a]].Audio.Data) > len(out.Choices[with[b]].Audio.Data)
+	})
 	for _, i := range with {
 		a := *out.Choices[i].Audio
 		a.Data = nil
