@@ -177,3 +177,34 @@ func TestAudioCapOverChoices(t *testing.T) {
 		t.Error("choice 1 kept past the cap")
 	}
 }
+
+// FuzzAudioPieces feeds audio data as base64 pieces: an encoding cut at
+// any places, or each piece its own padded encoding, decodes to the data;
+// any other string never panics, and nothing past the cap is kept.
+func FuzzAudioPieces(f *testing.F) {
+	f.Add([]byte("hello audio"), uint8(3), false, "")
+	f.Add([]byte{0, 1, 2, 3, 4}, uint8(2), true, "QQ==QQ")
+	f.Fuzz(func(t *testing.T, data []byte, cuts uint8, whole bool, junk string) {
+		n := int(cuts%16) + 1
+		res := NewResult()
+		enc := base64.StdEncoding.EncodeToString(data)
+		for i := 0; i < n; i++ {
+			var piece string
+			if whole {
+				piece = base64.StdEncoding.EncodeToString(data[len(data)*i/n : len(data)*(i+1)/n])
+			} else {
+				piece = enc[len(enc)*i/n : len(enc)*(i+1)/n]
+			}
+			res.Apply(Event{Kind: KindAudio, Audio: AudioDelta{Data: piece}})
+		}
+		if got := res.Choice(0).Audio.Bytes(); !bytes.Equal(got, data) && !(len(got) == 0 && len(data) == 0) {
+			t.Fatalf("decoded %x, want %x", got, data)
+		}
+		other := NewResult()
+		other.Apply(Event{Kind: KindAudio, Choice: 1, Audio: AudioDelta{Data: junk}})
+		other.Apply(Event{Kind: KindAudio, Choice: 1, Audio: AudioDelta{Data: junk}})
+		if b := other.Choice(1).Audio.Bytes(); len(b) > MaxAudioBytes {
+			t.Fatalf("%d bytes kept", len(b))
+		}
+	})
+}

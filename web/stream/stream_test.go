@@ -282,6 +282,7 @@ func FuzzDecoder(f *testing.F) {
 		}
 	}
 	f.Add(`data: {"choices":[{"delta":{"tool_calls":[{"index":1000000000}]}}]}`+"\n\n", uint8(0))
+	f.Add(audioStream([]byte("some audio bytes"), 3, true), uint8(0))
 	f.Fuzz(func(t *testing.T, in string, which uint8) {
 		style := []catalog.Style{catalog.Chat, catalog.Completions, catalog.Responses}[int(which)%3]
 		d := NewDecoder(style)
