@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -57,5 +58,50 @@ func TestRunAudioServed(t *testing.T) {
 		if resp, _ := get(tc.path, tc.cookie); resp.StatusCode != 404 {
 			t.Errorf("%s (cookie %v): %d", tc.path, tc.cookie != "", resp.StatusCode)
 		}
+	}
+}
+
+// A simulated audio answer is kept in the history: its page plays it
+// from the session's audio URL, a share link from its own, and another
+// session gets neither.
+func TestHistoryAudioServed(t *testing.T) {
+	app := simApp(t)
+	f := chatForm("Say hello")
+	f["modalities"] = []string{"text", "audio"}
+	f.Set("audio", `{"voice": "alloy", "format": "wav"}`)
+	id := runToEnd(t, app, f)
+	_, page := get(t, app, "/history/runs/"+id)
+	src := `src="/history/runs/` + id + `/audio/0"`
+	if !strings.Contains(page, `data-testid="record-audio"`) || !strings.Contains(page, src) {
+		t.Fatalf("no audio on the run page:\n%.3000s", page)
+	}
+	resp, wav := do(t, app, httptest.NewRequest("GET", "/history/runs/"+id+"/audio/0", nil))
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "audio/wav" || !strings.HasPrefix(wav, "RIFF") || len(wav) < 24000 {
+		t.Fatalf("audio: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(wav))
+	}
+	other := app.newSession(t)
+	if st, _ := get(t, other, "/history/runs/"+id+"/audio/0"); st != http.StatusNotFound {
+		t.Errorf("another session: %d", st)
+	}
+	if st, _ := get(t, app, "/history/runs/"+id+"/audio/1"); st != http.StatusNotFound {
+		t.Errorf("a choice with no audio: %d", st)
+	}
+	do(t, app, form(app, "/history/runs/"+id+"/share", url.Values{}))
+	_, page = get(t, app, "/history/runs/"+id)
+	m := regexp.MustCompile(`data-testid="share-url">[^<]*(/share/[A-Za-z0-9_-]{22})<`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no share link")
+	}
+	_, shared := do(t, app, anonymous(httptest.NewRequest("GET", m[1], nil)))
+	if !strings.Contains(shared, `src="`+m[1]+`/audio/0"`) {
+		t.Fatalf("the shared page does not play its audio:\n%.3000s", shared)
+	}
+	resp, swav := do(t, app, anonymous(httptest.NewRequest("GET", m[1]+"/audio/0", nil)))
+	if resp.StatusCode != 200 || swav != wav {
+		t.Errorf("shared audio: %d, %d bytes", resp.StatusCode, len(swav))
+	}
+	do(t, app, form(app, "/history/runs/"+id+"/unshare", url.Values{}))
+	if resp, _ := do(t, app, anonymous(httptest.NewRequest("GET", m[1]+"/audio/0", nil))); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("revoked link's audio: %d", resp.StatusCode)
 	}
 }
