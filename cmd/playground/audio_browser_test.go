@@ -42,6 +42,14 @@ func TestBrowserAudioAnswer(t *testing.T) {
 	if !strings.Contains(placeholder, `"format": "wav"`) {
 		t.Errorf("the audio field's placeholder is %q", placeholder)
 	}
+	// The audio modality without the audio object, and a bad voice, are
+	// refused next to the field.
+	b.run(t,
+		chromedp.Evaluate(`document.querySelector('input[name="modalities"][value="audio"]').click()`, nil),
+		waitText(`#err-audio`, "Required when modalities includes audio."),
+		setValue(`#f-audio`, `{"voice": "robot", "format": "wav"}`),
+		waitText(`#err-audio`, `voice "robot" is not one of alloy`),
+	)
 	for _, format := range []string{"wav", "pcm16"} {
 		t.Run(format, func(t *testing.T) {
 			var previous string
