@@ -64,6 +64,20 @@ func (r *Run) audioEvent(i int) (Event, bool) {
 	return jsonEvent("audio", ev), true
 }
 
+// holdAudio counts the result's decoded audio in what the run holds
+// (Caps.Held is over all runs): past it the run ends, as for text.
+func (r *Run) holdAudio() {
+	total := r.res.AudioBytes()
+	n := total - r.audioHeld
+	if n == 0 {
+		return
+	}
+	r.audioHeld = total
+	if !r.hold(n) && !r.finishing {
+		r.truncate("the server holds too much output ("+units.Bytes(r.m.cfg.Caps.Held)+" over all runs)", "runs-max-bytes")
+	}
+}
+
 // Audio is choice i's audio of a run whose answer is complete (from its
 // final audio event on), as a browser plays it (pcm16 inside a WAV
 // header), and its Content-Type.

@@ -136,3 +136,15 @@ func TestAudioRunTooLarge(t *testing.T) {
 		t.Error("transcript lost")
 	}
 }
+
+// Decoded audio counts in what the runs hold: past Caps.Held the run
+// ends as it does for text.
+func TestAudioCountsInHeld(t *testing.T) {
+	srv := httptest.NewServer(serve(spokenStream(pcm(3<<20), 12), 1<<16, 0))
+	defer srv.Close()
+	m := newManager(t, Config{Caps: Caps{Held: 1 << 20}, MaxTranscript: 1 << 10})
+	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL+"/v1", `{"audio":{"voice":"alloy","format":"pcm16"}}`))))
+	if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the server holds too much output (1 MB over all runs)") {
+		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	}
+}

@@ -94,6 +94,8 @@ type Run struct {
 	ctx          context.Context
 	// finishing: the run's ending is being written (no cap drops it).
 	finishing bool
+	// audioHeld is the decoded audio counted in held.
+	audioHeld int
 	// settled: the result changes no more (set as the ending is written,
 	// before the browser hears of the audio, read by Audio).
 	settled atomic.Bool
@@ -425,6 +427,7 @@ func (r *Run) handle(e stream.Event) {
 		r.choice(e.Choice).refusal.WriteString(e.Text)
 	case stream.KindAudio:
 		r.choice(e.Choice).audio = true
+		r.holdAudio()
 	case stream.KindLogprobs:
 		c := r.choice(e.Choice)
 		if len(c.logprobs) < maxLogprobTokens {

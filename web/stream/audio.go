@@ -81,6 +81,9 @@ func (a *Audio) add(piece string, room int) {
 	a.pending = s
 }
 
+// AudioBytes is the decoded audio the result holds over all choices.
+func (r *Result) AudioBytes() int { return r.audioBytes }
+
 // applyAudio adds an audio piece to choice i, within MaxAudioBytes over
 // the result.
 func (r *Result) applyAudio(e Event) {
