@@ -75,12 +75,12 @@ func quote(s string) string { return "'" + s + "'" }
 // pieces a stream sends, one per transcript piece, each a padded
 // encoding of its part as the API sends them), and its audio tokens.
 type spoken struct {
-	id        string
-	expires   int64
-	pieces    []string
-	tokens    int
-	whole     string
-	transcrip string
+	id         string
+	expires    int64
+	pieces     []string
+	tokens     int
+	whole      string
+	transcript string
 }
 
 // speak makes the audio of each choice's text (nil without audio output).
@@ -96,7 +96,7 @@ func speak(rq *req, plans []*choicePlan) []*spoken {
 		if rq.audio.format == "wav" {
 			data = audio.WAV(pcm, audio.PCMRate)
 		}
-		sp := &spoken{id: newID("audio_"), expires: time.Now().Add(time.Hour).Unix(), transcrip: text,
+		sp := &spoken{id: newID("audio_"), expires: time.Now().Add(time.Hour).Unix(), transcript: text,
 			whole: base64.StdEncoding.EncodeToString(data),
 			// About 12 audio tokens a second of speech.
 			tokens: max(1, len(pcm)*12/(2*audio.PCMRate))}
@@ -134,7 +134,7 @@ func (s *spoken) audioPiece(k int, piece string) map[string]any {
 
 // message is the non-streamed message.audio.
 func (s *spoken) message() map[string]any {
-	return map[string]any{"id": s.id, "expires_at": s.expires, "data": s.whole, "transcript": s.transcrip}
+	return map[string]any{"id": s.id, "expires_at": s.expires, "data": s.whole, "transcript": s.transcript}
 }
 
 // spokenOf is choice i's audio, or nil.

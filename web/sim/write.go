@@ -186,8 +186,8 @@ const fingerprint = "fp_playground_sim"
 func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *req, cached int, f fault) {
 	plans := s.plans(rq)
 	u := makeUsage(rq, plans, cached)
-	spoken := speak(rq, plans)
-	addAudioUsage(&u, spoken)
+	speech := speak(rq, plans)
+	addAudioUsage(&u, speech)
 	id, object := newID("chatcmpl-"), "chat.completion"
 	if rq.style == catalog.Completions {
 		id, object = newID("cmpl-"), "text_completion"
@@ -197,7 +197,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 		if !stall(r.Context(), f) {
 			return
 		}
-		writeJSON(w, 200, wholeAnswer(rq, plans, spoken, u, id, object, created))
+		writeJSON(w, 200, wholeAnswer(rq, plans, speech, u, id, object, created))
 		return
 	}
 	out := newSSE(w)
@@ -251,7 +251,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 				continue
 			}
 			left = true
-			c.Choices = append(c.Choices, pieceChoice(rq, i, piece, kind, p, at, spokenOf(spoken, i)))
+			c.Choices = append(c.Choices, pieceChoice(rq, i, piece, kind, p, at, spokenOf(speech, i)))
 		}
 		// One choice per chunk, as the real API sends n > 1.
 		for k, ch := range c.Choices {
