@@ -105,3 +105,49 @@ func TestHistoryAudioServed(t *testing.T) {
 		t.Errorf("revoked link's audio: %d", resp.StatusCode)
 	}
 }
+
+// A shared comparison's panes play their audio from the comparison's
+// link; the owner's page from the runs' own URLs.
+func TestSharedComparisonAudio(t *testing.T) {
+	app := simApp(t)
+	// The panes inherit the playground's form, audio parameters and all.
+	f := chatForm("Say hello")
+	f["modalities"] = []string{"text", "audio"}
+	f.Set("audio", `{"voice": "alloy", "format": "pcm16"}`)
+	do(t, app, post("/draft/preview", f))
+	v := url.Values{"messages.role": {"user"}, "messages.content": {"Say hello"},
+		"pane.0.provider": {"sim"}, "pane.0.model": {simChat}, "pane.1.provider": {"sim"}, "pane.1.model": {simChat}, "pane.1.f.temperature": {"0"}}
+	_, body := do(t, app, post("/compare/run", v))
+	m := regexp.MustCompile(`data-group-events="/compare/([^/"]+)/events"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no comparison:\n%.2000s", body)
+	}
+	_, events := get(t, app, "/compare/"+m[1]+"/events")
+	if strings.Count(events, "event: audio") < 2 {
+		t.Fatalf("events:\n%.3000s", events)
+	}
+	_, page := get(t, app, "/history/comparisons/"+m[1])
+	if strings.Count(page, `data-testid="record-audio"`) != 2 || !strings.Contains(page, `/audio/0"`) {
+		t.Fatalf("comparison page: %d audio records", strings.Count(page, `data-testid="record-audio"`))
+	}
+	do(t, app, form(app, "/history/comparisons/"+m[1]+"/share", url.Values{}))
+	_, page = get(t, app, "/history/comparisons/"+m[1])
+	link := regexp.MustCompile(`(/share/[A-Za-z0-9_-]{22})`).FindString(page)
+	if link == "" {
+		t.Fatal("no share link")
+	}
+	_, shared := do(t, app, anonymous(httptest.NewRequest("GET", link, nil)))
+	for pane := range 2 {
+		src := link + "/panes/" + fmt.Sprint(pane) + "/audio/0"
+		if !strings.Contains(shared, `src="`+src+`"`) {
+			t.Errorf("pane %d does not play from %s", pane, src)
+		}
+		resp, wav := do(t, app, anonymous(httptest.NewRequest("GET", src, nil)))
+		if resp.StatusCode != 200 || !strings.HasPrefix(wav, "RIFF") {
+			t.Errorf("pane %d audio: %d", pane, resp.StatusCode)
+		}
+	}
+	if resp, _ := do(t, app, anonymous(httptest.NewRequest("GET", link+"/panes/5/audio/0", nil))); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a missing pane: %d", resp.StatusCode)
+	}
+}

@@ -485,6 +485,30 @@ func SharedAudio(d *Deps) fiber.Handler {
 	}
 }
 
+// SharedComparisonAudio serves GET /share/:id/panes/:pane/audio/:choice:
+// the audio of a pane's run of a shared comparison.
+func SharedComparisonAudio(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		pane, err := strconv.Atoi(c.Params("pane"))
+		if err != nil {
+			return fiber.ErrNotFound
+		}
+		for _, e := range cmp.Runs {
+			if e.Pane == pane {
+				return sendAudio(c, e)
+			}
+		}
+		return fiber.ErrNotFound
+	}
+}
+
 // sendAudio answers with the audio of the choice the :choice param names.
 func sendAudio(c *fiber.Ctx, e history.Entry) error {
 	i, err := strconv.Atoi(c.Params("choice"))

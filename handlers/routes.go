@@ -140,6 +140,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/share/:id", compress.New(), Shared(&d, assets))
 	app.Get("/share/:id/diff", compress.New(), SharedDiff(&d))
 	app.Get("/share/:id/audio/:choice", SharedAudio(&d))
+	app.Get("/share/:id/panes/:pane/audio/:choice", SharedComparisonAudio(&d))
 
 	// Settings: the session's keys and its own providers.
 	app.Get("/settings", compress.New(), Settings(&d, assets))
