@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/audio"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/units"
@@ -456,4 +457,70 @@ func SharedDiff(d *Deps) fiber.Handler {
 		}
 		return renderDiff(c, d.Diffs, cmp)
 	}
+}
+
+// HistoryRunAudio serves GET /history/runs/:id/audio/:choice: a stored
+// run's spoken answer, playable.
+func HistoryRunAudio(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.entryOf(c)
+		if err != nil {
+			return err
+		}
+		return sendAudio(c, e)
+	}
+}
+
+// SharedAudio serves GET /share/:id/audio/:choice for a shared run.
+func SharedAudio(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := d.History.Shared(c.UserContext(), c.Params("id"))
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		return sendAudio(c, e)
+	}
+}
+
+// SharedComparisonAudio serves GET /share/:id/panes/:pane/audio/:choice:
+// the audio of a pane's run of a shared comparison.
+func SharedComparisonAudio(d *Deps) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
+		if errors.Is(err, history.ErrNotFound) {
+			return fiber.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		pane, err := strconv.Atoi(c.Params("pane"))
+		if err != nil {
+			return fiber.ErrNotFound
+		}
+		for _, e := range cmp.Runs {
+			if e.Pane == pane {
+				return sendAudio(c, e)
+			}
+		}
+		return fiber.ErrNotFound
+	}
+}
+
+// sendAudio answers with the audio of the choice the :choice param names.
+func sendAudio(c *fiber.Ctx, e history.Entry) error {
+	i, err := strconv.Atoi(c.Params("choice"))
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	for _, ch := range e.Output.Choices {
+		if ch.Index == i && ch.Audio != nil && len(ch.Audio.Data) > 0 {
+			c.Set(fiber.HeaderContentType, audio.ContentType(ch.Audio.Format))
+			c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+			return c.Send(audio.Playable(ch.Audio.Format, ch.Audio.Data))
+		}
+	}
+	return fiber.ErrNotFound
 }

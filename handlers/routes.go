@@ -106,6 +106,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/runs/:id/continue", compress.New(), ContinueRun(&d))
 	app.Get("/runs/:id/inspector", compress.New(), RunInspector(d.Runs))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
+	app.Get("/runs/:id/audio/:choice", RunAudio(d.Runs))
 
 	// Compare: panes of one prompt under several settings, run together.
 	app.Get("/compare", compress.New(), Compare(&d, assets))
@@ -122,6 +123,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/history/runs/:id/export.json", compress.New(), HistoryRunJSON(&d))
 	app.Get("/history/runs/:id/export.sh", HistoryRunCurl(&d))
 	app.Get("/history/runs/:id/transcript.sse", compress.New(), HistoryRunTranscript(&d))
+	app.Get("/history/runs/:id/audio/:choice", HistoryRunAudio(&d))
 	app.Post("/history/runs/:id/replay", HistoryReplay(&d))
 	app.Post("/history/runs/:id/fork", HistoryFork(&d))
 	app.Post("/history/runs/:id/delete", HistoryDelete(&d))
@@ -137,6 +139,8 @@ func Register(app *fiber.App, d Deps) {
 	// Share links: read-only, for anyone with the link.
 	app.Get("/share/:id", compress.New(), Shared(&d, assets))
 	app.Get("/share/:id/diff", compress.New(), SharedDiff(&d))
+	app.Get("/share/:id/audio/:choice", SharedAudio(&d))
+	app.Get("/share/:id/panes/:pane/audio/:choice", SharedComparisonAudio(&d))
 
 	// Settings: the session's keys and its own providers.
 	app.Get("/settings", compress.New(), Settings(&d, assets))

@@ -254,3 +254,26 @@ func RunTranscript(runs *run.Manager) fiber.Handler {
 		return c.Send(rn.Transcript())
 	}
 }
+
+// RunAudio serves a finished run's spoken answer of a choice, playable
+// (pcm16 inside a WAV header), with its format's Content-Type: a
+// same-origin URL, as the CSP's media-src ('self') allows.
+func RunAudio(runs *run.Manager) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		i, err := strconv.Atoi(c.Params("choice"))
+		if err != nil || i < 0 {
+			return fiber.ErrNotFound
+		}
+		b, ctype, ok := rn.Audio(i)
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		c.Set(fiber.HeaderContentType, ctype)
+		c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+		return c.Send(b)
+	}
+}

@@ -170,6 +170,21 @@ type ChoiceRecord struct {
 	Refusal   string
 	Tools     []run.ToolOutput
 	Finish    string
+	// Audio is a spoken answer (HTML is then its transcript): AudioURL
+	// plays it, AudioNote says why it is not kept ("" when it is).
+	Audio               bool
+	AudioURL, AudioNote string
+	// index is the choice's number (for AudioURL).
+	index int
+}
+
+// setAudioBase makes the record's audio play from base + choice number.
+func (r *RunRecord) setAudioBase(base string) {
+	for i := range r.Choices {
+		if c := &r.Choices[i]; c.AudioURL != "" {
+			c.AudioURL = base + strconv.Itoa(c.index)
+		}
+	}
 }
 
 // RunRecord is a stored run as its page shows it.
@@ -229,7 +244,18 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 		Unshare: base + "/unshare", JSON: base + "/export.json", Curl: base + "/export.sh", SSE: base + "/transcript.sse"}
 	v.Prompt, v.Params = promptAndParams(e.Form, m, e.Prompt)
 	for _, c := range e.Output.Choices {
-		cr := ChoiceRecord{HTML: markdown.Render(c.Text), Reasoning: c.Reasoning, Refusal: c.Refusal, Tools: c.Tools, Finish: c.Finish}
+		cr := ChoiceRecord{HTML: markdown.Render(c.Text), Reasoning: c.Reasoning, Refusal: c.Refusal, Tools: c.Tools, Finish: c.Finish,
+			index: c.Index}
+		if a := c.Audio; a != nil {
+			cr.Audio, cr.AudioNote = true, a.Note
+			if len(a.Data) > 0 {
+				audioBase := base + "/audio/"
+				if readOnly {
+					audioBase = "/share/" + e.ShareID + "/audio/"
+				}
+				cr.AudioURL = audioBase + strconv.Itoa(c.Index)
+			}
+		}
 		if len(e.Output.Choices) > 1 {
 			cr.Title = "Choice " + strconv.Itoa(c.Index)
 		}
@@ -382,7 +408,12 @@ func NewComparisonPage(cat *catalog.Catalog, c history.Comparison, readOnly bool
 		Actions: ComparisonActions{Fork: base + "/fork", Delete: base + "/delete", Share: base + "/share", Unshare: base + "/unshare"}}
 	var sums []*run.Summary
 	for _, e := range c.Runs {
-		p.Panes = append(p.Panes, RunRecordOf(cat, e, readOnly, ""))
+		rec := RunRecordOf(cat, e, readOnly, "")
+		if readOnly {
+			// A shared comparison's panes play from its own link.
+			rec.setAudioBase("/share/" + c.ShareID + "/panes/" + strconv.Itoa(e.Pane) + "/audio/")
+		}
+		p.Panes = append(p.Panes, rec)
 		p.Options = append(p.Options, Option{Value: strconv.Itoa(e.Pane), Label: "Pane " + strconv.Itoa(e.Pane+1) + ": " + e.ModelLabel})
 		sums = append(sums, e.Summary)
 	}

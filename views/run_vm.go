@@ -16,9 +16,11 @@ type Run struct {
 	InspectorURL  string
 	TranscriptURL string
 	HistoryURL    string
-	Provider      string
-	Model         string
-	Simulated     bool
+	// AudioURL + a choice index is where a spoken answer plays from.
+	AudioURL  string
+	Provider  string
+	Model     string
+	Simulated bool
 	// Grouped panels are fed by their comparison's stream, as pane Pane.
 	Grouped bool
 	Pane    int
@@ -54,6 +56,7 @@ func NewRun(r *run.Run) Run {
 		InspectorURL:  base + "/inspector",
 		TranscriptURL: base + "/transcript.sse",
 		HistoryURL:    "/history/runs/" + r.ID,
+		AudioURL:      base + "/audio/",
 		ContinueURL:   continueURL(r),
 		CanContinueStored: func() bool {
 			_, ok := r.Spec.Model.Field("previous_response_id")

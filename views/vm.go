@@ -467,6 +467,11 @@ func jsonPlaceholder(kind string) string {
 		return `{"50256": -100}`
 	case "array":
 		return `[]`
+	case "audio":
+		// wav: a format the simulator speaks as well.
+		return `{"voice": "alloy", "format": "wav"}`
+	case "object":
+		return `{}`
 	}
 	return `{"type": "json_object"}`
 }

@@ -343,6 +343,7 @@
       } else {
         metric(dl, 'Cost', 'no price set');
       }
+      if (c.audio) metric(dl, 'Audio', c.audio + ' of it for ' + (u.audio_input || 0) + ' audio tokens in, ' + (u.audio_output || 0) + ' out' + (c.audio_at_text_price ? ' (no audio price: billed at the text price)' : ''));
       metric(dl, 'Provider cost', c.provider_cost);
       Object.keys(choices).forEach(function (k) {
         var ch = choices[k];
@@ -448,6 +449,29 @@
       });
       form.hidden = false;
     }
+    // A spoken answer (modalities: audio): its text is the transcript;
+    // once the run is over the audio plays from the server (same origin,
+    // as the CSP wants), or a note says why it was not kept.
+    h.audio = function (d) {
+      var ch = choice(d.c);
+      var box = $(ch.node, '[data-audio-box]');
+      box.hidden = false;
+      if (d.note) {
+        var note = $(box, '[data-audio-note]');
+        note.hidden = false;
+        text(note, 'Audio: ' + d.note + '.');
+      }
+      if (!d.ready) return;
+      var player = $(box, '[data-audio-player]');
+      player.textContent = '';
+      var el = document.createElement('audio');
+      el.controls = true;
+      el.preload = 'metadata';
+      el.setAttribute('data-testid', 'audio');
+      el.title = d.format + ', ' + d.size;
+      el.src = panel.getAttribute('data-audio') + String(Number(d.c));
+      player.appendChild(el);
+    };
     h.failure = function (d) { showError(d); };
     h.done = function (d) {
       h.finished = true;
@@ -458,7 +482,7 @@
     return h;
   }
 
-  var eventNames = ['start', 'meta', 'status', 'delta', 'md', 'tool', 'lp', 'failure', 'done'];
+  var eventNames = ['start', 'meta', 'status', 'delta', 'md', 'tool', 'lp', 'audio', 'failure', 'done'];
 
   // deliver hands one event of a run to its panel; it reports whether the
   // run is over.

@@ -121,6 +121,10 @@ type Price struct {
 	Input       *float64 `json:"input"`
 	CachedInput *float64 `json:"cached_input,omitempty"`
 	Output      *float64 `json:"output"`
+	// AudioInput and AudioOutput price audio tokens (Chat audio answers);
+	// without them audio tokens are billed at the text prices.
+	AudioInput  *float64 `json:"audio_input,omitempty"`
+	AudioOutput *float64 `json:"audio_output,omitempty"`
 	// Demo marks invented prices (for the simulator), shown as such.
 	Demo bool `json:"demo,omitempty"`
 	// Currency and CreditsPerUnit override the provider's for this model.

@@ -170,6 +170,15 @@ models:
 			{"id": "m", "provider": "openai", "api_style": "completions", "form_schema": [
 				{"name": "temperature", "type": "number", "min": 0, "max": 2, "default": 3}]}]}`,
 			wantErr: "form_schema[0].default: 3 is out of range"},
+		"required_with naming a value the field lacks": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [
+				{"name": "modalities", "type": "string_list", "enum": ["text", "audio"]},
+				{"name": "audio", "type": "json", "json_kind": "audio", "required_with": "modalities=video"}]}]}`,
+			wantErr: "form_schema[1].required_with: must be field=value"},
+		"required_with naming no field": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [
+				{"name": "audio", "type": "json", "json_kind": "audio", "required_with": "modalities=audio"}]}]}`,
+			wantErr: "form_schema[0].required_with: must be field=value"},
 		"unknown field type": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": [{"name": "x", "type": "color"}]}]}`,
 			wantErr: `form_schema[0].type: unknown type "color"`},

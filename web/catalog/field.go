@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // FieldType is the kind of value a form field holds.
@@ -117,10 +118,15 @@ type Field struct {
 	// RefusedWith maps another field to a value this one may not be sent
 	// with, as the API refuses the pair (background with store false).
 	RefusedWith map[string]any `json:"refused_with,omitempty"`
+	// RequiredWith is "field=value": this field is required when that
+	// field's value is (or, for a list, includes) value, and refused when
+	// it is not (audio with modalities=audio).
+	RequiredWith string `json:"required_with,omitempty"`
 	// Role tells the cost estimate what the value means (max_output, n).
 	Role string `json:"role,omitempty"`
-	// JSONKind restricts JSON fields: "object", "array", "tools" or
-	// "logit_bias".
+	// JSONKind restricts JSON fields: "object", "array", "tools",
+	// "logit_bias", "response_format", "json_schema" or "audio" (Chat's
+	// audio output parameters: a voice and a format).
 	JSONKind string `json:"json_kind,omitempty"`
 	// Roles lists the message roles a messages field offers.
 	Roles []string `json:"roles,omitempty"`
@@ -181,3 +187,9 @@ func (s *SchemaRef) UnmarshalJSON(b []byte) error {
 
 // MarshalJSON writes the schema inline.
 func (s SchemaRef) MarshalJSON() ([]byte, error) { return json.Marshal(s.Fields) }
+
+// RequiredWithRule splits RequiredWith into the field and the value.
+func (f Field) RequiredWithRule() (field, value string, ok bool) {
+	field, value, ok = strings.Cut(f.RequiredWith, "=")
+	return field, value, ok && field != "" && value != ""
+}

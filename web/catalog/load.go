@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -449,9 +450,9 @@ func validateSchema(path string, style Style, fields []Field) error {
 		}
 		if f.Type == TypeJSON {
 			switch f.JSONKind {
-			case "", "object", "array", "tools", "logit_bias", "response_format", "json_schema":
+			case "", "object", "array", "tools", "logit_bias", "response_format", "json_schema", "audio":
 			default:
-				bad("json_kind", "must be object, array, tools, logit_bias, response_format or json_schema (got %q)", f.JSONKind)
+				bad("json_kind", "must be object, array, tools, logit_bias, response_format, json_schema or audio (got %q)", f.JSONKind)
 			}
 		}
 		if f.Transform != "" {
@@ -480,6 +481,13 @@ func validateSchema(path string, style Style, fields []Field) error {
 			j, ok := names[f.OnlyWith]
 			if !ok || fields[j].Type != TypeBoolean {
 				bad("only_with", "must name a boolean field of this schema (got %q)", f.OnlyWith)
+			}
+		}
+		if f.RequiredWith != "" {
+			other, value, ok := f.RequiredWithRule()
+			j, found := names[other]
+			if !ok || !found || (len(fields[j].Enum) > 0 && !slices.Contains(fields[j].Enum, value)) {
+				bad("required_with", "must be field=value, naming a field of this schema and one of its values (got %q)", f.RequiredWith)
 			}
 		}
 		for k, c := range f.ConflictsWith {

@@ -14,12 +14,15 @@ import (
 )
 
 // Usage is what a run used. Cached is part of Input; Reasoning is part of
-// Output (and billed as output).
+// Output (and billed as output). AudioInput is part of Input and
+// AudioOutput of Output: audio tokens, billed at the audio prices.
 type Usage struct {
-	Input     int
-	Cached    int
-	Output    int
-	Reasoning int
+	Input       int
+	Cached      int
+	Output      int
+	Reasoning   int
+	AudioInput  int
+	AudioOutput int
 }
 
 // Cost is a priced usage. When Known is false the model has no price and
@@ -36,6 +39,11 @@ type Cost struct {
 	// CachedAtInputPrice is set when the model has no cached price and
 	// cached tokens were billed as ordinary input.
 	CachedAtInputPrice bool
+	// Audio is the audio tokens' part of Input and Output (nil without
+	// audio tokens); AudioAtTextPrice is set when the model has no audio
+	// price and they were billed at the text prices.
+	Audio            *big.Rat
+	AudioAtTextPrice bool
 }
 
 var million = big.NewRat(1_000_000, 1)
@@ -108,10 +116,29 @@ func Compute(p *catalog.Provider, m *catalog.Model, u Usage) Cost {
 	} else if u.Cached > 0 {
 		c.CachedAtInputPrice = true
 	}
-	cached := min(u.Cached, u.Input)
-	c.Input = tokensTimes(u.Input-cached, in)
+	out := perToken(*pr.Output)
+	audioIn, audioOut := min(max(u.AudioInput, 0), u.Input), min(max(u.AudioOutput, 0), u.Output)
+	cached := min(u.Cached, u.Input-audioIn)
+	c.Input = tokensTimes(u.Input-cached-audioIn, in)
 	c.Cached = tokensTimes(cached, cachedPer)
-	c.Output = tokensTimes(u.Output, perToken(*pr.Output))
+	c.Output = tokensTimes(u.Output-audioOut, out)
+	if audioIn > 0 || audioOut > 0 {
+		audioInPer, audioOutPer := in, out
+		if pr.AudioInput != nil {
+			audioInPer = perToken(*pr.AudioInput)
+		} else if audioIn > 0 {
+			c.AudioAtTextPrice = true
+		}
+		if pr.AudioOutput != nil {
+			audioOutPer = perToken(*pr.AudioOutput)
+		} else if audioOut > 0 {
+			c.AudioAtTextPrice = true
+		}
+		ai, ao := tokensTimes(audioIn, audioInPer), tokensTimes(audioOut, audioOutPer)
+		c.Audio = new(big.Rat).Add(ai, ao)
+		c.Input.Add(c.Input, ai)
+		c.Output.Add(c.Output, ao)
+	}
 	c.Total = new(big.Rat).Add(c.Input, c.Cached)
 	c.Total.Add(c.Total, c.Output)
 	return c

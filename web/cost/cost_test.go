@@ -147,3 +147,47 @@ func TestSharedPricesConcurrently(t *testing.T) {
 		t.Errorf("a shared rational changed: %s, %s", perToken(0.15).RatString(), decimal(10).RatString())
 	}
 }
+
+func TestComputeAudioTokens(t *testing.T) {
+	p := &catalog.Provider{Currency: "USD"}
+	f := func(x float64) *float64 { return &x }
+	withAudio := price(2.5, 1.25, 10)
+	withAudio.AudioInput, withAudio.AudioOutput = f(40), f(80)
+	u := Usage{Input: 100, Cached: 20, Output: 1000, AudioInput: 30, AudioOutput: 800}
+	tests := []struct {
+		name        string
+		price       *catalog.Price
+		u           Usage
+		total       string
+		audio       string
+		atTextPrice bool
+	}{
+		// (100-20-30)*2.5 + 20*1.25 + 30*40 + (1000-800)*10 + 800*80 = 125+25+1200+2000+64000
+		{"audio prices", withAudio, u, "0.06735", "0.0652", false},
+		// No audio price: the audio tokens are text tokens.
+		// 80*2.5 + 20*1.25 + 1000*10 = 200+25+10000
+		{"no audio price", price(2.5, 1.25, 10), u, "0.010225", "0.008075", true},
+		{"no audio tokens", withAudio, Usage{Input: 100, Output: 10}, "0.00035", "", false},
+		// Counts past their totals are held to them.
+		{"audio over the totals", withAudio, Usage{Input: 10, Output: 10, AudioInput: 50, AudioOutput: 50}, "0.0012", "0.0012", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Compute(p, &catalog.Model{Price: tc.price}, tc.u)
+			want, _ := new(big.Rat).SetString(tc.total)
+			if c.Total.Cmp(want) != 0 {
+				t.Errorf("total %s, want %s", c.Total.FloatString(8), tc.total)
+			}
+			if tc.audio == "" {
+				if c.Audio != nil {
+					t.Errorf("audio %s, want none", c.Audio.FloatString(8))
+				}
+			} else if a, _ := new(big.Rat).SetString(tc.audio); c.Audio == nil || c.Audio.Cmp(a) != 0 {
+				t.Errorf("audio %v, want %s", c.Audio, tc.audio)
+			}
+			if c.AudioAtTextPrice != tc.atTextPrice {
+				t.Errorf("AudioAtTextPrice %v", c.AudioAtTextPrice)
+			}
+		})
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/playground-dev/playground/web/audio"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/structured"
 )
@@ -419,6 +420,10 @@ func parseJSON(f catalog.Field, raw string) (any, bool, string) {
 		if msg := checkSchemaDef(v, ""); msg != "" {
 			return nil, false, msg
 		}
+	case "audio":
+		if msg := checkAudio(v); msg != "" {
+			return nil, false, msg
+		}
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, []byte(raw)); err != nil {
@@ -710,8 +715,70 @@ func checkLogitBias(f catalog.Field, v any) string {
 	return ""
 }
 
+// checkAudio checks Chat's audio output parameters: a voice of the spec
+// (or a custom voice {"id": …}) and a format of the spec.
+func checkAudio(v any) string {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return `Must be a JSON object: {"voice": "alloy", "format": "wav"}.`
+	}
+	for k := range obj {
+		if k != "voice" && k != "format" {
+			return fmt.Sprintf("Unknown key %q: audio takes voice and format.", k)
+		}
+	}
+	switch voice := obj["voice"].(type) {
+	case nil:
+		return "voice is required: one of " + strings.Join(audio.Voices, ", ") + `, or {"id": "voice_…"}.`
+	case string:
+		if !contains(audio.Voices, voice) {
+			return fmt.Sprintf("voice %q is not one of %s (a custom voice is {\"id\": \"voice_…\"}).", voice, strings.Join(audio.Voices, ", "))
+		}
+	case map[string]any:
+		if id, _ := voice["id"].(string); id == "" || len(voice) != 1 {
+			return `A custom voice is {"id": "voice_…"}.`
+		}
+	default:
+		return "voice must be one of " + strings.Join(audio.Voices, ", ") + `, or {"id": "voice_…"}.`
+	}
+	format, isString := obj["format"].(string)
+	if obj["format"] == nil {
+		return "format is required: one of " + strings.Join(audio.Formats, ", ") + "."
+	}
+	if !isString || !contains(audio.Formats, format) {
+		return fmt.Sprintf("format must be one of %s.", strings.Join(audio.Formats, ", "))
+	}
+	return ""
+}
+
+// requiredWith applies the fields' required_with rules: required when
+// the other field has the value, refused when it has not.
+func requiredWith(fields []catalog.Field, vals Values, errs Errors) {
+	for _, f := range fields {
+		other, value, ok := f.RequiredWithRule()
+		if !ok || errs[f.Name] != "" {
+			continue
+		}
+		_, set := vals[f.Name]
+		has := false
+		switch ov := vals[other].(type) {
+		case string:
+			has = ov == value
+		case []string:
+			has = contains(ov, value)
+		}
+		switch {
+		case has && !set:
+			errs[f.Name] = fmt.Sprintf("Required when %s includes %s.", other, value)
+		case set && !has && errs[other] == "":
+			errs[f.Name] = fmt.Sprintf("Only with %s including %s: add %s there, or leave this empty.", other, value, value)
+		}
+	}
+}
+
 // crossCheck applies the rules that involve more than one field.
 func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
+	requiredWith(fields, vals, errs)
 	for _, f := range fields {
 		if _, set := vals[f.Name]; !set {
 			continue

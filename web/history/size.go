@@ -230,6 +230,11 @@ func (l Limits) storeOutput(out run.Output, budget int64) string {
 	}
 	cp := run.Output{Choices: make([]run.ChoiceOutput, len(out.Choices))}
 	copy(cp.Choices, out.Choices)
+	// Audio goes first (its transcript is the text): the largest, until
+	// the rest fits.
+	if s, ok := l.dropAudio(&cp, budget); ok {
+		return s
+	}
 	// The texts of every choice, longest first, are cut until it fits.
 	type text struct{ p *string }
 	var texts []text
@@ -269,6 +274,31 @@ func (l Limits) storeOutput(out run.Output, budget int64) string {
 		s = marshal(cp)
 	}
 	return s
+}
+
+// dropAudio leaves out the audio of out's choices, the largest first,
+// until out fits budget, with a note in place of each; it reports the
+// output when it then fits.
+func (l Limits) dropAudio(out *run.Output, budget int64) (string, bool) {
+	var with []int
+	for i, c := range out.Choices {
+		if c.Audio != nil && len(c.Audio.Data) > 0 {
+			with = append(with, i)
+		}
+	}
+	sort.SliceStable(with, func(a, b int) bool {
+		return len(out.Choices[with[a]].Audio.Data) > len(out.Choices[with[b]].Audio.Data)
+	})
+	for _, i := range with {
+		a := *out.Choices[i].Audio
+		a.Data = nil
+		a.Note = fmt.Sprintf("the audio (%s) was not kept: a run keeps at most %s in the history", units.Bytes(int64(a.Bytes)), units.Bytes(l.RunBytes))
+		out.Choices[i].Audio = &a
+		if s := marshal(*out); int64(len(s)) <= budget {
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // storeTranscript is the raw stream as kept under budget bytes: when it

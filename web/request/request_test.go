@@ -209,7 +209,7 @@ func typical(m *catalog.Model) url.Values {
 			in[f.Name+".parameters"] = []string{`{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`}
 		case catalog.TypeStringList:
 			if len(f.Enum) > 0 {
-				in[f.Name] = []string{f.Enum[0]}
+				in[f.Name] = f.Enum // modalities: text and audio, which the audio field needs
 			} else {
 				in[f.Name] = []string{"END"}
 			}
@@ -223,12 +223,10 @@ func typical(m *catalog.Model) url.Values {
 				in.Set(f.Name, `{"name":"answer","schema":{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"],"additionalProperties":false},"strict":true}`)
 			case "response_format":
 				in.Set(f.Name, `{"type":"json_schema","json_schema":{"name":"answer","schema":{"type":"object","properties":{"answer":{"type":"string"}},"required":["answer"],"additionalProperties":false},"strict":true}}`)
+			case "audio":
+				in.Set(f.Name, `{"voice":"alloy","format":"mp3"}`)
 			default:
-				if f.Name == "audio" {
-					in.Set(f.Name, `{"voice":"alloy","format":"mp3"}`)
-				} else {
-					in.Set(f.Name, `{"type":"json_object"}`)
-				}
+				in.Set(f.Name, `{"type":"json_object"}`)
 			}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -101,6 +102,11 @@ type Run struct {
 	ctx          context.Context
 	// finishing: the run's ending is being written (no cap drops it).
 	finishing bool
+	// audioHeld is the decoded audio counted in held.
+	audioHeld int
+	// settled: the result changes no more (set as the ending is written,
+	// before the browser hears of the audio, read by Audio).
+	settled atomic.Bool
 }
 
 type choiceState struct {
@@ -117,6 +123,9 @@ type choiceState struct {
 	textR, reasoningR, refusalR redact.Stream
 	tools                       map[int]*toolState
 	dirty                       map[int]bool // tool calls changed since the last flush
+	// audio: the answer is spoken (its text is the transcript); audioSent:
+	// the browser was told.
+	audio, audioSent bool
 }
 
 // toolState is what the browser has of a tool call: its arguments go as
@@ -521,7 +530,7 @@ func (r *Run) handle(e stream.Event) {
 	}
 	r.res.Apply(e)
 	switch e.Kind {
-	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool:
+	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool, stream.KindAudio:
 		if r.firstTok.IsZero() {
 			r.firstTok = time.Now()
 		}
@@ -533,6 +542,9 @@ func (r *Run) handle(e stream.Event) {
 		r.choice(e.Choice).reasoning.WriteString(e.Text)
 	case stream.KindRefusal:
 		r.choice(e.Choice).refusal.WriteString(e.Text)
+	case stream.KindAudio:
+		r.choice(e.Choice).audio = true
+		r.holdAudio()
 	case stream.KindLogprobs:
 		c := r.choice(e.Choice)
 		if len(c.logprobs) < maxLogprobTokens {
@@ -580,6 +592,11 @@ func (r *Run) flush() {
 		c := r.choices[i]
 		var d delta
 		d.c = i
+		if c.audio && !c.audioSent {
+			// Before the transcript's first words: they are labelled so.
+			c.audioSent = true
+			evs = append(evs, jsonEvent("audio", map[string]any{"c": i}))
+		}
 		if c.text.Len() > 0 {
 			t := c.textR.Write(c.text.String())
 			c.text.Reset()
@@ -994,6 +1011,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 	// Render the rest of each answer (with the tails held back in case
 	// they were the start of the key) and the final tool calls.
 	r.finishing = true
+	r.settled.Store(true)
 	var evs []Event
 	for _, i := range r.choiceOrder() {
 		c := r.choices[i]
@@ -1007,6 +1025,9 @@ func (r *Run) finish(ctx context.Context, err error) {
 			evs = append(evs, ev)
 		}
 		evs = append(evs, r.toolEvents(i, c, true)...)
+		if ev, ok := r.audioEvent(i); ok {
+			evs = append(evs, ev)
+		}
 	}
 	r.append(evs...)
 	if upErr != nil {
@@ -1122,6 +1143,10 @@ type Summary struct {
 		Output    int  `json:"output"`
 		Reasoning int  `json:"reasoning"`
 		Estimated bool `json:"estimated"`
+		// AudioInput and AudioOutput are the audio tokens within input
+		// and output.
+		AudioInput  int `json:"audio_input,omitempty"`
+		AudioOutput int `json:"audio_output,omitempty"`
 	} `json:"usage"`
 	Cost struct {
 		Known     bool   `json:"known"`
@@ -1136,6 +1161,10 @@ type Summary struct {
 		// output, so the run costs nothing (no estimate is charged).
 		Refused      bool   `json:"refused,omitempty"`
 		ProviderCost string `json:"provider_cost,omitempty"`
+		// Audio is the audio tokens' part of the total; AudioAtTextPrice:
+		// the model has no audio price, so they were billed as text.
+		Audio            string `json:"audio,omitempty"`
+		AudioAtTextPrice bool   `json:"audio_at_text_price,omitempty"`
 		// Amount, Currency and CreditsAmount let a page add costs up.
 		Amount        float64 `json:"amount,omitempty"`
 		Currency      string  `json:"currency,omitempty"`
@@ -1182,7 +1211,8 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		s.Cost.Refused = true
 	case r.res.Usage != nil:
 		ru := *r.res.Usage
-		u = cost.Usage{Input: ru.Input, Cached: ru.Cached, Output: ru.BilledOutput(), Reasoning: ru.Reasoning}
+		u = cost.Usage{Input: ru.Input, Cached: ru.Cached, Output: ru.BilledOutput(), Reasoning: ru.Reasoning,
+			AudioInput: ru.AudioInput, AudioOutput: ru.AudioOutput}
 	default:
 		// No usage from the upstream: estimate with the tokenizer.
 		s.Usage.Estimated = true
@@ -1196,6 +1226,7 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		u = cost.Usage{Input: r.Spec.PromptTokens, Output: out}
 	}
 	s.Usage.Input, s.Usage.Cached, s.Usage.Output, s.Usage.Reasoning = u.Input, u.Cached, u.Output, u.Reasoning
+	s.Usage.AudioInput, s.Usage.AudioOutput = u.AudioInput, u.AudioOutput
 	c := cost.Compute(r.Spec.Provider, r.Spec.Model, u)
 	s.Cost.Known, s.Cost.Demo, s.Cost.Estimated = c.Known, c.Demo, s.Usage.Estimated
 	if refused && !c.Known {
@@ -1207,6 +1238,10 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		s.Cost.Input = cost.Format(c.Input, c.Currency)
 		s.Cost.Cached = cost.Format(c.Cached, c.Currency)
 		s.Cost.Output = cost.Format(c.Output, c.Currency)
+		if c.Audio != nil {
+			s.Cost.Audio = cost.Format(c.Audio, c.Currency)
+			s.Cost.AudioAtTextPrice = c.AudioAtTextPrice
+		}
 		s.Cost.Amount, _ = c.Total.Float64()
 		s.Cost.Currency = c.Currency
 		if cr := c.Credits(c.Total); cr != nil {

@@ -45,6 +45,8 @@ type ChoiceOutput struct {
 	// ReasoningItems are Responses reasoning items (JSON) to send back
 	// with the tool calls on the next turn.
 	ReasoningItems []string `json:"reasoning_items,omitempty"`
+	// Audio is the spoken answer (Text is its transcript).
+	Audio *AudioOutput `json:"audio,omitempty"`
 }
 
 // ToolOutput is one tool call.
@@ -121,6 +123,8 @@ func (r *Run) outputUpTo(max int) (Output, bool) {
 	for _, c := range r.res.Choices() {
 		co := ChoiceOutput{Index: c.Index, Text: take(c.Text.String()), Reasoning: take(c.Reasoning.String()),
 			Refusal: take(c.Refusal.String()), Finish: c.Finish}
+		// The audio's bytes go only into the final record.
+		co.Audio = r.audioOutput(c.Index, max < 0)
 		for _, it := range c.ReasoningItems {
 			co.ReasoningItems = append(co.ReasoningItems, red.String(it))
 		}

@@ -54,6 +54,8 @@ type req struct {
 	// shape (see shapeOf).
 	chatShape  bool
 	previousID string // Responses: previous_response_id
+	// audio asks for a spoken answer (Chat modalities: audio).
+	audio *audioReq
 }
 
 type toolDef struct {

@@ -41,6 +41,11 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prefix string, s
 		writeError(w, 400, "invalid_request_error", bad.code, bad.param, bad.msg)
 		return
 	}
+	if msg, param := parseAudio(style, body, rq); msg != "" {
+		writeError(w, 400, "invalid_request_error", "invalid_value", param, msg)
+		return
+	}
+	rq.model = spec
 	if m := faultDirective.FindStringSubmatch(rq.topicText); m != nil && faultName == "" {
 		faultName = m[1]
 	}
@@ -191,6 +196,8 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 			p.reasoning = nil
 		}
 	}
+	speech := speak(rq, plans)
+	addAudioUsage(&u, speech)
 	id, object := newID("chatcmpl-"), "chat.completion"
 	if rq.style == catalog.Completions {
 		id, object = newID("cmpl-"), "text_completion"
@@ -200,7 +207,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 		if !stall(r.Context(), f) {
 			return
 		}
-		writeJSON(w, 200, wholeAnswer(rq, plans, u, id, object, created))
+		writeJSON(w, 200, wholeAnswer(rq, plans, speech, u, id, object, created))
 		return
 	}
 	out := newSSE(w)
@@ -254,7 +261,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 				continue
 			}
 			left = true
-			c.Choices = append(c.Choices, pieceChoice(rq, i, piece, kind, p, at))
+			c.Choices = append(c.Choices, pieceChoice(rq, i, piece, kind, p, at, spokenOf(speech, i)))
 		}
 		// One choice per chunk, as the real API sends n > 1.
 		for k, ch := range c.Choices {
@@ -342,7 +349,7 @@ func fragments(s string, n int) []string {
 	return out
 }
 
-func pieceChoice(rq *req, i int, piece, kind string, p *choicePlan, at int) chunkChoice {
+func pieceChoice(rq *req, i int, piece, kind string, p *choicePlan, at int, sp *spoken) chunkChoice {
 	style := rq.style
 	if style == catalog.Completions {
 		return chunkChoice{Index: i, Text: &piece}
@@ -352,7 +359,11 @@ func pieceChoice(rq *req, i int, piece, kind string, p *choicePlan, at int) chun
 	case "reasoning":
 		d["reasoning_content"] = piece
 	case "text":
-		d["content"] = piece
+		if sp != nil {
+			d["audio"] = sp.audioPiece(at, piece) // the transcript, with its audio
+		} else {
+			d["content"] = piece
+		}
 	case "tool-start":
 		call := map[string]any{"index": 0, "id": p.tool.ID, "type": "function",
 			"function": map[string]any{"name": p.tool.Name, "arguments": ""}}
@@ -405,7 +416,7 @@ func finishChoice(style catalog.Style, i int, reason string) chunkChoice {
 }
 
 // wholeAnswer is the non-streamed chat.completion or text_completion.
-func wholeAnswer(rq *req, plans []*choicePlan, u usage, id, object string, created int64) map[string]any {
+func wholeAnswer(rq *req, plans []*choicePlan, sp []*spoken, u usage, id, object string, created int64) map[string]any {
 	var choices []any
 	for i, p := range plans {
 		if rq.style == catalog.Completions {
@@ -413,7 +424,9 @@ func wholeAnswer(rq *req, plans []*choicePlan, u usage, id, object string, creat
 			continue
 		}
 		msg := map[string]any{"role": "assistant", "content": nil, "refusal": nil, "annotations": []any{}}
-		if t := p.textString(); t != "" || p.tool == nil {
+		if s := spokenOf(sp, i); s != nil {
+			msg["audio"] = s.message() // content stays null: the transcript is the text
+		} else if t := p.textString(); t != "" || p.tool == nil {
 			msg["content"] = t
 		}
 		if rs := p.reasoningString(); rs != "" {

@@ -181,6 +181,15 @@ func (d *Decoder) choices(v *fastjson.Value, part string, emit func(Event)) {
 
 func (d *Decoder) delta(idx int, delta *fastjson.Value, emit func(Event)) {
 	thought := delta.GetBool("extra_content", "google", "thought")
+	// An audio answer (modalities: audio): its id and data, then its
+	// transcript, which is the answer's text.
+	if a := delta.Get("audio"); a != nil && a.Type() == fastjson.TypeObject {
+		emit(Event{Kind: KindAudio, Choice: idx, Audio: AudioDelta{ID: str(a, "id"), Data: str(a, "data"),
+			ExpiresAt: a.GetInt64("expires_at")}, Seq: -1})
+		if t := str(a, "transcript"); t != "" {
+			emit(Event{Kind: KindText, Choice: idx, Text: t, Seq: -1})
+		}
+	}
 	if t := str(delta, "content"); t != "" {
 		kind := KindText
 		if thought {
@@ -240,6 +249,9 @@ func chatUsage(u *fastjson.Value) Usage {
 		Total:     u.GetInt("total_tokens"),
 		Cached:    u.GetInt("prompt_tokens_details", "cached_tokens"),
 		Reasoning: u.GetInt("completion_tokens_details", "reasoning_tokens"),
+		// Audio tokens are part of prompt and completion tokens.
+		AudioInput:  u.GetInt("prompt_tokens_details", "audio_tokens"),
+		AudioOutput: u.GetInt("completion_tokens_details", "audio_tokens"),
 	}
 	if out.Cached == 0 {
 		out.Cached = u.GetInt("prompt_cache_hit_tokens") // DeepSeek

@@ -28,6 +28,7 @@ const (
 	KindDone                          // the stream ended normally
 	KindLogprobs                      // Logprobs are the tokens of a text delta of Choice
 	KindReasoningItem                 // Text is a whole Responses reasoning item (JSON), to send back
+	KindAudio                         // Audio is a piece of a spoken answer of Choice (its transcript comes as KindText)
 )
 
 // Event is one normalized event.
@@ -45,6 +46,17 @@ type Event struct {
 	Seq int
 	// Logprobs are the tokens of the text, with their probabilities.
 	Logprobs []TokenLogprob
+	// Audio is a piece of a Chat audio answer (message.audio or
+	// delta.audio): its id, expiry and base64 data.
+	Audio AudioDelta
+}
+
+// AudioDelta is a piece of a Chat audio answer. Data is base64, as sent:
+// a whole answer's, or one chunk's piece of it.
+type AudioDelta struct {
+	ID        string
+	Data      string
+	ExpiresAt int64
 }
 
 // MaxTopLogprobs bounds the alternatives kept per token (the API's own
@@ -91,6 +103,10 @@ type Usage struct {
 	// Cost is the provider's own figure (OpenRouter's usage.cost, USD).
 	Cost    float64
 	HasCost bool
+	// AudioInput and AudioOutput are the audio tokens within Input and
+	// Output (Chat's prompt_tokens_details / completion_tokens_details).
+	AudioInput  int
+	AudioOutput int
 }
 
 // BilledOutput is the output tokens to bill: completion tokens plus hidden

@@ -35,6 +35,9 @@ type Choice struct {
 	// ReasoningItems are the Responses reasoning items (JSON), sent back
 	// with the tool calls they led to.
 	ReasoningItems []string
+	// Audio is the spoken answer (nil for text only); Text is then its
+	// transcript.
+	Audio *Audio
 }
 
 // Result accumulates a stream's events.
@@ -48,6 +51,8 @@ type Result struct {
 	LastSeq int
 	// Done: the stream ended with its terminal event.
 	Done bool
+	// audioBytes is the decoded audio kept over all choices.
+	audioBytes int
 }
 
 // NewResult returns an empty result.
@@ -124,6 +129,8 @@ func (r *Result) Apply(e Event) {
 		if c := r.Choice(e.Choice); len(c.ReasoningItems) < MaxToolCalls {
 			c.ReasoningItems = append(c.ReasoningItems, e.Text)
 		}
+	case KindAudio:
+		r.applyAudio(e)
 	case KindFinish:
 		r.Choice(e.Choice).Finish = e.Finish
 	case KindUsage:

@@ -285,6 +285,7 @@ func FuzzDecoder(f *testing.F) {
 	for _, s := range chatShapedStreams {
 		f.Add(s.in, uint8(2)) // Chat chunks on a Responses endpoint
 	}
+	f.Add(audioStream([]byte("some audio bytes"), 3, true), uint8(0))
 	f.Fuzz(func(t *testing.T, in string, which uint8) {
 		style := []catalog.Style{catalog.Chat, catalog.Completions, catalog.Responses}[int(which)%3]
 		d := NewDecoder(style)
