@@ -120,6 +120,9 @@ type Field struct {
 	Slider      bool
 	Hint        string // range, default and unit
 	Placeholder string
+	// DefaultValue is the field's default as a value ("" when the
+	// documentation states none, or states it in words).
+	DefaultValue string
 	MaxItems    int
 	Multiline   bool
 	Images      []ImageRow
@@ -363,9 +366,21 @@ func newField(f catalog.Field, r draft.Result) Field {
 	} else if f.Max != nil {
 		hint = append(hint, "≤ "+num(*f.Max))
 	}
-	if f.Default != nil {
+	switch {
+	case f.Default != nil:
 		hint = append(hint, "default "+fmt.Sprint(f.Default))
 		v.Placeholder = fmt.Sprint(f.Default)
+		v.DefaultValue = v.Placeholder
+	case f.DefaultText != "":
+		hint = append(hint, "default "+f.DefaultText)
+		v.Placeholder = f.DefaultText
+	}
+	if f.Example != nil {
+		// An example from the documentation, never taken for the default.
+		hint = append(hint, "e.g. "+fmt.Sprint(f.Example))
+		if v.Placeholder == "" {
+			v.Placeholder = "e.g. " + fmt.Sprint(f.Example)
+		}
 	}
 	if f.Unit != "" {
 		hint = append(hint, f.Unit)
