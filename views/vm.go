@@ -123,14 +123,14 @@ type Field struct {
 	// DefaultValue is the field's default as a value ("" when the
 	// documentation states none, or states it in words).
 	DefaultValue string
-	MaxItems    int
-	Multiline   bool
-	Images      []ImageRow
-	Detail      bool
-	Messages    []MessageRow
-	Functions   []FunctionRow
-	Roles       []string
-	Checks      []Check
+	MaxItems     int
+	Multiline    bool
+	Images       []ImageRow
+	Detail       bool
+	Messages     []MessageRow
+	Functions    []FunctionRow
+	Roles        []string
+	Checks       []Check
 }
 
 // ImageRow is one image URL row.
