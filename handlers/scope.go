@@ -29,7 +29,9 @@ func (d *Deps) scopeOf(c *fiber.Ctx) scope {
 	if len(acct.Providers) > 0 && d.Lister != nil {
 		cat = account.Catalog(d.Catalog, acct, d.models(c, acct))
 	}
-	return scope{acct: acct, cat: cat, drafts: d.Drafts.With(cat, acct.Keys)}
+	drafts := d.Drafts.With(cat, acct.Keys)
+	drafts.OwnEnv = acct.HeaderEnv()
+	return scope{acct: acct, cat: cat, drafts: drafts}
 }
 
 // accountOf decodes the session's account, and nothing more (settings

@@ -2,6 +2,7 @@ package draft
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/run"
@@ -27,7 +28,7 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	if r.Request == nil {
 		return run.Spec{}, ErrNotReady
 	}
-	urls := s.Catalog.BaseURLs(r.Provider, r.Model, s.getenv)
+	urls := r.BaseURLs
 	if len(urls) == 0 {
 		return run.Spec{}, &LaunchError{Message: "No base URL is configured for " + r.Provider.Name + ".",
 			Hint: "Set " + r.Provider.BaseURLEnv + " in the server's environment."}
@@ -35,6 +36,15 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	key, src := s.key(r.Provider)
 	if key == "" {
 		return run.Spec{}, &LaunchError{Message: "No API key for " + r.Provider.Name + ".", Hint: s.KeyHint(r.Provider)}
+	}
+	secrets, missing := s.headerSecrets(r.Provider)
+	if len(missing) > 0 {
+		if r.Provider.UserAdded {
+			return run.Spec{}, &LaunchError{Message: "A header of " + r.Provider.Name + " has no value.",
+				Hint: "Enter its headers again in Settings."}
+		}
+		return run.Spec{}, &LaunchError{Message: "A header of " + r.Provider.Name + " reads $" + missing[0] + ", which is not set.",
+			Hint: "Set " + strings.Join(missing, ", ") + " in the server's environment."}
 	}
 	hint := s.KeyHint(r.Provider)
 	if src == KeySession {
@@ -45,7 +55,7 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 		KeyHint:      hint,
 		Provider:     r.Provider,
 		Model:        r.Model,
-		Request:      r.Request,
+		Request:      r.Request.WithSecrets(secrets),
 		BaseURLs:     urls,
 		Key:          key,
 		OperatorKey:  src == KeyOperator && !r.Provider.Simulated,

@@ -18,6 +18,10 @@ import (
 type Header struct {
 	Name  string
 	Value string
+	// Secret marks a header whose Value is a template naming variables
+	// as ${VAR} (catalog.Header): the curl command, the inspector and the
+	// history show the template, and the sender the value WithSecrets gave.
+	Secret bool
 }
 
 // Request is an upstream request without its secret: the API key is added
@@ -34,6 +38,53 @@ type Request struct {
 	Body       []byte
 	Stream     bool
 	Style      catalog.Style
+
+	// secrets are the values of the Secret headers, by name; they are
+	// never shown nor recorded (WithSecrets, HeaderValue).
+	secrets map[string]string
+}
+
+// ExpandHeaders fills the ${VAR} references of the headers that are not
+// secret with lookup's values, and returns the variables it had none for.
+func (r *Request) ExpandHeaders(lookup func(string) string) (missing []string) {
+	for i, h := range r.Header {
+		if h.Secret || !strings.Contains(h.Value, "${") {
+			continue
+		}
+		v, miss := catalog.ExpandHeader(h.Value, lookup)
+		r.Header[i].Value = v
+		missing = append(missing, miss...)
+	}
+	return missing
+}
+
+// WithSecrets returns a copy of r whose Secret headers are sent with the
+// given values (by header name).
+func (r *Request) WithSecrets(values map[string]string) *Request {
+	c := *r
+	c.secrets = values
+	return &c
+}
+
+// HeaderValue is the value h is sent with: a Secret header's from
+// WithSecrets ("" when none was given), any other's own.
+func (r *Request) HeaderValue(h Header) string {
+	if h.Secret {
+		return r.secrets[h.Name]
+	}
+	return h.Value
+}
+
+// SecretValues are the values of r's Secret headers, for redacting them
+// from what the provider echoes.
+func (r *Request) SecretValues() []string {
+	var out []string
+	for _, h := range r.Header {
+		if v := r.secrets[h.Name]; h.Secret && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // URL is the full request URL, or "" when the base URL is not configured.
@@ -62,6 +113,9 @@ func Build(p *catalog.Provider, m *catalog.Model, vals form.Values, baseURL stri
 	header := []Header{{Name: "Content-Type", Value: "application/json"}}
 	if stream {
 		header = append(header, Header{Name: "Accept", Value: "text/event-stream"})
+	}
+	for _, h := range p.Headers {
+		header = append(header, Header{Name: h.Name, Value: h.Value, Secret: h.Secret})
 	}
 	return &Request{
 		Method:     "POST",
@@ -156,6 +210,12 @@ type toolChoiceFunction struct {
 }
 
 // imagesOf returns the attached images with the detail level applied.
+// HasImages reports whether the request for m carries images (it is
+// multimodal: a provider may want it on another host first).
+func HasImages(m *catalog.Model, vals form.Values) bool {
+	return len(imagesOf(m.Fields(), vals)) > 0
+}
+
 func imagesOf(fields []catalog.Field, vals form.Values) []form.Image {
 	var imgs []form.Image
 	detail := ""

@@ -407,7 +407,9 @@ func NewHTTPRequest(ctx context.Context, r *request.Request, baseURL, key string
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	for _, h := range r.Header {
-		req.Header.Set(h.Name, h.Value)
+		if v := r.HeaderValue(h); v != "" || !h.Secret {
+			req.Header.Set(h.Name, v)
+		}
 	}
 	return req, nil
 }
