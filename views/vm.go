@@ -186,7 +186,7 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 		}
 	}
 	if r.BaseURL == "" {
-		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No base URL: set %s in the server's environment to run this provider.", r.Provider.BaseURLEnv))
+		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No base URL: set %s in the server's environment to run this provider. %s", r.Provider.BaseURLEnv, catalog.BaseURLNote))
 	}
 	switch r.KeySource {
 	case draft.KeySession:

@@ -486,3 +486,35 @@ func validModelID(id string) bool {
 	}
 	return true
 }
+
+// WithListed returns base with the models each catalog provider with
+// list_models lists (lists, by provider id) added after its own: an id
+// the provider already has is left as it is (it keeps its schema), one
+// the catalog knows elsewhere gets that entry's form, any other the
+// generic form of the provider's style.
+func WithListed(base *catalog.Catalog, lists map[string]Listed) *catalog.Catalog {
+	var ms []*catalog.Model
+	for _, p := range base.Providers {
+		l, ok := lists[p.ID]
+		if !ok || !p.ListModels || p.UserAdded {
+			continue
+		}
+		have := map[string]bool{}
+		for _, m := range base.ModelsOf(p.ID) {
+			have[m.ID], have[m.SentModel()] = true, true
+		}
+		for _, id := range l.IDs {
+			if have[id] || !validModelID(id) {
+				continue
+			}
+			have[id] = true
+			if m := modelFor(base, p, id, ""); m != nil {
+				ms = append(ms, m)
+			}
+		}
+	}
+	if len(ms) == 0 {
+		return base
+	}
+	return base.With(nil, ms)
+}

@@ -365,6 +365,10 @@ func errorf(path, format string, args ...any) error {
 	return fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...))
 }
 
+// BaseURLNote says what a base URL variable holds: the version prefix
+// too, as the OpenAI SDKs' base_url does.
+const BaseURLNote = "The value includes the version prefix, for example https://gateway.example.com/v1 (requests go to it + /chat/completions, /responses or /completions)."
+
 // OwnKeyEnvPrefix starts the key variable of every provider a person
 // adds (its curl reads $MY_NAME_API_KEY); no catalog provider's variable
 // may start with it.

@@ -31,7 +31,7 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	urls := r.BaseURLs
 	if len(urls) == 0 {
 		return run.Spec{}, &LaunchError{Message: "No base URL is configured for " + r.Provider.Name + ".",
-			Hint: "Set " + r.Provider.BaseURLEnv + " in the server's environment."}
+			Hint: "Set " + r.Provider.BaseURLEnv + " in the server's environment. " + catalog.BaseURLNote}
 	}
 	key, src := s.key(r.Provider)
 	if key == "" {
@@ -74,4 +74,17 @@ func (s *Service) KeyHint(p *catalog.Provider) string {
 		return "This server runs prompts only on your own keys: enter yours in Settings."
 	}
 	return "Enter your key in Settings, or set " + p.APIKeyEnv + " in the server's environment."
+}
+
+// ListingTarget is where the models of catalog provider p (list_models)
+// are listed from: its first base URL and its key, and whether that key
+// is the operator's (a listing every session may share). ok is false
+// without a base URL or a key.
+func (s *Service) ListingTarget(p *catalog.Provider) (baseURL, key string, operator, ok bool) {
+	urls := p.ResolveBaseURL(s.getenv)
+	key, src := s.key(p)
+	if len(urls) == 0 || key == "" || src == KeySimulator || p.UserAdded {
+		return "", "", false, false
+	}
+	return urls[0], key, src == KeyOperator, true
 }
