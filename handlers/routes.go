@@ -148,6 +148,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/settings/keys/:provider/clear", ClearKey(&d))
 	app.Post("/settings/providers", AddProvider(&d, assets))
 	app.Post("/settings/providers/:provider/refresh", RefreshProvider(&d))
+	app.Post("/settings/providers/:provider/styles", SetModelStyle(&d, assets))
 	app.Post("/settings/providers/:provider/remove", RemoveProvider(&d))
 
 	// Static assets, last. The code-highlighting CSS is generated from the

@@ -48,10 +48,13 @@ type Option struct {
 
 // Workspace is the pickers, the form and the side panels.
 type Workspace struct {
-	Provider     string
-	Model        string
-	Providers    []Option
-	Models       []Option
+	Provider  string
+	Model     string
+	Providers []Option
+	Models    []Option
+	// Styles picks the model's API style, for a provider of the session
+	// that speaks several (empty otherwise).
+	Styles       []Option
 	Simulated    bool
 	ProviderNote []string
 	// KeyStatus says where the key comes from; KeyMissing asks for one.
@@ -175,6 +178,12 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 	}
 	w.Providers = providerOptions(cat, r.Provider.ID, keys)
 	w.Models = modelOptions(cat, r.Provider.ID, r.Model.ID)
+	if r.Provider.UserAdded && len(r.Provider.APIStyles) > 1 {
+		// A provider speaking several styles: each model's own.
+		for _, s := range r.Provider.APIStyles {
+			w.Styles = append(w.Styles, Option{Value: string(s), Label: string(s), Selected: s == r.Model.Style})
+		}
+	}
 	if r.Provider.Description != "" {
 		w.ProviderNote = append(w.ProviderNote, r.Provider.Description)
 	}
