@@ -172,6 +172,17 @@ func TestPerModelStyle(t *testing.T) {
 	if !strings.Contains(ws, g.URL+"/v1/responses") {
 		t.Fatalf("the style picker did not switch: %.300s", regexpFind(ws, `(?s)(curl -g.*?)</`))
 	}
+	// And back again.
+	sw = post("/draft/switch", url.Values{"provider": {m}, "model": {"gpt-5.4"}, "style": {"chat"}, "_provider": {m}, "_model": {"gpt-5.4"}, "input": {"hi"}})
+	sw.Header.Set("HX-Trigger-Name", "style")
+	if resp, ws := do(t, app, sw); !strings.Contains(ws, g.URL+"/v1/chat/completions") {
+		t.Fatalf("the style picker did not switch back (%d): %.300s", resp.StatusCode, regexpFind(ws, `(?s)(curl -g.*?)</`))
+	}
+	sw = post("/draft/switch", url.Values{"provider": {m}, "model": {"gpt-5.4"}, "style": {"responses"}, "_provider": {m}, "_model": {"gpt-5.4"}})
+	sw.Header.Set("HX-Trigger-Name", "style")
+	if _, ws := do(t, app, sw); !strings.Contains(ws, g.URL+"/v1/responses") {
+		t.Fatalf("the style picker did not switch: %.300s", regexpFind(ws, `(?s)(curl -g.*?)</`))
+	}
 	_, page = do(t, app, httptest.NewRequest("GET", "/settings", nil))
 	if !strings.Contains(page, `data-testid="style-choice-gpt-5.4"`) {
 		t.Error("the picker's choice is not the one Settings keeps")
