@@ -403,7 +403,9 @@ func TestModelStyles(t *testing.T) {
 	}
 	// The choice survives the session's encoding.
 	a = account.Decode(a.Encode())
-	c := account.Catalog(cat, a, func(account.Provider) ([]string, error) { return []string{"house", "other", "gpt-5-mini", "gpt-4o-mini"}, nil })
+	c := account.Catalog(cat, a, func(account.Provider) ([]string, error) {
+		return []string{"house", "other", "gpt-5-mini", "gpt-4o-mini"}, nil
+	})
 	for id, want := range map[string]catalog.Style{
 		"house":       catalog.Responses, // chosen
 		"other":       catalog.Chat,      // the provider's first
