@@ -51,6 +51,18 @@ func newGateway(t *testing.T, key string) *gateway {
 	return g
 }
 
+// listedWith is the header name of the last GET /v1/models.
+func (g *gateway) listedWith(name string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := len(g.paths) - 1; i >= 0; i-- {
+		if g.paths[i] == "/v1/models" {
+			return g.seen[i].Get(name)
+		}
+	}
+	return ""
+}
+
 func (g *gateway) last() (http.Header, string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -61,12 +73,15 @@ func openApp(t *testing.T, env map[string]string) *testApp {
 	return newTestAppWith(t, env, func(d *Deps) {
 		open := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second})
 		d.Guard = nil
+		withHeaders := func(ctx context.Context, url, key string, h http.Header) (*upstream.Response, error) {
+			return open.GetWith(ctx, url, key, false, h)
+		}
 		d.Lister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
 			return open.Get(ctx, url, key, false)
-		})
+		}).WithHeaders(withHeaders)
 		d.CatalogLister = account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
 			return open.Get(ctx, url, key, false)
-		})
+		}).WithHeaders(withHeaders)
 		d.Runs.WithGuardedClient(open)
 	})
 }
@@ -108,6 +123,9 @@ func TestOwnProviderHeadersInSettings(t *testing.T) {
 		"styles": {"chat"}, "header_name": {"x-portkey-provider", ""}, "header_value": {secret, ""}})
 	if status != 200 || !strings.Contains(page, "x-portkey-provider: $MY_HOUSE_X_PORTKEY_PROVIDER") || strings.Contains(page, secret) {
 		t.Fatalf("after adding (%d): %.3000s", status, page)
+	}
+	if got := g.listedWith("X-Portkey-Provider"); got != secret {
+		t.Errorf("GET /models went without the provider's header (%q)", got)
 	}
 	m := regexpFind(page, `data-testid="my-provider-(my-[0-9a-f]{8})"`)
 	_, pg := do(t, app, httptest.NewRequest("GET", "/?provider="+m+"&model=house-model", nil))

@@ -65,10 +65,15 @@ func (d *Deps) listed(c *fiber.Ctx, acct account.Account) *catalog.Catalog {
 			continue
 		}
 		base, key, operator, ok := drafts.ListingTarget(p)
-		if !ok {
+		headers, resolved := drafts.ResolvedHeaders(p)
+		if !ok || !resolved {
 			continue
 		}
-		ps = append(ps, account.Provider{ID: p.ID, Name: p.Name, BaseURL: base})
+		lp := account.Provider{ID: p.ID, Name: p.Name, BaseURL: base}
+		for _, h := range headers {
+			lp.Headers = append(lp.Headers, account.Header{Name: h.Name, Value: h.Value})
+		}
+		ps = append(ps, lp)
 		keys[p.ID], owners[p.ID] = key, ownerOf(c)
 		if operator {
 			owners[p.ID] = operatorOwner

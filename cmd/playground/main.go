@@ -134,6 +134,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer runs.Close()
 	lister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
 		return guarded.Get(ctx, url, key, false)
+	}).WithHeaders(func(ctx context.Context, url, key string, h http.Header) (*upstream.Response, error) {
+		return guarded.GetWith(ctx, url, key, false, h)
 	})
 	lister.MaxBytes, lister.Wait = cfg.ModelCacheLimit, cfg.ModelsWait
 	// The catalog's own providers (list_models) are at the operator's
@@ -141,6 +143,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	plain := upstream.New(ucfg)
 	catalogLister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
 		return plain.Get(ctx, url, key, false)
+	}).WithHeaders(func(ctx context.Context, url, key string, h http.Header) (*upstream.Response, error) {
+		return plain.GetWith(ctx, url, key, false, h)
 	})
 	catalogLister.MaxBytes, catalogLister.Wait = cfg.ModelCacheLimit, cfg.ModelsWait
 	deps := handlers.Deps{

@@ -98,11 +98,21 @@ func TestCatalogHeadersReachTheUpstreamAndSecretsStayOut(t *testing.T) {
 		}
 	}
 
+	// The gateway's GET /models gets the same headers, values filled in.
+	p, _ := s.Catalog.Provider("pk")
+	hs, ok := s.ResolvedHeaders(p)
+	if !ok || len(hs) != 3 || hs[1].Value != "https://play.example/play" || hs[2].Value != "vk-s3cr3t-virtual-value" {
+		t.Errorf("resolved headers %v %v", hs, ok)
+	}
+
 	// An unset variable stops the run with what to set.
 	delete(env, "PK_VIRTUAL")
 	r = s.Prepare(Input{Provider: "pk", Model: "m"})
 	if _, err := s.Spec(r, "o"); err == nil || !strings.Contains(err.(*LaunchError).Hint, "PK_VIRTUAL") {
 		t.Errorf("spec with PK_VIRTUAL unset: %v", err)
+	}
+	if _, ok := s.ResolvedHeaders(p); ok {
+		t.Error("headers resolved with PK_VIRTUAL unset")
 	}
 }
 

@@ -214,9 +214,18 @@ func (c *Client) Send(ctx context.Context, r *request.Request, baseURLs []string
 
 // Get sends a GET (background responses: poll or resume) to url.
 func (c *Client) Get(ctx context.Context, rawURL, key string, stream bool) (*Response, error) {
+	return c.GetWith(ctx, rawURL, key, stream, nil)
+}
+
+// GetWith is Get with a provider's extra headers (a model list of a
+// header-routed gateway); they never replace Authorization or Accept.
+func (c *Client) GetWith(ctx context.Context, rawURL, key string, stream bool, extra http.Header) (*Response, error) {
 	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	for k, v := range extra {
+		hr.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
 	}
 	if key != "" {
 		hr.Header.Set("Authorization", "Bearer "+key)
