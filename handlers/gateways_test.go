@@ -238,6 +238,11 @@ func TestCatalogGatewayListsModels(t *testing.T) {
 	if !strings.Contains(events, "chat answer") {
 		t.Fatalf("events: %.600s", events)
 	}
+	// Without a base URL, the page says what the variable holds.
+	app = openApp(t, nil)
+	if _, pg = do(t, app, httptest.NewRequest("GET", "/?provider=chatgw", nil)); !strings.Contains(pg, "set CHATGW_BASE_URL in the server&#39;s environment to run this provider. The value includes the version prefix, for example https://gateway.example.com/v1") {
+		t.Error("the page does not say CHATGW_BASE_URL includes /v1")
+	}
 	// Without a key, the fixed four only.
 	app = openApp(t, map[string]string{"CHATGW_BASE_URL": g.URL + "/v1"})
 	if _, pg = do(t, app, httptest.NewRequest("GET", "/?provider=chatgw", nil)); strings.Contains(pg, "qwen3-max") {
