@@ -31,7 +31,8 @@ func (rec *recorder) server(t *testing.T, name string) *httptest.Server {
 		rec.hits = append(rec.hits, name)
 		rec.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}`)
+		// It echoes one header, as a gateway's error message might.
+		_, _ = io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"ok `+r.Header.Get("X-Portkey-Virtual-Key")+`"},"finish_reason":"stop"}]}`)
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -89,7 +90,11 @@ func TestCatalogHeadersReachTheUpstreamAndSecretsStayOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if strings.Contains(string(answer), "s3cr3t") || !strings.Contains(string(answer), "ok [redacted]") {
+		t.Errorf("the echoed secret header reached the answer: %s", answer)
+	}
 	got := rec.got[0]
 	for name, want := range map[string]string{"X-Portkey-Provider": "openai", "Http-Referer": "https://play.example/play",
 		"X-Portkey-Virtual-Key": "vk-s3cr3t-virtual-value", "Authorization": "Bearer sk-pk"} {
