@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -73,6 +74,26 @@ func (r *Request) HeaderValue(h Header) string {
 		return r.secrets[h.Name]
 	}
 	return h.Value
+}
+
+// ProviderHeaders are the provider's extra headers of r (all but
+// Content-Type and Accept, which the playground sets), with the values
+// they are sent with: for the other requests of a run (a background
+// response's poll, resume and cancel, upstream.Client.GetWith).
+func (r *Request) ProviderHeaders() http.Header {
+	var h http.Header
+	for _, x := range r.Header {
+		if strings.EqualFold(x.Name, "Content-Type") || strings.EqualFold(x.Name, "Accept") {
+			continue
+		}
+		if v := r.HeaderValue(x); v != "" {
+			if h == nil {
+				h = http.Header{}
+			}
+			h.Set(x.Name, v)
+		}
+	}
+	return h
 }
 
 // SecretValues are the values of r's Secret headers, for redacting them
