@@ -73,8 +73,16 @@ const (
 // case (MY_PORTKEY_X_PORTKEY_PROVIDER). The server never reads it.
 func (p Provider) HeaderEnv(name string) string {
 	base := strings.TrimSuffix(p.KeyEnv(), "_API_KEY")
-	h := strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(name), "_"), "_")
-	return base + "_" + h
+	return base + "_" + headerEnvName(name)
+}
+
+// headerEnvName is a header name in upper snake case (HEADER when it has
+// no letter or digit).
+func headerEnvName(name string) string {
+	if h := strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(name), "_"), "_"); h != "" {
+		return h
+	}
+	return "HEADER"
 }
 
 // HeaderValues are the values of p's headers by the variable HeaderEnv
@@ -272,7 +280,12 @@ func NewProvider(in url.Values) (Provider, string, map[string]string) {
 // left empty is skipped. A problem is errs["headers"].
 func readHeaders(in url.Values, errs map[string]string) []Header {
 	names, values := in["header_name"], in["header_value"]
+	if max(len(names), len(values)) > 4*MaxHeaders {
+		errs["headers"] = "At most 4 headers."
+		return nil
+	}
 	var out []Header
+	// Two names of one variable (x-a, X_A) would share its value.
 	seen := map[string]bool{}
 	for i := 0; i < max(len(names), len(values)); i++ {
 		var h Header
@@ -289,7 +302,7 @@ func readHeaders(in url.Values, errs map[string]string) []Header {
 		if msg == "" {
 			msg = catalog.CheckHeaderValue(h.Value, MaxHeaderValue)
 		}
-		if msg == "" && seen[strings.ToLower(h.Name)] {
+		if msg == "" && seen[headerEnvName(h.Name)] {
 			msg = h.Name + " is there twice."
 		}
 		if msg == "" && h.Value == "" {
@@ -301,7 +314,7 @@ func readHeaders(in url.Values, errs map[string]string) []Header {
 			}
 			continue
 		}
-		seen[strings.ToLower(h.Name)] = true
+		seen[headerEnvName(h.Name)] = true
 		out = append(out, h)
 	}
 	if len(out) > MaxHeaders && errs["headers"] == "" {

@@ -362,6 +362,8 @@ func TestNewProviderHeaders(t *testing.T) {
 		{"line break", []string{"X-A"}, []string{"a\r\nX-B: b"}, nil, "no line breaks"},
 		{"name with colon", []string{"X-A:"}, []string{"a"}, nil, "is not a header name"},
 		{"twice", []string{"X-A", "x-a"}, []string{"1", "2"}, nil, "x-a is there twice."},
+		{"twice in the curl's variable", []string{"X-A", "x_a"}, []string{"1", "2"}, nil, "x_a is there twice."},
+		{"a flood of rows", make([]string, 100), nil, nil, "At most 4 headers."},
 		{"value without name", []string{""}, []string{"v"}, nil, "Enter the header's name."},
 		{"too long", []string{"X-A"}, []string{strings.Repeat("v", account.MaxHeaderValue+1)}, nil, "at most 256 characters"},
 		{"too many", []string{"A", "B", "C", "D", "E"}, []string{"1", "2", "3", "4", "5"}, nil, "At most 4 headers."},
