@@ -51,8 +51,12 @@ func Playground(d *Deps, assets views.Assets) fiber.Handler {
 // models share.
 func SwitchModel(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := d.scopeOf(c)
 		form := formValues(c)
+		if c.Get("HX-Trigger-Name") == "style" {
+			// The style picker beside one of the session's own models.
+			d.pickStyle(c, form.Get("provider"), form.Get("model"), form.Get("style"))
+		}
+		sc := d.scopeOf(c)
 		in := draft.Input{
 			Provider:     form.Get("provider"),
 			Model:        form.Get("model"),

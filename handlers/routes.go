@@ -38,6 +38,10 @@ type Deps struct {
 	// Lister lists the models of providers people add (through the SSRF
 	// guard).
 	Lister *account.Lister
+	// CatalogLister lists the models of catalog providers with
+	// list_models, at the operator's base URLs (not through the SSRF
+	// guard); nil lists none.
+	CatalogLister *account.Lister
 	// Guard checks base URLs people supply; nil when the operator allows
 	// private addresses.
 	Guard *netguard.Guard
@@ -148,6 +152,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/settings/keys/:provider/clear", ClearKey(&d))
 	app.Post("/settings/providers", AddProvider(&d, assets))
 	app.Post("/settings/providers/:provider/refresh", RefreshProvider(&d))
+	app.Post("/settings/providers/:provider/styles", SetModelStyle(&d, assets))
 	app.Post("/settings/providers/:provider/remove", RemoveProvider(&d))
 
 	// Static assets, last. The code-highlighting CSS is generated from the

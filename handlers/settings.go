@@ -30,6 +30,10 @@ func Settings(d *Deps, assets views.Assets) fiber.Handler {
 }
 
 func (d *Deps) renderSettings(c *fiber.Ctx, status int, assets views.Assets, flash string, add views.AddProviderForm, keyErr map[string]string) error {
+	return d.renderSettingsWith(c, status, assets, flash, add, keyErr, nil)
+}
+
+func (d *Deps) renderSettingsWith(c *fiber.Ctx, status int, assets views.Assets, flash string, add views.AddProviderForm, keyErr, styleErr map[string]string) error {
 	acct := accountOf(c)
 	lists := account.ListAll(acct, d.models(c, acct))
 	pg := views.NewSettings(views.SettingsInput{
@@ -40,9 +44,10 @@ func (d *Deps) renderSettings(c *fiber.Ctx, status int, assets views.Assets, fla
 			l := lists[p.ID]
 			return l.IDs, l.Err
 		},
-		Add:      add,
-		KeyError: keyErr,
-		Guarded:  d.Guard != nil,
+		Add:        add,
+		KeyError:   keyErr,
+		StyleError: styleErr,
+		Guarded:    d.Guard != nil,
 	})
 	pg.Assets, pg.CSRF = assets, csrfToken(c)
 	pg.Flash, pg.FlashWarn = strings.CutPrefix(flash, warnPrefix)
@@ -117,7 +122,8 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 		acct := accountOf(c)
 		form := formValues(c)
 		p, key, errs := account.NewProvider(form)
-		add := views.AddProviderForm{Name: p.Name, BaseURL: p.BaseURL, Styles: views.StyleChecks(form["styles"]), Errors: errs}
+		add := views.AddProviderForm{Name: p.Name, BaseURL: p.BaseURL, Styles: views.StyleChecks(form["styles"]),
+			Headers: views.HeaderRows(form["header_name"], form["header_value"]), Errors: errs}
 		if len(acct.Providers) >= account.MaxProviders {
 			errs[""] = "You have added the most providers a session can keep; remove one first."
 		}
@@ -145,6 +151,52 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 		}
 		return d.back(c, flash)
 	}
+}
+
+// SetModelStyle serves POST /settings/providers/:provider/styles: keep
+// the API style chosen for one listed model (an empty style forgets the
+// choice), or say why not next to the form.
+func SetModelStyle(d *Deps, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		acct := accountOf(c)
+		p, ok := acct.Provider(c.Params("provider"))
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		model, style := c.FormValue("model"), catalog.Style(c.FormValue("style"))
+		msg := acct.SetModelStyle(p.ID, model, style)
+		if msg == "" {
+			msg = d.commit(c, acct)
+		}
+		if msg != "" {
+			return d.renderSettingsWith(c, http.StatusUnprocessableEntity, assets, "", views.AddProviderForm{}, nil, map[string]string{p.ID: msg})
+		}
+		if style == "" {
+			return d.back(c, model+" of "+p.Name+" uses its default API style again.")
+		}
+		return d.back(c, model+" of "+p.Name+" now uses the "+string(style)+" style.")
+	}
+}
+
+// pickStyle keeps the style the playground's style picker asked for the
+// session's own model, when it differs from the model's: the choice is the
+// one Settings keeps. It reports whether the account changed.
+func (d *Deps) pickStyle(c *fiber.Ctx, providerID, model, style string) bool {
+	if style == "" || !strings.HasPrefix(providerID, catalog.OwnProviderPrefix) {
+		return false
+	}
+	acct := accountOf(c)
+	p, ok := acct.Provider(providerID)
+	if !ok {
+		return false
+	}
+	if cur, ok := p.StyleOf(model); ok && string(cur) == style {
+		return false
+	}
+	if acct.SetModelStyle(providerID, model, catalog.Style(style)) != "" {
+		return false
+	}
+	return d.commit(c, acct) == ""
 }
 
 // RefreshProvider serves POST /settings/providers/:provider/refresh: list

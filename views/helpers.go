@@ -84,8 +84,8 @@ func (f Field) SliderValue() string {
 
 // SliderValue0 is the slider position of an empty field.
 func (f Field) SliderValue0() string {
-	if f.Placeholder != "" {
-		return f.Placeholder
+	if f.DefaultValue != "" {
+		return f.DefaultValue
 	}
 	return f.Min
 }

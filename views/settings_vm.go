@@ -47,7 +47,31 @@ type MyProvider struct {
 	Styles      string
 	Models      string
 	ModelsError string
+	// Headers name its extra headers and the variable curl reads each
+	// value from (the values are never shown again).
+	Headers []HeaderRow
+	// StyleOptions are its API styles when it speaks several; then each
+	// listed model (ModelIDs) can get its own (Choices, StyleError).
+	StyleOptions []string
+	ModelIDs     []string
+	Choices      []StyleChoice
+	StyleError   string
 }
+
+// HeaderRow is one extra header of a provider the person added.
+type HeaderRow struct {
+	Name string
+	Env  string
+}
+
+// StyleChoice is the API style chosen for one listed model.
+type StyleChoice struct {
+	Model string
+	Style string
+}
+
+// StylesURL is where the per-model style form posts.
+func (p MyProvider) StylesURL() string { return "/settings/providers/" + p.ID + "/styles" }
 
 // RefreshURL and RemoveURL are where the row's buttons post.
 func (p MyProvider) RefreshURL() string { return "/settings/providers/" + p.ID + "/refresh" }
@@ -59,7 +83,33 @@ type AddProviderForm struct {
 	Name    string
 	BaseURL string
 	Styles  []Check
+	// Headers are the header rows as the person typed them (their own
+	// input, shown back only into the fields of this form).
+	Headers []account.Header
 	Errors  map[string]string
+}
+
+// HeaderInputs are the header rows of the form: those submitted, then
+// empty ones up to account.MaxHeaders.
+func (f AddProviderForm) HeaderInputs() []account.Header {
+	rows := append([]account.Header(nil), f.Headers...)
+	for len(rows) < account.MaxHeaders {
+		rows = append(rows, account.Header{})
+	}
+	return rows
+}
+
+// HeaderRows reads the submitted header rows back for the form.
+func HeaderRows(names, values []string) []account.Header {
+	var out []account.Header
+	for i := 0; i < len(names) && i < account.MaxHeaders; i++ {
+		h := account.Header{Name: names[i]}
+		if i < len(values) {
+			h.Value = values[i]
+		}
+		out = append(out, h)
+	}
+	return out
 }
 
 // SettingsInput is what NewSettings needs from the handler.
@@ -70,7 +120,9 @@ type SettingsInput struct {
 	Models   func(account.Provider) ([]string, error)
 	Add      AddProviderForm
 	KeyError map[string]string // provider id -> message
-	Guarded  bool
+	// StyleError is the message of the per-model style form, by provider id.
+	StyleError map[string]string
+	Guarded    bool
 }
 
 // NewSettings builds the settings page.
@@ -89,7 +141,19 @@ func NewSettings(in SettingsInput) SettingsPage {
 			styles[i] = string(s)
 		}
 		mp.Styles = strings.Join(styles, ", ")
-		if ids, err := in.Models(up); errors.Is(err, account.ErrListing) {
+		for _, h := range up.Headers {
+			mp.Headers = append(mp.Headers, HeaderRow{Name: h.Name, Env: up.HeaderEnv(h.Name)})
+		}
+		ids, err := in.Models(up)
+		if len(up.Styles) > 1 {
+			mp.StyleOptions, mp.ModelIDs, mp.StyleError = styles, ids, in.StyleError[up.ID]
+			for _, id := range ids {
+				if s, ok := up.StyleOf(id); ok {
+					mp.Choices = append(mp.Choices, StyleChoice{Model: id, Style: string(s)})
+				}
+			}
+		}
+		if errors.Is(err, account.ErrListing) {
 			mp.Models = "Its models are still loading: " + err.Error() + "."
 		} else if err != nil {
 			mp.ModelsError = "Could not list its models: " + err.Error()

@@ -48,10 +48,13 @@ type Option struct {
 
 // Workspace is the pickers, the form and the side panels.
 type Workspace struct {
-	Provider     string
-	Model        string
-	Providers    []Option
-	Models       []Option
+	Provider  string
+	Model     string
+	Providers []Option
+	Models    []Option
+	// Styles picks the model's API style, for a provider of the session
+	// that speaks several (empty otherwise).
+	Styles       []Option
 	Simulated    bool
 	ProviderNote []string
 	// KeyStatus says where the key comes from; KeyMissing asks for one.
@@ -120,14 +123,17 @@ type Field struct {
 	Slider      bool
 	Hint        string // range, default and unit
 	Placeholder string
-	MaxItems    int
-	Multiline   bool
-	Images      []ImageRow
-	Detail      bool
-	Messages    []MessageRow
-	Functions   []FunctionRow
-	Roles       []string
-	Checks      []Check
+	// DefaultValue is the field's default as a value ("" when the
+	// documentation states none, or states it in words).
+	DefaultValue string
+	MaxItems     int
+	Multiline    bool
+	Images       []ImageRow
+	Detail       bool
+	Messages     []MessageRow
+	Functions    []FunctionRow
+	Roles        []string
+	Checks       []Check
 }
 
 // ImageRow is one image URL row.
@@ -172,6 +178,12 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 	}
 	w.Providers = providerOptions(cat, r.Provider.ID, keys)
 	w.Models = modelOptions(cat, r.Provider.ID, r.Model.ID)
+	if r.Provider.UserAdded && len(r.Provider.APIStyles) > 1 {
+		// A provider speaking several styles: each model's own.
+		for _, s := range r.Provider.APIStyles {
+			w.Styles = append(w.Styles, Option{Value: string(s), Label: string(s), Selected: s == r.Model.Style})
+		}
+	}
 	if r.Provider.Description != "" {
 		w.ProviderNote = append(w.ProviderNote, r.Provider.Description)
 	}
@@ -183,7 +195,7 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 		}
 	}
 	if r.BaseURL == "" {
-		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No base URL: set %s in the server's environment to run this provider.", r.Provider.BaseURLEnv))
+		w.ProviderNote = append(w.ProviderNote, fmt.Sprintf("No base URL: set %s in the server's environment to run this provider. %s", r.Provider.BaseURLEnv, catalog.BaseURLNote))
 	}
 	switch r.KeySource {
 	case draft.KeySession:
@@ -363,9 +375,21 @@ func newField(f catalog.Field, r draft.Result) Field {
 	} else if f.Max != nil {
 		hint = append(hint, "≤ "+num(*f.Max))
 	}
-	if f.Default != nil {
+	switch {
+	case f.Default != nil:
 		hint = append(hint, "default "+fmt.Sprint(f.Default))
 		v.Placeholder = fmt.Sprint(f.Default)
+		v.DefaultValue = v.Placeholder
+	case f.DefaultText != "":
+		hint = append(hint, "default "+f.DefaultText)
+		v.Placeholder = f.DefaultText
+	}
+	if f.Example != nil {
+		// An example from the documentation, never taken for the default.
+		hint = append(hint, "e.g. "+fmt.Sprint(f.Example))
+		if v.Placeholder == "" {
+			v.Placeholder = "e.g. " + fmt.Sprint(f.Example)
+		}
 	}
 	if f.Unit != "" {
 		hint = append(hint, f.Unit)

@@ -134,26 +134,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer runs.Close()
 	lister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
 		return guarded.Get(ctx, url, key, false)
+	}).WithHeaders(func(ctx context.Context, url, key string, h http.Header) (*upstream.Response, error) {
+		return guarded.GetWith(ctx, url, key, false, h)
 	})
 	lister.MaxBytes, lister.Wait = cfg.ModelCacheLimit, cfg.ModelsWait
+	// The catalog's own providers (list_models) are at the operator's
+	// URLs, which may be private: listed without the guard.
+	plain := upstream.New(ucfg)
+	catalogLister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
+		return plain.Get(ctx, url, key, false)
+	}).WithHeaders(func(ctx context.Context, url, key string, h http.Header) (*upstream.Response, error) {
+		return plain.GetWith(ctx, url, key, false, h)
+	})
+	catalogLister.MaxBytes, catalogLister.Wait = cfg.ModelCacheLimit, cfg.ModelsWait
 	deps := handlers.Deps{
-		Log:          log,
-		Catalog:      cat,
-		Drafts:       &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok, OwnKeysOnly: cfg.RequireOwnKeys},
-		Runs:         runs,
-		Sessions:     session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
-		Epochs:       session.NewEpochs(hist),
-		Lister:       lister,
-		Guard:        guard,
-		Saved:        saved,
-		History:      hist,
-		Layouts:      layouts,
-		BodyLimit:    cfg.BodyLimit,
-		BodyBudget:   int64(cfg.BodyBudget),
-		AnyHost:      len(cfg.AllowedHosts) == 0 && !onLoopback(cfg.Addr),
-		AllowedHosts: cfg.AllowedHosts,
-		LogPrompts:   cfg.LogPrompts,
-		Diffs:        compare.NewDiffer(compare.DiffConfig{AtOnce: cfg.DiffsAtOnce, Limits: compare.DiffLimits{Timeout: cfg.DiffTimeout}}),
+		Log:           log,
+		Catalog:       cat,
+		Drafts:        &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok, OwnKeysOnly: cfg.RequireOwnKeys},
+		Runs:          runs,
+		Sessions:      session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
+		Epochs:        session.NewEpochs(hist),
+		Lister:        lister,
+		CatalogLister: catalogLister,
+		Guard:         guard,
+		Saved:         saved,
+		History:       hist,
+		Layouts:       layouts,
+		BodyLimit:     cfg.BodyLimit,
+		BodyBudget:    int64(cfg.BodyBudget),
+		AnyHost:       len(cfg.AllowedHosts) == 0 && !onLoopback(cfg.Addr),
+		AllowedHosts:  cfg.AllowedHosts,
+		LogPrompts:    cfg.LogPrompts,
+		Diffs:         compare.NewDiffer(compare.DiffConfig{AtOnce: cfg.DiffsAtOnce, Limits: compare.DiffLimits{Timeout: cfg.DiffTimeout}}),
 	}
 	app := handlers.NewApp(log, handlers.Server{
 		BodyLimit:      cfg.BodyLimit,

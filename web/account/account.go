@@ -15,6 +15,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -44,6 +45,107 @@ type Provider struct {
 	Name    string          `json:"n"`
 	BaseURL string          `json:"u"`
 	Styles  []catalog.Style `json:"s"`
+	// Headers are extra request headers; like the key, their values stay
+	// in the session (curl shows them as $MY_…, the history never has them).
+	Headers []Header `json:"h,omitempty"`
+	// ModelStyles is the style chosen for a listed model, by model id,
+	// when the provider speaks several (else the catalog's style for an id
+	// it knows, or the provider's first).
+	ModelStyles map[string]catalog.Style `json:"m,omitempty"`
+}
+
+// Header is one extra request header of an added provider.
+type Header struct {
+	Name  string `json:"n"`
+	Value string `json:"v"`
+}
+
+// Limits of an added provider's headers and style choices (the session
+// cookie holds them).
+const (
+	MaxHeaders     = 4
+	MaxHeaderValue = 256
+	MaxModelStyles = 16
+)
+
+// HeaderEnv is the variable curl snippets show for the value of p's
+// header name: MY_, the provider's name, then the header's, in upper snake
+// case (MY_PORTKEY_X_PORTKEY_PROVIDER). The server never reads it.
+func (p Provider) HeaderEnv(name string) string {
+	base := strings.TrimSuffix(p.KeyEnv(), "_API_KEY")
+	return base + "_" + headerEnvName(name)
+}
+
+// headerEnvName is a header name in upper snake case (HEADER when it has
+// no letter or digit).
+func headerEnvName(name string) string {
+	if h := strings.Trim(envUnsafe.ReplaceAllString(strings.ToUpper(name), "_"), "_"); h != "" {
+		return h
+	}
+	return "HEADER"
+}
+
+// HeaderValues are the values of p's headers by the variable HeaderEnv
+// names them with.
+func (p Provider) HeaderValues() map[string]string {
+	if len(p.Headers) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(p.Headers))
+	for _, h := range p.Headers {
+		out[p.HeaderEnv(h.Name)] = h.Value
+	}
+	return out
+}
+
+// HeaderEnv is, for each added provider with headers, the values of its
+// header variables (draft.Service.OwnEnv).
+func (a Account) HeaderEnv() map[string]map[string]string {
+	var out map[string]map[string]string
+	for _, p := range a.Providers {
+		if v := p.HeaderValues(); v != nil {
+			if out == nil {
+				out = map[string]map[string]string{}
+			}
+			out[p.ID] = v
+		}
+	}
+	return out
+}
+
+// StyleOf is the style chosen for model id of p, if any.
+func (p Provider) StyleOf(id string) (catalog.Style, bool) {
+	s, ok := p.ModelStyles[id]
+	return s, ok && slices.Contains(p.Styles, s)
+}
+
+// SetModelStyle keeps style as the choice for model id of the added
+// provider providerID (or, with "", forgets it). The message says why not.
+func (a *Account) SetModelStyle(providerID, id string, style catalog.Style) string {
+	for i := range a.Providers {
+		p := &a.Providers[i]
+		if p.ID != providerID {
+			continue
+		}
+		switch {
+		case !validModelID(id):
+			return "Pick a model."
+		case style == "":
+			delete(p.ModelStyles, id)
+			return ""
+		case !slices.Contains(p.Styles, style):
+			return "This provider does not speak the " + string(style) + " style."
+		}
+		if _, ok := p.ModelStyles[id]; !ok && len(p.ModelStyles) >= MaxModelStyles {
+			return "A provider keeps at most 16 style choices; reset one first."
+		}
+		if p.ModelStyles == nil {
+			p.ModelStyles = map[string]catalog.Style{}
+		}
+		p.ModelStyles[id] = style
+		return ""
+	}
+	return "No such provider."
 }
 
 // Decode reads an account from its session form; a damaged value gives an
@@ -167,10 +269,58 @@ func NewProvider(in url.Values) (Provider, string, map[string]string) {
 	if len(p.Styles) == 0 && errs["styles"] == "" {
 		errs["styles"] = "Pick at least one API style."
 	}
+	p.Headers = readHeaders(in, errs)
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	p.ID = catalog.OwnProviderPrefix + hex.EncodeToString(b[:])
 	return p, key, errs
+}
+
+// readHeaders reads the form's header_name / header_value rows; a row
+// left empty is skipped. A problem is errs["headers"].
+func readHeaders(in url.Values, errs map[string]string) []Header {
+	names, values := in["header_name"], in["header_value"]
+	if max(len(names), len(values)) > 4*MaxHeaders {
+		errs["headers"] = "At most 4 headers."
+		return nil
+	}
+	var out []Header
+	// Two names of one variable (x-a, X_A) would share its value.
+	seen := map[string]bool{}
+	for i := 0; i < max(len(names), len(values)); i++ {
+		var h Header
+		if i < len(names) {
+			h.Name = strings.TrimSpace(names[i])
+		}
+		if i < len(values) {
+			h.Value = strings.TrimSpace(values[i])
+		}
+		if h.Name == "" && h.Value == "" {
+			continue
+		}
+		msg := catalog.CheckHeaderName(h.Name)
+		if msg == "" {
+			msg = catalog.CheckHeaderValue(h.Value, MaxHeaderValue)
+		}
+		if msg == "" && seen[headerEnvName(h.Name)] {
+			msg = h.Name + " is there twice."
+		}
+		if msg == "" && h.Value == "" {
+			msg = "Enter a value for " + h.Name + "."
+		}
+		if msg != "" {
+			if errs["headers"] == "" {
+				errs["headers"] = msg
+			}
+			continue
+		}
+		seen[headerEnvName(h.Name)] = true
+		out = append(out, h)
+	}
+	if len(out) > MaxHeaders && errs["headers"] == "" {
+		errs["headers"] = "At most 4 headers."
+	}
+	return out
 }
 
 func checkBaseURL(s string) string {
@@ -257,6 +407,7 @@ func Catalog(base *catalog.Catalog, a Account, models func(Provider) ([]string, 
 			BaseURL:   up.BaseURL,
 			APIKeyEnv: up.KeyEnv(),
 			APIStyles: up.Styles,
+			Headers:   up.catalogHeaders(),
 			Currency:  "USD",
 			UserAdded: true,
 		}
@@ -269,7 +420,8 @@ func Catalog(base *catalog.Catalog, a Account, models func(Provider) ([]string, 
 				continue
 			}
 			seen[id] = true
-			if m := modelFor(base, p, id); m != nil {
+			style, _ := up.StyleOf(id)
+			if m := modelFor(base, p, id, style); m != nil {
 				ms = append(ms, m)
 				n++
 			}
@@ -277,6 +429,16 @@ func Catalog(base *catalog.Catalog, a Account, models func(Provider) ([]string, 
 		p.Description = describeListing(up, listed.Err, n)
 	}
 	return base.With(ps, ms)
+}
+
+// catalogHeaders are p's headers as the catalog's: secret, each reading
+// its HeaderEnv variable (whose value the session holds).
+func (p Provider) catalogHeaders() []catalog.Header {
+	var out []catalog.Header
+	for _, h := range p.Headers {
+		out = append(out, catalog.Header{Name: h.Name, Value: "${" + p.HeaderEnv(h.Name) + "}", Secret: true})
+	}
+	return out
 }
 
 // describeListing is an added provider's description: where it is, and
@@ -294,13 +456,17 @@ func describeListing(up Provider, err error, models int) string {
 	return d + "Models come from its /models list; prices are unknown."
 }
 
-// modelFor is the listed model id as a catalog model: the catalog's own
-// entry for that id (its form_schema, limits and description) when the
-// provider speaks its style, else the generic form for the provider's
-// first style.
-func modelFor(base *catalog.Catalog, p *catalog.Provider, id string) *catalog.Model {
+// modelFor is the listed model id as a catalog model of style chosen (""
+// when none was chosen): the catalog's own entry for that id (its
+// form_schema, limits and description) when the provider speaks its style
+// (and it is the chosen one), else the generic form for the chosen style,
+// or the provider's first.
+func modelFor(base *catalog.Catalog, p *catalog.Provider, id string, chosen catalog.Style) *catalog.Model {
 	style := p.APIStyles[0]
-	if k, ok := base.Known(id, style); ok && p.Supports(k.Style) {
+	if chosen != "" && p.Supports(chosen) {
+		style = chosen
+	}
+	if k, ok := base.Known(id, style); ok && p.Supports(k.Style) && (chosen == "" || k.Style == chosen) {
 		m := *k
 		m.ID, m.Provider, m.APIModel, m.BasePath, m.Price = id, p.ID, "", "", nil
 		m.Name = id
@@ -332,4 +498,36 @@ func validModelID(id string) bool {
 		}
 	}
 	return true
+}
+
+// WithListed returns base with the models each catalog provider with
+// list_models lists (lists, by provider id) added after its own: an id
+// the provider already has is left as it is (it keeps its schema), one
+// the catalog knows elsewhere gets that entry's form, any other the
+// generic form of the provider's style.
+func WithListed(base *catalog.Catalog, lists map[string]Listed) *catalog.Catalog {
+	var ms []*catalog.Model
+	for _, p := range base.Providers {
+		l, ok := lists[p.ID]
+		if !ok || !p.ListModels || p.UserAdded {
+			continue
+		}
+		have := map[string]bool{}
+		for _, m := range base.ModelsOf(p.ID) {
+			have[m.ID], have[m.SentModel()] = true, true
+		}
+		for _, id := range l.IDs {
+			if have[id] || !validModelID(id) {
+				continue
+			}
+			have[id] = true
+			if m := modelFor(base, p, id, ""); m != nil {
+				ms = append(ms, m)
+			}
+		}
+	}
+	if len(ms) == 0 {
+		return base
+	}
+	return base.With(nil, ms)
 }

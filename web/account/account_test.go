@@ -337,3 +337,123 @@ func TestListerAnswersStaleListsAtOnceAndRefreshesBehind(t *testing.T) {
 	}
 	t.Fatal("the background refresh never landed")
 }
+
+func TestNewProviderHeaders(t *testing.T) {
+	base := url.Values{"name": {"Portkey"}, "base_url": {"https://api.portkey.ai/v1"}, "styles": {"chat"}}
+	with := func(names, values []string) url.Values {
+		v := url.Values{}
+		for k, x := range base {
+			v[k] = x
+		}
+		v["header_name"], v["header_value"] = names, values
+		return v
+	}
+	tests := []struct {
+		name          string
+		names, values []string
+		want          []account.Header
+		err           string
+	}{
+		{"none", nil, nil, nil, ""},
+		{"empty rows skipped", []string{"", "x-portkey-provider", ""}, []string{"", " openai ", ""}, []account.Header{{"x-portkey-provider", "openai"}}, ""},
+		{"two", []string{"HTTP-Referer", "X-Title"}, []string{"https://me.example", "My app"}, []account.Header{{"HTTP-Referer", "https://me.example"}, {"X-Title", "My app"}}, ""},
+		{"host", []string{"Host"}, []string{"evil"}, nil, "Host is set by the playground itself"},
+		{"authorization any case", []string{"authorization"}, []string{"Bearer x"}, nil, "authorization is set by the playground"},
+		{"line break", []string{"X-A"}, []string{"a\r\nX-B: b"}, nil, "no line breaks"},
+		{"name with colon", []string{"X-A:"}, []string{"a"}, nil, "is not a header name"},
+		{"twice", []string{"X-A", "x-a"}, []string{"1", "2"}, nil, "x-a is there twice."},
+		{"twice in the curl's variable", []string{"X-A", "x_a"}, []string{"1", "2"}, nil, "x_a is there twice."},
+		{"a flood of rows", make([]string, 100), nil, nil, "At most 4 headers."},
+		{"value without name", []string{""}, []string{"v"}, nil, "Enter the header's name."},
+		{"too long", []string{"X-A"}, []string{strings.Repeat("v", account.MaxHeaderValue+1)}, nil, "at most 256 characters"},
+		{"too many", []string{"A", "B", "C", "D", "E"}, []string{"1", "2", "3", "4", "5"}, nil, "At most 4 headers."},
+	}
+	for _, tc := range tests {
+		p, _, errs := account.NewProvider(with(tc.names, tc.values))
+		if tc.err == "" {
+			if len(errs) > 0 || len(p.Headers) != len(tc.want) {
+				t.Errorf("%s: errs %v headers %v", tc.name, errs, p.Headers)
+				continue
+			}
+			for i := range tc.want {
+				if p.Headers[i] != tc.want[i] {
+					t.Errorf("%s: header %d = %v, want %v", tc.name, i, p.Headers[i], tc.want[i])
+				}
+			}
+			continue
+		}
+		if !strings.Contains(errs["headers"], tc.err) {
+			t.Errorf("%s: error %q, want %q", tc.name, errs["headers"], tc.err)
+		}
+	}
+}
+
+func TestModelStyles(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Multi", BaseURL: "https://m.example/v1", Styles: []catalog.Style{catalog.Chat, catalog.Responses}}}}
+	if msg := a.SetModelStyle("my-1", "house", catalog.Completions); msg == "" {
+		t.Error("a style the provider lacks was kept")
+	}
+	if msg := a.SetModelStyle("my-1", "house", catalog.Responses); msg != "" {
+		t.Fatal(msg)
+	}
+	if msg := a.SetModelStyle("my-1", "gpt-5-mini", catalog.Chat); msg != "" {
+		t.Fatal(msg)
+	}
+	// The choice survives the session's encoding.
+	a = account.Decode(a.Encode())
+	c := account.Catalog(cat, a, func(account.Provider) ([]string, error) {
+		return []string{"house", "other", "gpt-5-mini", "gpt-4o-mini"}, nil
+	})
+	for id, want := range map[string]catalog.Style{
+		"house":       catalog.Responses, // chosen
+		"other":       catalog.Chat,      // the provider's first
+		"gpt-4o-mini": catalog.Chat,      // the catalog's
+		"gpt-5-mini":  catalog.Chat,      // chosen over the catalog's responses
+	} {
+		m, ok := c.Model("my-1", id)
+		if !ok || m.Style != want {
+			t.Errorf("%s: style %v, want %s", id, m, want)
+		}
+	}
+	// Without a choice, a known id keeps the catalog's style and schema.
+	a.SetModelStyle("my-1", "gpt-5-mini", "")
+	c = account.Catalog(cat, a, func(account.Provider) ([]string, error) { return []string{"gpt-5-mini"}, nil })
+	if m, _ := c.Model("my-1", "gpt-5-mini"); m.Style != catalog.Responses {
+		t.Errorf("gpt-5-mini: %s, want the catalog's responses", m.Style)
+	}
+	for i := range account.MaxModelStyles + 1 {
+		if msg := a.SetModelStyle("my-1", "m"+string(rune('a'+i)), catalog.Chat); msg != "" && i < account.MaxModelStyles-1 {
+			t.Fatalf("choice %d: %s", i, msg)
+		} else if i == account.MaxModelStyles && msg == "" {
+			t.Error("more choices than account.MaxModelStyles kept")
+		}
+	}
+}
+
+func TestWithListed(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := account.WithListed(cat, map[string]account.Listed{"chatgw": {IDs: []string{"gpt-5.4", "gpt-4o-mini", "brand-new", "bad id"}}, "evolink": {IDs: []string{"x"}}})
+	if _, ok := c.Model("evolink", "x"); ok {
+		t.Error("evolink has no list_models, yet got a listed model")
+	}
+	if n := len(c.ModelsOf("chatgw")); n != 6 {
+		t.Errorf("chatgw has %d models, want the 4 of the catalog and 2 listed", n)
+	}
+	m, _ := c.Model("chatgw", "gpt-5.4")
+	if _, ok := m.Field("reasoning_effort"); !ok {
+		t.Error("the catalog's gpt-5.4 lost its schema")
+	}
+	if m, ok := c.Model("chatgw", "gpt-4o-mini"); !ok || m.Price != nil {
+		t.Errorf("gpt-4o-mini listed: %v, with another provider's price?", m)
+	}
+	if m, ok := c.Model("chatgw", "brand-new"); !ok || m.Style != catalog.Chat {
+		t.Error("brand-new not listed with the generic chat form")
+	}
+}

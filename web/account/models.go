@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +26,10 @@ import (
 // guard).
 type Fetcher func(ctx context.Context, url, key string) (*upstream.Response, error)
 
+// HeaderFetcher is a Fetcher that also sends a provider's extra headers
+// (upstream.Client.GetWith).
+type HeaderFetcher func(ctx context.Context, url, key string, header http.Header) (*upstream.Response, error)
+
 // ErrListing is the answer for a provider that has not answered its first
 // listing within Lister.Wait; the listing goes on in the background and a
 // later page uses it.
@@ -37,6 +42,8 @@ var ErrListing = errors.New("the provider has not answered yet; reload the page 
 // total size.
 type Lister struct {
 	fetch Fetcher
+	// fetchH, when set, lists the providers that have extra headers.
+	fetchH HeaderFetcher
 	// TTL is how long a list is kept; ErrTTL how long a failure is.
 	TTL, ErrTTL time.Duration
 	// Timeout bounds one fetch.
@@ -93,11 +100,22 @@ func NewLister(fetch Fetcher) *Lister {
 		cache: map[string]*list.Element{}, order: list.New(), owners: map[string]int{}}
 }
 
-// cacheKey names one session's provider at one URL with one key (hashed:
-// the cache holds no key).
+// WithHeaders makes l send each provider's extra headers with its GET
+// /models (a gateway routed by header lists by them too).
+func (l *Lister) WithHeaders(f HeaderFetcher) *Lister {
+	l.fetchH = f
+	return l
+}
+
+// cacheKey names one session's provider at one URL with one key and one
+// set of headers (hashed: the cache holds no key nor header value).
 func cacheKey(owner string, p Provider, key string) string {
-	h := sha256.Sum256([]byte(key))
-	return owner + "\x00" + p.ID + "\x00" + p.BaseURL + "\x00" + hex.EncodeToString(h[:8])
+	hs := sha256.New()
+	hs.Write([]byte(key))
+	for _, h := range p.Headers {
+		hs.Write([]byte("\x00" + h.Name + "\x00" + h.Value))
+	}
+	return owner + "\x00" + p.ID + "\x00" + p.BaseURL + "\x00" + hex.EncodeToString(hs.Sum(nil)[:8])
 }
 
 // Models returns the ids p lists for the session owner, sorted. The first
@@ -225,7 +243,17 @@ func (l *Lister) list(ctx context.Context, p Provider, key string) ([]string, er
 }
 
 func (l *Lister) fetchList(ctx context.Context, p Provider, key string) ([]string, error) {
-	resp, err := l.fetch(ctx, p.BaseURL+"/models", key)
+	var resp *upstream.Response
+	var err error
+	if len(p.Headers) > 0 && l.fetchH != nil {
+		h := http.Header{}
+		for _, x := range p.Headers {
+			h.Set(x.Name, x.Value)
+		}
+		resp, err = l.fetchH(ctx, p.BaseURL+"/models", key, h)
+	} else {
+		resp, err = l.fetch(ctx, p.BaseURL+"/models", key)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ package catalog
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -62,6 +63,17 @@ type Provider struct {
 	BaseURLEnv string `json:"base_url_env,omitempty"`
 	// FallbackBaseURLs are tried in order when BaseURL cannot be reached.
 	FallbackBaseURLs []string `json:"fallback_base_urls,omitempty"`
+	// MultimodalBaseURLs are tried first, in order, for a request with
+	// images (a host the provider names as its primary one for multimodal
+	// requests); the other base URLs follow as fallbacks.
+	MultimodalBaseURLs []string `json:"multimodal_base_urls,omitempty"`
+	// Headers are extra request headers (header-routed gateways, attribution
+	// headers); a value may name the operator's environment as ${VAR}.
+	Headers []Header `json:"headers,omitempty"`
+	// ListModels reads GET {base}/models when the provider has a base URL
+	// and a key: every model it lists can be picked beside the catalog's own
+	// (which keep their schema), as for a provider a person adds.
+	ListModels bool `json:"list_models,omitempty"`
 	// APIKeyEnv names the environment variable holding the operator's key;
 	// curl snippets show it as $APIKeyEnv.
 	APIKeyEnv string  `json:"api_key_env"`
@@ -202,9 +214,37 @@ func (p *Provider) ResolveBaseURL(getenv func(string) string) []string {
 	return append([]string{base}, p.FallbackBaseURLs...)
 }
 
-// BaseURLs are the base URLs a model's requests go to, in order.
+// Order says what a request carries that decides which host goes first.
+type Order int
+
+// The orders of a provider's base URLs.
+const (
+	// TextFirst is the plain order: BaseURL (or its override), then the
+	// fallbacks.
+	TextFirst Order = iota
+	// MultimodalFirst puts MultimodalBaseURLs first (a request with images).
+	MultimodalFirst
+)
+
+// BaseURLs are the base URLs a model's requests go to, in order (TextFirst).
 func (c *Catalog) BaseURLs(p *Provider, m *Model, getenv func(string) string) []string {
+	return c.BaseURLsFor(p, m, getenv, TextFirst)
+}
+
+// BaseURLsFor are the base URLs of a request in the order they are tried:
+// with MultimodalFirst the provider's multimodal hosts lead and the others
+// follow, each URL once.
+func (c *Catalog) BaseURLsFor(p *Provider, m *Model, getenv func(string) string, order Order) []string {
 	urls := p.ResolveBaseURL(getenv)
+	if order == MultimodalFirst && len(urls) > 0 && len(p.MultimodalBaseURLs) > 0 {
+		lead := append([]string(nil), p.MultimodalBaseURLs...)
+		for _, u := range urls {
+			if !slices.Contains(lead, u) {
+				lead = append(lead, u)
+			}
+		}
+		urls = lead
+	}
 	if m.BasePath == "" {
 		return urls
 	}
@@ -338,6 +378,10 @@ func schemaNames(d *document) string {
 func errorf(path, format string, args ...any) error {
 	return fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...))
 }
+
+// BaseURLNote says what a base URL variable holds: the version prefix
+// too, as the OpenAI SDKs' base_url does.
+const BaseURLNote = "The value includes the version prefix, for example https://gateway.example.com/v1 (requests go to it + /chat/completions, /responses or /completions)."
 
 // OwnKeyEnvPrefix starts the key variable of every provider a person
 // adds (its curl reads $MY_NAME_API_KEY); no catalog provider's variable

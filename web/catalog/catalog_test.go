@@ -52,11 +52,31 @@ func TestSeedDetails(t *testing.T) {
 		t.Errorf("seed 001 base URLs %v", urls)
 	}
 	m, _ = c.Model("evolink", "gpt-5.4")
-	for name, def := range map[string]float64{"temperature": 0.7, "top_p": 0.9, "top_k": 40} {
-		f, ok := m.Field(name)
-		if !ok || f.Default != def {
-			t.Errorf("seed 001 %s default = %v, want %v", name, f.Default, def)
+	// The seed: temperature states no default, top_p "Default: 1.0", top_k
+	// "Default: unlimited"; 0.7, 0.9 and 40 are its example values.
+	for _, tc := range []struct {
+		name        string
+		def         any
+		defaultText string
+		example     float64
+	}{
+		{"temperature", nil, "", 0.7},
+		{"top_p", 1.0, "", 0.9},
+		{"top_k", nil, "unlimited", 40},
+	} {
+		f, ok := m.Field(tc.name)
+		if !ok || f.Default != tc.def || f.DefaultText != tc.defaultText || f.Example != tc.example {
+			t.Errorf("seed 001 %s: default %v, default_text %q, example %v; want %v, %q, %v",
+				tc.name, f.Default, f.DefaultText, f.Example, tc.def, tc.defaultText, tc.example)
 		}
+	}
+	// A request with images goes to api.evolink.ai first, text to direct.
+	mm := c.BaseURLsFor(p, m, func(string) string { return "" }, MultimodalFirst)
+	if len(mm) != 2 || !strings.Contains(mm[0], "//api.evolink.ai") || !strings.Contains(mm[1], "direct.evolink.ai") {
+		t.Errorf("seed 001 multimodal base URLs %v", mm)
+	}
+	if txt := c.BaseURLsFor(p, m, nil, TextFirst); !strings.Contains(txt[0], "direct.evolink.ai") {
+		t.Errorf("seed 001 text base URLs %v", txt)
 	}
 	// Seed 002: the listed parameters.
 	m, _ = c.Model("chatgw", "deepseek-v4-pro")
@@ -220,6 +240,64 @@ models:
 				{"name": "messages", "type": "messages", "transform": "messages", "required": true},
 				{"name": "background", "type": "boolean", "refused_with": {"store": false}}]}]}`,
 			wantErr: `form_schema[1].refused_with: no field "store" in this schema`},
+		"a model naming a default schema that includes another": {name: "ops.json", body: `{"providers": [], "models": [
+			{"id": "gpt-4.1", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai"}]}`},
+		"a schema of the file including a default schema that includes another": {name: "ops.json", body: `{"providers": [], "models": [
+			{"id": "gpt-4.1", "provider": "openai", "api_style": "chat", "form_schema": "mine"}],
+			"schemas": {"mine": [{"include": "chat-openai"}, {"name": "top_k", "type": "integer", "min": 1}]}}`},
+		"headers, list_models and multimodal hosts": {name: "ops.yaml", body: `
+providers:
+  - id: portkey
+    name: Portkey
+    base_url: https://api.portkey.ai/v1
+    multimodal_base_urls: [https://mm.portkey.ai/v1]
+    api_key_env: PORTKEY_API_KEY
+    api_styles: [chat]
+    currency: USD
+    list_models: true
+    headers:
+      - {name: x-portkey-provider, value: openai}
+      - {name: x-portkey-virtual-key, value: "${PORTKEY_VIRTUAL_KEY}", secret: true}
+      - {name: HTTP-Referer, value: "https://${SITE_HOST}/play"}
+models: []
+`},
+		"a header overriding Authorization": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "headers": [{"name": "Authorization", "value": "Bearer 1"}]}], "models": []}`,
+			wantErr: "providers[0].headers[0].name: Authorization is set by the playground itself"},
+		"a header value with a line break": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "headers": [{"name": "X-A", "value": "a\r\nHost: evil"}]}], "models": []}`,
+			wantErr: "providers[0].headers[0].value: A header value is one line"},
+		"a header name with a colon": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "headers": [{"name": "X-A: b", "value": "c"}]}], "models": []}`,
+			wantErr: "providers[0].headers[0].name"},
+		"a secret header without a variable": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "headers": [{"name": "X-Token", "value": "abc", "secret": true}]}], "models": []}`,
+			wantErr: "providers[0].headers[0].value: a secret header takes its value from the environment"},
+		"a header variable that is no name": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "headers": [{"name": "X-Token", "value": "${lower}"}]}], "models": []}`,
+			wantErr: "${lower} is not an environment variable name"},
+		"a header variable of people's providers": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "headers": [{"name": "X-Token", "value": "${MY_X_TOKEN}"}]}], "models": []}`,
+			wantErr: "variables starting with MY_"},
+		"too many headers": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "headers": [` + strings.Repeat(`{"name": "X-A", "value": "1"},`, 8) + `{"name": "X-B", "value": "1"}]}], "models": []}`,
+			wantErr: "providers[0].headers: at most 8 headers"},
+		"duplicate header": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "headers": [{"name": "X-A", "value": "1"}, {"name": "x-a", "value": "2"}]}], "models": []}`,
+			wantErr: `providers[0].headers[1].name: duplicate header "x-a"`},
+		"a bad multimodal host": {name: "bad.json", body: `{"providers": [{"id": "x", "name": "X", "base_url": "https://x.example/v1",
+			"api_key_env": "X_API_KEY", "api_styles": ["chat"], "currency": "USD", "multimodal_base_urls": ["ftp://mm"]}], "models": []}`,
+			wantErr: "providers[0].multimodal_base_urls[0]"},
+		"an example out of range": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "completions", "form_schema": [
+				{"name": "prompt", "type": "text", "transform": "prompt"},
+				{"name": "top_p", "type": "number", "min": 0, "max": 1, "example": 2}]}]}`,
+			wantErr: "form_schema[1].example: 2 is out of range"},
+		"a default both as a value and in words": {name: "bad.json", body: `{"providers": [], "models": [
+			{"id": "m", "provider": "openai", "api_style": "completions", "form_schema": [
+				{"name": "prompt", "type": "text", "transform": "prompt"},
+				{"name": "top_k", "type": "integer", "min": 1, "default": 5, "default_text": "unlimited"}]}]}`,
+			wantErr: "form_schema[1].default_text"},
 		"negative price": {name: "bad.json", body: `{"providers": [], "models": [
 			{"id": "m", "provider": "openai", "api_style": "chat", "form_schema": "chat-openai-compatible", "price": {"input": -1, "output": 1}}]}`,
 			wantErr: "models[0].price.input: must be a non-negative number"},

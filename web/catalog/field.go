@@ -90,6 +90,13 @@ type Field struct {
 	// Default is the upstream's default, shown as a hint; an empty optional
 	// field is not sent, so the upstream applies it.
 	Default any `json:"default,omitempty"`
+	// DefaultText is a default the documentation states in words, not as
+	// a value of the field ("unlimited"); shown in the hint and placeholder.
+	DefaultText string `json:"default_text,omitempty"`
+	// Example is a value the documentation gives as an example, not as the
+	// default; shown as "e.g. 0.9" in the hint (and the placeholder when
+	// there is no default).
+	Example any `json:"example,omitempty"`
 	// Initial is the value the form starts with, if any (e.g. stream: true).
 	Initial  any      `json:"initial,omitempty"`
 	Required bool     `json:"required,omitempty"`

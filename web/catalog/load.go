@@ -62,6 +62,12 @@ func Load(path string) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The default's schemas are expanded first: a model of the file may
+	// name one that includes another (chat-openai includes
+	// chat-openai-compatible).
+	if err := resolveSchemas("default.json", base, nil); err != nil {
+		return nil, err
+	}
 	if err := resolveSchemas(name, extra, base.Schemas); err != nil {
 		return nil, err
 	}
@@ -312,6 +318,12 @@ func validateProvider(path string, p *Provider) error {
 			bad(fmt.Sprintf("fallback_base_urls[%d]", i), "%v", err)
 		}
 	}
+	for i, u := range p.MultimodalBaseURLs {
+		if err := checkBaseURL(u); err != nil {
+			bad(fmt.Sprintf("multimodal_base_urls[%d]", i), "%v", err)
+		}
+	}
+	errs = append(errs, validateHeaders(path+".headers", p.Headers)...)
 	if p.BaseURLEnv != "" && !envRE.MatchString(p.BaseURLEnv) {
 		bad("base_url_env", "must be an environment variable name like ACME_BASE_URL (got %q)", p.BaseURLEnv)
 	}
@@ -445,6 +457,9 @@ func validateSchema(path string, style Style, fields []Field) error {
 		if f.Type == TypeEnum && len(f.Enum) == 0 {
 			bad("enum", "an enum field needs values")
 		}
+		if f.DefaultText != "" && f.Default != nil {
+			bad("default_text", "a field states its default as a value (default) or in words (default_text), not both")
+		}
 		if f.MaxItems < 0 {
 			bad("max_items", "must not be negative")
 		}
@@ -522,7 +537,7 @@ func validateSchema(path string, style Style, fields []Field) error {
 		for _, v := range []struct {
 			name string
 			val  any
-		}{{"default", f.Default}, {"initial", f.Initial}} {
+		}{{"default", f.Default}, {"initial", f.Initial}, {"example", f.Example}} {
 			if v.val != nil {
 				if err := checkValue(f, v.val); err != nil {
 					bad(v.name, "%v", err)

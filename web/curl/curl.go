@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/units"
 )
@@ -61,10 +62,29 @@ func render(r *request.Request, body []byte) string {
 		b.WriteString(" \\\n  -H \"Authorization: Bearer $" + r.KeyEnv + "\"")
 	}
 	for _, h := range r.Header {
-		b.WriteString(" \\\n  -H " + Quote(h.Name+": "+h.Value))
+		b.WriteString(" \\\n  -H " + headerArg(h))
 	}
 	if body != nil {
 		b.WriteString(" \\\n  -d " + Quote(string(body)))
+	}
+	return b.String()
+}
+
+// headerArg is one -H argument. A secret header's ${VAR} references are
+// left to the shell as "$VAR" (its value is never written), the rest is
+// single-quoted.
+func headerArg(h request.Header) string {
+	if !h.Secret {
+		return Quote(h.Name + ": " + h.Value)
+	}
+	var b strings.Builder
+	for i, part := range catalog.HeaderParts(h.Name + ": " + h.Value) {
+		switch {
+		case i%2 == 1:
+			b.WriteString(`"$` + part + `"`)
+		case part != "":
+			b.WriteString(Quote(part))
+		}
 	}
 	return b.String()
 }

@@ -250,3 +250,55 @@ func TestShortCutsLongStrings(t *testing.T) {
 		})
 	}
 }
+
+// A secret header's variables are left to the shell; the command never
+// holds a value, and bash reads it back as the template says.
+func TestSecretHeaders(t *testing.T) {
+	r := &request.Request{Method: "POST", BaseURL: "https://gw.example/v1", Path: "/chat/completions", KeyEnv: "GW_API_KEY",
+		Header: []request.Header{
+			{Name: "X-Title", Value: "It's mine"},
+			{Name: "X-Virtual-Key", Value: "vk-${GW_VIRTUAL}-'x'", Secret: true},
+			{Name: "X-Route", Value: "${MY_GW_X_ROUTE}", Secret: true},
+		}}
+	r = r.WithSecrets(map[string]string{"X-Virtual-Key": "vk-value-9-'x'", "X-Route": "route-value-9"})
+	got := curl.Render(r)
+	for _, want := range []string{`-H 'X-Title: It'\''s mine'`, `-H 'X-Virtual-Key: vk-'"$GW_VIRTUAL"'-'\''x'\'''`, `-H 'X-Route: '"$MY_GW_X_ROUTE"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("curl lacks %s:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "value-9") {
+		t.Errorf("curl holds a secret value:\n%s", got)
+	}
+	// Run by bash with the variables set, it sends what the sender sends.
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Fatal("bash is required for this test")
+	}
+	srv, last := captureServer(t)
+	r.BaseURL = srv.URL + "/v1"
+	hr, err := upstream.NewHTTPRequest(context.Background(), r, r.BaseURL, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	sent := last()
+	cmd := exec.Command(bash, "-c", curl.Render(r)+" --silent --show-error --max-time 10 -o /dev/null")
+	cmd.Env = append(os.Environ(), "GW_API_KEY=k", "GW_VIRTUAL=value-9", "MY_GW_X_ROUTE=route-value-9")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("curl failed: %v\n%s", err, out)
+	}
+	byCurl := last()
+	for name, want := range map[string]string{"X-Title": "It's mine", "X-Virtual-Key": "vk-value-9-'x'", "X-Route": "route-value-9"} {
+		if sent.header.Get(name) != byCurl.header.Get(name) {
+			t.Errorf("%s: curl sent %q, the sender %q", name, byCurl.header.Get(name), sent.header.Get(name))
+		}
+		if sent.header.Get(name) != want {
+			t.Errorf("%s: sent %q, want %q", name, sent.header.Get(name), want)
+		}
+	}
+}

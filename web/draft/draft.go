@@ -36,6 +36,49 @@ type Service struct {
 	// OwnKeysOnly leaves the operator's keys unused for every provider but
 	// the simulator: people bring their own (--require-own-keys).
 	OwnKeysOnly bool
+	// OwnEnv holds, by provider id, the values of the ${MY_…} variables
+	// the headers of the session's own providers name
+	// (account.Account.HeaderEnv): their headers read these, never the
+	// operator's environment.
+	OwnEnv map[string]map[string]string
+}
+
+// baseURLOrder is the order of the base URLs for a request of m with
+// vals: multimodal hosts first when it carries images.
+func baseURLOrder(m *catalog.Model, vals form.Values) catalog.Order {
+	if request.HasImages(m, vals) {
+		return catalog.MultimodalFirst
+	}
+	return catalog.TextFirst
+}
+
+// headerEnv is where p's header variables come from: the session's values
+// for a provider it added, else the operator's environment.
+func (s *Service) headerEnv(p *catalog.Provider) func(string) string {
+	if p.UserAdded {
+		own := s.OwnEnv[p.ID]
+		return func(k string) string { return own[k] }
+	}
+	return s.getenv
+}
+
+// headerSecrets are the values of p's secret headers and the variables
+// any header of p names that have no value.
+func (s *Service) headerSecrets(p *catalog.Provider) (map[string]string, []string) {
+	env := s.headerEnv(p)
+	var values map[string]string
+	var missing []string
+	for _, h := range p.Headers {
+		v, miss := catalog.ExpandHeader(h.Value, env)
+		missing = append(missing, miss...)
+		if h.Secret {
+			if values == nil {
+				values = map[string]string{}
+			}
+			values[h.Name] = v
+		}
+	}
+	return values, missing
 }
 
 // With returns the service as one session sees it: its catalog (with the
@@ -115,6 +158,9 @@ type Result struct {
 	KeyHint string
 	// BaseURL is where the request goes; empty when BaseURLEnv is unset.
 	BaseURL string
+	// BaseURLs are all the base URLs in the order they are tried (BaseURL
+	// first): a request with images goes to the multimodal hosts first.
+	BaseURLs []string
 }
 
 // Estimate is the pre-send cost estimate.
@@ -148,14 +194,16 @@ func (s *Service) Prepare(in Input) Result {
 	if src == KeySession {
 		r.KeyMask = account.Mask(key)
 	}
-	if urls := s.Catalog.BaseURLs(p, m, s.getenv); len(urls) > 0 {
-		r.BaseURL = urls[0]
+	r.BaseURLs = s.Catalog.BaseURLsFor(p, m, s.getenv, baseURLOrder(m, vals))
+	if len(r.BaseURLs) > 0 {
+		r.BaseURL = r.BaseURLs[0]
 	}
 	if len(errs) == 0 {
 		req, err := request.Build(p, m, vals, r.BaseURL)
 		if err != nil {
 			r.Errors = form.Errors{"": err.Error()}
 		} else {
+			req.ExpandHeaders(s.headerEnv(p))
 			r.Request = req
 			r.Curl = curl.Render(req)
 			r.CurlShown, _ = curl.Short(req)

@@ -2,6 +2,7 @@ package draft
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/run"
@@ -27,14 +28,23 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	if r.Request == nil {
 		return run.Spec{}, ErrNotReady
 	}
-	urls := s.Catalog.BaseURLs(r.Provider, r.Model, s.getenv)
+	urls := r.BaseURLs
 	if len(urls) == 0 {
 		return run.Spec{}, &LaunchError{Message: "No base URL is configured for " + r.Provider.Name + ".",
-			Hint: "Set " + r.Provider.BaseURLEnv + " in the server's environment."}
+			Hint: "Set " + r.Provider.BaseURLEnv + " in the server's environment. " + catalog.BaseURLNote}
 	}
 	key, src := s.key(r.Provider)
 	if key == "" {
 		return run.Spec{}, &LaunchError{Message: "No API key for " + r.Provider.Name + ".", Hint: s.KeyHint(r.Provider)}
+	}
+	secrets, missing := s.headerSecrets(r.Provider)
+	if len(missing) > 0 {
+		if r.Provider.UserAdded {
+			return run.Spec{}, &LaunchError{Message: "A header of " + r.Provider.Name + " has no value.",
+				Hint: "Enter its headers again in Settings."}
+		}
+		return run.Spec{}, &LaunchError{Message: "A header of " + r.Provider.Name + " reads $" + missing[0] + ", which is not set.",
+			Hint: "Set " + strings.Join(missing, ", ") + " in the server's environment."}
 	}
 	hint := s.KeyHint(r.Provider)
 	if src == KeySession {
@@ -45,7 +55,7 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 		KeyHint:      hint,
 		Provider:     r.Provider,
 		Model:        r.Model,
-		Request:      r.Request,
+		Request:      r.Request.WithSecrets(secrets),
 		BaseURLs:     urls,
 		Key:          key,
 		OperatorKey:  src == KeyOperator && !r.Provider.Simulated,
@@ -64,4 +74,31 @@ func (s *Service) KeyHint(p *catalog.Provider) string {
 		return "This server runs prompts only on your own keys: enter yours in Settings."
 	}
 	return "Enter your key in Settings, or set " + p.APIKeyEnv + " in the server's environment."
+}
+
+// ListingTarget is where the models of catalog provider p (list_models)
+// are listed from: its first base URL and its key, and whether that key
+// is the operator's (a listing every session may share). ok is false
+// without a base URL or a key.
+func (s *Service) ListingTarget(p *catalog.Provider) (baseURL, key string, operator, ok bool) {
+	urls := p.ResolveBaseURL(s.getenv)
+	key, src := s.key(p)
+	if len(urls) == 0 || key == "" || src == KeySimulator || p.UserAdded {
+		return "", "", false, false
+	}
+	return urls[0], key, src == KeyOperator, true
+}
+
+// ResolvedHeaders are p's extra headers with their values (for a GET
+// /models of the gateway); ok is false when a variable they name is unset.
+func (s *Service) ResolvedHeaders(p *catalog.Provider) (headers []catalog.Header, ok bool) {
+	env := s.headerEnv(p)
+	for _, h := range p.Headers {
+		v, missing := catalog.ExpandHeader(h.Value, env)
+		if len(missing) > 0 {
+			return nil, false
+		}
+		headers = append(headers, catalog.Header{Name: h.Name, Value: v, Secret: h.Secret})
+	}
+	return headers, true
 }

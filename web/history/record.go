@@ -144,7 +144,7 @@ func (r *Recorder) Begin(rn *run.Run) error {
 		Request: Request{Method: s.Request.Method, URL: s.Request.URL(), KeyEnv: s.Request.KeyEnv, Body: string(s.Request.Body)},
 	}
 	for _, h := range s.Request.Header {
-		e.Request.Headers = append(e.Request.Headers, Header{Name: h.Name, Value: h.Value})
+		e.Request.Headers = append(e.Request.Headers, Header{Name: h.Name, Value: h.Value, Secret: h.Secret})
 	}
 	r.mu.Lock()
 	r.inserts = append(r.inserts, InsertItem{Owner: s.Owner, Entry: e})

@@ -20,6 +20,8 @@ import (
 type Header struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+	// Secret marks a header whose value is kept as its ${VAR} template.
+	Secret bool `json:"secret,omitempty"`
 }
 
 // Request is the upstream request as sent, without its key.
@@ -48,7 +50,7 @@ func (r Request) curl() string {
 	}
 	req := request.Request{Method: r.Method, BaseURL: r.URL, KeyEnv: r.KeyEnv}
 	for _, h := range r.Headers {
-		req.Header = append(req.Header, request.Header{Name: h.Name, Value: h.Value})
+		req.Header = append(req.Header, request.Header{Name: h.Name, Value: h.Value, Secret: h.Secret})
 		// request.Build asks for an event stream exactly when it streams.
 		req.Stream = req.Stream || strings.EqualFold(h.Name, "Accept") && h.Value == "text/event-stream"
 	}

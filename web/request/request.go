@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -18,6 +19,10 @@ import (
 type Header struct {
 	Name  string
 	Value string
+	// Secret marks a header whose Value is a template naming variables
+	// as ${VAR} (catalog.Header): the curl command, the inspector and the
+	// history show the template, and the sender the value WithSecrets gave.
+	Secret bool
 }
 
 // Request is an upstream request without its secret: the API key is added
@@ -34,6 +39,73 @@ type Request struct {
 	Body       []byte
 	Stream     bool
 	Style      catalog.Style
+
+	// secrets are the values of the Secret headers, by name; they are
+	// never shown nor recorded (WithSecrets, HeaderValue).
+	secrets map[string]string
+}
+
+// ExpandHeaders fills the ${VAR} references of the headers that are not
+// secret with lookup's values, and returns the variables it had none for.
+func (r *Request) ExpandHeaders(lookup func(string) string) (missing []string) {
+	for i, h := range r.Header {
+		if h.Secret || !strings.Contains(h.Value, "${") {
+			continue
+		}
+		v, miss := catalog.ExpandHeader(h.Value, lookup)
+		r.Header[i].Value = v
+		missing = append(missing, miss...)
+	}
+	return missing
+}
+
+// WithSecrets returns a copy of r whose Secret headers are sent with the
+// given values (by header name).
+func (r *Request) WithSecrets(values map[string]string) *Request {
+	c := *r
+	c.secrets = values
+	return &c
+}
+
+// HeaderValue is the value h is sent with: a Secret header's from
+// WithSecrets ("" when none was given), any other's own.
+func (r *Request) HeaderValue(h Header) string {
+	if h.Secret {
+		return r.secrets[h.Name]
+	}
+	return h.Value
+}
+
+// ProviderHeaders are the provider's extra headers of r (all but
+// Content-Type and Accept, which the playground sets), with the values
+// they are sent with: for the other requests of a run (a background
+// response's poll, resume and cancel, upstream.Client.GetWith).
+func (r *Request) ProviderHeaders() http.Header {
+	var h http.Header
+	for _, x := range r.Header {
+		if strings.EqualFold(x.Name, "Content-Type") || strings.EqualFold(x.Name, "Accept") {
+			continue
+		}
+		if v := r.HeaderValue(x); v != "" {
+			if h == nil {
+				h = http.Header{}
+			}
+			h.Set(x.Name, v)
+		}
+	}
+	return h
+}
+
+// SecretValues are the values of r's Secret headers, for redacting them
+// from what the provider echoes.
+func (r *Request) SecretValues() []string {
+	var out []string
+	for _, h := range r.Header {
+		if v := r.secrets[h.Name]; h.Secret && v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // URL is the full request URL, or "" when the base URL is not configured.
@@ -62,6 +134,9 @@ func Build(p *catalog.Provider, m *catalog.Model, vals form.Values, baseURL stri
 	header := []Header{{Name: "Content-Type", Value: "application/json"}}
 	if stream {
 		header = append(header, Header{Name: "Accept", Value: "text/event-stream"})
+	}
+	for _, h := range p.Headers {
+		header = append(header, Header{Name: h.Name, Value: h.Value, Secret: h.Secret})
 	}
 	return &Request{
 		Method:     "POST",
@@ -156,6 +231,12 @@ type toolChoiceFunction struct {
 }
 
 // imagesOf returns the attached images with the detail level applied.
+// HasImages reports whether the request for m carries images (it is
+// multimodal: a provider may want it on another host first).
+func HasImages(m *catalog.Model, vals form.Values) bool {
+	return len(imagesOf(m.Fields(), vals)) > 0
+}
+
 func imagesOf(fields []catalog.Field, vals form.Values) []form.Image {
 	var imgs []form.Image
 	detail := ""

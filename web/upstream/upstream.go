@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/netguard"
+	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/stream"
 	"github.com/playground-dev/playground/web/units"
@@ -207,6 +208,9 @@ func (c *Client) Send(ctx context.Context, r *request.Request, baseURLs []string
 			continue
 		}
 		resp.Tried = tried
+		// A provider echoing a secret header's value (in an error, say)
+		// shows [redacted]; the key has its own Redactor downstream.
+		resp.Body = redact.ValuesReader(resp.Body, r.SecretValues())
 		return resp, nil
 	}
 	return nil, lastErr
@@ -214,9 +218,18 @@ func (c *Client) Send(ctx context.Context, r *request.Request, baseURLs []string
 
 // Get sends a GET (background responses: poll or resume) to url.
 func (c *Client) Get(ctx context.Context, rawURL, key string, stream bool) (*Response, error) {
+	return c.GetWith(ctx, rawURL, key, stream, nil)
+}
+
+// GetWith is Get with a provider's extra headers (a model list of a
+// header-routed gateway); they never replace Authorization or Accept.
+func (c *Client) GetWith(ctx context.Context, rawURL, key string, stream bool, extra http.Header) (*Response, error) {
 	hr, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	for k, v := range extra {
+		hr.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
 	}
 	if key != "" {
 		hr.Header.Set("Authorization", "Bearer "+key)
@@ -229,9 +242,18 @@ func (c *Client) Get(ctx context.Context, rawURL, key string, stream bool) (*Res
 
 // Post sends a POST with an empty JSON body (background responses: cancel).
 func (c *Client) Post(ctx context.Context, rawURL, key string) (*Response, error) {
+	return c.PostWith(ctx, rawURL, key, nil)
+}
+
+// PostWith is Post with a provider's extra headers
+// (request.Request.ProviderHeaders).
+func (c *Client) PostWith(ctx context.Context, rawURL, key string, extra http.Header) (*Response, error) {
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, strings.NewReader("{}"))
 	if err != nil {
 		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	for k, v := range extra {
+		hr.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	if key != "" {
@@ -418,7 +440,9 @@ func NewHTTPRequest(ctx context.Context, r *request.Request, baseURL, key string
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
 	for _, h := range r.Header {
-		req.Header.Set(h.Name, h.Value)
+		if v := r.HeaderValue(h); v != "" || !h.Secret {
+			req.Header.Set(h.Name, v)
+		}
 	}
 	return req, nil
 }

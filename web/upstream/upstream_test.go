@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -114,5 +115,39 @@ func TestConnectionKeptAfterTheEnd(t *testing.T) {
 	}
 	if d := stream("?endless=1"); d > drainWait+time.Second {
 		t.Errorf("closing an endless stream took %v", d)
+	}
+}
+
+// The other requests of a run carry the provider's extra headers, which
+// never replace the key's Authorization.
+func TestGetAndPostWithProviderHeaders(t *testing.T) {
+	var got []http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Clone())
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	r := (&request.Request{Header: []request.Header{{Name: "Content-Type", Value: "application/json"},
+		{Name: "X-Route", Value: "a"}, {Name: "X-Token", Value: "${T}", Secret: true}, {Name: "Authorization", Value: "Bearer evil"}}}).
+		WithSecrets(map[string]string{"X-Token": "t-value"})
+	h := r.ProviderHeaders()
+	c := New(DefaultConfig())
+	for _, send := range []func() (*Response, error){
+		func() (*Response, error) { return c.GetWith(context.Background(), srv.URL, "k", true, h) },
+		func() (*Response, error) { return c.PostWith(context.Background(), srv.URL, "k", h) },
+	} {
+		resp, err := send()
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	for i, g := range got {
+		if g.Get("X-Route") != "a" || g.Get("X-Token") != "t-value" || g.Get("Authorization") != "Bearer k" {
+			t.Errorf("request %d headers %v", i, g)
+		}
+	}
+	if got[0].Get("Accept") != "text/event-stream" || got[1].Get("Content-Type") != "application/json" {
+		t.Errorf("the playground's own headers were replaced: %v", got)
 	}
 }
