@@ -13,12 +13,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/markdown"
+	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/sse"
 	"github.com/playground-dev/playground/web/stream"
 )
@@ -572,4 +574,64 @@ func FuzzSniffSSE(f *testing.F) {
 			t.Fatalf("%q: sniffing consumed the body", data)
 		}
 	})
+}
+
+// TestBackgroundRequestsCarryProviderHeaders: a header-routed gateway
+// sees the provider's extra headers, secret ones with their value, on
+// every request of a background run: the create, its polls and the
+// cancel.
+func TestBackgroundRequestsCarryProviderHeaders(t *testing.T) {
+	type seen struct{ route, token string }
+	var mu sync.Mutex
+	got := map[string][]seen{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		kind := "poll"
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/cancel"):
+			kind = "cancel"
+		case r.Method == "POST":
+			kind = "create"
+		}
+		mu.Lock()
+		got[kind] = append(got[kind], seen{r.Header.Get("X-Route"), r.Header.Get("X-Token")})
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if kind == "cancel" {
+			io.WriteString(w, `{"id":"resp_1","status":"cancelled"}`)
+			return
+		}
+		io.WriteString(w, `{"id":"resp_1","object":"response","status":"in_progress","output":[]}`)
+	}))
+	defer srv.Close()
+	m := newManager(t, Config{PollInterval: 10 * time.Millisecond})
+	s := spec(catalog.Responses, srv.URL, `{"background": true}`)
+	s.Request.Stream = false
+	s.Request.Header = append(s.Request.Header, request.Header{Name: "X-Route", Value: "gw-1"},
+		request.Header{Name: "X-Token", Value: "${GW_TOKEN}", Secret: true})
+	s.Request = s.Request.WithSecrets(map[string]string{"X-Token": "tok-1234"})
+	r := m.Start(s)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got["poll"])
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r.Stop()
+	wait(t, r)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, kind := range []string{"create", "poll", "cancel"} {
+		if len(got[kind]) == 0 {
+			t.Fatalf("no %s request", kind)
+		}
+		for _, h := range got[kind] {
+			if h != (seen{"gw-1", "tok-1234"}) {
+				t.Errorf("%s request had headers %+v", kind, h)
+			}
+		}
+	}
 }

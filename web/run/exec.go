@@ -836,7 +836,7 @@ func (r *Run) followBackground(ctx context.Context) error {
 			r.mu.Lock()
 			r.resumeCount++
 			r.mu.Unlock()
-			resp, err := r.m.clientFor(r.Spec).Get(ctx, url+"?stream=true&starting_after="+strconv.Itoa(r.res.LastSeq), r.Spec.Key, true)
+			resp, err := r.m.clientFor(r.Spec).GetWith(ctx, url+"?stream=true&starting_after="+strconv.Itoa(r.res.LastSeq), r.Spec.Key, true, r.Spec.Request.ProviderHeaders())
 			if err == nil && resp.Status != 200 {
 				resp.Body.Close()
 				err = fmt.Errorf("HTTP %d", resp.Status)
@@ -864,7 +864,7 @@ func (r *Run) followBackground(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(r.m.cfg.PollInterval):
 		}
-		resp, err := r.m.clientFor(r.Spec).Get(ctx, url, r.Spec.Key, false)
+		resp, err := r.m.clientFor(r.Spec).GetWith(ctx, url, r.Spec.Key, false, r.Spec.Request.ProviderHeaders())
 		if err != nil {
 			return err
 		}
@@ -942,7 +942,7 @@ func (r *Run) cancelBackground() string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := r.m.clientFor(r.Spec).Post(ctx, r.responses.base+"/responses/"+r.res.ResponseID+"/cancel", r.Spec.Key)
+	resp, err := r.m.clientFor(r.Spec).PostWith(ctx, r.responses.base+"/responses/"+r.res.ResponseID+"/cancel", r.Spec.Key, r.Spec.Request.ProviderHeaders())
 	if err != nil {
 		return "the background response may still run: the cancel request failed (" + r.red.String(err.Error()) + ")"
 	}

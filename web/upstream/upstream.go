@@ -240,13 +240,8 @@ func (c *Client) GetWith(ctx context.Context, rawURL, key string, stream bool, e
 	return c.do(ctx, hr)
 }
 
-// Post sends a POST with an empty JSON body (background responses: cancel).
-func (c *Client) Post(ctx context.Context, rawURL, key string) (*Response, error) {
-	return c.PostWith(ctx, rawURL, key, nil)
-}
-
-// PostWith is Post with a provider's extra headers
-// (request.Request.ProviderHeaders).
+// PostWith sends a POST with an empty JSON body (background responses:
+// cancel), with a provider's extra headers (request.Request.ProviderHeaders).
 func (c *Client) PostWith(ctx context.Context, rawURL, key string, extra http.Header) (*Response, error) {
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, strings.NewReader("{}"))
 	if err != nil {
