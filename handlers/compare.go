@@ -298,6 +298,11 @@ func CompareEvents(runs *run.Manager) fiber.Handler {
 			return fiber.ErrNotFound
 		}
 		after := parseGroupID(c.Get("Last-Event-ID"))
+		if groupDelivered(group, after) {
+			// Every pane is over and the browser has all of it: 204 tells
+			// an EventSource to stop reconnecting.
+			return c.SendStatus(http.StatusNoContent)
+		}
 		watch := func() func() {
 			releases := make([]func(), len(group))
 			for i, rn := range group {
@@ -336,6 +341,17 @@ func CompareEvents(runs *run.Manager) fiber.Handler {
 		})
 		return nil
 	}
+}
+
+// groupDelivered reports every run of a group finished with its events
+// up to after delivered.
+func groupDelivered(group []*run.Run, after map[int]int) bool {
+	for _, rn := range group {
+		if evs, done, _ := rn.Since(after[rn.Spec.Origin.Pane]); !done || len(evs) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // groupID writes each pane's last event id: "0:12,1:9".

@@ -245,6 +245,13 @@ func TestComparisonRunsAsOneGroup(t *testing.T) {
 	if strings.Contains(resumed, `{"p":0,`) || strings.Count(resumed, "event: done") != 1 {
 		t.Errorf("resumed stream:\n%.1000s", resumed)
 	}
+	// Past every pane's last event: 204, which stops an EventSource.
+	ids := regexp.MustCompile(`(?m)^id: (.+)$`).FindAllStringSubmatch(events, -1)
+	req = httptest.NewRequest("GET", "/compare/"+m[1]+"/events", nil)
+	req.Header.Set("Last-Event-ID", ids[len(ids)-1][1])
+	if resp, b := do(t, app, req); resp.StatusCode != http.StatusNoContent || b != "" {
+		t.Errorf("after the end (%s): %d %q", ids[len(ids)-1][1], resp.StatusCode, b)
+	}
 	if st, _ := get(t, app.newSession(t), "/compare/"+m[1]+"/events"); st != http.StatusNotFound {
 		t.Errorf("another session's comparison stream: %d", st)
 	}
