@@ -100,6 +100,9 @@ func TestHistoryAudioServed(t *testing.T) {
 	if resp.StatusCode != 200 || swav != wav {
 		t.Errorf("shared audio: %d, %d bytes", resp.StatusCode, len(swav))
 	}
+	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "no-cache") {
+		t.Errorf("shared audio Cache-Control %q: a revoked link would still play from the cache", cc)
+	}
 	do(t, app, form(app, "/history/runs/"+id+"/unshare", url.Values{}))
 	if resp, _ := do(t, app, anonymous(httptest.NewRequest("GET", m[1]+"/audio/0", nil))); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("revoked link's audio: %d", resp.StatusCode)

@@ -518,7 +518,9 @@ func sendAudio(c *fiber.Ctx, e history.Entry) error {
 	for _, ch := range e.Output.Choices {
 		if ch.Index == i && ch.Audio != nil && len(ch.Audio.Data) > 0 {
 			c.Set(fiber.HeaderContentType, audio.ContentType(ch.Audio.Format))
-			c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
+			// Revalidated each time: a share link revoked is revoked for
+			// its audio too, not an hour later from the browser's cache.
+			c.Set(fiber.HeaderCacheControl, "private, no-cache")
 			return c.Send(audio.Playable(ch.Audio.Format, ch.Audio.Data))
 		}
 	}

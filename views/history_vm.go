@@ -133,6 +133,9 @@ func costLine(s *run.Summary) string {
 	if s.Cost.Refused {
 		return "nothing — the provider refused the request"
 	}
+	if s.Cost.Unreached {
+		return "nothing — the request never reached the provider"
+	}
 	if !s.Cost.Known {
 		return "no price"
 	}

@@ -338,6 +338,8 @@
       var c = s.cost || {};
       if (c.refused) {
         metric(dl, 'Cost', 'nothing — the provider refused the request');
+      } else if (c.unreached) {
+        metric(dl, 'Cost', 'nothing — the request never reached the provider');
       } else if (c.known) {
         metric(dl, 'Cost', c.total + (c.credits ? ' · ' + c.credits : '') + (c.estimated ? ' (estimate: no usage reported)' : '') + (c.demo ? ' (demo price)' : ''));
       } else {

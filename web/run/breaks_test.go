@@ -93,8 +93,10 @@ func decodeAll(style catalog.Style, raw []byte) *stream.Result {
 	}
 }
 
-// cutPoints are where a recording is cut: a third, two thirds, and a few
-// bytes into its terminal event (after every finish reason and usage).
+// cutPoints are where a recording is cut: a third and two thirds of the
+// way (when the answer is not yet whole there), and a few bytes into the
+// event that makes it whole (the last finish reason, or the terminal
+// event).
 func cutPoints(style catalog.Style, raw []byte) []int {
 	start := 0
 	for i := 0; i < len(raw); {
@@ -103,12 +105,18 @@ func cutPoints(style catalog.Style, raw []byte) []int {
 			break
 		}
 		end := i + j + 2
-		if decodeAll(style, raw[:end]).Done {
+		if decodeAll(style, raw[:end]).Whole(false) {
 			break
 		}
 		start, i = end, end
 	}
-	return []int{len(raw) / 3, 2 * len(raw) / 3, start + 7}
+	var at []int
+	for _, p := range []int{len(raw) / 3, 2 * len(raw) / 3} {
+		if p < start {
+			at = append(at, p)
+		}
+	}
+	return append(at, start+7)
 }
 
 // TestCutRecordingsAreInterrupted delivers every recorded stream cut at
@@ -135,8 +143,8 @@ func TestCutRecordingsAreInterrupted(t *testing.T) {
 					srv := hostile(t, sseHeader, func(*http.Request) []byte { return part }, how)
 					b := replay(t, wait(t, m.Start(spec(style, srv.URL+"/v1", "{}"))))
 					want := decodeAll(style, part)
-					if want.Done {
-						t.Fatalf("cut at %d is after the terminal event", at)
+					if want.Whole(false) {
+						t.Fatalf("cut at %d is after the answer's end", at)
 					}
 					wantState := Interrupted
 					if want.Err != nil {
@@ -144,6 +152,11 @@ func TestCutRecordingsAreInterrupted(t *testing.T) {
 					}
 					if b.summary.State != wantState {
 						t.Fatalf("state %s, want %s (error %+v)", b.summary.State, wantState, b.errMsg)
+					}
+					if want.Err != nil && (b.errMsg == nil || !strings.Contains(b.errMsg.Message, want.Err.Message)) {
+						// The provider's own error, not the broken
+						// connection after it.
+						t.Errorf("failure %+v, want the provider's %q", b.errMsg, want.Err.Message)
 					}
 					if wantState == Interrupted {
 						if b.errMsg == nil || b.errMsg.Code != "interrupted" || !strings.Contains(b.errMsg.Message, " after ") || !strings.Contains(b.errMsg.Hint, "Retry") {
@@ -245,9 +258,16 @@ func TestEndWithoutDone(t *testing.T) {
 		{"finished, usage asked and sent", text + finish + usage, asked, Completed},
 		{"finished, usage asked, not sent", text + finish, asked, Interrupted},
 		{"not finished", text, "{}", Interrupted},
+		{"finished with usage, [DONE] cut", text + finish + usage + "data: [DO", asked, Completed},
+		{"finished with usage, [DONE] without its blank line", text + finish + usage + "data: [DONE]\n", asked, Completed},
+		{"finished with usage, then a reset", text + finish + usage, asked, Completed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := hostile(t, sseHeader, func(*http.Request) []byte { return []byte(tc.body) }, "clean")
+			how := "clean"
+			if strings.HasSuffix(tc.name, "reset") {
+				how = "reset"
+			}
+			srv := hostile(t, sseHeader, func(*http.Request) []byte { return []byte(tc.body) }, how)
 			b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, tc.req))))
 			if b.summary.State != tc.state {
 				t.Fatalf("state %s, want %s (failure %+v)", b.summary.State, tc.state, b.errMsg)

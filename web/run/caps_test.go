@@ -165,38 +165,50 @@ func TestEventLogCap(t *testing.T) {
 	}
 }
 
-// 20,000 distinct choice indexes end the run at the choices cap; the
-// choices kept are bounded.
+// 20,000 distinct choice indexes end the run at the choices cap, whatever
+// the deltas carry; the choices kept are bounded.
 func TestManyChoicesEndTruncated(t *testing.T) {
-	var body bytes.Buffer
-	for i := range 20000 {
-		fmt.Fprintf(&body, "data: {\"choices\":[{\"index\":%d,\"delta\":{\"content\":\"x\"}}]}\n\n", i)
+	for name, delta := range choiceDeltas {
+		t.Run(name, func(t *testing.T) {
+			var body bytes.Buffer
+			for i := range 20000 {
+				fmt.Fprintf(&body, "data: {\"choices\":[{\"index\":%d,\"delta\":%s}]}\n\n", i, delta)
+			}
+			body.WriteString("data: [DONE]\n\n")
+			srv := httptest.NewServer(serve(body.Bytes(), 64<<10, 0))
+			defer srv.Close()
+			m := newManager(t, Config{})
+			r := m.Start(spec(catalog.Chat, srv.URL, "{}"))
+			b := replay(t, wait(t, r))
+			if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the answer has more than 128 choices") {
+				t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+			}
+			if n := r.res.Len(); n > 128 || len(r.choices) > 128 {
+				t.Errorf("%d choices kept (%d rendered)", n, len(r.choices))
+			}
+			if len(b.html) > 128 {
+				t.Errorf("%d choices sent", len(b.html))
+			}
+		})
 	}
-	body.WriteString("data: [DONE]\n\n")
-	srv := httptest.NewServer(serve(body.Bytes(), 64<<10, 0))
-	defer srv.Close()
-	m := newManager(t, Config{})
-	r := m.Start(spec(catalog.Chat, srv.URL, "{}"))
-	b := replay(t, wait(t, r))
-	if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the answer has more than 128 choices") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
-	}
-	if n := r.res.Len(); n > 128 || len(r.choices) > 128 {
-		t.Errorf("%d choices kept (%d rendered)", n, len(r.choices))
-	}
-	if len(b.html) > 128 {
-		t.Errorf("%d choices sent", len(b.html))
-	}
+}
+
+// choiceDeltas are deltas of each kind that belongs to a choice.
+var choiceDeltas = map[string]string{
+	"text":  `{"content":"x"}`,
+	"audio": `{"audio":{"id":"audio_1","data":"AAAA","transcript":"x"}}`,
 }
 
 // A negative choice index is a bad event, not a cap.
 func TestNegativeChoiceFails(t *testing.T) {
-	srv := httptest.NewServer(serve([]byte("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok \"}}]}\n\ndata: {\"choices\":[{\"index\":-3,\"delta\":{\"content\":\"x\"}}]}\n\ndata: [DONE]\n\n"), 64<<10, 0))
-	defer srv.Close()
-	m := newManager(t, Config{})
-	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.summary.State != Failed || b.errMsg == nil || !strings.Contains(b.errMsg.Message, "a choice numbered -3") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	for name, delta := range choiceDeltas {
+		srv := httptest.NewServer(serve([]byte("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok \"}}]}\n\ndata: {\"choices\":[{\"index\":-3,\"delta\":"+delta+"}]}\n\ndata: [DONE]\n\n"), 64<<10, 0))
+		defer srv.Close()
+		m := newManager(t, Config{})
+		b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
+		if b.summary.State != Failed || b.errMsg == nil || !strings.Contains(b.errMsg.Message, "a choice numbered -3") {
+			t.Fatalf("%s: summary %+v, error %+v", name, b.summary, b.errMsg)
+		}
 	}
 }
 

@@ -497,19 +497,9 @@ func (r *Run) choice(i int) *choiceState {
 	return c
 }
 
-// perChoice reports the events that belong to a choice.
-func perChoice(k stream.Kind) bool {
-	switch k {
-	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool, stream.KindFinish,
-		stream.KindLogprobs, stream.KindReasoningItem:
-		return true
-	}
-	return false
-}
-
 // handle takes one normalized event.
 func (r *Run) handle(e stream.Event) {
-	if perChoice(e.Kind) && !r.res.Has(e.Choice) {
+	if e.Kind.PerChoice() && !r.res.Has(e.Choice) {
 		// Each choice costs memory of its own: an answer with thousands
 		// of indexes ends at the cap instead.
 		if e.Choice < 0 {
@@ -977,6 +967,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 	var ended *endCause
 	var cut *cutError
 	var cancelled string // what the provider answered a background cancel
+	whole := r.res.Whole(usageAsked(r.Spec.Request))
 	switch {
 	case errors.As(cause, &ended) || errors.As(err, &ended):
 		// A cap or a timeout: the output so far is kept.
@@ -985,7 +976,14 @@ func (r *Run) finish(ctx context.Context, err error) {
 	case errors.Is(cause, errStopped) || errors.Is(cause, errAbandoned):
 		state = Stopped
 		cancelled = r.cancelBackground()
-	case errors.As(err, &cut) && r.res.Err == nil:
+	case r.res.Err != nil:
+		// The provider reported an error: a cut after it does not hide it.
+		state = Failed
+		upErr = r.res.Err
+	case whole && (err == nil || errors.As(err, &cut)):
+		// Whole, though the connection may have broken after its end
+		// (a lost [DONE]): nothing of the answer is missing.
+	case errors.As(err, &cut):
 		// The stream broke off: what came is kept, nothing is made up.
 		state, upErr = Interrupted, cut.view()
 	case err != nil:
@@ -993,15 +991,8 @@ func (r *Run) finish(ctx context.Context, err error) {
 		if !errors.As(err, &upErr) {
 			upErr = &stream.Error{Code: "network", Message: err.Error()}
 		}
-	case r.res.Err != nil:
-		state = Failed
-		upErr = r.res.Err
-	case !r.res.Done && !(r.res.Finished() && (r.res.Usage != nil || !usageAsked(r.Spec.Request))):
-		// Closed cleanly between events, but before the terminal event
-		// ([DONE], response.completed): interrupted, unless every choice
-		// had its finish reason and the usage came (or was not asked
-		// for): a server that sends no [DONE] (docs/wire.md: accept EOF
-		// without it).
+	default:
+		// Closed cleanly between events, but before its end.
 		state = Interrupted
 		upErr = (&cutError{err: io.EOF, events: r.upEvents}).view()
 	}
@@ -1159,7 +1150,10 @@ type Summary struct {
 		Demo      bool   `json:"demo"`
 		// Refused: the provider answered with an HTTP error before any
 		// output, so the run costs nothing (no estimate is charged).
-		Refused      bool   `json:"refused,omitempty"`
+		Refused bool `json:"refused,omitempty"`
+		// Unreached: no answer came at all (the connection failed, the
+		// address was refused); the run costs nothing either.
+		Unreached    bool   `json:"unreached,omitempty"`
 		ProviderCost string `json:"provider_cost,omitempty"`
 		// Audio is the audio tokens' part of the total; AudioAtTextPrice:
 		// the model has no audio price, so they were billed as text.
@@ -1196,7 +1190,13 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	}
 	r.mu.Lock()
 	s.URL = r.servedURL
-	refused := r.respStatus >= 400
+	// Refused, or never reached: an HTTP error, or a request that could
+	// not be sent (a connection that failed, an address refused), comes
+	// before any output: nothing was generated and nothing is billed.
+	// A run stopped or capped before its answer came may still have been
+	// received, and billed: only a failure to send is unreached.
+	unreached := r.respStatus == 0 && state == Failed
+	refused := r.respStatus >= 400 || unreached
 	r.mu.Unlock()
 	for _, c := range r.res.Choices() {
 		if c.Finish != "" {
@@ -1208,7 +1208,7 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	case refused:
 		// An HTTP error comes before any output: nothing was generated
 		// and nothing is billed, so there is nothing to estimate.
-		s.Cost.Refused = true
+		s.Cost.Refused, s.Cost.Unreached = !unreached, unreached
 	case r.res.Usage != nil:
 		ru := *r.res.Usage
 		u = cost.Usage{Input: ru.Input, Cached: ru.Cached, Output: ru.BilledOutput(), Reasoning: ru.Reasoning,

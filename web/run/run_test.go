@@ -647,3 +647,30 @@ func TestEvictionDropsOldestFinished(t *testing.T) {
 	running.Stop()
 	wait(t, running)
 }
+
+// TestUnreachedRunCostsNothing: a request that could not be sent (nothing
+// listens at the address) costs nothing and says why; one stopped before
+// its answer came may have been received, so it is not called unreached.
+func TestUnreachedRunCostsNothing(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	m := newManager(t, Config{})
+	s := spec(catalog.Chat, closed, "{}")
+	s.PromptTokens = 50
+	b := replay(t, wait(t, m.Start(s)))
+	c := b.summary.Cost
+	if b.summary.State != Failed || !c.Unreached || c.Refused || c.Estimated || c.Amount != 0 || b.summary.Usage.Input != 0 {
+		t.Fatalf("state %s, cost %+v, usage %+v", b.summary.State, c, b.summary.Usage)
+	}
+	srv := holdingServer(t)
+	r := m.Start(spec(catalog.Chat, srv.URL, "{}"))
+	time.Sleep(50 * time.Millisecond)
+	r.Stop()
+	if c := replay(t, wait(t, r)).summary.Cost; c.Unreached {
+		t.Errorf("a stopped run was called unreached: %+v", c)
+	}
+}

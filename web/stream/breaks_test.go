@@ -86,3 +86,32 @@ func TestCutRecordingsHaveNoEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestWhole: when an answer reached its end without its terminal event.
+func TestWhole(t *testing.T) {
+	const text = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n"
+	const finish0 = "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+	const text1 = "data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\"Yo\"}}]}\n\n"
+	const usage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,\"total_tokens\":3}}\n\n"
+	const done = "data: [DONE]\n\n"
+	for _, tc := range []struct {
+		name, in     string
+		asked, whole bool
+	}{
+		{"nothing", "", false, false},
+		{"text only", text, false, false},
+		{"finished", text + finish0, false, true},
+		{"finished, usage asked", text + finish0, true, false},
+		{"finished with usage", text + finish0 + usage, true, true},
+		{"one of two choices finished", text + text1 + finish0, false, false},
+		{"[DONE] without a finish", text + done, true, true},
+	} {
+		res, err := decodeStream(t, catalog.Chat, strings.NewReader(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Whole(tc.asked); got != tc.whole {
+			t.Errorf("%s: whole %v, want %v", tc.name, got, tc.whole)
+		}
+	}
+}

@@ -31,6 +31,17 @@ const (
 	KindAudio                         // Audio is a piece of a spoken answer of Choice (its transcript comes as KindText)
 )
 
+// PerChoice reports the kinds that belong to a choice (Event.Choice):
+// every kind but the run-level ones (usage, error, status, done), so that
+// a kind added later counts against the choices cap by default.
+func (k Kind) PerChoice() bool {
+	switch k {
+	case KindUsage, KindError, KindStatus, KindDone:
+		return false
+	}
+	return true
+}
+
 // Event is one normalized event.
 type Event struct {
 	Kind       Kind

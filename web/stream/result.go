@@ -152,25 +152,17 @@ func (r *Result) Apply(e Event) {
 	}
 }
 
-// Truncated reports a stream that ended without its terminal event and
-// without any finish reason: the output may be cut off.
-func (r *Result) Truncated() bool {
-	if r.Done || r.Err != nil {
-		return false
+// Whole reports an answer that reached its end: its terminal event came
+// ([DONE], response.completed), or every choice came with its finish
+// reason and, when the request asked for it (usageAsked), the usage that
+// follows them. A server may close without [DONE] (docs/wire.md: accept
+// EOF without it), and a connection that breaks after the last of these
+// loses nothing of the answer. A stream that is not whole was cut.
+func (r *Result) Whole(usageAsked bool) bool {
+	if r.Done {
+		return true
 	}
-	for _, c := range r.choices {
-		if c.Finish != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// Finished reports a stream whose every choice came with its finish
-// reason: its answer is whole even when the terminal event ([DONE]) did
-// not follow (some servers close after the last chunk).
-func (r *Result) Finished() bool {
-	if len(r.choices) == 0 {
+	if len(r.choices) == 0 || (usageAsked && r.Usage == nil) {
 		return false
 	}
 	for _, c := range r.choices {

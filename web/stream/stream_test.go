@@ -198,8 +198,8 @@ func TestEveryFixtureIsListed(t *testing.T) {
 func TestTruncatedStream(t *testing.T) {
 	in := "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
 	res, err := decodeStream(t, catalog.Chat, strings.NewReader(in))
-	if err != nil || !res.Truncated() || res.Text() != "Hel" {
-		t.Fatalf("truncated=%v text=%q err=%v", res.Truncated(), res.Text(), err)
+	if err != nil || res.Whole(false) || res.Text() != "Hel" {
+		t.Fatalf("whole=%v text=%q err=%v", res.Whole(false), res.Text(), err)
 	}
 }
 
@@ -299,7 +299,7 @@ func FuzzDecoder(f *testing.F) {
 			_ = d.Decode(ev, res.Apply)
 		}
 		_ = res.Text()
-		_ = res.Truncated()
+		_ = res.Whole(true)
 	})
 }
 
