@@ -232,8 +232,9 @@ func (l *Lister) remove(el *list.Element) {
 func (l *Lister) list(ctx context.Context, p Provider, key string) ([]string, error) {
 	ids, err := l.fetchList(ctx, p, key)
 	if err != nil {
-		// Providers echo keys in error messages, in any spelling.
-		msg := redact.New(key).String(err.Error())
+		// Providers echo keys (and header values) in error messages, in
+		// any spelling.
+		msg := redact.New(key, p.headerValues()...).String(err.Error())
 		if r := []rune(msg); len(r) > maxErrorText {
 			msg = string(r[:maxErrorText]) + "…"
 		}
@@ -280,7 +281,7 @@ func (l *Lister) fetchList(ctx context.Context, p Provider, key string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	if red := redact.New(key); red.Active() {
+	if red := redact.New(key, p.headerValues()...); red.Active() {
 		// An id that holds the key (a provider echoing it, in any
 		// spelling) is not shown.
 		kept := ids[:0]
@@ -334,4 +335,15 @@ func ParseModels(body []byte) ([]string, error) {
 	}
 	sort.Strings(ids)
 	return ids, nil
+}
+
+// headerValues are the values of p's extra headers, redacted like the key
+// from what its listing answers: those of a provider a person added all
+// stay in the session.
+func (p Provider) headerValues() []string {
+	var out []string
+	for _, h := range p.Headers {
+		out = append(out, h.Value)
+	}
+	return out
 }

@@ -90,7 +90,7 @@ func TestRandomSplitsStream(t *testing.T) {
 		key := randKey(rng)
 		text, forb := spellings(rng, key)
 		pieces := split(rng, text)
-		st := Stream{R: New(key)}
+		st := Stream{R: redactorOf(rng, iter, key)}
 		var out strings.Builder
 		for _, p := range pieces {
 			out.WriteString(st.Write(p))
@@ -112,7 +112,7 @@ func TestRandomSplitsTokens(t *testing.T) {
 		key := randKey(rng)
 		text, forb := spellings(rng, key)
 		pieces := split(rng, text)
-		r := New(key)
+		r := redactorOf(rng, iter, key)
 		var held []string
 		var out strings.Builder
 		for i, p := range pieces {
@@ -137,7 +137,7 @@ func TestRandomSplitsOpenTranscript(t *testing.T) {
 	for iter := 0; iter < 300; iter++ {
 		key := randKey(rng)
 		text, forb := spellings(rng, key)
-		r := New(key)
+		r := redactorOf(rng, iter, key)
 		var raw strings.Builder
 		for _, p := range split(rng, text) {
 			q, _ := json.Marshal(p)
@@ -150,4 +150,16 @@ func TestRandomSplitsOpenTranscript(t *testing.T) {
 			t.Fatalf("whole transcript leaks %q of key %q", w, key)
 		}
 	}
+}
+
+// redactorOf cycles through the ways a secret is redacted: as the key, as
+// another secret beside no key, and as another secret beside a key.
+func redactorOf(rng *rand.Rand, iter int, secret string) *Redactor {
+	switch iter % 3 {
+	case 1:
+		return New("", secret)
+	case 2:
+		return New(randKey(rng), secret)
+	}
+	return New(secret)
 }

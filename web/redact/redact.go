@@ -21,10 +21,14 @@ const MinKey = 8
 // Mask replaces every spelling of the key.
 const Mask = "[redacted]"
 
-// Redactor finds the spellings of one key. The zero value and nil redact
-// nothing.
+// Redactor finds the spellings of one key, and of the other secrets it
+// was given (a provider's secret header values): every one of them in all
+// the spellings a key has. The zero value and nil redact nothing.
 type Redactor struct {
 	key string
+	// also are the redactors of the other secrets, applied after this
+	// one's key.
+	also []*Redactor
 	// first holds the bytes a spelling can start with: the key's first
 	// byte and the escape characters.
 	first string
@@ -35,9 +39,21 @@ type Redactor struct {
 	span int
 }
 
-// New returns the redactor of key; a key shorter than MinKey gives one
-// that redacts nothing.
-func New(key string) *Redactor {
+// New returns the redactor of key and of the other secrets; a secret
+// shorter than MinKey is not redacted (it would match ordinary text
+// everywhere).
+func New(key string, secrets ...string) *Redactor {
+	r := single(key)
+	for _, s := range secrets {
+		if len(s) >= MinKey && s != key {
+			r.also = append(r.also, single(s))
+		}
+	}
+	return r
+}
+
+// single is the redactor of one key.
+func single(key string) *Redactor {
 	if len(key) < MinKey {
 		return &Redactor{}
 	}
@@ -74,15 +90,21 @@ func base64Core(enc *base64.Encoding, key string, off int) string {
 }
 
 // Active reports whether r redacts anything.
-func (r *Redactor) Active() bool { return r != nil && r.key != "" }
+func (r *Redactor) Active() bool { return r != nil && (r.key != "" || len(r.also) > 0) }
 
 // String returns s with every spelling of the key replaced by Mask.
 func (r *Redactor) String(s string) string {
 	if !r.Active() {
 		return s
 	}
-	out, held := r.scan(s, false)
-	return r.base64(out + held)
+	if r.key != "" {
+		out, held := r.scan(s, false)
+		s = r.base64(out + held)
+	}
+	for _, o := range r.also {
+		s = o.String(s)
+	}
+	return s
 }
 
 // Bytes is String for a byte slice; b is returned as is when nothing
@@ -311,10 +333,26 @@ func (st *Stream) Write(s string) string {
 	return st.R.base64(out)
 }
 
-// hold splits s into what can be shown now (redacted, but for base64)
-// and a tail of s that could still become a spelling of the key, plain,
-// escaped or base64: the longer of the two kinds is held.
+// hold splits s into what can be shown now (redacted, but for the key's
+// base64) and a tail of s that could still become a spelling of the key
+// or of another secret.
 func (r *Redactor) hold(s string) (out, held string) {
+	out = s
+	if r.key != "" {
+		out, held = r.holdKey(s)
+	}
+	for _, o := range r.also {
+		var h string
+		out, h = o.holdKey(out)
+		out = o.base64(out)
+		held = h + held
+	}
+	return out, held
+}
+
+// holdKey is hold for the key alone: plain, escaped or base64, the longer
+// of the two kinds of tail is held.
+func (r *Redactor) holdKey(s string) (out, held string) {
 	// Whole base64 spellings first: one may end in the key's first byte,
 	// which the plain scan would hold alone, letting the rest out.
 	s = r.base64(s)
@@ -376,14 +414,29 @@ func (r *Redactor) Contains(b []byte) bool {
 // removed), for the next call. With final, every token is ready.
 func (r *Redactor) Tokens(toks []string, final bool) (out []string, ready int) {
 	out = make([]string, len(toks))
+	copy(out, toks)
+	ready = len(toks)
 	if !r.Active() {
-		copy(out, toks)
-		return out, len(toks)
+		return out, ready
 	}
+	if r.key != "" {
+		out, ready = r.tokensKey(toks, final)
+	}
+	for _, o := range r.also {
+		var rd int
+		out, rd = o.tokensKey(out, final)
+		ready = min(ready, rd)
+	}
+	return out, ready
+}
+
+// tokensKey is Tokens for the key alone.
+func (r *Redactor) tokensKey(toks []string, final bool) (out []string, ready int) {
+	out = make([]string, len(toks))
 	joined := strings.Join(toks, "")
 	holdAt, ready := len(joined), len(toks)
 	if !final {
-		_, held := r.hold(joined)
+		_, held := r.holdKey(joined)
 		holdAt -= len(held)
 	}
 	spans := r.spans(joined)

@@ -28,6 +28,12 @@ func (r *Redactor) transcript(raw []byte, open bool) []byte {
 	if !r.Active() {
 		return raw
 	}
+	for _, o := range r.also {
+		raw = o.transcript(raw, open)
+	}
+	if r.key == "" {
+		return raw
+	}
 	raw = r.Bytes(raw)
 	if open {
 		// A line not ended yet is no event yet, and may stop inside the

@@ -96,14 +96,39 @@ func (r *Request) ProviderHeaders() http.Header {
 	return h
 }
 
-// SecretValues are the values of r's Secret headers, for redacting them
-// from what the provider echoes.
+// SecretValues are the values of r's Secret headers, and the parts of
+// them that came from variables (a provider may echo the secret without
+// the template's literal text: "s3cr3t" of "vk-${VK}"), for redacting
+// them from what the provider sends back.
 func (r *Request) SecretValues() []string {
 	var out []string
 	for _, h := range r.Header {
-		if v := r.secrets[h.Name]; h.Secret && v != "" {
-			out = append(out, v)
+		v := r.secrets[h.Name]
+		if !h.Secret || v == "" {
+			continue
 		}
+		out = append(out, v)
+		parts := catalog.HeaderParts(h.Value)
+		if len(parts) == 1 {
+			continue // no variable: the value is the template's
+		}
+		// value = parts[0] + var + parts[2] + var + … + parts[last]
+		rest, ok := strings.CutPrefix(v, parts[0])
+		if ok {
+			rest, ok = strings.CutSuffix(rest, parts[len(parts)-1])
+		}
+		if !ok {
+			continue
+		}
+		for i := 2; i < len(parts)-1; i += 2 {
+			before, after, found := strings.Cut(rest, parts[i])
+			if !found {
+				break
+			}
+			out = append(out, before)
+			rest = after
+		}
+		out = append(out, rest)
 	}
 	return out
 }

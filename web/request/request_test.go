@@ -2,6 +2,7 @@ package request
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -383,5 +384,21 @@ func BenchmarkBuild(b *testing.B) {
 		if _, err := Build(p, m, vals, "http://127.0.0.1:1/v1"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestSecretValues: a secret header's value, and what its variables
+// gave it, are redacted; a header that is not secret is not.
+func TestSecretValues(t *testing.T) {
+	r := &Request{Header: []Header{
+		{Name: "X-Plain", Value: "route-7"},
+		{Name: "X-VK", Value: "vk-${VK}", Secret: true},
+		{Name: "X-Two", Value: "${A}:${B}/x", Secret: true},
+		{Name: "X-Whole", Value: "${TOKEN}", Secret: true},
+	}}
+	got := r.WithSecrets(map[string]string{"X-VK": "vk-s3cr3t", "X-Two": "alpha:beta/x", "X-Whole": "tok-1"}).SecretValues()
+	want := []string{"vk-s3cr3t", "s3cr3t", "alpha:beta/x", "alpha", "beta", "tok-1", "tok-1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("secret values %q, want %q", got, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/request"
 )
 
 const echoKey = "sk-OPERATORopenaiSECRET1234567890"
@@ -18,11 +19,18 @@ const echoKey = "sk-OPERATORopenaiSECRET1234567890"
 // echoing is an upstream that echoes the key it was sent in response
 // headers, cut in two across flushed deltas (text, reasoning, tool
 // arguments, refusal) and JSON-escaped.
-func echoing(t *testing.T) *httptest.Server {
+func echoing(t *testing.T) *httptest.Server { return echoingFrom(t, "") }
+
+// echoingFrom is echoing of the value of the request header named (a
+// provider's secret header) instead of the key, when header is not "".
+func echoingFrom(t *testing.T, header string) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if header != "" {
+			key = r.Header.Get(header)
+		}
 		if key != echoKey {
-			t.Errorf("the upstream got key %q", key)
+			t.Errorf("the upstream got secret %q", key)
 		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("X-Debug-Key", key)
@@ -46,6 +54,8 @@ func echoing(t *testing.T) *httptest.Server {
 		send(`{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":` + q(`{"k":"`+key[:12]) + `}}]}`)
 		send(`{"tool_calls":[{"index":0,"function":{"arguments":` + q(key[12:]+`"}`) + `}}]}`)
 		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" end sk-OPER\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n")
+		w.(http.Flusher).Flush()
+		fmt.Fprint(w, ": after the end "+key+"\n") // read by the drain, into the transcript
 	}))
 }
 
@@ -69,11 +79,28 @@ func leaks(s string) []string {
 // copy: headers, text and reasoning cut across deltas, tool arguments,
 // refusals, JSON-escaped and URL-encoded.
 func TestEchoedKeyRedactedEverywhere(t *testing.T) {
-	srv := echoing(t)
+	for _, secret := range []string{"key", "header"} {
+		t.Run(secret, func(t *testing.T) { testEchoedSecret(t, secret) })
+	}
+}
+
+// testEchoedSecret: the key, or a provider's secret header value (sent
+// as X-Virtual-Key, as a header-routed gateway takes it), echoed back.
+func testEchoedSecret(t *testing.T, secret string) {
+	header := ""
+	if secret == "header" {
+		header = "X-Virtual-Key"
+	}
+	srv := echoingFrom(t, header)
 	defer srv.Close()
 	m := newManager(t, Config{})
 	s := spec(catalog.Chat, srv.URL, "{}")
 	s.Key = echoKey
+	if header != "" {
+		s.Key = "sk-other-key-000"
+		s.Request.Header = append(s.Request.Header, request.Header{Name: header, Value: "${VK}", Secret: true})
+		s.Request = s.Request.WithSecrets(map[string]string{header: echoKey})
+	}
 	r := m.Start(s)
 	evs := wait(t, r)
 	var page strings.Builder
@@ -94,6 +121,9 @@ func TestEchoedKeyRedactedEverywhere(t *testing.T) {
 	if !strings.Contains(b.reasoning[0], "r:[redacted] ok") || !strings.Contains(shown, "text [redacted] and") ||
 		!strings.Contains(shown, "escaped [redacted] and url [redacted]") || !strings.Contains(b.refusal[0], "[redacted]") {
 		t.Errorf("what the page shows: %q", shown)
+	}
+	if !strings.Contains(string(r.Transcript()), ": after the end [redacted]") {
+		t.Errorf("the bytes after the end are not in the transcript, redacted:\n%s", r.Transcript())
 	}
 	// The held tail that never became the key comes out at the end.
 	if !strings.Contains(shown, "end sk-OPER") {

@@ -169,7 +169,9 @@ func (m *Manager) launch(spec Spec) *Run {
 		cancel:       cancel,
 		changed:      make(chan struct{}),
 		m:            m,
-		red:          redact.New(spec.Key),
+		// The key and the provider's secret header values, in every
+		// spelling, wherever the run shows what the provider sent.
+		red: redact.New(spec.Key, spec.Request.SecretValues()...),
 	}
 	r.noWatcher = time.AfterFunc(m.cfg.Grace, r.abandon)
 	r.maxTimer = time.AfterFunc(m.cfg.Caps.Duration, r.timedOut)

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/netguard"
-	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/stream"
 	"github.com/playground-dev/playground/web/units"
@@ -208,9 +207,6 @@ func (c *Client) Send(ctx context.Context, r *request.Request, baseURLs []string
 			continue
 		}
 		resp.Tried = tried
-		// A provider echoing a secret header's value (in an error, say)
-		// shows [redacted]; the key has its own Redactor downstream.
-		resp.Body = redact.ValuesReader(resp.Body, r.SecretValues())
 		return resp, nil
 	}
 	return nil, lastErr
