@@ -655,3 +655,59 @@ func TestBackgroundRequestsCarryProviderHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestBackgroundKeepAlivesOnlyResume: a background stream that goes on
+// sending keep-alives but no event is broken off at the run's idle rule
+// and resumed, never cancelled at the provider (the response goes on
+// there).
+func TestBackgroundKeepAlivesOnlyResume(t *testing.T) {
+	full, _ := os.ReadFile(fixtureDir + "/openai-responses-background.sse")
+	resumeRaw, _ := os.ReadFile(fixtureDir + "/openai-responses-background-resume.sse")
+	events, _ := responsesEvents(t, full)
+	more, _ := responsesEvents(t, resumeRaw)
+	for k, v := range more {
+		events[k] = v
+	}
+	last := 0
+	for k := range events {
+		last = max(last, k)
+	}
+	var resumes, cancels atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/cancel"):
+			cancels.Add(1)
+			io.WriteString(w, `{"id":"resp_1","status":"cancelled"}`)
+		case r.Method == "POST":
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "text/event-stream")
+			w.Write(events[0]) // the id is known
+			w.(http.Flusher).Flush()
+			for {
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(20 * time.Millisecond):
+					io.WriteString(w, ": keep-alive\n\n")
+					w.(http.Flusher).Flush()
+				}
+			}
+		default:
+			resumes.Add(1)
+			seq, _ := strconv.Atoi(r.URL.Query().Get("starting_after"))
+			w.Header().Set("Content-Type", "text/event-stream")
+			for k := seq + 1; k <= last; k++ {
+				w.Write(events[k])
+			}
+		}
+	}))
+	defer srv.Close()
+	m := newManager(t, Config{PollInterval: 10 * time.Millisecond, Caps: Caps{Idle: 200 * time.Millisecond}})
+	b := replay(t, wait(t, m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))))
+	if b.summary.State != Completed || b.html[0]+b.tail[0] != "<p>2 + 2 equals 4.</p>\n" {
+		t.Fatalf("state %s output %q failure %+v", b.summary.State, b.html[0]+b.tail[0], b.errMsg)
+	}
+	if resumes.Load() == 0 || cancels.Load() != 0 {
+		t.Errorf("%d resumes, %d cancels: want a resume and no cancel", resumes.Load(), cancels.Load())
+	}
+}

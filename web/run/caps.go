@@ -108,11 +108,13 @@ func (r *Run) timedOut() {
 }
 
 // noContent ends a stream that sent no event for Caps.Idle.
-func (r *Run) noContent() {
-	d := r.m.cfg.Caps.Idle
-	r.cancel(&endCause{state: Interrupted, err: &stream.Error{Code: "idle_timeout",
-		Message: fmt.Sprintf("the provider sent no content for %s", d),
-		Hint:    "The stream stalled or sent only keep-alives; the partial output is kept. Try again, or raise --idle-timeout."}})
+func (r *Run) noContent() { r.cancel(&endCause{state: Interrupted, err: r.noContentError()}) }
+
+// noContentError is why a stream that sent no event for Caps.Idle ends.
+func (r *Run) noContentError() *stream.Error {
+	return &stream.Error{Code: "idle_timeout",
+		Message: fmt.Sprintf("the provider sent no content for %s", r.m.cfg.Caps.Idle),
+		Hint:    "The stream stalled or sent only keep-alives; the partial output is kept. Try again, or raise --idle-timeout."}
 }
 
 // capReader counts what the run reads from its provider and ends the run

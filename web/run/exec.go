@@ -378,16 +378,25 @@ func (r *Run) readBody(resp *upstream.Response) error {
 		r.flush()
 		return nil
 	}
-	return r.readStream(body)
+	onIdle := r.noContent
+	if a, ok := resp.Body.(interface{ Abort(*stream.Error) }); ok && r.responses.background {
+		// A background response goes on at the provider: a stream of
+		// keep-alives only is broken off like any other break, and
+		// resumed or polled, not cancelled.
+		onIdle = func() { a.Abort(r.noContentError()) }
+	}
+	return r.readStream(body, onIdle)
 }
 
-func (r *Run) readStream(body io.Reader) error {
+// readStream decodes an event stream; onIdle is called when no event came
+// for Caps.Idle.
+func (r *Run) readStream(body io.Reader, onIdle func()) error {
 	dec := stream.NewDecoder(r.Spec.Model.Style)
 	sd := sse.NewDecoder(body, 0)
 	// Only events count as content: a stream of comments (": ping") or
 	// keep-alives ends after Caps.Idle all the same.
 	idle := r.m.cfg.Caps.Idle
-	noContent := time.AfterFunc(idle, r.noContent)
+	noContent := time.AfterFunc(idle, onIdle)
 	defer noContent.Stop()
 	for {
 		ev, err := sd.Next()

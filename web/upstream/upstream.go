@@ -328,13 +328,22 @@ func (b *idleBody) Read(p []byte) (int, error) {
 		b.timer.Reset(b.idle)
 	}
 	if err != nil && err != io.EOF {
-		if cause := context.Cause(b.ctx); errors.Is(cause, ErrIdleTimeout) {
+		cause := context.Cause(b.ctx)
+		var aborted *stream.Error
+		switch {
+		case errors.Is(cause, ErrIdleTimeout):
 			return n, &stream.Error{Message: fmt.Sprintf("the provider sent nothing for %s", b.idle),
 				Code: "idle_timeout", Hint: "The stream stalled; the partial output is kept. Try again, or raise --idle-timeout."}
+		case errors.As(cause, &aborted):
+			return n, aborted
 		}
 	}
 	return n, err
 }
+
+// Abort ends the request of b now: reads fail with why (the run's own
+// idle rule, which counts only events, not keep-alives).
+func (b *idleBody) Abort(why *stream.Error) { b.cancel(why) }
 
 // Close reads what is left of the body, up to maxDrain bytes and for at
 // most drainWait, before closing it: a stream's last chunk usually follows
