@@ -1362,7 +1362,7 @@ func runRecord(r RunRecord, csrf string, full bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var74 string
-				templ_7745c5c3_Var74, templ_7745c5c3_Err = templ.JoinStringErrs("record-" + lower(m.Key))
+				templ_7745c5c3_Var74, templ_7745c5c3_Err = templ.JoinStringErrs("metric-" + lower(m.Key))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/history.templ`, Line: 230, Col: 49}
 				}

@@ -137,7 +137,7 @@ func costLine(s *run.Summary) string {
 		return "nothing — the request never reached the provider"
 	}
 	if !s.Cost.Known {
-		return "no price"
+		return "no price set"
 	}
 	c := s.Cost.Total
 	if s.Cost.Credits != "" {
@@ -271,11 +271,6 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	if e.Failure != nil {
 		v.ErrorMsg, v.ErrorHint = e.Failure.Message, e.Failure.Hint
 	}
-	if s := e.Summary; s != nil && s.Reason != "" && !strings.Contains(v.ErrorMsg, s.Reason) {
-		// Why the run ended as it did (what a background cancel got, say),
-		// unless the error already says it.
-		v.Metrics = append(v.Metrics, KV{"Reason", s.Reason})
-	}
 	return v
 }
 
@@ -304,12 +299,49 @@ func summaryMetrics(s *run.Summary) []KV {
 	if s.Usage.Estimated {
 		est = " (estimate)"
 	}
-	add("Tokens in", strconv.Itoa(s.Usage.Input)+est)
-	add("Tokens out", strconv.Itoa(s.Usage.Output)+est)
-	add("Finish", strings.Join(s.Finish, ", "))
+	in := strconv.Itoa(s.Usage.Input)
+	if s.Usage.Cached > 0 {
+		in += " (" + strconv.Itoa(s.Usage.Cached) + " cached)"
+	}
+	add("Tokens in", in+est)
+	outTok := strconv.Itoa(s.Usage.Output)
+	if s.Usage.Reasoning > 0 {
+		outTok += " (" + strconv.Itoa(s.Usage.Reasoning) + " reasoning)"
+	}
+	add("Tokens out", outTok+est)
+	add("Finish", finishLine(s))
 	add("Cost", costLine(s))
+	if s.Cost.Audio != "" {
+		a := s.Cost.Audio + " of it for " + strconv.Itoa(s.Usage.AudioInput) + " audio tokens in, " + strconv.Itoa(s.Usage.AudioOutput) + " out"
+		if s.Cost.AudioAtTextPrice {
+			a += " (no audio price: billed at the text price)"
+		}
+		add("Audio", a)
+	}
 	add("Provider cost", s.Cost.ProviderCost)
 	return out
+}
+
+// finishLine is the Finish row: the finish reasons, then whether the
+// answer was cut off and why the run ended as it did, in one bracket:
+// "stop", "— (cut off: the provider's connection was cut …)". The live
+// panel (static/js/app.js, finishLine) writes the same.
+func finishLine(s *run.Summary) string {
+	f := strings.Join(s.Finish, ", ")
+	note := s.Reason
+	if s.Truncated {
+		note = "cut off"
+		if s.Reason != "" {
+			note += ": " + s.Reason
+		}
+	}
+	if note == "" {
+		return f
+	}
+	if f == "" {
+		f = "—"
+	}
+	return f + " (" + note + ")"
 }
 
 // promptAndParams splits a stored form into the prompt (as messages) and

@@ -130,14 +130,34 @@ func NewInspection(id string, in run.Inspection) Inspection {
 	if in.Truncated {
 		v.Notes = append(v.Notes, "The transcript was cut at its size limit.")
 	}
-	if in.Resumed > 0 {
-		v.Notes = append(v.Notes, "The background stream was resumed "+strconv.Itoa(in.Resumed)+" time(s); the events of every stream are listed.")
-	}
-	if in.PolledAfterBreak {
-		v.Notes = append(v.Notes, "A resume of the broken background stream was refused, so the response was polled to its end (the polls are not in the transcript).")
+	if n := resumeNote(in.Resumed, in.PolledAfterBreak); n != "" {
+		v.Notes = append(v.Notes, n)
 	}
 	if in.State == run.Running {
 		v.Notes = append(v.Notes, "The run is still going: reopen the tab for the latest events.")
 	}
 	return v
+}
+
+// resumeNote says how a broken background stream was followed: resumed
+// (tries counts every resume asked for), or, when polled, that the last
+// resume was refused.
+func resumeNote(tries int, polled bool) string {
+	times := func(n int) string {
+		if n == 1 {
+			return "once"
+		}
+		return strconv.Itoa(n) + " times"
+	}
+	const polls = "so the response was polled to its end (the polls are not in the transcript)."
+	switch {
+	case polled && tries <= 1:
+		return "The background stream broke; the playground tried to resume it once; the provider refused, " + polls
+	case polled:
+		return "The background stream was resumed " + times(tries-1) + "; the provider refused the next resume, " + polls +
+			" The events of every stream are listed."
+	case tries > 0:
+		return "The background stream was resumed " + times(tries) + "; the events of every stream are listed."
+	}
+	return ""
 }

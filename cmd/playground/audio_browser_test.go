@@ -50,6 +50,13 @@ func TestBrowserAudioAnswer(t *testing.T) {
 		setValue(`#f-audio`, `{"voice": "robot", "format": "wav"}`),
 		waitText(`#err-audio`, `voice "robot" is not one of alloy`),
 	)
+	// metricLines are the label: value lines of the metrics under sel.
+	metricLines := func(sel string) []string {
+		var lines []string
+		b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('`+sel+` dd')].map(d => d.previousElementSibling.textContent + ': ' + d.textContent)`, &lines))
+		return lines
+	}
+	var live []string // the last run's metrics, as its panel shows them
 	for _, format := range []string{"wav", "pcm16"} {
 		t.Run(format, func(t *testing.T) {
 			var previous string
@@ -82,6 +89,7 @@ func TestBrowserAudioAnswer(t *testing.T) {
 			if !strings.Contains(metrics, "audio tokens") {
 				t.Errorf("metrics %q", metrics)
 			}
+			live = metricLines(`[data-testid="run"] [data-testid="metrics"]`)
 		})
 	}
 	// The history keeps it, playable.
@@ -91,6 +99,12 @@ func TestBrowserAudioAnswer(t *testing.T) {
 	)
 	if d := audioPlayable(t, b, `[data-testid="record-audio"] audio`); d <= 0.3 {
 		t.Errorf("the history's audio has duration %v", d)
+	}
+	// The stored page shows what the live panel showed, line by line
+	// (the audio part of the cost among them).
+	if stored := metricLines(`[data-testid="record-metrics"]`); strings.Join(stored, "\n") != strings.Join(live, "\n") ||
+		!strings.Contains(strings.Join(stored, "\n"), "Audio: ") {
+		t.Errorf("the history's metrics:\n%s\nthe live panel's:\n%s", strings.Join(stored, "\n"), strings.Join(live, "\n"))
 	}
 	b.noScriptErrors(t)
 }

@@ -59,6 +59,13 @@ func TestBrowserCutRunIsInterrupted(t *testing.T) {
 	if !strings.Contains(metrics, "cut off") || !strings.Contains(metrics, "estimate") {
 		t.Errorf("metrics %q: no cut off, or usage not an estimate", metrics)
 	}
+	// The Finish row says cut off and why in one bracket, and the history
+	// page says the same.
+	var finish, recordFinish string
+	b.run(t, text(`[data-testid="run"] [data-testid="metric-finish"]`, &finish))
+	if !strings.Contains(finish, "(cut off: the provider's connection was cut after") || strings.Contains(finish, ") (") {
+		t.Errorf("finish %q", finish)
+	}
 	var record, recordErr string
 	b.run(t,
 		chromedp.Click(`[data-testid="history-link"]`, chromedp.ByQuery),
@@ -66,7 +73,11 @@ func TestBrowserCutRunIsInterrupted(t *testing.T) {
 		waitText(`[data-testid="record-status"]`, "interrupted"),
 		text(`[data-testid="record-answer"]`, &record),
 		text(`[data-testid="run-record"]`, &recordErr),
+		text(`[data-testid="record-metrics"] [data-testid="metric-finish"]`, &recordFinish),
 	)
+	if recordFinish != finish {
+		t.Errorf("the history's finish %q, the live panel's %q", recordFinish, finish)
+	}
 	if strings.TrimSpace(record) != strings.TrimSpace(answer) {
 		t.Errorf("the history's answer differs from the page's:\n%q\n%q", record, answer)
 	}
@@ -101,8 +112,8 @@ func TestBrowserCutBackgroundRunCompletes(t *testing.T) {
 		t.Fatalf("no simulator URL in the curl: %s", curl)
 	}
 	for _, tc := range []struct{ fault, note string }{
-		{"drop", "resumed"},
-		{"drop:noresume", "polled to its end"},
+		{"drop", "The background stream was resumed once;"},
+		{"drop:noresume", "tried to resume it once; the provider refused, so the response was polled to its end"},
 	} {
 		runPrompt(t, b, "[[fault:"+tc.fault+"]] Tell me about the sea.", "completed")
 		var answer, metrics, exported string
@@ -141,6 +152,11 @@ func TestBrowserCutBackgroundRunCompletes(t *testing.T) {
 				chromedp.Click(`[data-testid="inspector-tab"]`, chromedp.ByQuery),
 				waitText(`[data-testid="inspector-body"]`, tc.note),
 			)
+			var notes string
+			b.run(t, text(`[data-testid="inspector-body"]`, &notes))
+			if strings.Contains(notes, "time(s)") {
+				t.Errorf("%s: the inspector says %q", tc.fault, notes)
+			}
 		}
 	}
 	b.noScriptErrors(t)

@@ -318,6 +318,17 @@
       });
     }
 
+    // finishLine is the Finish row: the finish reasons, then whether the
+    // answer was cut off and why the run ended so, in one bracket (the
+    // history page, views.finishLine, writes the same).
+    function finishLine(s) {
+      var f = (s.finish || []).join(', ');
+      var note = s.reason || '';
+      if (s.truncated) note = 'cut off' + (s.reason ? ': ' + s.reason : '');
+      if (!note) return f;
+      return (f || '—') + ' (' + note + ')';
+    }
+
     function showSummary(s) {
       showChecks(s.checks);
       var labels = { completed: 'completed', failed: 'failed', stopped: 'stopped', interrupted: 'interrupted' };
@@ -334,7 +345,7 @@
       metric(dl, 'Speed', m.tokens_per_sec ? m.tokens_per_sec + ' tok/s' : '');
       metric(dl, 'Tokens in', u.input + (u.cached ? ' (' + u.cached + ' cached)' : '') + est);
       metric(dl, 'Tokens out', u.output + (u.reasoning ? ' (' + u.reasoning + ' reasoning)' : '') + est);
-      metric(dl, 'Finish', (s.finish || []).join(', ') + (s.truncated ? ' (cut off)' : '') + (s.reason ? ' (' + s.reason + ')' : ''));
+      metric(dl, 'Finish', finishLine(s));
       var c = s.cost || {};
       if (c.refused) {
         metric(dl, 'Cost', 'nothing — the provider refused the request');
