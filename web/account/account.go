@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -280,8 +281,9 @@ func NewProvider(in url.Values) (Provider, string, map[string]string) {
 // left empty is skipped. A problem is errs["headers"].
 func readHeaders(in url.Values, errs map[string]string) []Header {
 	names, values := in["header_name"], in["header_value"]
+	tooMany := fmt.Sprintf("At most %d headers.", MaxHeaders)
 	if max(len(names), len(values)) > 4*MaxHeaders {
-		errs["headers"] = "At most 4 headers."
+		errs["headers"] = tooMany
 		return nil
 	}
 	var out []Header
@@ -318,7 +320,7 @@ func readHeaders(in url.Values, errs map[string]string) []Header {
 		out = append(out, h)
 	}
 	if len(out) > MaxHeaders && errs["headers"] == "" {
-		errs["headers"] = "At most 4 headers."
+		errs["headers"] = tooMany
 	}
 	return out
 }

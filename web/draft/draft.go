@@ -65,20 +65,30 @@ func (s *Service) headerEnv(p *catalog.Provider) func(string) string {
 // headerSecrets are the values of p's secret headers and the variables
 // any header of p names that have no value.
 func (s *Service) headerSecrets(p *catalog.Provider) (map[string]string, []string) {
-	env := s.headerEnv(p)
+	resolved, missing := s.resolveHeaders(p)
 	var values map[string]string
-	var missing []string
-	for _, h := range p.Headers {
-		v, miss := catalog.ExpandHeader(h.Value, env)
-		missing = append(missing, miss...)
+	for _, h := range resolved {
 		if h.Secret {
 			if values == nil {
 				values = map[string]string{}
 			}
-			values[h.Name] = v
+			values[h.Name] = h.Value
 		}
 	}
 	return values, missing
+}
+
+// resolveHeaders are p's extra headers with their ${VAR} filled in (the
+// one place header variables are read), and the variables that have no
+// value.
+func (s *Service) resolveHeaders(p *catalog.Provider) (resolved []catalog.Header, missing []string) {
+	env := s.headerEnv(p)
+	for _, h := range p.Headers {
+		v, miss := catalog.ExpandHeader(h.Value, env)
+		missing = append(missing, miss...)
+		resolved = append(resolved, catalog.Header{Name: h.Name, Value: v, Secret: h.Secret})
+	}
+	return resolved, missing
 }
 
 // With returns the service as one session sees it: its catalog (with the

@@ -92,13 +92,9 @@ func (s *Service) ListingTarget(p *catalog.Provider) (baseURL, key string, opera
 // ResolvedHeaders are p's extra headers with their values (for a GET
 // /models of the gateway); ok is false when a variable they name is unset.
 func (s *Service) ResolvedHeaders(p *catalog.Provider) (headers []catalog.Header, ok bool) {
-	env := s.headerEnv(p)
-	for _, h := range p.Headers {
-		v, missing := catalog.ExpandHeader(h.Value, env)
-		if len(missing) > 0 {
-			return nil, false
-		}
-		headers = append(headers, catalog.Header{Name: h.Name, Value: v, Secret: h.Secret})
+	headers, missing := s.resolveHeaders(p)
+	if len(missing) > 0 {
+		return nil, false
 	}
 	return headers, true
 }

@@ -329,7 +329,7 @@ func (e *cutError) view() *stream.Error {
 	case errors.Is(e.err, syscall.ECONNRESET):
 		msg += ": connection reset"
 	}
-	return &stream.Error{Code: code, Message: msg, Hint: "The output so far is kept; nothing that did not come (a finish reason, the usage) is made up. Retry."}
+	return &stream.Error{Code: code, Message: msg, Hint: "The output so far is kept; nothing that did not come (a finish reason, the usage) is made up. Retry: run it again."}
 }
 
 // cut wraps a read error of a stream that had not ended: a broken
