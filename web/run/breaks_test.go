@@ -346,14 +346,13 @@ func responsesEvents(t *testing.T, raw []byte) (events map[int][]byte, final []b
 	return events, final
 }
 
-// TestBackgroundBreaks: a background Responses stream that breaks any way,
-// at any point after the response has its id, is resumed after its last
-// sequence number (a resumed stream that breaks too, again) and ends with
-// the whole answer; a resume the provider refuses falls back to polling.
-func TestBackgroundBreaks(t *testing.T) {
-	full, _ := os.ReadFile(fixtureDir + "/openai-responses-background.sse")
+// backgroundRecording is the recorded background response: the first
+// stream whole, its events and those of its resumed stream by sequence
+// number, what follows a sequence number, and the final response object.
+func backgroundRecording(t *testing.T) (full []byte, events map[int][]byte, after func(seq int) []byte, final []byte) {
+	full, _ = os.ReadFile(fixtureDir + "/openai-responses-background.sse")
 	resumeRaw, _ := os.ReadFile(fixtureDir + "/openai-responses-background-resume.sse")
-	events, _ := responsesEvents(t, full)
+	events, _ = responsesEvents(t, full)
 	more, final := responsesEvents(t, resumeRaw)
 	for k, v := range more {
 		events[k] = v
@@ -362,13 +361,22 @@ func TestBackgroundBreaks(t *testing.T) {
 	for k := range events {
 		last = max(last, k)
 	}
-	after := func(n int) []byte {
+	after = func(n int) []byte {
 		var b []byte
 		for k := n + 1; k <= last; k++ {
 			b = append(b, events[k]...)
 		}
 		return b
 	}
+	return full, events, after, final
+}
+
+// TestBackgroundBreaks: a background Responses stream that breaks any way,
+// at any point after the response has its id, is resumed after its last
+// sequence number (a resumed stream that breaks too, again) and ends with
+// the whole answer; a resume the provider refuses falls back to polling.
+func TestBackgroundBreaks(t *testing.T) {
+	full, events, after, final := backgroundRecording(t)
 	const want = "<p>2 + 2 equals 4.</p>\n"
 	first := len(events[0]) + 10 // into the second event: the id is known
 	type breakCase struct {
@@ -661,17 +669,7 @@ func TestBackgroundRequestsCarryProviderHeaders(t *testing.T) {
 // and resumed, never cancelled at the provider (the response goes on
 // there).
 func TestBackgroundKeepAlivesOnlyResume(t *testing.T) {
-	full, _ := os.ReadFile(fixtureDir + "/openai-responses-background.sse")
-	resumeRaw, _ := os.ReadFile(fixtureDir + "/openai-responses-background-resume.sse")
-	events, _ := responsesEvents(t, full)
-	more, _ := responsesEvents(t, resumeRaw)
-	for k, v := range more {
-		events[k] = v
-	}
-	last := 0
-	for k := range events {
-		last = max(last, k)
-	}
+	_, events, after, _ := backgroundRecording(t)
 	var resumes, cancels atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -696,9 +694,7 @@ func TestBackgroundKeepAlivesOnlyResume(t *testing.T) {
 			resumes.Add(1)
 			seq, _ := strconv.Atoi(r.URL.Query().Get("starting_after"))
 			w.Header().Set("Content-Type", "text/event-stream")
-			for k := seq + 1; k <= last; k++ {
-				w.Write(events[k])
-			}
+			w.Write(after(seq))
 		}
 	}))
 	defer srv.Close()
