@@ -403,10 +403,29 @@ func (s *Service) estimate(p *catalog.Provider, m *catalog.Model, vals form.Valu
 	}
 	e.Input = cost.Compute(p, m, cost.Usage{Input: e.PromptTokens})
 	e.Max = cost.Compute(p, m, cost.Usage{Input: e.PromptTokens, Output: e.MaxOutputTokens})
+	if spoken(m, vals) {
+		// A spoken answer's tokens may all be audio, billed at the audio
+		// price: the most it can cost is the dearer of the two.
+		audio := cost.Compute(p, m, cost.Usage{Input: e.PromptTokens, Output: e.MaxOutputTokens, AudioOutput: e.MaxOutputTokens})
+		if audio.Known && e.Max.Known && audio.Total.Cmp(e.Max.Total) > 0 {
+			e.Max = audio
+		}
+	}
 	if e.MaxOutputTokens == 0 {
 		e.Max.Known = false
 	}
 	return e
+}
+
+// spoken reports a request for a spoken answer: its audio field (json_kind
+// audio, which the form allows only with the audio modality) is set.
+func spoken(m *catalog.Model, vals form.Values) bool {
+	for _, f := range m.Fields() {
+		if _, ok := vals[f.Name]; ok && f.JSONKind == "audio" {
+			return true
+		}
+	}
+	return false
 }
 
 // callTokens counts an assistant's tool calls sent back: their arguments,

@@ -263,3 +263,35 @@ func TestCheckboxStateIsOneValue(t *testing.T) {
 		t.Errorf("include_usage %q", got)
 	}
 }
+
+// TestEstimateSpokenAnswer: with a spoken answer asked for, the most a
+// run can cost prices its output at the audio price when that is dearer.
+func TestEstimateSpokenAnswer(t *testing.T) {
+	doc := `{"providers": [{"id": "au", "name": "Au", "base_url": "https://au.example/v1", "api_key_env": "AU_API_KEY",
+		"api_styles": ["chat"], "currency": "USD"}],
+		"models": [{"id": "m", "provider": "au", "api_style": "chat",
+			"price": {"input": 1, "output": 2, "audio_output": 80},
+			"form_schema": [{"name": "messages", "type": "messages", "transform": "messages", "required": true},
+				{"name": "max_tokens", "type": "integer", "min": 1, "role": "max_output"},
+				{"name": "modalities", "type": "string_list", "enum": ["text", "audio"]},
+				{"name": "audio", "type": "json", "json_kind": "audio", "required_with": "modalities=audio"}]}]}`
+	s := headerService(t, doc, map[string]string{"AU_API_KEY": "k"})
+	base := url.Values{"messages.role": {"user"}, "messages.content": {"Say hi"}, "max_tokens": {"1000"}}
+	text := s.Prepare(Input{Provider: "au", Model: "m", Form: base})
+	spokenForm := url.Values{"modalities": {"text", "audio"}, "audio": {`{"voice":"alloy","format":"wav"}`}}
+	for k, v := range base {
+		spokenForm[k] = v
+	}
+	spoken := s.Prepare(Input{Provider: "au", Model: "m", Form: spokenForm})
+	if len(text.Errors)+len(spoken.Errors) > 0 {
+		t.Fatal(text.Errors, spoken.Errors)
+	}
+	wantText := cost.Compute(text.Provider, text.Model, cost.Usage{Input: text.Estimate.PromptTokens, Output: 1000})
+	wantSpoken := cost.Compute(spoken.Provider, spoken.Model, cost.Usage{Input: spoken.Estimate.PromptTokens, Output: 1000, AudioOutput: 1000})
+	if text.Estimate.Max.Total.Cmp(wantText.Total) != 0 {
+		t.Errorf("text answer at most %s, want %s", text.Estimate.Max.Total, wantText.Total)
+	}
+	if spoken.Estimate.Max.Total.Cmp(wantSpoken.Total) != 0 || spoken.Estimate.Max.Total.Cmp(text.Estimate.Max.Total) <= 0 {
+		t.Errorf("spoken answer at most %s, want %s (text: %s)", spoken.Estimate.Max.Total, wantSpoken.Total, text.Estimate.Max.Total)
+	}
+}
