@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,24 +55,51 @@ func TestBrowserOwnProviderTwoStyles(t *testing.T) {
 		waitText(`[data-testid="curl"]`, "/openai/v1/chat/completions"),
 		pickStyle("responses"),
 		waitText(`[data-testid="curl"]`, "/openai/v1/responses"),
-		htmxSettled(),
-		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
-		waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second),
+		// It runs on the style it was switched to: the simulator serves
+		// its OpenAI layout's models on both styles, as the real API.
+		pickStyle("chat"),
+		waitText(`[data-testid="curl"]`, "/openai/v1/chat/completions"),
 	)
-	var answer, curl string
-	b.run(t, text(`[data-testid="answer"]`, &answer), text(`[data-testid="curl"]`, &curl))
-	if strings.TrimSpace(answer) == "" {
-		t.Error("empty answer")
-	}
-	if strings.Contains(curl, "route-7") {
-		t.Error("the curl shows the header's value")
-	}
+	runsWithAnswer(t, b, "gpt-5-mini on chat")
+	// gpt-4o-mini, a chat model in the catalog, runs on responses.
+	b.run(t,
+		chromedp.Navigate(srv.URL+"/?provider="+id[1]+"&model=gpt-4o-mini"),
+		chromedp.WaitVisible(`[data-testid="style-picker"]`, chromedp.ByQuery),
+		waitText(`[data-testid="curl"]`, "/openai/v1/chat/completions"),
+		pickStyle("responses"),
+		waitText(`[data-testid="curl"]`, "/openai/v1/responses"),
+	)
+	runsWithAnswer(t, b, "gpt-4o-mini on responses")
 	// Settings keeps the picker's choice.
 	b.run(t,
 		chromedp.Navigate(srv.URL+"/settings"),
 		chromedp.WaitVisible(`[data-testid="style-choice-gpt-5-mini"]`, chromedp.ByQuery),
 	)
 	b.noScriptErrors(t)
+}
+
+// runsWithAnswer runs the workspace's model and requires it to complete
+// with an answer; the curl never shows the header's value.
+func runsWithAnswer(t *testing.T, b *browser, what string) {
+	t.Helper()
+	var previous string
+	b.run(t, chromedp.Evaluate(`(document.querySelector('[data-testid="run"]')||{id:""}).id`, &previous))
+	b.run(t,
+		htmxSettled(),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		// Wait for the new run's panel, not the previous one.
+		chromedp.Poll(fmt.Sprintf(`(document.querySelector('[data-testid="run"]')||{id:%q}).id !== %q`, previous, previous), nil,
+			chromedp.WithPollingTimeout(10*time.Second)),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second),
+	)
+	var answer, curl string
+	b.run(t, text(`[data-testid="answer"]`, &answer), text(`[data-testid="curl"]`, &curl))
+	if strings.TrimSpace(answer) == "" {
+		t.Errorf("%s: empty answer", what)
+	}
+	if strings.Contains(curl, "route-7") {
+		t.Errorf("%s: the curl shows the header's value", what)
+	}
 }
 
 // htmxSettled waits until htmx has no request, swap or settle under way.

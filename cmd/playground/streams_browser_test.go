@@ -87,6 +87,33 @@ func TestBrowserCutRunIsInterrupted(t *testing.T) {
 	b.noScriptErrors(t)
 }
 
+// TestBrowserCutWholeAnswerIsInterrupted: a non-streamed run whose answer
+// the simulator cuts in the middle of its JSON body ([[fault:drop]]) ends
+// interrupted, not completed nor failed, in the page and the history.
+func TestBrowserCutWholeAnswerIsInterrupted(t *testing.T) {
+	b := openOnSimulator(t)
+	b.run(t,
+		pick(`#model`, "seed001.gpt-5.4"),
+		waitText(`[data-testid="curl"]`, `"model": "gpt-5.4"`),
+		// The model's form is swapped in: set its checkbox, not the old one.
+		htmxSettled(),
+		htmxReady(`#draft`),
+	)
+	setStream(t, b, false)
+	runPrompt(t, b, "[[fault:drop]] Tell me about the sea.", "interrupted")
+	var errText string
+	b.run(t, text(`[data-testid="run-error"]`, &errText))
+	if !strings.Contains(errText, "Retry") {
+		t.Errorf("the error box says %q", errText)
+	}
+	b.run(t,
+		chromedp.Click(`[data-testid="history-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="run-record"]`, chromedp.ByQuery),
+		waitText(`[data-testid="record-status"]`, "interrupted"),
+	)
+	b.noScriptErrors(t)
+}
+
 // TestBrowserCutBackgroundRunCompletes: a background Responses run whose
 // stream the simulator cuts is resumed after its last sequence number and
 // ends with the whole answer (the text the simulator keeps for the

@@ -114,3 +114,33 @@ func TestBackgroundDrop(t *testing.T) {
 		})
 	}
 }
+
+// TestDropCutsAWholeAnswer: a non-streamed answer with the drop fault
+// announces its whole length and is cut in the middle of its JSON body;
+// without the fault the same request answers whole.
+func TestDropCutsAWholeAnswer(t *testing.T) {
+	srv := newTestServer(t)
+	for _, tc := range []struct {
+		name, path string
+		body       map[string]any
+	}{
+		{"chat", "/chatgw/v1/chat/completions", chatBody(nil)},
+		{"completions", "/apimodels/api/v1/completions", map[string]any{"model": "gpt-5.4-pro", "prompt": "Write about the sea:", "max_tokens": 30}},
+		{"responses", "/respgw/v1/responses", map[string]any{"model": "gpt-5.4-pro", "input": "Tell me about the sea", "reasoning": map[string]any{"effort": "none"}}},
+		{"responses in the documented shape", "/respgw-documented/v1/responses", map[string]any{"model": "gpt-5.4-pro", "input": "Tell me about the sea"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := open(t, srv.URL+tc.path, tc.body, "drop")
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("read error %v, want unexpected EOF (%d bytes)", err, len(b))
+			}
+			if len(b) == 0 || json.Valid(b) {
+				t.Fatalf("a cut body is neither empty nor valid JSON: %s", b)
+			}
+			whole, err := open(t, srv.URL+tc.path, tc.body, "")
+			if err != nil || !json.Valid(whole) {
+				t.Fatalf("without the fault: %v %s", err, whole)
+			}
+		})
+	}
+}

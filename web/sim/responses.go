@@ -115,7 +115,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, rq *req, cached
 				return
 			}
 		}
-		writeJSON(w, 200, st.snapshot())
+		writeAnswer(w, st.snapshot(), f)
 	}
 }
 

@@ -9,7 +9,8 @@
 // directive: X-Sim-Fault: 429, model "gpt-5.4@429", or "[[fault:429]]" in
 // the prompt. Faults: 400, 401, 402, 404, 429 (Retry-After: 5), 500,
 // midstream (an error event after a few tokens), drop (the connection is
-// cut after a few tokens), stall (nothing is sent before the first token
+// cut after a few tokens; a non-streamed answer in the middle of its JSON
+// body), stall (nothing is sent before the first token
 // until the client gives up; "stall:2s" stalls that long).
 //
 // Answer shapes: a Responses model answers in the Responses API's shape
@@ -79,6 +80,12 @@ type Server struct {
 	lm     *LM
 	tok    *tokens.Counter
 	models map[string]map[string]ModelSpec // prefix -> name -> spec
+	// styles are the API styles of each prefix's models: a prefix whose
+	// models have several (the OpenAI-like /openai/v1) answers each of
+	// them on every one, as the real API serves a model on both
+	// /chat/completions and /responses; a single-style gateway refuses
+	// the others.
+	styles map[string]map[catalog.Style]bool
 
 	mu        sync.Mutex
 	responses map[string]*stored
@@ -90,14 +97,27 @@ type Server struct {
 // New returns a simulator serving models.
 func New(cfg Config, models []ModelSpec, tok *tokens.Counter) *Server {
 	s := &Server{cfg: cfg, lm: NewLM(), tok: tok, models: map[string]map[string]ModelSpec{},
-		responses: map[string]*stored{}, cache: map[uint64]bool{}}
+		styles: map[string]map[catalog.Style]bool{}, responses: map[string]*stored{}, cache: map[uint64]bool{}}
 	for _, m := range models {
 		if s.models[m.Prefix] == nil {
 			s.models[m.Prefix] = map[string]ModelSpec{}
+			s.styles[m.Prefix] = map[catalog.Style]bool{}
 		}
 		s.models[m.Prefix][m.Name] = m
+		s.styles[m.Prefix][m.Style] = true
 	}
 	return s
+}
+
+// served is the model name answering on style under prefix: its own
+// style, or any style of a prefix that serves several (see styles).
+func (s *Server) served(prefix, name string, style catalog.Style) (ModelSpec, bool) {
+	spec, ok := s.models[prefix][name]
+	if !ok || (spec.Style != style && !s.styles[prefix][style]) {
+		return ModelSpec{}, false
+	}
+	spec.Style = style
+	return spec, true
 }
 
 // ModelsFromCatalog lists the simulated providers' models: the path layout
@@ -244,6 +264,29 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeAnswer writes a whole (non-streamed) answer; the drop fault cuts it
+// as a network does: the Content-Length of the whole body is announced,
+// half of it is sent, then the connection closes (the client reads
+// io.ErrUnexpectedEOF in the middle of the JSON).
+func writeAnswer(w http.ResponseWriter, v any, f fault) {
+	if f.kind != "drop" {
+		writeJSON(w, http.StatusOK, v)
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b[:len(b)/2])
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
+	panic(http.ErrAbortHandler)
 }
 
 func newID(prefix string) string {

@@ -27,8 +27,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, prefix string, s
 	}
 	name := str(body["model"])
 	name, faultName, _ := strings.Cut(name, "@")
-	spec, ok := s.models[prefix][name]
-	if !ok || spec.Style != style {
+	spec, ok := s.served(prefix, name, style)
+	if !ok {
 		writeError(w, 404, "invalid_request_error", "model_not_found", "model",
 			"The model `"+name+"` does not exist or you do not have access to it.")
 		return
@@ -207,7 +207,7 @@ func (s *Server) chatOrCompletion(w http.ResponseWriter, r *http.Request, rq *re
 		if !stall(r.Context(), f) {
 			return
 		}
-		writeJSON(w, 200, wholeAnswer(rq, plans, speech, u, id, object, created))
+		writeAnswer(w, wholeAnswer(rq, plans, speech, u, id, object, created), f)
 		return
 	}
 	out := newSSE(w)
