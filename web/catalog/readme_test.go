@@ -7,17 +7,17 @@ import (
 	"testing"
 )
 
-// TestReadmeExampleLoads: the README's annotated catalog example is a
+// TestReadmeExampleLoads: the annotated catalog example in docs/catalog.md is a
 // file an operator may copy: it loads with --catalog as it stands.
 func TestReadmeExampleLoads(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/catalog.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	const intro = "A complete annotated example"
 	_, rest, ok := strings.Cut(string(readme), intro)
 	if !ok {
-		t.Fatalf("the README has no %q", intro)
+		t.Fatalf("docs/catalog.md has no %q", intro)
 	}
 	_, rest, ok = strings.Cut(rest, "```yaml\n")
 	if !ok {
@@ -33,7 +33,7 @@ func TestReadmeExampleLoads(t *testing.T) {
 	}
 	c, err := Load(path)
 	if err != nil {
-		t.Fatalf("the README's example does not load: %v", err)
+		t.Fatalf("the example in docs/catalog.md does not load: %v", err)
 	}
 	if _, ok := c.Provider("local"); !ok {
 		t.Error("the example's provider is not in the catalog")
