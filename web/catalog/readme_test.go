@@ -39,3 +39,31 @@ func TestReadmeExampleLoads(t *testing.T) {
 		t.Error("the example's provider is not in the catalog")
 	}
 }
+
+// TestReadmeShortExampleLoads: the short catalog example in the README
+// loads with --catalog as it stands, too.
+func TestReadmeShortExampleLoads(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\n")
+	if !ok {
+		t.Fatal("the README has no yaml block")
+	}
+	example, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("the yaml block does not end")
+	}
+	path := filepath.Join(t.TempDir(), "ops.yaml")
+	if err := os.WriteFile(path, []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatalf("the README's example does not load: %v", err)
+	}
+	if _, ok := c.Provider("local"); !ok {
+		t.Error("the example's provider is not in the catalog")
+	}
+}
