@@ -199,7 +199,7 @@ func TestBodyLimitAnswersClearly(t *testing.T) {
 	// without reading the body, so the client's write of the rest may be
 	// reset (ECONNRESET, EPIPE) before it reads the answer: a race in the
 	// client, not in the answer, hence a few tries. (fasthttp has no
-	// lingering close; see the README's limits.)
+	// lingering close.)
 	var resp *http.Response
 	var err error
 	for try := 0; try < 5; try++ {

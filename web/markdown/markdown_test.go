@@ -95,7 +95,7 @@ func TestCSS(t *testing.T) {
 }
 
 func BenchmarkStreamGrowing(b *testing.B) {
-	// Cost per event must stay flat as the output grows (see README).
+	// Cost per event must stay flat as the output grows (docs/performance.md).
 	para := strings.Repeat("word ", 40) + "\n\n"
 	for _, size := range []int{1 << 10, 64 << 10, 1 << 20} {
 		b.Run(byteSize(size), func(b *testing.B) {
