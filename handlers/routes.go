@@ -94,60 +94,64 @@ func Register(app *fiber.App, d Deps) {
 	app.Use(CSRF())
 	app.Use(BodyLimits(d.BodyLimit, d.BodyBudget))
 	app.Use(CSRFField())
+	// One compression handler, shared by the routes that use it; the
+	// others (the live event streams, audio, the JSONL and curl exports,
+	// the POSTs that redirect) answer uncompressed.
+	compressed := compress.New()
 
 	// Health: answers once the server is ready.
 	app.Get("/healthz", Health(d.Catalog))
 
 	// The playground page and its live parts.
-	app.Get("/", compress.New(), Playground(&d, assets))
-	app.Post("/draft/switch", compress.New(), SwitchModel(&d))
-	app.Post("/draft/preview", compress.New(), Preview(&d))
+	app.Get("/", compressed, Playground(&d, assets))
+	app.Post("/draft/switch", compressed, SwitchModel(&d))
+	app.Post("/draft/preview", compressed, Preview(&d))
 
 	// Runs: start, follow (SSE, resumable), stop, inspect.
 	app.Post("/runs", StartRun(&d))
 	app.Get("/runs/:id/events", RunEvents(d.Runs))
 	app.Post("/runs/:id/stop", StopRun(d.Runs))
-	app.Post("/runs/:id/continue", compress.New(), ContinueRun(&d))
-	app.Get("/runs/:id/inspector", compress.New(), RunInspector(d.Runs))
+	app.Post("/runs/:id/continue", compressed, ContinueRun(&d))
+	app.Get("/runs/:id/inspector", compressed, RunInspector(d.Runs))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
 	app.Get("/runs/:id/audio/:choice", RunAudio(d.Runs))
 
 	// Compare: panes of one prompt under several settings, run together.
-	app.Get("/compare", compress.New(), Compare(&d, assets))
-	app.Post("/compare/preview", compress.New(), ComparePreview(&d))
-	app.Post("/compare/edit", compress.New(), CompareEdit(&d))
-	app.Post("/compare/sweep", compress.New(), CompareSweep(&d))
-	app.Post("/compare/run", compress.New(), CompareRun(&d))
+	app.Get("/compare", compressed, Compare(&d, assets))
+	app.Post("/compare/preview", compressed, ComparePreview(&d))
+	app.Post("/compare/edit", compressed, CompareEdit(&d))
+	app.Post("/compare/sweep", compressed, CompareSweep(&d))
+	app.Post("/compare/run", compressed, CompareRun(&d))
 	app.Get("/compare/:id/events", CompareEvents(d.Runs))
 
 	// History: every run kept; replay, fork, share, export, delete.
-	app.Get("/history", compress.New(), History(&d, assets))
+	app.Get("/history", compressed, History(&d, assets))
 	app.Get("/history/export.jsonl", HistoryExport(&d))
-	app.Get("/history/runs/:id", compress.New(), HistoryRun(&d, assets))
-	app.Get("/history/runs/:id/export.json", compress.New(), HistoryRunJSON(&d))
+	app.Get("/history/runs/:id", compressed, HistoryRun(&d, assets))
+	app.Get("/history/runs/:id/export.json", compressed, HistoryRunJSON(&d))
 	app.Get("/history/runs/:id/export.sh", HistoryRunCurl(&d))
-	app.Get("/history/runs/:id/transcript.sse", compress.New(), HistoryRunTranscript(&d))
+	app.Get("/history/runs/:id/transcript.sse", compressed, HistoryRunTranscript(&d))
 	app.Get("/history/runs/:id/audio/:choice", HistoryRunAudio(&d))
 	app.Post("/history/runs/:id/replay", HistoryReplay(&d))
 	app.Post("/history/runs/:id/fork", HistoryFork(&d))
 	app.Post("/history/runs/:id/delete", HistoryDelete(&d))
 	app.Post("/history/runs/:id/share", HistoryShare(&d, true))
 	app.Post("/history/runs/:id/unshare", HistoryShare(&d, false))
-	app.Get("/history/comparisons/:id", compress.New(), HistoryComparison(&d, assets))
-	app.Get("/history/comparisons/:id/diff", compress.New(), HistoryComparisonDiff(&d))
+	app.Get("/history/comparisons/:id", compressed, HistoryComparison(&d, assets))
+	app.Get("/history/comparisons/:id/diff", compressed, HistoryComparisonDiff(&d))
 	app.Post("/history/comparisons/:id/fork", HistoryComparisonFork(&d))
 	app.Post("/history/comparisons/:id/delete", HistoryComparisonDelete(&d))
 	app.Post("/history/comparisons/:id/share", HistoryComparisonShare(&d, true))
 	app.Post("/history/comparisons/:id/unshare", HistoryComparisonShare(&d, false))
 
 	// Share links: read-only, for anyone with the link.
-	app.Get("/share/:id", compress.New(), Shared(&d, assets))
-	app.Get("/share/:id/diff", compress.New(), SharedDiff(&d))
+	app.Get("/share/:id", compressed, Shared(&d, assets))
+	app.Get("/share/:id/diff", compressed, SharedDiff(&d))
 	app.Get("/share/:id/audio/:choice", SharedAudio(&d))
 	app.Get("/share/:id/panes/:pane/audio/:choice", SharedComparisonAudio(&d))
 
 	// Settings: the session's keys and its own providers.
-	app.Get("/settings", compress.New(), Settings(&d, assets))
+	app.Get("/settings", compressed, Settings(&d, assets))
 	app.Post("/settings/keys/:provider", SetKey(&d, assets))
 	app.Post("/settings/keys/:provider/clear", ClearKey(&d))
 	app.Post("/settings/providers", AddProvider(&d, assets))
@@ -157,8 +161,8 @@ func Register(app *fiber.App, d Deps) {
 
 	// Static assets, last. The code-highlighting CSS is generated from the
 	// same chroma style the markdown renderer uses.
-	app.Get("/static/css/chroma.css", compress.New(), StaticBytes(chroma, "text/css; charset=utf-8"))
-	app.Use("/static", compress.New(), filesystem.New(filesystem.Config{
+	app.Get("/static/css/chroma.css", compressed, StaticBytes(chroma, "text/css; charset=utf-8"))
+	app.Use("/static", compressed, filesystem.New(filesystem.Config{
 		Root:   http.FS(static.FS()),
 		MaxAge: 365 * 24 * 3600,
 	}))

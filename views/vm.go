@@ -5,6 +5,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -433,7 +434,7 @@ func newField(f catalog.Field, r draft.Result) Field {
 	case catalog.TypeStringList:
 		if len(f.Enum) > 0 {
 			for _, e := range f.Enum {
-				v.Checks = append(v.Checks, Check{Value: e, Checked: contains(r.Form[f.Name], e)})
+				v.Checks = append(v.Checks, Check{Value: e, Checked: slices.Contains(r.Form[f.Name], e)})
 			}
 		} else {
 			v.Rows = r.Form[f.Name]
@@ -501,15 +502,6 @@ func jsonPlaceholder(kind string) string {
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // ItemsLeft reports whether another row may be added.
 func (f Field) ItemsLeft(n int) bool { return f.MaxItems == 0 || n < f.MaxItems }

@@ -261,14 +261,7 @@ func (c *Catalog) BaseURLsFor(p *Provider, m *Model, getenv func(string) string,
 }
 
 // Supports reports whether the provider speaks style s.
-func (p *Provider) Supports(s Style) bool {
-	for _, x := range p.APIStyles {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
+func (p *Provider) Supports(s Style) bool { return slices.Contains(p.APIStyles, s) }
 
 // index builds the lookup maps; it is called after validation.
 func (c *Catalog) index() {

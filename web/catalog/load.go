@@ -474,7 +474,7 @@ func validateSchema(path string, style Style, fields []Field) error {
 			types, ok := transforms[f.Transform]
 			if !ok {
 				bad("transform", "unknown transform %q", f.Transform)
-			} else if !containsType(types, f.Type) {
+			} else if !slices.Contains(types, f.Type) {
 				bad("transform", "transform %q does not apply to a %s field", f.Transform, f.Type)
 			}
 			if f.Target != "" && f.Transform != TransformTextFormat && f.Transform != TransformToolChoice {
@@ -546,15 +546,6 @@ func validateSchema(path string, style Style, fields []Field) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func containsType(ts []FieldType, t FieldType) bool {
-	for _, x := range ts {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 // checkValue checks a default or initial value against the field.

@@ -7,6 +7,7 @@ package draft
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -299,12 +300,7 @@ func enumCompatible(f catalog.Field, v string) bool {
 	if f.Type != catalog.TypeEnum || v == "" {
 		return true
 	}
-	for _, e := range f.Enum {
-		if e == v {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(f.Enum, v)
 }
 
 // initial writes the starting value of f.

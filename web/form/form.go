@@ -17,6 +17,7 @@ import (
 	"math"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -242,7 +243,7 @@ func parseList(f catalog.Field, raw []string, limit int) (any, bool, string) {
 		if n := utf8.RuneCountInString(s); n > limit {
 			return nil, false, fmt.Sprintf("Item %d is too long: %d characters, at most %d.", i+1, n, limit)
 		}
-		if len(f.Enum) > 0 && !contains(f.Enum, s) {
+		if len(f.Enum) > 0 && !slices.Contains(f.Enum, s) {
 			return nil, false, fmt.Sprintf("%q is not one of %s.", s, strings.Join(f.Enum, ", "))
 		}
 		out = append(out, s)
@@ -277,7 +278,7 @@ func parseMessages(f catalog.Field, in url.Values) (any, bool, string) {
 		if i < len(roles) {
 			role = roles[i]
 		}
-		if !contains(allowed, role) {
+		if !slices.Contains(allowed, role) {
 			return nil, false, fmt.Sprintf("Message %d: role must be one of %s.", i+1, strings.Join(allowed, ", "))
 		}
 		m := Message{Role: role, Content: c}
@@ -354,7 +355,7 @@ func parseImages(f catalog.Field, in url.Values) (any, bool, string) {
 		img := Image{URL: u}
 		if f.Detail && i < len(details) {
 			img.Detail = details[i]
-			if img.Detail != "" && !contains([]string{"auto", "low", "high"}, img.Detail) {
+			if img.Detail != "" && !slices.Contains([]string{"auto", "low", "high"}, img.Detail) {
 				return nil, false, fmt.Sprintf("Image %d: detail must be auto, low or high.", i+1)
 			}
 		}
@@ -375,7 +376,7 @@ func parseImages(f catalog.Field, in url.Values) (any, bool, string) {
 var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
 func checkToolChoice(f catalog.Field, v string) (any, bool, string) {
-	if contains(f.Enum, v) || functionNameRE.MatchString(v) {
+	if slices.Contains(f.Enum, v) || functionNameRE.MatchString(v) {
 		return v, true, ""
 	}
 	return nil, false, fmt.Sprintf("Must be %s, or a function name (letters, digits, _ and -, at most %d).",
@@ -731,7 +732,7 @@ func checkAudio(v any) string {
 	case nil:
 		return "voice is required: one of " + strings.Join(audio.Voices, ", ") + `, or {"id": "voice_…"}.`
 	case string:
-		if !contains(audio.Voices, voice) {
+		if !slices.Contains(audio.Voices, voice) {
 			return fmt.Sprintf("voice %q is not one of %s (a custom voice is {\"id\": \"voice_…\"}).", voice, strings.Join(audio.Voices, ", "))
 		}
 	case map[string]any:
@@ -745,7 +746,7 @@ func checkAudio(v any) string {
 	if obj["format"] == nil {
 		return "format is required: one of " + strings.Join(audio.Formats, ", ") + "."
 	}
-	if !isString || !contains(audio.Formats, format) {
+	if !isString || !slices.Contains(audio.Formats, format) {
 		return fmt.Sprintf("format must be one of %s.", strings.Join(audio.Formats, ", "))
 	}
 	return ""
@@ -765,7 +766,7 @@ func requiredWith(fields []catalog.Field, vals Values, errs Errors) {
 		case string:
 			has = ov == value
 		case []string:
-			has = contains(ov, value)
+			has = slices.Contains(ov, value)
 		}
 		switch {
 		case has && !set:
@@ -805,16 +806,9 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 				errs[f.Name] = fmt.Sprintf("Not with %s set to %v: the API refuses the pair; change %s, or leave this at its default.", other, refused, other)
 			}
 		}
-		if f.Transform == catalog.TransformTextFormat && vals[f.Name] == "json_schema" {
-			for _, g := range fields {
-				if _, has := vals[g.Name]; g.Transform == catalog.TransformJSONSchema && !has && errs[g.Name] == "" {
-					errs[g.Name] = "Required when the response format is json_schema: {\"name\": …, \"schema\": {…}}."
-				}
-			}
-		}
 		if f.Transform == catalog.TransformToolChoice && errs[f.Name] == "" {
 			choice := vals[f.Name].(string)
-			if contains(f.Enum, choice) {
+			if slices.Contains(f.Enum, choice) {
 				continue
 			}
 			var names []string
@@ -825,7 +819,7 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 					}
 				}
 			}
-			if !contains(names, choice) {
+			if !slices.Contains(names, choice) {
 				errs[f.Name] = fmt.Sprintf("No tool named %q is defined in tools.", choice)
 				delete(vals, f.Name)
 			}
@@ -836,13 +830,4 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 			delete(vals, f.Name)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

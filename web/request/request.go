@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -223,7 +224,7 @@ func Body(m *catalog.Model, vals form.Values) ([]byte, error) {
 		case catalog.TransformToolChoice:
 			s := v.(string)
 			switch {
-			case contains(f.Enum, s):
+			case slices.Contains(f.Enum, s):
 				obj.SetPath(f.BodyPath(), s)
 			case m.Style == catalog.Responses:
 				obj.SetPath(f.BodyPath(), flatToolChoice{Type: "function", Name: s})
@@ -542,15 +543,6 @@ func responsesInput(prompt string, images []form.Image) any {
 		parts = append(parts, inputImage{Type: "input_image", ImageURL: im.URL, Detail: d})
 	}
 	return []inputItem{{Role: "user", Content: parts}}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Object is a JSON object that keeps its keys in insertion order.

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 )
 
@@ -51,7 +52,7 @@ func (a *Audio) add(piece string, room int) {
 		return
 	}
 	if len(a.pending)+len(piece) > room/3*4+8 {
-		a.drop("the audio is larger than " + itoa(MaxAudioBytes>>20) + " MiB, so it was not kept; the transcript is")
+		a.drop("the audio is larger than " + strconv.Itoa(MaxAudioBytes>>20) + " MiB, so it was not kept; the transcript is")
 		return
 	}
 	s := a.pending + strings.Map(func(r rune) rune {
@@ -71,7 +72,7 @@ func (a *Audio) add(piece string, room int) {
 			return
 		}
 		if len(b) > room {
-			a.drop("the audio is larger than " + itoa(MaxAudioBytes>>20) + " MiB, so it was not kept; the transcript is")
+			a.drop("the audio is larger than " + strconv.Itoa(MaxAudioBytes>>20) + " MiB, so it was not kept; the transcript is")
 			return
 		}
 		room -= len(b)

@@ -3,6 +3,7 @@ package stream
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -127,7 +128,7 @@ func errorObject(e *fastjson.Value) *Error {
 		}
 	}
 	if sc := e.GetInt("status_code"); sc > 0 && out.Code == "" {
-		out.Code = itoa(sc)
+		out.Code = strconv.Itoa(sc)
 	}
 	if meta := e.Get("metadata"); meta != nil {
 		if raw := str(meta, "raw"); raw != "" {

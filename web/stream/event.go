@@ -8,6 +8,8 @@
 package stream
 
 import (
+	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -164,54 +166,11 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// httpStatus is the status line the person reads: "429 Too Many Requests",
+// or "HTTP 599" for a code net/http has no text for.
 func httpStatus(code int) string {
-	switch code {
-	case 400:
-		return "400 Bad Request"
-	case 401:
-		return "401 Unauthorized"
-	case 402:
-		return "402 Payment Required"
-	case 403:
-		return "403 Forbidden"
-	case 404:
-		return "404 Not Found"
-	case 408:
-		return "408 Request Timeout"
-	case 422:
-		return "422 Unprocessable Entity"
-	case 429:
-		return "429 Too Many Requests"
-	case 500:
-		return "500 Internal Server Error"
-	case 502:
-		return "502 Bad Gateway"
-	case 503:
-		return "503 Service Unavailable"
-	case 504:
-		return "504 Gateway Timeout"
+	if text := http.StatusText(code); text != "" {
+		return strconv.Itoa(code) + " " + text
 	}
-	return "HTTP " + itoa(code)
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return "HTTP " + strconv.Itoa(code)
 }
