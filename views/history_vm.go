@@ -139,9 +139,20 @@ func costLine(s *run.Summary) string {
 	if !s.Cost.Known {
 		return "no price set"
 	}
+	// The exact amounts are formatted here; rows stored before them keep
+	// the strings they were written with.
 	c := s.Cost.Total
+	if s.Cost.Exact != "" && s.Cost.Currency != "" {
+		if r, ok := s.TotalRat(); ok {
+			c = cost.Format(r, s.Cost.Currency)
+		}
+	}
 	if s.Cost.Credits != "" {
-		c += " · " + s.Cost.Credits
+		cr := s.Cost.Credits
+		if r, ok := s.CreditsRat(); ok && s.Cost.CreditsExact != "" {
+			cr = cost.FormatCredits(r)
+		}
+		c += " · " + cr
 	}
 	if s.Cost.Estimated {
 		c += " (estimate: no usage reported)"
@@ -265,7 +276,7 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 		v.Choices = append(v.Choices, cr)
 	}
 	if s := e.Summary; s != nil {
-		v.Metrics = summaryMetrics(s)
+		v.Metrics = OutcomeMetrics(s)
 		v.Checks = s.Checks
 	}
 	if e.Failure != nil {
@@ -274,7 +285,10 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	return v
 }
 
-func summaryMetrics(s *run.Summary) []KV {
+// OutcomeMetrics is a run's outcome as the live panel and the history
+// page show it (the done event carries it rendered, RunMetrics): the one
+// place durations, tokens and money of a run are written.
+func OutcomeMetrics(s *run.Outcome) []KV {
 	var out []KV
 	add := func(k, v string) {
 		if v != "" {
@@ -459,26 +473,7 @@ func NewComparisonPage(cat *catalog.Catalog, c history.Comparison, readOnly bool
 // TotalCost adds the runs' costs up, per currency, with their credits;
 // runs without a price are counted apart.
 func TotalCost(sums []*run.Summary) string {
-	byCur := map[string]*big.Rat{}
-	credits := new(big.Rat)
-	hasCredits := false
-	unpriced := 0
-	for _, s := range sums {
-		if s == nil || !s.Cost.Known {
-			unpriced++
-			continue
-		}
-		a, ok := byCur[s.Cost.Currency]
-		if !ok {
-			a = new(big.Rat)
-			byCur[s.Cost.Currency] = a
-		}
-		a.Add(a, new(big.Rat).SetFloat64(s.Cost.Amount))
-		if s.Cost.Credits != "" {
-			hasCredits = true
-			credits.Add(credits, new(big.Rat).SetFloat64(s.Cost.CreditsAmount))
-		}
-	}
+	byCur, credits, unpriced := SumCosts(sums)
 	curs := make([]string, 0, len(byCur))
 	for c := range byCur {
 		curs = append(curs, c)
@@ -488,7 +483,7 @@ func TotalCost(sums []*run.Summary) string {
 	for _, c := range curs {
 		parts = append(parts, cost.Format(byCur[c], c))
 	}
-	if hasCredits {
+	if credits != nil {
 		parts = append(parts, cost.FormatCredits(credits))
 	}
 	out := strings.Join(parts, " · ")
@@ -499,4 +494,31 @@ func TotalCost(sums []*run.Summary) string {
 		out += " (" + Plural(unpriced, "run", "runs") + " without a price)"
 	}
 	return out
+}
+
+// SumCosts adds the runs' exact costs up per currency, and their credits
+// (nil when no run was billed in credits); runs without a price are
+// counted apart.
+func SumCosts(sums []*run.Summary) (byCur map[string]*big.Rat, credits *big.Rat, unpriced int) {
+	byCur = map[string]*big.Rat{}
+	for _, s := range sums {
+		total, ok := s.TotalRat()
+		if !ok {
+			unpriced++
+			continue
+		}
+		a, ok := byCur[s.Cost.Currency]
+		if !ok {
+			a = new(big.Rat)
+			byCur[s.Cost.Currency] = a
+		}
+		a.Add(a, total)
+		if cr, ok := s.CreditsRat(); ok {
+			if credits == nil {
+				credits = new(big.Rat)
+			}
+			credits.Add(credits, cr)
+		}
+	}
+	return byCur, credits, unpriced
 }

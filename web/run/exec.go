@@ -1168,7 +1168,13 @@ type Summary struct {
 		// the model has no audio price, so they were billed as text.
 		Audio            string `json:"audio,omitempty"`
 		AudioAtTextPrice bool   `json:"audio_at_text_price,omitempty"`
-		// Amount, Currency and CreditsAmount let a page add costs up.
+		// Exact and CreditsExact are the total and its credits as exact
+		// rationals ("123/1000000", big.Rat's String): a page adds costs
+		// up with them (TotalRat, CreditsRat). Amount and CreditsAmount
+		// are the same as float64, kept for the browser and read back
+		// from rows stored before the exact amounts were.
+		Exact         string  `json:"exact,omitempty"`
+		CreditsExact  string  `json:"credits_exact,omitempty"`
 		Amount        float64 `json:"amount,omitempty"`
 		Currency      string  `json:"currency,omitempty"`
 		CreditsAmount float64 `json:"credits_amount,omitempty"`
@@ -1251,10 +1257,12 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 			s.Cost.Audio = cost.Format(c.Audio, c.Currency)
 			s.Cost.AudioAtTextPrice = c.AudioAtTextPrice
 		}
+		s.Cost.Exact = c.Total.RatString()
 		s.Cost.Amount, _ = c.Total.Float64()
 		s.Cost.Currency = c.Currency
 		if cr := c.Credits(c.Total); cr != nil {
 			s.Cost.Credits = cost.FormatCredits(cr)
+			s.Cost.CreditsExact = cr.RatString()
 			s.Cost.CreditsAmount, _ = cr.Float64()
 		}
 	}

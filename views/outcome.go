@@ -1,0 +1,65 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strconv"
+
+	"github.com/playground-dev/playground/web/run"
+)
+
+// DoneEvent adds to a run's done event (its Outcome as JSON) the metrics
+// rendered as the history page renders them, as "metrics_html": the live
+// panel inserts that fragment (escaped templ output) and formats nothing
+// itself. An event it cannot read is returned as it is.
+func DoneEvent(data []byte) []byte {
+	var o run.Outcome
+	if len(data) < 2 || data[len(data)-1] != '}' || json.Unmarshal(data, &o) != nil {
+		return data
+	}
+	var html bytes.Buffer
+	if RunMetrics(OutcomeMetrics(&o)).Render(context.Background(), &html) != nil {
+		return data
+	}
+	field, err := json.Marshal(html.String())
+	if err != nil {
+		return data
+	}
+	out := make([]byte, 0, len(data)+len(field)+20)
+	out = append(out, data[:len(data)-1]...)
+	if len(data) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"metrics_html":`...)
+	out = append(out, field...)
+	return append(out, '}')
+}
+
+// GroupTotal is the total cost of a comparison's runs (nil for a pane
+// that did not start) as its page shows it while they run: the runs over
+// so far added up exactly, and how many are still running.
+func GroupTotal(runs []*run.Run) string {
+	var outs []*run.Outcome
+	panes := 0
+	for _, rn := range runs {
+		if rn == nil {
+			continue
+		}
+		panes++
+		if evs, over, _ := rn.Since(0); over && len(evs) > 0 && evs[len(evs)-1].Name == "done" {
+			var o run.Outcome
+			if json.Unmarshal(evs[len(evs)-1].Data, &o) == nil {
+				outs = append(outs, &o)
+			}
+		}
+	}
+	s := TotalCost(outs)
+	if s == "" {
+		s = "—"
+	}
+	if len(outs) < panes {
+		s += " so far (" + strconv.Itoa(len(outs)) + " of " + strconv.Itoa(panes) + " panes done)"
+	}
+	return s
+}
