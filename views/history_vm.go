@@ -339,7 +339,7 @@ func OutcomeMetrics(s *run.Outcome) []KV {
 // finishLine is the Finish row: the finish reasons, then whether the
 // answer was cut off and why the run ended as it did, in one bracket:
 // "stop", "— (cut off: the provider's connection was cut …)". The live
-// panel (static/js/app.js, finishLine) writes the same.
+// panel shows the same row (its done event carries OutcomeMetrics rendered).
 func finishLine(s *run.Summary) string {
 	f := strings.Join(s.Finish, ", ")
 	note := s.Reason

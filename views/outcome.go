@@ -12,7 +12,8 @@ import (
 // DoneEvent adds to a run's done event (its Outcome as JSON) the metrics
 // rendered as the history page renders them, as "metrics_html": the live
 // panel inserts that fragment (escaped templ output) and formats nothing
-// itself. An event it cannot read is returned as it is.
+// itself; with reasoning tokens, "reasoning_count" is their count as the
+// reasoning box shows it. An event it cannot read is returned as it is.
 func DoneEvent(data []byte) []byte {
 	var o run.Outcome
 	if len(data) < 2 || data[len(data)-1] != '}' || json.Unmarshal(data, &o) != nil {
@@ -33,6 +34,12 @@ func DoneEvent(data []byte) []byte {
 	}
 	out = append(out, `"metrics_html":`...)
 	out = append(out, field...)
+	if o.Usage.Reasoning > 0 {
+		// The reasoning box's count, beside its title.
+		count, _ := json.Marshal(Plural(o.Usage.Reasoning, "token", "tokens"))
+		out = append(out, `,"reasoning_count":`...)
+		out = append(out, count...)
+	}
 	return append(out, '}')
 }
 

@@ -107,6 +107,7 @@ func TestDoneEventCarriesTheRecordMetrics(t *testing.T) {
 	var ev struct {
 		State       string `json:"state"`
 		MetricsHTML string `json:"metrics_html"`
+		Reasoning   string `json:"reasoning_count"`
 		Cost        struct {
 			Exact string `json:"exact"`
 		} `json:"cost"`
@@ -118,7 +119,7 @@ func TestDoneEventCarriesTheRecordMetrics(t *testing.T) {
 	if err := RunMetrics(OutcomeMetrics(&o)).Render(context.Background(), &want); err != nil {
 		t.Fatal(err)
 	}
-	if ev.State != "completed" || ev.Cost.Exact != "33/20000" || ev.MetricsHTML != want.String() {
+	if ev.State != "completed" || ev.Cost.Exact != "33/20000" || ev.MetricsHTML != want.String() || ev.Reasoning != "77 tokens" {
 		t.Fatalf("done event %+v, want metrics %q", ev, want.String())
 	}
 	for _, line := range []string{

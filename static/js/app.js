@@ -317,11 +317,10 @@
       // The server renders the metrics as the history page does
       // (views.RunMetrics); the panel formats none of them itself.
       dl.innerHTML = s.metrics_html || '';
-      var u = s.usage || {};
       Object.keys(choices).forEach(function (k) {
         var ch = choices[k];
-        if (ch.reasoning && !ch.reasoning.hidden && u.reasoning) {
-          text($(ch.reasoning, '[data-reasoning-count]'), u.reasoning + ' tokens');
+        if (ch.reasoning && !ch.reasoning.hidden && s.reasoning_count) {
+          text($(ch.reasoning, '[data-reasoning-count]'), s.reasoning_count);
         }
       });
       var stop = $(panel, '[data-stop]');
