@@ -3,8 +3,6 @@ package handlers
 import (
 	"encoding/json"
 	"html"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -14,15 +12,7 @@ import (
 // one the comparison's total the history page shows.
 func TestLiveOutcomeIsTheHistorys(t *testing.T) {
 	app := simApp(t)
-	do(t, app, post("/draft/preview", chatForm("the base")))
-	v := url.Values{"messages.role": {"user"}, "messages.content": {"Compare us"},
-		"pane.0.provider": {"sim"}, "pane.0.model": {simChat}, "pane.0.f.temperature": {"0"},
-		"pane.1.provider": {"sim"}, "pane.1.model": {"seed003.gpt-5.4-pro"}}
-	_, body := do(t, app, post("/compare/run", v))
-	m := regexp.MustCompile(`data-group-events="/compare/([^/"]+)/events"`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no comparison:\n%.2000s", body)
-	}
+	m, body := runTwoPanes(t, app)
 	if !strings.Contains(body, `data-testid="total-cost">`) || strings.Contains(body, `data-testid="total-cost">…<`) {
 		t.Errorf("the total is not written with the panes:\n%.2000s", body)
 	}
