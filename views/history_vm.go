@@ -141,12 +141,7 @@ func costLine(s *run.Summary) string {
 	}
 	// The exact amounts are formatted here; rows stored before them keep
 	// the strings they were written with.
-	c := s.Cost.Total
-	if s.Cost.Exact != "" && s.Cost.Currency != "" {
-		if r, ok := s.TotalRat(); ok {
-			c = cost.Format(r, s.Cost.Currency)
-		}
-	}
+	c := exactOr(s.Cost.Total, s.Cost.Exact, s.Cost.Currency)
 	if s.Cost.Credits != "" {
 		cr := s.Cost.Credits
 		if r, ok := s.CreditsRat(); ok && s.Cost.CreditsExact != "" {
@@ -161,6 +156,20 @@ func costLine(s *run.Summary) string {
 		c += " (demo price)"
 	}
 	return c
+}
+
+// exactOr is an amount stored exactly (big.Rat's String) in its currency,
+// or, for rows stored before the exact amounts were, the string they
+// were written with.
+func exactOr(written, exact, currency string) string {
+	if exact == "" || currency == "" {
+		return written
+	}
+	r, ok := new(big.Rat).SetString(exact)
+	if !ok {
+		return written
+	}
+	return cost.Format(r, currency)
 }
 
 // KV is one labelled value.
@@ -326,7 +335,7 @@ func OutcomeMetrics(s *run.Outcome) []KV {
 	add("Finish", finishLine(s))
 	add("Cost", costLine(s))
 	if s.Cost.Audio != "" {
-		a := s.Cost.Audio + " of it for " + strconv.Itoa(s.Usage.AudioInput) + " audio tokens in, " + strconv.Itoa(s.Usage.AudioOutput) + " out"
+		a := exactOr(s.Cost.Audio, s.Cost.AudioExact, s.Cost.Currency) + " of it for " + strconv.Itoa(s.Usage.AudioInput) + " audio tokens in, " + strconv.Itoa(s.Usage.AudioOutput) + " out"
 		if s.Cost.AudioAtTextPrice {
 			a += " (no audio price: billed at the text price)"
 		}

@@ -137,3 +137,22 @@ func TestDoneEventCarriesTheRecordMetrics(t *testing.T) {
 		t.Errorf("an unreadable event became %q", got)
 	}
 }
+
+// TestCostIsWrittenFromTheExactAmount: a stored outcome's money is
+// formatted from its exact amounts, not from the strings stored beside
+// them (which only rows from before the exact amounts were are read by).
+func TestCostIsWrittenFromTheExactAmount(t *testing.T) {
+	var o run.Outcome
+	o.Cost.Known, o.Cost.Currency = true, "EUR"
+	o.Cost.Total, o.Cost.Exact = "stale", "1/3"
+	o.Cost.Credits, o.Cost.CreditsExact = "stale credits", "1"
+	o.Cost.Audio, o.Cost.AudioExact = "stale audio", "1/8"
+	o.Usage.AudioOutput = 5
+	got := map[string]string{}
+	for _, kv := range OutcomeMetrics(&o) {
+		got[kv.Key] = kv.Value
+	}
+	if got["Cost"] != "€0.333333 · 1 credit" || got["Audio"] != "€0.125 of it for 0 audio tokens in, 5 out" {
+		t.Errorf("cost %q, audio %q", got["Cost"], got["Audio"])
+	}
+}

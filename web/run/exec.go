@@ -1167,6 +1167,7 @@ type Summary struct {
 		// Audio is the audio tokens' part of the total; AudioAtTextPrice:
 		// the model has no audio price, so they were billed as text.
 		Audio            string `json:"audio,omitempty"`
+		AudioExact       string `json:"audio_exact,omitempty"`
 		AudioAtTextPrice bool   `json:"audio_at_text_price,omitempty"`
 		// Exact and CreditsExact are the total and its credits as exact
 		// rationals ("123/1000000", big.Rat's String): a page adds costs
@@ -1255,6 +1256,7 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		s.Cost.Output = cost.Format(c.Output, c.Currency)
 		if c.Audio != nil {
 			s.Cost.Audio = cost.Format(c.Audio, c.Currency)
+			s.Cost.AudioExact = c.Audio.RatString()
 			s.Cost.AudioAtTextPrice = c.AudioAtTextPrice
 		}
 		s.Cost.Exact = c.Total.RatString()
