@@ -14,7 +14,6 @@ import (
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/run"
-	"github.com/playground-dev/playground/web/structured"
 	"github.com/playground-dev/playground/web/units"
 )
 
@@ -223,7 +222,7 @@ type RunRecord struct {
 	Params     []KV
 	Choices    []ChoiceRecord
 	Metrics    []KV
-	Checks     []structured.Result
+	Checks     []CheckRow
 	ErrorMsg   string
 	ErrorHint  string
 	Curl       string
@@ -286,7 +285,7 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	}
 	if s := e.Summary; s != nil {
 		v.Metrics = OutcomeMetrics(s)
-		v.Checks = s.Checks
+		v.Checks = CheckRows(s.Checks)
 	}
 	if e.Failure != nil {
 		v.ErrorMsg, v.ErrorHint = e.Failure.Message, e.Failure.Hint

@@ -7,7 +7,45 @@ import (
 	"strconv"
 
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/structured"
 )
+
+// CheckRow is one answer's structured-output check as the live panel and
+// the history page show it: "Choice 1: JSON schema “weather”: fail" and
+// the failing paths.
+type CheckRow struct {
+	Valid    bool
+	Head     string
+	Failures []structured.Failure
+}
+
+// CheckRows are a run's checks, one per checked answer.
+func CheckRows(checks []structured.Result) []CheckRow {
+	rows := make([]CheckRow, 0, len(checks))
+	for i, c := range checks {
+		head := "JSON object"
+		if c.Mode == "json_schema" {
+			head = "JSON schema"
+			if c.Name != "" {
+				head += " “" + c.Name + "”"
+			}
+		}
+		if len(checks) > 1 {
+			head = "Choice " + strconv.Itoa(i) + ": " + head
+		}
+		if c.Valid {
+			head += ": pass"
+		} else {
+			head += ": fail"
+		}
+		r := CheckRow{Valid: c.Valid, Head: head}
+		if !c.Valid {
+			r.Failures = c.Failures
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
 
 // DoneEvent adds to a run's done event (its Outcome as JSON) the metrics
 // rendered as the history page renders them, as "metrics_html": the live
@@ -27,6 +65,14 @@ func DoneEvent(data []byte) []byte {
 	if err != nil {
 		return data
 	}
+	html.Reset()
+	if RunChecks(CheckRows(o.Checks), "schema-check").Render(context.Background(), &html) != nil {
+		return data
+	}
+	checks, err := json.Marshal(html.String())
+	if err != nil {
+		return data
+	}
 	out := make([]byte, 0, len(data)+len(field)+20)
 	out = append(out, data[:len(data)-1]...)
 	if len(data) > 2 {
@@ -34,6 +80,8 @@ func DoneEvent(data []byte) []byte {
 	}
 	out = append(out, `"metrics_html":`...)
 	out = append(out, field...)
+	out = append(out, `,"checks_html":`...)
+	out = append(out, checks...)
 	if o.Usage.Reasoning > 0 {
 		// The reasoning box's count, beside its title.
 		count, _ := json.Marshal(Plural(o.Usage.Reasoning, "token", "tokens"))

@@ -13,6 +13,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/structured"
 )
 
 // TestHistorySumsExactCosts: a thousand runs of $0.000001 each, stored in
@@ -154,5 +155,39 @@ func TestCostIsWrittenFromTheExactAmount(t *testing.T) {
 	}
 	if got["Cost"] != "€0.333333 · 1 credit" || got["Audio"] != "€0.125 of it for 0 audio tokens in, 5 out" {
 		t.Errorf("cost %q, audio %q", got["Cost"], got["Audio"])
+	}
+}
+
+// TestChecksLiveAndStored: the done event's checks are the boxes the
+// history page shows for the same run (their test ids aside), worded as
+// "Choice 1: JSON schema “weather”: fail" with the failing paths.
+func TestChecksLiveAndStored(t *testing.T) {
+	var o run.Outcome
+	o.State = run.Completed
+	o.Checks = []structured.Result{{Mode: "json_schema", Name: "weather", Valid: true},
+		{Mode: "json_schema", Name: "weather", Failures: []structured.Failure{{Path: "/city", Message: "<too long>"}, {Message: "not JSON"}}}}
+	data, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev struct {
+		ChecksHTML string `json:"checks_html"`
+	}
+	if err := json.Unmarshal(DoneEvent(data), &ev); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`Choice 0: JSON schema “weather”: pass`, `Choice 1: JSON schema “weather”: fail`,
+		`<li data-testid="check-failure"><code>/city</code> &lt;too long&gt;</li>`, `<code>(the whole answer)</code> not JSON`} {
+		if !strings.Contains(ev.ChecksHTML, want) {
+			t.Errorf("no %s in %s", want, ev.ChecksHTML)
+		}
+	}
+	var page bytes.Buffer
+	e := history.Entry{ID: "r1", Status: "completed", Summary: &o}
+	if err := RunRecordPageView(RunRecordPage{Run: NewRunRecord(e, nil, false, "")}).Render(context.Background(), &page); err != nil {
+		t.Fatal(err)
+	}
+	if live := strings.ReplaceAll(ev.ChecksHTML, `"schema-check"`, `"record-check"`); live == "" || !strings.Contains(page.String(), live) {
+		t.Errorf("the history page's checks are not the live panel's:\n%s", live)
 	}
 }

@@ -274,48 +274,15 @@
     }
     h.showError = showError;
 
-    // showChecks writes whether each answer matched the structured output
-    // asked for, with the failing paths.
-    function showChecks(checks) {
-      var box = $(panel, '[data-checks]');
-      if (!box) return;
-      box.textContent = '';
-      (checks || []).forEach(function (c, i) {
-        var d = document.createElement('div');
-        d.className = c.valid ? 'check-pass' : 'check-fail';
-        d.setAttribute('data-testid', 'schema-check');
-        var head = document.createElement('p');
-        head.className = 'font-medium';
-        var what = c.mode === 'json_schema' ? 'JSON schema' + (c.name ? ' “' + c.name + '”' : '') : 'JSON object';
-        text(head, (checks.length > 1 ? 'Choice ' + i + ': ' : '') + what + ': ' + (c.valid ? 'pass' : 'fail'));
-        d.appendChild(head);
-        if (!c.valid && c.failures) {
-          var ul = document.createElement('ul');
-          ul.className = 'mt-1 space-y-0.5';
-          c.failures.forEach(function (f) {
-            var li = document.createElement('li');
-            li.setAttribute('data-testid', 'check-failure');
-            var code = document.createElement('code');
-            text(code, f.path || '(the whole answer)');
-            li.appendChild(code);
-            li.appendChild(document.createTextNode(' ' + f.message));
-            ul.appendChild(li);
-          });
-          d.appendChild(ul);
-        }
-        box.appendChild(d);
-      });
-    }
-
     function showSummary(s) {
-      showChecks(s.checks);
+      // The checks and the metrics come rendered by the server, as the
+      // history page shows them (views.RunChecks, views.RunMetrics).
+      var checks = $(panel, '[data-checks]');
+      if (checks) checks.innerHTML = s.checks_html || '';
       var labels = { completed: 'completed', failed: 'failed', stopped: 'stopped', interrupted: 'interrupted' };
       setState(labels[s.state] || s.state, s.state);
       var dl = $(panel, '[data-metrics]');
-      dl.textContent = '';
       dl.hidden = false;
-      // The server renders the metrics as the history page does
-      // (views.RunMetrics); the panel formats none of them itself.
       dl.innerHTML = s.metrics_html || '';
       Object.keys(choices).forEach(function (k) {
         var ch = choices[k];
