@@ -329,7 +329,13 @@ func CompareEvents(runs *run.Manager) fiber.Handler {
 					data = append(data[:0], `{"p":`...)
 					data = strconv.AppendInt(data, int64(p), 10)
 					data = append(data, `,"d":`...)
-					data = append(data, e.Data...)
+					data = append(data, eventData(e)...)
+					if e.Name == "done" {
+						// The comparison's total so far, written by views.
+						data = append(data, `,"total":`...)
+						total, _ := json.Marshal(views.GroupTotal(group))
+						data = append(data, total...)
+					}
 					data = append(data, '}')
 					buf = sse.AppendEventID(buf, groupID(after), e.Name, data)
 				}

@@ -7,8 +7,19 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/sse"
 )
+
+// eventData is an event's payload as the browser gets it: the done event
+// carries its metrics rendered by views, which the panel inserts.
+func eventData(e run.Event) []byte {
+	if e.Name == "done" {
+		return views.DoneEvent(e.Data)
+	}
+	return e.Data
+}
 
 // poll appends to buf what a browser event stream has new and says whether
 // the stream is over; when nothing is new, the stream waits on more (any

@@ -221,15 +221,7 @@ func TestCompareRunRejectsPanesWithErrors(t *testing.T) {
 
 func TestComparisonRunsAsOneGroup(t *testing.T) {
 	app := simApp(t)
-	do(t, app, post("/draft/preview", chatForm("the base"))) // the base form is a chat model's
-	v := url.Values{"messages.role": {"user"}, "messages.content": {"Compare us"},
-		"pane.0.provider": {"sim"}, "pane.0.model": {simChat}, "pane.0.f.temperature": {"0"},
-		"pane.1.provider": {"sim"}, "pane.1.model": {"seed003.gpt-5.4-pro"}}
-	_, body := do(t, app, post("/compare/run", v))
-	m := regexp.MustCompile(`data-group-events="/compare/([^/"]+)/events"`).FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no comparison:\n%.2000s", body)
-	}
+	m, _ := runTwoPanes(t, app)
 	_, events := get(t, app, "/compare/"+m[1]+"/events")
 	if strings.Count(events, "event: done") != 2 || !strings.Contains(events, `{"p":0,"d":`) || !strings.Contains(events, `{"p":1,"d":`) {
 		t.Fatalf("group events:\n%.1000s", events)
@@ -267,6 +259,23 @@ func TestComparisonRunsAsOneGroup(t *testing.T) {
 	if !strings.Contains(bad, "Pick two panes") {
 		t.Error("a diff of a missing pane")
 	}
+}
+
+// runTwoPanes runs a comparison of two sim panes (a chat model at
+// temperature 0 and a Responses one) and returns the match of its events
+// URL (m[1] is its group) and the page that answered.
+func runTwoPanes(t *testing.T, app *testApp) ([]string, string) {
+	t.Helper()
+	do(t, app, post("/draft/preview", chatForm("the base"))) // the base form is a chat model's
+	v := url.Values{"messages.role": {"user"}, "messages.content": {"Compare us"},
+		"pane.0.provider": {"sim"}, "pane.0.model": {simChat}, "pane.0.f.temperature": {"0"},
+		"pane.1.provider": {"sim"}, "pane.1.model": {"seed003.gpt-5.4-pro"}}
+	_, body := do(t, app, post("/compare/run", v))
+	m := regexp.MustCompile(`data-group-events="/compare/([^/"]+)/events"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no comparison:\n%.2000s", body)
+	}
+	return m, body
 }
 
 // TestCheckedBoxesStayChecked: a checkbox posts its hidden "false" and then

@@ -91,7 +91,7 @@ func followRun(c *fiber.Ctx, runs *run.Manager, rn *run.Run, after int, first []
 			if len(buf) >= maxBatch && i > 0 {
 				return buf, nil, false // the rest at the next read
 			}
-			buf = sse.AppendEvent(buf, e.ID, e.Name, e.Data)
+			buf = sse.AppendEvent(buf, e.ID, e.Name, eventData(e))
 			after = e.ID
 		}
 		more[0] = changed

@@ -145,6 +145,9 @@ type CompareRuns struct {
 	Panes      []ComparePaneRun
 	// PaneOptions pick the two panes to diff.
 	PaneOptions []Option
+	// Total is the cost so far (GroupTotal); the event stream carries it
+	// again with each pane's done event.
+	Total string
 }
 
 // ComparePaneRun is one pane's run, or why it did not start.
@@ -173,6 +176,7 @@ func NewCompareRuns(group string, labels []string, runs []*run.Run, errs [][2]st
 		v.Panes = append(v.Panes, p)
 		v.PaneOptions = append(v.PaneOptions, Option{Value: strconv.Itoa(i), Label: "Pane " + p.Number + ": " + labels[i]})
 	}
+	v.Total = GroupTotal(runs)
 	return v
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/run"
-	"github.com/playground-dev/playground/web/structured"
 	"github.com/playground-dev/playground/web/units"
 )
 
@@ -139,9 +138,15 @@ func costLine(s *run.Summary) string {
 	if !s.Cost.Known {
 		return "no price set"
 	}
-	c := s.Cost.Total
+	// The exact amounts are formatted here; rows stored before them keep
+	// the strings they were written with.
+	c := exactOr(s.Cost.Total, s.Cost.Exact, s.Cost.Currency)
 	if s.Cost.Credits != "" {
-		c += " · " + s.Cost.Credits
+		cr := s.Cost.Credits
+		if r, ok := s.CreditsRat(); ok && s.Cost.CreditsExact != "" {
+			cr = cost.FormatCredits(r)
+		}
+		c += " · " + cr
 	}
 	if s.Cost.Estimated {
 		c += " (estimate: no usage reported)"
@@ -150,6 +155,20 @@ func costLine(s *run.Summary) string {
 		c += " (demo price)"
 	}
 	return c
+}
+
+// exactOr is an amount stored exactly (big.Rat's String) in its currency,
+// or, for rows stored before the exact amounts were, the string they
+// were written with.
+func exactOr(written, exact, currency string) string {
+	if exact == "" || currency == "" {
+		return written
+	}
+	r, ok := new(big.Rat).SetString(exact)
+	if !ok {
+		return written
+	}
+	return cost.Format(r, currency)
 }
 
 // KV is one labelled value.
@@ -203,7 +222,7 @@ type RunRecord struct {
 	Params     []KV
 	Choices    []ChoiceRecord
 	Metrics    []KV
-	Checks     []structured.Result
+	Checks     []CheckRow
 	ErrorMsg   string
 	ErrorHint  string
 	Curl       string
@@ -265,8 +284,8 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 		v.Choices = append(v.Choices, cr)
 	}
 	if s := e.Summary; s != nil {
-		v.Metrics = summaryMetrics(s)
-		v.Checks = s.Checks
+		v.Metrics = OutcomeMetrics(s)
+		v.Checks = CheckRows(s.Checks)
 	}
 	if e.Failure != nil {
 		v.ErrorMsg, v.ErrorHint = e.Failure.Message, e.Failure.Hint
@@ -274,7 +293,10 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	return v
 }
 
-func summaryMetrics(s *run.Summary) []KV {
+// OutcomeMetrics is a run's outcome as the live panel and the history
+// page show it (the done event carries it rendered, RunMetrics): the one
+// place durations, tokens and money of a run are written.
+func OutcomeMetrics(s *run.Outcome) []KV {
 	var out []KV
 	add := func(k, v string) {
 		if v != "" {
@@ -312,7 +334,7 @@ func summaryMetrics(s *run.Summary) []KV {
 	add("Finish", finishLine(s))
 	add("Cost", costLine(s))
 	if s.Cost.Audio != "" {
-		a := s.Cost.Audio + " of it for " + strconv.Itoa(s.Usage.AudioInput) + " audio tokens in, " + strconv.Itoa(s.Usage.AudioOutput) + " out"
+		a := exactOr(s.Cost.Audio, s.Cost.AudioExact, s.Cost.Currency) + " of it for " + strconv.Itoa(s.Usage.AudioInput) + " audio tokens in, " + strconv.Itoa(s.Usage.AudioOutput) + " out"
 		if s.Cost.AudioAtTextPrice {
 			a += " (no audio price: billed at the text price)"
 		}
@@ -325,7 +347,7 @@ func summaryMetrics(s *run.Summary) []KV {
 // finishLine is the Finish row: the finish reasons, then whether the
 // answer was cut off and why the run ended as it did, in one bracket:
 // "stop", "— (cut off: the provider's connection was cut …)". The live
-// panel (static/js/app.js, finishLine) writes the same.
+// panel shows the same row (its done event carries OutcomeMetrics rendered).
 func finishLine(s *run.Summary) string {
 	f := strings.Join(s.Finish, ", ")
 	note := s.Reason
@@ -459,26 +481,7 @@ func NewComparisonPage(cat *catalog.Catalog, c history.Comparison, readOnly bool
 // TotalCost adds the runs' costs up, per currency, with their credits;
 // runs without a price are counted apart.
 func TotalCost(sums []*run.Summary) string {
-	byCur := map[string]*big.Rat{}
-	credits := new(big.Rat)
-	hasCredits := false
-	unpriced := 0
-	for _, s := range sums {
-		if s == nil || !s.Cost.Known {
-			unpriced++
-			continue
-		}
-		a, ok := byCur[s.Cost.Currency]
-		if !ok {
-			a = new(big.Rat)
-			byCur[s.Cost.Currency] = a
-		}
-		a.Add(a, new(big.Rat).SetFloat64(s.Cost.Amount))
-		if s.Cost.Credits != "" {
-			hasCredits = true
-			credits.Add(credits, new(big.Rat).SetFloat64(s.Cost.CreditsAmount))
-		}
-	}
+	byCur, credits, unpriced := SumCosts(sums)
 	curs := make([]string, 0, len(byCur))
 	for c := range byCur {
 		curs = append(curs, c)
@@ -488,7 +491,7 @@ func TotalCost(sums []*run.Summary) string {
 	for _, c := range curs {
 		parts = append(parts, cost.Format(byCur[c], c))
 	}
-	if hasCredits {
+	if credits != nil {
 		parts = append(parts, cost.FormatCredits(credits))
 	}
 	out := strings.Join(parts, " · ")
@@ -499,4 +502,31 @@ func TotalCost(sums []*run.Summary) string {
 		out += " (" + Plural(unpriced, "run", "runs") + " without a price)"
 	}
 	return out
+}
+
+// SumCosts adds the runs' exact costs up per currency, and their credits
+// (nil when no run was billed in credits); runs without a price are
+// counted apart.
+func SumCosts(sums []*run.Summary) (byCur map[string]*big.Rat, credits *big.Rat, unpriced int) {
+	byCur = map[string]*big.Rat{}
+	for _, s := range sums {
+		total, ok := s.TotalRat()
+		if !ok {
+			unpriced++
+			continue
+		}
+		a, ok := byCur[s.Cost.Currency]
+		if !ok {
+			a = new(big.Rat)
+			byCur[s.Cost.Currency] = a
+		}
+		a.Add(a, total)
+		if cr, ok := s.CreditsRat(); ok {
+			if credits == nil {
+				credits = new(big.Rat)
+			}
+			credits.Add(credits, cr)
+		}
+	}
+	return byCur, credits, unpriced
 }

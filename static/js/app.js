@@ -274,94 +274,20 @@
     }
     h.showError = showError;
 
-    function metric(dl, label, value) {
-      if (value === undefined || value === null || value === '') return;
-      var dt = document.createElement('dt');
-      var dd = document.createElement('dd');
-      text(dt, label);
-      text(dd, String(value));
-      dd.setAttribute('data-testid', 'metric-' + label.toLowerCase().replace(/[^a-z]+/g, '-'));
-      dl.appendChild(dt);
-      dl.appendChild(dd);
-    }
-
-    // showChecks writes whether each answer matched the structured output
-    // asked for, with the failing paths.
-    function showChecks(checks) {
-      var box = $(panel, '[data-checks]');
-      if (!box) return;
-      box.textContent = '';
-      (checks || []).forEach(function (c, i) {
-        var d = document.createElement('div');
-        d.className = c.valid ? 'check-pass' : 'check-fail';
-        d.setAttribute('data-testid', 'schema-check');
-        var head = document.createElement('p');
-        head.className = 'font-medium';
-        var what = c.mode === 'json_schema' ? 'JSON schema' + (c.name ? ' “' + c.name + '”' : '') : 'JSON object';
-        text(head, (checks.length > 1 ? 'Choice ' + i + ': ' : '') + what + ': ' + (c.valid ? 'pass' : 'fail'));
-        d.appendChild(head);
-        if (!c.valid && c.failures) {
-          var ul = document.createElement('ul');
-          ul.className = 'mt-1 space-y-0.5';
-          c.failures.forEach(function (f) {
-            var li = document.createElement('li');
-            li.setAttribute('data-testid', 'check-failure');
-            var code = document.createElement('code');
-            text(code, f.path || '(the whole answer)');
-            li.appendChild(code);
-            li.appendChild(document.createTextNode(' ' + f.message));
-            ul.appendChild(li);
-          });
-          d.appendChild(ul);
-        }
-        box.appendChild(d);
-      });
-    }
-
-    // finishLine is the Finish row: the finish reasons, then whether the
-    // answer was cut off and why the run ended so, in one bracket (the
-    // history page, views.finishLine, writes the same).
-    function finishLine(s) {
-      var f = (s.finish || []).join(', ');
-      var note = s.reason || '';
-      if (s.truncated) note = 'cut off' + (s.reason ? ': ' + s.reason : '');
-      if (!note) return f;
-      return (f || '—') + ' (' + note + ')';
-    }
-
     function showSummary(s) {
-      showChecks(s.checks);
+      // The checks and the metrics come rendered by the server, as the
+      // history page shows them (views.RunChecks, views.RunMetrics).
+      var checks = $(panel, '[data-checks]');
+      if (checks) checks.innerHTML = s.checks_html || '';
       var labels = { completed: 'completed', failed: 'failed', stopped: 'stopped', interrupted: 'interrupted' };
       setState(labels[s.state] || s.state, s.state);
       var dl = $(panel, '[data-metrics]');
-      dl.textContent = '';
       dl.hidden = false;
-      var m = s.metrics || {};
-      var u = s.usage || {};
-      var est = u.estimated ? ' (estimate)' : '';
-      metric(dl, 'TTFB', m.ttfb_ms ? m.ttfb_ms.toFixed(0) + ' ms' : '');
-      metric(dl, 'TTFT', m.ttft_ms ? m.ttft_ms.toFixed(0) + ' ms' : '');
-      metric(dl, 'Total', m.total_ms ? (m.total_ms / 1000).toFixed(2) + ' s' : '');
-      metric(dl, 'Speed', m.tokens_per_sec ? m.tokens_per_sec + ' tok/s' : '');
-      metric(dl, 'Tokens in', u.input + (u.cached ? ' (' + u.cached + ' cached)' : '') + est);
-      metric(dl, 'Tokens out', u.output + (u.reasoning ? ' (' + u.reasoning + ' reasoning)' : '') + est);
-      metric(dl, 'Finish', finishLine(s));
-      var c = s.cost || {};
-      if (c.refused) {
-        metric(dl, 'Cost', 'nothing — the provider refused the request');
-      } else if (c.unreached) {
-        metric(dl, 'Cost', 'nothing — the request never reached the provider');
-      } else if (c.known) {
-        metric(dl, 'Cost', c.total + (c.credits ? ' · ' + c.credits : '') + (c.estimated ? ' (estimate: no usage reported)' : '') + (c.demo ? ' (demo price)' : ''));
-      } else {
-        metric(dl, 'Cost', 'no price set');
-      }
-      if (c.audio) metric(dl, 'Audio', c.audio + ' of it for ' + (u.audio_input || 0) + ' audio tokens in, ' + (u.audio_output || 0) + ' out' + (c.audio_at_text_price ? ' (no audio price: billed at the text price)' : ''));
-      metric(dl, 'Provider cost', c.provider_cost);
+      dl.innerHTML = s.metrics_html || '';
       Object.keys(choices).forEach(function (k) {
         var ch = choices[k];
-        if (ch.reasoning && !ch.reasoning.hidden && u.reasoning) {
-          text($(ch.reasoning, '[data-reasoning-count]'), u.reasoning + ' tokens');
+        if (ch.reasoning && !ch.reasoning.hidden && s.reasoning_count) {
+          text($(ch.reasoning, '[data-reasoning-count]'), s.reasoning_count);
         }
       });
       var stop = $(panel, '[data-stop]');
@@ -675,37 +601,6 @@
     return pump().catch(ended);
   }
 
-  // Money as the server writes it: symbol, up to six decimals.
-  var symbols = { USD: '$', CNY: '¥', EUR: '€', GBP: '£', JPY: 'JP¥', INR: '₹' };
-  function money(amount, currency) {
-    var s = amount.toFixed(6).replace(/0+$/, '');
-    var minor = currency === 'JPY' ? 0 : 2;
-    var dot = s.indexOf('.');
-    while (s.length - dot - 1 < minor) s += '0';
-    if (s.charAt(s.length - 1) === '.') s = s.slice(0, -1);
-    return (symbols[currency] || currency + ' ') + s;
-  }
-
-  // totalCost writes the sum of the finished panes' costs.
-  function totalCost(box, costs, panes) {
-    var out = box.querySelector('[data-total]');
-    if (!out) return;
-    var byCur = {}, credits = 0, hasCredits = false, unpriced = 0, done = 0;
-    Object.keys(costs).forEach(function (p) {
-      var c = costs[p];
-      done++;
-      if (!c.known) { unpriced++; return; }
-      byCur[c.currency] = (byCur[c.currency] || 0) + (c.amount || 0);
-      if (c.credits) { hasCredits = true; credits += c.credits_amount || 0; }
-    });
-    var parts = Object.keys(byCur).sort().map(function (cur) { return money(byCur[cur], cur); });
-    if (hasCredits) parts.push(credits.toFixed(4).replace(/\.?0+$/, '') + ' credits');
-    var s = parts.join(' · ') || '—';
-    if (unpriced) s += ' (' + unpriced + (unpriced === 1 ? ' run' : ' runs') + ' without a price)';
-    if (done < panes) s += ' so far (' + done + ' of ' + panes + ' panes done)';
-    text(out, s);
-  }
-
   // followGroup opens one event stream for a comparison's panes: each
   // event is {"p": pane, "d": data}.
   function followGroup(box) {
@@ -719,10 +614,10 @@
     });
     var count = Object.keys(panes).length;
     if (count === 0) return;
-    var costs = {};
+    var over = {};
+    var total = box.querySelector('[data-total]');
     var es = new EventSource(url);
     streams[url] = { es: es, el: box };
-    totalCost(box, costs, count);
     eventNames.forEach(function (name) {
       es.addEventListener(name, function (ev) {
         var m = JSON.parse(ev.data);
@@ -730,9 +625,10 @@
         if (!h) return;
         h[name](m.d);
         if (name === 'done') {
-          costs[m.p] = m.d.cost || {};
-          totalCost(box, costs, count);
-          if (Object.keys(costs).length === count) { es.close(); delete streams[url]; }
+          // The total so far comes written by the server (views.GroupTotal).
+          over[m.p] = true;
+          if (total && typeof m.total === 'string') text(total, m.total);
+          if (Object.keys(over).length === count) { es.close(); delete streams[url]; }
         }
       });
     });

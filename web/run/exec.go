@@ -1167,8 +1167,15 @@ type Summary struct {
 		// Audio is the audio tokens' part of the total; AudioAtTextPrice:
 		// the model has no audio price, so they were billed as text.
 		Audio            string `json:"audio,omitempty"`
+		AudioExact       string `json:"audio_exact,omitempty"`
 		AudioAtTextPrice bool   `json:"audio_at_text_price,omitempty"`
-		// Amount, Currency and CreditsAmount let a page add costs up.
+		// Exact and CreditsExact are the total and its credits as exact
+		// rationals ("123/1000000", big.Rat's String): a page adds costs
+		// up with them (TotalRat, CreditsRat). Amount and CreditsAmount
+		// are the same as float64, kept for the browser and read back
+		// from rows stored before the exact amounts were.
+		Exact         string  `json:"exact,omitempty"`
+		CreditsExact  string  `json:"credits_exact,omitempty"`
 		Amount        float64 `json:"amount,omitempty"`
 		Currency      string  `json:"currency,omitempty"`
 		CreditsAmount float64 `json:"credits_amount,omitempty"`
@@ -1249,12 +1256,15 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		s.Cost.Output = cost.Format(c.Output, c.Currency)
 		if c.Audio != nil {
 			s.Cost.Audio = cost.Format(c.Audio, c.Currency)
+			s.Cost.AudioExact = c.Audio.RatString()
 			s.Cost.AudioAtTextPrice = c.AudioAtTextPrice
 		}
+		s.Cost.Exact = c.Total.RatString()
 		s.Cost.Amount, _ = c.Total.Float64()
 		s.Cost.Currency = c.Currency
 		if cr := c.Credits(c.Total); cr != nil {
 			s.Cost.Credits = cost.FormatCredits(cr)
+			s.Cost.CreditsExact = cr.RatString()
 			s.Cost.CreditsAmount, _ = cr.Float64()
 		}
 	}
