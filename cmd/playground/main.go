@@ -195,8 +195,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Connections per client address are counted at accept (behind a
 	// proxy every client has the proxy's address).
 	go func() { errc <- app.Listener(handlers.LimitPerIP(ln, cfg.MaxConnsPerIP)) }()
-	fmt.Fprintf(stdout, "playground listening on http://%s\n", ln.Addr())
+	// Logged before the line that says it listens: whoever waits for that
+	// line (the tests) finds the log line too.
 	log.Info("started", "addr", ln.Addr().String(), "simulator", simURL, "providers", len(cat.Providers), "models", len(cat.Models), "data_dir", cfg.DataDir)
+	fmt.Fprintf(stdout, "playground listening on http://%s\n", ln.Addr())
 
 	select {
 	case err := <-errc:
