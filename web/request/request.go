@@ -40,6 +40,8 @@ type Request struct {
 	Body       []byte
 	Stream     bool
 	Style      catalog.Style
+	// Options are what the run needs to know of the body.
+	Options Options
 
 	// secrets are the values of the Secret headers, by name; they are
 	// never shown nor recorded (WithSecrets, HeaderValue).
@@ -174,7 +176,59 @@ func Build(p *catalog.Provider, m *catalog.Model, vals form.Values, baseURL stri
 		Body:       body,
 		Stream:     stream,
 		Style:      m.Style,
+		Options:    options(m, vals),
 	}, nil
+}
+
+// Options are what a run must know of its request's body, taken from the
+// values the body was built from (never read back from its bytes).
+type Options struct {
+	// Background: background is true (a Responses background response).
+	Background bool
+	// Unstored: store is false (the response is not kept for a later
+	// previous_response_id).
+	Unstored bool
+	// UsageAsked: stream_options.include_usage is true while streaming, so
+	// a usage chunk follows the finish reasons.
+	UsageAsked bool
+	// AudioFormat is the format a spoken answer was asked in (the audio
+	// field's format), "" when none was asked for.
+	AudioFormat string
+}
+
+// options are the Options of the body Body builds from vals: by the body
+// paths the schema sends its fields to, as Body sends them.
+func options(m *catalog.Model, vals form.Values) Options {
+	var o Options
+	for _, f := range m.Fields() {
+		if raw, ok := vals[f.Name].(json.RawMessage); ok && f.JSONKind == "audio" {
+			var a struct {
+				Format string `json:"format"`
+			}
+			if json.Unmarshal(raw, &a) == nil {
+				o.AudioFormat = a.Format
+			}
+			continue
+		}
+		on, isBool := vals[f.Name].(bool)
+		if !isBool || f.Transform != "" {
+			continue
+		}
+		if f.OnlyWith != "" {
+			if with, _ := vals[f.OnlyWith].(bool); !with {
+				continue
+			}
+		}
+		switch f.BodyPath() {
+		case "background":
+			o.Background = on
+		case "store":
+			o.Unstored = !on
+		case "stream_options.include_usage":
+			o.UsageAsked = on
+		}
+	}
+	return o
 }
 
 // Body renders the JSON body: "model" first, then each set field in schema

@@ -402,3 +402,36 @@ func TestSecretValues(t *testing.T) {
 		t.Errorf("secret values %q, want %q", got, want)
 	}
 }
+
+// TestBuildOptions: what a run must know of its body comes from the values
+// the body was built from, by the schema's body paths.
+func TestBuildOptions(t *testing.T) {
+	c := mustCatalog(t)
+	chat := url.Values{"messages.role": {"user"}, "messages.content": {"hi"}}
+	with := func(base url.Values, kv ...string) url.Values {
+		out := url.Values{}
+		for k, v := range base {
+			out[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out[kv[i]] = append(out[kv[i]], kv[i+1])
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name, provider, model string
+		in                    url.Values
+		want                  Options
+	}{
+		{"background", "sim", "seed003.gpt-5.4-pro", with(chat, "background", "true"), Options{Background: true}},
+		{"not stored", "sim", "seed003.gpt-5.4-pro", with(chat, "store", "false"), Options{Unstored: true}},
+		{"stored by default", "sim", "seed003.gpt-5.4-pro", with(chat, "stream", "true"), Options{}},
+		{"usage asked while streaming", "sim", "seed002.gpt-5.4", with(chat, "stream", "true", "include_usage", "true"), Options{UsageAsked: true}},
+		{"usage not sent without stream", "sim", "seed002.gpt-5.4", with(chat, "stream", "false", "include_usage", "true"), Options{}},
+		{"a spoken answer", "sim", "seed002.gpt-5.4", with(chat, "modalities", "text", "modalities", "audio", "audio", `{"voice":"alloy","format":"pcm16"}`), Options{AudioFormat: "pcm16"}},
+	} {
+		if got := build(t, c, tc.provider, tc.model, tc.in).Options; got != tc.want {
+			t.Errorf("%s: options %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package run
 
 import (
-	"github.com/valyala/fastjson"
-
 	"github.com/playground-dev/playground/web/audio"
 	"github.com/playground-dev/playground/web/units"
 )
@@ -23,11 +21,8 @@ type AudioOutput struct {
 // audioFormat is the audio.format the request asked for (wav when it
 // names none).
 func (r *Run) audioFormat() string {
-	var p fastjson.Parser
-	if v, err := p.ParseBytes(r.Spec.Request.Body); err == nil {
-		if f := v.GetStringBytes("audio", "format"); len(f) > 0 {
-			return string(f)
-		}
+	if f := r.Spec.Request.Options.AudioFormat; f != "" {
+		return f
 	}
 	return "wav"
 }

@@ -31,7 +31,6 @@ import (
 	"github.com/playground-dev/playground/web/structured"
 	"github.com/playground-dev/playground/web/units"
 	"github.com/playground-dev/playground/web/upstream"
-	"github.com/valyala/fastjson"
 )
 
 // Event is one event of a run's browser stream.
@@ -250,7 +249,7 @@ func (r *Run) execute(ctx context.Context) {
 	r.res = stream.NewResult()
 	r.choices = map[int]*choiceState{}
 	spec := r.Spec
-	r.responses.background = spec.Model.Style == catalog.Responses && bytes.Contains(spec.Request.Body, []byte(`"background": true`))
+	r.responses.background = spec.Model.Style == catalog.Responses && spec.Request.Options.Background
 	r.append(jsonEvent("start", map[string]any{
 		"provider":   spec.Provider.Name,
 		"model":      spec.Model.Label(),
@@ -1202,7 +1201,7 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	s.Truncated = state == Interrupted
 	if r.Spec.Model.Style == catalog.Responses && r.res.ResponseID != "" {
 		s.ResponseID = r.res.ResponseID
-		s.Stored = !bytes.Contains(r.Spec.Request.Body, []byte(`"store": false`))
+		s.Stored = !r.Spec.Request.Options.Unstored
 	}
 	r.mu.Lock()
 	s.URL = r.servedURL
@@ -1322,10 +1321,4 @@ func (s Spec) keyHint() string {
 // usageAsked reports a streamed request that asks for the usage chunk
 // (stream_options.include_usage), which comes last, after the finish
 // reasons.
-func usageAsked(req *request.Request) bool {
-	if !req.Stream {
-		return false
-	}
-	v, err := fastjson.ParseBytes(req.Body)
-	return err == nil && v.GetBool("stream_options", "include_usage")
-}
+func usageAsked(req *request.Request) bool { return req.Stream && req.Options.UsageAsked }

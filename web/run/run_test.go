@@ -47,11 +47,30 @@ func spec(style catalog.Style, base string, body string) Spec {
 		Provider: &catalog.Provider{ID: "p", Name: "P", APIKeyEnv: "P_KEY", Currency: "USD"},
 		Model:    &catalog.Model{ID: "m", Style: style, Price: &catalog.Price{Input: &price, Output: &price}},
 		Request: &request.Request{Method: "POST", Path: style.Path(), Body: []byte(body), Stream: true,
-			Header: []request.Header{{Name: "Content-Type", Value: "application/json"}}, KeyEnv: "P_KEY"},
+			Header: []request.Header{{Name: "Content-Type", Value: "application/json"}}, KeyEnv: "P_KEY",
+			Options: optionsOf(body)},
 		BaseURLs: []string{base},
 		Key:      "sk-secret-key-1234",
 		Owner:    "owner",
 	}
+}
+
+// optionsOf is what request.Build would have given a request with this
+// body: the tests write bodies by hand.
+func optionsOf(body string) request.Options {
+	var b struct {
+		Background    bool
+		Store         *bool
+		StreamOptions struct {
+			IncludeUsage bool `json:"include_usage"`
+		} `json:"stream_options"`
+		Audio struct{ Format string }
+	}
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		panic("a test's request body is not JSON: " + body)
+	}
+	return request.Options{Background: b.Background, Unstored: b.Store != nil && !*b.Store,
+		UsageAsked: b.StreamOptions.IncludeUsage, AudioFormat: b.Audio.Format}
 }
 
 // serve streams body in small flushed chunks.
