@@ -15,20 +15,27 @@ import (
 	"github.com/playground-dev/playground/web/tokens"
 )
 
-// TestEverySeedModelRunsOnTheSimulator runs each simulated model with its
-// fresh form, through the playground, and checks the run completes with
-// exact usage whose prompt tokens equal the pre-send estimate, and a cost.
-func TestEverySeedModelRunsOnTheSimulator(t *testing.T) {
+// simulatorApp is the playground in front of a simulator of the default
+// catalog, and the draft service that gives each model's estimate.
+func simulatorApp(t *testing.T) (*catalog.Catalog, *testApp, *draft.Service) {
+	t.Helper()
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := &tokens.Counter{}
 	simSrv := httptest.NewServer(sim.New(sim.Config{ZeroDelay: true}, sim.ModelsFromCatalog(cat), tok))
-	defer simSrv.Close()
+	t.Cleanup(simSrv.Close)
 	env := map[string]string{"PLAYGROUND_SIM_URL": simSrv.URL}
 	app := newTestApp(t, env)
-	drafts := &draft.Service{Catalog: cat, Getenv: func(k string) string { return env[k] }, Tokens: tok}
+	return cat, app, &draft.Service{Catalog: cat, Getenv: func(k string) string { return env[k] }, Tokens: tok}
+}
+
+// TestEverySeedModelRunsOnTheSimulator runs each simulated model with its
+// fresh form, through the playground, and checks the run completes with
+// exact usage whose prompt tokens equal the pre-send estimate, and a cost.
+func TestEverySeedModelRunsOnTheSimulator(t *testing.T) {
+	cat, app, drafts := simulatorApp(t)
 	n := 0
 	for _, m := range cat.ModelsOf("sim") {
 		n++
@@ -99,16 +106,7 @@ func runOnSim(t *testing.T, app *testApp, form url.Values) (map[string]any, int)
 // response-format schemas are prompt tokens; the simulator reports the
 // same prompt_tokens as the pre-send estimate for a run that has them.
 func TestSimulatorCountsDefinitionsAsTheEstimate(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := &tokens.Counter{}
-	simSrv := httptest.NewServer(sim.New(sim.Config{ZeroDelay: true}, sim.ModelsFromCatalog(cat), tok))
-	defer simSrv.Close()
-	env := map[string]string{"PLAYGROUND_SIM_URL": simSrv.URL}
-	app := newTestApp(t, env)
-	drafts := &draft.Service{Catalog: cat, Getenv: func(k string) string { return env[k] }, Tokens: tok}
+	_, app, drafts := simulatorApp(t)
 	params := `{"type":"object","properties":{"city":{"type":"string","description":"The city, e.g. Paris"},"days":{"type":"integer","minimum":1}},"required":["city"]}`
 	schema := `{"type":"object","properties":{"answer":{"type":"string"},"score":{"type":"number"}},"required":["answer","score"],"additionalProperties":false}`
 	msg := url.Values{"messages.role": {"user"}, "messages.content": {"Weather in Paris?"}, "stream": {"false", "true"}}

@@ -74,6 +74,22 @@ type captured struct {
 	path   string
 }
 
+// sendAsThePlayground sends r with the playground's own sender and
+// returns what the capture server received.
+func sendAsThePlayground(t *testing.T, r *request.Request, key string, last func() captured) captured {
+	t.Helper()
+	hr, err := upstream.NewHTTPRequest(context.Background(), r, r.BaseURL, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return last()
+}
+
 func captureServer(t *testing.T) (*httptest.Server, func() captured) {
 	t.Helper()
 	var mu sync.Mutex
@@ -116,17 +132,7 @@ func TestCurlSendsTheSameBytes(t *testing.T) {
 				Header: []request.Header{{Name: "Content-Type", Value: "application/json"}, {Name: "Accept", Value: "text/event-stream"}},
 				KeyEnv: "PLAYGROUND_TEST_KEY", Body: []byte(body), Stream: true,
 			}
-			// The playground's sender.
-			hr, err := upstream.NewHTTPRequest(context.Background(), r, r.BaseURL, key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(hr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			sent := last()
+			sent := sendAsThePlayground(t, r, key, last)
 
 			// The curl command, run by bash with the key in the environment.
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -277,16 +283,7 @@ func TestSecretHeaders(t *testing.T) {
 	}
 	srv, last := captureServer(t)
 	r.BaseURL = srv.URL + "/v1"
-	hr, err := upstream.NewHTTPRequest(context.Background(), r, r.BaseURL, "k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(hr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	sent := last()
+	sent := sendAsThePlayground(t, r, "k", last)
 	cmd := exec.Command(bash, "-c", curl.Render(r)+" --silent --show-error --max-time 10 -o /dev/null")
 	cmd.Env = append(os.Environ(), "GW_API_KEY=k", "GW_VIRTUAL=value-9", "MY_GW_X_ROUTE=route-value-9")
 	if out, err := cmd.CombinedOutput(); err != nil {

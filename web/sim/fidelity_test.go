@@ -10,19 +10,9 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 )
 
-// apiError is the error body the simulator answers.
-type apiError struct {
-	Error struct {
-		Message string  `json:"message"`
-		Type    string  `json:"type"`
-		Param   *string `json:"param"`
-		Code    string  `json:"code"`
-	} `json:"error"`
-}
-
-func errorOf(t *testing.T, b []byte) apiError {
+func errorOf(t *testing.T, b []byte) errorBody {
 	t.Helper()
-	var e apiError
+	var e errorBody
 	if err := json.Unmarshal(b, &e); err != nil || e.Error.Message == "" {
 		t.Fatalf("not an API error: %s", b)
 	}
