@@ -19,10 +19,6 @@ import (
 	"github.com/playground-dev/playground/web/sse"
 )
 
-// keyLastComparison is the session key of the comparison the compare page
-// shows after a reload.
-const keyLastComparison = "cmp"
-
 // compareState is the compare view of one session: its base form (the
 // playground's) and its panes.
 type compareState struct {
@@ -97,9 +93,9 @@ func Compare(d *Deps, assets views.Assets) fiber.Handler {
 		st := d.loadCompare(c)
 		rs := st.resolve()
 		page := views.ComparePage{Title: "Compare · Playground", Assets: assets, CSRF: csrfToken(c), Form: st.form(rs)}
-		if s := sessionOf(c); s != nil && s.Get(keyLastComparison) != "" {
-			if runs := d.Runs.Group(s.Get(keyLastComparison), st.owner); len(runs) > 0 {
-				v := compareRunsOf(s.Get(keyLastComparison), runs)
+		if s := sessionOf(c); s != nil && s.LastComparison() != "" {
+			if runs := d.Runs.Group(s.LastComparison(), st.owner); len(runs) > 0 {
+				v := compareRunsOf(s.LastComparison(), runs)
 				page.Runs = &v
 			}
 		}
@@ -242,7 +238,7 @@ func CompareRun(d *Deps) fiber.Handler {
 		}
 		d.Log.Info("comparison started", "comparison", group, "panes", len(rs))
 		if s := sessionOf(c); s != nil {
-			s.Set(keyLastComparison, group)
+			s.SetLastComparison(group)
 		}
 		return render(c, http.StatusOK, views.CompareRunsView(views.NewCompareRuns(group, labels, runs, errs)))
 	}

@@ -220,8 +220,7 @@ func HistoryReplay(d *Deps) fiber.Handler {
 			return err
 		}
 		if s := sessionOf(c); s != nil {
-			s.Set(keyProvider, e.Provider)
-			s.Set(keyModel, e.Model)
+			s.Pick(e.Provider, e.Model)
 		}
 		return c.Redirect("/?"+url.Values{"provider": {e.Provider}, "model": {e.Model}}.Encode(), http.StatusSeeOther)
 	}
@@ -249,7 +248,7 @@ func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error
 		return err
 	}
 	if s := sessionOf(c); s != nil {
-		s.Set(keyLastComparison, "")
+		s.SetLastComparison("")
 	}
 	return c.Redirect("/compare", http.StatusSeeOther)
 }
