@@ -240,11 +240,7 @@ func HistoryFork(d *Deps) fiber.Handler {
 }
 
 func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error {
-	owner := ownerOf(c)
-	if err := d.Saved.Save(owner, base); err != nil {
-		return err
-	}
-	if err := d.Layouts.Put(owner, l); err != nil {
+	if err := d.Compare.Fork(ownerOf(c), base, l); err != nil {
 		return err
 	}
 	if s := sessionOf(c); s != nil {
@@ -373,8 +369,8 @@ func HistoryComparisonFork(d *Deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		var rec comparisonRecord
-		if err := json.Unmarshal(cmp.Layout, &rec); err != nil || len(rec.Layout.Panes) < compare.MinPanes {
+		rec, err := compare.ReadRecord(cmp.Layout)
+		if err != nil {
 			return fiber.NewError(http.StatusConflict, "This comparison's panes were not kept; fork one of its runs instead.")
 		}
 		return d.forkInto(c, rec.Base, rec.Layout)
