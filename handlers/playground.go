@@ -17,19 +17,12 @@ import (
 func Playground(d *Deps, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc := d.scopeOf(c)
-		in := draft.Input{Provider: c.Query("provider"), Model: c.Query("model")}
 		saved, ok := d.Saved.Load(ownerOf(c))
-		if in.Provider == "" {
-			if ok {
-				in.Provider, in.Model = saved.Provider, saved.Model
-			} else if s := sessionOf(c); s != nil {
-				in.Provider, in.Model = s.Picked()
-			}
+		var pickedProvider, pickedModel string
+		if s := sessionOf(c); s != nil {
+			pickedProvider, pickedModel = s.Picked()
 		}
-		if ok {
-			in.Form, in.PrevProvider, in.PrevModel = saved.Form, saved.Provider, saved.Model
-		}
-		r := sc.drafts.Prepare(in)
+		r := sc.drafts.Prepare(draft.Opening(c.Query("provider"), c.Query("model"), saved, ok, pickedProvider, pickedModel))
 		return render(c, http.StatusOK, views.PlaygroundPage(views.Page{
 			Title:     "Playground · " + r.Model.Label(),
 			Assets:    assets,
