@@ -15,6 +15,7 @@ import (
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/sse"
 )
@@ -216,10 +217,10 @@ func CompareRun(d *Deps) fiber.Handler {
 		errs := make([][2]string, len(rs))
 		for i, r := range rs {
 			spec, err := st.sc.drafts.Spec(r.Draft, st.owner)
-			var le *draft.LaunchError
+			var refused *problem.Error
 			switch {
-			case errors.As(err, &le):
-				errs[i] = [2]string{le.Message, le.Hint}
+			case errors.As(err, &refused):
+				errs[i] = [2]string{refused.Message, refused.Hint}
 			case err != nil:
 				return err
 			}
@@ -230,9 +231,8 @@ func CompareRun(d *Deps) fiber.Handler {
 			}
 			spec.Client = clientAddr(c)
 			rn, err := d.Runs.TryStart(spec)
-			var lim *run.LimitError
-			if errors.As(err, &lim) {
-				errs[i] = [2]string{lim.Message, "Limits are set by the server's operator."}
+			if errors.As(err, &refused) {
+				errs[i] = [2]string{refused.Message, refused.Hint}
 				continue
 			}
 			if err != nil {

@@ -55,6 +55,29 @@ func (k Kind) Status() int {
 	return http.StatusInternalServerError
 }
 
+// KindOfStatus is the kind of an HTTP error status (Internal for 5xx
+// other than 502 and 503, Invalid for other 4xx).
+func KindOfStatus(status int) Kind {
+	switch status {
+	case http.StatusNotFound, http.StatusGone:
+		return KindNotFound
+	case http.StatusConflict:
+		return KindConflict
+	case http.StatusBadGateway:
+		return KindUpstream
+	case http.StatusTooManyRequests:
+		return KindRateLimited
+	case http.StatusServiceUnavailable:
+		return KindUnavailable
+	case http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge:
+		return KindTooLarge
+	}
+	if status >= 400 && status < 500 {
+		return KindInvalid
+	}
+	return KindInternal
+}
+
 // Error is a failure told to a person.
 type Error struct {
 	Kind Kind

@@ -97,3 +97,15 @@ func TestErrorText(t *testing.T) {
 		t.Errorf("Error() without a message = %q, want the kind", got)
 	}
 }
+
+func TestKindOfStatus(t *testing.T) {
+	for status, want := range map[int]Kind{
+		404: KindNotFound, 410: KindNotFound, 409: KindConflict, 502: KindUpstream, 429: KindRateLimited,
+		503: KindUnavailable, 413: KindTooLarge, 431: KindTooLarge, 400: KindInvalid, 405: KindInvalid,
+		422: KindInvalid, 500: KindInternal, 504: KindInternal, 200: KindInternal,
+	} {
+		if got := KindOfStatus(status); got != want {
+			t.Errorf("KindOfStatus(%d) = %q, want %q", status, got, want)
+		}
+	}
+}
