@@ -13,14 +13,18 @@ import (
 // are also refused on the browser's own word (Sec-Fetch-Site, Origin), by
 // net/http's CrossOriginProtection.
 const (
-	keyCSRF        = "csrf"
 	csrfHeader     = "X-CSRF-Token"
 	csrfField      = "_csrf"
 	csrfRefusedMsg = "This request did not come from a page of this playground, or the page is too old. Reload the page and try again."
 )
 
 // csrfToken returns the session's token, creating it.
-func csrfToken(c *fiber.Ctx) string { return sessionRandom(c, keyCSRF, 32) }
+func csrfToken(c *fiber.Ctx) string {
+	if s := sessionOf(c); s != nil {
+		return s.EnsureCSRF()
+	}
+	return ""
+}
 
 // csrfChecked marks a request whose token came in its header.
 const csrfChecked = "csrf-checked"
@@ -86,7 +90,7 @@ func changesState(c *fiber.Ctx) bool {
 // sessionToken is the session's CSRF token, "" when it has none.
 func sessionToken(c *fiber.Ctx) string {
 	if s := sessionOf(c); s != nil {
-		return s.Get(keyCSRF)
+		return s.CSRF()
 	}
 	return ""
 }

@@ -12,14 +12,10 @@ import (
 	"github.com/playground-dev/playground/web/sse"
 )
 
-// eventData is an event's payload as the browser gets it: the done event
-// carries its metrics rendered by views, which the panel inserts.
-func eventData(e run.Event) []byte {
-	if e.Name == "done" {
-		return views.DoneEvent(e.Data)
-	}
-	return e.Data
-}
+// eventData is an event's payload as the browser gets it: the failure,
+// meta and done events carry what views rendered of them, which the panel
+// inserts (views.Event).
+func eventData(e run.Event) []byte { return views.Event(e.Name, e.Data) }
 
 // poll appends to buf what a browser event stream has new and says whether
 // the stream is over; when nothing is new, the stream waits on more (any

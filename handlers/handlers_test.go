@@ -17,12 +17,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/netguard"
-	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/upstream"
@@ -63,44 +61,32 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 	}
 	logBuf := &bytes.Buffer{}
 	log := slog.New(slog.NewTextHandler(&syncWriter{w: logBuf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	app := NewApp(log, Server{BodyLimit: 4 << 20})
 	hist, err := history.Open(context.Background(), "", dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { hist.Close() })
-	rec := history.NewRecorder(hist, log)
-	tb.Cleanup(rec.Close)
 	layouts, err := draft.OpenNamed(dir, "compare")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	runs := run.NewManager(run.Config{Log: log, Recorder: rec}, upstream.New(upstream.DefaultConfig()), &tokens.Counter{})
-	guard := netguard.New()
-	guarded := upstream.New(upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second, Guard: guard.Control})
-	runs.WithGuardedClient(guarded)
-	tb.Cleanup(runs.Close)
-	deps := Deps{
-		Runs:     runs,
-		Log:      log,
-		Catalog:  cat,
-		Drafts:   &draft.Service{Catalog: cat, Getenv: func(k string) string { return env[k] }, Tokens: &tokens.Counter{}},
-		Sessions: session.NewStore(keys, session.Options{}),
-		Epochs:   session.NewEpochs(hist),
-		Lister: account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
-			return guarded.Get(ctx, url, key, false)
-		}),
-		Guard:     guard,
-		Saved:     saved,
-		History:   hist,
-		Layouts:   layouts,
-		BodyLimit: 4 << 20,
-		AnyHost:   true, // httptest's example.com
-	}
-	if change != nil {
-		change(&deps)
-	}
-	Register(app, deps)
+	built := Build(Parts{
+		Log:         log,
+		Catalog:     cat,
+		Getenv:      func(k string) string { return env[k] },
+		Tokens:      &tokens.Counter{},
+		SessionKeys: keys,
+		History:     hist,
+		Saved:       saved,
+		Layouts:     layouts,
+		Upstream:    upstream.DefaultConfig(),
+		Guarded:     &upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second},
+		Guard:       netguard.New(),
+		Server:      Server{BodyLimit: 4 << 20},
+		AnyHost:     true, // httptest's example.com
+	}, change)
+	tb.Cleanup(built.Close)
+	app := built.App
 	a := &testApp{App: app, log: logBuf}
 	return a.newSession(tb)
 }

@@ -183,8 +183,7 @@ func HistoryReplay(d *Deps) fiber.Handler {
 			return err
 		}
 		if s := sessionOf(c); s != nil {
-			s.Set(keyProvider, e.Provider)
-			s.Set(keyModel, e.Model)
+			s.Pick(e.Provider, e.Model)
 		}
 		return c.Redirect("/?"+url.Values{"provider": {e.Provider}, "model": {e.Model}}.Encode(), http.StatusSeeOther)
 	}
@@ -204,15 +203,11 @@ func HistoryFork(d *Deps) fiber.Handler {
 }
 
 func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error {
-	owner := ownerOf(c)
-	if err := d.Saved.Save(owner, base); err != nil {
-		return err
-	}
-	if err := d.Layouts.Put(owner, l); err != nil {
+	if err := d.Compare.Fork(ownerOf(c), base, l); err != nil {
 		return err
 	}
 	if s := sessionOf(c); s != nil {
-		s.Set(keyLastComparison, "")
+		s.SetLastComparison("")
 	}
 	return c.Redirect("/compare", http.StatusSeeOther)
 }
@@ -326,8 +321,8 @@ func HistoryComparisonFork(d *Deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		var rec comparisonRecord
-		if err := json.Unmarshal(cmp.Layout, &rec); err != nil || len(rec.Layout.Panes) < compare.MinPanes {
+		rec, err := compare.ReadRecord(cmp.Layout)
+		if err != nil {
 			return problem.Errorf(problem.KindConflict, "This comparison's panes were not kept; fork one of its runs instead.")
 		}
 		return d.forkInto(c, rec.Base, rec.Layout)

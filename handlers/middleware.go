@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"strings"
@@ -54,7 +52,7 @@ func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fi
 	return func(c *fiber.Ctx) error {
 		s := store.Load(c.Get(fiber.HeaderCookie))
 		write := true
-		switch epochs.Check(c.UserContext(), s.Get(keyOwner), s) {
+		switch epochs.Check(c.UserContext(), s.Owner(), s) {
 		case session.Superseded:
 			s, write = store.Load(""), false
 		case session.Stale:
@@ -64,13 +62,13 @@ func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fi
 			s.MarkSecure() // served over TLS, or behind a trusted TLS proxy
 		}
 		c.Locals(sessionLocal, s)
-		account := s.Get(keyAccount)
+		account := s.Account()
 		err := c.Next()
-		keys := s.Get(keyAccount) != account
+		keys := s.Account() != account
 		switch {
 		case !write:
 		case keys:
-			ok, berr := epochs.Bump(c.UserContext(), s.Get(keyOwner), s)
+			ok, berr := epochs.Bump(c.UserContext(), s.Owner(), s)
 			if berr != nil {
 				log.Error("session epoch not raised", "err", berr)
 			}
@@ -83,7 +81,7 @@ func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fi
 		case s.Changed():
 			// Another request of this browser may have changed the
 			// session while this one ran: its cookie is the current one.
-			write = epochs.Check(c.UserContext(), s.Get(keyOwner), s) == session.Current
+			write = epochs.Check(c.UserContext(), s.Owner(), s) == session.Current
 		}
 		if s.Changed() && write {
 			cookie, serr := store.Save(s)
@@ -95,23 +93,6 @@ func Sessions(store *session.Store, epochs *session.Epochs, log *slog.Logger) fi
 		}
 		return err
 	}
-}
-
-// sessionRandom returns the session's value for key, first setting it to
-// n random bytes in hex (the owner id, the CSRF token).
-func sessionRandom(c *fiber.Ctx, key string, n int) string {
-	s := sessionOf(c)
-	if s == nil {
-		return ""
-	}
-	v := s.Get(key)
-	if v == "" {
-		b := make([]byte, n)
-		_, _ = rand.Read(b)
-		v = hex.EncodeToString(b)
-		s.Set(key, v)
-	}
-	return v
 }
 
 // sessionOf returns the request's session.

@@ -11,12 +11,6 @@ import (
 	"github.com/playground-dev/playground/web/run"
 )
 
-// Session keys of the playground page.
-const (
-	keyProvider = "provider"
-	keyModel    = "model"
-)
-
 // Playground serves GET /: the page for ?provider=&model=, else the
 // session's last choice, else the default; with the session's last form
 // values, carried over to the model asked for.
@@ -29,7 +23,7 @@ func Playground(d *Deps, assets views.Assets) fiber.Handler {
 			if ok {
 				in.Provider, in.Model = saved.Provider, saved.Model
 			} else if s := sessionOf(c); s != nil {
-				in.Provider, in.Model = s.Get(keyProvider), s.Get(keyModel)
+				in.Provider, in.Model = s.Picked()
 			}
 		}
 		if ok {
@@ -66,8 +60,7 @@ func SwitchModel(d *Deps) fiber.Handler {
 		}
 		r := sc.drafts.Prepare(in)
 		if s := sessionOf(c); s != nil {
-			s.Set(keyProvider, r.Provider.ID)
-			s.Set(keyModel, r.Model.ID)
+			s.Pick(r.Provider.ID, r.Model.ID)
 		}
 		d.keep(c, r)
 		c.Set("HX-Push-Url", "/?"+url.Values{"provider": {r.Provider.ID}, "model": {r.Model.ID}}.Encode())
@@ -105,10 +98,10 @@ func (d *Deps) keep(c *fiber.Ctx, r draft.Result) {
 // lastRun is the session's last run while the server still holds it.
 func lastRun(c *fiber.Ctx, runs *run.Manager) *views.Run {
 	s := sessionOf(c)
-	if s == nil || s.Get(keyLastRun) == "" {
+	if s == nil || s.LastRun() == "" {
 		return nil
 	}
-	r, ok := runs.Get(s.Get(keyLastRun), s.Get(keyOwner))
+	r, ok := runs.Get(s.LastRun(), s.Owner())
 	if !ok {
 		return nil
 	}

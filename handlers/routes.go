@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -51,6 +52,9 @@ type Deps struct {
 	History *history.Store
 	// Layouts keep each session's compare panes.
 	Layouts *draft.Store
+	// Compare is the compare view's service; Register makes it from
+	// Saved, Layouts, Runs and History when nil.
+	Compare *compare.Service
 	// BodyLimit is the largest body of a run, preview or compare form;
 	// other requests may send SmallBody.
 	BodyLimit int
@@ -83,6 +87,12 @@ func Register(app *fiber.App, d Deps) {
 	}
 	if d.Diffs == nil {
 		d.Diffs = compare.NewDiffer(compare.DiffConfig{})
+	}
+	if d.Compare == nil {
+		d.Compare = &compare.Service{Saved: d.Saved, Layouts: d.Layouts, Runs: d.Runs, NewID: history.NewID, Log: d.Log,
+			Keep: func(ctx context.Context, owner string, r compare.Record) error {
+				return d.History.CreateComparison(ctx, owner, history.Comparison{ID: r.ID, Created: r.Created, Title: r.Title, Layout: r.JSON()})
+			}}
 	}
 	app.Use(recover.New())
 	app.Use(AccessLog(d.Log))

@@ -18,18 +18,17 @@ import (
 	"github.com/playground-dev/playground/web/sse"
 )
 
-// Session keys of runs.
-const (
-	keyOwner   = "sid" // a random id: the runs a session may see
-	keyLastRun = "run" // the run the page shows after a reload
-)
-
 // keepAlive is how often an idle event stream sends a comment, which is
 // also how a departed browser is noticed (the write fails).
 const keepAlive = 10 * time.Second
 
 // ownerOf returns the session's owner id, creating it.
-func ownerOf(c *fiber.Ctx) string { return sessionRandom(c, keyOwner, 16) }
+func ownerOf(c *fiber.Ctx) string {
+	if s := sessionOf(c); s != nil {
+		return s.EnsureOwner()
+	}
+	return ""
+}
 
 // StartRun serves POST /runs: check the form, start the run (within the
 // session's limits), answer with the run panel that follows it, or, when
@@ -124,7 +123,7 @@ func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *proble
 	}
 	d.Log.Info("run started", attrs...)
 	if s := sessionOf(c); s != nil {
-		s.Set(keyLastRun, rn.ID)
+		s.SetLastRun(rn.ID)
 	}
 	return rn, nil, nil
 }
@@ -167,8 +166,7 @@ func ContinueRun(d *Deps) fiber.Handler {
 		r := sc.drafts.Prepare(draft.Input{Provider: e.Provider, Model: e.Model, Form: next})
 		d.keep(c, r)
 		if s := sessionOf(c); s != nil {
-			s.Set(keyProvider, r.Provider.ID)
-			s.Set(keyModel, r.Model.ID)
+			s.Pick(r.Provider.ID, r.Model.ID)
 		}
 		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
 		var current *views.Run

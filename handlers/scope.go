@@ -8,9 +8,6 @@ import (
 	"github.com/playground-dev/playground/web/draft"
 )
 
-// keyAccount is the session key of the person's keys and providers.
-const keyAccount = "account"
-
 // scope is the domain as one session sees it: its account, the catalog
 // with its own providers added, and drafts that use its keys.
 type scope struct {
@@ -38,7 +35,7 @@ func (d *Deps) scopeOf(c *fiber.Ctx) scope {
 // handlers need no catalog view, nor its model lists).
 func accountOf(c *fiber.Ctx) account.Account {
 	if s := sessionOf(c); s != nil {
-		return account.Decode(s.Get(keyAccount))
+		return account.Decode(s.Account())
 	}
 	return account.Account{}
 }

@@ -319,11 +319,11 @@ func TestSessionChangedElsewhereIsNotWrittenBack(t *testing.T) {
 	app.Use(Sessions(store, session.NewEpochs(hist), log))
 	release := make(chan struct{})
 	started := make(chan struct{}, 1)
-	app.Get("/start", func(c *fiber.Ctx) error { sessionRandom(c, keyOwner, 16); return nil })
+	app.Get("/start", func(c *fiber.Ctx) error { ownerOf(c); return nil })
 	app.Get("/slow", func(c *fiber.Ctx) error {
 		started <- struct{}{}
 		<-release
-		sessionOf(c).Set(keyProvider, "picked-in-another-tab")
+		sessionOf(c).Pick("picked-in-another-tab", "")
 		return nil
 	})
 	app.Get("/key", func(c *fiber.Ctx) error {
@@ -331,11 +331,11 @@ func TestSessionChangedElsewhereIsNotWrittenBack(t *testing.T) {
 			started <- struct{}{}
 			<-release
 		}
-		sessionOf(c).Set(keyAccount, c.Query("v"))
+		sessionOf(c).SetAccount(c.Query("v"))
 		return nil
 	})
 	app.Get("/who", func(c *fiber.Ctx) error {
-		return c.SendString(sessionOf(c).Get(keyOwner) + "|" + sessionOf(c).Get(keyAccount))
+		return c.SendString(sessionOf(c).Owner() + "|" + sessionOf(c).Account())
 	})
 	get := func(path, cookie string) (string, string) {
 		req := httptest.NewRequest("GET", path, nil)

@@ -16,12 +16,8 @@ import (
 	"github.com/playground-dev/playground/web/units"
 )
 
-// keyFlash is a one-time message shown by the next settings page; one
-// that starts with warnPrefix is a warning.
-const (
-	keyFlash   = "flash"
-	warnPrefix = "!"
-)
+// warnPrefix starts a one-time settings message that is a warning.
+const warnPrefix = "!"
 
 // Settings serves GET /settings.
 func Settings(d *Deps, assets views.Assets) fiber.Handler {
@@ -243,10 +239,10 @@ func (d *Deps) commit(c *fiber.Ctx, acct account.Account) string {
 	if s == nil {
 		return "Sessions are not available."
 	}
-	old := s.Get(keyAccount)
-	s.Set(keyAccount, acct.Encode())
+	old := s.Account()
+	s.SetAccount(acct.Encode())
 	if err := d.Sessions.Fits(s); err != nil {
-		s.Set(keyAccount, old)
+		s.SetAccount(old)
 		return "Your keys and providers no longer fit in the session cookie (" + units.Bytes(int64(session.MaxCookie)) + "): remove a provider or a key first."
 	}
 	return ""
@@ -268,9 +264,9 @@ func (d *Deps) setFlash(c *fiber.Ctx, msg string) {
 		msg = string(r[:400]) + "…"
 	}
 	if s := sessionOf(c); s != nil {
-		s.Set(keyFlash, msg)
+		s.SetFlash(msg)
 		if d.Sessions.Fits(s) != nil {
-			s.Set(keyFlash, "")
+			s.SetFlash("")
 		}
 	}
 }
@@ -281,9 +277,5 @@ func takeFlash(c *fiber.Ctx) string {
 	if s == nil {
 		return ""
 	}
-	f := s.Get(keyFlash)
-	if f != "" {
-		s.Set(keyFlash, "")
-	}
-	return f
+	return s.TakeFlash()
 }

@@ -2,6 +2,7 @@ package views
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
@@ -217,4 +218,14 @@ func NewDiff(aLabel, bLabel string, a, b compare.Side, wd compare.WordDiff, only
 		d.Segments = append(d.Segments, DiffSegment{Op: op, Text: s.Text, Elided: s.Elided})
 	}
 	return d
+}
+
+// PanesNeedAttention says which panes (numbered from 1) kept a comparison
+// from starting.
+func PanesNeedAttention(panes []int) string {
+	nums := make([]string, len(panes))
+	for i, p := range panes {
+		nums[i] = strconv.Itoa(p)
+	}
+	return "Nothing was sent: " + Plural(len(panes), "pane needs", "panes need") + " attention (" + strings.Join(nums, ", ") + ")."
 }

@@ -57,38 +57,17 @@ func DoneEvent(data []byte) []byte {
 	if len(data) < 2 || data[len(data)-1] != '}' || json.Unmarshal(data, &o) != nil {
 		return data
 	}
-	var html bytes.Buffer
-	if RunMetrics(OutcomeMetrics(&o)).Render(context.Background(), &html) != nil {
+	var metrics, checks bytes.Buffer
+	if RunMetrics(OutcomeMetrics(&o)).Render(context.Background(), &metrics) != nil ||
+		RunChecks(CheckRows(o.Checks), "schema-check").Render(context.Background(), &checks) != nil {
 		return data
 	}
-	field, err := json.Marshal(html.String())
-	if err != nil {
-		return data
-	}
-	html.Reset()
-	if RunChecks(CheckRows(o.Checks), "schema-check").Render(context.Background(), &html) != nil {
-		return data
-	}
-	checks, err := json.Marshal(html.String())
-	if err != nil {
-		return data
-	}
-	out := make([]byte, 0, len(data)+len(field)+20)
-	out = append(out, data[:len(data)-1]...)
-	if len(data) > 2 {
-		out = append(out, ',')
-	}
-	out = append(out, `"metrics_html":`...)
-	out = append(out, field...)
-	out = append(out, `,"checks_html":`...)
-	out = append(out, checks...)
+	fields := []string{"metrics_html", metrics.String(), "checks_html", checks.String()}
 	if o.Usage.Reasoning > 0 {
 		// The reasoning box's count, beside its title.
-		count, _ := json.Marshal(Plural(o.Usage.Reasoning, "token", "tokens"))
-		out = append(out, `,"reasoning_count":`...)
-		out = append(out, count...)
+		fields = append(fields, "reasoning_count", Plural(o.Usage.Reasoning, "token", "tokens"))
 	}
-	return append(out, '}')
+	return withFields(data, fields...)
 }
 
 // GroupTotal is the total cost of a comparison's runs (nil for a pane

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/handlers"
-	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
@@ -87,17 +86,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	// Providers from the catalog (the operator's) connect anywhere; those
-	// people add go through the SSRF guard unless the operator allows
-	// private addresses.
-	ucfg := upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout, MaxDecompressed: cfg.DecompressedLimit}
-	var guard *netguard.Guard
-	gcfg := ucfg
-	if !cfg.AllowPrivateUpstreams {
-		guard = netguard.New()
-		gcfg.Guard = guard.Control
-	}
-	guarded := upstream.New(gcfg)
 	hist, err := history.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return err
@@ -121,60 +109,49 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	} else if n > 0 {
 		log.Info("runs marked interrupted", "count", n)
 	}
-	recorder := history.NewRecorder(hist, log)
-	defer recorder.Close()
+	// Providers from the catalog (the operator's) connect anywhere; those
+	// people add go through the SSRF guard unless the operator allows
+	// private addresses.
+	var guard *netguard.Guard
+	if !cfg.AllowPrivateUpstreams {
+		guard = netguard.New()
+	}
 	rcfg := runmgr.DefaultConfig()
-	rcfg.Recorder = recorder
 	rcfg.Limits = runmgr.Limits{AtOnce: cfg.RunsAtOnce, PerMinute: cfg.RunsPerMinute,
 		ClientAtOnce: cfg.ClientRunsAtOnce, ClientPerMinute: cfg.ClientRunsPerMinute, OperatorAtOnce: cfg.OperatorRunsAtOnce}
-	rcfg.Log = log
 	rcfg.Caps = runmgr.Caps{Bytes: cfg.RunMaxBytes, Events: cfg.RunMaxEvents, Choices: cfg.RunMaxChoices,
 		Duration: cfg.RunMaxDuration, Held: cfg.RunsMaxBytes, Idle: cfg.IdleTimeout}
-	runs := runmgr.NewManager(rcfg, upstream.New(ucfg), tok).WithGuardedClient(guarded)
-	defer runs.Close()
-	lister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
-		return guarded.Get(ctx, url, key, false)
-	}).WithHeaders(func(ctx context.Context, url, key string, h http.Header) (*upstream.Response, error) {
-		return guarded.GetWith(ctx, url, key, false, h)
-	})
-	lister.MaxBytes, lister.Wait = cfg.ModelCacheLimit, cfg.ModelsWait
-	// The catalog's own providers (list_models) are at the operator's
-	// URLs, which may be private: listed without the guard.
-	plain := upstream.New(ucfg)
-	catalogLister := account.NewLister(func(ctx context.Context, url, key string) (*upstream.Response, error) {
-		return plain.Get(ctx, url, key, false)
-	}).WithHeaders(func(ctx context.Context, url, key string, h http.Header) (*upstream.Response, error) {
-		return plain.GetWith(ctx, url, key, false, h)
-	})
-	catalogLister.MaxBytes, catalogLister.Wait = cfg.ModelCacheLimit, cfg.ModelsWait
-	deps := handlers.Deps{
-		Log:           log,
-		Catalog:       cat,
-		Drafts:        &draft.Service{Catalog: cat, Getenv: getenv, Tokens: tok, OwnKeysOnly: cfg.RequireOwnKeys},
-		Runs:          runs,
-		Sessions:      session.NewStore(keys, session.Options{Secure: cfg.SecureCookie}),
-		Epochs:        session.NewEpochs(hist),
-		Lister:        lister,
-		CatalogLister: catalogLister,
-		Guard:         guard,
-		Saved:         saved,
-		History:       hist,
-		Layouts:       layouts,
-		BodyLimit:     cfg.BodyLimit,
-		BodyBudget:    int64(cfg.BodyBudget),
-		AnyHost:       len(cfg.AllowedHosts) == 0 && !onLoopback(cfg.Addr),
-		AllowedHosts:  cfg.AllowedHosts,
-		LogPrompts:    cfg.LogPrompts,
-		Diffs:         compare.NewDiffer(compare.DiffConfig{AtOnce: cfg.DiffsAtOnce, Limits: compare.DiffLimits{Timeout: cfg.DiffTimeout}}),
-	}
-	app := handlers.NewApp(log, handlers.Server{
-		BodyLimit:      cfg.BodyLimit,
-		ReadTimeout:    cfg.ReadTimeout,
-		MaxConns:       cfg.MaxConns,
-		TrustedProxies: cfg.TrustedProxies,
-	})
-	handlers.Register(app, deps)
-	if deps.AnyHost {
+	app := handlers.Build(handlers.Parts{
+		Log:               log,
+		Catalog:           cat,
+		Getenv:            getenv,
+		Tokens:            tok,
+		OwnKeysOnly:       cfg.RequireOwnKeys,
+		SessionKeys:       keys,
+		SecureCookie:      cfg.SecureCookie,
+		History:           hist,
+		Saved:             saved,
+		Layouts:           layouts,
+		Upstream:          upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout, MaxDecompressed: cfg.DecompressedLimit},
+		Guard:             guard,
+		Runs:              rcfg,
+		ListCatalogModels: true,
+		ModelCacheLimit:   cfg.ModelCacheLimit,
+		ModelsWait:        cfg.ModelsWait,
+		Server: handlers.Server{
+			BodyLimit:      cfg.BodyLimit,
+			ReadTimeout:    cfg.ReadTimeout,
+			MaxConns:       cfg.MaxConns,
+			TrustedProxies: cfg.TrustedProxies,
+		},
+		BodyBudget:   int64(cfg.BodyBudget),
+		AnyHost:      len(cfg.AllowedHosts) == 0 && !onLoopback(cfg.Addr),
+		AllowedHosts: cfg.AllowedHosts,
+		LogPrompts:   cfg.LogPrompts,
+		Diffs:        compare.DiffConfig{AtOnce: cfg.DiffsAtOnce, Limits: compare.DiffLimits{Timeout: cfg.DiffTimeout}},
+	}, nil)
+	defer app.Close()
+	if app.Deps.AnyHost {
 		log.Warn("answering for any Host name: set --allowed-hosts to the names this playground is served under")
 	}
 
@@ -205,7 +182,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case <-ctx.Done():
 	}
-	runs.Close() // ends the runs and the browsers' event streams
+	app.Deps.Runs.Close() // ends the runs and the browsers' event streams
 	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

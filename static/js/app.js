@@ -245,31 +245,41 @@
       if (d.a) n.lastChild.appendChild(document.createTextNode(d.a));
     }
 
+    // showError shows a failure: the failure event's box as the server
+    // rendered it (views.RunFailure, e.html), or a message of the page's
+    // own (a lost connection). A retry wait counts down in place.
     function showError(e) {
       var box = $(panel, '[data-error]');
+      if (retryTimer) { clearInterval(retryTimer); retryTimer = null; }
       box.hidden = false;
       box.textContent = '';
-      var msg = document.createElement('p');
-      msg.className = 'font-medium';
-      text(msg, e.message || 'The run failed.');
-      box.appendChild(msg);
-      if (e.hint) {
-        var hint = document.createElement('p');
-        text(hint, e.hint);
-        box.appendChild(hint);
+      if (e.html) {
+        box.innerHTML = e.html;
+      } else {
+        var msg = document.createElement('p');
+        msg.className = 'font-medium';
+        text(msg, e.message || 'The run failed.');
+        box.appendChild(msg);
+        if (e.hint) {
+          var hint = document.createElement('p');
+          text(hint, e.hint);
+          box.appendChild(hint);
+        }
       }
-      if (e.retry_after > 0) {
-        var wait = document.createElement('p');
-        wait.setAttribute('data-testid', 'retry-after');
-        box.appendChild(wait);
-        var left = e.retry_after;
-        var tick = function () {
-          text(wait, left > 0 ? 'You can retry in ' + left + ' s.' : 'You can retry now.');
-          left--;
-          if (left < -1 && retryTimer) { clearInterval(retryTimer); retryTimer = null; }
-        };
-        tick();
-        retryTimer = setInterval(tick, 1000);
+      var wait = $(box, '[data-retry-now]');
+      var left = wait && $(wait, '[data-retry-left]');
+      if (left) {
+        var n = parseInt(left.textContent, 10);
+        retryTimer = setInterval(function () {
+          n--;
+          if (n > 0) {
+            text(left, String(n));
+          } else {
+            text(wait, wait.getAttribute('data-retry-now'));
+            clearInterval(retryTimer);
+            retryTimer = null;
+          }
+        }, 1000);
       }
     }
     h.showError = showError;
@@ -303,9 +313,7 @@
       }
     };
     h.meta = function (d) {
-      var line = 'HTTP ' + d.status + ' from ' + d.url + ' · first byte after ' + d.ttfb_ms.toFixed(0) + ' ms';
-      if (d.fallbacks && d.fallbacks.length) line += ' · after trying: ' + d.fallbacks.join('; ');
-      text($(panel, '[data-run-meta]'), line);
+      text($(panel, '[data-run-meta]'), d.line || '');
     };
     h.status = function (d) {
       if (d.status) setState(d.status.replace('_', ' '), 'running');

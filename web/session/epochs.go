@@ -87,7 +87,7 @@ func (e *Epochs) Check(ctx context.Context, owner string, s *Session) Copy {
 		cur = cachedEpoch{epoch: n, raised: raised}
 		e.put(owner, n, raised)
 	}
-	have, _ := strconv.ParseInt(s.Get(EpochKey), 10, 64)
+	have, _ := strconv.ParseInt(s.get(EpochKey), 10, 64)
 	switch {
 	case have >= cur.epoch:
 		return Current
@@ -105,7 +105,7 @@ func (e *Epochs) Bump(ctx context.Context, owner string, s *Session) (bool, erro
 	if e == nil || owner == "" {
 		return true, nil
 	}
-	have, _ := strconv.ParseInt(s.Get(EpochKey), 10, 64)
+	have, _ := strconv.ParseInt(s.get(EpochKey), 10, 64)
 	n, ok, err := e.src.BumpSessionEpoch(ctx, owner, have)
 	if err != nil {
 		return true, err // the change stands; copies live on as before
@@ -114,7 +114,7 @@ func (e *Epochs) Bump(ctx context.Context, owner string, s *Session) (bool, erro
 	// another since this one read its cookie.
 	e.put(owner, n, time.Now())
 	if ok {
-		s.Set(EpochKey, strconv.FormatInt(n, 10))
+		s.set(EpochKey, strconv.FormatInt(n, 10))
 	}
 	return ok, nil
 }

@@ -38,8 +38,8 @@ func TestEpochsCheck(t *testing.T) {
 		t.Fatalf("before any change: %v", got)
 	}
 	cur := st.Load("")
-	if ok, err := e.Bump(ctx, "o", cur); !ok || err != nil || cur.Get(EpochKey) != "1" {
-		t.Fatalf("bump: %v %v epoch %q", ok, err, cur.Get(EpochKey))
+	if ok, err := e.Bump(ctx, "o", cur); !ok || err != nil || cur.get(EpochKey) != "1" {
+		t.Fatalf("bump: %v %v epoch %q", ok, err, cur.get(EpochKey))
 	}
 	if got := e.Check(ctx, "o", cur); got != Current {
 		t.Errorf("the copy that made the change: %v", got)
@@ -48,14 +48,14 @@ func TestEpochsCheck(t *testing.T) {
 		t.Errorf("an older copy right after the change: %v, want Superseded", got)
 	}
 	// A second change from the old copy loses the race.
-	if ok, _ := e.Bump(ctx, "o", old); ok || old.Get(EpochKey) != "" {
+	if ok, _ := e.Bump(ctx, "o", old); ok || old.get(EpochKey) != "" {
 		t.Errorf("a bump from a superseded copy went through")
 	}
 	time.Sleep(3 * time.Second) // past the cache and the settle time
 	if got := e.Check(ctx, "o", old); got != Stale {
 		t.Errorf("an older copy a while after: %v, want Stale", got)
 	}
-	if got := e.Check(ctx, "o", cur); got != Current || strconv.Itoa(int(src.epoch["o"])) != cur.Get(EpochKey) {
+	if got := e.Check(ctx, "o", cur); got != Current || strconv.Itoa(int(src.epoch["o"])) != cur.get(EpochKey) {
 		t.Errorf("the current copy later: %v", got)
 	}
 }

@@ -202,15 +202,15 @@ func cookieValue(header string) string {
 	return c.Value
 }
 
-// Get returns a string value.
-func (s *Session) Get(key string) string {
+// get returns a string value (the typed methods in state.go name the keys).
+func (s *Session) get(key string) string {
 	v, _ := s.s.Values[key].(string)
 	return v
 }
 
-// Set stores a string value; an empty value deletes the key.
-func (s *Session) Set(key, value string) {
-	if s.Get(key) == value {
+// set stores a string value; an empty value deletes the key.
+func (s *Session) set(key, value string) {
+	if s.get(key) == value {
 		return
 	}
 	if value == "" {

@@ -23,7 +23,7 @@ func TestRoundTripAndKeysKept(t *testing.T) {
 	}
 	st := NewStore(keys, Options{})
 	s := st.Load("")
-	s.Set("model", "gpt-5.4")
+	s.set("model", "gpt-5.4")
 	if !s.Changed() {
 		t.Fatal("Set did not mark the session changed")
 	}
@@ -44,11 +44,11 @@ func TestRoundTripAndKeysKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := NewStore(keys2, Options{}).Load(cookiePair(sc)).Get("model"); got != "gpt-5.4" {
+	if got := NewStore(keys2, Options{}).Load(cookiePair(sc)).get("model"); got != "gpt-5.4" {
 		t.Errorf("after restart model = %q", got)
 	}
 	// Tampering gives an empty session.
-	if got := st.Load(cookiePair(sc) + "x").Get("model"); got != "" {
+	if got := st.Load(cookiePair(sc) + "x").get("model"); got != "" {
 		t.Errorf("tampered cookie decoded to %q", got)
 	}
 }
@@ -62,7 +62,7 @@ func TestSecureAndRotation(t *testing.T) {
 	}
 	old := NewStore(oldKeys, Options{Secure: true})
 	s := old.Load("")
-	s.Set("k", "v")
+	s.set("k", "v")
 	sc, _ := old.Save(s)
 	if !strings.Contains(sc, "Secure") {
 		t.Errorf("cookie %q not Secure", sc)
@@ -71,7 +71,7 @@ func TestSecureAndRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := NewStore(rotated, Options{}).Load(cookiePair(sc)).Get("k"); got != "v" {
+	if got := NewStore(rotated, Options{}).Load(cookiePair(sc)).get("k"); got != "v" {
 		t.Errorf("rotated store could not read an old cookie: %q", got)
 	}
 	if _, err := LoadKeys("zz:yy", ""); err == nil {
@@ -88,7 +88,7 @@ func TestDecodedCache(t *testing.T) {
 	keys, _ := LoadKeys(pair, "")
 	st := NewStore(keys, Options{MaxAge: 1})
 	s := st.Load("")
-	s.Set("k", "v")
+	s.set("k", "v")
 	sc, err := st.Save(s)
 	if err != nil {
 		t.Fatal(err)
@@ -98,23 +98,23 @@ func TestDecodedCache(t *testing.T) {
 		t.Fatalf("the saved cookie is not remembered: %d entries", len(st.decoded.cur))
 	}
 	first := st.Load(header)
-	first.Set("k", "changed")
-	if got := st.Load(header).Get("k"); got != "v" {
+	first.set("k", "changed")
+	if got := st.Load(header).get("k"); got != "v" {
 		t.Errorf("a handler's change leaked into the cache: %q", got)
 	}
-	if got := st.Load(cookiePair(sc) + "x").Get("k"); got != "" {
+	if got := st.Load(cookiePair(sc) + "x").get("k"); got != "" {
 		t.Errorf("tampered cookie decoded to %q", got)
 	}
 	// A cookie decoded (not saved) by this store is remembered too.
 	other := NewStore(keys, Options{MaxAge: 1})
-	if got := other.Load(header).Get("k"); got != "v" || len(other.decoded.cur) != 1 {
+	if got := other.Load(header).get("k"); got != "v" || len(other.decoded.cur) != 1 {
 		t.Errorf("decoded %q, %d entries", got, len(other.decoded.cur))
 	}
 	time.Sleep(2100 * time.Millisecond)
-	if got := st.Load(header).Get("k"); got != "" {
+	if got := st.Load(header).get("k"); got != "" {
 		t.Errorf("a cookie past its MaxAge still loads from the cache: %q", got)
 	}
-	if got := other.Load(header).Get("k"); got != "" {
+	if got := other.Load(header).get("k"); got != "" {
 		t.Errorf("a decoded cookie past its MaxAge still loads from the cache: %q", got)
 	}
 }
@@ -124,9 +124,9 @@ func BenchmarkLoad(b *testing.B) {
 	keys, _ := LoadKeys(pair, "")
 	st := NewStore(keys, Options{})
 	s := st.Load("")
-	s.Set("sid", strings.Repeat("a", 32))
-	s.Set("csrf", strings.Repeat("b", 64))
-	s.Set("model", "gpt-5.4")
+	s.set("sid", strings.Repeat("a", 32))
+	s.set("csrf", strings.Repeat("b", 64))
+	s.set("model", "gpt-5.4")
 	sc, _ := st.Save(s)
 	header := cookiePair(sc)
 	b.Run("cached", func(b *testing.B) {
@@ -152,7 +152,7 @@ func TestLoadCopiesWhatItKeeps(t *testing.T) {
 	st := NewStore(keys, Options{})
 	cookieOf := func(sid string) string {
 		s := st.Load("")
-		s.Set("sid", sid)
+		s.set("sid", sid)
 		sc, err := st.Save(s)
 		if err != nil {
 			t.Fatal(err)
@@ -167,7 +167,7 @@ func TestLoadCopiesWhatItKeeps(t *testing.T) {
 	buf := make([]byte, len(alice))
 	load := func(header string) string {
 		copy(buf, header) // the request buffer, reused for each request
-		return st.Load(unsafe.String(&buf[0], len(buf))).Get("sid")
+		return st.Load(unsafe.String(&buf[0], len(buf))).Owner()
 	}
 	for _, c := range []struct{ header, want string }{
 		{carol, "carol-owner-id-0"}, {bob, "bob-owner-id-000"}, {alice, "alice-owner-id-0"},
@@ -181,5 +181,43 @@ func TestLoadCopiesWhatItKeeps(t *testing.T) {
 		if k != strings.TrimPrefix(alice, CookieName+"=") && k != strings.TrimPrefix(bob, CookieName+"=") && k != strings.TrimPrefix(carol, CookieName+"=") {
 			t.Errorf("a cache key changed under the cache: %.40q…", k)
 		}
+	}
+}
+
+// TestTypedStateKeepsItsKeys: the typed state reads what cookies issued
+// before it hold (the same keys), round-trips through a cookie, and a
+// flash is read once.
+func TestTypedStateKeepsItsKeys(t *testing.T) {
+	pair, _ := NewKeyPair()
+	keys, err := LoadKeys(pair, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := NewStore(keys, Options{})
+	s := st.Load("")
+	for key, want := range map[string]string{"sid": "o1", "csrf": "t1", "account": "a1", "provider": "p1", "model": "m1", "run": "r1", "cmp": "g1", "flash": "f1"} {
+		s.set(key, want)
+	}
+	sc, err := st.Save(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := st.Load(cookiePair(sc))
+	provider, model := got.Picked()
+	for _, c := range []struct{ name, got, want string }{
+		{"owner", got.Owner(), "o1"}, {"csrf", got.CSRF(), "t1"}, {"account", got.Account(), "a1"},
+		{"provider", provider, "p1"}, {"model", model, "m1"}, {"last run", got.LastRun(), "r1"},
+		{"last comparison", got.LastComparison(), "g1"}, {"flash", got.TakeFlash(), "f1"}, {"flash again", got.TakeFlash(), ""},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	fresh := st.Load("")
+	if o := fresh.EnsureOwner(); len(o) != 32 || fresh.EnsureOwner() != o {
+		t.Errorf("EnsureOwner = %q, then %q", o, fresh.EnsureOwner())
+	}
+	if tok := fresh.EnsureCSRF(); len(tok) != 64 || fresh.CSRF() != tok {
+		t.Errorf("EnsureCSRF = %q", tok)
 	}
 }
