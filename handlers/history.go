@@ -17,44 +17,19 @@ import (
 	"github.com/playground-dev/playground/web/audio"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/history"
+	"github.com/playground-dev/playground/web/problem"
+	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/units"
 )
-
-// historyPerPage is the history list's page size.
-const historyPerPage = 25
 
 // History serves GET /history: the session's runs, filtered and paged.
 func History(d *Deps, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		owner := ownerOf(c)
-		f := history.Filter{Provider: c.Query("provider"), Model: c.Query("model"), Query: c.Query("q"), PerPage: historyPerPage}
-		if len([]rune(f.Query)) > 200 {
-			f.Query = string([]rune(f.Query)[:200])
-		}
-		f.Page, _ = strconv.Atoi(c.Query("page"))
-		vf := views.HistoryFilter{From: c.Query("from"), To: c.Query("to"), Query: f.Query, Errors: map[string]string{}}
-		if vf.From != "" {
-			t, err := time.Parse(time.DateOnly, vf.From)
-			if err != nil {
-				vf.Errors["from"] = "Not a date (YYYY-MM-DD)."
-			}
-			f.From = t
-		}
-		if vf.To != "" {
-			t, err := time.Parse(time.DateOnly, vf.To)
-			if err != nil {
-				vf.Errors["to"] = "Not a date (YYYY-MM-DD)."
-			} else {
-				f.To = t.AddDate(0, 0, 1) // the whole day
-			}
-		}
-		if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-			vf.Errors["to"] = "Must not be before From."
-		}
-		vf.Active = f.Provider != "" || f.Model != "" || f.Query != "" || vf.From != "" || vf.To != ""
-		if len(vf.Errors) > 0 {
-			f.From, f.To = time.Time{}, time.Time{} // list without the bad bounds; the errors say why
-		}
+		query := queryValues(c)
+		f, errs := history.ParseFilter(query)
+		vf := views.HistoryFilter{From: query.Get("from"), To: query.Get("to"), Query: f.Query, Errors: errs,
+			Active: history.Filtered(query)}
 		page, err := d.History.List(c.UserContext(), owner, f)
 		if err != nil {
 			return err
@@ -67,19 +42,11 @@ func History(d *Deps, assets views.Assets) fiber.Handler {
 		p := views.HistoryPage{Title: "History · Playground", Assets: assets, CSRF: csrfToken(c), Filter: vf,
 			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Page: page.Page, Pages: page.Pages, Flash: takeFlash(c),
 			Keeps: views.HistoryKeeps(d.History.Limits())}
-		q := url.Values{}
-		for _, k := range []string{"provider", "model", "from", "to", "q"} {
-			if v := c.Query(k); v != "" {
-				q.Set(k, v)
-			}
-		}
 		if page.Page > 1 {
-			q.Set("page", strconv.Itoa(page.Page-1))
-			p.PrevURL = "/history?" + q.Encode()
+			p.PrevURL = "/history?" + history.PageQuery(query, page.Page-1).Encode()
 		}
 		if page.Page < page.Pages {
-			q.Set("page", strconv.Itoa(page.Page+1))
-			p.NextURL = "/history?" + q.Encode()
+			p.NextURL = "/history?" + history.PageQuery(query, page.Page+1).Encode()
 		}
 		return render(c, http.StatusOK, views.HistoryPageView(p))
 	}
@@ -87,11 +54,7 @@ func History(d *Deps, assets views.Assets) fiber.Handler {
 
 // entryOf loads the session's run named in the URL.
 func (d *Deps) entryOf(c *fiber.Ctx) (history.Entry, error) {
-	e, err := d.History.Get(c.UserContext(), ownerOf(c), c.Params("id"))
-	if errors.Is(err, history.ErrNotFound) {
-		return e, fiber.NewError(http.StatusNotFound, "No such run in this session's history.")
-	}
-	return e, err
+	return d.History.Get(c.UserContext(), ownerOf(c), c.Params("id"))
 }
 
 // shareURL is the absolute URL of a share link.
@@ -202,8 +165,8 @@ func HistoryExport(d *Deps) fiber.Handler {
 func (d *Deps) inputsOf(c *fiber.Ctx) (history.Entry, error) {
 	e, err := d.entryOf(c)
 	if err == nil && e.Request.FormOmitted {
-		return e, fiber.NewError(http.StatusConflict, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run ("+
-			units.Bytes(d.History.Limits().RunBytes)+"), so its longest texts were not kept.")
+		return e, problem.Errorf(problem.KindConflict, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run (%s), so its longest texts were not kept.",
+			units.Bytes(d.History.Limits().RunBytes))
 	}
 	return e, err
 }
@@ -253,9 +216,6 @@ func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error
 func HistoryDelete(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		err := d.History.Delete(c.UserContext(), ownerOf(c), c.Params("id"))
-		if errors.Is(err, history.ErrNotFound) {
-			return fiber.NewError(http.StatusNotFound, "No such run in this session's history.")
-		}
 		if err != nil {
 			return err
 		}
@@ -274,9 +234,6 @@ func HistoryShare(d *Deps, share bool) fiber.Handler {
 		} else {
 			err = d.History.Unshare(c.UserContext(), owner, id)
 		}
-		if errors.Is(err, history.ErrNotFound) {
-			return fiber.NewError(http.StatusNotFound, "No such run in this session's history.")
-		}
 		if err != nil {
 			return err
 		}
@@ -286,11 +243,7 @@ func HistoryShare(d *Deps, share bool) fiber.Handler {
 
 // comparisonOf loads the session's comparison named in the URL.
 func (d *Deps) comparisonOf(c *fiber.Ctx) (history.Comparison, error) {
-	cmp, err := d.History.Comparison(c.UserContext(), ownerOf(c), c.Params("id"))
-	if errors.Is(err, history.ErrNotFound) {
-		return cmp, fiber.NewError(http.StatusNotFound, "No such comparison in this session's history.")
-	}
-	return cmp, err
+	return d.History.Comparison(c.UserContext(), ownerOf(c), c.Params("id"))
 }
 
 // HistoryComparison serves GET /history/comparisons/:id.
@@ -339,15 +292,14 @@ func renderDiff(c *fiber.Ctx, diffs *compare.Differ, cmp history.Comparison) err
 	}
 	wd, err := diffs.Words(compare.DiffKey{Comparison: cmp.ID, A: a.Pane, B: b.Pane}, a.Output.Text(), b.Output.Text())
 	if errors.Is(err, compare.ErrBusy) {
-		c.Set(fiber.HeaderRetryAfter, "2")
-		return fiber.NewError(http.StatusServiceUnavailable, compare.BusyMessage(diffs.Config().AtOnce))
+		return &problem.Error{Kind: problem.KindUnavailable, Message: compare.BusyMessage(diffs.Config().AtOnce), RetryAfter: 2 * time.Second}
 	}
 	dv := views.NewDiff("Pane "+strconv.Itoa(a.Pane+1), "Pane "+strconv.Itoa(b.Pane+1),
 		compare.Side{Provider: a.Provider, Model: a.Model, Form: a.Form}, compare.Side{Provider: b.Provider, Model: b.Model, Form: b.Form},
 		wd, c.Query("only") == "1")
 	var going []string
 	for _, e := range []history.Entry{a, b} {
-		if e.Status == "running" {
+		if e.Status == run.Running {
 			going = append(going, "pane "+strconv.Itoa(e.Pane+1))
 		}
 	}
@@ -371,7 +323,7 @@ func HistoryComparisonFork(d *Deps) fiber.Handler {
 		}
 		rec, err := compare.ReadRecord(cmp.Layout)
 		if err != nil {
-			return fiber.NewError(http.StatusConflict, "This comparison's panes were not kept; fork one of its runs instead.")
+			return problem.Errorf(problem.KindConflict, "This comparison's panes were not kept; fork one of its runs instead.")
 		}
 		return d.forkInto(c, rec.Base, rec.Layout)
 	}
@@ -381,9 +333,6 @@ func HistoryComparisonFork(d *Deps) fiber.Handler {
 func HistoryComparisonDelete(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		err := d.History.DeleteComparison(c.UserContext(), ownerOf(c), c.Params("id"))
-		if errors.Is(err, history.ErrNotFound) {
-			return fiber.NewError(http.StatusNotFound, "No such comparison in this session's history.")
-		}
 		if err != nil {
 			return err
 		}
@@ -402,9 +351,6 @@ func HistoryComparisonShare(d *Deps, share bool) fiber.Handler {
 			_, err = d.History.ShareComparison(c.UserContext(), owner, id)
 		} else {
 			err = d.History.UnshareComparison(c.UserContext(), owner, id)
-		}
-		if errors.Is(err, history.ErrNotFound) {
-			return fiber.NewError(http.StatusNotFound, "No such comparison in this session's history.")
 		}
 		if err != nil {
 			return err
@@ -428,9 +374,6 @@ func Shared(d *Deps, assets views.Assets) fiber.Handler {
 			return err
 		}
 		cmp, err := d.History.SharedComparison(c.UserContext(), id)
-		if errors.Is(err, history.ErrNotFound) {
-			return fiber.NewError(http.StatusNotFound, "This link does not exist or was revoked.")
-		}
 		if err != nil {
 			return err
 		}
@@ -444,9 +387,6 @@ func Shared(d *Deps, assets views.Assets) fiber.Handler {
 func SharedDiff(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
-		if errors.Is(err, history.ErrNotFound) {
-			return fiber.NewError(http.StatusNotFound, "This link does not exist or was revoked.")
-		}
 		if err != nil {
 			return err
 		}
@@ -470,9 +410,6 @@ func HistoryRunAudio(d *Deps) fiber.Handler {
 func SharedAudio(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		e, err := d.History.Shared(c.UserContext(), c.Params("id"))
-		if errors.Is(err, history.ErrNotFound) {
-			return fiber.ErrNotFound
-		}
 		if err != nil {
 			return err
 		}
@@ -485,9 +422,6 @@ func SharedAudio(d *Deps) fiber.Handler {
 func SharedComparisonAudio(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
-		if errors.Is(err, history.ErrNotFound) {
-			return fiber.ErrNotFound
-		}
 		if err != nil {
 			return err
 		}

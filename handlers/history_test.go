@@ -109,7 +109,7 @@ func TestHistoryFiltersAndPages(t *testing.T) {
 	}
 	_, first := get(t, app, "/history")
 	rows := regexp.MustCompile(`data-testid="history-row"`).FindAllString(first, -1)
-	if len(rows) != historyPerPage || !strings.Contains(first, "27 runs") || !strings.Contains(first, "Page 1 of 2") {
+	if len(rows) != history.PerPage || !strings.Contains(first, "27 runs") || !strings.Contains(first, "Page 1 of 2") {
 		t.Fatalf("first page has %d rows", len(rows))
 	}
 	_, second := get(t, app, "/history?page=2")

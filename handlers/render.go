@@ -26,6 +26,15 @@ func formValues(c *fiber.Ctx) url.Values {
 	return v
 }
 
+// queryValues copies the URL's query into url.Values.
+func queryValues(c *fiber.Ctx) url.Values {
+	v := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, val []byte) {
+		v.Add(string(k), string(val))
+	})
+	return v
+}
+
 // isHTMX reports whether htmx made the request.
 func isHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/sse"
 )
@@ -41,11 +42,11 @@ func StartRun(d *Deps) fiber.Handler {
 		if r.Request == nil {
 			return render(c, http.StatusOK, views.RunRejected(views.NewPanels(r, views.NewFields(r))))
 		}
-		rn, notice, err := d.launch(c, sc, r)
+		rn, refused, err := d.launch(c, sc, r)
 		if err != nil {
 			return err
 		}
-		if notice != nil {
+		if notice := views.NoticeOf(refused); notice != nil {
 			if notice.Limited && !isHTMX(c) {
 				c.Status(http.StatusTooManyRequests)
 			}
@@ -99,24 +100,18 @@ func followRun(c *fiber.Ctx, runs *run.Manager, rn *run.Run, after int, first []
 }
 
 // launch starts a checked draft as a run within the session's limits. A
-// run that cannot start (no key, no base URL, a limit) gives a notice.
-func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *views.Notice, error) {
+// run that cannot start (no key, no base URL, a limit) gives the problem
+// that says why, with its Retry-After header set.
+func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *problem.Error, error) {
 	spec, err := sc.drafts.Spec(r, ownerOf(c))
-	var le *draft.LaunchError
-	switch {
-	case errors.As(err, &le):
-		return nil, &views.Notice{Message: le.Message, Hint: le.Hint}, nil
-	case err != nil:
-		return nil, nil, err
+	var rn *run.Run
+	if err == nil {
+		spec.Client = clientAddr(c)
+		rn, err = d.Runs.TryStart(spec)
 	}
-	spec.Client = clientAddr(c)
-	rn, err := d.Runs.TryStart(spec)
-	var lim *run.LimitError
-	if errors.As(err, &lim) {
-		if lim.RetryAfter > 0 {
-			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(lim.RetryAfter.Seconds())))
-		}
-		return nil, &views.Notice{Message: lim.Message, Hint: "Limits are set by the server's operator.", Limited: true}, nil
+	if p := (*problem.Error)(nil); errors.As(err, &p) {
+		setRetryAfter(c, p)
+		return nil, p, nil
 	}
 	if err != nil {
 		return nil, nil, err
@@ -147,7 +142,7 @@ func ContinueRun(d *Deps) fiber.Handler {
 		sc := d.scopeOf(c)
 		m, ok := sc.cat.Model(e.Provider, e.Model)
 		if !ok {
-			return fiber.NewError(http.StatusConflict, "The model of this run is no longer available.")
+			return problem.Errorf(problem.KindConflict, "The model of this run is no longer available.")
 		}
 		results := map[string]string{}
 		for k, v := range formValues(c) {
@@ -166,7 +161,7 @@ func ContinueRun(d *Deps) fiber.Handler {
 			next, err = draft.Continue(m, e.Form, e.Output, results)
 		}
 		if err != nil {
-			return fiber.NewError(http.StatusConflict, "Cannot continue: "+err.Error()+".")
+			return err // a problem that says why not
 		}
 		r := sc.drafts.Prepare(draft.Input{Provider: e.Provider, Model: e.Model, Form: next})
 		d.keep(c, r)
@@ -176,7 +171,7 @@ func ContinueRun(d *Deps) fiber.Handler {
 		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
 		var current *views.Run
 		if c.Query("send") == "1" && r.Request != nil {
-			rn, notice, err := d.launch(c, sc, r)
+			rn, refused, err := d.launch(c, sc, r)
 			if err != nil {
 				return err
 			}
@@ -184,7 +179,7 @@ func ContinueRun(d *Deps) fiber.Handler {
 				v := views.NewRun(rn)
 				current = &v
 			}
-			w.Notice = notice
+			w.Notice = views.NoticeOf(refused)
 		}
 		return render(c, http.StatusOK, views.WorkspaceView(w, current))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/session"
 	"github.com/playground-dev/playground/web/units"
 )
@@ -125,7 +126,7 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 		}
 		if errs["base_url"] == "" && d.Guard != nil {
 			if err := d.Guard.CheckURL(c.UserContext(), p.BaseURL); err != nil {
-				errs["base_url"] = "Not allowed: " + err.Error() + "."
+				errs["base_url"] = problem.Of(err).Message
 			}
 		}
 		if len(errs) > 0 {
@@ -139,9 +140,9 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 		}
 		flash := "Added " + p.Name + "."
 		if ids, err := d.Lister.Models(c.UserContext(), ownerOf(c), p, key); errors.Is(err, account.ErrListing) {
-			flash += " Its models are still loading: " + err.Error() + "."
+			flash += " Its models are still loading: " + problem.Of(err).Message + "."
 		} else if err != nil {
-			flash = warnPrefix + flash + " Listing its models failed: " + err.Error()
+			flash = warnPrefix + flash + " Listing its models failed: " + problem.Of(err).Message
 		} else {
 			flash += " It lists " + views.Plural(len(ids), "model", "models") + "; pick it in the playground."
 		}

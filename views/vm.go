@@ -12,6 +12,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/units"
 )
@@ -76,6 +77,14 @@ type Notice struct {
 	Hint    string
 	// Limited: a per-session limit (HTTP 429 outside htmx).
 	Limited bool
+}
+
+// NoticeOf is the notice of a run refused with p (nil for nil).
+func NoticeOf(p *problem.Error) *Notice {
+	if p == nil {
+		return nil
+	}
+	return &Notice{Message: p.Message, Hint: p.Hint, Limited: p.Kind == problem.KindRateLimited}
 }
 
 // Panels are the parts re-rendered on every change: curl, estimate and the

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/units"
 	"github.com/playground-dev/playground/web/upstream"
@@ -32,8 +33,9 @@ type HeaderFetcher func(ctx context.Context, url, key string, header http.Header
 
 // ErrListing is the answer for a provider that has not answered its first
 // listing within Lister.Wait; the listing goes on in the background and a
-// later page uses it.
-var ErrListing = errors.New("the provider has not answered yet; reload the page in a moment")
+// later page uses it. The listing's other failures are problems of kind
+// Upstream, the provider's words with the key redacted.
+var ErrListing = problem.Errorf(problem.KindUnavailable, "the provider has not answered yet; reload the page in a moment")
 
 // Lister lists an added provider's models with GET {base}/models, and
 // keeps each answer a while so the pickers do not ask on every request.
@@ -238,7 +240,7 @@ func (l *Lister) list(ctx context.Context, p Provider, key string) ([]string, er
 		if r := []rune(msg); len(r) > maxErrorText {
 			msg = string(r[:maxErrorText]) + "…"
 		}
-		err = errors.New(msg)
+		err = &problem.Error{Kind: problem.KindUpstream, Message: msg}
 	}
 	return ids, err
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -247,15 +248,11 @@ func (s *Service) Start(ctx context.Context, owner string, drafts *draft.Service
 }
 
 // explain is why a pane did not start, as the person reads it (message,
-// hint), when err is a launch or limit error.
+// hint), when err is a problem (a launch or limit refusal).
 func explain(err error) ([2]string, bool) {
-	var le *draft.LaunchError
-	if errors.As(err, &le) {
-		return [2]string{le.Message, le.Hint}, true
-	}
-	var lim *run.LimitError
-	if errors.As(err, &lim) {
-		return [2]string{lim.Message, "Limits are set by the server's operator."}, true
+	var p *problem.Error
+	if errors.As(err, &p) {
+		return [2]string{p.Message, p.Hint}, true
 	}
 	return [2]string{}, false
 }

@@ -2,18 +2,18 @@ package draft
 
 import (
 	"encoding/json"
-	"errors"
 	"net/url"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/form"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 )
 
-// Errors of Continue.
+// Errors of Continue (conflicts: the run cannot be carried on).
 var (
-	ErrNoConversation = errors.New("this model takes one prompt, not a conversation")
-	ErrNoAnswer       = errors.New("the run has no answer to continue from")
+	ErrNoConversation = problem.Errorf(problem.KindConflict, "Cannot continue: this model takes one prompt, not a conversation.")
+	ErrNoAnswer       = problem.Errorf(problem.KindConflict, "Cannot continue: the run has no answer to continue from.")
 )
 
 // Continue is the form that carries a conversation on from a run: the
@@ -27,7 +27,7 @@ func Continue(m *catalog.Model, values url.Values, out run.Output, results map[s
 
 // ErrNotStored is returned by ContinueStored for a run the provider did
 // not keep.
-var ErrNotStored = errors.New("the provider did not store this response, so it cannot be continued by id")
+var ErrNotStored = problem.Errorf(problem.KindConflict, "Cannot continue: the provider did not store this response, so it cannot be continued by id.")
 
 // ContinueStored carries a Responses conversation on by reference: the
 // form names the run's response as previous_response_id and its input

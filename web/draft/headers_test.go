@@ -12,6 +12,7 @@ import (
 
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/upstream"
@@ -118,7 +119,7 @@ func TestCatalogHeadersReachTheUpstreamAndSecretsStayOut(t *testing.T) {
 	// An unset variable stops the run with what to set.
 	delete(env, "PK_VIRTUAL")
 	r = s.Prepare(Input{Provider: "pk", Model: "m"})
-	if _, err := s.Spec(r, "o"); err == nil || !strings.Contains(err.(*LaunchError).Hint, "PK_VIRTUAL") {
+	if _, err := s.Spec(r, "o"); err == nil || !strings.Contains(err.(*problem.Error).Hint, "PK_VIRTUAL") {
 		t.Errorf("spec with PK_VIRTUAL unset: %v", err)
 	}
 	if _, ok := s.ResolvedHeaders(p); ok {

@@ -5,24 +5,25 @@ import (
 	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 )
 
 // ErrNotReady is returned by Spec while the draft has errors.
 var ErrNotReady = errors.New("the form has errors")
 
-// LaunchError explains why a valid draft cannot run (no key, no base URL).
-type LaunchError struct {
-	Message string
-	Hint    string
+// cannotLaunch explains why a valid draft cannot run (no key, no base
+// URL, a header without its value): a problem of kind k with what to do.
+func cannotLaunch(k problem.Kind, msg, hint string) *problem.Error {
+	return &problem.Error{Kind: k, Message: msg, Hint: hint}
 }
-
-func (e *LaunchError) Error() string { return e.Message }
 
 // SimulatorKey is sent to the simulator when its key variable is unset.
 const SimulatorKey = "sim-local-key"
 
-// Spec turns a checked draft into what a run needs. The key is the
+// Spec turns a checked draft into what a run needs; a draft that cannot
+// run is refused with a *problem.Error (Invalid: the person can fix it in
+// Settings; Unavailable: the server's operator must). The key is the
 // session's, else the operator's (see KeySource).
 func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	if r.Request == nil {
@@ -30,21 +31,21 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 	}
 	urls := r.BaseURLs
 	if len(urls) == 0 {
-		return run.Spec{}, &LaunchError{Message: "No base URL is configured for " + r.Provider.Name + ".",
-			Hint: "Set " + r.Provider.BaseURLEnv + " in the server's environment. " + catalog.BaseURLNote}
+		return run.Spec{}, cannotLaunch(problem.KindUnavailable, "No base URL is configured for "+r.Provider.Name+".",
+			"Set "+r.Provider.BaseURLEnv+" in the server's environment. "+catalog.BaseURLNote)
 	}
 	key, src := s.key(r.Provider)
 	if key == "" {
-		return run.Spec{}, &LaunchError{Message: "No API key for " + r.Provider.Name + ".", Hint: s.KeyHint(r.Provider)}
+		return run.Spec{}, cannotLaunch(problem.KindInvalid, "No API key for "+r.Provider.Name+".", s.KeyHint(r.Provider))
 	}
 	secrets, missing := s.headerSecrets(r.Provider)
 	if len(missing) > 0 {
 		if r.Provider.UserAdded {
-			return run.Spec{}, &LaunchError{Message: "A header of " + r.Provider.Name + " has no value.",
-				Hint: "Enter its headers again in Settings."}
+			return run.Spec{}, cannotLaunch(problem.KindInvalid, "A header of "+r.Provider.Name+" has no value.",
+				"Enter its headers again in Settings.")
 		}
-		return run.Spec{}, &LaunchError{Message: "A header of " + r.Provider.Name + " reads $" + missing[0] + ", which is not set.",
-			Hint: "Set " + strings.Join(missing, ", ") + " in the server's environment."}
+		return run.Spec{}, cannotLaunch(problem.KindUnavailable, "A header of "+r.Provider.Name+" reads $"+missing[0]+", which is not set.",
+			"Set "+strings.Join(missing, ", ")+" in the server's environment.")
 	}
 	hint := s.KeyHint(r.Provider)
 	if src == KeySession {

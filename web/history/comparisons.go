@@ -34,15 +34,17 @@ func (s *Store) CreateComparison(ctx context.Context, owner string, c Comparison
 
 // Comparison returns owner's comparison id with its runs.
 func (s *Store) Comparison(ctx context.Context, owner, id string) (Comparison, error) {
-	return s.comparison(ctx, `id = ? AND owner = ?`, id, ownerKey(owner))
+	c, err := s.comparison(ctx, `id = ? AND owner = ?`, id, ownerKey(owner))
+	return c, tell(err, noComparison)
 }
 
 // SharedComparison returns the comparison shared as shareID.
 func (s *Store) SharedComparison(ctx context.Context, shareID string) (Comparison, error) {
 	if shareID == "" {
-		return Comparison{}, ErrNotFound
+		return Comparison{}, noLink()
 	}
-	return s.comparison(ctx, `share_id = ?`, shareID)
+	c, err := s.comparison(ctx, `share_id = ?`, shareID)
+	return c, tell(err, noLink)
 }
 
 func (s *Store) comparison(ctx context.Context, where string, args ...any) (Comparison, error) {
@@ -95,7 +97,7 @@ func (s *Store) DeleteComparison(ctx context.Context, owner, id string) error {
 		return fmt.Errorf("history: delete comparison: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+		return noComparison()
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE group_id = ? AND owner = ?`), id, ownerKey(owner)); err != nil {
 		return fmt.Errorf("history: delete comparison: %w", err)

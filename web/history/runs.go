@@ -12,6 +12,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curl"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
 )
@@ -376,7 +377,8 @@ func scanEntry(row scanner, extra ...any) (Entry, error) {
 // Get returns owner's run id.
 func (s *Store) Get(ctx context.Context, owner, id string) (Entry, error) {
 	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE id = ? AND owner = ?`), id, ownerKey(owner))
-	return scanEntry(row)
+	e, err := scanEntry(row)
+	return e, tell(err, noRun)
 }
 
 // Transcript returns the raw stream of owner's run id.
@@ -384,7 +386,7 @@ func (s *Store) Transcript(ctx context.Context, owner, id string) ([]byte, error
 	var b []byte
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT transcript FROM runs WHERE id = ? AND owner = ?`), id, ownerKey(owner)).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
+		return nil, noRun()
 	}
 	return b, err
 }
@@ -396,7 +398,7 @@ func (s *Store) Delete(ctx context.Context, owner, id string) error {
 		return fmt.Errorf("history: delete: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+		return noRun()
 	}
 	return nil
 }
@@ -415,7 +417,7 @@ func (s *Store) share(ctx context.Context, table, owner, id string) (string, err
 	var cur string
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(share_id, '') FROM `+table+` WHERE id = ? AND owner = ?`), id, ownerKey(owner)).Scan(&cur)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", ErrNotFound
+		return "", noneOf(table)
 	}
 	if err != nil {
 		return "", fmt.Errorf("history: share: %w", err)
@@ -430,13 +432,21 @@ func (s *Store) share(ctx context.Context, table, owner, id string) (string, err
 	return sid, nil
 }
 
+// noneOf is the not-found problem of a row of table.
+func noneOf(table string) *problem.Error {
+	if table == "comparisons" {
+		return noComparison()
+	}
+	return noRun()
+}
+
 func (s *Store) unshare(ctx context.Context, table, owner, id string) error {
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE `+table+` SET share_id = NULL WHERE id = ? AND owner = ?`), id, ownerKey(owner))
 	if err != nil {
 		return fmt.Errorf("history: unshare: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+		return noneOf(table)
 	}
 	return nil
 }
@@ -444,10 +454,11 @@ func (s *Store) unshare(ctx context.Context, table, owner, id string) error {
 // Shared returns the run shared as shareID.
 func (s *Store) Shared(ctx context.Context, shareID string) (Entry, error) {
 	if shareID == "" {
-		return Entry{}, ErrNotFound
+		return Entry{}, noLink()
 	}
 	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE share_id = ?`), shareID)
-	return scanEntry(row)
+	e, err := scanEntry(row)
+	return e, tell(err, noLink)
 }
 
 // Filter selects runs of the history page.

@@ -28,15 +28,39 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver (no cgo)
 
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 )
 
 //go:embed migrations
 var migrations embed.FS
 
-// ErrNotFound is returned for a run or comparison that does not exist, or
-// is not the asker's.
+// ErrNotFound is in the chain of the error returned for a run or
+// comparison that does not exist, or is not the asker's: a
+// *problem.Error of kind NotFound that says which (see noRun).
 var ErrNotFound = errors.New("history: not found")
+
+// The not-found problems, each wrapping ErrNotFound.
+func noRun() *problem.Error { return missing(problem.NotFound("run in this session's history")) }
+func noComparison() *problem.Error {
+	return missing(problem.NotFound("comparison in this session's history"))
+}
+func noLink() *problem.Error {
+	return missing(problem.Errorf(problem.KindNotFound, "This link does not exist or was revoked."))
+}
+
+func missing(p *problem.Error) *problem.Error {
+	p.Err = ErrNotFound
+	return p
+}
+
+// tell says which thing was not found when err is ErrNotFound.
+func tell(err error, p func() *problem.Error) error {
+	if errors.Is(err, ErrNotFound) {
+		return p()
+	}
+	return err
+}
 
 // Dialect is the database kind.
 type Dialect string

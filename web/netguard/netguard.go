@@ -17,6 +17,8 @@ import (
 	"syscall"
 
 	"code.dny.dev/ssrf"
+
+	"github.com/playground-dev/playground/web/problem"
 )
 
 // Error is a refused address, with why in words a person understands.
@@ -70,7 +72,15 @@ func (g *Guard) Check(ip netip.Addr) error {
 // CheckURL checks a base URL before it is used: the scheme, and every
 // address its host resolves to now. It gives a person an early, clear
 // answer; Control is what actually holds at connect time (DNS can change).
+// A refusal is a *problem.Error of kind Invalid, in the person's words.
 func (g *Guard) CheckURL(ctx context.Context, raw string) error {
+	if err := g.checkURL(ctx, raw); err != nil {
+		return &problem.Error{Kind: problem.KindInvalid, Message: "Not allowed: " + err.Error() + ".", Err: err}
+	}
+	return nil
+}
+
+func (g *Guard) checkURL(ctx context.Context, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errors.New("want an http:// or https:// URL")

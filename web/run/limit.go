@@ -1,11 +1,12 @@
 package run
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/playground-dev/playground/web/problem"
 )
 
 // Limits bound what may start. Zero means no limit.
@@ -25,13 +26,16 @@ type Limits struct {
 	OperatorAtOnce int
 }
 
-// LimitError is a run refused by a limit.
-type LimitError struct {
-	Message    string
-	RetryAfter time.Duration
-}
+// LimitHint is the hint of every refusal by a limit.
+const LimitHint = "Limits are set by the server's operator."
 
-func (e *LimitError) Error() string { return e.Message }
+// limited is a run refused by a limit: a rate-limited problem, to be tried
+// again after retry (0: when a run of the person's finishes).
+func limited(retry time.Duration, format string, args ...any) *problem.Error {
+	p := problem.Errorf(problem.KindRateLimited, format, args...)
+	p.Hint, p.RetryAfter = LimitHint, retry
+	return p
+}
 
 // maxBuckets bounds a rate limiter's memory; full (idle) buckets are
 // dropped first.
@@ -136,25 +140,22 @@ func (a *admission) admit(s Spec, now time.Time) error {
 	defer a.mu.Unlock()
 	l := a.limits
 	if n := a.owners[s.Owner]; l.AtOnce > 0 && s.Owner != "" && n >= l.AtOnce {
-		return &LimitError{Message: fmt.Sprintf("You have %d runs going, the most this server allows at once. Stop one or wait for it to finish.", n)}
+		return limited(0, "You have %d runs going, the most this server allows at once. Stop one or wait for it to finish.", n)
 	}
 	if n := a.addrs[s.Client]; l.ClientAtOnce > 0 && s.Client != "" && n >= l.ClientAtOnce {
-		return &LimitError{Message: fmt.Sprintf("Your network address has %d runs going, the most this server allows at once from one address. Stop one or wait for it to finish.", n)}
+		return limited(0, "Your network address has %d runs going, the most this server allows at once from one address. Stop one or wait for it to finish.", n)
 	}
 	if l.OperatorAtOnce > 0 && s.OperatorKey && a.operator >= l.OperatorAtOnce {
-		return &LimitError{RetryAfter: 5 * time.Second,
-			Message: fmt.Sprintf("The server's own keys are running %d runs, the most its operator allows at once. Try again in a moment, or enter your own key in Settings.", a.operator)}
+		return limited(5*time.Second, "The server's own keys are running %d runs, the most its operator allows at once. Try again in a moment, or enter your own key in Settings.", a.operator)
 	}
 	d, ok, undo := a.sessions.allow(s.Owner, now)
 	if !ok {
-		return &LimitError{RetryAfter: waitFor(d),
-			Message: fmt.Sprintf("You have started %d runs in the last minute, the most this server allows. Try again in %s.", l.PerMinute, waitFor(d))}
+		return limited(waitFor(d), "You have started %d runs in the last minute, the most this server allows. Try again in %s.", l.PerMinute, waitFor(d))
 	}
 	if s.Client != "" {
 		if d, ok, _ := a.clients.allow(s.Client, now); !ok {
 			undo()
-			return &LimitError{RetryAfter: waitFor(d),
-				Message: fmt.Sprintf("%d runs were started from your network address in the last minute, the most this server allows. Try again in %s.", l.ClientPerMinute, waitFor(d))}
+			return limited(waitFor(d), "%d runs were started from your network address in the last minute, the most this server allows. Try again in %s.", l.ClientPerMinute, waitFor(d))
 		}
 	}
 	a.owners[s.Owner]++
@@ -171,7 +172,7 @@ func (a *admission) admit(s Spec, now time.Time) error {
 func waitFor(d time.Duration) time.Duration { return d.Round(time.Second) + time.Second }
 
 // TryStart starts a run unless a limit refuses it, which it then reports
-// as a *LimitError.
+// as a *problem.Error of kind RateLimited.
 func (m *Manager) TryStart(spec Spec) (*Run, error) {
 	if err := m.admission.admit(spec, time.Now()); err != nil {
 		return nil, err

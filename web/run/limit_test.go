@@ -15,6 +15,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/netguard"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
@@ -50,8 +51,8 @@ func TestLimitsAtOnce(t *testing.T) {
 		runs = append(runs, r)
 	}
 	_, err := m.TryStart(spec(catalog.Chat, srv.URL, "{}"))
-	var le *LimitError
-	if !errors.As(err, &le) || !strings.Contains(le.Message, "2 runs going") {
+	var le *problem.Error
+	if !errors.As(err, &le) || le.Kind != problem.KindRateLimited || !strings.Contains(le.Message, "2 runs going") {
 		t.Fatalf("third run: %v", err)
 	}
 	// Another session is not held back by this one.
@@ -130,11 +131,11 @@ func TestLimitsPerClientAndOperator(t *testing.T) {
 	for i := range 20 {
 		for range 6 {
 			err := start(fmt.Sprintf("session-%d", i), "203.0.113.7", true)
-			var le *LimitError
+			var le *problem.Error
 			switch {
 			case err == nil:
 				started++
-			case errors.As(err, &le) && strings.Contains(le.Message, "network address has 12 runs going"):
+			case errors.As(err, &le) && le.Kind == problem.KindRateLimited && strings.Contains(le.Message, "network address has 12 runs going"):
 				refused++
 			default:
 				t.Fatalf("session %d: %v", i, err)
@@ -151,8 +152,8 @@ func TestLimitsPerClientAndOperator(t *testing.T) {
 		}
 	}
 	err := start("elsewhere-too", "198.51.100.99", true)
-	var le *LimitError
-	if !errors.As(err, &le) || !strings.Contains(le.Message, "own keys are running 16 runs") || le.RetryAfter <= 0 {
+	var le *problem.Error
+	if !errors.As(err, &le) || le.Kind != problem.KindRateLimited || !strings.Contains(le.Message, "own keys are running 16 runs") || le.RetryAfter <= 0 {
 		t.Fatalf("17th run on the operator's key: %v", err)
 	}
 	// A run on the person's own key is not held back by the operator's.
@@ -170,13 +171,13 @@ func TestLimitsPerClientPerMinute(t *testing.T) {
 		s := spec(catalog.Chat, srv.URL, "{}")
 		s.Owner, s.Client = fmt.Sprintf("fresh-%d", i), "2001:db8:1:2::/64"
 		r, err := m.TryStart(s)
-		var le *LimitError
+		var le *problem.Error
 		switch {
 		case i < 5 && err != nil:
 			t.Fatalf("run %d: %v", i, err)
 		case i < 5:
 			wait(t, r)
-		case !errors.As(err, &le) || !strings.Contains(le.Message, "5 runs were started from your network address") || le.RetryAfter <= 0:
+		case !errors.As(err, &le) || le.Kind != problem.KindRateLimited || !strings.Contains(le.Message, "5 runs were started from your network address") || le.RetryAfter <= 0:
 			t.Fatalf("run %d: %v", i, err)
 		}
 	}
@@ -196,8 +197,8 @@ func TestTryStartRateMessage(t *testing.T) {
 	}
 	wait(t, r)
 	_, err = m.TryStart(spec(catalog.Chat, srv.URL, "{}"))
-	var le *LimitError
-	if !errors.As(err, &le) || le.RetryAfter <= 0 || !strings.Contains(le.Message, "1 runs in the last minute") || !strings.Contains(le.Message, "Try again in") {
+	var le *problem.Error
+	if !errors.As(err, &le) || le.Kind != problem.KindRateLimited || le.RetryAfter <= 0 || !strings.Contains(le.Message, "1 runs in the last minute") || !strings.Contains(le.Message, "Try again in") {
 		t.Fatalf("err %v", err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/playground-dev/playground/web/problem"
 )
 
 // Kind is what an Event carries.
@@ -164,6 +166,18 @@ func (e *Error) Error() string {
 		b.WriteString(" [param: " + e.Param + "]")
 	}
 	return b.String()
+}
+
+// Problem is the error as a person reads it: of kind RateLimited for a
+// 429 (with its Retry-After), else Upstream; the message is Error()'s
+// line, the hint e's. The message holds the provider's words, which may
+// echo the request: run redacts the key before it shows them.
+func (e *Error) Problem() *problem.Error {
+	k := problem.KindUpstream
+	if e.Status == http.StatusTooManyRequests {
+		k = problem.KindRateLimited
+	}
+	return &problem.Error{Kind: k, Message: e.Error(), Hint: e.Hint, RetryAfter: e.RetryAfter, Err: e}
 }
 
 // httpStatus is the status line the person reads: "429 Too Many Requests",

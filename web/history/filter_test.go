@@ -1,0 +1,78 @@
+package history
+
+import (
+	"maps"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseFilter(t *testing.T) {
+	day := func(s string) time.Time {
+		d, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for name, tc := range map[string]struct {
+		query string
+		want  Filter
+		errs  map[string]string
+	}{
+		"nothing": {"", Filter{PerPage: PerPage}, map[string]string{}},
+		"provider, model, search and page": {"provider=openai&model=gpt-a&q=haiku&page=3",
+			Filter{Provider: "openai", Model: "gpt-a", Query: "haiku", Page: 3, PerPage: PerPage}, map[string]string{}},
+		"a page that is no number": {"page=x", Filter{PerPage: PerPage}, map[string]string{}},
+		"search cut at 200 runes":  {"q=" + strings.Repeat("ö", 300), Filter{Query: strings.Repeat("ö", 200), PerPage: PerPage}, map[string]string{}},
+		"from and to, to's whole day": {"from=2024-05-01&to=2024-05-03",
+			Filter{From: day("2024-05-01"), To: day("2024-05-04"), PerPage: PerPage}, map[string]string{}},
+		"one day":            {"from=2024-05-01&to=2024-05-01", Filter{From: day("2024-05-01"), To: day("2024-05-02"), PerPage: PerPage}, map[string]string{}},
+		"from alone":         {"from=2024-05-01", Filter{From: day("2024-05-01"), PerPage: PerPage}, map[string]string{}},
+		"to alone":           {"to=2024-05-01", Filter{To: day("2024-05-02"), PerPage: PerPage}, map[string]string{}},
+		"a bad from":         {"from=yesterday&to=2024-05-01", Filter{PerPage: PerPage}, map[string]string{"from": "Not a date (YYYY-MM-DD)."}},
+		"a bad to":           {"from=2024-05-01&to=5/3", Filter{PerPage: PerPage}, map[string]string{"to": "Not a date (YYYY-MM-DD)."}},
+		"both bad":           {"from=a&to=b", Filter{PerPage: PerPage}, map[string]string{"from": "Not a date (YYYY-MM-DD).", "to": "Not a date (YYYY-MM-DD)."}},
+		"to before from":     {"from=2024-05-03&to=2024-05-01", Filter{PerPage: PerPage}, map[string]string{"to": "Must not be before From."}},
+		"other filters stay": {"provider=openai&from=x", Filter{Provider: "openai", PerPage: PerPage}, map[string]string{"from": "Not a date (YYYY-MM-DD)."}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			v, err := url.ParseQuery(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, errs := ParseFilter(v)
+			if f != tc.want {
+				t.Errorf("filter %+v, want %+v", f, tc.want)
+			}
+			if !maps.Equal(errs, tc.errs) {
+				t.Errorf("errors %v, want %v", errs, tc.errs)
+			}
+		})
+	}
+}
+
+func TestFilteredAndPageQuery(t *testing.T) {
+	for name, tc := range map[string]struct {
+		query    string
+		filtered bool
+		page2    string
+	}{
+		"nothing":     {"", false, "page=2"},
+		"only a page": {"page=4", false, "page=2"},
+		"a search":    {"q=snow&page=1", true, "page=2&q=snow"},
+		"every filter, kept as given": {"provider=p&model=m&from=bad&to=2024-01-01&q=x&other=y",
+			true, "from=bad&model=m&page=2&provider=p&q=x&to=2024-01-01"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			v, _ := url.ParseQuery(tc.query)
+			if got := Filtered(v); got != tc.filtered {
+				t.Errorf("Filtered = %v, want %v", got, tc.filtered)
+			}
+			if got := PageQuery(v, 2).Encode(); got != tc.page2 {
+				t.Errorf("PageQuery = %q, want %q", got, tc.page2)
+			}
+		})
+	}
+}
