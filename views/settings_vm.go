@@ -7,6 +7,7 @@ import (
 
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/problem"
 )
 
 // SettingsPage is the settings page: the session's keys and providers.
@@ -154,9 +155,9 @@ func NewSettings(in SettingsInput) SettingsPage {
 			}
 		}
 		if errors.Is(err, account.ErrListing) {
-			mp.Models = "Its models are still loading: " + err.Error() + "."
+			mp.Models = "Its models are still loading: " + problem.Of(err).Message + "."
 		} else if err != nil {
-			mp.ModelsError = "Could not list its models: " + err.Error()
+			mp.ModelsError = "Could not list its models: " + problem.Of(err).Message
 		} else {
 			mp.Models = Plural(len(ids), "model", "models") + " listed"
 			if len(ids) > 0 {
