@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
-	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/session"
 	"github.com/playground-dev/playground/web/units"
 )
@@ -118,33 +116,25 @@ func AddProvider(d *Deps, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		acct := accountOf(c)
 		form := formValues(c)
-		p, key, errs := account.NewProvider(form)
+		var guard account.URLChecker
+		if d.Guard != nil {
+			guard = d.Guard
+		}
+		p, errs := account.Add(c.UserContext(), &acct, form, guard)
 		add := views.AddProviderForm{Name: p.Name, BaseURL: p.BaseURL, Styles: views.StyleChecks(form["styles"]),
 			Headers: views.HeaderRows(form["header_name"], form["header_value"]), Errors: errs}
-		if len(acct.Providers) >= account.MaxProviders {
-			errs[""] = "You have added the most providers a session can keep; remove one first."
-		}
-		if errs["base_url"] == "" && d.Guard != nil {
-			if err := d.Guard.CheckURL(c.UserContext(), p.BaseURL); err != nil {
-				errs["base_url"] = problem.Of(err).Message
+		if len(errs) == 0 {
+			if msg := d.commit(c, acct); msg != "" {
+				errs[""] = msg
 			}
 		}
 		if len(errs) > 0 {
 			return d.renderSettings(c, http.StatusUnprocessableEntity, assets, "", add, nil)
 		}
-		acct.Providers = append(acct.Providers, p)
-		acct.SetKey(p.ID, key)
-		if msg := d.commit(c, acct); msg != "" {
-			errs[""] = msg
-			return d.renderSettings(c, http.StatusUnprocessableEntity, assets, "", add, nil)
-		}
-		flash := "Added " + p.Name + "."
-		if ids, err := d.Lister.Models(c.UserContext(), ownerOf(c), p, key); errors.Is(err, account.ErrListing) {
-			flash += " Its models are still loading: " + problem.Of(err).Message + "."
-		} else if err != nil {
-			flash = warnPrefix + flash + " Listing its models failed: " + problem.Of(err).Message
-		} else {
-			flash += " It lists " + views.Plural(len(ids), "model", "models") + "; pick it in the playground."
+		ids, err := d.Lister.Models(c.UserContext(), ownerOf(c), p, acct.Key(p.ID))
+		flash, warn := account.AddedMessage(p, ids, err)
+		if warn {
+			flash = warnPrefix + flash
 		}
 		return d.back(c, flash)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/markdown"
+	"github.com/playground-dev/playground/web/units"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -14,12 +15,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func lower(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "-")) }
 
 // Plural writes a count with its noun: "1 model", "3 models".
-func Plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
+func Plural(n int, one, many string) string { return units.Plural(n, one, many) }
 
 func defaultOption(f Field) string {
 	if f.Placeholder != "" {

@@ -30,3 +30,11 @@ func Thousands(n int) string {
 	}
 	return sign + s
 }
+
+// Plural writes a count with its noun: "1 model", "3 models".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
