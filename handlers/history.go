@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -270,47 +269,18 @@ func HistoryComparisonDiff(d *Deps) fiber.Handler {
 	}
 }
 
-// renderDiff answers a diff request of two panes of cmp. The word diff
-// comes from diffs (cached, bounded); a busy server answers 503.
+// renderDiff answers a diff request of two panes of cmp (compare.Differ.Panes).
 func renderDiff(c *fiber.Ctx, diffs *compare.Differ, cmp history.Comparison) error {
-	pane := func(name string) (history.Entry, bool) {
-		i, err := strconv.Atoi(c.Query(name))
-		if err != nil {
-			return history.Entry{}, false
-		}
-		for _, e := range cmp.Runs {
-			if e.Pane == i {
-				return e, true
-			}
-		}
-		return history.Entry{}, false
+	runs := make([]compare.PaneRun, len(cmp.Runs))
+	for i, e := range cmp.Runs {
+		runs[i] = compare.PaneRun{Pane: e.Pane, Side: compare.Side{Provider: e.Provider, Model: e.Model, Form: e.Form},
+			Text: e.Output.Text(), Running: e.Status == run.Running}
 	}
-	a, okA := pane("a")
-	b, okB := pane("b")
-	if !okA || !okB {
-		return render(c, http.StatusOK, views.DiffView(views.Diff{Note: "Pick two panes of this comparison."}))
+	pd, err := diffs.Panes(cmp.ID, runs, c.Query("a"), c.Query("b"))
+	if err != nil {
+		return err
 	}
-	wd, err := diffs.Words(compare.DiffKey{Comparison: cmp.ID, A: a.Pane, B: b.Pane}, a.Output.Text(), b.Output.Text())
-	if errors.Is(err, compare.ErrBusy) {
-		return &problem.Error{Kind: problem.KindUnavailable, Message: compare.BusyMessage(diffs.Config().AtOnce), RetryAfter: 2 * time.Second}
-	}
-	dv := views.NewDiff("Pane "+strconv.Itoa(a.Pane+1), "Pane "+strconv.Itoa(b.Pane+1),
-		compare.Side{Provider: a.Provider, Model: a.Model, Form: a.Form}, compare.Side{Provider: b.Provider, Model: b.Model, Form: b.Form},
-		wd, c.Query("only") == "1")
-	var going []string
-	for _, e := range []history.Entry{a, b} {
-		if e.Status == run.Running {
-			going = append(going, "pane "+strconv.Itoa(e.Pane+1))
-		}
-	}
-	note := ""
-	if a.Pane == b.Pane {
-		note = "That is the same pane twice."
-	} else if len(going) > 0 {
-		note = "Still running: " + strings.Join(going, " and ") + "; this diff is of the output so far."
-	}
-	dv.Note = strings.TrimSpace(note + " " + dv.Note)
-	return render(c, http.StatusOK, views.DiffView(dv))
+	return render(c, http.StatusOK, views.DiffView(views.NewPaneDiff(pd, c.Query("only") == "1")))
 }
 
 // HistoryComparisonFork serves POST /history/comparisons/:id/fork: the

@@ -229,3 +229,14 @@ func PanesNeedAttention(panes []int) string {
 	}
 	return "Nothing was sent: " + Plural(len(panes), "pane needs", "panes need") + " attention (" + strings.Join(nums, ", ") + ")."
 }
+
+// NewPaneDiff is the diff view of two panes of a comparison; only keeps
+// the changed words with some context.
+func NewPaneDiff(pd compare.PaneDiff, only bool) Diff {
+	if !pd.Picked {
+		return Diff{Note: "Pick two panes of this comparison."}
+	}
+	d := NewDiff("Pane "+strconv.Itoa(pd.A.Pane+1), "Pane "+strconv.Itoa(pd.B.Pane+1), pd.A.Side, pd.B.Side, pd.Words, only)
+	d.Note = strings.TrimSpace(pd.Note + " " + d.Note)
+	return d
+}
