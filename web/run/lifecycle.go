@@ -101,10 +101,11 @@ type choiceState struct {
 	logprobs []stream.TokenLogprob // since the last flush
 	// lpHeld are tokens not sent yet: their text could still become the
 	// key (it is redacted across tokens, like the text).
-	lpHeld    []stream.TokenLogprob
-	text      strings.Builder
-	reasoning strings.Builder
-	refusal   strings.Builder
+	lpHeld []stream.TokenLogprob
+	// sent are the bytes of the result's text, reasoning and refusal
+	// already given to the redactors: what follows them is pending (the
+	// text is kept once, in the result).
+	sent [3]int
 	// Each channel holds back a tail that could be the start of the key
 	// (a key cut across two deltas is still redacted).
 	textR, reasoningR, refusalR redact.Stream

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/playground-dev/playground/web/redact"
@@ -204,12 +205,8 @@ func (r *Run) handle(e stream.Event) {
 		}
 	}
 	switch e.Kind {
-	case stream.KindText:
-		r.choice(e.Choice).text.WriteString(e.Text)
-	case stream.KindReasoning:
-		r.choice(e.Choice).reasoning.WriteString(e.Text)
-	case stream.KindRefusal:
-		r.choice(e.Choice).refusal.WriteString(e.Text)
+	case stream.KindText, stream.KindReasoning, stream.KindRefusal:
+		r.choice(e.Choice) // the text is pending in the result (flush)
 	case stream.KindAudio:
 		r.choice(e.Choice).audio = true
 		r.holdAudio()
@@ -265,10 +262,9 @@ func (r *Run) flush() {
 			c.audioSent = true
 			evs = append(evs, jsonEvent("audio", map[string]any{"c": i}))
 		}
-		if c.text.Len() > 0 {
-			t := c.textR.Write(c.text.String())
-			c.text.Reset()
-			if t != "" {
+		text, reasoning, refusal := r.pending(i, c)
+		if text != "" {
+			if t := c.textR.Write(text); t != "" {
 				if html := c.md.Write(t); html != "" {
 					evs = append(evs, mdEvent(i, html, c.md.Tail()))
 				} else {
@@ -276,13 +272,11 @@ func (r *Run) flush() {
 				}
 			}
 		}
-		if c.reasoning.Len() > 0 {
-			d.r = c.reasoningR.Write(c.reasoning.String())
-			c.reasoning.Reset()
+		if reasoning != "" {
+			d.r = c.reasoningR.Write(reasoning)
 		}
-		if c.refusal.Len() > 0 {
-			d.x = c.refusalR.Write(c.refusal.String())
-			c.refusal.Reset()
+		if refusal != "" {
+			d.x = c.refusalR.Write(refusal)
 		}
 		if d.t != "" || d.r != "" || d.x != "" {
 			evs = append(evs, Event{Name: "delta", Data: d.appendJSON(nil)})
@@ -299,6 +293,22 @@ func (r *Run) flush() {
 	if len(evs) > 0 {
 		r.progress()
 	}
+}
+
+// pending returns the text, reasoning and refusal of choice i that came
+// since the last flush (what follows c.sent in the result) and marks them
+// sent.
+func (r *Run) pending(i int, c *choiceState) (text, reasoning, refusal string) {
+	if !r.res.Has(i) {
+		return "", "", ""
+	}
+	res := r.res.Choice(i)
+	var out [3]string
+	for k, b := range [3]*strings.Builder{&res.Text, &res.Reasoning, &res.Refusal} {
+		out[k] = b.String()[c.sent[k]:]
+		c.sent[k] = b.Len()
+	}
+	return out[0], out[1], out[2]
 }
 
 func (r *Run) choiceOrder() []int {
