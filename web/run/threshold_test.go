@@ -1,21 +1,24 @@
 package run
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/redact"
+	"github.com/playground-dev/playground/web/upstream"
 )
 
 // A key is redacted from redact.MinKey bytes on, alike in the answer the
-// page shows, the inspector's headers and the transcript; the model
-// list's errors use the same threshold (web/account
-// TestListerErrorRedactionThreshold).
+// page shows, the inspector's headers, the transcript and the error of a
+// provider's model list (web/account).
 func TestRedactionThreshold(t *testing.T) {
 	for name, tc := range map[string]struct {
 		key      string
@@ -39,7 +42,7 @@ func TestRedactionThreshold(t *testing.T) {
 			b := replay(t, wait(t, r))
 			inspected, _ := json.Marshal(r.Inspect())
 			for where, text := range map[string]string{"answer": b.html[0] + b.tail[0], "inspector": string(inspected),
-				"transcript": string(r.Transcript())} {
+				"transcript": string(r.Transcript()), "model list error": modelListError(t, tc.key)} {
 				if got := !strings.Contains(text, tc.key); got != tc.redacted {
 					t.Errorf("%s: key %q (%d bytes) redacted %v, want %v: %q", where, tc.key, len(tc.key), got, tc.redacted, text)
 				}
@@ -49,4 +52,20 @@ func TestRedactionThreshold(t *testing.T) {
 			}
 		})
 	}
+}
+
+// modelListError is the error a provider's model list gives when the
+// provider echoes key in its message.
+func modelListError(t *testing.T, key string) string {
+	fetch := func(_ context.Context, _, key string) (*upstream.Response, error) {
+		body := `{"error":{"message":"Invalid API key ` + key + `"}}`
+		return &upstream.Response{Status: 401, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}, nil
+	}
+	l := account.NewLister(fetch)
+	p := account.Provider{ID: "my-1", Name: "gw", BaseURL: "https://gw.example/v1"}
+	_, err := l.Models(context.Background(), "s1", p, key)
+	if err == nil {
+		t.Fatal("the model list did not fail")
+	}
+	return err.Error()
 }
