@@ -20,6 +20,7 @@ import (
 	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/tokens"
+	"github.com/playground-dev/playground/web/units"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
@@ -273,4 +274,84 @@ func (m *Manager) Group(group, owner string) []*Run {
 	m.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Spec.Origin.Pane < out[j].Spec.Origin.Pane })
 	return out
+}
+
+// Since returns the events after id, whether the run is over (no event
+// will follow), and a channel closed when more arrive.
+func (r *Run) Since(after int) ([]Event, bool, <-chan struct{}) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var evs []Event
+	if after < len(r.log) {
+		start := max(after, 0)
+		evs = r.log[start:]
+	}
+	return evs, r.state != Running, r.changed
+}
+
+// Watch registers a browser following the run; call the returned func when
+// it leaves. While nobody watches a running run, it is cancelled after the
+// grace period.
+func (r *Run) Watch() (release func()) {
+	r.mu.Lock()
+	r.watchers++
+	r.noWatcher.Stop()
+	r.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			r.mu.Lock()
+			r.watchers--
+			if r.watchers == 0 && r.state == Running {
+				r.noWatcher.Reset(r.m.cfg.Grace)
+			}
+			r.mu.Unlock()
+		})
+	}
+}
+
+// Stop cancels the run; the partial output is kept.
+func (r *Run) Stop() { r.cancel(errStopped) }
+
+func (r *Run) abandon() {
+	r.mu.Lock()
+	unwatched := r.watchers == 0 && r.state == Running
+	r.mu.Unlock()
+	if unwatched {
+		r.cancel(errAbandoned)
+	}
+}
+
+// append adds browser events and wakes the followers. Past Caps.Log (or
+// the manager's Caps.Held) the events are dropped and the run ends,
+// except for the events of its ending, which always go in.
+func (r *Run) append(evs ...Event) {
+	if len(evs) == 0 {
+		return
+	}
+	n := 0
+	for i := range evs {
+		// A provider that echoes the key (in text, an error, a tool
+		// argument) must not put it in front of the browser.
+		evs[i].Data = r.red.Bytes(evs[i].Data)
+		n += len(evs[i].Data) + len(evs[i].Name) + 16
+	}
+	caps := r.m.cfg.Caps
+	if !r.finishing && r.logBytes+n > caps.Log {
+		r.truncate("the run's events exceeded "+units.Bytes(int64(caps.Log)), "run-max-bytes")
+		return
+	}
+	fits := r.hold(n)
+	r.logBytes += n
+	r.mu.Lock()
+	for _, e := range evs {
+		e.ID = len(r.log) + 1
+		r.log = append(r.log, e)
+	}
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+	if !fits && !r.finishing {
+		r.truncate("the server holds too much output ("+units.Bytes(caps.Held)+" over all runs)", "runs-max-bytes")
+	}
 }
