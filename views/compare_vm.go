@@ -7,6 +7,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -88,7 +89,7 @@ func NewCompareForm(cat *catalog.Catalog, base draft.Result, panes []compare.Res
 		SweepValues:  l.SweepValues,
 	}
 	for _, fl := range base.Model.Fields() {
-		if compare.IsPrompt(fl) {
+		if form.IsPrompt(fl) {
 			f.Prompt = append(f.Prompt, newField(fl, base))
 		}
 	}
@@ -102,7 +103,7 @@ func NewCompareForm(cat *catalog.Catalog, base draft.Result, panes []compare.Res
 }
 
 func newPaneView(cat *catalog.Catalog, r compare.Resolved, keys func(*catalog.Provider) draft.KeySource) PaneView {
-	pre := "pane." + strconv.Itoa(r.Index) + "."
+	pre := compare.PanePrefix(r.Index)
 	v := PaneView{
 		Index:      r.Index,
 		Number:     strconv.Itoa(r.Index + 1),

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
-	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/cost"
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/run"
@@ -368,22 +368,22 @@ func finishLine(s *run.Summary) string {
 
 // promptAndParams splits a stored form into the prompt (as messages) and
 // the other parameters, by the model's fields when it is known.
-func promptAndParams(form url.Values, m *catalog.Model, prompt string) ([]PromptRow, []KV) {
+func promptAndParams(stored url.Values, m *catalog.Model, prompt string) ([]PromptRow, []KV) {
 	var rows []PromptRow
 	var params []KV
 	if m == nil {
 		if prompt != "" {
 			rows = append(rows, PromptRow{Role: "prompt", Content: prompt})
 		}
-		keys := make([]string, 0, len(form))
-		for k := range form {
+		keys := make([]string, 0, len(stored))
+		for k := range stored {
 			if !strings.HasPrefix(k, "_") && !strings.HasPrefix(k, "messages.") && k != "prompt" {
 				keys = append(keys, k)
 			}
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if v := strings.Join(form[k], ", "); v != "" {
+			if v := strings.Join(stored[k], ", "); v != "" {
 				params = append(params, KV{k, v})
 			}
 		}
@@ -392,28 +392,23 @@ func promptAndParams(form url.Values, m *catalog.Model, prompt string) ([]Prompt
 	for _, f := range m.Fields() {
 		switch {
 		case f.Type == catalog.TypeMessages:
-			roles := form[f.Name+".role"]
-			for i, c := range form[f.Name+".content"] {
-				role := "user"
-				if i < len(roles) {
-					role = roles[i]
-				}
-				rows = append(rows, PromptRow{Role: role, Content: c})
+			for _, r := range form.MessageRows(f, stored) {
+				rows = append(rows, PromptRow{Role: r.Role, Content: r.Content})
 			}
 		case f.Type == catalog.TypeImageURLs:
-			for _, u := range form[f.Name+".url"] {
-				if u != "" {
-					rows = append(rows, imagePromptRow(u))
+			for _, r := range form.ImageRows(f, stored) {
+				if r.URL != "" {
+					rows = append(rows, imagePromptRow(r.URL))
 				}
 			}
-		case compare.IsPrompt(f):
-			for _, v := range form[f.Name] {
+		case form.IsPrompt(f):
+			for _, v := range stored[f.Name] {
 				if strings.TrimSpace(v) != "" {
 					rows = append(rows, PromptRow{Role: f.DisplayLabel(), Content: v})
 				}
 			}
 		default:
-			if v := strings.Join(form[f.Name], ", "); v != "" {
+			if v := strings.Join(stored[f.Name], ", "); v != "" {
 				params = append(params, KV{f.Name, v})
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/units"
@@ -451,40 +452,16 @@ func newField(f catalog.Field, r draft.Result) Field {
 	case catalog.TypeJSON:
 		v.Placeholder = jsonPlaceholder(f.JSONKind)
 	case catalog.TypeImageURLs:
-		urls, details := r.Form[f.Name+".url"], r.Form[f.Name+".detail"]
-		for i, u := range urls {
-			row := ImageRow{URL: u}
-			if i < len(details) {
-				row.Detail = details[i]
-			}
-			v.Images = append(v.Images, row)
+		for _, row := range form.ImageRows(f, r.Form) {
+			v.Images = append(v.Images, ImageRow(row))
 		}
 	case catalog.TypeFunctions:
-		names, descs, params := r.Form[f.Name+".name"], r.Form[f.Name+".description"], r.Form[f.Name+".parameters"]
-		for i, n := range names {
-			row := FunctionRow{Name: n}
-			if i < len(descs) {
-				row.Description = descs[i]
-			}
-			if i < len(params) {
-				row.Parameters = params[i]
-			}
-			v.Functions = append(v.Functions, row)
+		for _, row := range form.FunctionRows(f, r.Form) {
+			v.Functions = append(v.Functions, FunctionRow(row))
 		}
 	case catalog.TypeMessages:
-		roles, contents := r.Form[f.Name+".role"], r.Form[f.Name+".content"]
-		at := func(name string, i int) string {
-			if vs := r.Form[f.Name+"."+name]; i < len(vs) {
-				return vs[i]
-			}
-			return ""
-		}
-		for i, c := range contents {
-			row := MessageRow{Role: "user", Content: c, ToolCalls: at("tool_calls", i), ToolCallID: at("tool_call_id", i), Reasoning: at("reasoning", i)}
-			if i < len(roles) {
-				row.Role = roles[i]
-			}
-			v.Messages = append(v.Messages, row)
+		for _, row := range form.MessageRows(f, r.Form) {
+			v.Messages = append(v.Messages, MessageRow(row))
 		}
 		if len(v.Roles) == 0 {
 			v.Roles = []string{"system", "user", "assistant"}
@@ -525,6 +502,10 @@ func (f Field) MaxAttr() string {
 
 // ErrID is the id of the field's error slot.
 func (f Field) ErrID() string { return "err-" + f.Name }
+
+// Input is the name of the input of one part of a row field's rows
+// (form.InputName: "messages.role").
+func (f Field) Input(part string) string { return form.InputName(f.Name, part) }
 
 // InputClass is the class of the field's input, red when in error.
 func (f Field) InputClass() string {

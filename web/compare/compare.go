@@ -42,25 +42,10 @@ type Layout struct {
 // prompt feeds every pane.
 type Base = draft.Saved
 
-// IsPrompt reports whether f is part of the prompt (messages, prompt
-// text, input, system message, images): the base form's alone.
-func IsPrompt(f catalog.Field) bool {
-	switch f.Type {
-	case catalog.TypeMessages, catalog.TypeImageURLs:
-		return true
-	}
-	switch f.Transform {
-	case catalog.TransformPrompt, catalog.TransformInput, catalog.TransformSystemMessage,
-		catalog.TransformMessages, catalog.TransformImageURLs:
-		return true
-	}
-	return isSystemField(f)
-}
-
 // Overridable reports whether a pane may set f itself: one-value
 // parameters (numbers, switches, choices, short strings).
 func Overridable(f catalog.Field) bool {
-	if IsPrompt(f) {
+	if form.IsPrompt(f) {
 		return false
 	}
 	switch f.Type {
@@ -95,15 +80,15 @@ type Resolved struct {
 // panes; unknown providers or models fall back as the playground does.
 func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 	out := make([]Resolved, 0, len(l.Panes))
-	var conv []turn
+	var conv []form.Turn
 	if bm, ok := svc.Catalog.Model(base.Provider, base.Model); ok && base.Form != nil {
-		conv = conversation(bm, base.Form)
+		conv = form.Conversation(bm, base.Form)
 	}
 	for i, p := range l.Panes {
 		inh := svc.Prepare(draft.Input{Provider: p.Provider, Model: p.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form})
 		values := form.Clone(inh.Form)
 		if len(conv) > 0 {
-			setPrompt(inh.Model, values, conv)
+			form.SetConversation(inh.Model, values, conv)
 		}
 		for name, v := range p.Overrides {
 			if f, ok := inh.Model.Field(name); ok && Overridable(f) {
@@ -155,7 +140,7 @@ func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base,
 		nb.Form = url.Values{}
 	}
 	for _, f := range baseModel.Fields() {
-		if !IsPrompt(f) {
+		if !form.IsPrompt(f) {
 			continue
 		}
 		for _, k := range form.InputNames(f) {
@@ -168,7 +153,7 @@ func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base,
 	}
 	var l Layout
 	for i := range MaxPanes {
-		pre := "pane." + strconv.Itoa(i) + "."
+		pre := PanePrefix(i)
 		prov, ok := submitted[pre+"provider"]
 		if !ok {
 			continue
@@ -276,3 +261,7 @@ func first(v []string) string {
 	}
 	return v[0]
 }
+
+// PanePrefix starts the names of pane i's inputs in the compare form:
+// PREFIX+"provider", PREFIX+"model" and PREFIX+"f."+NAME for an override.
+func PanePrefix(i int) string { return "pane." + strconv.Itoa(i) + "." }

@@ -299,16 +299,3 @@ func FuzzWords(f *testing.F) {
 		}
 	})
 }
-
-func TestPromptText(t *testing.T) {
-	svc := service(t)
-	resp, _ := svc.Catalog.Model("sim", respModel)
-	got := PromptText(resp, url.Values{"system_prompt": {"Be terse."}, "messages.role": {"user", "user"}, "messages.content": {"Name a colour.", " "}})
-	if got != "Be terse.\nName a colour." {
-		t.Errorf("responses: %q (instructions are part of the prompt)", got)
-	}
-	comp, _ := svc.Catalog.Model("sim", "seed000.gpt-5.4-pro")
-	if got := PromptText(comp, url.Values{"prompt": {"A", "B"}}); got != "A\nB" {
-		t.Errorf("completions: %q", got)
-	}
-}

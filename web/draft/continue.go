@@ -61,7 +61,7 @@ func cont(m *catalog.Model, values url.Values, out run.Output, results map[strin
 	}
 	next := form.Clone(values)
 	names := form.InputNames(f) // role, content, tool_calls, tool_call_id, reasoning
-	rows := len(next[f.Name+".content"])
+	rows := len(form.MessageRows(f, next))
 	if previous != "" {
 		rows = 0 // the provider has them
 		next.Set("previous_response_id", previous)

@@ -307,8 +307,7 @@ func enumCompatible(f catalog.Field, v string) bool {
 func initial(f catalog.Field, out url.Values) {
 	switch f.Type {
 	case catalog.TypeMessages:
-		out[f.Name+".role"] = []string{"user"}
-		out[f.Name+".content"] = []string{StarterPrompt}
+		form.SetMessageText(f, out, []form.MessageRow{{Role: "user", Content: StarterPrompt}})
 		return
 	case catalog.TypeBoolean:
 		b, ok := f.Initial.(bool)

@@ -89,15 +89,8 @@ func Parse(fields []catalog.Field, in url.Values) (Values, Errors) {
 // Present reports whether the submission carries any input for f (used to
 // keep values when the form is swapped for another model's).
 func Present(f catalog.Field, in url.Values) bool {
-	switch f.Type {
-	case catalog.TypeImageURLs:
-		_, ok := in[f.Name+".url"]
-		return ok
-	case catalog.TypeMessages:
-		_, ok := in[f.Name+".content"]
-		return ok
-	case catalog.TypeFunctions:
-		_, ok := in[f.Name+".name"]
+	if part, ok := rowsPart[f.Type]; ok {
+		_, ok := in[InputName(f.Name, part)]
 		return ok
 	}
 	_, ok := in[f.Name]
@@ -261,30 +254,20 @@ func parseList(f catalog.Field, raw []string, limit int) (any, bool, string) {
 }
 
 func parseMessages(f catalog.Field, in url.Values) (any, bool, string) {
-	roles, contents := in[f.Name+".role"], in[f.Name+".content"]
 	allowed := f.Roles
 	if len(allowed) == 0 {
 		allowed = []string{"system", "user", "assistant"}
 	}
-	at := func(name string, i int) string {
-		if vs := in[f.Name+"."+name]; i < len(vs) {
-			return vs[i]
-		}
-		return ""
-	}
 	var out []Message
-	for i, c := range contents {
-		role := "user"
-		if i < len(roles) {
-			role = roles[i]
-		}
+	for i, row := range MessageRows(f, in) {
+		role, c := row.Role, row.Content
 		if !slices.Contains(allowed, role) {
 			return nil, false, fmt.Sprintf("Message %d: role must be one of %s.", i+1, strings.Join(allowed, ", "))
 		}
 		m := Message{Role: role, Content: c}
 		if role == "assistant" {
-			m.Reasoning = at("reasoning", i)
-			if raw := strings.TrimSpace(at("tool_calls", i)); raw != "" {
+			m.Reasoning = row.Reasoning
+			if raw := strings.TrimSpace(row.ToolCalls); raw != "" {
 				calls, err := checkToolCalls(raw)
 				if err != "" {
 					return nil, false, fmt.Sprintf("Message %d: %s", i+1, err)
@@ -293,7 +276,7 @@ func parseMessages(f catalog.Field, in url.Values) (any, bool, string) {
 			}
 		}
 		if role == "tool" {
-			m.ToolCallID = strings.TrimSpace(at("tool_call_id", i))
+			m.ToolCallID = strings.TrimSpace(row.ToolCallID)
 			if m.ToolCallID == "" && strings.TrimSpace(c) != "" {
 				return nil, false, fmt.Sprintf("Message %d: a tool result needs the id of the call it answers.", i+1)
 			}
@@ -339,10 +322,9 @@ func CheckImageURL(s string) string {
 }
 
 func parseImages(f catalog.Field, in url.Values) (any, bool, string) {
-	urls, details := in[f.Name+".url"], in[f.Name+".detail"]
 	var out []Image
-	for i, raw := range urls {
-		u := strings.TrimSpace(raw)
+	for i, row := range ImageRows(f, in) {
+		u := strings.TrimSpace(row.URL)
 		if u == "" {
 			continue
 		}
@@ -353,8 +335,8 @@ func parseImages(f catalog.Field, in url.Values) (any, bool, string) {
 			return nil, false, fmt.Sprintf("Image %d: %s.", i+1, msg)
 		}
 		img := Image{URL: u}
-		if f.Detail && i < len(details) {
-			img.Detail = details[i]
+		if f.Detail {
+			img.Detail = row.Detail
 			if img.Detail != "" && !slices.Contains([]string{"auto", "low", "high"}, img.Detail) {
 				return nil, false, fmt.Sprintf("Image %d: detail must be auto, low or high.", i+1)
 			}
@@ -497,15 +479,15 @@ func checkTools(v any) string {
 // InputNames lists the form input names a field submits: a messages
 // field submits one of each per row, so the lists stay aligned.
 func InputNames(f catalog.Field) []string {
-	switch f.Type {
-	case catalog.TypeMessages:
-		return []string{f.Name + ".role", f.Name + ".content", f.Name + ".tool_calls", f.Name + ".tool_call_id", f.Name + ".reasoning"}
-	case catalog.TypeImageURLs:
-		return []string{f.Name + ".url", f.Name + ".detail"}
-	case catalog.TypeFunctions:
-		return []string{f.Name + ".name", f.Name + ".description", f.Name + ".parameters"}
+	ps, ok := parts[f.Type]
+	if !ok {
+		return []string{f.Name}
 	}
-	return []string{f.Name}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = InputName(f.Name, p)
+	}
+	return names
 }
 
 // Clone copies form values deeply (changing the copy leaves v alone).
@@ -524,13 +506,6 @@ const MaxFunctions = 64
 // Schema parameters) into the Chat API's tools array, checked as a tools
 // JSON field is: names, duplicates, parameters that compile.
 func parseFunctions(f catalog.Field, in url.Values) (any, bool, string) {
-	names, descs, params := in[f.Name+".name"], in[f.Name+".description"], in[f.Name+".parameters"]
-	at := func(list []string, i int) string {
-		if i < len(list) {
-			return strings.TrimSpace(list[i])
-		}
-		return ""
-	}
 	type function struct {
 		Name        string          `json:"name"`
 		Description string          `json:"description,omitempty"`
@@ -541,8 +516,8 @@ func parseFunctions(f catalog.Field, in url.Values) (any, bool, string) {
 		Function function `json:"function"`
 	}
 	var tools []tool
-	for i := range names {
-		name, desc, raw := at(names, i), at(descs, i), at(params, i)
+	for i, row := range FunctionRows(f, in) {
+		name, desc, raw := strings.TrimSpace(row.Name), strings.TrimSpace(row.Description), strings.TrimSpace(row.Parameters)
 		if name == "" && desc == "" && raw == "" {
 			continue // an empty row is not sent
 		}

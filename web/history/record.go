@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -139,7 +139,7 @@ func (r *Recorder) Begin(rn *run.Run) error {
 	e := Entry{
 		ID: rn.ID, GroupID: s.Origin.Group, Pane: s.Origin.Pane, Created: rn.Started,
 		Provider: s.Provider.ID, ProviderName: s.Provider.Name, Model: s.Model.ID, ModelLabel: s.Model.Label(),
-		Style: string(s.Model.Style), Status: run.Running, Prompt: compare.PromptText(s.Model, s.Origin.Form),
+		Style: string(s.Model.Style), Status: run.Running, Prompt: form.PromptText(s.Model, s.Origin.Form),
 		Form: s.Origin.Form, Curl: s.Origin.Curl,
 		Request: Request{Method: s.Request.Method, URL: s.Request.URL(), KeyEnv: s.Request.KeyEnv, Body: string(s.Request.Body)},
 	}
@@ -159,7 +159,7 @@ func (r *Recorder) promptOf(rn *run.Run) string {
 	p, ok := r.live[rn.ID]
 	r.mu.Unlock()
 	if !ok {
-		p = compare.PromptText(rn.Spec.Model, rn.Spec.Origin.Form)
+		p = form.PromptText(rn.Spec.Model, rn.Spec.Origin.Form)
 	}
 	return p
 }

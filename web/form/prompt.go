@@ -1,4 +1,4 @@
-package compare
+package form
 
 import (
 	"net/url"
@@ -8,8 +8,8 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 )
 
-// turn is one message of the prompt, whatever shape the model takes it in.
-type turn struct{ role, content string }
+// Turn is one message of the prompt, whatever shape the model takes it in.
+type Turn struct{ Role, Content string }
 
 // isSystemField reports whether f holds the system prompt (a system
 // message transform or the Responses instructions).
@@ -17,27 +17,22 @@ func isSystemField(f catalog.Field) bool {
 	return f.Transform == catalog.TransformSystemMessage || (f.Transform == "" && f.BodyPath() == "instructions")
 }
 
-// conversation reads the prompt of m's form as messages.
-func conversation(m *catalog.Model, form url.Values) []turn {
-	var sys, rest []turn
+// Conversation reads the prompt of m's form as messages.
+func Conversation(m *catalog.Model, form url.Values) []Turn {
+	var sys, rest []Turn
 	for _, f := range m.Fields() {
 		switch {
 		case f.Type == catalog.TypeMessages:
-			roles := form[f.Name+".role"]
-			for i, c := range form[f.Name+".content"] {
-				role := "user"
-				if i < len(roles) {
-					role = roles[i]
-				}
-				rest = append(rest, turn{role, c})
+			for _, r := range MessageRows(f, form) {
+				rest = append(rest, Turn{r.Role, r.Content})
 			}
 		case isSystemField(f):
 			if v := form.Get(f.Name); strings.TrimSpace(v) != "" {
-				sys = append(sys, turn{"system", v})
+				sys = append(sys, Turn{"system", v})
 			}
 		case f.Transform == catalog.TransformPrompt || f.Transform == catalog.TransformInput:
 			for _, v := range form[f.Name] {
-				rest = append(rest, turn{"user", v})
+				rest = append(rest, Turn{"user", v})
 			}
 		}
 	}
@@ -49,25 +44,25 @@ func conversation(m *catalog.Model, form url.Values) []turn {
 // history lists and searches.
 func PromptText(m *catalog.Model, form url.Values) string {
 	var parts []string
-	for _, t := range conversation(m, form) {
-		if strings.TrimSpace(t.content) != "" {
-			parts = append(parts, t.content)
+	for _, t := range Conversation(m, form) {
+		if strings.TrimSpace(t.Content) != "" {
+			parts = append(parts, t.Content)
 		}
 	}
 	return strings.Join(parts, "\n")
 }
 
-// setPrompt writes the conversation into m's prompt fields: as messages
-// (system rows as the model's system or developer role), or as an
-// instructions field and a prompt text.
-func setPrompt(m *catalog.Model, form url.Values, conv []turn) {
+// SetConversation writes the conversation into m's prompt fields: as
+// messages (system rows as the model's system or developer role), or as
+// an instructions field and a prompt text.
+func SetConversation(m *catalog.Model, form url.Values, conv []Turn) {
 	hasSystemField := slices.ContainsFunc(m.Fields(), isSystemField)
 	for _, f := range m.Fields() {
 		switch {
 		case f.Type == catalog.TypeMessages:
-			var roles, contents []string
+			var rows []MessageRow
 			for _, t := range conv {
-				role := t.role
+				role := t.Role
 				if hasSystemField && (role == "system" || role == "developer") {
 					continue // the instructions field has it
 				}
@@ -77,26 +72,26 @@ func setPrompt(m *catalog.Model, form url.Values, conv []turn) {
 				if role == "" {
 					continue
 				}
-				roles, contents = append(roles, role), append(contents, t.content)
+				rows = append(rows, MessageRow{Role: role, Content: t.Content})
 			}
-			if len(contents) > 0 {
-				form[f.Name+".role"], form[f.Name+".content"] = roles, contents
+			if len(rows) > 0 {
+				SetMessageText(f, form, rows)
 			}
 		case isSystemField(f):
 			var parts []string
 			for _, t := range conv {
-				if t.role == "system" || t.role == "developer" {
-					parts = append(parts, t.content)
+				if t.Role == "system" || t.Role == "developer" {
+					parts = append(parts, t.Content)
 				}
 			}
 			form.Set(f.Name, strings.Join(parts, "\n\n"))
 		case f.Transform == catalog.TransformPrompt || f.Transform == catalog.TransformInput:
 			var parts []string
 			for _, t := range conv {
-				if (t.role == "system" || t.role == "developer") && hasSystemField {
+				if (t.Role == "system" || t.Role == "developer") && hasSystemField {
 					continue
 				}
-				parts = append(parts, t.content)
+				parts = append(parts, t.Content)
 			}
 			if len(parts) == 0 {
 				continue
@@ -110,9 +105,9 @@ func setPrompt(m *catalog.Model, form url.Values, conv []turn) {
 	}
 }
 
-func allUser(conv []turn) bool {
+func allUser(conv []Turn) bool {
 	for _, t := range conv {
-		if t.role != "user" {
+		if t.Role != "user" {
 			return false
 		}
 	}
@@ -141,4 +136,19 @@ func mapRole(f catalog.Field, role string) string {
 		}
 	}
 	return ""
+}
+
+// IsPrompt reports whether f is part of the prompt (messages, prompt
+// text, input, system message, images): the base form's alone.
+func IsPrompt(f catalog.Field) bool {
+	switch f.Type {
+	case catalog.TypeMessages, catalog.TypeImageURLs:
+		return true
+	}
+	switch f.Transform {
+	case catalog.TransformPrompt, catalog.TransformInput, catalog.TransformSystemMessage,
+		catalog.TransformMessages, catalog.TransformImageURLs:
+		return true
+	}
+	return isSystemField(f)
 }

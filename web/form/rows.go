@@ -1,0 +1,113 @@
+package form
+
+import (
+	"net/url"
+
+	"github.com/playground-dev/playground/web/catalog"
+)
+
+// The row grammar of a form, written here only: a field of several rows
+// posts one input per part and row, named NAME.PART, so the lists of one
+// field stay aligned row by row. A messages field posts role, content,
+// tool_calls, tool_call_id and reasoning; an image_urls field url and
+// detail; a functions field name, description and parameters.
+const (
+	PartRole        = "role"
+	PartContent     = "content"
+	PartToolCalls   = "tool_calls"
+	PartToolCallID  = "tool_call_id"
+	PartReasoning   = "reasoning"
+	PartURL         = "url"
+	PartDetail      = "detail"
+	PartName        = "name"
+	PartDescription = "description"
+	PartParameters  = "parameters"
+)
+
+// InputName is the name of the input of a field's part: "messages.role".
+func InputName(field, part string) string { return field + "." + part }
+
+// parts are the parts each row field posts, in the order InputNames lists
+// them.
+var parts = map[catalog.FieldType][]string{
+	catalog.TypeMessages:  {PartRole, PartContent, PartToolCalls, PartToolCallID, PartReasoning},
+	catalog.TypeImageURLs: {PartURL, PartDetail},
+	catalog.TypeFunctions: {PartName, PartDescription, PartParameters},
+}
+
+// rowsPart is the part whose inputs count a row field's rows.
+var rowsPart = map[catalog.FieldType]string{
+	catalog.TypeMessages:  PartContent,
+	catalog.TypeImageURLs: PartURL,
+	catalog.TypeFunctions: PartName,
+}
+
+// at is the i-th value posted for a part of f, "" when there is none.
+func at(f catalog.Field, in url.Values, part string, i int) string {
+	if vs := in[InputName(f.Name, part)]; i < len(vs) {
+		return vs[i]
+	}
+	return ""
+}
+
+// rowCount is how many rows f has in the posted values.
+func rowCount(f catalog.Field, in url.Values) int {
+	return len(in[InputName(f.Name, rowsPart[f.Type])])
+}
+
+// MessageRow is one row of a messages field as posted.
+type MessageRow struct {
+	Role, Content, ToolCalls, ToolCallID, Reasoning string
+}
+
+// MessageRows are the rows of a messages field as posted (a row without
+// a role is the user's).
+func MessageRows(f catalog.Field, in url.Values) []MessageRow {
+	rows := make([]MessageRow, rowCount(f, in))
+	for i := range rows {
+		rows[i] = MessageRow{Role: at(f, in, PartRole, i), Content: at(f, in, PartContent, i), ToolCalls: at(f, in, PartToolCalls, i),
+			ToolCallID: at(f, in, PartToolCallID, i), Reasoning: at(f, in, PartReasoning, i)}
+		if i >= len(in[InputName(f.Name, PartRole)]) {
+			rows[i].Role = "user"
+		}
+	}
+	return rows
+}
+
+// SetMessageText writes the roles and contents of rows into a messages
+// field's inputs (its other parts are left as they are).
+func SetMessageText(f catalog.Field, out url.Values, rows []MessageRow) {
+	roles, contents := make([]string, len(rows)), make([]string, len(rows))
+	for i, r := range rows {
+		roles[i], contents[i] = r.Role, r.Content
+	}
+	out[InputName(f.Name, PartRole)], out[InputName(f.Name, PartContent)] = roles, contents
+}
+
+// ImageRow is one row of an image_urls field as posted.
+type ImageRow struct {
+	URL, Detail string
+}
+
+// ImageRows are the rows of an image_urls field as posted.
+func ImageRows(f catalog.Field, in url.Values) []ImageRow {
+	rows := make([]ImageRow, rowCount(f, in))
+	for i := range rows {
+		rows[i] = ImageRow{URL: at(f, in, PartURL, i), Detail: at(f, in, PartDetail, i)}
+	}
+	return rows
+}
+
+// FunctionRow is one row of a functions field as posted.
+type FunctionRow struct {
+	Name, Description, Parameters string
+}
+
+// FunctionRows are the rows of a functions field as posted.
+func FunctionRows(f catalog.Field, in url.Values) []FunctionRow {
+	rows := make([]FunctionRow, rowCount(f, in))
+	for i := range rows {
+		rows[i] = FunctionRow{Name: at(f, in, PartName, i), Description: at(f, in, PartDescription, i), Parameters: at(f, in, PartParameters, i)}
+	}
+	return rows
+}
