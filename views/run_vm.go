@@ -59,7 +59,7 @@ func NewRun(r *run.Run) Run {
 		AudioURL:      base + "/audio/",
 		ContinueURL:   continueURL(r),
 		CanContinueStored: func() bool {
-			_, ok := r.Spec.Model.Field("previous_response_id")
+			_, ok := r.Spec.Model.FieldWithRole(catalog.RolePreviousResponse)
 			return ok
 		}(),
 		Provider:  r.Spec.Provider.Name,

@@ -176,6 +176,16 @@ func (m *Model) Field(name string) (Field, bool) {
 	return Field{}, false
 }
 
+// FieldWithRole returns the model's field with the role (RoleStream, …).
+func (m *Model) FieldWithRole(role string) (Field, bool) {
+	for _, f := range m.Schema.Fields {
+		if f.Role == role {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
 // Provider returns the provider with the given id.
 func (c *Catalog) Provider(id string) (*Provider, bool) {
 	p, ok := c.providers[id]

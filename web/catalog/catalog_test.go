@@ -389,3 +389,30 @@ func MustDefault(tb testing.TB) *Catalog {
 	}
 	return c
 }
+
+// TestFieldRoles: a boolean sent as stream and a string sent as
+// previous_response_id take their roles when they name none; a role on a
+// field of the wrong type is an error naming the field.
+func TestFieldRoles(t *testing.T) {
+	cat, err := Parse("roles.json", []byte(`{"providers": [{"id": "p", "name": "P", "base_url": "https://p.example/v1", "api_key_env": "P_KEY", "api_styles": ["chat", "responses"], "currency": "USD"}],
+	  "models": [{"id": "m", "provider": "p", "api_style": "responses", "form_schema": [
+	    {"name": "input", "type": "text", "transform": "input"},
+	    {"name": "stream", "type": "boolean"},
+	    {"name": "previous_response_id", "type": "string"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := cat.Model("p", "m")
+	for role, want := range map[string]string{RoleStream: "stream", RolePreviousResponse: "previous_response_id"} {
+		if f, ok := m.FieldWithRole(role); !ok || f.Name != want {
+			t.Errorf("role %s: %q %v", role, f.Name, ok)
+		}
+	}
+	_, err = Parse("bad.json", []byte(`{"providers": [{"id": "p", "name": "P", "base_url": "https://p.example/v1", "api_key_env": "P_KEY", "api_styles": ["chat", "responses"], "currency": "USD"}],
+	  "models": [{"id": "m", "provider": "p", "api_style": "chat", "form_schema": [
+	    {"name": "messages", "type": "messages", "transform": "messages"},
+	    {"name": "streaming", "type": "string", "role": "stream"}]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "form_schema[1].role") {
+		t.Errorf("a stream role on a string: %v", err)
+	}
+}

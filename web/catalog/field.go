@@ -72,10 +72,14 @@ var transforms = map[string][]FieldType{
 	TransformJSONSchema:    {TypeJSON},
 }
 
-// Field roles tell the cost estimate what a value means.
+// Field roles say what a value means to the playground itself, so no
+// code names a field: the cost estimate reads max_output and n, the
+// request's Accept header stream, and "continue by id" previous_response.
 const (
-	RoleMaxOutput = "max_output" // caps output tokens
-	RoleN         = "n"          // number of choices generated
+	RoleMaxOutput        = "max_output"        // caps output tokens
+	RoleN                = "n"                 // number of choices generated
+	RoleStream           = "stream"            // a boolean: the answer comes as server-sent events
+	RolePreviousResponse = "previous_response" // the id of a stored response this one continues
 )
 
 // Field is one parameter of a model's form_schema.

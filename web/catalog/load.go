@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -415,11 +416,30 @@ func validateModel(path string, m *Model) error {
 	return errors.Join(errs...)
 }
 
+// impliedRole is the role of a field that names none but is sent where
+// the API reads it: a boolean sent as stream streams, a string sent as
+// previous_response_id continues a stored response (so catalogs written
+// before these roles existed keep working).
+func impliedRole(f Field) string {
+	switch {
+	case f.Type == TypeBoolean && f.Transform == "" && f.BodyPath() == "stream":
+		return RoleStream
+	case f.Type == TypeString && f.Transform == "" && f.BodyPath() == "previous_response_id":
+		return RolePreviousResponse
+	}
+	return ""
+}
+
+// validateSchema checks a schema's fields (and gives a field the role its
+// body path implies, impliedRole).
 func validateSchema(path string, style Style, fields []Field) error {
 	var errs []error
 	names := map[string]int{}
 	for i, f := range fields {
 		names[f.Name] = i
+	}
+	for i := range fields {
+		fields[i].Role = cmp.Or(fields[i].Role, impliedRole(fields[i]))
 	}
 	targets := map[string]string{}
 	for i, f := range fields {
@@ -522,8 +542,16 @@ func validateSchema(path string, style Style, fields []Field) error {
 		}
 		switch f.Role {
 		case "", RoleMaxOutput, RoleN:
+		case RoleStream:
+			if f.Type != TypeBoolean {
+				bad("role", "stream is a boolean's role")
+			}
+		case RolePreviousResponse:
+			if f.Type != TypeString {
+				bad("role", "previous_response is a string's role")
+			}
 		default:
-			bad("role", "must be max_output or n (got %q)", f.Role)
+			bad("role", "must be max_output, n, stream or previous_response (got %q)", f.Role)
 		}
 		if f.Transform == TransformMessages && style != Chat {
 			bad("transform", "messages apply to chat models only")

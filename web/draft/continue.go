@@ -34,7 +34,7 @@ var ErrNotStored = problem.Errorf(problem.KindConflict, "Cannot continue: the pr
 // holds only the new turn (the tool results, or an empty user message);
 // the provider keeps the rest, reasoning included.
 func ContinueStored(m *catalog.Model, values url.Values, out run.Output, results map[string]string, responseID string) (url.Values, error) {
-	if _, ok := m.Field("previous_response_id"); !ok || responseID == "" {
+	if _, ok := m.FieldWithRole(catalog.RolePreviousResponse); !ok || responseID == "" {
 		return nil, ErrNotStored
 	}
 	return cont(m, values, out, results, responseID)
@@ -64,7 +64,8 @@ func cont(m *catalog.Model, values url.Values, out run.Output, results map[strin
 	rows := len(form.MessageRows(f, next))
 	if previous != "" {
 		rows = 0 // the provider has them
-		next.Set("previous_response_id", previous)
+		pf, _ := m.FieldWithRole(catalog.RolePreviousResponse)
+		next.Set(pf.Name, previous)
 	}
 	for _, k := range names {
 		for len(next[k]) < rows {

@@ -158,7 +158,10 @@ func Build(p *catalog.Provider, m *catalog.Model, vals form.Values, baseURL stri
 	if err != nil {
 		return nil, err
 	}
-	stream, _ := vals["stream"].(bool)
+	var stream bool
+	if f, ok := m.FieldWithRole(catalog.RoleStream); ok {
+		stream, _ = vals[f.Name].(bool)
+	}
 	header := []Header{{Name: "Content-Type", Value: "application/json"}}
 	if stream {
 		header = append(header, Header{Name: "Accept", Value: "text/event-stream"})
