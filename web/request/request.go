@@ -14,6 +14,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/form"
+	"github.com/playground-dev/playground/web/structured"
 )
 
 // Header is one HTTP header of a request.
@@ -154,7 +155,11 @@ func (r *Request) WithBaseURL(base string) *Request {
 // Build makes the request for model m of provider p from checked values.
 // baseURL is the resolved base URL (empty when unconfigured).
 func Build(p *catalog.Provider, m *catalog.Model, vals form.Values, baseURL string) (*Request, error) {
-	body, err := Body(m, vals)
+	obj, err := object(m, vals)
+	if err != nil {
+		return nil, err
+	}
+	body, err := encode(obj)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +184,7 @@ func Build(p *catalog.Provider, m *catalog.Model, vals form.Values, baseURL stri
 		Body:       body,
 		Stream:     stream,
 		Style:      m.Style,
-		Options:    options(m, vals),
+		Options:    options(m, vals, obj),
 	}, nil
 }
 
@@ -197,12 +202,20 @@ type Options struct {
 	// AudioFormat is the format a spoken answer was asked in (the audio
 	// field's format), "" when none was asked for.
 	AudioFormat string
+	// Expect is the structured output the answer must be (the response
+	// format sent: Chat's response_format, Responses' text.format).
+	Expect structured.Expect
 }
 
 // options are the Options of the body Body builds from vals: by the body
 // paths the schema sends its fields to, as Body sends them.
-func options(m *catalog.Model, vals form.Values) Options {
+func options(m *catalog.Model, vals form.Values, obj *Object) Options {
 	var o Options
+	if format, ok := obj.Get(formatPath(m.Style)); ok {
+		if raw, err := json.Marshal(format); err == nil {
+			o.Expect = structured.FromFormat(m.Style, raw)
+		}
+	}
 	for _, f := range m.Fields() {
 		if raw, ok := vals[f.Name].(json.RawMessage); ok && f.JSONKind == "audio" {
 			var a struct {
@@ -234,9 +247,26 @@ func options(m *catalog.Model, vals form.Values) Options {
 	return o
 }
 
+// formatPath is where a request of the style names its response format.
+func formatPath(style catalog.Style) string {
+	if style == catalog.Responses {
+		return "text.format"
+	}
+	return "response_format"
+}
+
 // Body renders the JSON body: "model" first, then each set field in schema
 // order, indented by two spaces for reading in the curl panel.
 func Body(m *catalog.Model, vals form.Values) ([]byte, error) {
+	obj, err := object(m, vals)
+	if err != nil {
+		return nil, err
+	}
+	return encode(obj)
+}
+
+// object is the body as an ordered object.
+func object(m *catalog.Model, vals form.Values) (*Object, error) {
 	obj := &Object{}
 	obj.Set("model", m.SentModel())
 	fields := m.Fields()
@@ -294,6 +324,11 @@ func Body(m *catalog.Model, vals form.Values) ([]byte, error) {
 			return nil, fmt.Errorf("request: unknown transform %q", f.Transform)
 		}
 	}
+	return obj, nil
+}
+
+// encode writes the body, indented by two spaces.
+func encode(obj *Object) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -632,6 +667,20 @@ func (o *Object) SetPath(path string, v any) {
 		o.Set(head, child)
 	}
 	child.SetPath(rest, v)
+}
+
+// Get returns the value at a dotted path.
+func (o *Object) Get(path string) (any, bool) {
+	head, rest, nested := strings.Cut(path, ".")
+	v, ok := o.vals[head]
+	if !ok || !nested {
+		return v, ok
+	}
+	child, ok := v.(*Object)
+	if !ok {
+		return nil, false
+	}
+	return child.Get(rest)
 }
 
 // MarshalJSON writes the keys in order, without HTML escaping.

@@ -1,7 +1,9 @@
 package request
 
 import (
+	"encoding/json"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/playground-dev/playground/internal/spectest"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/form"
+	"github.com/playground-dev/playground/web/structured"
 )
 
 func mustCatalog(tb testing.TB) *catalog.Catalog {
@@ -429,8 +432,13 @@ func TestBuildOptions(t *testing.T) {
 		{"usage asked while streaming", "sim", "seed002.gpt-5.4", with(chat, "stream", "true", "include_usage", "true"), Options{UsageAsked: true}},
 		{"usage not sent without stream", "sim", "seed002.gpt-5.4", with(chat, "stream", "false", "include_usage", "true"), Options{}},
 		{"a spoken answer", "sim", "seed002.gpt-5.4", with(chat, "modalities", "text", "modalities", "audio", "audio", `{"voice":"alloy","format":"pcm16"}`), Options{AudioFormat: "pcm16"}},
+		{"a JSON object asked (chat)", "sim", "seed002.gpt-5.4", with(chat, "response_format", `{"type": "json_object"}`), Options{Expect: structured.Expect{Mode: structured.JSONObject}}},
+		{"a JSON schema asked (chat)", "sim", "seed002.gpt-5.4", with(chat, "response_format", `{"type": "json_schema", "json_schema": {"name": "w", "schema": {"type": "object"}}}`),
+			Options{Expect: structured.Expect{Mode: structured.JSONSchema, Name: "w", Schema: json.RawMessage(`{"type":"object"}`)}}},
+		{"a JSON schema asked (responses, by its transform)", "sim", "openai.gpt-5-mini", with(chat, "response_format", "json_schema", "json_schema", `{"name": "w", "schema": {"type": "object"}}`),
+			Options{Expect: structured.Expect{Mode: structured.JSONSchema, Name: "w", Schema: json.RawMessage(`{"type":"object"}`)}}},
 	} {
-		if got := build(t, c, tc.provider, tc.model, tc.in).Options; got != tc.want {
+		if got := build(t, c, tc.provider, tc.model, tc.in).Options; !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: options %+v, want %+v", tc.name, got, tc.want)
 		}
 	}

@@ -196,7 +196,7 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 	if r.res.Usage != nil && r.res.Usage.HasCost {
 		s.Cost.ProviderCost = "$" + strconv.FormatFloat(r.res.Usage.Cost, 'f', -1, 64)
 	}
-	if e := structured.FromRequest(r.Spec.Model.Style, r.Spec.Request.Body); e.Mode != "" && state != Failed {
+	if e := r.Spec.Request.Options.Expect; e.Mode != "" && state != Failed {
 		var texts []string
 		for _, c := range r.res.Choices() {
 			if c.Text.Len() > 0 {

@@ -22,6 +22,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/request"
+	"github.com/playground-dev/playground/web/structured"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/upstream"
 )
@@ -48,7 +49,7 @@ func spec(style catalog.Style, base string, body string) Spec {
 		Model:    &catalog.Model{ID: "m", Style: style, Price: &catalog.Price{Input: &price, Output: &price}},
 		Request: &request.Request{Method: "POST", Path: style.Path(), Body: []byte(body), Stream: true,
 			Header: []request.Header{{Name: "Content-Type", Value: "application/json"}}, KeyEnv: "P_KEY",
-			Options: optionsOf(body)},
+			Options: optionsOf(style, body)},
 		BaseURLs: []string{base},
 		Key:      "sk-secret-key-1234",
 		Owner:    "owner",
@@ -57,7 +58,7 @@ func spec(style catalog.Style, base string, body string) Spec {
 
 // optionsOf is what request.Build would have given a request with this
 // body: the tests write bodies by hand.
-func optionsOf(body string) request.Options {
+func optionsOf(style catalog.Style, body string) request.Options {
 	var b struct {
 		Background    bool
 		Store         *bool
@@ -70,7 +71,7 @@ func optionsOf(body string) request.Options {
 		panic("a test's request body is not JSON: " + body)
 	}
 	return request.Options{Background: b.Background, Unstored: b.Store != nil && !*b.Store,
-		UsageAsked: b.StreamOptions.IncludeUsage, AudioFormat: b.Audio.Format}
+		UsageAsked: b.StreamOptions.IncludeUsage, AudioFormat: b.Audio.Format, Expect: structured.FromRequest(style, []byte(body))}
 }
 
 // serve streams body in small flushed chunks.

@@ -49,6 +49,25 @@ func FromRequest(style catalog.Style, body []byte) Expect {
 	case catalog.Responses:
 		format = v.Get("text", "format")
 	}
+	return fromFormat(style, format)
+}
+
+// FromFormat reads the expectation from the response format a request of
+// the style sends (Chat's response_format, Responses' text.format), as
+// JSON; nil or anything else expects nothing.
+func FromFormat(style catalog.Style, format []byte) Expect {
+	if len(format) == 0 {
+		return Expect{}
+	}
+	var p fastjson.Parser
+	v, err := p.ParseBytes(format)
+	if err != nil {
+		return Expect{}
+	}
+	return fromFormat(style, v)
+}
+
+func fromFormat(style catalog.Style, format *fastjson.Value) Expect {
 	if format == nil {
 		return Expect{}
 	}
