@@ -8,13 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/a-h/templ"
 
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
-	"github.com/playground-dev/playground/web/run"
 )
 
 // update rewrites the golden pages: go test ./views -run Golden -update
@@ -33,14 +31,7 @@ func TestGoldenPages(t *testing.T) {
 		r := svc.Prepare(draft.Input{Provider: p.ID, Model: m.ID, Form: f})
 		return Page{Title: "Playground", Workspace: NewWorkspace(svc.Catalog, r, svc.KeySource)}
 	}
-	e := history.Entry{ID: "h1", Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Provider: p.ID, ProviderName: p.Name,
-		Model: m.ID, ModelLabel: m.Label(), Style: string(m.Style), Status: run.Completed, Prompt: "Hello",
-		Form:   url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}, "temperature": {"0.5"}},
-		Curl:   "curl https://example.invalid",
-		Output: run.Output{Choices: []run.ChoiceOutput{{Index: 0, Text: "One **bold**"}, {Index: 1, Text: "Two", Reasoning: "because"}}}}
-	failed := e
-	failed.ID, failed.Status, failed.Output = "h2", run.Failed, run.Output{}
-	failed.Failure = &run.ErrorView{Message: "429 Too Many Requests: slow down", Hint: "Wait a minute."}
+	e, failed := sampleEntries(p, m, "One **bold**")
 	rows := NewHistoryRows([]history.Entry{e, failed})
 	for name, c := range map[string]templ.Component{
 		"playground":             PlaygroundPage(workspace(form)),

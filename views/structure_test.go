@@ -258,14 +258,7 @@ func TestHistoryListStructure(t *testing.T) {
 func TestHistoryRunStructure(t *testing.T) {
 	svc := drafts(t)
 	p, m := chatModel(t, svc)
-	e := history.Entry{ID: "h1", Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Provider: p.ID, ProviderName: p.Name,
-		Model: m.ID, ModelLabel: m.Label(), Style: string(m.Style), Status: run.Completed, Prompt: "Hello",
-		Form:   url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}, "temperature": {"0.5"}},
-		Curl:   "curl https://example.invalid",
-		Output: run.Output{Choices: []run.ChoiceOutput{{Index: 0, Text: "One"}, {Index: 1, Text: "Two", Reasoning: "because"}}}}
-	failed := e
-	failed.ID, failed.Status, failed.Output = "h2", run.Failed, run.Output{}
-	failed.Failure = &run.ErrorView{Message: "429 Too Many Requests: slow down", Hint: "Wait a minute."}
+	e, failed := sampleEntries(p, m, "One")
 	for name, c := range map[string]struct {
 		e        history.Entry
 		readOnly bool
@@ -438,4 +431,18 @@ func TestCompareStructure(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sampleEntries are a completed run of two choices (the first answering
+// first) and the same run failed with a 429, as the history keeps them.
+func sampleEntries(p *catalog.Provider, m *catalog.Model, first string) (done, failed history.Entry) {
+	done = history.Entry{ID: "h1", Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Provider: p.ID, ProviderName: p.Name,
+		Model: m.ID, ModelLabel: m.Label(), Style: string(m.Style), Status: run.Completed, Prompt: "Hello",
+		Form:   url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}, "temperature": {"0.5"}},
+		Curl:   "curl https://example.invalid",
+		Output: run.Output{Choices: []run.ChoiceOutput{{Index: 0, Text: first}, {Index: 1, Text: "Two", Reasoning: "because"}}}}
+	failed = done
+	failed.ID, failed.Status, failed.Output = "h2", run.Failed, run.Output{}
+	failed.Failure = &run.ErrorView{Message: "429 Too Many Requests: slow down", Hint: "Wait a minute."}
+	return done, failed
 }
