@@ -81,7 +81,9 @@ type Run struct {
 	res        *stream.Result
 	choices    map[int]*choiceState
 	firstTok   time.Time
-	ttfb       time.Duration
+	// timeline is how the output grew, one point per content event.
+	timeline timeline
+	ttfb     time.Duration
 	// lastProgress is when the recorder last got the output so far (the
 	// start, before it has had any).
 	lastProgress time.Time
