@@ -3,11 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // waitTextGone waits until the element's text no longer contains s.
@@ -61,6 +68,80 @@ func TestBrowserUnsetSlider(t *testing.T) {
 	)
 	if !unset() {
 		t.Error("a cleared slider is not marked unset")
+	}
+	b.noScriptErrors(t)
+}
+
+// countingProxy forwards to up and counts the requests that reach it.
+func countingProxy(tb testing.TB, up string) (*httptest.Server, *atomic.Int32) {
+	tb.Helper()
+	target, err := url.Parse(up)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var n atomic.Int32
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.FlushInterval = -1
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			n.Add(1)
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// TestBrowserRunButtonIsStopWhileRunning: while a run goes, Run reads Stop
+// and a second click stops that run instead of starting another; Esc
+// stops the run; Ctrl+Enter runs with the focus anywhere; ? lists the
+// shortcuts.
+func TestBrowserRunButtonIsStopWhileRunning(t *testing.T) {
+	up := fakeUpstream(t)
+	proxy, sent := countingProxy(t, up.URL)
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", localCatalog(t, proxy.URL))
+	b := newBrowser(t)
+	button := `[data-testid="run-button"]`
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=slow"),
+		chromedp.WaitVisible(button, chromedp.ByQuery),
+		chromedp.Click(button, chromedp.ByQuery),
+		waitText(button, "Stop"),
+		waitText(`[data-testid="answer"]`, "Harmony Day"),
+		// The second click stops the run: no second run starts.
+		chromedp.Click(button, chromedp.ByQuery),
+		waitText(`[data-testid="run-state"]`, "stopped"),
+		waitText(button, "Run"),
+	)
+	if n := sent.Load(); n != 1 {
+		t.Fatalf("%d requests reached the provider, want 1", n)
+	}
+
+	// Ctrl+Enter with the focus outside the form runs; Esc stops.
+	b.run(t,
+		chromedp.Evaluate(`document.activeElement && document.activeElement.blur()`, nil),
+		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(input.ModifierCtrl)),
+		waitText(button, "Stop"),
+		waitText(`[data-testid="run-state"]`, "running"),
+		waitText(`[data-testid="answer"]`, "Harmony Day"),
+		chromedp.KeyEvent(kb.Escape),
+		waitText(`[data-testid="run-state"]`, "stopped"),
+		waitText(button, "Run"),
+	)
+	if n := sent.Load(); n != 2 {
+		t.Fatalf("%d requests reached the provider, want 2", n)
+	}
+
+	// ? shows the shortcuts.
+	var open bool
+	b.run(t,
+		chromedp.KeyEvent("?"),
+		chromedp.WaitVisible(`[data-testid="shortcuts"]`, chromedp.ByQuery),
+		waitText(`[data-testid="shortcuts"]`, "Stop the run in view"),
+		chromedp.Evaluate(`document.getElementById('shortcuts').open`, &open),
+	)
+	if !open {
+		t.Error("the shortcuts dialog is not open")
 	}
 	b.noScriptErrors(t)
 }

@@ -190,7 +190,7 @@
     var choices = {};
     var state = $(panel, '[data-run-state]');
     var retryTimer = null;
-    var h = { finished: false };
+    var h = { finished: false, panel: panel };
 
     function setState(s, cls) {
       text(state, s);
@@ -433,6 +433,7 @@
     h.failure = function (d) { showError(d); };
     h.done = function (d) {
       h.finished = true;
+      if (runControl.panel === panel) runControl.idle();
       showSummary(d);
       offerContinue(d);
     };
@@ -453,6 +454,7 @@
   function lostConnection(h) {
     h.showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; run again.' });
     h.setState('disconnected', 'failed');
+    if (runControl.panel && runControl.panel === h.panel) runControl.idle();
   }
 
   // adopting, while set, takes the next panel follow() attaches instead of
@@ -470,6 +472,7 @@
       if (k !== id && streams[k].single) { streams[k].es.close(); delete streams[k]; }
     });
     var h = attach(panel);
+    if (panel.closest('#output') && !h.finished) runControl.running(panel);
     if (adopting) { adopting(panel, h); adopting = null; return; }
     listen(panel, h, 0);
   }
@@ -495,16 +498,51 @@
     };
   }
 
+  // runControl: while a run of the playground is going, its Run button is
+  // Stop, so a second click stops the run instead of starting a second,
+  // unseen (and billed) one; it is Run again once the run is over or did
+  // not start.
+  var runControl = {
+    panel: null,
+    button: function () { return document.getElementById('run-button'); },
+    set: function (state, label, panel) {
+      var b = this.button();
+      this.panel = panel || null;
+      if (!b) return;
+      b.disabled = state === 'starting';
+      if (state) b.setAttribute('data-state', state); else b.removeAttribute('data-state');
+      text(b, label);
+      b.title = state === 'running' ? 'Stop this run (Esc)' : '';
+    },
+    starting: function () { this.set('starting', 'Starting…'); },
+    running: function (panel) { this.set('running', 'Stop', panel); },
+    idle: function () { this.set('', 'Run'); },
+    // stop stops the run the button follows; it reports whether there was one.
+    stop: function () {
+      var stop = this.panel && $(this.panel, '[data-stop]');
+      if (!stop || stop.disabled) return false;
+      stop.click();
+      return true;
+    }
+  };
+
   // startRun is the Run button: one request starts the run and, when it
   // starts, streams it (the panel first, as an event named "panel"), so
   // the first token waits for no second request. A form with errors, a
   // run that cannot start or a refused request is answered with HTML,
   // swapped as htmx would. A stream that breaks resumes with EventSource.
   function startRun(button) {
+    var state = button.getAttribute('data-state');
+    if (state === 'starting') return;
+    if (state === 'running') {
+      if (!runControl.stop()) runControl.idle();
+      return;
+    }
     var form = document.getElementById('draft');
     var out = document.getElementById('output');
     var body = new URLSearchParams(new FormData(form));
     if (tooLarge(body)) return;
+    runControl.starting();
     var headers = {};
     try { headers = JSON.parse(document.body.getAttribute('hx-headers') || '{}'); } catch (err) { headers = {}; }
     headers['HX-Request'] = 'true';
@@ -515,11 +553,13 @@
     }).then(function (resp) {
       var type = resp.headers.get('Content-Type') || '';
       if (resp.ok && type.indexOf('text/event-stream') === 0) return readRun(resp, out);
+      runControl.idle();
       return resp.text().then(function (html) {
         var swap = resp.ok && resp.headers.get('HX-Reswap') !== 'none' ? 'innerHTML' : 'none';
         htmx.swap(out, html, { swapStyle: swap, swapDelay: 0, settleDelay: 0 });
       });
     }).catch(function () {
+      runControl.idle();
       unreachable(out);
     });
   }
@@ -611,7 +651,7 @@
       if (over) return;
       // A stream that ends before the run panel has not started a run the
       // page can follow.
-      if (!panel) { unreachable(out); return; }
+      if (!panel) { runControl.idle(); unreachable(out); return; }
       if (h.finished || !document.body.contains(panel)) return;
       // The stream broke before the run's end: follow it from where it
       // stopped, as a reconnecting EventSource would.
@@ -745,14 +785,85 @@
     if (b) { e.preventDefault(); startRun(b); }
   });
 
-  // Ctrl/Cmd+Enter runs; Enter alone never submits the form natively.
+  // Keyboard: Ctrl/Cmd+Enter runs (Compare: Run all), wherever the focus
+  // is; Esc stops the run in view; ? lists the shortcuts. Enter alone
+  // never submits the form natively.
+  var shortcuts = [
+    ['Ctrl+Enter / ⌘+Enter', 'Run (on Compare: Run all)'],
+    ['Esc', 'Stop the run in view'],
+    ['?', 'Show these shortcuts']
+  ];
+  function typing(el) {
+    return el instanceof Element && (el.closest('input, textarea, select, [contenteditable="true"]') !== null);
+  }
+  function inView(el) {
+    var r = el.getBoundingClientRect();
+    return r.bottom > 0 && r.top < window.innerHeight && r.width > 0;
+  }
+  // stopInView stops the runs whose panels are on the screen (the
+  // playground's run even when scrolled away); it reports whether it
+  // stopped one.
+  function stopInView() {
+    if (runControl.stop()) return true;
+    var stopped = false;
+    document.querySelectorAll('[data-run] [data-stop]').forEach(function (b) {
+      if (!b.disabled && inView(b.closest('[data-run]'))) { b.click(); stopped = true; }
+    });
+    return stopped;
+  }
+  function showShortcuts() {
+    var d = document.getElementById('shortcuts');
+    if (!d) {
+      d = document.createElement('dialog');
+      d.id = 'shortcuts';
+      d.className = 'shortcuts';
+      d.setAttribute('data-testid', 'shortcuts');
+      var h = document.createElement('h2');
+      h.className = 'mb-2 text-sm font-semibold';
+      text(h, 'Keyboard shortcuts');
+      d.appendChild(h);
+      var dl = document.createElement('dl');
+      dl.className = 'grid grid-cols-[auto_1fr] items-baseline gap-x-3 gap-y-2';
+      shortcuts.forEach(function (s) {
+        var dt = document.createElement('dt');
+        var kbd = document.createElement('kbd');
+        text(kbd, s[0]);
+        dt.appendChild(kbd);
+        var dd = document.createElement('dd');
+        text(dd, s[1]);
+        dl.appendChild(dt);
+        dl.appendChild(dd);
+      });
+      d.appendChild(dl);
+      var close = document.createElement('button');
+      close.type = 'button';
+      close.className = 'btn-secondary mt-3';
+      text(close, 'Close');
+      close.addEventListener('click', function () { d.close(); });
+      d.appendChild(close);
+      document.body.appendChild(d);
+    }
+    if (!d.open) d.showModal();
+  }
   document.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-      var btn = document.getElementById('run-button');
-      if (btn && btn.closest('form') && btn.closest('form').contains(e.target)) {
+      var btn = document.getElementById('run-button') || document.querySelector('[data-testid="run-all"]');
+      // A run going: the button is Stop, and Ctrl+Enter does not stop it.
+      if (btn && !btn.disabled && !btn.hasAttribute('data-state')) {
         e.preventDefault();
         btn.click();
       }
+      return;
+    }
+    if (e.key === 'Escape') {
+      var open = document.getElementById('shortcuts');
+      if (open && open.open) return; // the dialog closes itself
+      if (stopInView()) e.preventDefault();
+      return;
+    }
+    if (e.key === '?' && !e.ctrlKey && !e.metaKey && !e.altKey && !typing(e.target)) {
+      e.preventDefault();
+      showShortcuts();
     }
   });
   document.addEventListener('submit', function (e) {
