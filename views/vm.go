@@ -67,9 +67,23 @@ type Workspace struct {
 	ModelDesc  string
 	Basic      []Field
 	Advanced   []Field
-	Panels     Panels
+	// AdvancedSet names the Advanced fields whose values are sent, so the
+	// closed box says it holds them.
+	AdvancedSet []string
+	Panels      Panels
 	// Notice, when set, says why a run did not start.
 	Notice *Notice
+}
+
+// AdvancedOpen: a field of the Advanced box needs attention, so the box
+// is open (a value carried from another model is not hidden behind it).
+func (w Workspace) AdvancedOpen() bool {
+	for _, f := range w.Advanced {
+		if f.Error != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Notice is why a run did not start, and what to do.
@@ -93,9 +107,42 @@ func NoticeOf(p *problem.Error) *Notice {
 type Panels struct {
 	Curl       string
 	ErrorCount int
-	Estimate   Estimate
-	Fields     []Field // for the out-of-band error slots
-	Stream     bool
+	// Problems name each field that needs attention, in the form's order,
+	// then the errors of no field.
+	Problems []Problem
+	Estimate Estimate
+	Fields   []Field // for the out-of-band error slots
+	Stream   bool
+}
+
+// Problem is one entry of the error summary: the field (its label and the
+// id of its input, "" for an error of no field) and what is wrong.
+type Problem struct {
+	Name, Label, ID, Message string
+}
+
+// problemsOf lists the errors of r by field, in the form's order; an
+// error of a key no field shows comes last, under its key.
+func problemsOf(r draft.Result, fields []Field) []Problem {
+	var out []Problem
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if msg := r.Errors[f.Name]; msg != "" {
+			out = append(out, Problem{Name: f.Name, Label: f.Label, ID: f.ID, Message: msg})
+			seen[f.Name] = true
+		}
+	}
+	keys := make([]string, 0, len(r.Errors))
+	for k := range r.Errors {
+		if !seen[k] {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		out = append(out, Problem{Name: k, Label: k, Message: r.Errors[k]})
+	}
+	return out
 }
 
 // Estimate is the cost panel.
@@ -227,6 +274,9 @@ func NewWorkspace(cat *catalog.Catalog, r draft.Result, keys func(*catalog.Provi
 	for _, f := range fields {
 		if mf, _ := r.Model.Field(f.Name); mf.Advanced() {
 			w.Advanced = append(w.Advanced, f)
+			if _, sent := r.Values[f.Name]; sent && f.Error == "" {
+				w.AdvancedSet = append(w.AdvancedSet, f.Name)
+			}
 		} else {
 			w.Basic = append(w.Basic, f)
 		}
@@ -268,7 +318,7 @@ func modelOptions(cat *catalog.Catalog, provider, selected string) []Option {
 
 // NewPanels builds the re-rendered panels.
 func NewPanels(r draft.Result, fields []Field) Panels {
-	p := Panels{Curl: r.CurlShown, ErrorCount: len(r.Errors), Fields: fields, Estimate: newEstimate(r)}
+	p := Panels{Curl: r.CurlShown, ErrorCount: len(r.Errors), Problems: problemsOf(r, fields), Fields: fields, Estimate: newEstimate(r)}
 	if r.Request != nil {
 		p.Stream = r.Request.Stream
 	}

@@ -145,3 +145,47 @@ func TestBrowserRunButtonIsStopWhileRunning(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserCarriedValueIsNamedAndClearable: max_tokens set on the
+// completions model is carried into the chat model's closed Advanced box;
+// with max_completion_tokens set too, the error summary names both fields
+// and links them, the box is open, and one click clears the carried value.
+func TestBrowserCarriedValueIsNamedAndClearable(t *testing.T) {
+	base := startServer(t, nil)
+	b := newBrowser(t)
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=sim&model=seed000.gpt-5.4-pro"),
+		chromedp.WaitVisible(`#f-max_tokens`, chromedp.ByQuery),
+		typeInto(`#f-max_tokens`, "120"),
+		waitText(`[data-testid="curl"]`, `"max_tokens": 120`),
+		pick(`#model`, "seed002.deepseek-v4-pro"),
+		waitText(`[data-testid="curl"]`, `/chat/completions`),
+		// The closed box says what it sends.
+		waitText(`[data-testid="advanced-set"]`, "max_tokens"),
+		typeInto(`#f-max_completion_tokens`, "200"),
+		waitText(`[data-testid="error-summary"]`, "2 fields need attention"),
+	)
+	var names []string
+	var open bool
+	b.run(t,
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="problem"] a')].map(a => a.textContent)`, &names),
+		chromedp.Evaluate(`document.querySelector('[data-testid="advanced"]').open`, &open),
+	)
+	if strings.Join(names, "|") != "Max completion tokens|Max tokens (legacy)" && strings.Join(names, "|") != "Max tokens (legacy)|Max completion tokens" {
+		t.Errorf("the summary names %q, want both max fields", names)
+	}
+	if !open {
+		t.Error("the Advanced box holding an error stayed closed")
+	}
+	// Clearing the carried value in one click lets the request through.
+	b.run(t,
+		chromedp.Click(`[data-testid="clear-max_tokens"]`, chromedp.ByQuery),
+		waitText(`[data-testid="curl"]`, `"max_completion_tokens": 200`),
+	)
+	var curl, summary string
+	b.run(t, text(`[data-testid="curl"]`, &curl), text(`[data-testid="error-summary"]`, &summary))
+	if strings.Contains(curl, `"max_tokens"`) || strings.TrimSpace(summary) != "" {
+		t.Errorf("after clearing: summary %q, curl:\n%s", summary, curl)
+	}
+	b.noScriptErrors(t)
+}

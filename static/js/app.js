@@ -869,4 +869,54 @@
   document.addEventListener('submit', function (e) {
     if (e.target && e.target.id === 'draft') e.preventDefault();
   });
+
+  // A field that needs attention is never hidden: the box it is in (the
+  // Advanced parameters) opens when its error shows, its name in the
+  // error summary leads to it, and "Clear this value" empties it.
+  function openErrored(root) {
+    (root || document).querySelectorAll('details:not([open]) .field-error').forEach(function (p) {
+      if (p.textContent.trim() !== '') p.closest('details').open = true;
+    });
+  }
+  document.addEventListener('htmx:afterSettle', function () { openErrored(document.getElementById('draft')); });
+  function fieldBox(name) {
+    var form = document.getElementById('draft');
+    return form && form.querySelector('[data-field="' + CSS.escape(name) + '"]');
+  }
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    var go = t.closest('[data-goto-field]');
+    if (go) {
+      var box = fieldBox(go.getAttribute('data-goto-field'));
+      if (!box) return;
+      e.preventDefault();
+      var d = box.closest('details');
+      if (d) d.open = true;
+      box.scrollIntoView({ block: 'center' });
+      var input = box.querySelector('input:not([type="hidden"]), textarea, select');
+      if (input) input.focus({ preventScroll: true });
+      return;
+    }
+    var clear = t.closest('[data-clear-field]');
+    if (!clear) return;
+    e.preventDefault();
+    var field = fieldBox(clear.getAttribute('data-clear-field'));
+    if (!field) return;
+    // Rows (stop sequences, images, tools …) are removed; a single input
+    // is emptied; a slider rests unset; a checkbox keeps its hidden value.
+    var rows = field.querySelectorAll('[data-row]');
+    rows.forEach(function (r) { if (!r.closest('template')) r.remove(); });
+    field.querySelectorAll('input, textarea, select').forEach(function (el) {
+      if (el.closest('template') || el.type === 'hidden' || el.type === 'checkbox') return;
+      if (el.type === 'range') { el.setAttribute('data-unset', ''); return; }
+      if (el instanceof HTMLSelectElement) { el.value = ''; return; }
+      el.value = '';
+    });
+    var form = document.getElementById('draft');
+    // Its rows gone, a row can be added again.
+    var add = field.querySelector('[data-add-row]');
+    if (add) add.disabled = false;
+    form.dispatchEvent(new Event('input', { bubbles: true }));
+  });
 })();
