@@ -183,6 +183,9 @@ func HistoryReplay(d *Deps) fiber.Handler {
 		}
 		if s := sessionOf(c); s != nil {
 			s.Pick(e.Provider, e.Model)
+			// The restored form is not the last run's: its output, of
+			// another prompt, is not shown under it.
+			s.SetLastRun("")
 		}
 		return c.Redirect("/?"+url.Values{"provider": {e.Provider}, "model": {e.Model}}.Encode(), http.StatusSeeOther)
 	}
