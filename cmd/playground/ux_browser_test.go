@@ -189,3 +189,73 @@ func TestBrowserCarriedValueIsNamedAndClearable(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserWaitingStatesInOrder: from Run to the answer the panel says
+// what is happening, in order, with a timer: waiting for the first byte,
+// stalled while the provider sends nothing, thinking with a token count,
+// answering; the line goes once the run is over.
+func TestBrowserWaitingStatesInOrder(t *testing.T) {
+	base := startServer(t, nil)
+	b := newBrowser(t)
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=sim&model=seed002.deepseek-v4-pro"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		pick(`select[name="reasoning_effort"]`, "low"),
+		typeInto(`textarea[name="messages.content"]`, "[[fault:stall:2s]] Tell me about the sea"),
+		waitText(`[data-testid="curl"]`, "stall:2s"),
+		// A stall shows after a second here (20 s by default).
+		chromedp.Evaluate(`document.body.setAttribute('data-stall-after', '1000');
+			window.__phases = []; window.__labels = [];
+			new MutationObserver(() => {
+				const p = document.querySelector('[data-testid="run-progress"]');
+				if (!p) return;
+				const ph = p.getAttribute('data-phase');
+				if (ph && window.__phases[window.__phases.length - 1] !== ph) window.__phases.push(ph);
+				window.__labels.push(p.textContent);
+			}).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-phase']});`, nil),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second),
+	)
+	var phases, labels []string
+	var hidden bool
+	b.run(t,
+		chromedp.Evaluate(`window.__phases`, &phases),
+		chromedp.Evaluate(`window.__labels`, &labels),
+		chromedp.Evaluate(`document.querySelector('[data-testid="run-progress"]').hidden`, &hidden),
+	)
+	order := map[string]int{}
+	for i, p := range phases {
+		if _, ok := order[p]; !ok {
+			order[p] = i
+		}
+	}
+	for _, pair := range [][2]string{{"waiting_byte", "stalled"}, {"stalled", "thinking"}, {"thinking", "answering"}} {
+		a, okA := order[pair[0]]
+		z, okZ := order[pair[1]]
+		if !okA || !okZ || a >= z {
+			t.Fatalf("phases %v: want %s before %s", phases, pair[0], pair[1])
+		}
+	}
+	var counted, timed bool
+	for _, l := range labels {
+		if strings.HasPrefix(l, "Thinking… ") && strings.Contains(l, " tokens · ") {
+			counted = true
+		}
+		if strings.HasPrefix(l, "Stalled: nothing from the provider for ") && strings.HasSuffix(l, " s") {
+			timed = true
+		}
+	}
+	if !counted || !timed {
+		t.Errorf("no thinking token count (%v) or stall timer (%v) in %q", counted, timed, labels)
+	}
+	if !hidden {
+		t.Error("the progress line is still shown after the run")
+	}
+	// The reasoning streamed in view, and folded once the answer began.
+	var folded bool
+	b.run(t, chromedp.Evaluate(`(() => { const r = document.querySelector('[data-reasoning]'); return !r.hidden && !r.open; })()`, &folded))
+	if !folded {
+		t.Error("the reasoning box is not shown folded after the answer")
+	}
+	b.noScriptErrors(t)
+}

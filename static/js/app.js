@@ -198,6 +198,54 @@
     }
     h.setState = setState;
 
+    // Never silent: from Run to the end the panel says what is happening,
+    // with a live timer: sending, waiting for the first byte, then for the
+    // first token, queued or in progress (background), thinking (with the
+    // reasoning's token count), answering; stalled when nothing came for
+    // a while (20 s, or the body's data-stall-after in ms).
+    var progress = $(panel, '[data-progress]');
+    var phase = 'sending', thinkTokens = 0, t0 = Date.now(), lastEvent = Date.now(), ticker = null;
+    var labels = {
+      sending: 'Sending the request…',
+      waiting_byte: 'Waiting for the provider’s first byte…',
+      waiting_token: 'Waiting for the first token…',
+      queued: 'Queued at the provider…',
+      in_progress: 'In progress at the provider…',
+      thinking: 'Thinking…',
+      answering: 'Answering…',
+      tools: 'Writing a tool call…'
+    };
+    function stallAfter() {
+      var v = parseInt(document.body.getAttribute('data-stall-after') || '', 10);
+      return v > 0 ? v : 20000;
+    }
+    function tick() {
+      if (!progress) return;
+      var now = Date.now();
+      var idle = now - lastEvent;
+      var label = labels[phase] || phase;
+      if (phase === 'thinking' && thinkTokens > 0) label = 'Thinking… ' + thinkTokens + (thinkTokens === 1 ? ' token' : ' tokens');
+      // A background response may sit queued for long: not a stall.
+      if (phase !== 'queued' && phase !== 'in_progress' && idle >= stallAfter()) {
+        label = 'Stalled: nothing from the provider for ' + Math.floor(idle / 1000) + ' s';
+        progress.setAttribute('data-phase', 'stalled');
+      } else {
+        progress.setAttribute('data-phase', phase);
+      }
+      text(progress, label + ' · ' + ((now - t0) / 1000).toFixed(1) + ' s');
+    }
+    function to(p) {
+      lastEvent = Date.now();
+      if (p && p !== phase) phase = p;
+      tick();
+    }
+    function stopTicker() {
+      if (ticker) { clearInterval(ticker); ticker = null; }
+      if (progress) { progress.hidden = true; progress.removeAttribute('data-phase'); }
+    }
+    if (progress) { tick(); ticker = setInterval(tick, 100); }
+    h.stopTicker = stopTicker;
+
     function choice(c) {
       if (choices[c]) return choices[c];
       var tpl = $(panel, 'template[data-tpl="choice"]');
@@ -316,6 +364,7 @@
     }
 
     h.start = function (d) {
+      to('waiting_byte');
       setState(d.background ? 'queued' : 'running', 'running');
       var stop = $(panel, '[data-stop]');
       if (d.background && stop) {
@@ -325,24 +374,48 @@
     };
     h.meta = function (d) {
       text($(panel, '[data-run-meta]'), d.line || '');
+      to(phase === 'sending' || phase === 'waiting_byte' ? 'waiting_token' : phase);
     };
     h.status = function (d) {
       if (d.status) setState(d.status.replace('_', ' '), 'running');
+      to(d.status === 'queued' || d.status === 'in_progress' ? d.status : phase);
     };
     h.delta = function (d) {
       var ch = choice(d.c);
-      if (d.t) ch.tail.appendChild(document.createTextNode(d.t));
+      if (d.t) {
+        ch.tail.appendChild(document.createTextNode(d.t));
+        answering(ch);
+      }
       if (d.r) {
-        ch.reasoning.hidden = false;
+        if (ch.reasoning.hidden) {
+          // The reasoning streams in view while the model thinks; it
+          // folds once the answer starts.
+          ch.reasoning.hidden = false;
+          ch.reasoning.open = true;
+        }
         ch.reasoningText.appendChild(document.createTextNode(d.r));
+        if (d.rn) {
+          thinkTokens = Math.max(thinkTokens, d.rn);
+          text($(ch.reasoning, '[data-reasoning-count]'), d.rn + (d.rn === 1 ? ' token' : ' tokens') + ' so far');
+        }
+        to(phase === 'answering' ? phase : 'thinking');
       }
       if (d.x) {
         ch.refusal.hidden = false;
         ch.refusal.appendChild(document.createTextNode(d.x));
       }
     };
+    // answering: the answer of a choice started: its reasoning folds.
+    function answering(ch) {
+      if (!ch.answered) {
+        ch.answered = true;
+        if (ch.reasoning && !ch.reasoning.hidden) ch.reasoning.open = false;
+      }
+      to('answering');
+    }
     h.md = function (d) {
       var ch = choice(d.c);
+      answering(ch);
       ch.rendered.insertAdjacentHTML('beforeend', d.h);
       text(ch.tail, d.tail);
     };
@@ -370,7 +443,11 @@
     };
 
     h.tool = function (d) {
-      tool(choice(d.c), d);
+      var ch = choice(d.c);
+      tool(ch, d);
+      // A tool call is the answer starting too: the reasoning folds.
+      answering(ch);
+      to('tools');
       if (d.final && d.c === 0 && d.id) calls[d.i] = { id: d.id, name: d.name };
     };
 
@@ -412,6 +489,7 @@
     // as the CSP wants), or a note says why it was not kept.
     h.audio = function (d) {
       var ch = choice(d.c);
+      answering(ch);
       var box = $(ch.node, '[data-audio-box]');
       box.hidden = false;
       if (d.note) {
@@ -430,9 +508,10 @@
       el.src = panel.getAttribute('data-audio') + String(Number(d.c));
       player.appendChild(el);
     };
-    h.failure = function (d) { showError(d); };
+    h.failure = function (d) { stopTicker(); showError(d); };
     h.done = function (d) {
       h.finished = true;
+      stopTicker();
       if (runControl.panel === panel) runControl.idle();
       showSummary(d);
       offerContinue(d);
@@ -452,6 +531,7 @@
   }
 
   function lostConnection(h) {
+    h.stopTicker();
     h.showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; run again.' });
     h.setState('disconnected', 'failed');
     if (runControl.panel && runControl.panel === h.panel) runControl.idle();
@@ -696,6 +776,7 @@
         Object.keys(panes).forEach(function (p) {
           var h = panes[p];
           if (!h.finished) {
+            h.stopTicker();
             h.showError({ message: 'Lost the connection to this run.', hint: 'It may have ended while the page was away; see the history.' });
             h.setState('disconnected', 'failed');
           }

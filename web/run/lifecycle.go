@@ -116,6 +116,8 @@ type choiceState struct {
 	// audio: the answer is spoken (its text is the transcript); audioSent:
 	// the browser was told.
 	audio, audioSent bool
+	// reasoningTokens counts the reasoning so far, piece by piece.
+	reasoningTokens int
 }
 
 // toolState is what the browser has of a tool call: its arguments go as

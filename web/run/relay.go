@@ -276,6 +276,8 @@ func (r *Run) flush() {
 		}
 		if reasoning != "" {
 			d.r = c.reasoningR.Write(reasoning)
+			c.reasoningTokens += r.m.tokens.Count(reasoning)
+			d.rn = c.reasoningTokens
 		}
 		if refusal != "" {
 			d.x = c.refusalR.Write(refusal)

@@ -117,11 +117,18 @@ func mdEvent(c int, html, tail string) Event {
 type delta struct {
 	c       int
 	t, r, x string
+	// rn is the reasoning's tokens so far (as the tokenizer counts each
+	// piece), sent with reasoning: the panel's live count while it thinks.
+	rn int
 }
 
 func (d delta) appendJSON(b []byte) []byte {
 	b = append(b, `{"c":`...)
 	b = strconv.AppendInt(b, int64(d.c), 10)
+	if d.rn > 0 {
+		b = append(b, `,"rn":`...)
+		b = strconv.AppendInt(b, int64(d.rn), 10)
+	}
 	for _, f := range []struct {
 		k, v string
 	}{{"t", d.t}, {"r", d.r}, {"x", d.x}} {
