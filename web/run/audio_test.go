@@ -103,7 +103,7 @@ func TestAudioRun(t *testing.T) {
 				t.Error("audio of a choice that does not exist")
 			}
 			s := b.summary
-			if s == nil || s.Usage.AudioOutput != 90 || s.Cost.Audio == "" || !s.Cost.AudioAtTextPrice {
+			if s == nil || s.Usage.AudioOutput != 90 || s.Cost.Audio == nil || !s.Cost.AudioAtTextPrice {
 				t.Errorf("summary %+v", s)
 			}
 			if rec.end == nil || len(rec.end.Output.Choices) != 1 {

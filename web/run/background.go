@@ -98,6 +98,7 @@ func (r *Run) followBackground(ctx context.Context) error {
 // run already has (streamed before the stream broke, or an earlier poll)
 // is not applied again, so the text is not doubled: only what follows it.
 func (r *Run) applyPoll(evs []stream.Event) {
+	r.polled = true
 	matched := map[[2]int]int{} // choice, kind: bytes of what the run has that the poll repeated
 	for _, e := range evs {
 		switch e.Kind {

@@ -456,6 +456,9 @@ func TestBackgroundBreaks(t *testing.T) {
 			if resumes.Load() == 0 {
 				t.Error("the stream was not resumed")
 			}
+			if polls.Load() > 0 && b.summary.Durations.Generation != 0 {
+				t.Errorf("a polled run has a generation time (%v): no speed can be told", b.summary.Durations.Generation)
+			}
 			if refuse && polls.Load() == 0 {
 				t.Error("a refused resume did not fall back to polling")
 			}

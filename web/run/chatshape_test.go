@@ -2,6 +2,7 @@ package run
 
 import (
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -71,7 +72,7 @@ func TestResponsesEndpointDocumentedShape(t *testing.T) {
 			}
 			// Price 1 per million for both: 12 input + 7 output tokens, of
 			// which 2 cached (no cached price: billed as input).
-			if !sum.Cost.Known || sum.Cost.Amount <= 0 || sum.Cost.Amount > 20e-6 {
+			if !sum.Cost.Known || sum.Cost.Total.Rat().Sign() <= 0 || sum.Cost.Total.Rat().Cmp(big.NewRat(20, 1_000_000)) > 0 {
 				t.Errorf("cost %+v", sum.Cost)
 			}
 			if sum.ResponseID != "" || sum.Stored {

@@ -203,6 +203,7 @@ func (r *Run) handle(e stream.Event) {
 		if r.firstTok.IsZero() {
 			r.firstTok = time.Now()
 		}
+		r.deltas++
 	}
 	switch e.Kind {
 	case stream.KindText, stream.KindReasoning, stream.KindRefusal:

@@ -106,7 +106,7 @@ type browser struct {
 	toolName  map[[2]int]string
 	toolArgs  map[[2]int]string
 	errMsg    *ErrorView
-	summary   *Summary
+	summary   *Outcome
 	ids       []int
 }
 
@@ -158,7 +158,7 @@ func replay(t *testing.T, evs []Event) *browser {
 			json.Unmarshal(e.Data, &ev)
 			b.errMsg = &ev
 		case "done":
-			var sum Summary
+			var sum Outcome
 			json.Unmarshal(e.Data, &sum)
 			b.summary = &sum
 		}
@@ -389,7 +389,7 @@ func TestUpstreamErrors(t *testing.T) {
 			}
 			// Refused before any output: nothing was billed.
 			c := b.summary.Cost
-			if !c.Refused || !c.Known || c.Amount != 0 || c.Estimated || b.summary.Usage.Input != 0 || b.summary.Usage.Estimated {
+			if !c.Refused || !c.Known || c.Total.Rat() == nil || c.Total.Rat().Sign() != 0 || c.Estimated || b.summary.Usage.Input != 0 || b.summary.Usage.Estimated {
 				t.Errorf("a refused run's cost %+v, usage %+v", c, b.summary.Usage)
 			}
 		})
@@ -432,7 +432,7 @@ func TestFailureAfterOutputIsBilled(t *testing.T) {
 				t.Fatalf("error %+v", b.errMsg)
 			}
 			c := b.summary.Cost
-			if c.Refused || !c.Known || c.Amount <= 0 || b.summary.Usage.Output == 0 || c.Estimated != (name == "estimate") {
+			if c.Refused || !c.Known || c.Total.Rat() == nil || c.Total.Rat().Sign() <= 0 || b.summary.Usage.Output == 0 || c.Estimated != (name == "estimate") {
 				t.Errorf("cost %+v, usage %+v", c, b.summary.Usage)
 			}
 		})
@@ -500,7 +500,7 @@ func TestNonStreamJSON(t *testing.T) {
 	m := newManager(t, Config{})
 	r := m.Start(spec(catalog.Chat, srv.URL, "{}"))
 	b := replay(t, wait(t, r))
-	if !strings.Contains(b.html[0], "<h1>Hi</h1>") || b.summary.Usage.Output != 4 || b.summary.Cost.Total == "" {
+	if !strings.Contains(b.html[0], "<h1>Hi</h1>") || b.summary.Usage.Output != 4 || b.summary.Cost.Total == nil {
 		t.Fatalf("html %q summary %+v", b.html[0], b.summary)
 	}
 	if in := r.Inspect(); len(in.Events) != 1 || in.Events[0].Type != "body" || in.Status != 200 {
@@ -683,7 +683,7 @@ func TestUnreachedRunCostsNothing(t *testing.T) {
 	s.PromptTokens = 50
 	b := replay(t, wait(t, m.Start(s)))
 	c := b.summary.Cost
-	if b.summary.State != Failed || !c.Unreached || c.Refused || c.Estimated || c.Amount != 0 || b.summary.Usage.Input != 0 {
+	if b.summary.State != Failed || !c.Unreached || c.Refused || c.Estimated || c.Total.Rat() == nil || c.Total.Rat().Sign() != 0 || b.summary.Usage.Input != 0 {
 		t.Fatalf("state %s, cost %+v, usage %+v", b.summary.State, c, b.summary.Usage)
 	}
 	srv := holdingServer(t)
