@@ -119,7 +119,7 @@ func TokensInOut(o *run.Outcome) string {
 }
 
 // amountIn is an exact amount in its currency ("$0.000165"). Rows stored
-// before the currency was name none: they were priced in US dollars.
+// before the currency was kept have none: they were priced in US dollars.
 func amountIn(a *run.Amount, currency string) string {
 	if currency == "" {
 		currency = "USD"
