@@ -78,12 +78,29 @@ func (f Field) SliderValue() string {
 	return f.SliderValue0()
 }
 
-// SliderValue0 is the slider position of an empty field.
+// SliderValue0 is the slider position of an empty field: the default,
+// else the documentation's example, else the middle of its range. It is
+// never the minimum standing for "not set": an unset slider is marked
+// (data-unset) and nothing is sent.
 func (f Field) SliderValue0() string {
-	if f.DefaultValue != "" {
-		return f.DefaultValue
+	for _, v := range []string{f.DefaultValue, f.ExampleValue} {
+		if _, err := strconv.ParseFloat(v, 64); err == nil {
+			return v
+		}
 	}
-	return f.Min
+	lo, err1 := strconv.ParseFloat(f.Min, 64)
+	hi, err2 := strconv.ParseFloat(f.Max, 64)
+	if err1 != nil || err2 != nil {
+		return f.Min
+	}
+	return num((lo + hi) / 2)
+}
+
+// SliderUnset: the field is empty, so its slider shows a resting place,
+// not a value that is sent.
+func (f Field) SliderUnset() bool {
+	_, err := strconv.ParseFloat(f.Value, 64)
+	return err != nil
 }
 
 // csrfHeaders is the hx-headers value that makes htmx send the token.
@@ -99,3 +116,8 @@ func orWhole(path string) string {
 	}
 	return path
 }
+
+// unsetTitle is an unset slider's tooltip (app.js puts it back when the
+// field is cleared).
+const unsetTitle = "Not set: nothing is sent and the provider's default applies. Move the slider or type a value to set it."
+

@@ -137,6 +137,9 @@ type Field struct {
 	// DefaultValue is the field's default as a value ("" when the
 	// documentation states none, or states it in words).
 	DefaultValue string
+	// ExampleValue is the documentation's example value ("" for none): an
+	// unset slider rests there when there is no default.
+	ExampleValue string
 	MaxItems     int
 	Multiline    bool
 	Images       []ImageRow
@@ -398,6 +401,7 @@ func newField(f catalog.Field, r draft.Result) Field {
 	if f.Example != nil {
 		// An example from the documentation, never taken for the default.
 		hint = append(hint, "e.g. "+fmt.Sprint(f.Example))
+		v.ExampleValue = fmt.Sprint(f.Example)
 		if v.Placeholder == "" {
 			v.Placeholder = "e.g. " + fmt.Sprint(f.Example)
 		}

@@ -106,6 +106,10 @@
       box.value = '';
       var range = document.getElementById(box.id + '-range');
       if (range && reset.getAttribute('data-default') !== '') range.value = reset.getAttribute('data-default');
+      if (range) {
+        range.setAttribute('data-unset', '');
+        range.title = range.getAttribute('data-unset-title') || '';
+      }
       changed(box);
       return;
     }
@@ -135,6 +139,13 @@
     if (sync) {
       var other = document.getElementById(sync);
       if (other && (t.type === 'range' || t.value !== '')) other.value = t.value;
+      // A slider moved, or a value typed, is set; a box emptied is not.
+      var slider = t.type === 'range' ? t : other;
+      if (slider && slider.type === 'range') {
+        var set = t.type === 'range' || t.value !== '';
+        if (set) slider.removeAttribute('data-unset'); else slider.setAttribute('data-unset', '');
+        slider.title = set ? '' : slider.getAttribute('data-unset-title') || '';
+      }
     }
     if (t.hasAttribute('data-image-url')) {
       var row = t.parentElement;

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -24,25 +21,26 @@ const maxResumes = 5
 // followBackground follows a background response until it ends: by
 // resuming its stream after the last sequence number, or by polling. A
 // resumed stream that breaks is resumed again; a resume the provider
-// refuses (some gateways answer 500) falls back to polling.
+// refuses (some gateways answer 500) falls back to polling. The run only
+// consumes what the follower produces: a resumed stream is read like the
+// first one (readBody), and a poll gives the events the run does not have
+// yet (stream.Result.Unseen).
 func (r *Run) followBackground(ctx context.Context) error {
 	polling := !r.Spec.Request.Stream
 	for resumes := 0; !r.res.Done && r.res.ResponseID != ""; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		url := r.responses.base + "/responses/" + r.res.ResponseID
+		bg := r.background()
 		if !polling && resumes < maxResumes {
 			resumes++
 			r.mu.Lock()
 			r.resumeCount++
 			r.mu.Unlock()
-			resp, err := r.m.clientFor(r.Spec).GetWith(ctx, url+"?stream=true&starting_after="+strconv.Itoa(r.res.LastSeq), r.Spec.Key, true, r.Spec.Request.ProviderHeaders())
-			if err == nil && resp.Status != 200 {
-				resp.Body.Close()
-				err = fmt.Errorf("HTTP %d", resp.Status)
-			}
-			if err != nil {
+			err := r.resume(ctx, bg)
+			var cut *cutError
+			switch {
+			case errors.Is(err, errResumeRefused):
 				if ctx.Err() != nil {
 					return context.Cause(ctx)
 				}
@@ -50,12 +48,7 @@ func (r *Run) followBackground(ctx context.Context) error {
 				r.mu.Lock()
 				r.polledAfterBreak = true
 				r.mu.Unlock()
-				continue
-			}
-			err = r.readBody(resp)
-			resp.Body.Close()
-			var cut *cutError
-			if err != nil && !errors.As(err, &cut) {
+			case err != nil && !errors.As(err, &cut):
 				return err
 			}
 			continue
@@ -65,75 +58,67 @@ func (r *Run) followBackground(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(r.m.cfg.PollInterval):
 		}
-		resp, err := r.m.clientFor(r.Spec).GetWith(ctx, url, r.Spec.Key, false, r.Spec.Request.ProviderHeaders())
+		evs, err := r.poll(ctx, bg)
 		if err != nil {
 			return err
 		}
-		if resp.Status != 200 {
-			e := upstream.ErrorFromResponse(resp, r.Spec.keyHint(), r.Spec.Model.SentModel())
-			resp.Body.Close()
-			return e
+		r.polled = true // no speed can be told of what came by polling
+		for _, e := range r.res.Unseen(evs) {
+			r.handle(e)
 		}
-		// Each poll is the whole response so far: it may be as large as
-		// a run may read, no larger.
-		limit := r.m.cfg.Caps.Bytes
-		b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		if int64(len(b)) > limit {
-			return r.truncate("the answer exceeded "+units.Bytes(limit), "run-max-bytes")
-		}
-		var evs []stream.Event
-		if err := stream.DecodeJSON(catalog.Responses, b, func(e stream.Event) { evs = append(evs, e) }); err != nil {
-			return &stream.Error{Code: "bad_answer", Message: "the provider's answer could not be read"}
-		}
-		r.applyPoll(evs)
+		r.flush()
 	}
 	return nil
 }
 
-// applyPoll takes a poll's events: the whole response so far. What the
-// run already has (streamed before the stream broke, or an earlier poll)
-// is not applied again, so the text is not doubled: only what follows it.
-func (r *Run) applyPoll(evs []stream.Event) {
-	r.polled = true
-	matched := map[[2]int]int{} // choice, kind: bytes of what the run has that the poll repeated
-	for _, e := range evs {
-		switch e.Kind {
-		case stream.KindText, stream.KindReasoning, stream.KindRefusal:
-			var have string
-			if r.res.Has(e.Choice) {
-				c := r.res.Choice(e.Choice)
-				have = map[stream.Kind]*strings.Builder{stream.KindText: &c.Text, stream.KindReasoning: &c.Reasoning, stream.KindRefusal: &c.Refusal}[e.Kind].String()
-			}
-			k := [2]int{e.Choice, int(e.Kind)}
-			rest := have[matched[k]:]
-			switch {
-			case rest == "":
-			case strings.HasPrefix(rest, e.Text):
-				matched[k] += len(e.Text)
-				continue
-			case strings.HasPrefix(e.Text, rest):
-				matched[k] = len(have)
-				e.Text = e.Text[len(rest):]
-			}
-			if e.Text == "" {
-				continue
-			}
-		case stream.KindReasoningItem:
-			if r.res.Has(e.Choice) && slices.Contains(r.res.Choice(e.Choice).ReasoningItems, e.Text) {
-				continue
-			}
-		case stream.KindStatus:
-			if e.Status == r.res.Status && e.ResponseID == r.res.ResponseID {
-				continue
-			}
-		}
-		r.handle(e)
+// background is the response the run follows.
+func (r *Run) background() upstream.Background {
+	return upstream.Background{Base: r.responses.base, ID: r.res.ResponseID}
+}
+
+// errResumeRefused: the resume request failed or was answered with
+// something other than 200; the run polls instead.
+var errResumeRefused = errors.New("resume refused")
+
+// resume reads the response's stream after the last sequence number the
+// run has.
+func (r *Run) resume(ctx context.Context, bg upstream.Background) error {
+	resp, err := r.m.clientFor(r.Spec).GetWith(ctx, bg.ResumeURL(r.res.LastSeq), r.Spec.Key, true, r.Spec.Request.ProviderHeaders())
+	if err != nil {
+		return errResumeRefused
 	}
-	r.flush()
+	defer resp.Body.Close()
+	if resp.Status != 200 {
+		return errResumeRefused
+	}
+	return r.readBody(resp)
+}
+
+// poll reads the whole response so far and decodes it into events.
+func (r *Run) poll(ctx context.Context, bg upstream.Background) ([]stream.Event, error) {
+	resp, err := r.m.clientFor(r.Spec).GetWith(ctx, bg.PollURL(), r.Spec.Key, false, r.Spec.Request.ProviderHeaders())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.Status != 200 {
+		return nil, upstream.ErrorFromResponse(resp, r.Spec.keyHint(), r.Spec.Model.SentModel())
+	}
+	// Each poll is the whole response so far: it may be as large as a
+	// run may read, no larger.
+	limit := r.m.cfg.Caps.Bytes
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, r.truncate("the answer exceeded "+units.Bytes(limit), "run-max-bytes")
+	}
+	var evs []stream.Event
+	if err := stream.DecodeJSON(catalog.Responses, b, func(e stream.Event) { evs = append(evs, e) }); err != nil {
+		return nil, &stream.Error{Code: "bad_answer", Message: "the provider's answer could not be read"}
+	}
+	return evs, nil
 }
 
 // cancelBackground asks the provider to cancel a background response and
@@ -144,7 +129,7 @@ func (r *Run) cancelBackground() string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	resp, err := r.m.clientFor(r.Spec).PostWith(ctx, r.responses.base+"/responses/"+r.res.ResponseID+"/cancel", r.Spec.Key, r.Spec.Request.ProviderHeaders())
+	resp, err := r.m.clientFor(r.Spec).PostWith(ctx, r.background().CancelURL(), r.Spec.Key, r.Spec.Request.ProviderHeaders())
 	if err != nil {
 		return "the background response may still run: the cancel request failed (" + r.red.String(err.Error()) + ")"
 	}

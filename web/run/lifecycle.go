@@ -81,7 +81,9 @@ type Run struct {
 	res        *stream.Result
 	choices    map[int]*choiceState
 	firstTok   time.Time
-	ttfb       time.Duration
+	// timeline is how the output grew, one point per content event.
+	timeline timeline
+	ttfb     time.Duration
 	// deltas counts the events that brought tokens (text, reasoning,
 	// refusal, a tool call, audio); polled: some of them came by polling
 	// (a speed figure then cannot be told).

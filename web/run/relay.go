@@ -200,10 +200,12 @@ func (r *Run) handle(e stream.Event) {
 	r.res.Apply(e)
 	switch e.Kind {
 	case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool, stream.KindAudio:
+		now := time.Now()
 		if r.firstTok.IsZero() {
-			r.firstTok = time.Now()
+			r.firstTok = now
 		}
 		r.deltas++
+		r.timeline.add(e, now.Sub(r.Started))
 	}
 	switch e.Kind {
 	case stream.KindText, stream.KindReasoning, stream.KindRefusal:

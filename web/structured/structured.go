@@ -261,8 +261,9 @@ func firstLine(s string) string {
 }
 
 // Compile compiles a JSON Schema (draft 2020-12 unless it says otherwise),
-// without loading anything from the network or disk. A schema past
-// MaxUnfolded or MaxDepth is refused with a *TooComplexError.
+// without loading anything from the network or disk. A schema the compiler
+// refuses gives a *SchemaError; one past MaxUnfolded or MaxDepth a
+// *TooComplexError.
 func Compile(schema json.RawMessage) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
 	if err != nil {
@@ -270,12 +271,12 @@ func Compile(schema json.RawMessage) (*jsonschema.Schema, error) {
 	}
 	c := jsonschema.NewCompiler()
 	c.UseLoader(noLoader{})
-	if err := c.AddResource("mem:///schema.json", doc); err != nil {
-		return nil, err
+	if err := c.AddResource(memURL, doc); err != nil {
+		return nil, schemaError(err)
 	}
-	sch, err := c.Compile("mem:///schema.json")
+	sch, err := c.Compile(memURL)
 	if err != nil {
-		return nil, err
+		return nil, schemaError(err)
 	}
 	if err := measure(sch); err != nil {
 		return nil, err
