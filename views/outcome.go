@@ -74,7 +74,7 @@ func OutcomeMetrics(o *run.Outcome) []KV {
 	add("Finish", finishLine(o))
 	add("Cost", costLine(o))
 	if o.Cost.Audio != nil {
-		a := amountIn(o.Cost.Audio, o.Cost.Currency) + " of it for " + strconv.Itoa(o.Usage.AudioInput) + " audio tokens in, " + strconv.Itoa(o.Usage.AudioOutput) + " out"
+		a := cost.Format(o.Cost.Audio.Rat(), currency(o)) + " of it for " + strconv.Itoa(o.Usage.AudioInput) + " audio tokens in, " + strconv.Itoa(o.Usage.AudioOutput) + " out"
 		if o.Cost.AudioAtTextPrice {
 			a += " (no audio price: billed at the text price)"
 		}
@@ -118,13 +118,13 @@ func TokensInOut(o *run.Outcome) string {
 	return strconv.Itoa(o.Usage.Input) + " → " + strconv.Itoa(o.Usage.Output)
 }
 
-// amountIn is an exact amount in its currency ("$0.000165"). Rows stored
-// before the currency was kept have none: they were priced in US dollars.
-func amountIn(a *run.Amount, currency string) string {
-	if currency == "" {
-		currency = "USD"
+// currency is the currency o's amounts are in. Rows stored before the
+// currency was kept have none: they were priced in US dollars.
+func currency(o *run.Outcome) string {
+	if o.Cost.Currency == "" {
+		return "USD"
 	}
-	return cost.Format(a.Rat(), currency)
+	return o.Cost.Currency
 }
 
 // costLine is the Cost row and the history list's cost column.
@@ -139,7 +139,7 @@ func costLine(o *run.Outcome) string {
 	if !ok {
 		return "no price set"
 	}
-	c := amountIn(run.NewAmount(total), o.Cost.Currency)
+	c := cost.Format(total, currency(o))
 	if cr, ok := o.CreditsRat(); ok {
 		c += " · " + cost.FormatCredits(cr)
 	}
@@ -210,14 +210,10 @@ func SumCosts(outs []*run.Outcome) (byCur map[string]*big.Rat, credits *big.Rat,
 			unpriced++
 			continue
 		}
-		cur := o.Cost.Currency
-		if cur == "" {
-			cur = "USD"
-		}
-		a, ok := byCur[cur]
+		a, ok := byCur[currency(o)]
 		if !ok {
 			a = new(big.Rat)
-			byCur[cur] = a
+			byCur[currency(o)] = a
 		}
 		a.Add(a, total)
 		if cr, ok := o.CreditsRat(); ok {

@@ -113,8 +113,11 @@ func (o *Outcome) CreditsRat() (*big.Rat, bool) {
 	return o.Cost.Credits.Rat(), true
 }
 
+// ms is d in milliseconds, to the microsecond (the meta event and the
+// timeline carry them so).
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// outcome is what the run came to, as it ends in state at end.
 func (r *Run) outcome(state State, end time.Time, cause error) Outcome {
 	var s Outcome
 	s.State = state

@@ -25,7 +25,7 @@ func TestOutcomeKeepsTheExactCost(t *testing.T) {
 	m := newManager(t, Config{})
 	evs := wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}")))
 	b := replay(t, evs)
-	o := b.summary
+	o := b.outcome
 	want := big.NewRat(7, 1_000_000)
 	got, ok := o.TotalRat()
 	if !ok || got.Cmp(want) != 0 || o.Cost.Currency != "USD" {
@@ -194,7 +194,7 @@ func TestGenerationTime(t *testing.T) {
 			defer srv.Close()
 			s := spec(catalog.Chat, srv.URL, "{}")
 			s.Request.Stream = tc.stream
-			o := replay(t, wait(t, newManager(t, Config{}).Start(s))).summary
+			o := replay(t, wait(t, newManager(t, Config{}).Start(s))).outcome
 			if o.State != Completed || o.Usage.Output != 2 {
 				t.Fatalf("outcome %+v", o)
 			}
