@@ -153,8 +153,8 @@ func ContinueRun(d *Deps) fiber.Handler {
 		var next url.Values
 		if c.Query("stored") == "1" {
 			id := ""
-			if e.Summary != nil && e.Summary.Stored {
-				id = e.Summary.ResponseID
+			if e.Outcome != nil && e.Outcome.Stored {
+				id = e.Outcome.ResponseID
 			}
 			next, err = draft.ContinueStored(m, e.Form, e.Output, results, id)
 		} else {

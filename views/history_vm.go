@@ -1,7 +1,6 @@
 package views
 
 import (
-	"math/big"
 	"net/url"
 	"sort"
 	"strconv"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
-	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
@@ -91,9 +89,8 @@ func NewHistoryRows(entries []history.Entry) []HistoryRow {
 	for _, e := range entries {
 		r := HistoryRow{URL: "/history/runs/" + e.ID, When: when(e.Created), Provider: e.ProviderName, Model: e.ModelLabel,
 			Prompt: excerpt(e.Prompt, 140), Status: string(e.Status)}
-		if e.Summary != nil {
-			r.Cost = costLine(e.Summary)
-			r.Tokens = strconv.Itoa(e.Summary.Usage.Input) + " → " + strconv.Itoa(e.Summary.Usage.Output)
+		if e.Outcome != nil {
+			r.Cost, r.Tokens = costLine(e.Outcome), TokensInOut(e.Outcome)
 		}
 		if e.GroupID != "" {
 			r.ComparisonURL = "/history/comparisons/" + e.GroupID
@@ -126,49 +123,6 @@ func excerpt(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
-}
-
-func costLine(s *run.Summary) string {
-	if s.Cost.Refused {
-		return "nothing — the provider refused the request"
-	}
-	if s.Cost.Unreached {
-		return "nothing — the request never reached the provider"
-	}
-	if !s.Cost.Known {
-		return "no price set"
-	}
-	// The exact amounts are formatted here; rows stored before them keep
-	// the strings they were written with.
-	c := exactOr(s.Cost.Total, s.Cost.Exact, s.Cost.Currency)
-	if s.Cost.Credits != "" {
-		cr := s.Cost.Credits
-		if r, ok := s.CreditsRat(); ok && s.Cost.CreditsExact != "" {
-			cr = cost.FormatCredits(r)
-		}
-		c += " · " + cr
-	}
-	if s.Cost.Estimated {
-		c += " (estimate: no usage reported)"
-	}
-	if s.Cost.Demo {
-		c += " (demo price)"
-	}
-	return c
-}
-
-// exactOr is an amount stored exactly (big.Rat's String) in its currency,
-// or, for rows stored before the exact amounts were, the string they
-// were written with.
-func exactOr(written, exact, currency string) string {
-	if exact == "" || currency == "" {
-		return written
-	}
-	r, ok := new(big.Rat).SetString(exact)
-	if !ok {
-		return written
-	}
-	return cost.Format(r, currency)
 }
 
 // KV is one labelled value.
@@ -283,87 +237,14 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 		}
 		v.Choices = append(v.Choices, cr)
 	}
-	if s := e.Summary; s != nil {
-		v.Metrics = OutcomeMetrics(s)
-		v.Checks = CheckRows(s.Checks)
+	if o := e.Outcome; o != nil {
+		ov := NewOutcomeView(o)
+		v.Metrics, v.Checks = ov.Metrics, ov.Checks
 	}
 	if e.Failure != nil {
 		v.ErrorMsg, v.ErrorHint = e.Failure.Message, e.Failure.Hint
 	}
 	return v
-}
-
-// OutcomeMetrics is a run's outcome as the live panel and the history
-// page show it (the done event carries it rendered, RunMetrics): the one
-// place durations, tokens and money of a run are written.
-func OutcomeMetrics(s *run.Outcome) []KV {
-	var out []KV
-	add := func(k, v string) {
-		if v != "" {
-			out = append(out, KV{k, v})
-		}
-	}
-	ms := func(v float64) string {
-		if v <= 0 {
-			return ""
-		}
-		return strconv.FormatFloat(v, 'f', 0, 64) + " ms"
-	}
-	add("TTFB", ms(s.Metrics.TTFBms))
-	add("TTFT", ms(s.Metrics.TTFTms))
-	if s.Metrics.TotalMs > 0 {
-		add("Total", strconv.FormatFloat(s.Metrics.TotalMs/1000, 'f', 2, 64)+" s")
-	}
-	if s.Metrics.TokensSec > 0 {
-		add("Speed", strconv.FormatFloat(s.Metrics.TokensSec, 'f', -1, 64)+" tok/s")
-	}
-	est := ""
-	if s.Usage.Estimated {
-		est = " (estimate)"
-	}
-	in := strconv.Itoa(s.Usage.Input)
-	if s.Usage.Cached > 0 {
-		in += " (" + strconv.Itoa(s.Usage.Cached) + " cached)"
-	}
-	add("Tokens in", in+est)
-	outTok := strconv.Itoa(s.Usage.Output)
-	if s.Usage.Reasoning > 0 {
-		outTok += " (" + strconv.Itoa(s.Usage.Reasoning) + " reasoning)"
-	}
-	add("Tokens out", outTok+est)
-	add("Finish", finishLine(s))
-	add("Cost", costLine(s))
-	if s.Cost.Audio != "" {
-		a := exactOr(s.Cost.Audio, s.Cost.AudioExact, s.Cost.Currency) + " of it for " + strconv.Itoa(s.Usage.AudioInput) + " audio tokens in, " + strconv.Itoa(s.Usage.AudioOutput) + " out"
-		if s.Cost.AudioAtTextPrice {
-			a += " (no audio price: billed at the text price)"
-		}
-		add("Audio", a)
-	}
-	add("Provider cost", s.Cost.ProviderCost)
-	return out
-}
-
-// finishLine is the Finish row: the finish reasons, then whether the
-// answer was cut off and why the run ended as it did, in one bracket:
-// "stop", "— (cut off: the provider's connection was cut …)". The live
-// panel shows the same row (its done event carries OutcomeMetrics rendered).
-func finishLine(s *run.Summary) string {
-	f := strings.Join(s.Finish, ", ")
-	note := s.Reason
-	if s.Truncated {
-		note = "cut off"
-		if s.Reason != "" {
-			note += ": " + s.Reason
-		}
-	}
-	if note == "" {
-		return f
-	}
-	if f == "" {
-		f = "—"
-	}
-	return f + " (" + note + ")"
 }
 
 // promptAndParams splits a stored form into the prompt (as messages) and
@@ -458,7 +339,7 @@ func NewComparisonPage(cat *catalog.Catalog, c history.Comparison, readOnly bool
 	base := "/history/comparisons/" + c.ID
 	p := ComparisonPage{Name: c.Title, When: when(c.Created), ReadOnly: readOnly, ShareURL: shareURL, DiffURL: diffURL,
 		Actions: ComparisonActions{Fork: base + "/fork", Delete: base + "/delete", Share: base + "/share", Unshare: base + "/unshare"}}
-	var sums []*run.Summary
+	var outs []*run.Outcome
 	for _, e := range c.Runs {
 		rec := RunRecordOf(cat, e, readOnly, "")
 		if readOnly {
@@ -467,61 +348,8 @@ func NewComparisonPage(cat *catalog.Catalog, c history.Comparison, readOnly bool
 		}
 		p.Panes = append(p.Panes, rec)
 		p.Options = append(p.Options, Option{Value: strconv.Itoa(e.Pane), Label: "Pane " + strconv.Itoa(e.Pane+1) + ": " + e.ModelLabel})
-		sums = append(sums, e.Summary)
+		outs = append(outs, e.Outcome)
 	}
-	p.Total = TotalCost(sums)
+	p.Total = TotalCost(outs)
 	return p
-}
-
-// TotalCost adds the runs' costs up, per currency, with their credits;
-// runs without a price are counted apart.
-func TotalCost(sums []*run.Summary) string {
-	byCur, credits, unpriced := SumCosts(sums)
-	curs := make([]string, 0, len(byCur))
-	for c := range byCur {
-		curs = append(curs, c)
-	}
-	sort.Strings(curs)
-	var parts []string
-	for _, c := range curs {
-		parts = append(parts, cost.Format(byCur[c], c))
-	}
-	if credits != nil {
-		parts = append(parts, cost.FormatCredits(credits))
-	}
-	out := strings.Join(parts, " · ")
-	if unpriced > 0 {
-		if out == "" {
-			out = "—"
-		}
-		out += " (" + Plural(unpriced, "run", "runs") + " without a price)"
-	}
-	return out
-}
-
-// SumCosts adds the runs' exact costs up per currency, and their credits
-// (nil when no run was billed in credits); runs without a price are
-// counted apart.
-func SumCosts(sums []*run.Summary) (byCur map[string]*big.Rat, credits *big.Rat, unpriced int) {
-	byCur = map[string]*big.Rat{}
-	for _, s := range sums {
-		total, ok := s.TotalRat()
-		if !ok {
-			unpriced++
-			continue
-		}
-		a, ok := byCur[s.Cost.Currency]
-		if !ok {
-			a = new(big.Rat)
-			byCur[s.Cost.Currency] = a
-		}
-		a.Add(a, total)
-		if cr, ok := s.CreditsRat(); ok {
-			if credits == nil {
-				credits = new(big.Rat)
-			}
-			credits.Add(credits, cr)
-		}
-	}
-	return byCur, credits, unpriced
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -18,7 +19,7 @@ import (
 
 // TestHistorySumsExactCosts: a thousand runs of $0.000001 each, stored in
 // the history and read back, add up to $0.001 exactly on the comparison's
-// page (float64 amounts, as stored before, do not: 1e-6 has no exact
+// page (float64 amounts, as stored before, did not: 1e-6 has no exact
 // binary form).
 func TestHistorySumsExactCosts(t *testing.T) {
 	ctx := context.Background()
@@ -41,10 +42,8 @@ func TestHistorySumsExactCosts(t *testing.T) {
 			Model: "m", ModelLabel: "m", Style: "chat", Status: run.Running, Prompt: "hi", GroupID: c.ID, Pane: i}
 		b.Inserts = append(b.Inserts, history.InsertItem{Owner: "alice", Entry: e})
 		rec := run.Record{State: run.Completed, Ended: e.Created.Add(time.Second)}
-		rec.Summary.State = run.Completed
-		rec.Summary.Cost.Known, rec.Summary.Cost.Currency, rec.Summary.Cost.Total = true, "USD", "$0.000001"
-		rec.Summary.Cost.Exact = micro.RatString()
-		rec.Summary.Cost.Amount, _ = micro.Float64()
+		rec.Outcome.State = run.Completed
+		rec.Outcome.Cost.Known, rec.Outcome.Cost.Currency, rec.Outcome.Cost.Total = true, "USD", run.NewAmount(micro)
 		b.Finishes = append(b.Finishes, history.FinishItem{ID: id, Prompt: "hi", Record: rec})
 	}
 	if err := s.Write(ctx, b); err != nil {
@@ -56,7 +55,7 @@ func TestHistorySumsExactCosts(t *testing.T) {
 	}
 	var sums []*run.Outcome
 	for _, e := range got.Runs {
-		sums = append(sums, e.Summary)
+		sums = append(sums, e.Outcome)
 	}
 	byCur, _, unpriced := SumCosts(sums)
 	if want := big.NewRat(1, 1000); unpriced != 0 || byCur["USD"] == nil || byCur["USD"].Cmp(want) != 0 {
@@ -96,11 +95,10 @@ func TestOldRowsCostAsBefore(t *testing.T) {
 // same outcome, beside the fields it had.
 func TestDoneEventCarriesTheRecordMetrics(t *testing.T) {
 	var o run.Outcome
-	o.State, o.Finish = run.Completed, []string{"stop"}
+	o.State, o.Finish = run.Completed, []string{"<b>stop</b>"}
 	o.Usage.Input, o.Usage.Cached, o.Usage.Output, o.Usage.Reasoning = 1200, 1024, 438, 77
-	o.Cost.Known, o.Cost.Currency, o.Cost.Exact, o.Cost.Total = true, "USD", "33/20000", "$0.00165"
-	o.Cost.ProviderCost = "<b>$1</b>"
-	o.Metrics.TTFBms, o.Metrics.TotalMs = 12.4, 1500
+	o.Cost.Known, o.Cost.Currency, o.Cost.Total = true, "USD", run.NewAmount(big.NewRat(33, 20000))
+	o.Durations.TTFB, o.Durations.Total = 12400*time.Microsecond, 1500*time.Millisecond
 	data, err := json.Marshal(o)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +108,7 @@ func TestDoneEventCarriesTheRecordMetrics(t *testing.T) {
 		MetricsHTML string `json:"metrics_html"`
 		Reasoning   string `json:"reasoning_count"`
 		Cost        struct {
-			Exact string `json:"exact"`
+			Total string `json:"total"`
 		} `json:"cost"`
 	}
 	if err := json.Unmarshal(DoneEvent(data), &ev); err != nil {
@@ -120,7 +118,7 @@ func TestDoneEventCarriesTheRecordMetrics(t *testing.T) {
 	if err := RunMetrics(OutcomeMetrics(&o)).Render(context.Background(), &want); err != nil {
 		t.Fatal(err)
 	}
-	if ev.State != "completed" || ev.Cost.Exact != "33/20000" || ev.MetricsHTML != want.String() || ev.Reasoning != "77 tokens" {
+	if ev.State != "completed" || ev.Cost.Total != "0.00165" || ev.MetricsHTML != want.String() || ev.Reasoning != "77 tokens" {
 		t.Fatalf("done event %+v, want metrics %q", ev, want.String())
 	}
 	for _, line := range []string{
@@ -128,7 +126,8 @@ func TestDoneEventCarriesTheRecordMetrics(t *testing.T) {
 		`data-testid="metric-tokens-out">438 (77 reasoning)<`,
 		`data-testid="metric-cost">$0.00165<`,
 		`data-testid="metric-ttfb">12 ms<`,
-		`&lt;b&gt;$1&lt;/b&gt;`,
+		`data-testid="metric-speed">—<`,
+		`&lt;b&gt;stop&lt;/b&gt;`,
 	} {
 		if !strings.Contains(ev.MetricsHTML, line) {
 			t.Errorf("no %s in %s", line, ev.MetricsHTML)
@@ -140,14 +139,13 @@ func TestDoneEventCarriesTheRecordMetrics(t *testing.T) {
 }
 
 // TestCostIsWrittenFromTheExactAmount: a stored outcome's money is
-// formatted from its exact amounts, not from the strings stored beside
-// them (which only rows from before the exact amounts were are read by).
+// formatted from its exact amounts (the outcome holds no written figure).
 func TestCostIsWrittenFromTheExactAmount(t *testing.T) {
 	var o run.Outcome
 	o.Cost.Known, o.Cost.Currency = true, "EUR"
-	o.Cost.Total, o.Cost.Exact = "stale", "1/3"
-	o.Cost.Credits, o.Cost.CreditsExact = "stale credits", "1"
-	o.Cost.Audio, o.Cost.AudioExact = "stale audio", "1/8"
+	o.Cost.Total = run.NewAmount(big.NewRat(1, 3))
+	o.Cost.Credits = run.NewAmount(big.NewRat(1, 1))
+	o.Cost.Audio = run.NewAmount(big.NewRat(1, 8))
 	o.Usage.AudioOutput = 5
 	got := map[string]string{}
 	for _, kv := range OutcomeMetrics(&o) {
@@ -183,11 +181,42 @@ func TestChecksLiveAndStored(t *testing.T) {
 		}
 	}
 	var page bytes.Buffer
-	e := history.Entry{ID: "r1", Status: "completed", Summary: &o}
+	e := history.Entry{ID: "r1", Status: "completed", Outcome: &o}
 	if err := RunRecordPageView(RunRecordPage{Run: NewRunRecord(e, nil, false, "")}).Render(context.Background(), &page); err != nil {
 		t.Fatal(err)
 	}
 	if live := strings.ReplaceAll(ev.ChecksHTML, `"schema-check"`, `"record-check"`); live == "" || !strings.Contains(page.String(), live) {
 		t.Errorf("the history page's checks are not the live panel's:\n%s", live)
+	}
+}
+
+// TestSpeed: the speed is output tokens over generation time (first token
+// to the end of a streamed run), to one decimal; where there is no
+// generation time (a run not streamed, or polled, or with fewer than two
+// deltas) or no output, it is "—".
+func TestSpeed(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		output     int
+		generation time.Duration
+		want       string
+	}{
+		{"streamed", 438, 10550 * time.Millisecond, "41.5 tok/s"},
+		{"cut to a tenth, not rounded", 2, 3 * time.Second, "0.6 tok/s"},
+		{"whole", 100, 2 * time.Second, "50 tok/s"},
+		{"fast", 1000, 250 * time.Millisecond, "4000 tok/s"},
+		{"an older row's 41.5 read back", 438, time.Duration(math.Round(438 / 41.5 * float64(time.Second))), "41.5 tok/s"},
+		{"not streamed, polled or one delta", 438, 0, "—"},
+		{"no output", 0, time.Second, "—"},
+	} {
+		if got := Speed(tc.output, tc.generation); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+		o := run.Outcome{Usage: run.Usage{Output: tc.output}, Durations: run.Durations{Generation: tc.generation}}
+		for _, kv := range OutcomeMetrics(&o) {
+			if kv.Key == "Speed" && kv.Value != tc.want {
+				t.Errorf("%s: the Speed row %q, want %q", tc.name, kv.Value, tc.want)
+			}
+		}
 	}
 }

@@ -3,8 +3,10 @@ package views
 import (
 	"bytes"
 	"context"
+	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/history"
@@ -12,7 +14,7 @@ import (
 )
 
 // TestRunRecordFinish: the history page's Finish row says, as the live
-// panel does (static/js/app.js finishLine), the finish reasons, whether
+// panel does (the same OutcomeMetrics), the finish reasons, whether
 // the answer was cut off and why the run ended so, in one bracket.
 func TestRunRecordFinish(t *testing.T) {
 	const refused = "the background response may still run: the provider answered the cancel with 404"
@@ -30,7 +32,7 @@ func TestRunRecordFinish(t *testing.T) {
 		{"completed", []string{"stop", "length"}, false, "", "stop, length"},
 		{"nothing", nil, false, "", ""},
 	} {
-		e := history.Entry{Status: "stopped", Summary: &run.Summary{Finish: tc.finish, Truncated: tc.truncated, Reason: tc.reason}}
+		e := history.Entry{Status: "stopped", Outcome: &run.Outcome{Finish: tc.finish, Truncated: tc.truncated, Reason: tc.reason}}
 		got := ""
 		for _, kv := range NewRunRecord(e, nil, false, "").Metrics {
 			switch kv.Key {
@@ -47,17 +49,20 @@ func TestRunRecordFinish(t *testing.T) {
 }
 
 // TestRunRecordMetricsMatchLive: a stored run's page shows every line the
-// live panel shows (static/js/app.js showSummary), worded the same: the
+// live panel shows (its done event carries the same rows rendered), worded the same: the
 // cached and reasoning tokens and the audio part of the cost, also on a
 // comparison's panes.
 func TestRunRecordMetricsMatchLive(t *testing.T) {
-	s := &run.Summary{State: run.Completed, Finish: []string{"stop"}}
+	s := &run.Outcome{State: run.Completed, Finish: []string{"stop"}}
 	s.Usage.Input, s.Usage.Cached, s.Usage.Output, s.Usage.Reasoning = 1200, 1024, 438, 77
 	s.Usage.AudioOutput = 240
-	s.Cost.Known, s.Cost.Total, s.Cost.Audio, s.Cost.AudioAtTextPrice = true, "$0.0100", "$0.0024", true
-	s.Cost.ProviderCost = "$0.0099"
-	s.Metrics.TTFBms, s.Metrics.TTFTms, s.Metrics.TotalMs, s.Metrics.TokensSec = 212.4, 300.6, 2345, 41.5
-	e := history.Entry{ID: "r1", Status: "completed", Summary: s}
+	s.Cost.Known, s.Cost.Currency, s.Cost.AudioAtTextPrice = true, "USD", true
+	s.Cost.Total, s.Cost.Audio = run.NewAmount(big.NewRat(123, 10000)), run.NewAmount(big.NewRat(24, 10000))
+	s.Cost.ProviderCost = run.NewAmount(big.NewRat(99, 10000))
+	// 438 tokens over 10.55 s of generation: 41.5 tokens a second.
+	s.Durations = run.Durations{TTFB: 212400 * time.Microsecond, TTFT: 300600 * time.Microsecond, Total: 2345 * time.Millisecond,
+		Generation: 10550 * time.Millisecond}
+	e := history.Entry{ID: "r1", Status: "completed", Outcome: s}
 	want := []KV{
 		{"TTFB", "212 ms"},
 		{"TTFT", "301 ms"},
@@ -66,7 +71,7 @@ func TestRunRecordMetricsMatchLive(t *testing.T) {
 		{"Tokens in", "1200 (1024 cached)"},
 		{"Tokens out", "438 (77 reasoning)"},
 		{"Finish", "stop"},
-		{"Cost", "$0.0100"},
+		{"Cost", "$0.0123"},
 		{"Audio", "$0.0024 of it for 0 audio tokens in, 240 out (no audio price: billed at the text price)"},
 		{"Provider cost", "$0.0099"},
 	}

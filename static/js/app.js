@@ -509,6 +509,11 @@
       player.appendChild(el);
     };
     h.failure = function (d) { stopTicker(); showError(d); };
+    // The done event is the run's outcome (run.Outcome, exact amounts)
+    // with what views rendered of it: of it the panel reads only the
+    // state, response_id and stored (to offer a next turn), and the
+    // server's metrics_html, checks_html and reasoning_count. It formats
+    // nothing of the outcome itself.
     h.done = function (d) {
       h.finished = true;
       stopTicker();

@@ -79,9 +79,12 @@ type Entry struct {
 	Request      Request    `json:"request"`
 	// Curl is derived from Request when the run is read; what a run
 	// started with is not stored.
-	Curl    string         `json:"curl"`
-	Output  run.Output     `json:"output"`
-	Summary *run.Summary   `json:"summary,omitempty"`
+	Curl   string     `json:"curl"`
+	Output run.Output `json:"output"`
+	// Outcome is the run's exact outcome as it is stored (the summary
+	// column): amounts as exact decimal strings, durations in
+	// nanoseconds. The JSON export carries it so.
+	Outcome *run.Outcome   `json:"outcome,omitempty"`
 	Failure *run.ErrorView `json:"error,omitempty"`
 	// Transcript is the raw upstream stream; only Export and Transcript
 	// load it.
@@ -265,7 +268,7 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]bool) er
 		if rec.Failure != nil {
 			failure = marshal(rec.Failure)
 		}
-		prompt, search, summary := storedPrompt(e.Prompt), clean(searchText(&e)), clean(marshal(rec.Summary))
+		prompt, search, summary := storedPrompt(e.Prompt), clean(searchText(&e)), clean(marshal(rec.Outcome))
 		failure = clean(failure)
 		owner, inputs, err := runSize(it.ID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -360,9 +363,9 @@ func scanEntry(row scanner, extra ...any) (Entry, error) {
 	e.Curl = e.Request.curl()
 	_ = json.Unmarshal([]byte(out), &e.Output)
 	if sum != "" {
-		var s run.Summary
-		if json.Unmarshal([]byte(sum), &s) == nil {
-			e.Summary = &s
+		var o run.Outcome
+		if json.Unmarshal([]byte(sum), &o) == nil {
+			e.Outcome = &o
 		}
 	}
 	if failure != "" {

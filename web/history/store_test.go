@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/big"
 	"net/url"
 	"os"
 	"strings"
@@ -139,9 +140,9 @@ func TestStoreLifecycle(t *testing.T) {
 		rec := run.Record{State: run.Completed, Output: run.Output{Choices: []run.ChoiceOutput{{Text: "final answer", Reasoning: "think",
 			Tools: []run.ToolOutput{{ID: "c1", Name: "f", Args: `{"a":1}`}}, Finish: "stop"}}},
 			Transcript: []byte("data: {}\n\ndata: [DONE]\n\n"), Ended: t0.Add(time.Second)}
-		rec.Summary.State = run.Completed
-		rec.Summary.Usage.Input = 12
-		rec.Summary.Cost.Known, rec.Summary.Cost.Total = true, "$0.01"
+		rec.Outcome.State = run.Completed
+		rec.Outcome.Usage.Input = 12
+		rec.Outcome.Cost.Known, rec.Outcome.Cost.Total = true, run.NewAmount(big.NewRat(1, 100))
 		if err := s.Finish(ctx, "r1", e.Prompt, rec); err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +151,8 @@ func TestStoreLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = s.Get(ctx, "alice", "r1")
-		if got.Status != run.Completed || got.Output.Text() != "final answer" || got.Summary == nil || got.Summary.Usage.Input != 12 ||
+		if got.Status != run.Completed || got.Output.Text() != "final answer" || got.Outcome == nil || got.Outcome.Usage.Input != 12 ||
+			got.Outcome.Cost.Total.Rat().Cmp(big.NewRat(1, 100)) != 0 ||
 			got.Output.Choices[0].Tools[0].Args != `{"a":1}` || got.Failure != nil {
 			t.Fatalf("finished: %+v", got)
 		}

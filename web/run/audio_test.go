@@ -102,8 +102,8 @@ func TestAudioRun(t *testing.T) {
 			if _, _, ok := r.Audio(1); ok {
 				t.Error("audio of a choice that does not exist")
 			}
-			s := b.summary
-			if s == nil || s.Usage.AudioOutput != 90 || s.Cost.Audio == "" || !s.Cost.AudioAtTextPrice {
+			s := b.outcome
+			if s == nil || s.Usage.AudioOutput != 90 || s.Cost.Audio == nil || !s.Cost.AudioAtTextPrice {
 				t.Errorf("summary %+v", s)
 			}
 			if rec.end == nil || len(rec.end.Output.Choices) != 1 {
@@ -144,7 +144,7 @@ func TestAudioCountsInHeld(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{Caps: Caps{Held: 1 << 20}, MaxTranscript: 1 << 10})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL+"/v1", `{"audio":{"voice":"alloy","format":"pcm16"}}`))))
-	if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the server holds too much output (1 MB over all runs)") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	if b.outcome.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the server holds too much output (1 MB over all runs)") {
+		t.Fatalf("summary %+v, error %+v", b.outcome, b.errMsg)
 	}
 }

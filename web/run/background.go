@@ -62,6 +62,7 @@ func (r *Run) followBackground(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		r.polled = true // no speed can be told of what came by polling
 		for _, e := range r.res.Unseen(evs) {
 			r.handle(e)
 		}

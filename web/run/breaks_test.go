@@ -150,8 +150,8 @@ func TestCutRecordingsAreInterrupted(t *testing.T) {
 					if want.Err != nil {
 						wantState = Failed
 					}
-					if b.summary.State != wantState {
-						t.Fatalf("state %s, want %s (error %+v)", b.summary.State, wantState, b.errMsg)
+					if b.outcome.State != wantState {
+						t.Fatalf("state %s, want %s (error %+v)", b.outcome.State, wantState, b.errMsg)
 					}
 					if want.Err != nil && (b.errMsg == nil || !strings.Contains(b.errMsg.Message, want.Err.Message)) {
 						// The provider's own error, not the broken
@@ -162,8 +162,8 @@ func TestCutRecordingsAreInterrupted(t *testing.T) {
 						if b.errMsg == nil || b.errMsg.Code != "interrupted" || !strings.Contains(b.errMsg.Message, " after ") || !strings.Contains(b.errMsg.Hint, "Retry") {
 							t.Errorf("failure %+v", b.errMsg)
 						}
-						if b.summary.Reason == "" || !b.summary.Truncated {
-							t.Errorf("summary reason %q truncated %v", b.summary.Reason, b.summary.Truncated)
+						if b.outcome.Reason == "" || !b.outcome.Truncated {
+							t.Errorf("summary reason %q truncated %v", b.outcome.Reason, b.outcome.Truncated)
 						}
 					}
 					var finishes []string
@@ -183,11 +183,11 @@ func TestCutRecordingsAreInterrupted(t *testing.T) {
 							finishes = append(finishes, c.Finish)
 						}
 					}
-					if how != "reset" && strings.Join(b.summary.Finish, ",") != strings.Join(finishes, ",") {
-						t.Errorf("finish %q, want %q", b.summary.Finish, finishes)
+					if how != "reset" && strings.Join(b.outcome.Finish, ",") != strings.Join(finishes, ",") {
+						t.Errorf("finish %q, want %q", b.outcome.Finish, finishes)
 					}
-					if want.Usage == nil && !b.summary.Usage.Estimated {
-						t.Errorf("usage %+v was not reported but is not an estimate", b.summary.Usage)
+					if want.Usage == nil && !b.outcome.Usage.Estimated {
+						t.Errorf("usage %+v was not reported but is not an estimate", b.outcome.Usage)
 					}
 				})
 			}
@@ -222,20 +222,20 @@ func TestHostileStreams(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := hostile(t, tc.header, func(*http.Request) []byte { return []byte(tc.body) }, tc.how)
 			b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-			if b.summary.State != tc.state {
-				t.Fatalf("state %s, want %s (failure %+v)", b.summary.State, tc.state, b.errMsg)
+			if b.outcome.State != tc.state {
+				t.Fatalf("state %s, want %s (failure %+v)", b.outcome.State, tc.state, b.errMsg)
 			}
 			if tc.msg != "" && (b.errMsg == nil || !strings.Contains(b.errMsg.Message, tc.msg)) {
 				t.Errorf("failure %+v, want %q", b.errMsg, tc.msg)
 			}
-			if tc.state == Completed && (b.errMsg != nil || b.summary.Usage.Estimated || b.summary.Usage.Output != 1) {
-				t.Errorf("failure %+v usage %+v", b.errMsg, b.summary.Usage)
+			if tc.state == Completed && (b.errMsg != nil || b.outcome.Usage.Estimated || b.outcome.Usage.Output != 1) {
+				t.Errorf("failure %+v usage %+v", b.errMsg, b.outcome.Usage)
 			}
 			if tc.name != "no content type, JSON cut" && b.html[0]+b.tail[0] != "<p>Hello</p>\n" {
 				t.Errorf("output %q", b.html[0]+b.tail[0])
 			}
-			if tc.state == Interrupted && len(b.summary.Finish) != 0 {
-				t.Errorf("a finish reason was made up: %q", b.summary.Finish)
+			if tc.state == Interrupted && len(b.outcome.Finish) != 0 {
+				t.Errorf("a finish reason was made up: %q", b.outcome.Finish)
 			}
 		})
 	}
@@ -269,8 +269,8 @@ func TestEndWithoutDone(t *testing.T) {
 			}
 			srv := hostile(t, sseHeader, func(*http.Request) []byte { return []byte(tc.body) }, how)
 			b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, tc.req))))
-			if b.summary.State != tc.state {
-				t.Fatalf("state %s, want %s (failure %+v)", b.summary.State, tc.state, b.errMsg)
+			if b.outcome.State != tc.state {
+				t.Fatalf("state %s, want %s (failure %+v)", b.outcome.State, tc.state, b.errMsg)
 			}
 			if b.html[0]+b.tail[0] != "<p>Hello</p>\n" {
 				t.Errorf("output %q", b.html[0]+b.tail[0])
@@ -291,8 +291,8 @@ func TestStallIsInterrupted(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{Caps: Caps{Idle: 200 * time.Millisecond}})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.summary.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || b.html[0]+b.tail[0] == "" || len(b.summary.Finish) != 0 {
-		t.Fatalf("summary %+v failure %+v", b.summary, b.errMsg)
+	if b.outcome.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || b.html[0]+b.tail[0] == "" || len(b.outcome.Finish) != 0 {
+		t.Fatalf("summary %+v failure %+v", b.outcome, b.errMsg)
 	}
 }
 
@@ -312,8 +312,8 @@ func TestTranscriptKeepsWhatFollowsTheEnd(t *testing.T) {
 	m := newManager(t, Config{})
 	r := m.Start(spec(catalog.Responses, srv.URL, "{}"))
 	b := replay(t, wait(t, r))
-	if b.summary.State != Completed {
-		t.Fatalf("state %s", b.summary.State)
+	if b.outcome.State != Completed {
+		t.Fatalf("state %s", b.outcome.State)
 	}
 	if got := string(r.Transcript()); got != string(raw)+tail {
 		t.Errorf("transcript ends %q, want it to end %q", got[max(0, len(got)-40):], tail)
@@ -447,14 +447,17 @@ func TestBackgroundBreaks(t *testing.T) {
 			m := newManager(t, Config{PollInterval: 10 * time.Millisecond})
 			r := m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))
 			b := replay(t, wait(t, r))
-			if b.summary.State != Completed || b.html[0]+b.tail[0] != want {
-				t.Fatalf("state %s output %q failure %+v", b.summary.State, b.html[0]+b.tail[0], b.errMsg)
+			if b.outcome.State != Completed || b.html[0]+b.tail[0] != want {
+				t.Fatalf("state %s output %q failure %+v", b.outcome.State, b.html[0]+b.tail[0], b.errMsg)
 			}
-			if b.summary.Usage.Estimated || b.summary.Usage.Output != 9 {
-				t.Errorf("usage %+v", b.summary.Usage)
+			if b.outcome.Usage.Estimated || b.outcome.Usage.Output != 9 {
+				t.Errorf("usage %+v", b.outcome.Usage)
 			}
 			if resumes.Load() == 0 {
 				t.Error("the stream was not resumed")
+			}
+			if polls.Load() > 0 && b.outcome.Durations.Generation != 0 {
+				t.Errorf("a polled run has a generation time (%v): no speed can be told", b.outcome.Durations.Generation)
 			}
 			if refuse && polls.Load() == 0 {
 				t.Error("a refused resume did not fall back to polling")
@@ -511,11 +514,11 @@ func TestBackgroundCancelSaysWhatTheProviderAnswered(t *testing.T) {
 			r.Stop()
 			evs := wait(t, r)
 			b := replay(t, evs)
-			if b.summary.State != Stopped || cancels.Load() != 1 || !strings.Contains(b.summary.Reason, tc.reason) {
-				t.Fatalf("state %s, %d cancels, reason %q, want %q", b.summary.State, cancels.Load(), b.summary.Reason, tc.reason)
+			if b.outcome.State != Stopped || cancels.Load() != 1 || !strings.Contains(b.outcome.Reason, tc.reason) {
+				t.Fatalf("state %s, %d cancels, reason %q, want %q", b.outcome.State, cancels.Load(), b.outcome.Reason, tc.reason)
 			}
-			if tc.status == 404 && !strings.Contains(b.summary.Reason, "404") {
-				t.Errorf("reason %q does not name the 404", b.summary.Reason)
+			if tc.status == 404 && !strings.Contains(b.outcome.Reason, "404") {
+				t.Errorf("reason %q does not name the 404", b.outcome.Reason)
 			}
 			claimed := false
 			for _, e := range evs {
@@ -543,11 +546,11 @@ func TestResponsesErrorThenFailed(t *testing.T) {
 	m := newManager(t, Config{})
 	evs := wait(t, m.Start(spec(catalog.Responses, srv.URL, "{}")))
 	b := replay(t, evs)
-	if b.summary.State != Failed || b.errMsg == nil || b.errMsg.Code != "server_error" || b.html[0]+b.tail[0] != "<p>Partial</p>\n" {
-		t.Fatalf("state %s failure %+v output %q", b.summary.State, b.errMsg, b.html[0]+b.tail[0])
+	if b.outcome.State != Failed || b.errMsg == nil || b.errMsg.Code != "server_error" || b.html[0]+b.tail[0] != "<p>Partial</p>\n" {
+		t.Fatalf("state %s failure %+v output %q", b.outcome.State, b.errMsg, b.html[0]+b.tail[0])
 	}
-	if strings.Join(b.summary.Finish, ",") != "failed" || b.summary.Usage.Estimated || b.summary.Usage.Input != 4 {
-		t.Errorf("finish %q usage %+v: the terminal event after the error was not read", b.summary.Finish, b.summary.Usage)
+	if strings.Join(b.outcome.Finish, ",") != "failed" || b.outcome.Usage.Estimated || b.outcome.Usage.Input != 4 {
+		t.Errorf("finish %q usage %+v: the terminal event after the error was not read", b.outcome.Finish, b.outcome.Usage)
 	}
 }
 
@@ -700,8 +703,8 @@ func TestBackgroundKeepAlivesOnlyResume(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{PollInterval: 10 * time.Millisecond, Caps: Caps{Idle: 200 * time.Millisecond}})
 	b := replay(t, wait(t, m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))))
-	if b.summary.State != Completed || b.html[0]+b.tail[0] != "<p>2 + 2 equals 4.</p>\n" {
-		t.Fatalf("state %s output %q failure %+v", b.summary.State, b.html[0]+b.tail[0], b.errMsg)
+	if b.outcome.State != Completed || b.html[0]+b.tail[0] != "<p>2 + 2 equals 4.</p>\n" {
+		t.Fatalf("state %s output %q failure %+v", b.outcome.State, b.html[0]+b.tail[0], b.errMsg)
 	}
 	if resumes.Load() == 0 || cancels.Load() != 0 {
 		t.Errorf("%d resumes, %d cancels: want a resume and no cancel", resumes.Load(), cancels.Load())

@@ -83,8 +83,8 @@ func TestToolArgumentsSentAsDeltas(t *testing.T) {
 		t.Errorf("%d bytes of tool events for %d bytes of arguments", sent["tool"], size)
 	}
 	b := replay(t, evs)
-	if b.summary.State != Completed || b.tools[0][0] != "save "+whole {
-		t.Errorf("state %s, tool %.60q… (%d bytes)", b.summary.State, b.tools[0][0], len(b.tools[0][0]))
+	if b.outcome.State != Completed || b.tools[0][0] != "save "+whole {
+		t.Errorf("state %s, tool %.60q… (%d bytes)", b.outcome.State, b.tools[0][0], len(b.tools[0][0]))
 	}
 }
 
@@ -116,9 +116,9 @@ func TestHugeTextEndsTruncated(t *testing.T) {
 	r := m.Start(spec(catalog.Chat, srv.URL, "{}"))
 	evs, sent := follow(t, r, nil)
 	b := replay(t, evs)
-	if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the answer exceeded 4 MB") ||
-		!strings.HasPrefix(b.errMsg.Message, b.summary.Reason) || !strings.Contains(b.errMsg.Hint, "--run-max-bytes") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	if b.outcome.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the answer exceeded 4 MB") ||
+		!strings.HasPrefix(b.errMsg.Message, b.outcome.Reason) || !strings.Contains(b.errMsg.Hint, "--run-max-bytes") {
+		t.Fatalf("summary %+v, error %+v", b.outcome, b.errMsg)
 	}
 	if !strings.HasPrefix(b.html[0], "<p>lorem ipsum") {
 		t.Errorf("partial output lost: %.40q", b.html[0])
@@ -157,8 +157,8 @@ func TestEventLogCap(t *testing.T) {
 	m := newManager(t, Config{Caps: Caps{Bytes: 4 << 20, Log: 2 << 20}})
 	evs, sent := follow(t, m.Start(spec(catalog.Chat, srv.URL, "{}")), nil)
 	b := replay(t, evs)
-	if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the run's events exceeded 2 MB") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	if b.outcome.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the run's events exceeded 2 MB") {
+		t.Fatalf("summary %+v, error %+v", b.outcome, b.errMsg)
 	}
 	if sent["md"]+sent["delta"] > 2<<20 {
 		t.Errorf("%d bytes of text events", sent["md"]+sent["delta"])
@@ -180,8 +180,8 @@ func TestManyChoicesEndTruncated(t *testing.T) {
 			m := newManager(t, Config{})
 			r := m.Start(spec(catalog.Chat, srv.URL, "{}"))
 			b := replay(t, wait(t, r))
-			if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the answer has more than 128 choices") {
-				t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+			if b.outcome.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the answer has more than 128 choices") {
+				t.Fatalf("summary %+v, error %+v", b.outcome, b.errMsg)
 			}
 			if n := r.res.Len(); n > 128 || len(r.choices) > 128 {
 				t.Errorf("%d choices kept (%d rendered)", n, len(r.choices))
@@ -206,8 +206,8 @@ func TestNegativeChoiceFails(t *testing.T) {
 		defer srv.Close()
 		m := newManager(t, Config{})
 		b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-		if b.summary.State != Failed || b.errMsg == nil || !strings.Contains(b.errMsg.Message, "a choice numbered -3") {
-			t.Fatalf("%s: summary %+v, error %+v", name, b.summary, b.errMsg)
+		if b.outcome.State != Failed || b.errMsg == nil || !strings.Contains(b.errMsg.Message, "a choice numbered -3") {
+			t.Fatalf("%s: summary %+v, error %+v", name, b.outcome, b.errMsg)
 		}
 	}
 }
@@ -222,8 +222,8 @@ func TestEventsCap(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{Caps: Caps{Events: 100}})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the answer exceeded 100 events") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	if b.outcome.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the answer exceeded 100 events") {
+		t.Fatalf("summary %+v, error %+v", b.outcome, b.errMsg)
 	}
 }
 
@@ -252,8 +252,8 @@ func TestHeldCapOverAllRuns(t *testing.T) {
 	big := httptest.NewServer(endless(chunk, 8<<20, nil))
 	defer big.Close()
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, big.URL, "{}"))))
-	if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the server holds too much output (1 MB over all runs)") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	if b.outcome.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "truncated: the server holds too much output (1 MB over all runs)") {
+		t.Fatalf("summary %+v, error %+v", b.outcome, b.errMsg)
 	}
 }
 
@@ -278,8 +278,8 @@ func TestPingsOnlyEndAtIdleTimeout(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{Caps: Caps{Idle: 300 * time.Millisecond}})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.summary.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || !strings.HasPrefix(b.errMsg.Message, "the provider sent no content for 300ms") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+	if b.outcome.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || !strings.HasPrefix(b.errMsg.Message, "the provider sent no content for 300ms") {
+		t.Fatalf("summary %+v, error %+v", b.outcome, b.errMsg)
 	}
 	if b.tail[0]+b.html[0] == "" {
 		t.Error("partial output lost")
@@ -306,9 +306,9 @@ func TestEndlessWatchedRunEndsAtMaxDuration(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{Caps: Caps{Duration: 500 * time.Millisecond}})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.summary.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "stopped: the run reached the longest a run may take (500ms)") ||
+	if b.outcome.State != Interrupted || b.errMsg == nil || !strings.HasPrefix(b.errMsg.Message, "stopped: the run reached the longest a run may take (500ms)") ||
 		!strings.Contains(b.errMsg.Hint, "--run-max-duration") {
-		t.Fatalf("summary %+v, error %+v", b.summary, b.errMsg)
+		t.Fatalf("summary %+v, error %+v", b.outcome, b.errMsg)
 	}
 	if !strings.Contains(b.tail[0]+b.html[0], "tick") {
 		t.Error("partial output lost")
@@ -390,7 +390,7 @@ func TestBackgroundPollsCapped(t *testing.T) {
 	s := spec(catalog.Responses, srv.URL, `{"background": true}`)
 	s.Request.Stream = false
 	b := replay(t, wait(t, m.Start(s)))
-	if b.summary.State != Interrupted || b.errMsg == nil || !strings.Contains(b.errMsg.Message, "truncated: the answer exceeded 1 MB") || polls.Load() != 1 {
-		t.Fatalf("state %s err %+v polls %d", b.summary.State, b.errMsg, polls.Load())
+	if b.outcome.State != Interrupted || b.errMsg == nil || !strings.Contains(b.errMsg.Message, "truncated: the answer exceeded 1 MB") || polls.Load() != 1 {
+		t.Fatalf("state %s err %+v polls %d", b.outcome.State, b.errMsg, polls.Load())
 	}
 }

@@ -2,6 +2,7 @@ package run
 
 import (
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -55,10 +56,10 @@ func TestResponsesEndpointDocumentedShape(t *testing.T) {
 			s.Request.Stream = tc.stream
 			r := m.Start(s)
 			b := replay(t, wait(t, r))
-			if b.summary == nil {
+			if b.outcome == nil {
 				t.Fatal("no done event")
 			}
-			sum := b.summary
+			sum := b.outcome
 			if got := b.html[0] + b.tail[0]; got != "<p>Hello from the gateway ✓</p>\n" {
 				t.Errorf("answer %q", got)
 			}
@@ -71,7 +72,7 @@ func TestResponsesEndpointDocumentedShape(t *testing.T) {
 			}
 			// Price 1 per million for both: 12 input + 7 output tokens, of
 			// which 2 cached (no cached price: billed as input).
-			if !sum.Cost.Known || sum.Cost.Amount <= 0 || sum.Cost.Amount > 20e-6 {
+			if !sum.Cost.Known || sum.Cost.Total.Rat().Sign() <= 0 || sum.Cost.Total.Rat().Cmp(big.NewRat(20, 1_000_000)) > 0 {
 				t.Errorf("cost %+v", sum.Cost)
 			}
 			if sum.ResponseID != "" || sum.Stored {
@@ -124,8 +125,8 @@ func TestResponsesEndpointDocumentedError(t *testing.T) {
 			if b.errMsg == nil || b.errMsg.Code != tc.code || b.errMsg.Param != tc.param {
 				t.Fatalf("error %+v, want code %q param %q", b.errMsg, tc.code, tc.param)
 			}
-			if b.summary == nil || b.summary.State != Failed || b.summary.ResponseID != "" {
-				t.Errorf("summary %+v", b.summary)
+			if b.outcome == nil || b.outcome.State != Failed || b.outcome.ResponseID != "" {
+				t.Errorf("summary %+v", b.outcome)
 			}
 		})
 	}

@@ -84,6 +84,11 @@ type Run struct {
 	// timeline is how the output grew, one point per content event.
 	timeline timeline
 	ttfb     time.Duration
+	// deltas counts the events that brought tokens (text, reasoning,
+	// refusal, a tool call, audio); polled: some of them came by polling
+	// (a speed figure then cannot be told).
+	deltas int
+	polled bool
 	// lastProgress is when the recorder last got the output so far (the
 	// start, before it has had any).
 	lastProgress time.Time
@@ -321,7 +326,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 		r.append(jsonEvent("failure", errorView(upErr, r.red)))
 	}
 	end := time.Now()
-	sum := r.summary(state, end, cause)
+	sum := r.outcome(state, end, cause)
 	if ended != nil {
 		sum.Reason = ended.err.Message
 	} else if state == Interrupted && upErr != nil {
@@ -333,7 +338,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 	// The history has the run before the browser hears it is done, so a
 	// page opened at "done" finds it complete.
 	if rec := r.m.cfg.Recorder; rec != nil {
-		out := Record{State: state, Output: r.output(), Summary: sum, Transcript: r.transcriptOf(true), Ended: end}
+		out := Record{State: state, Output: r.output(), Outcome: sum, Transcript: r.transcriptOf(true), Ended: end}
 		if upErr != nil {
 			ev := errorView(upErr, r.red)
 			out.Failure = &ev
@@ -363,7 +368,7 @@ func (r *Run) finish(ctx context.Context, err error) {
 // logFinish logs the outcome without anything the person wrote or the
 // model answered: error messages can echo prompts, so only their status
 // and code are logged.
-func (r *Run) logFinish(sum Summary, upErr *stream.Error, end time.Time) {
+func (r *Run) logFinish(sum Outcome, upErr *stream.Error, end time.Time) {
 	log := r.m.cfg.Log
 	if log == nil {
 		return

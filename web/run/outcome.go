@@ -11,47 +11,14 @@ import (
 	"github.com/playground-dev/playground/web/structured"
 )
 
-// Outcome is what a run came to: its usage, its exact cost per currency
-// and in credits, its durations, finish reasons and checks. It is stored
-// as it is (the history's summary column) and formatted in one place,
-// views (OutcomeMetrics), for the live panel and the history page alike.
-type Outcome = Summary
-
-// TotalRat is the run's total cost, exactly, when it is known. Rows stored
-// before the exact amount was kept give back their float64 amount.
-func (s *Summary) TotalRat() (*big.Rat, bool) {
-	if s == nil || !s.Cost.Known {
-		return nil, false
-	}
-	return exact(s.Cost.Exact, s.Cost.Amount), true
-}
-
-// CreditsRat is the total in credits, exactly, when the provider bills in
-// credits.
-func (s *Summary) CreditsRat() (*big.Rat, bool) {
-	if s == nil || !s.Cost.Known || s.Cost.Credits == "" {
-		return nil, false
-	}
-	return exact(s.Cost.CreditsExact, s.Cost.CreditsAmount), true
-}
-
-// exact reads a stored rational, falling back to the float64 an older row
-// kept.
-func exact(r string, f float64) *big.Rat {
-	if r != "" {
-		if v, ok := new(big.Rat).SetString(r); ok {
-			return v
-		}
-	}
-	v := new(big.Rat)
-	if v.SetFloat64(f) == nil {
-		return new(big.Rat)
-	}
-	return v
-}
-
-// Summary is the final event of a run.
-type Summary struct {
+// Outcome is what a run came to: its state, usage, exact cost per part and
+// in credits, durations, finish reasons and checks. It is the done event,
+// the history's summary column and the JSON export alike, stored as it is
+// (amounts as exact strings, durations in nanoseconds, nothing formatted);
+// views (OutcomeView) is the one place it is written for a person, for the
+// live panel and the history page alike. Rows stored in the older shape
+// (formatted strings beside float64 amounts) are read by UnmarshalJSON.
+type Outcome struct {
 	State  State  `json:"state"`
 	Reason string `json:"reason,omitempty"`
 	// ResponseID is a Responses run's id, for previous_response_id.
@@ -62,64 +29,97 @@ type Summary struct {
 	Finish    []string `json:"finish"`
 	Truncated bool     `json:"truncated"`
 	URL       string   `json:"url,omitempty"`
-	Usage     struct {
-		Input     int  `json:"input"`
-		Cached    int  `json:"cached"`
-		Output    int  `json:"output"`
-		Reasoning int  `json:"reasoning"`
-		Estimated bool `json:"estimated"`
-		// AudioInput and AudioOutput are the audio tokens within input
-		// and output.
-		AudioInput  int `json:"audio_input,omitempty"`
-		AudioOutput int `json:"audio_output,omitempty"`
-	} `json:"usage"`
-	Cost struct {
-		Known     bool   `json:"known"`
-		Total     string `json:"total,omitempty"`
-		Credits   string `json:"credits,omitempty"`
-		Input     string `json:"input,omitempty"`
-		Cached    string `json:"cached,omitempty"`
-		Output    string `json:"output,omitempty"`
-		Estimated bool   `json:"estimated"`
-		Demo      bool   `json:"demo"`
-		// Refused: the provider answered with an HTTP error before any
-		// output, so the run costs nothing (no estimate is charged).
-		Refused bool `json:"refused,omitempty"`
-		// Unreached: no answer came at all (the connection failed, the
-		// address was refused); the run costs nothing either.
-		Unreached    bool   `json:"unreached,omitempty"`
-		ProviderCost string `json:"provider_cost,omitempty"`
-		// Audio is the audio tokens' part of the total; AudioAtTextPrice:
-		// the model has no audio price, so they were billed as text.
-		Audio            string `json:"audio,omitempty"`
-		AudioExact       string `json:"audio_exact,omitempty"`
-		AudioAtTextPrice bool   `json:"audio_at_text_price,omitempty"`
-		// Exact and CreditsExact are the total and its credits as exact
-		// rationals ("123/1000000", big.Rat's String): a page adds costs
-		// up with them (TotalRat, CreditsRat). Amount and CreditsAmount
-		// are the same as float64, kept for the browser and read back
-		// from rows stored before the exact amounts were.
-		Exact         string  `json:"exact,omitempty"`
-		CreditsExact  string  `json:"credits_exact,omitempty"`
-		Amount        float64 `json:"amount,omitempty"`
-		Currency      string  `json:"currency,omitempty"`
-		CreditsAmount float64 `json:"credits_amount,omitempty"`
-	} `json:"cost"`
+	Usage     Usage    `json:"usage"`
+	Cost      Cost     `json:"cost"`
 	// Checks hold, per choice, the answer checked against the structured
 	// output the request asked for (JSON object or JSON Schema).
-	Checks  []structured.Result `json:"checks,omitempty"`
-	Metrics struct {
-		TTFBms    float64 `json:"ttfb_ms"`
-		TTFTms    float64 `json:"ttft_ms,omitempty"`
-		TotalMs   float64 `json:"total_ms"`
-		TokensSec float64 `json:"tokens_per_sec,omitempty"`
-	} `json:"metrics"`
+	Checks    []structured.Result `json:"checks,omitempty"`
+	Durations Durations           `json:"durations"`
 }
 
+// Usage is the run's token counts: reported by the provider, or estimated
+// with the tokenizer. Cached is part of Input, Reasoning of Output.
+type Usage struct {
+	Input     int  `json:"input"`
+	Cached    int  `json:"cached"`
+	Output    int  `json:"output"`
+	Reasoning int  `json:"reasoning"`
+	Estimated bool `json:"estimated"`
+	// AudioInput and AudioOutput are the audio tokens within input and
+	// output.
+	AudioInput  int `json:"audio_input,omitempty"`
+	AudioOutput int `json:"audio_output,omitempty"`
+}
+
+// Cost is what the run cost, exactly, in the provider's currency (and in
+// credits when it bills in them). Without a price (Known false) only the
+// token counts mean anything.
+type Cost struct {
+	Known    bool   `json:"known"`
+	Currency string `json:"currency,omitempty"`
+	// Total is Input + Cached + Output; Audio is the audio tokens' part
+	// of it.
+	Total  *Amount `json:"total,omitempty"`
+	Input  *Amount `json:"input,omitempty"` // uncached input
+	Cached *Amount `json:"cached,omitempty"`
+	Output *Amount `json:"output,omitempty"`
+	Audio  *Amount `json:"audio,omitempty"`
+	// Credits is the total in credits, for a provider that bills in them.
+	Credits   *Amount `json:"credits,omitempty"`
+	Estimated bool    `json:"estimated"`
+	Demo      bool    `json:"demo"`
+	// Refused: the provider answered with an HTTP error before any
+	// output, so the run costs nothing (no estimate is charged).
+	Refused bool `json:"refused,omitempty"`
+	// Unreached: no answer came at all (the connection failed, the
+	// address was refused); the run costs nothing either.
+	Unreached bool `json:"unreached,omitempty"`
+	// AudioAtTextPrice: the model has no audio price, so its audio tokens
+	// were billed as text.
+	AudioAtTextPrice bool `json:"audio_at_text_price,omitempty"`
+	// ProviderCost is what the provider reported the run cost, in US
+	// dollars (OpenRouter's usage.cost), as it wrote it.
+	ProviderCost *Amount `json:"provider_cost,omitempty"`
+}
+
+// Durations are the run's times. Generation is what a speed figure
+// divides the output tokens by: from the first token to the end of a
+// streamed run, zero where it cannot be known (a run not streamed, or
+// polled, or with fewer than two deltas).
+type Durations struct {
+	TTFB       time.Duration `json:"ttfb_ns"`
+	TTFT       time.Duration `json:"ttft_ns,omitempty"`
+	Total      time.Duration `json:"total_ns"`
+	Generation time.Duration `json:"generation_ns,omitempty"`
+}
+
+// TotalRat is the run's total cost, exactly, when it is known.
+func (o *Outcome) TotalRat() (*big.Rat, bool) {
+	if o == nil || !o.Cost.Known {
+		return nil, false
+	}
+	if r := o.Cost.Total.Rat(); r != nil {
+		return r, true
+	}
+	return new(big.Rat), true
+}
+
+// CreditsRat is the total in credits, exactly, when the provider bills in
+// credits.
+func (o *Outcome) CreditsRat() (*big.Rat, bool) {
+	if o == nil || !o.Cost.Known || o.Cost.Credits == nil {
+		return nil, false
+	}
+	return o.Cost.Credits.Rat(), true
+}
+
+// ms is d in milliseconds, to the microsecond (the meta event and the
+// timeline carry them so).
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func (r *Run) summary(state State, end time.Time, cause error) Summary {
-	var s Summary
+// outcome is what the run came to, as it ends in state at end.
+func (r *Run) outcome(state State, end time.Time, cause error) Outcome {
+	var s Outcome
 	s.State = state
 	if errors.Is(cause, errAbandoned) {
 		s.Reason = "nobody was watching"
@@ -175,26 +175,18 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		c.Known, c.Total = true, new(big.Rat)
 	}
 	if s.Cost.Known = c.Known; c.Known {
-		s.Cost.Total = cost.Format(c.Total, c.Currency)
-		s.Cost.Input = cost.Format(c.Input, c.Currency)
-		s.Cost.Cached = cost.Format(c.Cached, c.Currency)
-		s.Cost.Output = cost.Format(c.Output, c.Currency)
-		if c.Audio != nil {
-			s.Cost.Audio = cost.Format(c.Audio, c.Currency)
-			s.Cost.AudioExact = c.Audio.RatString()
-			s.Cost.AudioAtTextPrice = c.AudioAtTextPrice
-		}
-		s.Cost.Exact = c.Total.RatString()
-		s.Cost.Amount, _ = c.Total.Float64()
 		s.Cost.Currency = c.Currency
-		if cr := c.Credits(c.Total); cr != nil {
-			s.Cost.Credits = cost.FormatCredits(cr)
-			s.Cost.CreditsExact = cr.RatString()
-			s.Cost.CreditsAmount, _ = cr.Float64()
+		s.Cost.Total, s.Cost.Input, s.Cost.Cached, s.Cost.Output = NewAmount(c.Total), NewAmount(c.Input), NewAmount(c.Cached), NewAmount(c.Output)
+		if c.Audio != nil {
+			s.Cost.Audio, s.Cost.AudioAtTextPrice = NewAmount(c.Audio), c.AudioAtTextPrice
 		}
+		s.Cost.Credits = NewAmount(c.Credits(c.Total))
 	}
 	if r.res.Usage != nil && r.res.Usage.HasCost {
-		s.Cost.ProviderCost = "$" + strconv.FormatFloat(r.res.Usage.Cost, 'f', -1, 64)
+		// The shortest decimal that reads back as the figure reported.
+		if pc, ok := parseAmount(strconv.FormatFloat(r.res.Usage.Cost, 'f', -1, 64)); ok {
+			s.Cost.ProviderCost = NewAmount(pc)
+		}
 	}
 	if e := r.Spec.Request.Options.Expect; e.Mode != "" && state != Failed {
 		var texts []string
@@ -206,12 +198,14 @@ func (r *Run) summary(state State, end time.Time, cause error) Summary {
 		// One compile and one work budget for all the run's choices.
 		s.Checks = append(s.Checks, structured.CheckAll(e, texts)...)
 	}
-	s.Metrics.TTFBms = ms(r.ttfb)
-	s.Metrics.TotalMs = ms(end.Sub(r.Started))
+	s.Durations.TTFB = r.ttfb
+	s.Durations.Total = end.Sub(r.Started)
 	if !r.firstTok.IsZero() {
-		s.Metrics.TTFTms = ms(r.firstTok.Sub(r.Started))
-		if gen := end.Sub(r.firstTok); gen > 0 && u.Output > 0 {
-			s.Metrics.TokensSec = float64(int(float64(u.Output)/gen.Seconds()*10)) / 10
+		s.Durations.TTFT = r.firstTok.Sub(r.Started)
+		// A speed needs the time tokens came in: known only for a streamed
+		// run that was not polled, over at least two deltas.
+		if r.Spec.Request.Stream && !r.polled && r.deltas >= 2 {
+			s.Durations.Generation = max(end.Sub(r.firstTok), 0)
 		}
 	}
 	return s

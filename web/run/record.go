@@ -75,7 +75,7 @@ func (o Output) Text() string {
 type Record struct {
 	State      State
 	Output     Output
-	Summary    Summary
+	Outcome    Outcome
 	Failure    *ErrorView
 	Transcript []byte
 	Ended      time.Time

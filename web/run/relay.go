@@ -204,6 +204,7 @@ func (r *Run) handle(e stream.Event) {
 		if r.firstTok.IsZero() {
 			r.firstTok = now
 		}
+		r.deltas++
 		r.timeline.add(e, now.Sub(r.Started))
 	}
 	switch e.Kind {

@@ -106,7 +106,7 @@ type browser struct {
 	toolName  map[[2]int]string
 	toolArgs  map[[2]int]string
 	errMsg    *ErrorView
-	summary   *Summary
+	outcome   *Outcome
 	ids       []int
 }
 
@@ -158,9 +158,9 @@ func replay(t *testing.T, evs []Event) *browser {
 			json.Unmarshal(e.Data, &ev)
 			b.errMsg = &ev
 		case "done":
-			var sum Summary
+			var sum Outcome
 			json.Unmarshal(e.Data, &sum)
-			b.summary = &sum
+			b.outcome = &sum
 		}
 	}
 	return b
@@ -226,11 +226,11 @@ func TestRelayFixtures(t *testing.T) {
 					}
 				}
 			}
-			if b.summary == nil {
+			if b.outcome == nil {
 				t.Fatal("no done event")
 			}
 			if want.Usage != nil {
-				u := b.summary.Usage
+				u := b.outcome.Usage
 				if u.Estimated || u.Input != want.Usage.Input || u.Output != want.Usage.BilledOutput() || u.Cached != want.Usage.Cached || u.Reasoning != want.Usage.Reasoning {
 					t.Errorf("usage %+v, want %+v", u, *want.Usage)
 				}
@@ -242,8 +242,8 @@ func TestRelayFixtures(t *testing.T) {
 			if want.Err != nil {
 				wantState = Failed
 			}
-			if b.summary.State != wantState {
-				t.Errorf("state %s, want %s", b.summary.State, wantState)
+			if b.outcome.State != wantState {
+				t.Errorf("state %s, want %s", b.outcome.State, wantState)
 			}
 			for i, id := range b.ids {
 				if id != i+1 {
@@ -308,13 +308,13 @@ func TestStopKeepsPartialOutput(t *testing.T) {
 	}
 	r.Stop()
 	b := replay(t, wait(t, r))
-	if b.summary.State != Stopped {
-		t.Fatalf("state %s", b.summary.State)
+	if b.outcome.State != Stopped {
+		t.Fatalf("state %s", b.outcome.State)
 	}
 	if b.html[0]+b.tail[0] == "" {
 		t.Fatal("partial output lost")
 	}
-	if !b.summary.Usage.Estimated {
+	if !b.outcome.Usage.Estimated {
 		t.Error("a stopped run without usage must be an estimate")
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -338,8 +338,8 @@ func TestUnwatchedRunIsCancelled(t *testing.T) {
 	}
 	evs, _, _ := r.Since(0)
 	b := replay(t, evs)
-	if b.summary == nil || b.summary.State != Stopped || b.summary.Reason != "nobody was watching" {
-		t.Fatalf("summary %+v", b.summary)
+	if b.outcome == nil || b.outcome.State != Stopped || b.outcome.Reason != "nobody was watching" {
+		t.Fatalf("summary %+v", b.outcome)
 	}
 }
 
@@ -384,13 +384,13 @@ func TestUpstreamErrors(t *testing.T) {
 			if strings.Contains(b.errMsg.Message, "sk-secret") {
 				t.Error("the key leaked into the error")
 			}
-			if b.summary.State != Failed {
-				t.Errorf("state %s", b.summary.State)
+			if b.outcome.State != Failed {
+				t.Errorf("state %s", b.outcome.State)
 			}
 			// Refused before any output: nothing was billed.
-			c := b.summary.Cost
-			if !c.Refused || !c.Known || c.Amount != 0 || c.Estimated || b.summary.Usage.Input != 0 || b.summary.Usage.Estimated {
-				t.Errorf("a refused run's cost %+v, usage %+v", c, b.summary.Usage)
+			c := b.outcome.Cost
+			if !c.Refused || !c.Known || c.Total.Rat() == nil || c.Total.Rat().Sign() != 0 || c.Estimated || b.outcome.Usage.Input != 0 || b.outcome.Usage.Estimated {
+				t.Errorf("a refused run's cost %+v, usage %+v", c, b.outcome.Usage)
 			}
 		})
 	}
@@ -431,9 +431,9 @@ func TestFailureAfterOutputIsBilled(t *testing.T) {
 			if b.errMsg == nil || b.errMsg.Type != "server_error" || !strings.Contains(b.errMsg.Message, "[type: server_error]") {
 				t.Fatalf("error %+v", b.errMsg)
 			}
-			c := b.summary.Cost
-			if c.Refused || !c.Known || c.Amount <= 0 || b.summary.Usage.Output == 0 || c.Estimated != (name == "estimate") {
-				t.Errorf("cost %+v, usage %+v", c, b.summary.Usage)
+			c := b.outcome.Cost
+			if c.Refused || !c.Known || c.Total.Rat() == nil || c.Total.Rat().Sign() <= 0 || b.outcome.Usage.Output == 0 || c.Estimated != (name == "estimate") {
+				t.Errorf("cost %+v, usage %+v", c, b.outcome.Usage)
 			}
 		})
 	}
@@ -458,8 +458,8 @@ func TestConnectionRefusedAndFallback(t *testing.T) {
 	s.BaseURLs = []string{dead, failing.URL, good.URL}
 	r := m.Start(s)
 	b = replay(t, wait(t, r))
-	if b.summary.State != Completed || !strings.HasPrefix(b.summary.URL, good.URL) {
-		t.Fatalf("fallback: state %s url %s", b.summary.State, b.summary.URL)
+	if b.outcome.State != Completed || !strings.HasPrefix(b.outcome.URL, good.URL) {
+		t.Fatalf("fallback: state %s url %s", b.outcome.State, b.outcome.URL)
 	}
 	if in := r.Inspect(); !strings.HasPrefix(in.URL, good.URL) {
 		t.Errorf("inspector URL %s", in.URL)
@@ -476,7 +476,7 @@ func TestIdleTimeout(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.summary.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || b.tail[0]+b.html[0] == "" {
+	if b.outcome.State != Interrupted || b.errMsg == nil || b.errMsg.Code != "idle_timeout" || b.tail[0]+b.html[0] == "" {
 		t.Fatalf("error %+v, output %q", b.errMsg, b.tail[0])
 	}
 }
@@ -486,8 +486,8 @@ func TestInterruptedStream(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{})
 	b := replay(t, wait(t, m.Start(spec(catalog.Chat, srv.URL, "{}"))))
-	if b.summary.State != Interrupted || !b.summary.Truncated {
-		t.Fatalf("summary %+v", b.summary)
+	if b.outcome.State != Interrupted || !b.outcome.Truncated {
+		t.Fatalf("summary %+v", b.outcome)
 	}
 }
 
@@ -500,8 +500,8 @@ func TestNonStreamJSON(t *testing.T) {
 	m := newManager(t, Config{})
 	r := m.Start(spec(catalog.Chat, srv.URL, "{}"))
 	b := replay(t, wait(t, r))
-	if !strings.Contains(b.html[0], "<h1>Hi</h1>") || b.summary.Usage.Output != 4 || b.summary.Cost.Total == "" {
-		t.Fatalf("html %q summary %+v", b.html[0], b.summary)
+	if !strings.Contains(b.html[0], "<h1>Hi</h1>") || b.outcome.Usage.Output != 4 || b.outcome.Cost.Total == nil {
+		t.Fatalf("html %q summary %+v", b.html[0], b.outcome)
 	}
 	if in := r.Inspect(); len(in.Events) != 1 || in.Events[0].Type != "body" || in.Status != 200 {
 		t.Errorf("inspection %+v", in)
@@ -526,8 +526,8 @@ func TestBackgroundResumeAndPoll(t *testing.T) {
 	defer srv.Close()
 	m := newManager(t, Config{})
 	b := replay(t, wait(t, m.Start(spec(catalog.Responses, srv.URL, `{"background": true}`))))
-	if b.summary.State != Completed || b.html[0] != "<p>2 + 2 equals 4.</p>\n" {
-		t.Fatalf("state %s html %q err %+v", b.summary.State, b.html[0], b.errMsg)
+	if b.outcome.State != Completed || b.html[0] != "<p>2 + 2 equals 4.</p>\n" {
+		t.Fatalf("state %s html %q err %+v", b.outcome.State, b.html[0], b.errMsg)
 	}
 	if u, _ := gotResume.Load().(string); !strings.Contains(u, "/responses/resp_0850765c843cca5300699cc47d93c0819089a181f5feeff8eb?stream=true&starting_after=1") {
 		t.Errorf("resume URL %q", u)
@@ -552,8 +552,8 @@ func TestBackgroundResumeAndPoll(t *testing.T) {
 	s := spec(catalog.Responses, srv2.URL, `{"background": true}`)
 	s.Request.Stream = false
 	b = replay(t, wait(t, m2.Start(s)))
-	if b.summary.State != Completed || b.html[0] != "<p>Done.</p>\n" || polls.Load() != 3 {
-		t.Fatalf("poll: state %s html %q polls %d", b.summary.State, b.html[0], polls.Load())
+	if b.outcome.State != Completed || b.html[0] != "<p>Done.</p>\n" || polls.Load() != 3 {
+		t.Fatalf("poll: state %s html %q polls %d", b.outcome.State, b.html[0], polls.Load())
 	}
 }
 
@@ -682,15 +682,15 @@ func TestUnreachedRunCostsNothing(t *testing.T) {
 	s := spec(catalog.Chat, closed, "{}")
 	s.PromptTokens = 50
 	b := replay(t, wait(t, m.Start(s)))
-	c := b.summary.Cost
-	if b.summary.State != Failed || !c.Unreached || c.Refused || c.Estimated || c.Amount != 0 || b.summary.Usage.Input != 0 {
-		t.Fatalf("state %s, cost %+v, usage %+v", b.summary.State, c, b.summary.Usage)
+	c := b.outcome.Cost
+	if b.outcome.State != Failed || !c.Unreached || c.Refused || c.Estimated || c.Total.Rat() == nil || c.Total.Rat().Sign() != 0 || b.outcome.Usage.Input != 0 {
+		t.Fatalf("state %s, cost %+v, usage %+v", b.outcome.State, c, b.outcome.Usage)
 	}
 	srv := holdingServer(t)
 	r := m.Start(spec(catalog.Chat, srv.URL, "{}"))
 	time.Sleep(50 * time.Millisecond)
 	r.Stop()
-	if c := replay(t, wait(t, r)).summary.Cost; c.Unreached {
+	if c := replay(t, wait(t, r)).outcome.Cost; c.Unreached {
 		t.Errorf("a stopped run was called unreached: %+v", c)
 	}
 }
