@@ -80,7 +80,7 @@ func WorkspaceView(w Workspace, current *Run) templ.Component {
 			templ_7745c5c3_Var3 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"workspace\" class=\"grid grid-cols-1 gap-4 lg:grid-cols-2\" data-testid=\"workspace\"><nav class=\"sticky top-0 z-20 -mx-4 -mt-4 flex gap-2 border-b border-slate-200 bg-slate-50 px-4 py-2 dark:border-slate-800 dark:bg-slate-950 lg:hidden\" aria-label=\"Form or output\" data-testid=\"switcher\"><a href=\"#request\" class=\"btn-secondary\" data-testid=\"switch-form\">Form</a> <a href=\"#output\" class=\"btn-secondary\" data-testid=\"switch-output\">Output</a></nav><section id=\"request\" class=\"min-w-0 scroll-mt-16 space-y-4\" aria-label=\"Request\"><div id=\"pickers\" class=\"card grid grid-cols-1 gap-3 sm:grid-cols-2\"><label class=\"block\"><span class=\"label\">Provider</span> <select name=\"provider\" id=\"provider\" class=\"input mt-1\" data-testid=\"provider-picker\" hx-post=\"/draft/switch\" hx-include=\"#pickers, #draft\" hx-target=\"#workspace\" hx-swap=\"outerHTML\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div id=\"workspace\" class=\"grid grid-cols-1 gap-4 lg:grid-cols-2\" data-testid=\"workspace\"><nav class=\"sticky top-0 z-20 -mx-4 -mt-4 flex gap-2 border-b border-slate-200 bg-slate-50 px-4 py-2 dark:border-slate-800 dark:bg-slate-950 lg:hidden\" aria-label=\"Form or output\" data-testid=\"switcher\"><a href=\"#request\" class=\"btn-secondary\" data-testid=\"switch-form\">Form</a> <a href=\"#preview\" class=\"btn-secondary\" data-testid=\"switch-output\">Output</a></nav><section id=\"request\" class=\"min-w-0 scroll-mt-16 space-y-4\" aria-label=\"Request\"><div id=\"pickers\" class=\"card grid grid-cols-1 gap-3 sm:grid-cols-2\"><label class=\"block\"><span class=\"label\">Provider</span> <select name=\"provider\" id=\"provider\" class=\"input mt-1\" data-testid=\"provider-picker\" hx-post=\"/draft/switch\" hx-include=\"#pickers, #draft\" hx-target=\"#workspace\" hx-swap=\"outerHTML\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -334,7 +334,7 @@ func WorkspaceView(w Workspace, current *Run) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, " <a href=\"/settings\" class=\"underline\">Settings</a></p></div></div><form id=\"draft\" class=\"card space-y-4\" hx-post=\"/draft/preview\" hx-trigger=\"input delay:350ms\" hx-swap=\"none\" novalidate data-testid=\"draft-form\"><input type=\"hidden\" name=\"_provider\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, " <a href=\"/settings\" class=\"underline\">Settings</a></p></div></div><form id=\"draft\" class=\"card space-y-4 [&>input[type=hidden]+*]:!mt-0\" hx-post=\"/draft/preview\" hx-trigger=\"input delay:350ms\" hx-swap=\"none\" novalidate data-testid=\"draft-form\"><input type=\"hidden\" name=\"_provider\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -399,7 +399,7 @@ func WorkspaceView(w Workspace, current *Run) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<div class=\"sticky bottom-0 -mx-4 -mb-4 flex items-center gap-3 rounded-b-xl border-t border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 px-4 py-3\"><button type=\"button\" id=\"run-button\" class=\"btn\" data-start-run=\"/runs\" data-testid=\"run-button\">Run</button> <span class=\"text-xs text-slate-500 dark:text-slate-400\">Ctrl+Enter</span></div></form></section><aside class=\"min-w-0 space-y-4 lg:sticky lg:top-2 lg:max-h-[calc(100vh-1rem)] lg:self-start lg:overflow-y-auto\" aria-label=\"Request preview and output\"><div id=\"output\" class=\"scroll-mt-16\" data-testid=\"output\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<div class=\"sticky bottom-0 -mx-4 -mb-4 flex items-center gap-3 rounded-b-xl border-t border-slate-200 dark:border-slate-700 bg-white dark:bg-slate-900 px-4 py-3\"><button type=\"button\" id=\"run-button\" class=\"btn\" data-start-run=\"/runs\" data-testid=\"run-button\">Run</button> <span class=\"text-xs text-slate-500 dark:text-slate-400\">Ctrl+Enter</span></div></form></section><aside id=\"preview\" class=\"flex min-w-0 scroll-mt-16 flex-col gap-4 lg:sticky lg:top-2 lg:max-h-[calc(100vh-1rem)] lg:self-start lg:overflow-y-auto\" aria-label=\"Request preview and output\"><div id=\"output\" class=\"scroll-mt-16 empty:hidden\" data-testid=\"output\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -504,7 +504,7 @@ func errorSummary(p Panels, oob bool) templ.Component {
 			templ_7745c5c3_Var20 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div id=\"error-summary\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "<div id=\"error-summary\" class=\"empty:hidden\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
