@@ -22,7 +22,7 @@ var screens = []screen{{390, 844}, {768, 1024}, {1440, 900}}
 // layoutProblems lists what is wrong with the page as drawn: a page wider
 // than the window, a visible element past the window's edge that is not
 // inside a box of its own that scrolls or clips, children of one grid or
-// flex box that overlap, and text whose contrast with its background
+// flex box that overlap, cards that overlap, and text whose contrast with its background
 // (the first opaque one up the tree, with translucent ones blended in) is
 // under 4.5:1 (3:1 for large text). Disabled and faded controls and
 // highlighted code (web/markdown's chroma classes) are left out.
@@ -63,17 +63,22 @@ const layoutProblems = `(() => {
 		}
 	}
 	let overlaps = 0;
-	for (const box of all) {
-		const d = getComputedStyle(box).display;
-		if (!d.includes('grid') && !d.includes('flex')) continue;
-		const kids = [...box.children].map(k => [k, shown(k)]).filter(k => k[1] && getComputedStyle(k[0]).position !== 'absolute' && getComputedStyle(k[0]).position !== 'fixed');
-		for (let i = 0; i < kids.length; i++) for (let j = i + 1; j < kids.length; j++) {
-			const a = kids[i][1], b = kids[j][1];
+	const overlap = (els) => {
+		const boxes = els.map(k => [k, shown(k)]).filter(k => k[1] && !['absolute', 'fixed'].includes(getComputedStyle(k[0]).position));
+		for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+			if (boxes[i][0].contains(boxes[j][0]) || boxes[j][0].contains(boxes[i][0])) continue;
+			const a = boxes[i][1], b = boxes[j][1];
 			const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
 			const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-			if (x > 1 && y > 1 && overlaps++ < 5) out.push('overlap ' + Math.round(x) + 'x' + Math.round(y) + ': ' + path(kids[i][0]) + ' and ' + name(kids[j][0]));
+			if (x > 1 && y > 1 && overlaps++ < 5) out.push('overlap ' + Math.round(x) + 'x' + Math.round(y) + ': ' + path(boxes[i][0]) + ' and ' + path(boxes[j][0]));
 		}
+	};
+	// The children of each grid and flex box, and every card of the page.
+	for (const box of all) {
+		const d = getComputedStyle(box).display;
+		if (d.includes('grid') || d.includes('flex')) overlap([...box.children]);
 	}
+	overlap(all.filter(el => el.classList.contains('card')));
 	const rgba = s => {
 		const m = /rgba?\(([^)]+)\)/.exec(s);
 		if (!m) return null;
