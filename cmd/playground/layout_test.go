@@ -184,7 +184,7 @@ func inView(sel string) string {
 
 // TestBrowserLayoutAnyScreenAnyTheme walks every page at 390, 768 and
 // 1440 px, light and dark: the playground (a finished run with its token
-// probabilities), Compare running and done (with a diff), History (the
+// probabilities, then its inspector), Compare running and done (with a diff), History (the
 // list, a run, a comparison), Settings and the share pages of a run and
 // of a comparison. On a phone one tap reaches the form or the output and
 // Run brings the output into view; on a desktop the curl stays in view
@@ -265,6 +265,11 @@ func TestBrowserLayoutAnyScreenAnyTheme(t *testing.T) {
 		chromedp.Poll(inView(`[data-testid="curl-panel"]`), nil, chromedp.WithPollingTimeout(2*time.Second)),
 	)
 	checkLayout(t, b, "playground")
+	b.run(t,
+		chromedp.Click(`[data-testid="inspector-tab"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="inspector-body"]`, chromedp.ByQuery),
+	)
+	checkLayout(t, b, "playground inspector")
 
 	// Compare: three panes sweeping the temperature, running, then done.
 	b.run(t,
