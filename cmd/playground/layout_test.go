@@ -232,14 +232,7 @@ func TestBrowserLayoutAnyScreenAnyTheme(t *testing.T) {
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
-		pick(`#model`, "openai.gpt-4o-mini"),
-		chromedp.WaitReady(`#f-top_logprobs`, chromedp.ByQuery),
-		htmxReady(`#draft`),
-		chromedp.Evaluate(`document.querySelector('[data-testid="advanced"]').open = true`, nil),
-		chromedp.Click(`#f-logprobs`, chromedp.ByQuery),
-		setValue(`#f-top_logprobs`, "3"),
-		setValue(`#f-temperature`, "1.2"),
-		waitText(`[data-testid="curl"]`, `"top_logprobs": 3`),
+		askTokenProbabilities(),
 		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="run"]`, chromedp.ByQuery),
 		chromedp.Poll(inView(`#output`), nil, chromedp.WithPollingTimeout(5*time.Second)),
@@ -305,7 +298,7 @@ func TestBrowserLayoutAnyScreenAnyTheme(t *testing.T) {
 		chromedp.Click(`[data-testid="share"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="share-url"]`, chromedp.ByQuery),
 	)
-	var runShare string
+	var runShare, comparisonShare string
 	b.run(t, text(`[data-testid="share-url"]`, &runShare))
 	checkLayout(t, b, "history run")
 	b.run(t,
@@ -313,18 +306,18 @@ func TestBrowserLayoutAnyScreenAnyTheme(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="comparison"]`, chromedp.ByQuery),
 		chromedp.Click(`[data-testid="share-comparison"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="share-url"]`, chromedp.ByQuery),
+		text(`[data-testid="share-url"]`, &comparisonShare),
 	)
-	var comparisonShare string
-	b.run(t, text(`[data-testid="share-url"]`, &comparisonShare))
 	checkLayout(t, b, "history comparison")
-	b.run(t, chromedp.Navigate(base+"/history"), chromedp.WaitVisible(`[data-testid="history-table"]`, chromedp.ByQuery))
-	checkLayout(t, b, "history")
-	b.run(t, chromedp.Navigate(base+"/settings"), chromedp.WaitVisible(`[data-testid="settings"]`, chromedp.ByQuery))
-	checkLayout(t, b, "settings")
-	b.run(t, chromedp.Navigate(runShare), chromedp.WaitVisible(`[data-testid="shared-note"]`, chromedp.ByQuery))
-	checkLayout(t, b, "share run")
-	b.run(t, chromedp.Navigate(comparisonShare), chromedp.WaitVisible(`[data-testid="shared-note"]`, chromedp.ByQuery))
-	checkLayout(t, b, "share comparison")
+	for _, p := range []struct{ name, url, ready string }{
+		{"history", base + "/history", "history-table"},
+		{"settings", base + "/settings", "settings"},
+		{"share run", runShare, "shared-note"},
+		{"share comparison", comparisonShare, "shared-note"},
+	} {
+		b.run(t, chromedp.Navigate(p.url), chromedp.WaitVisible(`[data-testid="`+p.ready+`"]`, chromedp.ByQuery))
+		checkLayout(t, b, p.name)
+	}
 	b.noScriptErrors(t)
 }
 
