@@ -2,6 +2,9 @@
  * the small script that adds form rows and the markdown renderer. Build: npm run build:css */
 /** @type {import('tailwindcss').Config} */
 module.exports = {
+  // The dark theme is the class dark on <html>, set by static/js/theme.js
+  // from the stored choice or prefers-color-scheme.
+  darkMode: 'class',
   // web/markdown writes the md-image class into rendered answers.
   content: ['./views/**/*.templ', './static/js/app.js', './web/markdown/*.go'],
   // Run states are set by app.js as 'state-' + name.

@@ -81,6 +81,8 @@ func Register(app *fiber.App, d Deps) {
 		Chroma: "/static/css/chroma.css?v=" + contentHash(chroma),
 		JS:     static.URL("/static", "js/app.js"),
 		HTMX:   static.URL("/static", "js/htmx.min.js"),
+		Theme:  static.URL("/static", "js/theme.js"),
+		Icon:   static.URL("/static", "img/favicon.svg"),
 	}
 	if d.BodyLimit > 0 {
 		assets.BodyLimit, assets.TooLarge = d.BodyLimit, tooLarge(d.BodyLimit)

@@ -10,10 +10,11 @@ import (
 	"io/fs"
 )
 
-//go:embed css js
+//go:embed css js img
 var files embed.FS
 
-// FS is the asset tree: css/app.css, js/app.js, js/htmx.min.js.
+// FS is the asset tree: css/app.css, js/app.js, js/theme.js, js/htmx.min.js,
+// img/favicon.svg.
 func FS() fs.FS { return files }
 
 // URL returns the cache-busting URL of an asset under prefix, with a short

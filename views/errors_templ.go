@@ -56,7 +56,7 @@ func ErrorPage(status int, msg, css string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"></head><body class=\"bg-slate-50 text-slate-900 antialiased\"><main class=\"mx-auto max-w-2xl space-y-4 px-4 py-8\"><h1 class=\"text-xl font-semibold\">Error ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"></head><body class=\"bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100\"><main class=\"mx-auto max-w-2xl space-y-4 px-4 py-8\"><h1 class=\"text-xl font-semibold\">Error ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -25,6 +25,10 @@ type Assets struct {
 	Chroma string
 	JS     string
 	HTMX   string
+	// Theme is the small script in <head> that picks the light or dark
+	// theme before the first paint; Icon is the favicon.
+	Theme string
+	Icon  string
 	// BodyLimit is the largest request body the server accepts (0: none
 	// checked); the page sends no larger form and shows TooLarge instead.
 	BodyLimit int

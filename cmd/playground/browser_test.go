@@ -39,6 +39,12 @@ type browser struct {
 
 func newBrowser(tb testing.TB) *browser {
 	tb.Helper()
+	return newBrowserWithin(tb, 90*time.Second)
+}
+
+// newBrowserWithin is newBrowser for a test that needs the tab longer.
+func newBrowserWithin(tb testing.TB, limit time.Duration) *browser {
+	tb.Helper()
 	// Chromium may still be writing its profile while it exits, so the
 	// profile is removed best-effort rather than by t.TempDir.
 	profile, err := os.MkdirTemp("", "playground-chromium-")
@@ -58,7 +64,7 @@ func newBrowser(tb testing.TB) *browser {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, limit)
 	tb.Cleanup(func() { cancelT(); cancelC(); cancelA(); os.RemoveAll(profile) })
 	b := &browser{ctx: ctx}
 	chromedp.ListenTarget(ctx, func(ev any) {

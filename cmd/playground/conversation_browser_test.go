@@ -210,9 +210,10 @@ func TestBrowserStructuredOutput(t *testing.T) {
 // TestBrowserTokenProbabilities asks the simulator for log probabilities:
 // the answer can be shown token by token, shaded by probability, and a
 // token's title lists its alternatives.
-func TestBrowserTokenProbabilities(t *testing.T) {
-	b := openOnSimulator(t)
-	b.run(t,
+// askTokenProbabilities picks gpt-4o-mini on the simulator and asks for
+// the three likeliest alternatives of each token at temperature 1.2.
+func askTokenProbabilities() chromedp.Action {
+	return chromedp.Tasks{
 		pick(`#model`, "openai.gpt-4o-mini"),
 		chromedp.WaitReady(`#f-top_logprobs`, chromedp.ByQuery),
 		htmxReady(`#draft`),
@@ -221,6 +222,13 @@ func TestBrowserTokenProbabilities(t *testing.T) {
 		setValue(`#f-top_logprobs`, "3"),
 		setValue(`#f-temperature`, "1.2"),
 		waitText(`[data-testid="curl"]`, `"top_logprobs": 3`),
+	}
+}
+
+func TestBrowserTokenProbabilities(t *testing.T) {
+	b := openOnSimulator(t)
+	b.run(t,
+		askTokenProbabilities(),
 		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
 		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
 		chromedp.WaitVisible(`[data-testid="lp-toggle"]`, chromedp.ByQuery),

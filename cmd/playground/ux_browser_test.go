@@ -166,10 +166,9 @@ func TestBrowserCarriedValueIsNamedAndClearable(t *testing.T) {
 		waitText(`[data-testid="error-summary"]`, "2 fields need attention"),
 	)
 	var names []string
-	var open bool
+	open := chromedp.Run(b.ctx, chromedp.Poll(`document.querySelector('[data-testid="advanced"]').open`, nil, chromedp.WithPollingTimeout(5*time.Second))) == nil
 	b.run(t,
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="problem"] a')].map(a => a.textContent)`, &names),
-		chromedp.Evaluate(`document.querySelector('[data-testid="advanced"]').open`, &open),
 	)
 	if strings.Join(names, "|") != "Max completion tokens|Max tokens (legacy)" && strings.Join(names, "|") != "Max tokens (legacy)|Max completion tokens" {
 		t.Errorf("the summary names %q, want both max fields", names)

@@ -642,11 +642,21 @@
       return resp.text().then(function (html) {
         var swap = resp.ok && resp.headers.get('HX-Reswap') !== 'none' ? 'innerHTML' : 'none';
         htmx.swap(out, html, { swapStyle: swap, swapDelay: 0, settleDelay: 0 });
+        reveal(out);
       });
     }).catch(function () {
       runControl.idle();
       unreachable(out);
+      reveal(out);
     });
+  }
+
+  // reveal brings the output into view after Run where it sits below the
+  // form (narrower than lg: a phone, a tablet) and is out of sight.
+  function reveal(out) {
+    if (!window.matchMedia('(max-width: 1023px)').matches) return;
+    var top = out.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.6) out.scrollIntoView({ block: 'start' });
   }
 
   // tooLarge reports whether a form's fields, URL-encoded as they are
@@ -675,7 +685,7 @@
 
   function unreachable(out) {
     var p = document.createElement('p');
-    p.className = 'card text-sm text-red-800';
+    p.className = 'card text-sm text-red-800 dark:text-red-300';
     p.setAttribute('role', 'alert');
     p.setAttribute('data-testid', 'run-not-started');
     text(p, 'Could not reach the server: the run did not start. Your form is as you left it.');
@@ -705,6 +715,7 @@
       if (name === 'panel') {
         adopting = function (el, handlers) { panel = el; h = handlers; };
         htmx.swap(out, data.join('\n'), { swapStyle: 'innerHTML', swapDelay: 0, settleDelay: 0 });
+        reveal(out);
         // htmx:load may already have run follow() during the swap.
         var swapped = out.querySelector('[data-run][data-events]');
         if (!panel && swapped) follow(swapped);
