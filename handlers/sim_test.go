@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/base64"
 	"encoding/json"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -42,7 +43,7 @@ func TestEverySeedModelRunsOnTheSimulator(t *testing.T) {
 		t.Run(m.ID, func(t *testing.T) {
 			fresh := drafts.Prepare(draft.Input{Provider: "sim", Model: m.ID})
 			form := url.Values{"_provider": {"sim"}, "_model": {m.ID}}
-			for k, v := range fresh.Form {
+			for k, v := range fresh.Form.Values() {
 				form[k] = v
 			}
 			done, texts := runOnSim(t, app, form)
@@ -138,16 +139,16 @@ func TestSimulatorCountsDefinitionsAsTheEstimate(t *testing.T) {
 		{"responses tool result turn", "openai.gpt-5-mini", turn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fresh := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: tc.form})
+			fresh := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: formpkg.Decode(tc.form)})
 			if len(fresh.Errors) > 0 {
 				t.Fatal(fresh.Errors)
 			}
-			bare := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: msg})
+			bare := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: formpkg.Decode(msg)})
 			if fresh.Estimate.PromptTokens <= bare.Estimate.PromptTokens+10 {
 				t.Errorf("the estimate does not count the definitions: %d with, %d without", fresh.Estimate.PromptTokens, bare.Estimate.PromptTokens)
 			}
 			form := url.Values{"_provider": {"sim"}, "_model": {tc.model}}
-			for k, v := range fresh.Form {
+			for k, v := range fresh.Form.Values() {
 				form[k] = v
 			}
 			done, _ := runOnSim(t, app, form)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ func TestGoldenPages(t *testing.T) {
 	form := url.Values{"messages.role": {"system", "user"}, "messages.content": {"Be brief.", "Hello"}}
 	bad := url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}, "temperature": {"9"}}
 	workspace := func(f url.Values) Page {
-		r := svc.Prepare(draft.Input{Provider: p.ID, Model: m.ID, Form: f})
+		r := svc.Prepare(draft.Input{Provider: p.ID, Model: m.ID, Form: formpkg.Decode(f)})
 		return Page{Title: "Playground", Workspace: NewWorkspace(svc.Catalog, r, svc.KeySource)}
 	}
 	e, failed := sampleEntries(p, m, "One **bold**")

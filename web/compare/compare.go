@@ -24,11 +24,12 @@ const (
 )
 
 // Pane is one column: its provider and model, and the parameter values it
-// sets itself (the others come from the base form).
+// sets itself (the others come from the base form), typed as the form's
+// inputs are (a layout stored before, with plain strings, still reads).
 type Pane struct {
-	Provider  string            `json:"provider"`
-	Model     string            `json:"model"`
-	Overrides map[string]string `json:"overrides,omitempty"`
+	Provider  string                `json:"provider"`
+	Model     string                `json:"model"`
+	Overrides map[string]form.Input `json:"overrides,omitempty"`
 }
 
 // Layout is the compare view's panes, and the last sweep asked for.
@@ -56,7 +57,8 @@ func Overridable(f catalog.Field) bool {
 }
 
 // Param is one parameter of a pane as shown: its value, what it would be
-// without the pane's override, and whether the pane overrides it.
+// without the pane's override, and whether the pane overrides it (the two
+// differ as values: 0.70 overrides nothing of an inherited 0.7).
 type Param struct {
 	Field     catalog.Field
 	Value     string
@@ -86,13 +88,13 @@ func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 	}
 	for i, p := range l.Panes {
 		inh := svc.Prepare(draft.Input{Provider: p.Provider, Model: p.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form})
-		values := form.Clone(inh.Form)
+		values := inh.Form.Clone()
 		if len(conv) > 0 {
 			form.SetConversation(inh.Model, values, conv)
 		}
 		for name, v := range p.Overrides {
 			if f, ok := inh.Model.Field(name); ok && Overridable(f) {
-				values.Set(name, v)
+				values[name] = v
 			}
 		}
 		r := svc.Prepare(draft.Input{Provider: inh.Provider.ID, Model: inh.Model.ID, Form: values})
@@ -101,13 +103,14 @@ func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 			if !Overridable(f) {
 				continue
 			}
-			pr := Param{Field: f, Value: values.Get(f.Name), Inherited: inh.Form.Get(f.Name), Error: r.Errors[f.Name]}
-			pr.Override = pr.Value != pr.Inherited
+			value, inherited := r.Form[f.Name], inh.Form[f.Name]
+			pr := Param{Field: f, Value: value.String(), Inherited: inherited.String(), Error: r.Errors[f.Name]}
+			pr.Override = !form.Same(f, value, inherited)
 			if pr.Override {
 				if res.Pane.Overrides == nil {
-					res.Pane.Overrides = map[string]string{}
+					res.Pane.Overrides = map[string]form.Input{}
 				}
-				res.Pane.Overrides[f.Name] = pr.Value
+				res.Pane.Overrides[f.Name] = value
 			}
 			res.Params = append(res.Params, pr)
 		}
@@ -135,20 +138,19 @@ func Fresh(base Base) Layout {
 // the playground form) and each pane's provider, model and parameters
 // ("pane.N.provider", "pane.N.model", "pane.N.f.NAME").
 func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base, Layout) {
-	nb := Base{Provider: base.Provider, Model: base.Model, Form: form.Clone(base.Form)}
+	nb := Base{Provider: base.Provider, Model: base.Model, Form: base.Form.Clone()}
 	if nb.Form == nil {
-		nb.Form = url.Values{}
+		nb.Form = form.Draft{}
 	}
+	posted := form.Decode(submitted)
 	for _, f := range baseModel.Fields() {
-		if !form.IsPrompt(f) {
+		if !form.IsPrompt(f) || !form.Present(f, submitted) {
 			continue
 		}
-		for _, k := range form.InputNames(f) {
-			if v, ok := submitted[k]; ok {
-				nb.Form[k] = slices.Clone(v)
-			} else if form.Present(f, submitted) {
-				delete(nb.Form, k)
-			}
+		if in, ok := form.Read(f, posted); ok {
+			nb.Form[f.Name] = in
+		} else {
+			delete(nb.Form, f.Name)
 		}
 	}
 	var l Layout
@@ -158,10 +160,10 @@ func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base,
 		if !ok {
 			continue
 		}
-		p := Pane{Provider: first(prov), Model: submitted.Get(pre + "model"), Overrides: map[string]string{}}
+		p := Pane{Provider: first(prov), Model: submitted.Get(pre + "model"), Overrides: map[string]form.Input{}}
 		for k, v := range submitted {
 			if name, ok := strings.CutPrefix(k, pre+"f."); ok && len(v) > 0 {
-				p.Overrides[name] = v[len(v)-1]
+				p.Overrides[name] = form.Text(v[len(v)-1])
 			}
 		}
 		l.Panes = append(l.Panes, p)
@@ -230,7 +232,7 @@ func Sweep(base Base, baseModel *catalog.Model, field, values string) (Layout, S
 	}
 	var bad []string
 	for _, v := range vals {
-		if _, e := form.Parse([]catalog.Field{f}, url.Values{f.Name: {v}}); e[f.Name] != "" {
+		if _, e := form.Check([]catalog.Field{f}, form.Draft{f.Name: form.Text(v)}); e[f.Name] != "" {
 			bad = append(bad, "“"+v+"”: "+e[f.Name])
 		}
 	}
@@ -239,7 +241,7 @@ func Sweep(base Base, baseModel *catalog.Model, field, values string) (Layout, S
 		return l, errs
 	}
 	for _, v := range vals {
-		l.Panes = append(l.Panes, Pane{Provider: base.Provider, Model: base.Model, Overrides: map[string]string{f.Name: v}})
+		l.Panes = append(l.Panes, Pane{Provider: base.Provider, Model: base.Model, Overrides: map[string]form.Input{f.Name: form.Text(v)}})
 	}
 	return l, nil
 }

@@ -305,7 +305,7 @@ func Title(l Layout, rs []Resolved) string {
 	if l.SweepField != "" && len(models) == 1 {
 		var vals []string
 		for _, r := range rs {
-			if v := r.Pane.Overrides[l.SweepField]; v != "" {
+			if v := r.Pane.Overrides[l.SweepField].String(); v != "" {
 				vals = append(vals, v)
 			}
 		}

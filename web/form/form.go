@@ -68,22 +68,10 @@ type Values map[string]any
 // Errors maps a field name to the message shown next to it.
 type Errors map[string]string
 
-// Parse reads and checks the values of fields from in. Every problem is
-// reported; the returned Values hold only the fields that passed.
+// Parse reads and checks the values of fields from a posted form (Check
+// of its Decode).
 func Parse(fields []catalog.Field, in url.Values) (Values, Errors) {
-	vals, errs := Values{}, Errors{}
-	for _, f := range fields {
-		v, set, err := parseField(f, in)
-		if err != "" {
-			errs[f.Name] = err
-			continue
-		}
-		if set {
-			vals[f.Name] = v
-		}
-	}
-	crossCheck(fields, vals, errs)
-	return vals, errs
+	return Check(fields, Decode(in))
 }
 
 // Present reports whether the submission carries any input for f (used to
@@ -97,84 +85,107 @@ func Present(f catalog.Field, in url.Values) bool {
 	return ok
 }
 
-func parseField(f catalog.Field, in url.Values) (any, bool, string) {
-	switch f.Type {
-	case catalog.TypeMessages:
-		return parseMessages(f, in)
-	case catalog.TypeImageURLs:
-		return parseImages(f, in)
-	case catalog.TypeFunctions:
-		return parseFunctions(f, in)
-	case catalog.TypeStringList:
-		return parseList(f, in[f.Name], MaxStringLength)
-	case catalog.TypeText:
-		if f.MaxItems > 1 {
-			return parseList(f, in[f.Name], MaxTextLength)
-		}
-	case catalog.TypeBoolean:
-		return parseBool(f, in[f.Name])
+// checkTextOrList checks a text of several rows as a list, else as one
+// text.
+func checkTextOrList(f catalog.Field, in Input) (any, bool, string) {
+	if f.MaxItems > 1 {
+		return parseList(f, in.Strings(), MaxTextLength)
 	}
-	raw := in.Get(f.Name)
+	return checkText(f, in)
+}
+
+// scalar is the value of a one-value field, or the outcome when it is
+// blank (unset, or "Required.").
+func scalar(f catalog.Field, in Input) (raw string, blank bool, msg string) {
+	raw = in.String()
 	if strings.TrimSpace(raw) == "" {
 		if f.Required {
-			return nil, false, "Required."
+			return "", true, "Required."
 		}
-		return nil, false, ""
+		return "", true, ""
 	}
-	switch f.Type {
-	case catalog.TypeString, catalog.TypeText:
-		limit := MaxTextLength
-		if f.Type == catalog.TypeString {
-			limit = MaxStringLength
+	return raw, false, ""
+}
+
+func checkText(f catalog.Field, in Input) (any, bool, string) {
+	raw, blank, msg := scalar(f, in)
+	if blank {
+		return nil, false, msg
+	}
+	limit := MaxTextLength
+	if f.Type == catalog.TypeString {
+		limit = MaxStringLength
+	}
+	if f.MaxLength > 0 {
+		limit = f.MaxLength
+	}
+	if n := utf8.RuneCountInString(raw); n > limit {
+		return nil, false, fmt.Sprintf("Too long: %d characters, at most %d.", n, limit)
+	}
+	if f.Type == catalog.TypeString && strings.ContainsAny(raw, "\r\n") {
+		return nil, false, "Must be a single line."
+	}
+	if f.Transform == catalog.TransformToolChoice {
+		return checkToolChoice(f, strings.TrimSpace(raw))
+	}
+	return raw, true, ""
+}
+
+func checkEnum(f catalog.Field, in Input) (any, bool, string) {
+	raw, blank, msg := scalar(f, in)
+	if blank {
+		return nil, false, msg
+	}
+	for _, e := range f.Enum {
+		if raw == e {
+			return raw, true, ""
 		}
-		if f.MaxLength > 0 {
-			limit = f.MaxLength
-		}
-		if n := utf8.RuneCountInString(raw); n > limit {
-			return nil, false, fmt.Sprintf("Too long: %d characters, at most %d.", n, limit)
-		}
-		if f.Type == catalog.TypeString && strings.ContainsAny(raw, "\r\n") {
-			return nil, false, "Must be a single line."
-		}
-		if f.Transform == catalog.TransformToolChoice {
-			return checkToolChoice(f, strings.TrimSpace(raw))
-		}
-		return raw, true, ""
-	case catalog.TypeEnum:
-		for _, e := range f.Enum {
-			if raw == e {
-				return raw, true, ""
+	}
+	return nil, false, fmt.Sprintf("Must be one of %s.", strings.Join(f.Enum, ", "))
+}
+
+func checkNumber(f catalog.Field, in Input) (any, bool, string) {
+	raw, blank, msg := scalar(f, in)
+	if blank {
+		return nil, false, msg
+	}
+	n, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		return nil, false, "Must be a number."
+	}
+	if msg := checkRange(f, n); msg != "" {
+		return nil, false, msg
+	}
+	return n, true, ""
+}
+
+func checkInteger(f catalog.Field, in Input) (any, bool, string) {
+	raw, blank, msg := scalar(f, in)
+	if blank {
+		return nil, false, msg
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil {
+		// A whole number beyond int64 is out of any range the schema sets.
+		if x, ferr := strconv.ParseFloat(strings.TrimSpace(raw), 64); ferr == nil && errors.Is(err, strconv.ErrRange) {
+			if msg := checkRange(f, x); msg != "" {
+				return nil, false, msg
 			}
 		}
-		return nil, false, fmt.Sprintf("Must be one of %s.", strings.Join(f.Enum, ", "))
-	case catalog.TypeNumber:
-		n, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return nil, false, "Must be a number."
-		}
-		if msg := checkRange(f, n); msg != "" {
-			return nil, false, msg
-		}
-		return n, true, ""
-	case catalog.TypeInteger:
-		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-		if err != nil {
-			// A whole number beyond int64 is out of any range the schema sets.
-			if x, ferr := strconv.ParseFloat(strings.TrimSpace(raw), 64); ferr == nil && errors.Is(err, strconv.ErrRange) {
-				if msg := checkRange(f, x); msg != "" {
-					return nil, false, msg
-				}
-			}
-			return nil, false, "Must be a whole number."
-		}
-		if msg := checkRange(f, float64(n)); msg != "" {
-			return nil, false, msg
-		}
-		return n, true, ""
-	case catalog.TypeJSON:
-		return parseJSON(f, raw)
+		return nil, false, "Must be a whole number."
 	}
-	return nil, false, fmt.Sprintf("Unsupported field type %q.", f.Type)
+	if msg := checkRange(f, float64(n)); msg != "" {
+		return nil, false, msg
+	}
+	return n, true, ""
+}
+
+func checkJSON(f catalog.Field, in Input) (any, bool, string) {
+	raw, blank, msg := scalar(f, in)
+	if blank {
+		return nil, false, msg
+	}
+	return parseJSON(f, raw)
 }
 
 func checkRange(f catalog.Field, n float64) string {
@@ -253,13 +264,13 @@ func parseList(f catalog.Field, raw []string, limit int) (any, bool, string) {
 	return out, true, ""
 }
 
-func parseMessages(f catalog.Field, in url.Values) (any, bool, string) {
+func parseMessages(f catalog.Field, rows []MessageRow) (any, bool, string) {
 	allowed := f.Roles
 	if len(allowed) == 0 {
 		allowed = []string{"system", "user", "assistant"}
 	}
 	var out []Message
-	for i, row := range MessageRows(f, in) {
+	for i, row := range rows {
 		role, c := row.Role, row.Content
 		if !slices.Contains(allowed, role) {
 			return nil, false, fmt.Sprintf("Message %d: role must be one of %s.", i+1, strings.Join(allowed, ", "))
@@ -321,9 +332,9 @@ func CheckImageURL(s string) string {
 	return ""
 }
 
-func parseImages(f catalog.Field, in url.Values) (any, bool, string) {
+func parseImages(f catalog.Field, rows []ImageRow) (any, bool, string) {
 	var out []Image
-	for i, row := range ImageRows(f, in) {
+	for i, row := range rows {
 		u := strings.TrimSpace(row.URL)
 		if u == "" {
 			continue
@@ -490,22 +501,13 @@ func InputNames(f catalog.Field) []string {
 	return names
 }
 
-// Clone copies form values deeply (changing the copy leaves v alone).
-func Clone(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
 // MaxFunctions bounds the function definitions of a tools field.
 const MaxFunctions = 64
 
 // parseFunctions reads function definition rows (name, description, JSON
 // Schema parameters) into the Chat API's tools array, checked as a tools
 // JSON field is: names, duplicates, parameters that compile.
-func parseFunctions(f catalog.Field, in url.Values) (any, bool, string) {
+func parseFunctions(f catalog.Field, rows []FunctionRow) (any, bool, string) {
 	type function struct {
 		Name        string          `json:"name"`
 		Description string          `json:"description,omitempty"`
@@ -516,7 +518,7 @@ func parseFunctions(f catalog.Field, in url.Values) (any, bool, string) {
 		Function function `json:"function"`
 	}
 	var tools []tool
-	for i, row := range FunctionRows(f, in) {
+	for i, row := range rows {
 		name, desc, raw := strings.TrimSpace(row.Name), strings.TrimSpace(row.Description), strings.TrimSpace(row.Parameters)
 		if name == "" && desc == "" && raw == "" {
 			continue // an empty row is not sent

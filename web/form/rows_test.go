@@ -63,12 +63,12 @@ func TestRows(t *testing.T) {
 
 func TestPromptText(t *testing.T) {
 	resp := defaultModel(t, "sim", "seed003.gpt-5.4-pro")
-	got := PromptText(resp, url.Values{"system_prompt": {"Be terse."}, "messages.role": {"user", "user"}, "messages.content": {"Name a colour.", " "}})
+	got := PromptText(resp, Decode(url.Values{"system_prompt": {"Be terse."}, "messages.role": {"user", "user"}, "messages.content": {"Name a colour.", " "}}))
 	if got != "Be terse.\nName a colour." {
 		t.Errorf("responses: %q (instructions are part of the prompt)", got)
 	}
 	comp := defaultModel(t, "sim", "seed000.gpt-5.4-pro")
-	if got := PromptText(comp, url.Values{"prompt": {"A", "B"}}); got != "A\nB" {
+	if got := PromptText(comp, Decode(url.Values{"prompt": {"A", "B"}})); got != "A\nB" {
 		t.Errorf("completions: %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"net/url"
 	"os"
 	"strings"
@@ -101,7 +102,7 @@ func entry(id string, created time.Time, provider, model, prompt string) Entry {
 	return Entry{
 		ID: id, Created: created, Provider: provider, ProviderName: strings.ToUpper(provider), Model: model, ModelLabel: model,
 		Style: "chat", Status: run.Running, Prompt: prompt,
-		Form:    url.Values{"messages.content": {prompt}, "temperature": {"0.7"}},
+		Form:    formpkg.Decode(url.Values{"messages.content": {prompt}, "temperature": {"0.7"}}),
 		Request: Request{Method: "POST", URL: "http://x/v1/chat/completions", KeyEnv: "X_API_KEY", Body: `{"model":"` + model + `"}`},
 		Curl:    "curl 'http://x/v1/chat/completions' -H \"Authorization: Bearer $X_API_KEY\"",
 	}
@@ -119,7 +120,7 @@ func TestStoreLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Status != run.Running || got.Form.Get("temperature") != "0.7" || got.Request.KeyEnv != "X_API_KEY" || !got.Created.Equal(t0) {
+		if got.Status != run.Running || got.Form.Values().Get("temperature") != "0.7" || got.Request.KeyEnv != "X_API_KEY" || !got.Created.Equal(t0) {
 			t.Fatalf("got %+v", got)
 		}
 		if got.Prompt != "Hello\uFFFD wörld \uFFFD" {
