@@ -75,8 +75,8 @@ func Preview(d *Deps) fiber.Handler {
 // and keeps it as the session's last.
 func (d *Deps) prepareSubmitted(c *fiber.Ctx) (scope, draft.Result) {
 	sc := d.scopeOf(c)
-	posted := formValues(c)
-	r := sc.drafts.Prepare(draft.Input{Provider: posted.Get("_provider"), Model: posted.Get("_model"), Form: webform.Decode(posted)})
+	posted := postedDraft(c)
+	r := sc.drafts.Prepare(draft.Input{Provider: posted.Text("_provider"), Model: posted.Text("_model"), Form: posted})
 	d.keep(c, r)
 	return sc, r
 }

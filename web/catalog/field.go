@@ -25,6 +25,11 @@ const (
 	TypeFunctions  FieldType = "functions"   // function tool rows: name, description, JSON Schema parameters
 )
 
+// FieldTypes are the field types a form_schema may use (web/form has a
+// kind for each).
+var FieldTypes = []FieldType{TypeString, TypeText, TypeNumber, TypeInteger, TypeBoolean, TypeEnum,
+	TypeStringList, TypeJSON, TypeMessages, TypeImageURLs, TypeFunctions}
+
 // Named transforms: fields whose value reshapes the body instead of being
 // placed at a dotted target path.
 const (

@@ -468,10 +468,7 @@ func validateSchema(path string, style Style, fields []Field) error {
 		if f.Name == "model" {
 			bad("name", `"model" is set from the model entry, not the form`)
 		}
-		switch f.Type {
-		case TypeString, TypeText, TypeNumber, TypeInteger, TypeBoolean, TypeEnum,
-			TypeStringList, TypeJSON, TypeMessages, TypeImageURLs, TypeFunctions:
-		default:
+		if !slices.Contains(FieldTypes, f.Type) {
 			bad("type", "unknown type %q", f.Type)
 		}
 		if f.Group != "" && f.Group != "basic" && f.Group != "advanced" {

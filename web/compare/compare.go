@@ -7,7 +7,6 @@ package compare
 
 import (
 	"maps"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,17 +133,17 @@ func Fresh(base Base) Layout {
 	return Layout{Panes: []Pane{{Provider: base.Provider, Model: base.Model}, {Provider: base.Provider, Model: base.Model}}}
 }
 
-// ApplyForm reads the compare form: the base's prompt fields (named as in
-// the playground form) and each pane's provider, model and parameters
-// ("pane.N.provider", "pane.N.model", "pane.N.f.NAME").
-func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base, Layout) {
+// ApplyForm reads the posted compare form (form.Decode of its inputs):
+// the base's prompt fields (named as in the playground form) and each
+// pane's provider, model and parameters ("pane.N.provider",
+// "pane.N.model", "pane.N.f.NAME").
+func ApplyForm(base Base, baseModel *catalog.Model, posted form.Draft) (Base, Layout) {
 	nb := Base{Provider: base.Provider, Model: base.Model, Form: base.Form.Clone()}
 	if nb.Form == nil {
 		nb.Form = form.Draft{}
 	}
-	posted := form.Decode(submitted)
 	for _, f := range baseModel.Fields() {
-		if !form.IsPrompt(f) || !form.Present(f, submitted) {
+		if !form.IsPrompt(f) || !posted.Has(f.Name) {
 			continue
 		}
 		if in, ok := form.Read(f, posted); ok {
@@ -156,19 +155,20 @@ func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base,
 	var l Layout
 	for i := range MaxPanes {
 		pre := PanePrefix(i)
-		prov, ok := submitted[pre+"provider"]
-		if !ok {
+		if !posted.Has(pre + "provider") {
 			continue
 		}
-		p := Pane{Provider: first(prov), Model: submitted.Get(pre + "model"), Overrides: map[string]form.Input{}}
-		for k, v := range submitted {
-			if name, ok := strings.CutPrefix(k, pre+"f."); ok && len(v) > 0 {
-				p.Overrides[name] = form.Text(v[len(v)-1])
+		p := Pane{Provider: posted.Text(pre + "provider"), Model: posted.Text(pre + "model"), Overrides: map[string]form.Input{}}
+		for k, in := range posted {
+			if name, ok := strings.CutPrefix(k, pre+"f."); ok {
+				if vs := in.Strings(); len(vs) > 0 {
+					p.Overrides[name] = form.Text(vs[len(vs)-1])
+				}
 			}
 		}
 		l.Panes = append(l.Panes, p)
 	}
-	l.SweepField, l.SweepValues = submitted.Get("sweep_field"), submitted.Get("sweep_values")
+	l.SweepField, l.SweepValues = posted.Text("sweep_field"), posted.Text("sweep_values")
 	return nb, l
 }
 
@@ -255,13 +255,6 @@ func SweepFields(m *catalog.Model) []catalog.Field {
 		}
 	}
 	return out
-}
-
-func first(v []string) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return v[0]
 }
 
 // PanePrefix starts the names of pane i's inputs in the compare form:

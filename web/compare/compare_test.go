@@ -96,13 +96,13 @@ func TestApplyForm(t *testing.T) {
 	svc := service(t)
 	m, _ := svc.Catalog.Model("sim", chatModel)
 	base := Base{Provider: "sim", Model: chatModel, Form: form.Decode(url.Values{"messages.role": {"user"}, "messages.content": {"old"}, "temperature": {"0.2"}})}
-	nb, l := ApplyForm(base, m, url.Values{
+	nb, l := ApplyForm(base, m, form.Decode(url.Values{
 		"messages.role": {"system", "user"}, "messages.content": {"be brief", "new prompt"},
 		"temperature":     {"1.9"}, // not a prompt field: the base keeps its own
 		"pane.0.provider": {"sim"}, "pane.0.model": {chatModel}, "pane.0.f.temperature": {"0"},
 		"pane.2.provider": {"sim"}, "pane.2.model": {respModel},
 		"sweep_field": {"temperature"},
-	})
+	}))
 	if nb.Form.Values().Get("temperature") != "0.2" || strings.Join(nb.Form.Values()["messages.content"], "|") != "be brief|new prompt" {
 		t.Errorf("base %v", nb.Form)
 	}
