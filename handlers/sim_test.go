@@ -3,7 +3,6 @@ package handlers
 import (
 	"encoding/base64"
 	"encoding/json"
-	formpkg "github.com/playground-dev/playground/web/form"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/sim"
 	"github.com/playground-dev/playground/web/sse"
 	"github.com/playground-dev/playground/web/tokens"

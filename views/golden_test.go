@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	formpkg "github.com/playground-dev/playground/web/form"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/history"
 )
 

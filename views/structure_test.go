@@ -3,7 +3,6 @@ package views
 import (
 	"bytes"
 	"context"
-	formpkg "github.com/playground-dev/playground/web/form"
 	"net/url"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"

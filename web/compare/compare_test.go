@@ -1,6 +1,8 @@
 package compare
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
@@ -308,4 +310,63 @@ func texts(vs map[string]string) map[string]form.Input {
 		out[k] = form.Text(v)
 	}
 	return out
+}
+
+// TestOverridesCompareAsValues: an override that writes the inherited
+// value another way (0.70 for 0.7) overrides nothing.
+func TestOverridesCompareAsValues(t *testing.T) {
+	svc := service(t)
+	base := Base{Provider: "sim", Model: chatModel, Form: form.Decode(url.Values{"messages.content": {"Say hi"}, "temperature": {"0.7"}})}
+	rs := Resolve(svc, base, Layout{Panes: []Pane{
+		{Provider: "sim", Model: chatModel, Overrides: texts(map[string]string{"temperature": "0.70"})},
+		{Provider: "sim", Model: chatModel, Overrides: texts(map[string]string{"temperature": "0.75"})},
+	}})
+	for _, p := range rs[0].Params {
+		if p.Field.Name == "temperature" && p.Override {
+			t.Errorf("0.70 overrides an inherited 0.7: %+v", p)
+		}
+	}
+	if _, ok := rs[0].Pane.Overrides["temperature"]; ok {
+		t.Error("the equal override was kept")
+	}
+	if got := rs[1].Pane.Overrides["temperature"]; got.String() != "0.75" {
+		t.Errorf("a different value: %+v", rs[1].Pane.Overrides)
+	}
+}
+
+// TestStoredLayoutsBeforeTypedDrafts: a session's base form and panes as
+// they were kept before drafts were typed (the posted form, overrides as
+// strings) load, and are kept again typed.
+func TestStoredLayoutsBeforeTypedDrafts(t *testing.T) {
+	dir := t.TempDir()
+	saved, err := draft.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layouts, err := draft.OpenNamed(dir, "layouts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldBase := `{"provider":"sim","model":"` + chatModel + `","form":{"messages.role":["user"],"messages.content":["Say hi"],"temperature":["0.5"]}}`
+	oldLayout := `{"panes":[{"provider":"sim","model":"` + chatModel + `"},{"provider":"sim","model":"` + chatModel + `","overrides":{"temperature":"1.4"}}]}`
+	if saved.Put("o", json.RawMessage(oldBase)) != nil || layouts.Put("o", json.RawMessage(oldLayout)) != nil {
+		t.Fatal("could not write the old files")
+	}
+	s := &Service{Saved: saved, Layouts: layouts, Log: slog.New(slog.DiscardHandler)}
+	st := s.Preview("o", service(t), form.Draft{})
+	if rows := st.Base.Form.MessageRows("messages"); len(rows) != 1 || rows[0].Content != "Say hi" || st.Base.Form.Text("temperature") != "0.5" {
+		t.Fatalf("base %+v", st.Base.Form)
+	}
+	if len(st.Resolved) != 2 || !strings.Contains(string(st.Resolved[1].Draft.Request.Body), `"temperature": 1.4`) ||
+		!strings.Contains(string(st.Resolved[0].Draft.Request.Body), `"temperature": 0.5`) {
+		t.Fatalf("panes %+v", st.Layout)
+	}
+	var again Layout
+	if !layouts.Get("o", &again) || again.Panes[1].Overrides["temperature"].Shape != form.ShapeText || again.Panes[1].Overrides["temperature"].Text != "1.4" {
+		t.Errorf("kept again as %+v", again)
+	}
+	var b Base
+	if !saved.Get("o", &b) || b.Form.Text("temperature") != "0.5" {
+		t.Errorf("base kept again as %+v", b)
+	}
 }

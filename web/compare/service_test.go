@@ -83,6 +83,10 @@ func TestRecordReadsBack(t *testing.T) {
 	if got, err := compare.ReadRecord([]byte(old)); err != nil || got.Base.Form.Text("temperature") != "0.5" {
 		t.Fatalf("old record: %+v, %v", got, err)
 	}
+	old = `{"base":{"provider":"sim","model":"a","form":{}},"layout":{"panes":[{"provider":"sim","model":"a"},{"provider":"sim","model":"b","overrides":{"temperature":"1"}}]}}`
+	if got, err := compare.ReadRecord([]byte(old)); err != nil || got.Layout.Panes[1].Overrides["temperature"].Text != "1" {
+		t.Fatalf("old record with overrides: %+v, %v", got, err)
+	}
 	for _, bad := range []string{"", "{}", `{"layout":{"panes":[{"provider":"sim"}]}}`} {
 		if _, err := compare.ReadRecord([]byte(bad)); err != compare.ErrNotKept {
 			t.Errorf("%q: %v", bad, err)

@@ -2,13 +2,13 @@ package draft
 
 import (
 	"encoding/json"
-	formpkg "github.com/playground-dev/playground/web/form"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/cost"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/tokens"
 )
 

@@ -2,7 +2,6 @@ package draft
 
 import (
 	"context"
-	formpkg "github.com/playground-dev/playground/web/form"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/tokens"

@@ -1,7 +1,6 @@
 package draft
 
 import (
-	formpkg "github.com/playground-dev/playground/web/form"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	formpkg "github.com/playground-dev/playground/web/form"
 )
 
 func TestKeyPrecedence(t *testing.T) {

@@ -1,12 +1,16 @@
-// Package form turns submitted form values into typed parameter values,
-// checked against a model's form_schema. It knows nothing about HTTP
-// frameworks: input is a url.Values, output is Values and per-field Errors.
+// Package form owns a model's form: the typed draft a person writes
+// (Draft, one Input per field: a text, a list or a row field's rows), its
+// codec (Decode from the posted form, Values back to the page's inputs,
+// JSON for storage; rows.go is the row grammar), the kind of each field
+// type (kinds.go: how it reads, checks and takes part in the prompt), and
+// Check, which turns a Draft into typed Values checked against the
+// form_schema, with per-field Errors. It knows nothing about HTTP
+// frameworks.
 //
 // Input names: a scalar field is submitted under its name; a list field
 // (string_list, text with max_items > 1) as repeated values of its name;
-// image_urls rows as NAME.url and NAME.detail; messages rows as NAME.role and
-// NAME.content. A boolean is submitted as a hidden "false" followed by the
-// checkbox's "true", so the last value wins.
+// row fields as NAME.PART (rows.go). A boolean is submitted as a hidden
+// "false" followed by the checkbox's "true", so the last value wins.
 package form
 
 import (
@@ -91,27 +95,25 @@ func checkTextOrList(f catalog.Field, in Input) (any, bool, string) {
 	if f.MaxItems > 1 {
 		return parseList(f, in.Strings(), MaxTextLength)
 	}
-	return checkText(f, in)
+	return scalar(checkText)(f, in)
 }
 
-// scalar is the value of a one-value field, or the outcome when it is
-// blank (unset, or "Required.").
-func scalar(f catalog.Field, in Input) (raw string, blank bool, msg string) {
-	raw = in.String()
-	if strings.TrimSpace(raw) == "" {
-		if f.Required {
-			return "", true, "Required."
+// scalar makes the check of a one-value field from the check of its
+// text: a blank value is unset (or "Required.").
+func scalar(check func(f catalog.Field, raw string) (any, bool, string)) func(catalog.Field, Input) (any, bool, string) {
+	return func(f catalog.Field, in Input) (any, bool, string) {
+		raw := in.String()
+		if strings.TrimSpace(raw) == "" {
+			if f.Required {
+				return nil, false, "Required."
+			}
+			return nil, false, ""
 		}
-		return "", true, ""
+		return check(f, raw)
 	}
-	return raw, false, ""
 }
 
-func checkText(f catalog.Field, in Input) (any, bool, string) {
-	raw, blank, msg := scalar(f, in)
-	if blank {
-		return nil, false, msg
-	}
+func checkText(f catalog.Field, raw string) (any, bool, string) {
 	limit := MaxTextLength
 	if f.Type == catalog.TypeString {
 		limit = MaxStringLength
@@ -131,11 +133,7 @@ func checkText(f catalog.Field, in Input) (any, bool, string) {
 	return raw, true, ""
 }
 
-func checkEnum(f catalog.Field, in Input) (any, bool, string) {
-	raw, blank, msg := scalar(f, in)
-	if blank {
-		return nil, false, msg
-	}
+func checkEnum(f catalog.Field, raw string) (any, bool, string) {
 	for _, e := range f.Enum {
 		if raw == e {
 			return raw, true, ""
@@ -144,11 +142,7 @@ func checkEnum(f catalog.Field, in Input) (any, bool, string) {
 	return nil, false, fmt.Sprintf("Must be one of %s.", strings.Join(f.Enum, ", "))
 }
 
-func checkNumber(f catalog.Field, in Input) (any, bool, string) {
-	raw, blank, msg := scalar(f, in)
-	if blank {
-		return nil, false, msg
-	}
+func checkNumber(f catalog.Field, raw string) (any, bool, string) {
 	n, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
 	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 		return nil, false, "Must be a number."
@@ -159,11 +153,7 @@ func checkNumber(f catalog.Field, in Input) (any, bool, string) {
 	return n, true, ""
 }
 
-func checkInteger(f catalog.Field, in Input) (any, bool, string) {
-	raw, blank, msg := scalar(f, in)
-	if blank {
-		return nil, false, msg
-	}
+func checkInteger(f catalog.Field, raw string) (any, bool, string) {
 	n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
 	if err != nil {
 		// A whole number beyond int64 is out of any range the schema sets.
@@ -178,14 +168,6 @@ func checkInteger(f catalog.Field, in Input) (any, bool, string) {
 		return nil, false, msg
 	}
 	return n, true, ""
-}
-
-func checkJSON(f catalog.Field, in Input) (any, bool, string) {
-	raw, blank, msg := scalar(f, in)
-	if blank {
-		return nil, false, msg
-	}
-	return parseJSON(f, raw)
 }
 
 func checkRange(f catalog.Field, n float64) string {

@@ -29,13 +29,13 @@ type kind struct {
 // kinds is the table of field types: adding a type adds its entry here
 // (and its catalog name in web/catalog/field.go).
 var kinds = map[catalog.FieldType]kind{
-	catalog.TypeString:  {shape: one, check: checkText, turns: textTurns, setTurns: setTextTurns},
+	catalog.TypeString:  {shape: one, check: scalar(checkText), turns: textTurns, setTurns: setTextTurns},
 	catalog.TypeText:    {shape: oneOrList, check: checkTextOrList, turns: textTurns, setTurns: setTextTurns},
-	catalog.TypeEnum:    {shape: one, check: checkEnum},
-	catalog.TypeNumber:  {shape: one, check: checkNumber},
-	catalog.TypeInteger: {shape: one, check: checkInteger},
+	catalog.TypeEnum:    {shape: one, check: scalar(checkEnum)},
+	catalog.TypeNumber:  {shape: one, check: scalar(checkNumber)},
+	catalog.TypeInteger: {shape: one, check: scalar(checkInteger)},
 	catalog.TypeBoolean: {shape: one, check: func(f catalog.Field, in Input) (any, bool, string) { return parseBool(f, in.Strings()) }},
-	catalog.TypeJSON:    {shape: one, check: checkJSON},
+	catalog.TypeJSON:    {shape: one, check: scalar(parseJSON)},
 	catalog.TypeStringList: {shape: list, check: func(f catalog.Field, in Input) (any, bool, string) {
 		return parseList(f, in.Strings(), MaxStringLength)
 	}},

@@ -3,7 +3,6 @@ package history
 import (
 	"context"
 	"fmt"
-	formpkg "github.com/playground-dev/playground/web/form"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"

@@ -2,7 +2,6 @@ package history
 
 import (
 	"context"
-	formpkg "github.com/playground-dev/playground/web/form"
 	"net/url"
 	"os"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curl"
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/units"
