@@ -187,9 +187,13 @@ func (in Input) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads what MarshalJSON writes; a bare JSON string (a
 // compare override as layouts stored it before drafts were typed) reads
-// as a text.
+// as a text, and null as nothing.
 func (in *Input) UnmarshalJSON(b []byte) error {
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '"' {
+	t := bytes.TrimSpace(b)
+	if bytes.Equal(t, []byte("null")) {
+		return nil
+	}
+	if len(t) > 0 && t[0] == '"' {
 		var s string
 		if err := json.Unmarshal(t, &s); err != nil {
 			return err

@@ -73,6 +73,7 @@ func TestRead(t *testing.T) {
 		{catalog.Field{Name: "p", Type: catalog.TypeText, MaxItems: 4}, List("one"), true},
 		{catalog.Field{Name: "p", Type: catalog.TypeStringList}, List("one"), true},
 		{catalog.Field{Name: "e", Type: catalog.TypeStringList}, List(), true},
+		{catalog.Field{Name: "e", Type: catalog.TypeNumber}, Text(""), true},
 		{catalog.Field{Name: "m", Type: catalog.TypeMessages}, Input{}, false},
 		{catalog.Field{Name: "absent", Type: catalog.TypeNumber}, Input{}, false},
 	} {

@@ -16,6 +16,10 @@ import (
 type kind struct {
 	// shape is the shape of f's input.
 	shape func(f catalog.Field) Shape
+	// lastWins: of several values posted for a one-value field, the last
+	// is its value (a checkbox posts a hidden "false" before its "true");
+	// else the first.
+	lastWins bool
 	// check reads f's input into its value: the value, whether it is set
 	// (an unset field is not sent), or the message shown beside the field.
 	check func(f catalog.Field, in Input) (any, bool, string)
@@ -34,7 +38,7 @@ var kinds = map[catalog.FieldType]kind{
 	catalog.TypeEnum:    {shape: one, check: scalar(checkEnum)},
 	catalog.TypeNumber:  {shape: one, check: scalar(checkNumber)},
 	catalog.TypeInteger: {shape: one, check: scalar(checkInteger)},
-	catalog.TypeBoolean: {shape: one, check: func(f catalog.Field, in Input) (any, bool, string) { return parseBool(f, in.Strings()) }},
+	catalog.TypeBoolean: {shape: one, lastWins: true, check: func(f catalog.Field, in Input) (any, bool, string) { return parseBool(f, in.Strings()) }},
 	catalog.TypeJSON:    {shape: one, check: scalar(parseJSON)},
 	catalog.TypeStringList: {shape: list, check: func(f catalog.Field, in Input) (any, bool, string) {
 		return parseList(f, in.Strings(), MaxStringLength)
@@ -64,37 +68,31 @@ func oneOrList(f catalog.Field) Shape {
 func rowsOf(s Shape) func(catalog.Field) Shape { return func(catalog.Field) Shape { return s } }
 
 // Read is f's input in d as f's kind holds it: a one-value field takes
-// the first value posted (a checkbox, which posts a hidden "false" before
-// its "true", the last), a list all, a row field its rows; false when d
-// holds nothing f can read.
+// one of the values posted (kind.lastWins), a list all, a row field its
+// rows; false when d holds nothing f can read.
 func Read(f catalog.Field, d Draft) (Input, bool) {
 	in, ok := d[f.Name]
 	k, known := kinds[f.Type]
 	if !ok || !known {
 		return Input{}, false
 	}
-	switch want := k.shape(f); want {
-	case ShapeText:
-		vs := in.Strings()
-		if vs == nil {
-			return Input{}, false
-		}
-		if len(vs) == 0 {
-			return Text(""), true
-		}
-		if f.Type == catalog.TypeBoolean {
-			return Text(vs[len(vs)-1]), true
-		}
-		return Text(vs[0]), true
-	case ShapeList:
-		vs := in.Strings()
-		if vs == nil && in.Shape != ShapeList {
-			return Input{}, false
-		}
-		return List(vs...), true
-	default:
+	want := k.shape(f)
+	if want != ShapeText && want != ShapeList {
 		return in, in.Shape == want
 	}
+	if in.Shape != ShapeText && in.Shape != ShapeList {
+		return Input{}, false
+	}
+	vs := in.Strings()
+	switch {
+	case want == ShapeList:
+		return List(vs...), true
+	case len(vs) == 0:
+		return Text(""), true
+	case k.lastWins:
+		return Text(vs[len(vs)-1]), true
+	}
+	return Text(vs[0]), true
 }
 
 // Check reads and checks the values of fields from d. Every problem is
@@ -138,7 +136,7 @@ func equalValue(a, b any) bool {
 		return a == b
 	case []string:
 		y, ok := b.([]string)
-		return ok && strings.Join(x, "\x00") == strings.Join(y, "\x00")
+		return ok && slices.Equal(x, y)
 	}
 	return false
 }
