@@ -99,12 +99,12 @@ func encodeRows(name string, in Input, out url.Values) {
 	default:
 		return
 	}
-	for i, p := range parts[shapeType[in.Shape]] {
+	for i, input := range InputNames(catalog.Field{Name: name, Type: shapeType[in.Shape]}) {
 		vs := make([]string, len(rows))
 		for j, r := range rows {
 			vs[j] = r[i]
 		}
-		out[InputName(name, p)] = vs
+		out[input] = vs
 	}
 }
 
@@ -142,16 +142,6 @@ func MessageRows(f catalog.Field, in url.Values) []MessageRow {
 		}
 	}
 	return rows
-}
-
-// SetMessageText writes the roles and contents of rows into a messages
-// field's inputs (its other parts are left as they are).
-func SetMessageText(f catalog.Field, out url.Values, rows []MessageRow) {
-	roles, contents := make([]string, len(rows)), make([]string, len(rows))
-	for i, r := range rows {
-		roles[i], contents[i] = r.Role, r.Content
-	}
-	out[InputName(f.Name, PartRole)], out[InputName(f.Name, PartContent)] = roles, contents
 }
 
 // ImageRow is one row of an image_urls field as posted.

@@ -31,8 +31,7 @@ func TestRows(t *testing.T) {
 	if got := MessageRows(msgs, in); !reflect.DeepEqual(got, want) {
 		t.Errorf("messages: %+v", got)
 	}
-	out := url.Values{}
-	SetMessageText(msgs, out, want)
+	out := Draft{"messages": Messages(want...)}.Values()
 	if got := MessageRows(msgs, out); got[0].Role != "system" || got[1].Role != "user" || got[1].Content != "Hi" || len(got) != 2 {
 		t.Errorf("written back: %+v", got)
 	}
