@@ -50,7 +50,7 @@ func compareRunsOf(group string, runs []*run.Run) views.CompareRuns {
 func ComparePreview(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc := d.scopeOf(c)
-		st := d.Compare.Preview(ownerOf(c), sc.drafts, formValues(c))
+		st := d.Compare.Preview(ownerOf(c), sc.drafts, postedDraft(c))
 		return render(c, http.StatusOK, views.ComparePreview(compareForm(sc, st)))
 	}
 }
@@ -61,7 +61,7 @@ func CompareEdit(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc := d.scopeOf(c)
 		i, _ := strconv.Atoi(c.Query("pane"))
-		st, err := d.Compare.Edit(ownerOf(c), sc.drafts, formValues(c), c.Query("op"), i)
+		st, err := d.Compare.Edit(ownerOf(c), sc.drafts, postedDraft(c), c.Query("op"), i)
 		if errors.Is(err, compare.ErrUnknownEdit) {
 			return fiber.NewError(http.StatusBadRequest, "Unknown change to the panes.")
 		}
@@ -74,7 +74,7 @@ func CompareEdit(d *Deps) fiber.Handler {
 func CompareSweep(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc := d.scopeOf(c)
-		st, errs := d.Compare.SweepPanes(ownerOf(c), sc.drafts, formValues(c))
+		st, errs := d.Compare.SweepPanes(ownerOf(c), sc.drafts, postedDraft(c))
 		f := compareForm(sc, st)
 		f.SweepErrors = errs
 		return render(c, http.StatusOK, views.CompareFormView(f, false))
@@ -86,7 +86,7 @@ func CompareSweep(d *Deps) fiber.Handler {
 func CompareRun(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc := d.scopeOf(c)
-		st, started, err := d.Compare.Start(c.UserContext(), ownerOf(c), sc.drafts, formValues(c), clientAddr(c))
+		st, started, err := d.Compare.Start(c.UserContext(), ownerOf(c), sc.drafts, postedDraft(c), clientAddr(c))
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"
@@ -159,7 +160,7 @@ func TestSharedDiffOfLongAnswersIsBounded(t *testing.T) {
 // Prepare, then the panels), without the HTTP body limit of the test app.
 func previewOf(tb testing.TB, drafts *draft.Service, form url.Values) (draft.Result, int) {
 	tb.Helper()
-	r := drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
+	r := drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: formpkg.Decode(form)})
 	var n countingWriter
 	if err := views.PanelsOOB(views.NewPanels(r, views.NewFields(r))).Render(context.Background(), &n); err != nil {
 		tb.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/draft"
+	webform "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -38,18 +39,18 @@ func Playground(d *Deps, assets views.Assets) fiber.Handler {
 // models share.
 func SwitchModel(d *Deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		form := formValues(c)
+		posted := formValues(c)
 		if c.Get("HX-Trigger-Name") == "style" {
 			// The style picker beside one of the session's own models.
-			d.pickStyle(c, form.Get("provider"), form.Get("model"), form.Get("style"))
+			d.pickStyle(c, posted.Get("provider"), posted.Get("model"), posted.Get("style"))
 		}
 		sc := d.scopeOf(c)
 		in := draft.Input{
-			Provider:     form.Get("provider"),
-			Model:        form.Get("model"),
-			PrevProvider: form.Get("_provider"),
-			PrevModel:    form.Get("_model"),
-			Form:         form,
+			Provider:     posted.Get("provider"),
+			Model:        posted.Get("model"),
+			PrevProvider: posted.Get("_provider"),
+			PrevModel:    posted.Get("_model"),
+			Form:         webform.Decode(posted),
 		}
 		r := sc.drafts.Prepare(in)
 		if s := sessionOf(c); s != nil {
@@ -74,8 +75,8 @@ func Preview(d *Deps) fiber.Handler {
 // and keeps it as the session's last.
 func (d *Deps) prepareSubmitted(c *fiber.Ctx) (scope, draft.Result) {
 	sc := d.scopeOf(c)
-	form := formValues(c)
-	r := sc.drafts.Prepare(draft.Input{Provider: form.Get("_provider"), Model: form.Get("_model"), Form: form})
+	posted := postedDraft(c)
+	r := sc.drafts.Prepare(draft.Input{Provider: posted.Text("_provider"), Model: posted.Text("_model"), Form: posted})
 	d.keep(c, r)
 	return sc, r
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
+
+	webform "github.com/playground-dev/playground/web/form"
 )
 
 // render writes a templ component as the HTML response.
@@ -25,6 +27,10 @@ func formValues(c *fiber.Ctx) url.Values {
 	})
 	return v
 }
+
+// postedDraft reads the posted form into a draft (form.Decode): where
+// url.Values stop.
+func postedDraft(c *fiber.Ctx) webform.Draft { return webform.Decode(formValues(c)) }
 
 // queryValues copies the URL's query into url.Values.
 func queryValues(c *fiber.Ctx) url.Values {

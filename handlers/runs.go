@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/draft"
+	webform "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/sse"
@@ -150,7 +150,7 @@ func ContinueRun(d *Deps) fiber.Handler {
 				results[id] = v[len(v)-1]
 			}
 		}
-		var next url.Values
+		var next webform.Draft
 		if c.Query("stored") == "1" {
 			id := ""
 			if e.Outcome != nil && e.Outcome.Stored {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/sim"
 	"github.com/playground-dev/playground/web/sse"
 	"github.com/playground-dev/playground/web/tokens"
@@ -42,7 +43,7 @@ func TestEverySeedModelRunsOnTheSimulator(t *testing.T) {
 		t.Run(m.ID, func(t *testing.T) {
 			fresh := drafts.Prepare(draft.Input{Provider: "sim", Model: m.ID})
 			form := url.Values{"_provider": {"sim"}, "_model": {m.ID}}
-			for k, v := range fresh.Form {
+			for k, v := range fresh.Form.Values() {
 				form[k] = v
 			}
 			done, texts := runOnSim(t, app, form)
@@ -141,16 +142,16 @@ func TestSimulatorCountsDefinitionsAsTheEstimate(t *testing.T) {
 		{"responses tool result turn", "openai.gpt-5-mini", turn},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fresh := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: tc.form})
+			fresh := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: formpkg.Decode(tc.form)})
 			if len(fresh.Errors) > 0 {
 				t.Fatal(fresh.Errors)
 			}
-			bare := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: msg})
+			bare := drafts.Prepare(draft.Input{Provider: "sim", Model: tc.model, Form: formpkg.Decode(msg)})
 			if fresh.Estimate.PromptTokens <= bare.Estimate.PromptTokens+10 {
 				t.Errorf("the estimate does not count the definitions: %d with, %d without", fresh.Estimate.PromptTokens, bare.Estimate.PromptTokens)
 			}
 			form := url.Values{"_provider": {"sim"}, "_model": {tc.model}}
-			for k, v := range fresh.Form {
+			for k, v := range fresh.Form.Values() {
 				form[k] = v
 			}
 			done, _ := runOnSim(t, app, form)

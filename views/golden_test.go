@@ -12,6 +12,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/history"
 )
 
@@ -28,7 +29,7 @@ func TestGoldenPages(t *testing.T) {
 	form := url.Values{"messages.role": {"system", "user"}, "messages.content": {"Be brief.", "Hello"}}
 	bad := url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}, "temperature": {"9"}}
 	workspace := func(f url.Values) Page {
-		r := svc.Prepare(draft.Input{Provider: p.ID, Model: m.ID, Form: f})
+		r := svc.Prepare(draft.Input{Provider: p.ID, Model: m.ID, Form: formpkg.Decode(f)})
 		return Page{Title: "Playground", Workspace: NewWorkspace(svc.Catalog, r, svc.KeySource)}
 	}
 	e, failed := sampleEntries(p, m, "One **bold**")

@@ -1,7 +1,6 @@
 package views
 
 import (
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -249,22 +248,23 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 
 // promptAndParams splits a stored form into the prompt (as messages) and
 // the other parameters, by the model's fields when it is known.
-func promptAndParams(stored url.Values, m *catalog.Model, prompt string) ([]PromptRow, []KV) {
+func promptAndParams(stored form.Draft, m *catalog.Model, prompt string) ([]PromptRow, []KV) {
 	var rows []PromptRow
 	var params []KV
 	if m == nil {
 		if prompt != "" {
 			rows = append(rows, PromptRow{Role: "prompt", Content: prompt})
 		}
-		keys := make([]string, 0, len(stored))
-		for k := range stored {
+		posted := stored.Values() // no schema: the inputs as posted
+		keys := make([]string, 0, len(posted))
+		for k := range posted {
 			if !strings.HasPrefix(k, "_") && !strings.HasPrefix(k, "messages.") && k != "prompt" {
 				keys = append(keys, k)
 			}
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if v := strings.Join(stored[k], ", "); v != "" {
+			if v := strings.Join(posted[k], ", "); v != "" {
 				params = append(params, KV{k, v})
 			}
 		}
@@ -273,23 +273,23 @@ func promptAndParams(stored url.Values, m *catalog.Model, prompt string) ([]Prom
 	for _, f := range m.Fields() {
 		switch {
 		case f.Type == catalog.TypeMessages:
-			for _, r := range form.MessageRows(f, stored) {
+			for _, r := range stored.MessageRows(f.Name) {
 				rows = append(rows, PromptRow{Role: r.Role, Content: r.Content})
 			}
 		case f.Type == catalog.TypeImageURLs:
-			for _, r := range form.ImageRows(f, stored) {
+			for _, r := range stored.ImageRows(f.Name) {
 				if r.URL != "" {
 					rows = append(rows, imagePromptRow(r.URL))
 				}
 			}
 		case form.IsPrompt(f):
-			for _, v := range stored[f.Name] {
+			for _, v := range stored.List(f.Name) {
 				if strings.TrimSpace(v) != "" {
 					rows = append(rows, PromptRow{Role: f.DisplayLabel(), Content: v})
 				}
 			}
 		default:
-			if v := strings.Join(stored[f.Name], ", "); v != "" {
+			if v := strings.Join(stored.List(f.Name), ", "); v != "" {
 				params = append(params, KV{f.Name, v})
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"
@@ -114,7 +115,7 @@ func TestPlaygroundStructure(t *testing.T) {
 		"with the last run":        {form: base(nil), run: true, messages: 2, curl: true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := svc.Prepare(draft.Input{Provider: p.ID, Model: m.ID, Form: c.form})
+			r := svc.Prepare(draft.Input{Provider: p.ID, Model: m.ID, Form: formpkg.Decode(c.form)})
 			page := Page{Title: "Playground", Workspace: NewWorkspace(svc.Catalog, r, svc.KeySource)}
 			if c.run {
 				v := NewRun(&run.Run{ID: "r1", Spec: run.Spec{Provider: p, Model: m}})
@@ -374,9 +375,16 @@ func TestSettingsStructure(t *testing.T) {
 func TestCompareStructure(t *testing.T) {
 	svc := drafts(t)
 	p, m := chatModel(t, svc)
-	b := draft.Saved{Provider: p.ID, Model: m.ID, Form: url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}}}
+	b := draft.Saved{Provider: p.ID, Model: m.ID, Form: formpkg.Decode(url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}})}
 	pane := func(over map[string]string) compare.Pane {
-		return compare.Pane{Provider: p.ID, Model: m.ID, Overrides: over}
+		var typed map[string]formpkg.Input
+		for k, v := range over {
+			if typed == nil {
+				typed = map[string]formpkg.Input{}
+			}
+			typed[k] = formpkg.Text(v)
+		}
+		return compare.Pane{Provider: p.ID, Model: m.ID, Overrides: typed}
 	}
 	for name, c := range map[string]struct {
 		panes []compare.Pane
@@ -438,7 +446,7 @@ func TestCompareStructure(t *testing.T) {
 func sampleEntries(p *catalog.Provider, m *catalog.Model, first string) (done, failed history.Entry) {
 	done = history.Entry{ID: "h1", Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Provider: p.ID, ProviderName: p.Name,
 		Model: m.ID, ModelLabel: m.Label(), Style: string(m.Style), Status: run.Completed, Prompt: "Hello",
-		Form:   url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}, "temperature": {"0.5"}},
+		Form:   formpkg.Decode(url.Values{"messages.role": {"user"}, "messages.content": {"Hello"}, "temperature": {"0.5"}}),
 		Curl:   "curl https://example.invalid",
 		Output: run.Output{Choices: []run.ChoiceOutput{{Index: 0, Text: first}, {Index: 1, Text: "Two", Reasoning: "because"}}}}
 	failed = done

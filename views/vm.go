@@ -430,7 +430,7 @@ func newField(f catalog.Field, r draft.Result) Field {
 		Description: f.Description,
 		Required:    f.Required,
 		Error:       r.Errors[f.Name],
-		Value:       r.Form.Get(f.Name),
+		Value:       r.Form.Text(f.Name),
 		MaxItems:    f.MaxItems,
 		Detail:      f.Detail,
 		Roles:       f.Roles,
@@ -494,7 +494,7 @@ func newField(f catalog.Field, r draft.Result) Field {
 	case catalog.TypeText:
 		v.Multiline = true
 		if f.MaxItems > 1 {
-			v.Rows = r.Form[f.Name]
+			v.Rows = r.Form.List(f.Name)
 			if len(v.Rows) == 0 {
 				v.Rows = []string{""}
 			}
@@ -502,23 +502,23 @@ func newField(f catalog.Field, r draft.Result) Field {
 	case catalog.TypeStringList:
 		if len(f.Enum) > 0 {
 			for _, e := range f.Enum {
-				v.Checks = append(v.Checks, Check{Value: e, Checked: slices.Contains(r.Form[f.Name], e)})
+				v.Checks = append(v.Checks, Check{Value: e, Checked: slices.Contains(r.Form.List(f.Name), e)})
 			}
 		} else {
-			v.Rows = r.Form[f.Name]
+			v.Rows = r.Form.List(f.Name)
 		}
 	case catalog.TypeJSON:
 		v.Placeholder = jsonPlaceholder(f.JSONKind)
 	case catalog.TypeImageURLs:
-		for _, row := range form.ImageRows(f, r.Form) {
+		for _, row := range r.Form.ImageRows(f.Name) {
 			v.Images = append(v.Images, ImageRow(row))
 		}
 	case catalog.TypeFunctions:
-		for _, row := range form.FunctionRows(f, r.Form) {
+		for _, row := range r.Form.FunctionRows(f.Name) {
 			v.Functions = append(v.Functions, FunctionRow(row))
 		}
 	case catalog.TypeMessages:
-		for _, row := range form.MessageRows(f, r.Form) {
+		for _, row := range r.Form.MessageRows(f.Name) {
 			v.Messages = append(v.Messages, MessageRow(row))
 		}
 		if len(v.Roles) == 0 {

@@ -416,3 +416,55 @@ func TestFieldRoles(t *testing.T) {
 		t.Errorf("a stream role on a string: %v", err)
 	}
 }
+
+// TestPromptRole: a catalog that names no prompt role (older catalogs)
+// gives it to the fields that are the prompt (messages, images, a prompt
+// text, an input, a system message, the instructions), and to no other;
+// a prompt role on a number is an error naming the field.
+func TestPromptRole(t *testing.T) {
+	cat, err := Parse("prompt.json", []byte(`{"providers": [{"id": "p", "name": "P", "base_url": "https://p.example/v1", "api_key_env": "P_KEY", "api_styles": ["chat", "responses", "completions"], "currency": "USD"}],
+	  "models": [
+	    {"id": "c", "provider": "p", "api_style": "chat", "form_schema": [
+	      {"name": "system", "type": "text", "transform": "system_message"},
+	      {"name": "messages", "type": "messages", "transform": "messages"},
+	      {"name": "image_urls", "type": "image_urls", "transform": "image_urls"},
+	      {"name": "temperature", "type": "number"}]},
+	    {"id": "r", "provider": "p", "api_style": "responses", "form_schema": [
+	      {"name": "system_prompt", "type": "text", "target": "instructions"},
+	      {"name": "input", "type": "text", "transform": "input"},
+	      {"name": "user", "type": "string"}]},
+	    {"id": "t", "provider": "p", "api_style": "completions", "form_schema": [
+	      {"name": "prompt", "type": "text", "transform": "prompt", "max_items": 4},
+	      {"name": "suffix", "type": "text"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"c": {"system", "messages", "image_urls"}, "r": {"system_prompt", "input"}, "t": {"prompt"}}
+	for id, names := range want {
+		m, _ := cat.Model("p", id)
+		var got []string
+		for _, f := range m.Fields() {
+			if f.Role == RolePrompt {
+				got = append(got, f.Name)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(names, ",") {
+			t.Errorf("%s: prompt fields %v, want %v", id, got, names)
+		}
+	}
+	def := MustDefault(t)
+	for _, m := range def.Models {
+		for _, f := range m.Fields() {
+			if f.Role == RolePrompt && f.Type != TypeMessages && f.Type != TypeImageURLs && f.Type != TypeText {
+				t.Errorf("%s: %s has the prompt role", m.ID, f.Name)
+			}
+		}
+	}
+	_, err = Parse("bad.json", []byte(`{"providers": [{"id": "p", "name": "P", "base_url": "https://p.example/v1", "api_key_env": "P_KEY", "api_styles": ["chat"], "currency": "USD"}],
+	  "models": [{"id": "m", "provider": "p", "api_style": "chat", "form_schema": [
+	    {"name": "messages", "type": "messages", "transform": "messages"},
+	    {"name": "temperature", "type": "number", "role": "prompt"}]}]}`))
+	if err == nil || !strings.Contains(err.Error(), "form_schema[1].role") {
+		t.Errorf("a prompt role on a number: %v", err)
+	}
+}

@@ -25,6 +25,11 @@ const (
 	TypeFunctions  FieldType = "functions"   // function tool rows: name, description, JSON Schema parameters
 )
 
+// FieldTypes are the field types a form_schema may use (web/form has a
+// kind for each).
+var FieldTypes = []FieldType{TypeString, TypeText, TypeNumber, TypeInteger, TypeBoolean, TypeEnum,
+	TypeStringList, TypeJSON, TypeMessages, TypeImageURLs, TypeFunctions}
+
 // Named transforms: fields whose value reshapes the body instead of being
 // placed at a dotted target path.
 const (
@@ -74,12 +79,15 @@ var transforms = map[string][]FieldType{
 
 // Field roles say what a value means to the playground itself, so no
 // code names a field: the cost estimate reads max_output and n, the
-// request's Accept header stream, and "continue by id" previous_response.
+// request's Accept header stream, "continue by id" previous_response, and
+// the prompt (what a comparison's panes share, what the history lists and
+// searches) is the fields with the role prompt.
 const (
 	RoleMaxOutput        = "max_output"        // caps output tokens
 	RoleN                = "n"                 // number of choices generated
 	RoleStream           = "stream"            // a boolean: the answer comes as server-sent events
 	RolePreviousResponse = "previous_response" // the id of a stored response this one continues
+	RolePrompt           = "prompt"            // part of the prompt: messages, prompt text, input, system prompt, images
 )
 
 // Field is one parameter of a model's form_schema.

@@ -418,14 +418,26 @@ func validateModel(path string, m *Model) error {
 
 // impliedRole is the role of a field that names none but is sent where
 // the API reads it: a boolean sent as stream streams, a string sent as
-// previous_response_id continues a stored response (so catalogs written
-// before these roles existed keep working).
+// previous_response_id continues a stored response, and messages, images,
+// a prompt text, an input, a system message or the Responses instructions
+// are the prompt (so catalogs written before these roles existed keep
+// working).
 func impliedRole(f Field) string {
 	switch {
 	case f.Type == TypeBoolean && f.Transform == "" && f.BodyPath() == "stream":
 		return RoleStream
 	case f.Type == TypeString && f.Transform == "" && f.BodyPath() == "previous_response_id":
 		return RolePreviousResponse
+	case f.Type == TypeMessages || f.Type == TypeImageURLs:
+		return RolePrompt
+	}
+	switch f.Transform {
+	case TransformPrompt, TransformInput, TransformSystemMessage, TransformMessages, TransformImageURLs:
+		return RolePrompt
+	case "":
+		if f.BodyPath() == "instructions" {
+			return RolePrompt
+		}
 	}
 	return ""
 }
@@ -456,10 +468,7 @@ func validateSchema(path string, style Style, fields []Field) error {
 		if f.Name == "model" {
 			bad("name", `"model" is set from the model entry, not the form`)
 		}
-		switch f.Type {
-		case TypeString, TypeText, TypeNumber, TypeInteger, TypeBoolean, TypeEnum,
-			TypeStringList, TypeJSON, TypeMessages, TypeImageURLs, TypeFunctions:
-		default:
+		if !slices.Contains(FieldTypes, f.Type) {
 			bad("type", "unknown type %q", f.Type)
 		}
 		if f.Group != "" && f.Group != "basic" && f.Group != "advanced" {
@@ -550,8 +559,12 @@ func validateSchema(path string, style Style, fields []Field) error {
 			if f.Type != TypeString {
 				bad("role", "previous_response is a string's role")
 			}
+		case RolePrompt:
+			if !slices.Contains([]FieldType{TypeMessages, TypeImageURLs, TypeText, TypeString, TypeStringList}, f.Type) {
+				bad("role", "prompt is the role of messages, images or a text")
+			}
 		default:
-			bad("role", "must be max_output, n, stream or previous_response (got %q)", f.Role)
+			bad("role", "must be max_output, n, stream, previous_response or prompt (got %q)", f.Role)
 		}
 		if f.Transform == TransformMessages && style != Chat {
 			bad("transform", "messages apply to chat models only")

@@ -7,7 +7,6 @@ package compare
 
 import (
 	"maps"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,11 +23,12 @@ const (
 )
 
 // Pane is one column: its provider and model, and the parameter values it
-// sets itself (the others come from the base form).
+// sets itself (the others come from the base form), typed as the form's
+// inputs are (a layout stored before, with plain strings, still reads).
 type Pane struct {
-	Provider  string            `json:"provider"`
-	Model     string            `json:"model"`
-	Overrides map[string]string `json:"overrides,omitempty"`
+	Provider  string                `json:"provider"`
+	Model     string                `json:"model"`
+	Overrides map[string]form.Input `json:"overrides,omitempty"`
 }
 
 // Layout is the compare view's panes, and the last sweep asked for.
@@ -56,7 +56,8 @@ func Overridable(f catalog.Field) bool {
 }
 
 // Param is one parameter of a pane as shown: its value, what it would be
-// without the pane's override, and whether the pane overrides it.
+// without the pane's override, and whether the pane overrides it (the two
+// differ as values: 0.70 overrides nothing of an inherited 0.7).
 type Param struct {
 	Field     catalog.Field
 	Value     string
@@ -86,13 +87,13 @@ func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 	}
 	for i, p := range l.Panes {
 		inh := svc.Prepare(draft.Input{Provider: p.Provider, Model: p.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form})
-		values := form.Clone(inh.Form)
+		values := inh.Form.Clone()
 		if len(conv) > 0 {
 			form.SetConversation(inh.Model, values, conv)
 		}
 		for name, v := range p.Overrides {
 			if f, ok := inh.Model.Field(name); ok && Overridable(f) {
-				values.Set(name, v)
+				values[name] = v
 			}
 		}
 		r := svc.Prepare(draft.Input{Provider: inh.Provider.ID, Model: inh.Model.ID, Form: values})
@@ -101,13 +102,14 @@ func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 			if !Overridable(f) {
 				continue
 			}
-			pr := Param{Field: f, Value: values.Get(f.Name), Inherited: inh.Form.Get(f.Name), Error: r.Errors[f.Name]}
-			pr.Override = pr.Value != pr.Inherited
+			value, inherited := r.Form[f.Name], inh.Form[f.Name]
+			pr := Param{Field: f, Value: value.String(), Inherited: inherited.String(), Error: r.Errors[f.Name]}
+			pr.Override = !form.Same(f, value, inherited)
 			if pr.Override {
 				if res.Pane.Overrides == nil {
-					res.Pane.Overrides = map[string]string{}
+					res.Pane.Overrides = map[string]form.Input{}
 				}
-				res.Pane.Overrides[f.Name] = pr.Value
+				res.Pane.Overrides[f.Name] = value
 			}
 			res.Params = append(res.Params, pr)
 		}
@@ -131,42 +133,42 @@ func Fresh(base Base) Layout {
 	return Layout{Panes: []Pane{{Provider: base.Provider, Model: base.Model}, {Provider: base.Provider, Model: base.Model}}}
 }
 
-// ApplyForm reads the compare form: the base's prompt fields (named as in
-// the playground form) and each pane's provider, model and parameters
-// ("pane.N.provider", "pane.N.model", "pane.N.f.NAME").
-func ApplyForm(base Base, baseModel *catalog.Model, submitted url.Values) (Base, Layout) {
-	nb := Base{Provider: base.Provider, Model: base.Model, Form: form.Clone(base.Form)}
+// ApplyForm reads the posted compare form (form.Decode of its inputs):
+// the base's prompt fields (named as in the playground form) and each
+// pane's provider, model and parameters ("pane.N.provider",
+// "pane.N.model", "pane.N.f.NAME").
+func ApplyForm(base Base, baseModel *catalog.Model, posted form.Draft) (Base, Layout) {
+	nb := Base{Provider: base.Provider, Model: base.Model, Form: base.Form.Clone()}
 	if nb.Form == nil {
-		nb.Form = url.Values{}
+		nb.Form = form.Draft{}
 	}
 	for _, f := range baseModel.Fields() {
-		if !form.IsPrompt(f) {
+		if !form.IsPrompt(f) || !posted.Has(f.Name) {
 			continue
 		}
-		for _, k := range form.InputNames(f) {
-			if v, ok := submitted[k]; ok {
-				nb.Form[k] = slices.Clone(v)
-			} else if form.Present(f, submitted) {
-				delete(nb.Form, k)
-			}
+		if in, ok := form.Read(f, posted); ok {
+			nb.Form[f.Name] = in
+		} else {
+			delete(nb.Form, f.Name)
 		}
 	}
 	var l Layout
 	for i := range MaxPanes {
 		pre := PanePrefix(i)
-		prov, ok := submitted[pre+"provider"]
-		if !ok {
+		if !posted.Has(pre + "provider") {
 			continue
 		}
-		p := Pane{Provider: first(prov), Model: submitted.Get(pre + "model"), Overrides: map[string]string{}}
-		for k, v := range submitted {
-			if name, ok := strings.CutPrefix(k, pre+"f."); ok && len(v) > 0 {
-				p.Overrides[name] = v[len(v)-1]
+		p := Pane{Provider: posted.Text(pre + "provider"), Model: posted.Text(pre + "model"), Overrides: map[string]form.Input{}}
+		for k, in := range posted {
+			if name, ok := strings.CutPrefix(k, pre+"f."); ok {
+				if vs := in.Strings(); len(vs) > 0 {
+					p.Overrides[name] = form.Text(vs[len(vs)-1])
+				}
 			}
 		}
 		l.Panes = append(l.Panes, p)
 	}
-	l.SweepField, l.SweepValues = submitted.Get("sweep_field"), submitted.Get("sweep_values")
+	l.SweepField, l.SweepValues = posted.Text("sweep_field"), posted.Text("sweep_values")
 	return nb, l
 }
 
@@ -230,7 +232,7 @@ func Sweep(base Base, baseModel *catalog.Model, field, values string) (Layout, S
 	}
 	var bad []string
 	for _, v := range vals {
-		if _, e := form.Parse([]catalog.Field{f}, url.Values{f.Name: {v}}); e[f.Name] != "" {
+		if _, e := form.Check([]catalog.Field{f}, form.Draft{f.Name: form.Text(v)}); e[f.Name] != "" {
 			bad = append(bad, "“"+v+"”: "+e[f.Name])
 		}
 	}
@@ -239,7 +241,7 @@ func Sweep(base Base, baseModel *catalog.Model, field, values string) (Layout, S
 		return l, errs
 	}
 	for _, v := range vals {
-		l.Panes = append(l.Panes, Pane{Provider: base.Provider, Model: base.Model, Overrides: map[string]string{f.Name: v}})
+		l.Panes = append(l.Panes, Pane{Provider: base.Provider, Model: base.Model, Overrides: map[string]form.Input{f.Name: form.Text(v)}})
 	}
 	return l, nil
 }
@@ -253,13 +255,6 @@ func SweepFields(m *catalog.Model) []catalog.Field {
 		}
 	}
 	return out
-}
-
-func first(v []string) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return v[0]
 }
 
 // PanePrefix starts the names of pane i's inputs in the compare form:

@@ -1,12 +1,15 @@
 package compare
 
 import (
+	"encoding/json"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/tokens"
 )
 
@@ -26,13 +29,13 @@ const (
 
 func TestResolveInheritsAndOverrides(t *testing.T) {
 	svc := service(t)
-	base := Base{Provider: "sim", Model: chatModel, Form: url.Values{
+	base := Base{Provider: "sim", Model: chatModel, Form: form.Decode(url.Values{
 		"messages.role": {"user"}, "messages.content": {"Say hi"}, "temperature": {"0.5"}, "stream": {"true"},
-	}}
+	})}
 	l := Layout{Panes: []Pane{
 		{Provider: "sim", Model: chatModel},
-		{Provider: "sim", Model: chatModel, Overrides: map[string]string{"temperature": "1.4", "top_p": ""}},
-		{Provider: "sim", Model: respModel, Overrides: map[string]string{"reasoning_effort": "high", "temperature": "1"}},
+		{Provider: "sim", Model: chatModel, Overrides: texts(map[string]string{"temperature": "1.4", "top_p": ""})},
+		{Provider: "sim", Model: respModel, Overrides: texts(map[string]string{"reasoning_effort": "high", "temperature": "1"})},
 		{Provider: "nope", Model: "gone"},
 	}}
 	rs := Resolve(svc, base, l)
@@ -72,7 +75,7 @@ func TestResolveInheritsAndOverrides(t *testing.T) {
 		t.Errorf("an unknown model falls back: %+v", rs[3].Pane)
 	}
 	norm := LayoutOf(l, rs)
-	if len(norm.Panes[1].Overrides) != 1 || norm.Panes[1].Overrides["temperature"] != "1.4" {
+	if len(norm.Panes[1].Overrides) != 1 || norm.Panes[1].Overrides["temperature"].String() != "1.4" {
 		t.Errorf("normalized overrides %v", norm.Panes[1].Overrides)
 	}
 }
@@ -80,7 +83,7 @@ func TestResolveInheritsAndOverrides(t *testing.T) {
 func TestResolveShowsErrorsPerPane(t *testing.T) {
 	svc := service(t)
 	base := Base{Provider: "sim", Model: chatModel}
-	rs := Resolve(svc, base, Layout{Panes: []Pane{{Provider: "sim", Model: chatModel, Overrides: map[string]string{"temperature": "9"}}}})
+	rs := Resolve(svc, base, Layout{Panes: []Pane{{Provider: "sim", Model: chatModel, Overrides: texts(map[string]string{"temperature": "9"})}}})
 	for _, p := range rs[0].Params {
 		if p.Field.Name == "temperature" && p.Error == "" {
 			t.Fatal("temperature 9 has no error")
@@ -94,36 +97,36 @@ func TestResolveShowsErrorsPerPane(t *testing.T) {
 func TestApplyForm(t *testing.T) {
 	svc := service(t)
 	m, _ := svc.Catalog.Model("sim", chatModel)
-	base := Base{Provider: "sim", Model: chatModel, Form: url.Values{"messages.role": {"user"}, "messages.content": {"old"}, "temperature": {"0.2"}}}
-	nb, l := ApplyForm(base, m, url.Values{
+	base := Base{Provider: "sim", Model: chatModel, Form: form.Decode(url.Values{"messages.role": {"user"}, "messages.content": {"old"}, "temperature": {"0.2"}})}
+	nb, l := ApplyForm(base, m, form.Decode(url.Values{
 		"messages.role": {"system", "user"}, "messages.content": {"be brief", "new prompt"},
 		"temperature":     {"1.9"}, // not a prompt field: the base keeps its own
 		"pane.0.provider": {"sim"}, "pane.0.model": {chatModel}, "pane.0.f.temperature": {"0"},
 		"pane.2.provider": {"sim"}, "pane.2.model": {respModel},
 		"sweep_field": {"temperature"},
-	})
-	if nb.Form.Get("temperature") != "0.2" || strings.Join(nb.Form["messages.content"], "|") != "be brief|new prompt" {
+	}))
+	if nb.Form.Values().Get("temperature") != "0.2" || strings.Join(nb.Form.Values()["messages.content"], "|") != "be brief|new prompt" {
 		t.Errorf("base %v", nb.Form)
 	}
-	if base.Form.Get("messages.content") != "old" {
+	if base.Form.Values().Get("messages.content") != "old" {
 		t.Error("ApplyForm changed its input")
 	}
-	if len(l.Panes) != 2 || l.Panes[0].Overrides["temperature"] != "0" || l.Panes[1].Model != respModel || l.SweepField != "temperature" {
+	if len(l.Panes) != 2 || l.Panes[0].Overrides["temperature"].String() != "0" || l.Panes[1].Model != respModel || l.SweepField != "temperature" {
 		t.Errorf("layout %+v", l)
 	}
 }
 
 func TestLayoutEdits(t *testing.T) {
 	l := Fresh(Base{Provider: "sim", Model: chatModel})
-	l.Panes[1].Overrides = map[string]string{"temperature": "1"}
+	l.Panes[1].Overrides = texts(map[string]string{"temperature": "1"})
 	for range 10 {
 		l = l.Add()
 	}
-	if len(l.Panes) != MaxPanes || l.Panes[5].Overrides["temperature"] != "1" {
+	if len(l.Panes) != MaxPanes || l.Panes[5].Overrides["temperature"].String() != "1" {
 		t.Fatalf("add: %d panes", len(l.Panes))
 	}
-	l.Panes[5].Overrides["temperature"] = "2"
-	if l.Panes[4].Overrides["temperature"] != "1" {
+	l.Panes[5].Overrides["temperature"] = form.Text("2")
+	if l.Panes[4].Overrides["temperature"].String() != "1" {
 		t.Fatal("an added pane shares its overrides with the one it copied")
 	}
 	for range 10 {
@@ -247,8 +250,8 @@ func TestOnlyDifferences(t *testing.T) {
 }
 
 func TestDifferingParams(t *testing.T) {
-	a := Side{Provider: "sim", Model: "m1", Form: url.Values{"temperature": {"0"}, "messages.content": {"p"}, "_provider": {"sim"}, "top_p": {""}}}
-	b := Side{Provider: "sim", Model: "m2", Form: url.Values{"temperature": {"1.4"}, "messages.content": {"p"}, "_provider": {"x"}, "seed": {"7"}}}
+	a := Side{Provider: "sim", Model: "m1", Form: form.Decode(url.Values{"temperature": {"0"}, "messages.content": {"p"}, "_provider": {"sim"}, "top_p": {""}})}
+	b := Side{Provider: "sim", Model: "m2", Form: form.Decode(url.Values{"temperature": {"1.4"}, "messages.content": {"p"}, "_provider": {"x"}, "seed": {"7"}})}
 	rows := DifferingParams(a, b)
 	var names []string
 	for _, r := range rows {
@@ -261,27 +264,27 @@ func TestDifferingParams(t *testing.T) {
 
 func TestOnePromptFeedsEveryStyle(t *testing.T) {
 	svc := service(t)
-	base := Base{Provider: "sim", Model: chatModel, Form: url.Values{
+	base := Base{Provider: "sim", Model: chatModel, Form: form.Decode(url.Values{
 		"messages.role": {"system", "user"}, "messages.content": {"Answer in French.", "What is the sea?"},
-	}}
+	})}
 	rs := Resolve(svc, base, Layout{Panes: []Pane{
 		{Provider: "sim", Model: chatModel},
 		{Provider: "sim", Model: respModel},
 		{Provider: "sim", Model: "seed000.gpt-5.4-pro"},
 	}})
-	if got := rs[0].Draft.Form; strings.Join(got["messages.role"], ",") != "system,user" || got["messages.content"][1] != "What is the sea?" {
+	if got := rs[0].Draft.Form.Values(); strings.Join(got["messages.role"], ",") != "system,user" || got["messages.content"][1] != "What is the sea?" {
 		t.Errorf("chat pane: %v", got)
 	}
-	if f := rs[1].Draft.Form; f.Get("system_prompt") != "Answer in French." || strings.Join(f["messages.content"], "|") != "What is the sea?" {
+	if f := rs[1].Draft.Form.Values(); f.Get("system_prompt") != "Answer in French." || strings.Join(f["messages.content"], "|") != "What is the sea?" {
 		t.Errorf("responses pane: %v", f)
 	}
-	if f := rs[2].Draft.Form; f.Get("prompt") != "Answer in French.\n\nWhat is the sea?" {
+	if f := rs[2].Draft.Form.Values(); f.Get("prompt") != "Answer in French.\n\nWhat is the sea?" {
 		t.Errorf("completions pane: %q", f["prompt"])
 	}
 	// And back: a Responses base feeds a chat pane.
-	base = Base{Provider: "sim", Model: respModel, Form: url.Values{"system_prompt": {"Be terse."}, "messages.role": {"user"}, "messages.content": {"Name a colour."}}}
+	base = Base{Provider: "sim", Model: respModel, Form: form.Decode(url.Values{"system_prompt": {"Be terse."}, "messages.role": {"user"}, "messages.content": {"Name a colour."}})}
 	rs = Resolve(svc, base, Layout{Panes: []Pane{{Provider: "sim", Model: chatModel}}})
-	if f := rs[0].Draft.Form; strings.Join(f["messages.content"], "|") != "Be terse.|Name a colour." || f["messages.role"][0] != "system" {
+	if f := rs[0].Draft.Form.Values(); strings.Join(f["messages.content"], "|") != "Be terse.|Name a colour." || f["messages.role"][0] != "system" {
 		t.Errorf("chat pane from a Responses base: %v", f)
 	}
 }
@@ -298,4 +301,72 @@ func FuzzWords(f *testing.F) {
 			rebuilds(t, segs, a, b)
 		}
 	})
+}
+
+// texts are overrides as a layout holds them, from their written values.
+func texts(vs map[string]string) map[string]form.Input {
+	out := map[string]form.Input{}
+	for k, v := range vs {
+		out[k] = form.Text(v)
+	}
+	return out
+}
+
+// TestOverridesCompareAsValues: an override that writes the inherited
+// value another way (0.70 for 0.7) overrides nothing.
+func TestOverridesCompareAsValues(t *testing.T) {
+	svc := service(t)
+	base := Base{Provider: "sim", Model: chatModel, Form: form.Decode(url.Values{"messages.content": {"Say hi"}, "temperature": {"0.7"}})}
+	rs := Resolve(svc, base, Layout{Panes: []Pane{
+		{Provider: "sim", Model: chatModel, Overrides: texts(map[string]string{"temperature": "0.70"})},
+		{Provider: "sim", Model: chatModel, Overrides: texts(map[string]string{"temperature": "0.75"})},
+	}})
+	for _, p := range rs[0].Params {
+		if p.Field.Name == "temperature" && p.Override {
+			t.Errorf("0.70 overrides an inherited 0.7: %+v", p)
+		}
+	}
+	if _, ok := rs[0].Pane.Overrides["temperature"]; ok {
+		t.Error("the equal override was kept")
+	}
+	if got := rs[1].Pane.Overrides["temperature"]; got.String() != "0.75" {
+		t.Errorf("a different value: %+v", rs[1].Pane.Overrides)
+	}
+}
+
+// TestStoredLayoutsBeforeTypedDrafts: a session's base form and panes as
+// they were kept before drafts were typed (the posted form, overrides as
+// strings) load, and are kept again typed.
+func TestStoredLayoutsBeforeTypedDrafts(t *testing.T) {
+	dir := t.TempDir()
+	saved, err := draft.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layouts, err := draft.OpenNamed(dir, "layouts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldBase := `{"provider":"sim","model":"` + chatModel + `","form":{"messages.role":["user"],"messages.content":["Say hi"],"temperature":["0.5"]}}`
+	oldLayout := `{"panes":[{"provider":"sim","model":"` + chatModel + `"},{"provider":"sim","model":"` + chatModel + `","overrides":{"temperature":"1.4"}}]}`
+	if saved.Put("o", json.RawMessage(oldBase)) != nil || layouts.Put("o", json.RawMessage(oldLayout)) != nil {
+		t.Fatal("could not write the old files")
+	}
+	s := &Service{Saved: saved, Layouts: layouts, Log: slog.New(slog.DiscardHandler)}
+	st := s.Preview("o", service(t), form.Draft{})
+	if rows := st.Base.Form.MessageRows("messages"); len(rows) != 1 || rows[0].Content != "Say hi" || st.Base.Form.Text("temperature") != "0.5" {
+		t.Fatalf("base %+v", st.Base.Form)
+	}
+	if len(st.Resolved) != 2 || !strings.Contains(string(st.Resolved[1].Draft.Request.Body), `"temperature": 1.4`) ||
+		!strings.Contains(string(st.Resolved[0].Draft.Request.Body), `"temperature": 0.5`) {
+		t.Fatalf("panes %+v", st.Layout)
+	}
+	var again Layout
+	if !layouts.Get("o", &again) || again.Panes[1].Overrides["temperature"].Shape != form.ShapeText || again.Panes[1].Overrides["temperature"].Text != "1.4" {
+		t.Errorf("kept again as %+v", again)
+	}
+	var b Base
+	if !saved.Get("o", &b) || b.Form.Text("temperature") != "0.5" {
+		t.Errorf("base kept again as %+v", b)
+	}
 }

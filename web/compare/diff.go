@@ -3,7 +3,6 @@ package compare
 import (
 	"fmt"
 	"math"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/units"
 )
 
@@ -255,7 +255,7 @@ type ParamRow struct {
 type Side struct {
 	Provider string
 	Model    string
-	Form     url.Values
+	Form     form.Draft
 }
 
 // DifferingParams lists the provider, model and form values that differ
@@ -268,11 +268,13 @@ func DifferingParams(a, b Side) []ParamRow {
 	if a.Model != b.Model {
 		rows = append(rows, ParamRow{"model", a.Model, b.Model})
 	}
+	// The forms compare input by input, as the page posts them.
+	fa, fb := a.Form.Values(), b.Form.Values()
 	names := map[string]bool{}
-	for k := range a.Form {
+	for k := range fa {
 		names[k] = true
 	}
-	for k := range b.Form {
+	for k := range fb {
 		names[k] = true
 	}
 	keys := make([]string, 0, len(names))
@@ -284,7 +286,7 @@ func DifferingParams(a, b Side) []ParamRow {
 		if strings.HasPrefix(k, "_") {
 			continue
 		}
-		va, vb := strings.Join(a.Form[k], "\n"), strings.Join(b.Form[k], "\n")
+		va, vb := strings.Join(fa[k], "\n"), strings.Join(fb[k], "\n")
 		if va != vb {
 			rows = append(rows, ParamRow{k, va, vb})
 		}

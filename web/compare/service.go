@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 )
@@ -94,8 +94,8 @@ func (st *State) setBase(in draft.Input) {
 }
 
 // Submit applies a posted compare form: the base prompt and the panes.
-func (st *State) Submit(submitted url.Values) {
-	base, l := ApplyForm(st.Base, st.Draft.Model, submitted)
+func (st *State) Submit(posted form.Draft) {
+	base, l := ApplyForm(st.Base, st.Draft.Model, posted)
 	st.setBase(draft.Input{Provider: base.Provider, Model: base.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form})
 	// A form without panes (a partial post) changes only the prompt.
 	if len(l.Panes) == 0 {
@@ -136,9 +136,9 @@ func (s *Service) View(owner string, drafts *draft.Service) *State {
 }
 
 // Preview applies a posted form and keeps it.
-func (s *Service) Preview(owner string, drafts *draft.Service, submitted url.Values) *State {
+func (s *Service) Preview(owner string, drafts *draft.Service, posted form.Draft) *State {
 	st := s.Load(owner, drafts)
-	st.Submit(submitted)
+	st.Submit(posted)
 	st.Resolve()
 	s.save(st)
 	return st
@@ -149,9 +149,9 @@ var ErrUnknownEdit = errors.New("unknown change to the panes")
 
 // Edit applies a posted form, then adds a pane (op "add"), removes pane i
 // ("remove") or takes a pane's new provider and model ("model").
-func (s *Service) Edit(owner string, drafts *draft.Service, submitted url.Values, op string, i int) (*State, error) {
+func (s *Service) Edit(owner string, drafts *draft.Service, posted form.Draft, op string, i int) (*State, error) {
 	st := s.Load(owner, drafts)
-	st.Submit(submitted)
+	st.Submit(posted)
 	switch op {
 	case "add":
 		st.Layout = st.Layout.Add()
@@ -169,9 +169,9 @@ func (s *Service) Edit(owner string, drafts *draft.Service, submitted url.Values
 
 // SweepPanes applies a posted form, then makes one pane per value of the
 // sweep's field; errs name the sweep's fields that are wrong.
-func (s *Service) SweepPanes(owner string, drafts *draft.Service, submitted url.Values) (*State, SweepErrors) {
+func (s *Service) SweepPanes(owner string, drafts *draft.Service, posted form.Draft) (*State, SweepErrors) {
 	st := s.Load(owner, drafts)
-	st.Submit(submitted)
+	st.Submit(posted)
 	l, errs := Sweep(st.Base, st.Draft.Model, st.Layout.SweepField, st.Layout.SweepValues)
 	if len(errs) == 0 {
 		st.Layout = l
@@ -197,8 +197,8 @@ type Started struct {
 // once as one comparison. A pane that cannot start (no key, a limit)
 // says why in its place; any other error ends Start. client is the
 // browser's address, for the limits per client.
-func (s *Service) Start(ctx context.Context, owner string, drafts *draft.Service, submitted url.Values, client string) (*State, Started, error) {
-	st := s.Preview(owner, drafts, submitted)
+func (s *Service) Start(ctx context.Context, owner string, drafts *draft.Service, posted form.Draft, client string) (*State, Started, error) {
+	st := s.Preview(owner, drafts, posted)
 	var out Started
 	for _, r := range st.Resolved {
 		if r.Draft.Request == nil {
@@ -305,7 +305,7 @@ func Title(l Layout, rs []Resolved) string {
 	if l.SweepField != "" && len(models) == 1 {
 		var vals []string
 		for _, r := range rs {
-			if v := r.Pane.Overrides[l.SweepField]; v != "" {
+			if v := r.Pane.Overrides[l.SweepField].String(); v != "" {
 				vals = append(vals, v)
 			}
 		}

@@ -1,6 +1,7 @@
 package compare_test
 
 import (
+	"github.com/playground-dev/playground/web/form"
 	"testing"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -56,7 +57,7 @@ func TestComparisonTitle(t *testing.T) {
 	pane := func(v string) compare.Resolved {
 		r := compare.Resolved{Draft: draft.Result{Model: m}}
 		if v != "" {
-			r.Pane.Overrides = map[string]string{"temperature": v}
+			r.Pane.Overrides = map[string]form.Input{"temperature": form.Text(v)}
 		}
 		return r
 	}
@@ -72,15 +73,19 @@ func TestComparisonTitle(t *testing.T) {
 // before the service existed: {"base":…,"layout":…}) reads back, and one
 // without panes cannot be forked.
 func TestRecordReadsBack(t *testing.T) {
-	l := compare.Layout{Panes: []compare.Pane{{Provider: "sim", Model: "a"}, {Provider: "sim", Model: "b", Overrides: map[string]string{"temperature": "1"}}}}
+	l := compare.Layout{Panes: []compare.Pane{{Provider: "sim", Model: "a"}, {Provider: "sim", Model: "b", Overrides: map[string]form.Input{"temperature": form.Text("1")}}}}
 	rec := compare.Record{ID: "not stored", Base: compare.Base{Provider: "sim", Model: "a"}, Layout: l}
 	got, err := compare.ReadRecord(rec.JSON())
-	if err != nil || got.Base.Model != "a" || len(got.Layout.Panes) != 2 || got.Layout.Panes[1].Overrides["temperature"] != "1" || got.ID != "" {
+	if err != nil || got.Base.Model != "a" || len(got.Layout.Panes) != 2 || got.Layout.Panes[1].Overrides["temperature"].String() != "1" || got.ID != "" {
 		t.Fatalf("read back %+v, %v", got, err)
 	}
 	old := `{"base":{"provider":"sim","model":"a","form":{"temperature":["0.5"]}},"layout":{"panes":[{"provider":"sim","model":"a"},{"provider":"sim","model":"b"}]}}`
-	if got, err := compare.ReadRecord([]byte(old)); err != nil || got.Base.Form.Get("temperature") != "0.5" {
+	if got, err := compare.ReadRecord([]byte(old)); err != nil || got.Base.Form.Text("temperature") != "0.5" {
 		t.Fatalf("old record: %+v, %v", got, err)
+	}
+	old = `{"base":{"provider":"sim","model":"a","form":{}},"layout":{"panes":[{"provider":"sim","model":"a"},{"provider":"sim","model":"b","overrides":{"temperature":"1"}}]}}`
+	if got, err := compare.ReadRecord([]byte(old)); err != nil || got.Layout.Panes[1].Overrides["temperature"].Text != "1" {
+		t.Fatalf("old record with overrides: %+v, %v", got, err)
 	}
 	for _, bad := range []string{"", "{}", `{"layout":{"panes":[{"provider":"sim"}]}}`} {
 		if _, err := compare.ReadRecord([]byte(bad)); err != compare.ErrNotKept {

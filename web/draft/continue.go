@@ -2,7 +2,7 @@ package draft
 
 import (
 	"encoding/json"
-	"net/url"
+	"slices"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/form"
@@ -21,7 +21,7 @@ var (
 // its tool calls, and its reasoning), then, when the answer called tools,
 // a tool message per call holding results[call id] (empty for the person
 // to fill in), else an empty user message for the next turn.
-func Continue(m *catalog.Model, values url.Values, out run.Output, results map[string]string) (url.Values, error) {
+func Continue(m *catalog.Model, values form.Draft, out run.Output, results map[string]string) (form.Draft, error) {
 	return cont(m, values, out, results, "")
 }
 
@@ -33,14 +33,14 @@ var ErrNotStored = problem.Errorf(problem.KindConflict, "Cannot continue: the pr
 // form names the run's response as previous_response_id and its input
 // holds only the new turn (the tool results, or an empty user message);
 // the provider keeps the rest, reasoning included.
-func ContinueStored(m *catalog.Model, values url.Values, out run.Output, results map[string]string, responseID string) (url.Values, error) {
+func ContinueStored(m *catalog.Model, values form.Draft, out run.Output, results map[string]string, responseID string) (form.Draft, error) {
 	if _, ok := m.FieldWithRole(catalog.RolePreviousResponse); !ok || responseID == "" {
 		return nil, ErrNotStored
 	}
 	return cont(m, values, out, results, responseID)
 }
 
-func cont(m *catalog.Model, values url.Values, out run.Output, results map[string]string, previous string) (url.Values, error) {
+func cont(m *catalog.Model, values form.Draft, out run.Output, results map[string]string, previous string) (form.Draft, error) {
 	var f catalog.Field
 	found := false
 	for _, fl := range m.Fields() {
@@ -59,24 +59,20 @@ func cont(m *catalog.Model, values url.Values, out run.Output, results map[strin
 	if c.Text == "" && len(c.Tools) == 0 {
 		return nil, ErrNoAnswer
 	}
-	next := form.Clone(values)
-	names := form.InputNames(f) // role, content, tool_calls, tool_call_id, reasoning
-	rows := len(form.MessageRows(f, next))
+	next := values.Clone()
+	if next == nil {
+		next = form.Draft{}
+	}
+	cur, _ := form.Read(f, next)
+	rows := cur.Messages
 	if previous != "" {
-		rows = 0 // the provider has them
+		rows = nil // the provider has them
 		pf, _ := m.FieldWithRole(catalog.RolePreviousResponse)
-		next.Set(pf.Name, previous)
+		next[pf.Name] = form.Text(previous)
 	}
-	for _, k := range names {
-		for len(next[k]) < rows {
-			next[k] = append(next[k], "")
-		}
-		next[k] = next[k][:rows]
-	}
+	rows = slices.Clip(rows)
 	add := func(role, content, calls, callID, reasoning string) {
-		for i, v := range []string{role, content, calls, callID, reasoning} {
-			next[names[i]] = append(next[names[i]], v)
-		}
+		rows = append(rows, form.MessageRow{Role: role, Content: content, ToolCalls: calls, ToolCallID: callID, Reasoning: reasoning})
 	}
 	calls := ""
 	if len(c.Tools) > 0 {
@@ -116,5 +112,6 @@ func cont(m *catalog.Model, values url.Values, out run.Output, results map[strin
 	if len(c.Tools) == 0 {
 		add("user", "", "", "", "")
 	}
+	next[f.Name] = form.Messages(rows...)
 	return next, nil
 }

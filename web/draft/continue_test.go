@@ -6,8 +6,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/playground-dev/playground/web/catalog"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 )
+
+// continuePosted and continueStoredPosted continue a posted form and read
+// the draft they make back as the page's inputs, which the tests assert.
+func continuePosted(m *catalog.Model, in url.Values, out run.Output, results map[string]string) (url.Values, error) {
+	next, err := Continue(m, formpkg.Decode(in), out, results)
+	return next.Values(), err
+}
+
+func continueStoredPosted(m *catalog.Model, in url.Values, out run.Output, results map[string]string, id string) (url.Values, error) {
+	next, err := ContinueStored(m, formpkg.Decode(in), out, results, id)
+	return next.Values(), err
+}
 
 func TestContinue(t *testing.T) {
 	s := newService(t, nil)
@@ -17,7 +31,7 @@ func TestContinue(t *testing.T) {
 	// A tool call: the assistant turn, then a tool row per call.
 	out := run.Output{Choices: []run.ChoiceOutput{{Reasoning: "Call the tool.", Tools: []run.ToolOutput{
 		{ID: "call_1", Name: "get_weather", Args: `{"city":"Paris"}`}, {ID: "call_2", Name: "get_time", Args: `{}`}}}}}
-	next, err := Continue(chat, form, out, map[string]string{"call_1": "18 C"})
+	next, err := continuePosted(chat, form, out, map[string]string{"call_1": "18 C"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +49,7 @@ func TestContinue(t *testing.T) {
 	}
 	// The filled-in conversation is a valid request: the results are sent.
 	next["messages.content"][4] = "12:00"
-	r := s.Prepare(Input{Provider: "sim", Model: "seed002.deepseek-v4-pro", Form: next})
+	r := s.Prepare(Input{Provider: "sim", Model: "seed002.deepseek-v4-pro", Form: formpkg.Decode(next)})
 	if len(r.Errors) > 0 {
 		t.Fatalf("errors %v", r.Errors)
 	}
@@ -46,12 +60,12 @@ func TestContinue(t *testing.T) {
 	}
 	// An empty result stops the run with a message on the field.
 	next["messages.content"][4] = ""
-	if r := s.Prepare(Input{Provider: "sim", Model: "seed002.deepseek-v4-pro", Form: next}); !strings.Contains(r.Errors["messages"], "write the result of call call_2") {
+	if r := s.Prepare(Input{Provider: "sim", Model: "seed002.deepseek-v4-pro", Form: formpkg.Decode(next)}); !strings.Contains(r.Errors["messages"], "write the result of call call_2") {
 		t.Errorf("an empty result: %v", r.Errors)
 	}
 
 	// A text answer: the assistant turn and an empty user turn.
-	next, err = Continue(chat, form, run.Output{Choices: []run.ChoiceOutput{{Text: "Sunny.", Reasoning: "hmm"}}}, nil)
+	next, err = continuePosted(chat, form, run.Output{Choices: []run.ChoiceOutput{{Text: "Sunny.", Reasoning: "hmm"}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,16 +74,16 @@ func TestContinue(t *testing.T) {
 	}
 	// A model that does not need its reasoning back does not get it.
 	gpt, _ := s.Catalog.Model("sim", "seed002.gpt-5.4")
-	next, _ = Continue(gpt, form, out, nil)
+	next, _ = continuePosted(gpt, form, out, nil)
 	if next["messages.reasoning"][2] != "" {
 		t.Error("reasoning kept for a model that does not carry it")
 	}
 
 	completions, _ := s.Catalog.Model("sim", "seed000.gpt-5.4-pro")
-	if _, err := Continue(completions, url.Values{}, out, nil); !errors.Is(err, ErrNoConversation) {
+	if _, err := continuePosted(completions, url.Values{}, out, nil); !errors.Is(err, ErrNoConversation) {
 		t.Errorf("a model without messages: %v", err)
 	}
-	if _, err := Continue(chat, form, run.Output{}, nil); !errors.Is(err, ErrNoAnswer) {
+	if _, err := continuePosted(chat, form, run.Output{}, nil); !errors.Is(err, ErrNoAnswer) {
 		t.Errorf("no answer: %v", err)
 	}
 }
@@ -81,11 +95,11 @@ func TestContinueEchoesThoughtSignature(t *testing.T) {
 	m, _ := s.Catalog.Model("sim", "seed002.gemini-3.1-pro-preview")
 	extra := `{"google":{"thought_signature":"c2lnbmF0dXJl"}}`
 	out := run.Output{Choices: []run.ChoiceOutput{{Tools: []run.ToolOutput{{ID: "call_1", Name: "get_weather", Args: `{}`, Extra: extra}}}}}
-	next, err := Continue(m, url.Values{"messages.role": {"user"}, "messages.content": {"Weather?"}}, out, map[string]string{"call_1": "sunny"})
+	next, err := continuePosted(m, url.Values{"messages.role": {"user"}, "messages.content": {"Weather?"}}, out, map[string]string{"call_1": "sunny"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := s.Prepare(Input{Provider: "sim", Model: m.ID, Form: next})
+	r := s.Prepare(Input{Provider: "sim", Model: m.ID, Form: formpkg.Decode(next)})
 	if len(r.Errors) > 0 {
 		t.Fatal(r.Errors)
 	}
@@ -99,7 +113,7 @@ func TestContinueStored(t *testing.T) {
 	m, _ := s.Catalog.Model("sim", "openai.gpt-5-mini")
 	form := url.Values{"system_prompt": {"Be brief."}, "messages.role": {"user"}, "messages.content": {"Weather in Rome?"}, "store": {"true"}}
 	out := run.Output{Choices: []run.ChoiceOutput{{Tools: []run.ToolOutput{{ID: "call_7", Name: "get_weather", Args: `{"city":"Rome"}`}}}}}
-	next, err := ContinueStored(m, form, out, map[string]string{"call_7": "22 C"}, "resp_123")
+	next, err := continueStoredPosted(m, form, out, map[string]string{"call_7": "22 C"}, "resp_123")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,15 +127,15 @@ func TestContinueStored(t *testing.T) {
 		t.Errorf("the earlier turns are sent again:\n%s", body)
 	}
 	// A text answer: only a new user message follows.
-	next, _ = ContinueStored(m, form, run.Output{Choices: []run.ChoiceOutput{{Text: "Sunny."}}}, nil, "resp_9")
+	next, _ = continueStoredPosted(m, form, run.Output{Choices: []run.ChoiceOutput{{Text: "Sunny."}}}, nil, "resp_9")
 	if strings.Join(next["messages.role"], ",") != "user" || next.Get("messages.content") != "" || next.Get("previous_response_id") != "resp_9" {
 		t.Errorf("text answer: %v", next)
 	}
 	chat, _ := s.Catalog.Model("sim", "seed002.gpt-5.4")
-	if _, err := ContinueStored(chat, form, out, nil, "resp_1"); !errors.Is(err, ErrNotStored) {
+	if _, err := continueStoredPosted(chat, form, out, nil, "resp_1"); !errors.Is(err, ErrNotStored) {
 		t.Errorf("a model without previous_response_id: %v", err)
 	}
-	if _, err := ContinueStored(m, form, out, nil, ""); !errors.Is(err, ErrNotStored) {
+	if _, err := continueStoredPosted(m, form, out, nil, ""); !errors.Is(err, ErrNotStored) {
 		t.Errorf("no response id: %v", err)
 	}
 }
@@ -133,7 +147,7 @@ func TestContinueSendsResponsesReasoningItems(t *testing.T) {
 	m, _ := s.Catalog.Model("sim", "openai.gpt-5-mini")
 	item := `{"id":"rs_42","type":"reasoning","summary":[{"type":"summary_text","text":"Need the weather."}],"encrypted_content":"gAAA"}`
 	out := run.Output{Choices: []run.ChoiceOutput{{Tools: []run.ToolOutput{{ID: "call_1", Name: "get_weather", Args: `{}`}}, ReasoningItems: []string{item}}}}
-	next, err := Continue(m, url.Values{"messages.role": {"user"}, "messages.content": {"Weather?"}}, out, map[string]string{"call_1": "sunny"})
+	next, err := continuePosted(m, url.Values{"messages.role": {"user"}, "messages.content": {"Weather?"}}, out, map[string]string{"call_1": "sunny"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +162,7 @@ func TestContinueSendsResponsesReasoningItems(t *testing.T) {
 // returns its request body.
 func bodyOf(t *testing.T, s *Service, model string, form url.Values) string {
 	t.Helper()
-	r := s.Prepare(Input{Provider: "sim", Model: model, Form: form})
+	r := s.Prepare(Input{Provider: "sim", Model: model, Form: formpkg.Decode(form)})
 	if len(r.Errors) > 0 {
 		t.Fatal(r.Errors)
 	}

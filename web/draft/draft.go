@@ -6,7 +6,6 @@ package draft
 
 import (
 	"encoding/json"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,8 +142,9 @@ type Input struct {
 	// when it differs from the one asked for (a switch).
 	PrevProvider string
 	PrevModel    string
-	// Form holds the submitted field values; nil for a fresh form.
-	Form url.Values
+	// Form holds the submitted inputs (a posted form through form.Decode,
+	// or a stored draft); nil for a fresh form.
+	Form form.Draft
 }
 
 // Result is a checked draft.
@@ -152,7 +152,7 @@ type Result struct {
 	Provider *catalog.Provider
 	Model    *catalog.Model
 	// Form is what each field shows (submitted, carried over or initial).
-	Form   url.Values
+	Form   form.Draft
 	Values form.Values
 	Errors form.Errors
 	// Request is nil while any error stands.
@@ -198,7 +198,7 @@ func (s *Service) Prepare(in Input) Result {
 		prev, _ = s.Catalog.Model(in.PrevProvider, in.PrevModel)
 	}
 	values := carry(m, prev, in.Form)
-	vals, errs := form.Parse(m.Fields(), values)
+	vals, errs := form.Check(m.Fields(), values)
 	r := Result{Provider: p, Model: m, Form: values, Values: vals, Errors: errs}
 	key, src := s.key(p)
 	r.KeySource, r.KeyHint = src, s.KeyHint(p)
@@ -267,31 +267,23 @@ func (s *Service) pick(providerID, modelID string) (*catalog.Provider, *catalog.
 	return p, s.Catalog.ModelsOf(p.ID)[0]
 }
 
-// carry decides what each field of m shows: the submitted value when the
+// carry decides what each field of m shows: the submitted input when the
 // submission was for m itself, or for a model with a field of the same name
 // and type; the schema's initial value otherwise.
-func carry(m, prev *catalog.Model, submitted url.Values) url.Values {
-	out := url.Values{}
+func carry(m, prev *catalog.Model, submitted form.Draft) form.Draft {
+	out := form.Draft{}
 	for _, f := range m.Fields() {
-		keep := submitted != nil && form.Present(f, submitted)
+		in, keep := form.Read(f, submitted)
 		if keep && prev != nil && prev != m {
 			pf, ok := prev.Field(f.Name)
-			keep = ok && pf.Type == f.Type && enumCompatible(f, submitted.Get(f.Name))
+			keep = ok && pf.Type == f.Type && enumCompatible(f, in.String())
+		}
+		if !keep {
+			in, keep = form.Read(f, form.Draft{f.Name: initial(f)})
 		}
 		if keep {
-			for _, k := range form.InputNames(f) {
-				if v, ok := submitted[k]; ok {
-					out[k] = v
-				}
-			}
-			if v := out[f.Name]; f.Type == catalog.TypeBoolean && len(v) > 1 {
-				// A checkbox posts its hidden "false" and then, when checked,
-				// "true": keep the state, the last.
-				out[f.Name] = v[len(v)-1:]
-			}
-			continue
+			out[f.Name] = in
 		}
-		initial(f, out)
 	}
 	return out
 }
@@ -303,30 +295,29 @@ func enumCompatible(f catalog.Field, v string) bool {
 	return slices.Contains(f.Enum, v)
 }
 
-// initial writes the starting value of f.
-func initial(f catalog.Field, out url.Values) {
+// initial is the starting input of f (of no shape when it starts empty).
+func initial(f catalog.Field) form.Input {
 	switch f.Type {
 	case catalog.TypeMessages:
-		form.SetMessageText(f, out, []form.MessageRow{{Role: "user", Content: StarterPrompt}})
-		return
+		return form.Messages(form.MessageRow{Role: "user", Content: StarterPrompt})
 	case catalog.TypeBoolean:
 		b, ok := f.Initial.(bool)
 		if !ok {
 			b, _ = f.Default.(bool)
 		}
-		out.Set(f.Name, strconv.FormatBool(b))
-		return
+		return form.Text(strconv.FormatBool(b))
 	}
 	switch v := f.Initial.(type) {
 	case string:
-		out.Set(f.Name, v)
+		return form.Text(v)
 	case float64:
-		out.Set(f.Name, strconv.FormatFloat(v, 'f', -1, 64))
+		return form.Text(strconv.FormatFloat(v, 'f', -1, 64))
 	case nil:
 		if f.Required && (f.Type == catalog.TypeText || f.Type == catalog.TypeString) {
-			out.Set(f.Name, StarterPrompt)
+			return form.Text(StarterPrompt)
 		}
 	}
+	return form.Input{}
 }
 
 // estimate counts prompt tokens and prices the run.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/cost"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/tokens"
 )
 
@@ -55,17 +56,17 @@ func TestSwitchKeepsSharedValues(t *testing.T) {
 		"temperature": {"1.3"}, "top_k": {"12"}, "stream": {"false"},
 	}
 	// evolink chat -> chatgw chat: messages, temperature and stream carry over; top_k has no home.
-	r := s.Prepare(Input{Provider: "chatgw", Model: "gpt-5.4", PrevProvider: "evolink", PrevModel: "gpt-5.4", Form: submitted})
-	if got := r.Form.Get("temperature"); got != "1.3" {
+	r := s.Prepare(Input{Provider: "chatgw", Model: "gpt-5.4", PrevProvider: "evolink", PrevModel: "gpt-5.4", Form: formpkg.Decode(submitted)})
+	if got := r.Form.Values().Get("temperature"); got != "1.3" {
 		t.Errorf("temperature = %q, want 1.3", got)
 	}
-	if got := r.Form.Get("messages.content"); got != "Keep me" {
+	if got := r.Form.Values().Get("messages.content"); got != "Keep me" {
 		t.Errorf("messages = %q", got)
 	}
-	if got := r.Form.Get("stream"); got != "false" {
+	if got := r.Form.Values().Get("stream"); got != "false" {
 		t.Errorf("stream = %q", got)
 	}
-	if _, ok := r.Form["top_k"]; ok {
+	if _, ok := r.Form.Values()["top_k"]; ok {
 		t.Error("top_k carried to a model without it")
 	}
 	if strings.Contains(string(r.Request.Body), "top_k") {
@@ -73,8 +74,8 @@ func TestSwitchKeepsSharedValues(t *testing.T) {
 	}
 	// chat -> responses: reasoning_effort "low" is not in medium/high/xhigh, so it resets.
 	r = s.Prepare(Input{Provider: "respgw", Model: "gpt-5.4-pro", PrevProvider: "chatgw", PrevModel: "gpt-5.4",
-		Form: url.Values{"reasoning_effort": {"low"}, "stream": {"false"}}})
-	if got := r.Form.Get("reasoning_effort"); got != "" {
+		Form: formpkg.Decode(url.Values{"reasoning_effort": {"low"}, "stream": {"false"}})})
+	if got := r.Form.Values().Get("reasoning_effort"); got != "" {
 		t.Errorf("reasoning_effort = %q, want reset", got)
 	}
 	if len(r.Errors) > 0 {
@@ -82,8 +83,8 @@ func TestSwitchKeepsSharedValues(t *testing.T) {
 	}
 	// response_format is JSON for chat but an enum for responses: not carried.
 	r = s.Prepare(Input{Provider: "respgw", Model: "gpt-5.4-pro", PrevProvider: "chatgw", PrevModel: "gpt-5.4",
-		Form: url.Values{"response_format": {`{"type":"json_object"}`}}})
-	if got := r.Form.Get("response_format"); got != "" {
+		Form: formpkg.Decode(url.Values{"response_format": {`{"type":"json_object"}`}})})
+	if got := r.Form.Values().Get("response_format"); got != "" {
 		t.Errorf("response_format = %q, want reset", got)
 	}
 }
@@ -102,8 +103,8 @@ func TestUnknownModelFallsBack(t *testing.T) {
 
 func TestErrorsBlockTheRequest(t *testing.T) {
 	s := newService(t, nil)
-	r := s.Prepare(Input{Provider: "evolink", Model: "gpt-5.4", Form: url.Values{
-		"messages.role": {"user"}, "messages.content": {"x"}, "temperature": {"3"}}})
+	r := s.Prepare(Input{Provider: "evolink", Model: "gpt-5.4", Form: formpkg.Decode(url.Values{
+		"messages.role": {"user"}, "messages.content": {"x"}, "temperature": {"3"}})})
 	if r.Errors["temperature"] != "Must be between 0 and 2." {
 		t.Errorf("errors %v", r.Errors)
 	}
@@ -116,7 +117,7 @@ func TestEstimate(t *testing.T) {
 	s := newService(t, nil)
 	tok := &tokens.Counter{}
 	// Seed 000: CNY, credits; max_tokens default 4096 caps the output.
-	r := s.Prepare(Input{Provider: "apimodels", Model: "gpt-5.4-pro", Form: url.Values{"prompt": {"Hello world"}, "stream": {"true"}}})
+	r := s.Prepare(Input{Provider: "apimodels", Model: "gpt-5.4-pro", Form: formpkg.Decode(url.Values{"prompt": {"Hello world"}, "stream": {"true"}})})
 	e := r.Estimate
 	if e.PromptTokens != tok.Count("Hello world") {
 		t.Errorf("prompt tokens %d", e.PromptTokens)
@@ -132,7 +133,7 @@ func TestEstimate(t *testing.T) {
 		t.Errorf("credits %v", cr)
 	}
 	// n and a prompt array multiply the cap.
-	r = s.Prepare(Input{Provider: "apimodels", Model: "gpt-5.4-pro", Form: url.Values{"prompt": {"a", "b"}, "n": {"3"}, "max_tokens": {"10"}}})
+	r = s.Prepare(Input{Provider: "apimodels", Model: "gpt-5.4-pro", Form: formpkg.Decode(url.Values{"prompt": {"a", "b"}, "n": {"3"}, "max_tokens": {"10"}})})
 	if r.Estimate.MaxOutputTokens != 60 {
 		t.Errorf("cap %d, want 60", r.Estimate.MaxOutputTokens)
 	}
@@ -142,9 +143,9 @@ func TestEstimate(t *testing.T) {
 		t.Errorf("respgw estimate %+v", r.Estimate)
 	}
 	// Images add image tokens by detail.
-	r = s.Prepare(Input{Provider: "evolink", Model: "gpt-5.4", Form: url.Values{
+	r = s.Prepare(Input{Provider: "evolink", Model: "gpt-5.4", Form: formpkg.Decode(url.Values{
 		"messages.role": {"user"}, "messages.content": {"x"},
-		"image_urls.url": {"https://a.test/1.png", "https://a.test/2.png"}, "image_urls.detail": {"low", "high"}}})
+		"image_urls.url": {"https://a.test/1.png", "https://a.test/2.png"}, "image_urls.detail": {"low", "high"}})})
 	if r.Estimate.ImageTokens != tokens.ImageLow+tokens.ImageHigh {
 		t.Errorf("image tokens %d", r.Estimate.ImageTokens)
 	}
@@ -188,8 +189,8 @@ func TestEstimateCountsDefinitions(t *testing.T) {
 			tok.Count("reply") + tok.Count(canonical(t, schema))},
 		{"responses schema not sent without its format", "openai.gpt-5-mini", msg(url.Values{"response_format": {"text"}, "json_schema": {`{"name":"reply","schema":` + schema + `}`}}), 0},
 	} {
-		with := s.Prepare(Input{Provider: "sim", Model: tc.model, Form: tc.form})
-		bare := s.Prepare(Input{Provider: "sim", Model: tc.model, Form: msg(nil)})
+		with := s.Prepare(Input{Provider: "sim", Model: tc.model, Form: formpkg.Decode(tc.form)})
+		bare := s.Prepare(Input{Provider: "sim", Model: tc.model, Form: formpkg.Decode(msg(nil))})
 		if len(with.Errors) > 0 {
 			t.Errorf("%s: %v", tc.name, with.Errors)
 			continue
@@ -228,7 +229,7 @@ func BenchmarkPrepare(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		r := s.Prepare(Input{Provider: "sim", Model: "seed002.gpt-5.4", Form: form})
+		r := s.Prepare(Input{Provider: "sim", Model: "seed002.gpt-5.4", Form: formpkg.Decode(form)})
 		if r.Request == nil {
 			b.Fatal(r.Errors)
 		}
@@ -242,7 +243,7 @@ func BenchmarkPrepareOneMessage(b *testing.B) {
 	form := url.Values{"messages.role": {"user"}, "messages.content": {"[[events:200]] go"}, "stream": {"false", "true"}}
 	b.ReportAllocs()
 	for b.Loop() {
-		r := s.Prepare(Input{Provider: "sim", Model: "seed001.gpt-5.4", Form: form})
+		r := s.Prepare(Input{Provider: "sim", Model: "seed001.gpt-5.4", Form: formpkg.Decode(form)})
 		if r.Request == nil {
 			b.Fatal(r.Errors)
 		}
@@ -254,12 +255,12 @@ func BenchmarkPrepareOneMessage(b *testing.B) {
 // and the history all read one value.
 func TestCheckboxStateIsOneValue(t *testing.T) {
 	s := newService(t, nil)
-	r := s.Prepare(Input{Provider: "sim", Model: "seed002.gpt-5.4", Form: url.Values{
-		"messages.role": {"user"}, "messages.content": {"hi"}, "stream": {"false", "true"}, "include_usage": {"false"}}})
-	if got := r.Form["stream"]; len(got) != 1 || got[0] != "true" {
+	r := s.Prepare(Input{Provider: "sim", Model: "seed002.gpt-5.4", Form: formpkg.Decode(url.Values{
+		"messages.role": {"user"}, "messages.content": {"hi"}, "stream": {"false", "true"}, "include_usage": {"false"}})})
+	if got := r.Form.Values()["stream"]; len(got) != 1 || got[0] != "true" {
 		t.Errorf("stream %q", got)
 	}
-	if got := r.Form["include_usage"]; len(got) != 1 || got[0] != "false" {
+	if got := r.Form.Values()["include_usage"]; len(got) != 1 || got[0] != "false" {
 		t.Errorf("include_usage %q", got)
 	}
 }
@@ -277,12 +278,12 @@ func TestEstimateSpokenAnswer(t *testing.T) {
 				{"name": "audio", "type": "json", "json_kind": "audio", "required_with": "modalities=audio"}]}]}`
 	s := headerService(t, doc, map[string]string{"AU_API_KEY": "k"})
 	base := url.Values{"messages.role": {"user"}, "messages.content": {"Say hi"}, "max_tokens": {"1000"}}
-	text := s.Prepare(Input{Provider: "au", Model: "m", Form: base})
+	text := s.Prepare(Input{Provider: "au", Model: "m", Form: formpkg.Decode(base)})
 	spokenForm := url.Values{"modalities": {"text", "audio"}, "audio": {`{"voice":"alloy","format":"wav"}`}}
 	for k, v := range base {
 		spokenForm[k] = v
 	}
-	spoken := s.Prepare(Input{Provider: "au", Model: "m", Form: spokenForm})
+	spoken := s.Prepare(Input{Provider: "au", Model: "m", Form: formpkg.Decode(spokenForm)})
 	if len(text.Errors)+len(spoken.Errors) > 0 {
 		t.Fatal(text.Errors, spoken.Errors)
 	}

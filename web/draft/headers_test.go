@@ -12,6 +12,7 @@ import (
 
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/redact"
 	"github.com/playground-dev/playground/web/tokens"
@@ -182,7 +183,7 @@ func TestImagesGoToTheMultimodalHostFirst(t *testing.T) {
 		{"image", url.Values{"messages.role": {"user"}, "messages.content": {"hi"}, "image_urls.url": {"https://a.test/cat.png"}},
 			"multimodal", []string{mm.URL + "/v1", text.URL + "/v1"}},
 	} {
-		r := s.Prepare(Input{Provider: "evo", Model: "m", Form: tc.form})
+		r := s.Prepare(Input{Provider: "evo", Model: "m", Form: formpkg.Decode(tc.form)})
 		if len(r.Errors) > 0 {
 			t.Fatal(r.Errors)
 		}

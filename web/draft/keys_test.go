@@ -3,11 +3,13 @@ package draft
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	formpkg "github.com/playground-dev/playground/web/form"
 )
 
 func TestKeyPrecedence(t *testing.T) {
@@ -86,12 +88,12 @@ func TestStoreKeepsLastForm(t *testing.T) {
 	if _, ok := st.Load("owner-a"); ok {
 		t.Fatal("a fresh store has a form")
 	}
-	saved := Saved{Provider: "evolink", Model: "gpt-5.4", Form: map[string][]string{"messages.content": {"a prompt"}, "temperature": {"0.3"}}}
+	saved := Saved{Provider: "evolink", Model: "gpt-5.4", Form: formpkg.Decode(map[string][]string{"messages.content": {"a prompt"}, "temperature": {"0.3"}})}
 	if err := st.Save("owner-a", saved); err != nil {
 		t.Fatal(err)
 	}
 	got, ok := st.Load("owner-a")
-	if !ok || got.Provider != "evolink" || got.Form.Get("temperature") != "0.3" {
+	if !ok || got.Provider != "evolink" || got.Form.Values().Get("temperature") != "0.3" {
 		t.Fatalf("loaded %+v", got)
 	}
 	if _, ok := st.Load("owner-b"); ok {
@@ -111,20 +113,20 @@ func TestStoreKeepsLastForm(t *testing.T) {
 	if err := st.Save("owner-a", saved); err == nil {
 		t.Fatal("an oversized form was kept")
 	}
-	if got, _ := st.Load("owner-a"); got.Form.Get("temperature") != "0.3" {
+	if got, _ := st.Load("owner-a"); got.Form.Values().Get("temperature") != "0.3" {
 		t.Fatal("a failed save lost the last form")
 	}
 }
 
 func TestReloadCarriesSavedFormToAnotherModel(t *testing.T) {
 	s := newService(t, nil)
-	saved := Saved{Provider: "evolink", Model: "gpt-5.4", Form: map[string][]string{
-		"messages.role": {"system", "user"}, "messages.content": {"Be brief.", "Kept prompt"}, "temperature": {"0.3"}, "top_k": {"5"}}}
+	saved := Saved{Provider: "evolink", Model: "gpt-5.4", Form: formpkg.Decode(map[string][]string{
+		"messages.role": {"system", "user"}, "messages.content": {"Be brief.", "Kept prompt"}, "temperature": {"0.3"}, "top_k": {"5"}})}
 	r := s.Prepare(Input{Provider: "chatgw", Model: "gpt-5.4", Form: saved.Form, PrevProvider: saved.Provider, PrevModel: saved.Model})
-	if r.Form.Get("temperature") != "0.3" || !strings.Contains(strings.Join(r.Form["messages.content"], "|"), "Kept prompt") {
+	if r.Form.Values().Get("temperature") != "0.3" || !strings.Contains(strings.Join(r.Form.Values()["messages.content"], "|"), "Kept prompt") {
 		t.Errorf("form %v", r.Form)
 	}
-	if _, ok := r.Form["top_k"]; ok {
+	if _, ok := r.Form.Values()["top_k"]; ok {
 		t.Error("a field the new model lacks was carried")
 	}
 }
@@ -137,8 +139,8 @@ func TestStoreSkipsUnchangedForms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := Saved{Provider: "sim", Model: "m", Form: map[string][]string{"temperature": {"0.3"}}}
-	b := Saved{Provider: "sim", Model: "m", Form: map[string][]string{"temperature": {"0.9"}}}
+	a := Saved{Provider: "sim", Model: "m", Form: formpkg.Decode(map[string][]string{"temperature": {"0.3"}})}
+	b := Saved{Provider: "sim", Model: "m", Form: formpkg.Decode(map[string][]string{"temperature": {"0.9"}})}
 	if err := st.Save("o", a); err != nil {
 		t.Fatal(err)
 	}
@@ -156,8 +158,46 @@ func TestStoreSkipsUnchangedForms(t *testing.T) {
 		if err := st.Save("o", next); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := st.Load("o"); got.Form.Get("temperature") != next.Form.Get("temperature") {
+		if got, _ := st.Load("o"); got.Form.Values().Get("temperature") != next.Form.Values().Get("temperature") {
 			t.Fatalf("saved %v, loaded %+v", next.Form, got)
 		}
+	}
+}
+
+// TestStoreLoadsUntypedForm: a form file saved before drafts were typed
+// holds the posted inputs; it loads as the draft they post, and is saved
+// again typed.
+func TestStoreLoadsUntypedForm(t *testing.T) {
+	st, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := `{"provider":"sim","model":"seed002.gpt-5.4","form":{"temperature":["0.30"],"stream":["false","true"],` +
+		`"messages.role":["system","user"],"messages.content":["Be brief.","Hi"],"messages.tool_calls":["",""],` +
+		`"messages.tool_call_id":["",""],"messages.reasoning":["",""]}}`
+	if err := os.WriteFile(st.path("o"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := st.Load("o")
+	if !ok || got.Provider != "sim" || got.Form.Text("temperature") != "0.30" {
+		t.Fatalf("loaded %+v", got)
+	}
+	want := []formpkg.MessageRow{{Role: "system", Content: "Be brief."}, {Role: "user", Content: "Hi"}}
+	if rows := got.Form.MessageRows("messages"); !slices.Equal(rows, want) {
+		t.Errorf("rows %+v", rows)
+	}
+	r := newService(t, nil).Prepare(Input{Provider: got.Provider, Model: got.Model, Form: got.Form})
+	if r.Form.Text("stream") != "true" || r.Values["temperature"] != 0.3 || len(r.Errors) > 0 {
+		t.Errorf("prepared %+v %v %v", r.Form, r.Values, r.Errors)
+	}
+	if err := st.Save("o", Saved{Provider: r.Provider.ID, Model: r.Model.ID, Form: r.Form}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(st.path("o"))
+	if !strings.Contains(string(b), `"temperature":{"text":"0.30"}`) || !strings.Contains(string(b), `"messages":{"messages":[{"role":"system","content":"Be brief."}`) {
+		t.Errorf("saved again as %s", b)
+	}
+	if again, _ := st.Load("o"); !again.Form.Equal(r.Form) {
+		t.Errorf("typed file reads back %+v, want %+v", again.Form, r.Form)
 	}
 }

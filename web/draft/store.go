@@ -7,19 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/playground-dev/playground/web/form"
 )
 
 // Saved is a session's last form: the provider, the model and what each
-// field held.
+// field held (a file saved before drafts were typed holds the posted form,
+// which form.Draft still reads).
 type Saved struct {
 	Provider string     `json:"provider"`
 	Model    string     `json:"model"`
-	Form     url.Values `json:"form"`
+	Form     form.Draft `json:"form"`
 }
 
 // Store keeps each session's last form in the data directory, one file

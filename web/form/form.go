@@ -1,12 +1,16 @@
-// Package form turns submitted form values into typed parameter values,
-// checked against a model's form_schema. It knows nothing about HTTP
-// frameworks: input is a url.Values, output is Values and per-field Errors.
+// Package form owns a model's form: the typed draft a person writes
+// (Draft, one Input per field: a text, a list or a row field's rows), its
+// codec (Decode from the posted form, Values back to the page's inputs,
+// JSON for storage; rows.go is the row grammar), the kind of each field
+// type (kinds.go: how it reads, checks and takes part in the prompt), and
+// Check, which turns a Draft into typed Values checked against the
+// form_schema, with per-field Errors. It knows nothing about HTTP
+// frameworks.
 //
 // Input names: a scalar field is submitted under its name; a list field
 // (string_list, text with max_items > 1) as repeated values of its name;
-// image_urls rows as NAME.url and NAME.detail; messages rows as NAME.role and
-// NAME.content. A boolean is submitted as a hidden "false" followed by the
-// checkbox's "true", so the last value wins.
+// row fields as NAME.PART (rows.go). A boolean is submitted as a hidden
+// "false" followed by the checkbox's "true", so the last value wins.
 package form
 
 import (
@@ -68,22 +72,10 @@ type Values map[string]any
 // Errors maps a field name to the message shown next to it.
 type Errors map[string]string
 
-// Parse reads and checks the values of fields from in. Every problem is
-// reported; the returned Values hold only the fields that passed.
+// Parse reads and checks the values of fields from a posted form (Check
+// of its Decode).
 func Parse(fields []catalog.Field, in url.Values) (Values, Errors) {
-	vals, errs := Values{}, Errors{}
-	for _, f := range fields {
-		v, set, err := parseField(f, in)
-		if err != "" {
-			errs[f.Name] = err
-			continue
-		}
-		if set {
-			vals[f.Name] = v
-		}
-	}
-	crossCheck(fields, vals, errs)
-	return vals, errs
+	return Check(fields, Decode(in))
 }
 
 // Present reports whether the submission carries any input for f (used to
@@ -97,84 +89,85 @@ func Present(f catalog.Field, in url.Values) bool {
 	return ok
 }
 
-func parseField(f catalog.Field, in url.Values) (any, bool, string) {
-	switch f.Type {
-	case catalog.TypeMessages:
-		return parseMessages(f, in)
-	case catalog.TypeImageURLs:
-		return parseImages(f, in)
-	case catalog.TypeFunctions:
-		return parseFunctions(f, in)
-	case catalog.TypeStringList:
-		return parseList(f, in[f.Name], MaxStringLength)
-	case catalog.TypeText:
-		if f.MaxItems > 1 {
-			return parseList(f, in[f.Name], MaxTextLength)
-		}
-	case catalog.TypeBoolean:
-		return parseBool(f, in[f.Name])
+// checkTextOrList checks a text of several rows as a list, else as one
+// text.
+func checkTextOrList(f catalog.Field, in Input) (any, bool, string) {
+	if f.MaxItems > 1 {
+		return parseList(f, in.Strings(), MaxTextLength)
 	}
-	raw := in.Get(f.Name)
-	if strings.TrimSpace(raw) == "" {
-		if f.Required {
-			return nil, false, "Required."
+	return scalar(checkText)(f, in)
+}
+
+// scalar makes the check of a one-value field from the check of its
+// text: a blank value is unset (or "Required.").
+func scalar(check func(f catalog.Field, raw string) (any, bool, string)) func(catalog.Field, Input) (any, bool, string) {
+	return func(f catalog.Field, in Input) (any, bool, string) {
+		raw := in.String()
+		if strings.TrimSpace(raw) == "" {
+			if f.Required {
+				return nil, false, "Required."
+			}
+			return nil, false, ""
 		}
-		return nil, false, ""
+		return check(f, raw)
 	}
-	switch f.Type {
-	case catalog.TypeString, catalog.TypeText:
-		limit := MaxTextLength
-		if f.Type == catalog.TypeString {
-			limit = MaxStringLength
+}
+
+func checkText(f catalog.Field, raw string) (any, bool, string) {
+	limit := MaxTextLength
+	if f.Type == catalog.TypeString {
+		limit = MaxStringLength
+	}
+	if f.MaxLength > 0 {
+		limit = f.MaxLength
+	}
+	if n := utf8.RuneCountInString(raw); n > limit {
+		return nil, false, fmt.Sprintf("Too long: %d characters, at most %d.", n, limit)
+	}
+	if f.Type == catalog.TypeString && strings.ContainsAny(raw, "\r\n") {
+		return nil, false, "Must be a single line."
+	}
+	if f.Transform == catalog.TransformToolChoice {
+		return checkToolChoice(f, strings.TrimSpace(raw))
+	}
+	return raw, true, ""
+}
+
+func checkEnum(f catalog.Field, raw string) (any, bool, string) {
+	for _, e := range f.Enum {
+		if raw == e {
+			return raw, true, ""
 		}
-		if f.MaxLength > 0 {
-			limit = f.MaxLength
-		}
-		if n := utf8.RuneCountInString(raw); n > limit {
-			return nil, false, fmt.Sprintf("Too long: %d characters, at most %d.", n, limit)
-		}
-		if f.Type == catalog.TypeString && strings.ContainsAny(raw, "\r\n") {
-			return nil, false, "Must be a single line."
-		}
-		if f.Transform == catalog.TransformToolChoice {
-			return checkToolChoice(f, strings.TrimSpace(raw))
-		}
-		return raw, true, ""
-	case catalog.TypeEnum:
-		for _, e := range f.Enum {
-			if raw == e {
-				return raw, true, ""
+	}
+	return nil, false, fmt.Sprintf("Must be one of %s.", strings.Join(f.Enum, ", "))
+}
+
+func checkNumber(f catalog.Field, raw string) (any, bool, string) {
+	n, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		return nil, false, "Must be a number."
+	}
+	if msg := checkRange(f, n); msg != "" {
+		return nil, false, msg
+	}
+	return n, true, ""
+}
+
+func checkInteger(f catalog.Field, raw string) (any, bool, string) {
+	n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil {
+		// A whole number beyond int64 is out of any range the schema sets.
+		if x, ferr := strconv.ParseFloat(strings.TrimSpace(raw), 64); ferr == nil && errors.Is(err, strconv.ErrRange) {
+			if msg := checkRange(f, x); msg != "" {
+				return nil, false, msg
 			}
 		}
-		return nil, false, fmt.Sprintf("Must be one of %s.", strings.Join(f.Enum, ", "))
-	case catalog.TypeNumber:
-		n, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
-		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return nil, false, "Must be a number."
-		}
-		if msg := checkRange(f, n); msg != "" {
-			return nil, false, msg
-		}
-		return n, true, ""
-	case catalog.TypeInteger:
-		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-		if err != nil {
-			// A whole number beyond int64 is out of any range the schema sets.
-			if x, ferr := strconv.ParseFloat(strings.TrimSpace(raw), 64); ferr == nil && errors.Is(err, strconv.ErrRange) {
-				if msg := checkRange(f, x); msg != "" {
-					return nil, false, msg
-				}
-			}
-			return nil, false, "Must be a whole number."
-		}
-		if msg := checkRange(f, float64(n)); msg != "" {
-			return nil, false, msg
-		}
-		return n, true, ""
-	case catalog.TypeJSON:
-		return parseJSON(f, raw)
+		return nil, false, "Must be a whole number."
 	}
-	return nil, false, fmt.Sprintf("Unsupported field type %q.", f.Type)
+	if msg := checkRange(f, float64(n)); msg != "" {
+		return nil, false, msg
+	}
+	return n, true, ""
 }
 
 func checkRange(f catalog.Field, n float64) string {
@@ -253,13 +246,13 @@ func parseList(f catalog.Field, raw []string, limit int) (any, bool, string) {
 	return out, true, ""
 }
 
-func parseMessages(f catalog.Field, in url.Values) (any, bool, string) {
+func parseMessages(f catalog.Field, rows []MessageRow) (any, bool, string) {
 	allowed := f.Roles
 	if len(allowed) == 0 {
 		allowed = []string{"system", "user", "assistant"}
 	}
 	var out []Message
-	for i, row := range MessageRows(f, in) {
+	for i, row := range rows {
 		role, c := row.Role, row.Content
 		if !slices.Contains(allowed, role) {
 			return nil, false, fmt.Sprintf("Message %d: role must be one of %s.", i+1, strings.Join(allowed, ", "))
@@ -321,9 +314,9 @@ func CheckImageURL(s string) string {
 	return ""
 }
 
-func parseImages(f catalog.Field, in url.Values) (any, bool, string) {
+func parseImages(f catalog.Field, rows []ImageRow) (any, bool, string) {
 	var out []Image
-	for i, row := range ImageRows(f, in) {
+	for i, row := range rows {
 		u := strings.TrimSpace(row.URL)
 		if u == "" {
 			continue
@@ -490,22 +483,13 @@ func InputNames(f catalog.Field) []string {
 	return names
 }
 
-// Clone copies form values deeply (changing the copy leaves v alone).
-func Clone(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
 // MaxFunctions bounds the function definitions of a tools field.
 const MaxFunctions = 64
 
 // parseFunctions reads function definition rows (name, description, JSON
 // Schema parameters) into the Chat API's tools array, checked as a tools
 // JSON field is: names, duplicates, parameters that compile.
-func parseFunctions(f catalog.Field, in url.Values) (any, bool, string) {
+func parseFunctions(f catalog.Field, rows []FunctionRow) (any, bool, string) {
 	type function struct {
 		Name        string          `json:"name"`
 		Description string          `json:"description,omitempty"`
@@ -516,7 +500,7 @@ func parseFunctions(f catalog.Field, in url.Values) (any, bool, string) {
 		Function function `json:"function"`
 	}
 	var tools []tool
-	for i, row := range FunctionRows(f, in) {
+	for i, row := range rows {
 		name, desc, raw := strings.TrimSpace(row.Name), strings.TrimSpace(row.Description), strings.TrimSpace(row.Parameters)
 		if name == "" && desc == "" && raw == "" {
 			continue // an empty row is not sent

@@ -1,7 +1,6 @@
 package form
 
 import (
-	"net/url"
 	"slices"
 	"strings"
 
@@ -17,23 +16,20 @@ func isSystemField(f catalog.Field) bool {
 	return f.Transform == catalog.TransformSystemMessage || (f.Transform == "" && f.BodyPath() == "instructions")
 }
 
-// Conversation reads the prompt of m's form as messages.
-func Conversation(m *catalog.Model, form url.Values) []Turn {
+// Conversation reads the prompt of m's form as messages: the system
+// prompt first, then each prompt field's turns (its kind's, kinds.go).
+func Conversation(m *catalog.Model, d Draft) []Turn {
 	var sys, rest []Turn
 	for _, f := range m.Fields() {
-		switch {
-		case f.Type == catalog.TypeMessages:
-			for _, r := range MessageRows(f, form) {
-				rest = append(rest, Turn{r.Role, r.Content})
-			}
-		case isSystemField(f):
-			if v := form.Get(f.Name); strings.TrimSpace(v) != "" {
-				sys = append(sys, Turn{"system", v})
-			}
-		case f.Transform == catalog.TransformPrompt || f.Transform == catalog.TransformInput:
-			for _, v := range form[f.Name] {
-				rest = append(rest, Turn{"user", v})
-			}
+		k := kinds[f.Type]
+		if !IsPrompt(f) || k.turns == nil {
+			continue
+		}
+		in, _ := Read(f, d)
+		if isSystemField(f) {
+			sys = append(sys, k.turns(f, in)...)
+		} else {
+			rest = append(rest, k.turns(f, in)...)
 		}
 	}
 	return append(sys, rest...)
@@ -42,9 +38,9 @@ func Conversation(m *catalog.Model, form url.Values) []Turn {
 // PromptText is the text a person wrote for a model's form (system or
 // instructions, messages, prompt, input), one part a line: what the
 // history lists and searches.
-func PromptText(m *catalog.Model, form url.Values) string {
+func PromptText(m *catalog.Model, d Draft) string {
 	var parts []string
-	for _, t := range Conversation(m, form) {
+	for _, t := range Conversation(m, d) {
 		if strings.TrimSpace(t.Content) != "" {
 			parts = append(parts, t.Content)
 		}
@@ -55,52 +51,16 @@ func PromptText(m *catalog.Model, form url.Values) string {
 // SetConversation writes the conversation into m's prompt fields: as
 // messages (system rows as the model's system or developer role), or as
 // an instructions field and a prompt text.
-func SetConversation(m *catalog.Model, form url.Values, conv []Turn) {
-	hasSystemField := slices.ContainsFunc(m.Fields(), isSystemField)
+func SetConversation(m *catalog.Model, d Draft, conv []Turn) {
+	system := slices.ContainsFunc(m.Fields(), isSystemField)
 	for _, f := range m.Fields() {
-		switch {
-		case f.Type == catalog.TypeMessages:
-			var rows []MessageRow
-			for _, t := range conv {
-				role := t.Role
-				if hasSystemField && (role == "system" || role == "developer") {
-					continue // the instructions field has it
-				}
-				if !slices.Contains(rolesOf(f), role) {
-					role = mapRole(f, role)
-				}
-				if role == "" {
-					continue
-				}
-				rows = append(rows, MessageRow{Role: role, Content: t.Content})
-			}
-			if len(rows) > 0 {
-				SetMessageText(f, form, rows)
-			}
-		case isSystemField(f):
-			var parts []string
-			for _, t := range conv {
-				if t.Role == "system" || t.Role == "developer" {
-					parts = append(parts, t.Content)
-				}
-			}
-			form.Set(f.Name, strings.Join(parts, "\n\n"))
-		case f.Transform == catalog.TransformPrompt || f.Transform == catalog.TransformInput:
-			var parts []string
-			for _, t := range conv {
-				if (t.Role == "system" || t.Role == "developer") && hasSystemField {
-					continue
-				}
-				parts = append(parts, t.Content)
-			}
-			if len(parts) == 0 {
-				continue
-			}
-			if f.IsList() && len(conv) > 0 && allUser(conv) {
-				form[f.Name] = parts // several prompts stay several
-			} else {
-				form.Set(f.Name, strings.Join(parts, "\n\n"))
-			}
+		k := kinds[f.Type]
+		if !IsPrompt(f) || k.setTurns == nil {
+			continue
+		}
+		cur, _ := Read(f, d)
+		if in, ok := k.setTurns(f, cur, conv, system); ok {
+			d[f.Name] = in
 		}
 	}
 }
@@ -139,16 +99,7 @@ func mapRole(f catalog.Field, role string) string {
 }
 
 // IsPrompt reports whether f is part of the prompt (messages, prompt
-// text, input, system message, images): the base form's alone.
-func IsPrompt(f catalog.Field) bool {
-	switch f.Type {
-	case catalog.TypeMessages, catalog.TypeImageURLs:
-		return true
-	}
-	switch f.Transform {
-	case catalog.TransformPrompt, catalog.TransformInput, catalog.TransformSystemMessage,
-		catalog.TransformMessages, catalog.TransformImageURLs:
-		return true
-	}
-	return isSystemField(f)
-}
+// text, input, system message, images: the base form's alone), as its
+// role says (catalog.RolePrompt, which the catalog gives these fields
+// when an older catalog names no role).
+func IsPrompt(f catalog.Field) bool { return f.Role == catalog.RolePrompt }

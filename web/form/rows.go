@@ -42,6 +42,72 @@ var rowsPart = map[catalog.FieldType]string{
 	catalog.TypeFunctions: PartName,
 }
 
+// shapeType is the row field type each row shape is posted as.
+var shapeType = map[Shape]catalog.FieldType{
+	ShapeMessages:  catalog.TypeMessages,
+	ShapeImages:    catalog.TypeImageURLs,
+	ShapeFunctions: catalog.TypeFunctions,
+}
+
+// partShape names the row shape each part belongs to (no part is in two).
+var partShape = func() map[string]Shape {
+	out := map[string]Shape{}
+	for shape, t := range shapeType {
+		for _, p := range parts[t] {
+			out[p] = shape
+		}
+	}
+	return out
+}()
+
+// decodeRows reads the rows of the row field name of shape from the
+// posted inputs; false when the field posted none of its counting part.
+func decodeRows(shape Shape, name string, in url.Values) (Input, bool) {
+	f := catalog.Field{Name: name, Type: shapeType[shape]}
+	if !Present(f, in) {
+		return Input{}, false
+	}
+	out := Input{Shape: shape}
+	switch shape {
+	case ShapeMessages:
+		out.Messages = MessageRows(f, in)
+	case ShapeImages:
+		out.Images = ImageRows(f, in)
+	case ShapeFunctions:
+		out.Functions = FunctionRows(f, in)
+	}
+	return out, true
+}
+
+// encodeRows writes a row field's rows as its inputs, every part of every
+// row (so the lists stay aligned).
+func encodeRows(name string, in Input, out url.Values) {
+	var rows [][]string
+	switch in.Shape {
+	case ShapeMessages:
+		for _, r := range in.Messages {
+			rows = append(rows, []string{r.Role, r.Content, r.ToolCalls, r.ToolCallID, r.Reasoning})
+		}
+	case ShapeImages:
+		for _, r := range in.Images {
+			rows = append(rows, []string{r.URL, r.Detail})
+		}
+	case ShapeFunctions:
+		for _, r := range in.Functions {
+			rows = append(rows, []string{r.Name, r.Description, r.Parameters})
+		}
+	default:
+		return
+	}
+	for i, input := range InputNames(catalog.Field{Name: name, Type: shapeType[in.Shape]}) {
+		vs := make([]string, len(rows))
+		for j, r := range rows {
+			vs[j] = r[i]
+		}
+		out[input] = vs
+	}
+}
+
 // at is the i-th value posted for a part of f, "" when there is none.
 func at(f catalog.Field, in url.Values, part string, i int) string {
 	if vs := in[InputName(f.Name, part)]; i < len(vs) {
@@ -57,7 +123,11 @@ func rowCount(f catalog.Field, in url.Values) int {
 
 // MessageRow is one row of a messages field as posted.
 type MessageRow struct {
-	Role, Content, ToolCalls, ToolCallID, Reasoning string
+	Role       string `json:"role"`
+	Content    string `json:"content"`
+	ToolCalls  string `json:"tool_calls,omitempty"`
+	ToolCallID string `json:"tool_call_id,omitempty"`
+	Reasoning  string `json:"reasoning,omitempty"`
 }
 
 // MessageRows are the rows of a messages field as posted (a row without
@@ -74,19 +144,10 @@ func MessageRows(f catalog.Field, in url.Values) []MessageRow {
 	return rows
 }
 
-// SetMessageText writes the roles and contents of rows into a messages
-// field's inputs (its other parts are left as they are).
-func SetMessageText(f catalog.Field, out url.Values, rows []MessageRow) {
-	roles, contents := make([]string, len(rows)), make([]string, len(rows))
-	for i, r := range rows {
-		roles[i], contents[i] = r.Role, r.Content
-	}
-	out[InputName(f.Name, PartRole)], out[InputName(f.Name, PartContent)] = roles, contents
-}
-
 // ImageRow is one row of an image_urls field as posted.
 type ImageRow struct {
-	URL, Detail string
+	URL    string `json:"url"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // ImageRows are the rows of an image_urls field as posted.
@@ -100,7 +161,9 @@ func ImageRows(f catalog.Field, in url.Values) []ImageRow {
 
 // FunctionRow is one row of a functions field as posted.
 type FunctionRow struct {
-	Name, Description, Parameters string
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Parameters  string `json:"parameters,omitempty"`
 }
 
 // FunctionRows are the rows of a functions field as posted.

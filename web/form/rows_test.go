@@ -31,8 +31,7 @@ func TestRows(t *testing.T) {
 	if got := MessageRows(msgs, in); !reflect.DeepEqual(got, want) {
 		t.Errorf("messages: %+v", got)
 	}
-	out := url.Values{}
-	SetMessageText(msgs, out, want)
+	out := Draft{"messages": Messages(want...)}.Values()
 	if got := MessageRows(msgs, out); got[0].Role != "system" || got[1].Role != "user" || got[1].Content != "Hi" || len(got) != 2 {
 		t.Errorf("written back: %+v", got)
 	}
@@ -63,12 +62,12 @@ func TestRows(t *testing.T) {
 
 func TestPromptText(t *testing.T) {
 	resp := defaultModel(t, "sim", "seed003.gpt-5.4-pro")
-	got := PromptText(resp, url.Values{"system_prompt": {"Be terse."}, "messages.role": {"user", "user"}, "messages.content": {"Name a colour.", " "}})
+	got := PromptText(resp, Decode(url.Values{"system_prompt": {"Be terse."}, "messages.role": {"user", "user"}, "messages.content": {"Name a colour.", " "}}))
 	if got != "Be terse.\nName a colour." {
 		t.Errorf("responses: %q (instructions are part of the prompt)", got)
 	}
 	comp := defaultModel(t, "sim", "seed000.gpt-5.4-pro")
-	if got := PromptText(comp, url.Values{"prompt": {"A", "B"}}); got != "A\nB" {
+	if got := PromptText(comp, Decode(url.Values{"prompt": {"A", "B"}})); got != "A\nB" {
 		t.Errorf("completions: %q", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"
@@ -35,7 +36,7 @@ func TestRecorderWritesInOrder(t *testing.T) {
 				rn := &run.Run{ID: fmt.Sprintf("run-%02d", i), Started: time.Now(),
 					Spec: run.Spec{Owner: "owner", Provider: &catalog.Provider{ID: "sim"}, Model: &catalog.Model{ID: "m", Style: catalog.Chat},
 						Request: &request.Request{Method: "POST", Path: "/v1/chat/completions"},
-						Origin:  run.Origin{Form: map[string][]string{"prompt": {"tell me"}}}}}
+						Origin:  run.Origin{Form: formpkg.Decode(map[string][]string{"prompt": {"tell me"}})}}}
 				if err := rec.Begin(rn); err != nil {
 					t.Error(err)
 				}
@@ -118,7 +119,7 @@ func TestProgressWritesCapped(t *testing.T) {
 		defer m.Close()
 		rn := m.Start(run.Spec{Owner: "owner", Provider: &catalog.Provider{ID: "p"}, Model: &catalog.Model{ID: "m", Style: catalog.Chat},
 			Request:  &request.Request{Method: "POST", Path: "/chat/completions", Stream: true, Body: []byte("{}")},
-			BaseURLs: []string{up.URL}, Origin: run.Origin{Form: map[string][]string{"prompt": {"long"}}}})
+			BaseURLs: []string{up.URL}, Origin: run.Origin{Form: formpkg.Decode(map[string][]string{"prompt": {"long"}})}})
 		release := rn.Watch()
 		defer release()
 		ctx := context.Background()

@@ -202,7 +202,7 @@ func TestMigrationKeepsOldRuns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e.Form.Get("messages.content") != prompt || e.Request.KeyEnv != "X_API_KEY" || e.Output.Text() != "answer" ||
+			if e.Form.Values().Get("messages.content") != prompt || e.Request.KeyEnv != "X_API_KEY" || e.Output.Text() != "answer" ||
 				!strings.Contains(e.Curl, "'http://x/v1/chat/completions'") || len(e.Prompt) > maxPrompt {
 				t.Fatalf("after the migration: %+v", e)
 			}

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curl"
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
@@ -75,7 +75,7 @@ type Entry struct {
 	Style        string     `json:"style"`
 	Status       run.State  `json:"status"`
 	Prompt       string     `json:"prompt"`
-	Form         url.Values `json:"form"`
+	Form         form.Draft `json:"form"`
 	Request      Request    `json:"request"`
 	// Curl is derived from Request when the run is read; what a run
 	// started with is not stored.

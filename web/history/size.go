@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/units"
 )
@@ -118,9 +119,12 @@ func jsonStrings(s string) [][]byte {
 // limits: the form's long values that the body carries become references
 // into the body; past the inputs' budget the request is kept without its
 // body, then the form without its largest values, each with a note.
+//
+// The form's texts are addressed as the page posts them (input name and
+// index, e.Form.Values()); what is stored is the typed draft again.
 func (l Limits) storeInputs(e *Entry) storedInputs {
 	form := url.Values{}
-	for k, vs := range e.Form {
+	for k, vs := range e.Form.Values() {
 		form[k] = make([]string, len(vs))
 		for i, v := range vs {
 			form[k][i] = clean(v)
@@ -152,7 +156,7 @@ func (l Limits) storeInputs(e *Entry) storedInputs {
 		}
 		return refs[a].Index < refs[b].Index
 	})
-	in := storedInputs{form: marshal(deduped), request: marshal(req)}
+	in := storedInputs{form: marshalForm(deduped), request: marshal(req)}
 	if len(refs) > 0 {
 		in.refs = marshal(refs)
 	}
@@ -165,7 +169,7 @@ func (l Limits) storeInputs(e *Entry) storedInputs {
 	bodySize := int64(len(req.Body))
 	req.Body, req.Omitted = "", fmt.Sprintf("The request body (%s) was not kept: a run keeps at most %s in the history, %s of it for the request.",
 		units.Bytes(bodySize), units.Bytes(l.RunBytes), units.Bytes(budget))
-	in = storedInputs{form: marshal(form), request: marshal(req)}
+	in = storedInputs{form: marshalForm(form), request: marshal(req)}
 	if in.size() <= budget {
 		return in
 	}
@@ -195,10 +199,14 @@ func (l Limits) storeInputs(e *Entry) storedInputs {
 		over -= int64(v.n - len(note))
 	}
 	req.FormOmitted = true
-	return storedInputs{form: marshal(form), request: marshal(req)}
+	return storedInputs{form: marshalForm(form), request: marshal(req)}
 }
 
-// loadInputs reads what storeInputs kept back into e.
+// marshalForm stores inputs as the typed draft they are.
+func marshalForm(posted url.Values) string { return marshal(formpkg.Decode(posted)) }
+
+// loadInputs reads what storeInputs kept back into e (a row stored
+// before drafts were typed holds the posted form, which form.Draft reads).
 func loadInputs(e *Entry, form, refs, req string) {
 	_ = json.Unmarshal([]byte(form), &e.Form)
 	_ = json.Unmarshal([]byte(req), &e.Request)
@@ -210,15 +218,17 @@ func loadInputs(e *Entry, form, refs, req string) {
 		return
 	}
 	body := e.Request.Body
+	posted := e.Form.Values()
 	for _, r := range rs {
-		if r.Off < 0 || r.Len <= 0 || r.Off+r.Len > len(body) || r.Index < 0 || r.Index >= len(e.Form[r.Key]) {
+		if r.Off < 0 || r.Len <= 0 || r.Off+r.Len > len(body) || r.Index < 0 || r.Index >= len(posted[r.Key]) {
 			continue
 		}
 		var v string
 		if json.Unmarshal([]byte(body[r.Off:r.Off+r.Len]), &v) == nil {
-			e.Form[r.Key][r.Index] = v
+			posted[r.Key][r.Index] = v
 		}
 	}
+	e.Form = formpkg.Decode(posted)
 }
 
 // storeOutput is the answer as kept under budget bytes (its JSON): when

@@ -11,6 +11,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curl"
 	"github.com/playground-dev/playground/web/draft"
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"
 	"github.com/playground-dev/playground/web/units"
@@ -30,7 +31,7 @@ func simRun(t *testing.T, id, owner string, form url.Values) *run.Run {
 		}
 		return ""
 	}}
-	res := svc.Prepare(draft.Input{Provider: "sim", Model: "seed002.gpt-5.4", Form: form})
+	res := svc.Prepare(draft.Input{Provider: "sim", Model: "seed002.gpt-5.4", Form: formpkg.Decode(form)})
 	if len(res.Errors) > 0 {
 		t.Fatalf("form errors: %v", res.Errors)
 	}
@@ -84,7 +85,7 @@ func TestStoreKeepsABigPromptOnce(t *testing.T) {
 		}
 		rec.Close()
 		ctx := context.Background()
-		prompt := rn.Spec.Origin.Form.Get("messages.content")
+		prompt := rn.Spec.Origin.Form.Values().Get("messages.content")
 		for i := range 3 {
 			if err := s.Progress(ctx, "big", prompt, run.Output{Choices: []run.ChoiceOutput{{Text: words(100 * (i + 1))}}}); err != nil {
 				t.Fatal(err)
@@ -125,7 +126,7 @@ func TestStoreKeepsABigPromptOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, v := range form["messages.content"] {
-			if got := e.Form["messages.content"]; len(got) != 5 || got[i] != v {
+			if got := e.Form.Values()["messages.content"]; len(got) != 5 || got[i] != v {
 				t.Fatalf("message %d of the form does not read back whole", i)
 			}
 		}
@@ -240,12 +241,12 @@ func TestStoreRunSizeCap(t *testing.T) {
 				!strings.HasPrefix(got.Curl, "# The request body (") || got.Request.KeyEnv != "X_API_KEY") {
 				t.Errorf("%s: omitted body: %+v, curl %q", name, got.Request, got.Curl)
 			}
-			formKept := got.Form.Get("messages.content") == prompt
-			if formKept != c.formKept || got.Request.FormOmitted == c.formKept || got.Form.Get("temperature") != "0.7" {
+			formKept := got.Form.Values().Get("messages.content") == prompt
+			if formKept != c.formKept || got.Request.FormOmitted == c.formKept || got.Form.Values().Get("temperature") != "0.7" {
 				t.Errorf("%s: form kept %v (omitted flag %v), want %v", name, formKept, got.Request.FormOmitted, c.formKept)
 			}
-			if !c.formKept && !strings.HasPrefix(got.Form.Get("messages.content"), "(Not kept: this text had 700 KB") {
-				t.Errorf("%s: the dropped text reads %q", name, tail(got.Form.Get("messages.content")))
+			if !c.formKept && !strings.HasPrefix(got.Form.Values().Get("messages.content"), "(Not kept: this text had 700 KB") {
+				t.Errorf("%s: the dropped text reads %q", name, tail(got.Form.Values().Get("messages.content")))
 			}
 		}
 	})

@@ -7,10 +7,13 @@ import (
 	"math/big"
 	"net/url"
 	"os"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -102,7 +105,7 @@ func entry(id string, created time.Time, provider, model, prompt string) Entry {
 	return Entry{
 		ID: id, Created: created, Provider: provider, ProviderName: strings.ToUpper(provider), Model: model, ModelLabel: model,
 		Style: "chat", Status: run.Running, Prompt: prompt,
-		Form:    url.Values{"messages.content": {prompt}, "temperature": {"0.7"}},
+		Form:    formpkg.Decode(url.Values{"messages.content": {prompt}, "temperature": {"0.7"}}),
 		Request: Request{Method: "POST", URL: "http://x/v1/chat/completions", KeyEnv: "X_API_KEY", Body: `{"model":"` + model + `"}`},
 		Curl:    "curl 'http://x/v1/chat/completions' -H \"Authorization: Bearer $X_API_KEY\"",
 	}
@@ -120,7 +123,7 @@ func TestStoreLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Status != run.Running || got.Form.Get("temperature") != "0.7" || got.Request.KeyEnv != "X_API_KEY" || !got.Created.Equal(t0) {
+		if got.Status != run.Running || got.Form.Values().Get("temperature") != "0.7" || got.Request.KeyEnv != "X_API_KEY" || !got.Created.Equal(t0) {
 			t.Fatalf("got %+v", got)
 		}
 		if got.Prompt != "Hello\uFFFD wörld \uFFFD" {
@@ -358,4 +361,42 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	if _, err := Open(context.Background(), "postgres://u:secretpw@127.0.0.1:1/db?connect_timeout=1", dir); err == nil || strings.Contains(err.Error(), "secretpw") {
 		t.Fatalf("unreachable database: %v (must fail without showing the password)", err)
 	}
+}
+
+// TestStoreReadsUntypedForms: a run's form is stored as the typed draft
+// (the same JSON in both databases); a row stored before drafts were
+// typed holds the posted form, and still reads, with its long texts kept
+// as references into the body put back.
+func TestStoreReadsUntypedForms(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		e := entry("r1", time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC), "openai", "gpt-x", "Hello")
+		if err := s.Insert(ctx, "alice", e); err != nil {
+			t.Fatal(err)
+		}
+		var stored string
+		if err := s.db.QueryRow(s.q(`SELECT form FROM run_inputs WHERE run_id = ?`), "r1").Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(stored, `"temperature":{"text":"0.7"}`) || !strings.Contains(stored, `"messages":{"messages":[{"role":"user","content":"Hello"}]}`) {
+			t.Fatalf("stored form %s", stored)
+		}
+		long := strings.Repeat("a long prompt ", 100)
+		body := `{"model":"gpt-x","messages":[{"role":"user","content":"` + long + `"}]}`
+		off := strings.Index(body, `"`+long)
+		old := `{"messages.role":["system","user"],"messages.content":["Be brief.",""],"temperature":["0.30"],"stream":["true"]}`
+		refs := `[{"k":"messages.content","i":1,"o":` + strconv.Itoa(off) + `,"n":` + strconv.Itoa(len(long)+2) + `}]`
+		req := `{"method":"POST","url":"http://x/v1/chat/completions","body":` + strconv.Quote(body) + `}`
+		if _, err := s.db.Exec(s.q(`UPDATE run_inputs SET form = ?, form_refs = ?, request = ? WHERE run_id = ?`), old, refs, req, "r1"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(ctx, "alice", "r1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []formpkg.MessageRow{{Role: "system", Content: "Be brief."}, {Role: "user", Content: long}}
+		if rows := got.Form.MessageRows("messages"); !reflect.DeepEqual(rows, want) || got.Form.Text("temperature") != "0.30" || got.Form.Text("stream") != "true" {
+			t.Errorf("old row read as %+v", got.Form)
+		}
+	})
 }

@@ -1,10 +1,10 @@
 package run
 
 import (
-	"net/url"
 	"time"
 	"unicode/utf8"
 
+	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/redact"
 )
 
@@ -21,7 +21,7 @@ type Recorder interface {
 // Origin is where a run came from, for the history: the form it was made
 // from, its curl, and the comparison (group and pane) it belongs to.
 type Origin struct {
-	Form  url.Values
+	Form  form.Draft
 	Curl  string
 	Group string
 	Pane  int
