@@ -164,18 +164,20 @@ func (r *RunRecord) setAudioBase(base string) {
 
 // RunRecord is a stored run as its page shows it.
 type RunRecord struct {
-	ID         string
-	Pane       string
-	When       string
-	Provider   string
-	Model      string
-	Style      string
-	Status     string
-	Prompt     []PromptRow
-	Params     []KV
-	Choices    []ChoiceRecord
-	Metrics    []KV
-	Checks     []CheckRow
+	ID       string
+	Pane     string
+	When     string
+	Provider string
+	Model    string
+	Style    string
+	Status   string
+	Prompt   []PromptRow
+	Params   []KV
+	Choices  []ChoiceRecord
+	Metrics  []KV
+	Checks   []CheckRow
+	// Timeline is the output over time, as the live panel drew it.
+	Timeline   *TimelineChart
 	ErrorMsg   string
 	ErrorHint  string
 	Curl       string
@@ -238,7 +240,7 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	}
 	if o := e.Outcome; o != nil {
 		ov := NewOutcomeView(o)
-		v.Metrics, v.Checks = ov.Metrics, ov.Checks
+		v.Metrics, v.Checks, v.Timeline = ov.Metrics, ov.Checks, ov.Timeline
 	}
 	if e.Failure != nil {
 		v.ErrorMsg, v.ErrorHint = e.Failure.Message, e.Failure.Hint

@@ -30,6 +30,8 @@ type OutcomeView struct {
 	// Reasoning is the reasoning tokens' count the reasoning box shows
 	// beside its title ("77 tokens"), "" without reasoning tokens.
 	Reasoning string
+	// Timeline is the output over time (nil when the run had no output).
+	Timeline *TimelineChart
 }
 
 // NewOutcomeView is o as it is shown.
@@ -38,7 +40,16 @@ func NewOutcomeView(o *run.Outcome) OutcomeView {
 	if o.Usage.Reasoning > 0 {
 		v.Reasoning = Plural(o.Usage.Reasoning, "token", "tokens")
 	}
+	if c, ok := NewTimeline([]TimelineRun{TimelineOf("", o)}); ok {
+		v.Timeline = &c
+	}
 	return v
+}
+
+// TimelineOf is a run's line on a timeline chart, labelled.
+func TimelineOf(label string, o *run.Outcome) TimelineRun {
+	return TimelineRun{Label: label, Timeline: o.Timeline, Tokens: o.Usage.Output,
+		TTFBms: ms(o.Durations.TTFB), TotalMs: ms(o.Durations.Total)}
 }
 
 // OutcomeMetrics are the rows of a run's outcome: durations, speed,
@@ -280,6 +291,12 @@ func DoneEvent(data []byte) []byte {
 		return data
 	}
 	fields := []string{"metrics_html", metrics.String(), "checks_html", checks.String()}
+	if v.Timeline != nil {
+		var tl bytes.Buffer
+		if Timeline(*v.Timeline).Render(context.Background(), &tl) == nil {
+			fields = append(fields, "timeline_html", tl.String())
+		}
+	}
 	if v.Reasoning != "" {
 		fields = append(fields, "reasoning_count", v.Reasoning)
 	}

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +19,10 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/sse"
+	"github.com/playground-dev/playground/web/stream"
 )
 
 // waitTextGone waits until the element's text no longer contains s.
@@ -255,6 +263,60 @@ func TestBrowserWaitingStatesInOrder(t *testing.T) {
 	b.run(t, chromedp.Evaluate(`(() => { const r = document.querySelector('[data-reasoning]'); return !r.hidden && !r.open; })()`, &folded))
 	if !folded {
 		t.Error("the reasoning box is not shown folded after the answer")
+	}
+	b.noScriptErrors(t)
+}
+
+// contentEvents counts the content events (text, reasoning, refusal, tool
+// call pieces, audio) the stream decoder reads from a recorded stream.
+func contentEvents(tb testing.TB, name string) int {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "sse", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sd, dec, n := sse.NewDecoder(bytes.NewReader(b), 0), stream.NewDecoder(catalog.Chat), 0
+	for {
+		ev, err := sd.Next()
+		if err != nil {
+			return n
+		}
+		dec.Decode(ev, func(e stream.Event) {
+			switch e.Kind {
+			case stream.KindText, stream.KindReasoning, stream.KindRefusal, stream.KindTool, stream.KindAudio:
+				n++
+			}
+		})
+	}
+}
+
+// TestBrowserTimelineHasAPointPerTokenEvent: after a run the panel draws
+// tokens over time with one point per content event the provider sent,
+// and the history page draws the same chart.
+func TestBrowserTimelineHasAPointPerTokenEvent(t *testing.T) {
+	want := contentEvents(t, "deepseek-chat-tool-call.sse")
+	up := fakeUpstream(t)
+	base := startServer(t, map[string]string{"LOCAL_API_KEY": "sk-local-test"}, "--catalog", localCatalog(t, up.URL))
+	b := newBrowser(t)
+	var live, stored string
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=local&model=tools"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="run-state"]`, "completed"),
+		chromedp.WaitVisible(`[data-testid="run"] [data-testid="timeline"]`, chromedp.ByQuery),
+		chromedp.AttributeValue(`[data-testid="run"] [data-testid="timeline-line"]`, "data-count", &live, nil, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="history-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="run-record"] [data-testid="timeline"]`, chromedp.ByQuery),
+		chromedp.AttributeValue(`[data-testid="timeline-line"]`, "data-count", &stored, nil, chromedp.ByQuery),
+	)
+	if live != strconv.Itoa(want) || stored != live {
+		t.Errorf("timeline points: live %s, history %s; the stream has %d content events", live, stored, want)
+	}
+	var title string
+	b.run(t, chromedp.Evaluate(`document.querySelector('[data-testid="timeline"] svg title').textContent`, &title))
+	if !strings.Contains(title, "tokens from") {
+		t.Errorf("the chart's description %q", title)
 	}
 	b.noScriptErrors(t)
 }

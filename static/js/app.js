@@ -353,6 +353,9 @@
       var dl = $(panel, '[data-metrics]');
       dl.hidden = false;
       dl.innerHTML = s.metrics_html || '';
+      // Tokens over time, drawn by the server (views.Timeline, SVG).
+      var tl = $(panel, '[data-timeline]');
+      if (tl) tl.innerHTML = s.timeline_html || '';
       Object.keys(choices).forEach(function (k) {
         var ch = choices[k];
         if (ch.reasoning && !ch.reasoning.hidden && s.reasoning_count) {

@@ -35,6 +35,9 @@ type Outcome struct {
 	// output the request asked for (JSON object or JSON Schema).
 	Checks    []structured.Result `json:"checks,omitempty"`
 	Durations Durations           `json:"durations"`
+	// Timeline is how the output grew over the run, one point per
+	// content event (views draws it).
+	Timeline Timeline `json:"timeline,omitzero"`
 }
 
 // Usage is the run's token counts: reported by the provider, or estimated
@@ -208,5 +211,6 @@ func (r *Run) outcome(state State, end time.Time, cause error) Outcome {
 			s.Durations.Generation = max(end.Sub(r.firstTok), 0)
 		}
 	}
+	s.Timeline = r.timeline.done()
 	return s
 }
