@@ -150,6 +150,12 @@ func CompareEvents(runs *run.Manager) fiber.Handler {
 						data = append(data, `,"total":`...)
 						total, _ := json.Marshal(views.GroupTotal(group))
 						data = append(data, total...)
+						if chart := views.GroupChart(group); chart != "" {
+							// The last pane over: every pane's line on one chart.
+							c, _ := json.Marshal(chart)
+							data = append(data, `,"chart":`...)
+							data = append(data, c...)
+						}
 					}
 					data = append(data, '}')
 					buf = sse.AppendEventID(buf, compare.GroupID(after), e.Name, data)

@@ -150,6 +150,9 @@ type CompareRuns struct {
 	// Total is the cost so far (GroupTotal); the event stream carries it
 	// again with each pane's done event.
 	Total string
+	// Running says how many panes run ("3 panes running"); the page counts
+	// them down as they finish.
+	Running string
 }
 
 // ComparePaneRun is one pane's run, or why it did not start.
@@ -179,6 +182,15 @@ func NewCompareRuns(group string, labels []string, runs []*run.Run, errs [][2]st
 		v.PaneOptions = append(v.PaneOptions, Option{Value: strconv.Itoa(i), Label: "Pane " + p.Number + ": " + labels[i]})
 	}
 	v.Total = GroupTotal(runs)
+	started := 0
+	for _, rn := range runs {
+		if rn != nil {
+			started++
+		}
+	}
+	if started > 0 {
+		v.Running = Plural(started, "pane", "panes") + " running"
+	}
 	return v
 }
 

@@ -329,6 +329,9 @@ type ComparisonPage struct {
 	Actions  ComparisonActions
 	DiffURL  string
 	Options  []Option
+	// Chart is every pane's output over time on one chart (nil when no
+	// pane had output).
+	Chart *TimelineChart
 }
 
 // ComparisonActions are what the owner can do with a comparison.
@@ -342,6 +345,7 @@ func NewComparisonPage(cat *catalog.Catalog, c history.Comparison, readOnly bool
 	p := ComparisonPage{Name: c.Title, When: when(c.Created), ReadOnly: readOnly, ShareURL: shareURL, DiffURL: diffURL,
 		Actions: ComparisonActions{Fork: base + "/fork", Delete: base + "/delete", Share: base + "/share", Unshare: base + "/unshare"}}
 	var outs []*run.Outcome
+	var lines []TimelineRun
 	for _, e := range c.Runs {
 		rec := RunRecordOf(cat, e, readOnly, "")
 		if readOnly {
@@ -351,7 +355,13 @@ func NewComparisonPage(cat *catalog.Catalog, c history.Comparison, readOnly bool
 		p.Panes = append(p.Panes, rec)
 		p.Options = append(p.Options, Option{Value: strconv.Itoa(e.Pane), Label: "Pane " + strconv.Itoa(e.Pane+1) + ": " + e.ModelLabel})
 		outs = append(outs, e.Outcome)
+		if e.Outcome != nil {
+			lines = append(lines, TimelineOf(PaneName(e.Pane), e.Outcome))
+		}
 	}
 	p.Total = TotalCost(outs)
+	if c, ok := NewTimeline(lines); ok {
+		p.Chart = &c
+	}
 	return p
 }

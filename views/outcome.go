@@ -303,6 +303,39 @@ func DoneEvent(data []byte) []byte {
 	return withFields(data, fields...)
 }
 
+// PaneName is how a pane is named on a chart: "Pane 2" (panes are
+// numbered from 1 for a person).
+func PaneName(index int) string { return "Pane " + strconv.Itoa(index+1) }
+
+// GroupChart is a comparison's panes on one timeline chart, once every
+// started pane is over ("" before, or when none had output): each pane's
+// line, so their speed compares at a glance.
+func GroupChart(runs []*run.Run) string {
+	var lines []TimelineRun
+	for _, rn := range runs {
+		if rn == nil {
+			continue
+		}
+		evs, over, _ := rn.Since(0)
+		if !over {
+			return ""
+		}
+		var o run.Outcome
+		if len(evs) > 0 && evs[len(evs)-1].Name == "done" && json.Unmarshal(evs[len(evs)-1].Data, &o) == nil {
+			lines = append(lines, TimelineOf(PaneName(rn.Spec.Origin.Pane), &o))
+		}
+	}
+	c, ok := NewTimeline(lines)
+	if !ok {
+		return ""
+	}
+	var b bytes.Buffer
+	if Timeline(c).Render(context.Background(), &b) != nil {
+		return ""
+	}
+	return b.String()
+}
+
 // GroupTotal is the total cost of a comparison's runs (nil for a pane
 // that did not start) as its page shows it while they run: the runs over
 // so far added up exactly, and how many are still running.

@@ -320,3 +320,47 @@ func TestBrowserTimelineHasAPointPerTokenEvent(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserCompareRunAllIsNeverSilent: Ctrl+Enter on Compare is Run all;
+// the outputs come into view, each pane says what it is doing, the page
+// counts the panes still running, and once they are over one chart holds
+// every pane's line, on the live page and on the stored comparison.
+func TestBrowserCompareRunAllIsNeverSilent(t *testing.T) {
+	srv := startTestServer(t, nil, "--sim-ttft", "300ms", "--sim-tps", "30")
+	b := newBrowser(t)
+	var running string
+	b.run(t,
+		chromedp.Navigate(srv.URL+"/compare"),
+		chromedp.WaitVisible(`[data-testid="run-all"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.activeElement && document.activeElement.blur()`, nil),
+		chromedp.KeyEvent(kb.Enter, chromedp.KeyModifiers(input.ModifierCtrl)),
+		chromedp.WaitVisible(`[data-testid="compare-runs"]`, chromedp.ByQuery),
+		chromedp.Poll(`(() => { const r = document.querySelector('[data-testid="compare-runs"]').getBoundingClientRect();
+			return r.top >= 0 && r.top < innerHeight; })()`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Poll(`[...document.querySelectorAll('[data-testid="run-progress"]')].some(p => p.hasAttribute('data-phase'))`, nil,
+			chromedp.WithPollingTimeout(5*time.Second)),
+		text(`[data-testid="panes-running"]`, &running),
+	)
+	if !strings.Contains(running, "running") {
+		t.Errorf("while the panes run the page says %q", running)
+	}
+	var panes, lines int
+	b.run(t,
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="compare-runs"] [data-testid="run"]').length`, &panes),
+		waitTextFor(`[data-testid="panes-running"]`, "done", 60*time.Second),
+		chromedp.WaitVisible(`[data-testid="compare-chart"] [data-testid="timeline"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="compare-chart"] [data-testid="timeline-line"]').length`, &lines),
+	)
+	if panes < 2 || lines != panes {
+		t.Errorf("%d panes ran, the chart has %d lines", panes, lines)
+	}
+	b.run(t,
+		chromedp.Click(`[data-testid="comparison-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="comparison-chart"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="comparison-chart"] [data-testid="timeline-line"]').length`, &lines),
+	)
+	if lines != panes {
+		t.Errorf("the stored comparison's chart has %d lines for %d panes", lines, panes)
+	}
+	b.noScriptErrors(t)
+}

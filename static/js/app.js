@@ -774,6 +774,15 @@
     if (count === 0) return;
     var over = {};
     var total = box.querySelector('[data-total]');
+    var running = box.querySelector('[data-running]');
+    var chart = box.querySelector('[data-group-chart]');
+    // How many panes still run, counted down as each ends.
+    function countRunning() {
+      if (!running) return;
+      var left = count - Object.keys(over).length;
+      text(running, left > 0 ? left + ' of ' + count + (count === 1 ? ' pane' : ' panes') + ' running' : 'All ' + count + (count === 1 ? ' pane' : ' panes') + ' done');
+    }
+    countRunning();
     var es = new EventSource(url);
     streams[url] = { es: es, el: box };
     eventNames.forEach(function (name) {
@@ -786,6 +795,9 @@
           // The total so far comes written by the server (views.GroupTotal).
           over[m.p] = true;
           if (total && typeof m.total === 'string') text(total, m.total);
+          countRunning();
+          // Every pane over: their lines on one chart, drawn by the server.
+          if (chart && typeof m.chart === 'string') chart.innerHTML = m.chart;
           if (Object.keys(over).length === count) { es.close(); delete streams[url]; }
         }
       });
@@ -814,6 +826,15 @@
 
   document.addEventListener('DOMContentLoaded', function () { scan(document); });
   document.addEventListener('htmx:load', function (e) { scan(e.target); });
+  // Run all: the outputs come into view (they sit under the panes).
+  document.addEventListener('htmx:afterSwap', function (e) {
+    var t = e.detail && e.detail.target;
+    if (!t || t.id !== 'compare-output') return;
+    var runs = t.querySelector('[data-group-events]');
+    if (!runs) return;
+    var top = runs.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.6) runs.scrollIntoView({ block: 'start' });
+  });
   // Every form htmx sends (previews, compare, settings) is checked against
   // the body limit first.
   document.addEventListener('htmx:configRequest', function (e) {
