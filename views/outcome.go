@@ -121,8 +121,18 @@ func Speed(output int, generation time.Duration) string {
 	// The small margin keeps a rate read back from an older row's
 	// tokens_per_sec (41.5) from printing one tenth less.
 	v := math.Floor(float64(output)/generation.Seconds()*10+1e-6) / 10
+	if v > MaxSpeed {
+		// A stream that arrived in one burst (a buffering gateway, a
+		// cached answer): its pace says nothing of the model's.
+		return "— (arrived at once)"
+	}
 	return strconv.FormatFloat(v, 'f', -1, 64) + " tok/s"
 }
+
+// MaxSpeed is the fastest pace shown as a speed, in tokens per second: no
+// model generates faster; a faster figure is an answer that was held back
+// and then sent at once.
+const MaxSpeed = 5000
 
 // TokensInOut is the history list's tokens column: "1200 → 438".
 func TokensInOut(o *run.Outcome) string {

@@ -208,6 +208,8 @@ func TestSpeed(t *testing.T) {
 		{"an older row's 41.5 read back", 438, time.Duration(math.Round(438 / 41.5 * float64(time.Second))), "41.5 tok/s"},
 		{"not streamed, polled or one delta", 438, 0, "—"},
 		{"no output", 0, time.Second, "—"},
+		// The whole answer in a burst: 121 tokens over 0.67 ms.
+		{"arrived at once", 121, 670 * time.Microsecond, "— (arrived at once)"},
 	} {
 		if got := Speed(tc.output, tc.generation); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)

@@ -62,9 +62,16 @@ func TestBrowserHostileOutputIsInert(t *testing.T) {
 	var flag string
 	b.run(t,
 		chromedp.Evaluate(`document.querySelector('[data-testid="output"]').textContent`, &out),
-		chromedp.Evaluate(`document.querySelectorAll('[data-testid="output"] :is(script, iframe, svg, object, embed), [data-testid="output"] [onerror], [data-testid="output"] [onload], [data-testid="output"] [href^="javascript:" i], [data-testid="output"] [src^="javascript:" i]').length`, &dangerous),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="output"] :is(script, iframe, object, embed), [data-testid="output"] svg:not([data-testid="timeline"] > svg), [data-testid="output"] [onerror], [data-testid="output"] [onload], [data-testid="output"] [href^="javascript:" i], [data-testid="output"] [src^="javascript:" i]').length`, &dangerous),
 		chromedp.Evaluate(`String(window.__xss)`, &flag),
 	)
+	// The one SVG in the output is the server's timeline chart: numbers
+	// and labels of its own, none of the model's text.
+	var chart string
+	b.run(t, chromedp.Evaluate(`(document.querySelector('[data-testid="timeline"] svg')||{textContent:""}).textContent`, &chart))
+	if strings.Contains(chart, "xss") || strings.Contains(chart, "<") {
+		t.Errorf("the timeline chart carries the model's text: %q", chart)
+	}
 	if dangerous != 0 {
 		var html string
 		b.run(t, chromedp.OuterHTML(`[data-testid="output"]`, &html, chromedp.ByQuery))
