@@ -22,6 +22,7 @@ import (
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/netguard"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
 )
@@ -85,7 +86,7 @@ func Register(app *fiber.App, d Deps) {
 		Icon:   static.URL("/static", "img/favicon.svg"),
 	}
 	if d.BodyLimit > 0 {
-		assets.BodyLimit, assets.TooLarge = d.BodyLimit, tooLarge(d.BodyLimit)
+		assets.BodyLimit, assets.TooLarge = d.BodyLimit, problem.BodyTooLarge(int64(d.BodyLimit)).Message
 	}
 	if d.Diffs == nil {
 		d.Diffs = compare.NewDiffer(compare.DiffConfig{})

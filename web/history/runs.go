@@ -14,6 +14,7 @@ import (
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
+	"github.com/playground-dev/playground/web/units"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -382,6 +383,24 @@ func (s *Store) Get(ctx context.Context, owner, id string) (Entry, error) {
 	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE id = ? AND owner = ?`), id, ownerKey(owner))
 	e, err := scanEntry(row)
 	return e, tell(err, noRun)
+}
+
+// Inputs returns owner's run id for a replay, a fork or a continuation,
+// which need its whole form: a run larger than the history keeps lost its
+// largest texts (each reads as a note), and gives NotReplayable with it.
+func (s *Store) Inputs(ctx context.Context, owner, id string) (Entry, error) {
+	e, err := s.Get(ctx, owner, id)
+	if err == nil && e.Request.FormOmitted {
+		return e, NotReplayable(s.limits.RunBytes)
+	}
+	return e, err
+}
+
+// NotReplayable says a run cannot be replayed, forked or continued because
+// its prompt was larger than the runBytes the history keeps of a run.
+func NotReplayable(runBytes int64) *problem.Error {
+	return problem.Errorf(problem.KindConflict, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run (%s), so its longest texts were not kept.",
+		units.Bytes(runBytes))
 }
 
 // Transcript returns the raw stream of owner's run id.
