@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,33 +15,89 @@ import (
 
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/audio"
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
-	"github.com/playground-dev/playground/web/units"
 )
 
+// The history store as each handler uses it (history.Store).
+type (
+	historyLister interface {
+		List(ctx context.Context, owner string, f history.Filter) (history.Page, error)
+		Facets(ctx context.Context, owner string) ([]history.Facet, error)
+		Limits() history.Limits
+	}
+	entryGetter interface {
+		Get(ctx context.Context, owner, id string) (history.Entry, error)
+	}
+	entryTranscripts interface {
+		entryGetter
+		Transcript(ctx context.Context, owner, id string) ([]byte, error)
+	}
+	historyExporter interface {
+		Export(ctx context.Context, owner string, fn func(history.Entry) error) error
+	}
+	// runInputs gives a run whose whole form was kept, else the problem
+	// that says why it cannot be replayed.
+	runInputs interface {
+		Inputs(ctx context.Context, owner, id string) (history.Entry, error)
+	}
+	entryDeleter interface {
+		Delete(ctx context.Context, owner, id string) error
+	}
+	entrySharer interface {
+		Share(ctx context.Context, owner, id string) (string, error)
+		Unshare(ctx context.Context, owner, id string) error
+	}
+	comparisonGetter interface {
+		Comparison(ctx context.Context, owner, id string) (history.Comparison, error)
+	}
+	comparisonDeleter interface {
+		DeleteComparison(ctx context.Context, owner, id string) error
+	}
+	comparisonSharer interface {
+		ShareComparison(ctx context.Context, owner, id string) (string, error)
+		UnshareComparison(ctx context.Context, owner, id string) error
+	}
+	sharedRuns interface {
+		Shared(ctx context.Context, shareID string) (history.Entry, error)
+	}
+	sharedComparisons interface {
+		SharedComparison(ctx context.Context, shareID string) (history.Comparison, error)
+	}
+	sharedReader interface {
+		sharedRuns
+		sharedComparisons
+	}
+)
+
+// paneDiffer diffs two panes of a comparison (compare.Differ).
+type paneDiffer interface {
+	Panes(id string, runs []compare.PaneRun, a, b string) (compare.PaneDiff, error)
+}
+
 // History serves GET /history: the session's runs, filtered and paged.
-func History(d *Deps, assets views.Assets) fiber.Handler {
+func History(store historyLister, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		owner := ownerOf(c)
 		query := queryValues(c)
 		f, errs := history.ParseFilter(query)
 		vf := views.HistoryFilter{From: query.Get("from"), To: query.Get("to"), Query: f.Query, Errors: errs,
 			Active: history.Filtered(query)}
-		page, err := d.History.List(c.UserContext(), owner, f)
+		page, err := store.List(c.UserContext(), owner, f)
 		if err != nil {
 			return err
 		}
-		facets, err := d.History.Facets(c.UserContext(), owner)
+		facets, err := store.Facets(c.UserContext(), owner)
 		if err != nil {
 			return err
 		}
 		vf.Providers, vf.Models = views.FacetOptions(facets, f.Provider, f.Model)
 		p := views.HistoryPage{Title: "History · Playground", Assets: assets, CSRF: csrfToken(c), Filter: vf,
 			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Page: page.Page, Pages: page.Pages, Flash: takeFlash(c),
-			Keeps: views.HistoryKeeps(d.History.Limits())}
+			Keeps: views.HistoryKeeps(store.Limits())}
 		if page.Page > 1 {
 			p.PrevURL = "/history?" + history.PageQuery(query, page.Page-1).Encode()
 		}
@@ -52,8 +109,8 @@ func History(d *Deps, assets views.Assets) fiber.Handler {
 }
 
 // entryOf loads the session's run named in the URL.
-func (d *Deps) entryOf(c *fiber.Ctx) (history.Entry, error) {
-	return d.History.Get(c.UserContext(), ownerOf(c), c.Params("id"))
+func entryOf(c *fiber.Ctx, store entryGetter) (history.Entry, error) {
+	return store.Get(c.UserContext(), ownerOf(c), c.Params("id"))
 }
 
 // shareURL is the absolute URL of a share link.
@@ -65,13 +122,13 @@ func shareURL(c *fiber.Ctx, id string) string {
 }
 
 // HistoryRun serves GET /history/runs/:id.
-func HistoryRun(d *Deps, assets views.Assets) fiber.Handler {
+func HistoryRun(store entryGetter, scopes scoper, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
-		sc := d.scopeOf(c)
+		sc := scopes.of(c)
 		return render(c, http.StatusOK, views.RunRecordPageView(views.RunRecordPage{
 			Title: "Run · " + e.ModelLabel, Assets: assets, CSRF: csrfToken(c),
 			Run: views.RunRecordOf(sc.cat, e, false, shareURL(c, e.ShareID)),
@@ -80,13 +137,13 @@ func HistoryRun(d *Deps, assets views.Assets) fiber.Handler {
 }
 
 // HistoryRunJSON serves GET /history/runs/:id/export.json.
-func HistoryRunJSON(d *Deps) fiber.Handler {
+func HistoryRunJSON(store entryTranscripts) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
-		tr, err := d.History.Transcript(c.UserContext(), ownerOf(c), e.ID)
+		tr, err := store.Transcript(c.UserContext(), ownerOf(c), e.ID)
 		if err != nil {
 			return err
 		}
@@ -102,9 +159,9 @@ func HistoryRunJSON(d *Deps) fiber.Handler {
 }
 
 // HistoryRunCurl serves GET /history/runs/:id/export.sh: the curl command.
-func HistoryRunCurl(d *Deps) fiber.Handler {
+func HistoryRunCurl(store entryGetter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
@@ -116,13 +173,13 @@ func HistoryRunCurl(d *Deps) fiber.Handler {
 }
 
 // HistoryRunTranscript serves GET /history/runs/:id/transcript.sse.
-func HistoryRunTranscript(d *Deps) fiber.Handler {
+func HistoryRunTranscript(store entryTranscripts) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
-		tr, err := d.History.Transcript(c.UserContext(), ownerOf(c), e.ID)
+		tr, err := store.Transcript(c.UserContext(), ownerOf(c), e.ID)
 		if err != nil {
 			return err
 		}
@@ -134,12 +191,11 @@ func HistoryRunTranscript(d *Deps) fiber.Handler {
 
 // HistoryExport serves GET /history/export.jsonl: every run of the
 // session, one JSON object a line, oldest first.
-func HistoryExport(d *Deps) fiber.Handler {
+func HistoryExport(store historyExporter, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		owner := ownerOf(c)
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="history.jsonl"`)
 		c.Set(fiber.HeaderContentType, "application/x-ndjson")
-		store, log := d.History, d.Log
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
@@ -158,27 +214,15 @@ func HistoryExport(d *Deps) fiber.Handler {
 	}
 }
 
-// inputsOf loads the session's run named in the URL for a replay, a
-// fork or a continuation, which need its whole form: a run larger than the history keeps
-// lost its largest texts (each reads as a note), and cannot.
-func (d *Deps) inputsOf(c *fiber.Ctx) (history.Entry, error) {
-	e, err := d.entryOf(c)
-	if err == nil && e.Request.FormOmitted {
-		return e, problem.Errorf(problem.KindConflict, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run (%s), so its longest texts were not kept.",
-			units.Bytes(d.History.Limits().RunBytes))
-	}
-	return e, err
-}
-
 // HistoryReplay serves POST /history/runs/:id/replay: the run's provider,
 // model and values become the playground's form.
-func HistoryReplay(d *Deps) fiber.Handler {
+func HistoryReplay(inputs runInputs, saved draftSaver) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.inputsOf(c)
+		e, err := inputs.Inputs(c.UserContext(), ownerOf(c), c.Params("id"))
 		if err != nil {
 			return err
 		}
-		if err := d.Saved.Save(ownerOf(c), compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}); err != nil {
+		if err := saved.Save(ownerOf(c), compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}); err != nil {
 			return err
 		}
 		if s := sessionOf(c); s != nil {
@@ -193,19 +237,20 @@ func HistoryReplay(d *Deps) fiber.Handler {
 
 // HistoryFork serves POST /history/runs/:id/fork: the run becomes the base
 // form of a comparison with two panes of its model.
-func HistoryFork(d *Deps) fiber.Handler {
+func HistoryFork(inputs runInputs, cmp compareForker) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.inputsOf(c)
+		e, err := inputs.Inputs(c.UserContext(), ownerOf(c), c.Params("id"))
 		if err != nil {
 			return err
 		}
 		base := compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}
-		return d.forkInto(c, base, compare.Fresh(base))
+		return forkInto(c, cmp, base, compare.Fresh(base))
 	}
 }
 
-func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error {
-	if err := d.Compare.Fork(ownerOf(c), base, l); err != nil {
+// forkInto makes base and l the session's compare panes and goes there.
+func forkInto(c *fiber.Ctx, cmp compareForker, base compare.Base, l compare.Layout) error {
+	if err := cmp.Fork(ownerOf(c), base, l); err != nil {
 		return err
 	}
 	if s := sessionOf(c); s != nil {
@@ -215,26 +260,26 @@ func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error
 }
 
 // HistoryDelete serves POST /history/runs/:id/delete.
-func HistoryDelete(d *Deps) fiber.Handler {
+func HistoryDelete(store entryDeleter, flashes flashKeeper) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		err := d.History.Delete(c.UserContext(), ownerOf(c), c.Params("id"))
+		err := store.Delete(c.UserContext(), ownerOf(c), c.Params("id"))
 		if err != nil {
 			return err
 		}
-		d.setFlash(c, "The run was deleted.")
+		setFlash(c, flashes, "The run was deleted.")
 		return c.Redirect("/history", http.StatusSeeOther)
 	}
 }
 
 // HistoryShare serves POST /history/runs/:id/share and …/unshare.
-func HistoryShare(d *Deps, share bool) fiber.Handler {
+func HistoryShare(store entrySharer, share bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		owner, id := ownerOf(c), c.Params("id")
 		var err error
 		if share {
-			_, err = d.History.Share(c.UserContext(), owner, id)
+			_, err = store.Share(c.UserContext(), owner, id)
 		} else {
-			err = d.History.Unshare(c.UserContext(), owner, id)
+			err = store.Unshare(c.UserContext(), owner, id)
 		}
 		if err != nil {
 			return err
@@ -244,36 +289,36 @@ func HistoryShare(d *Deps, share bool) fiber.Handler {
 }
 
 // comparisonOf loads the session's comparison named in the URL.
-func (d *Deps) comparisonOf(c *fiber.Ctx) (history.Comparison, error) {
-	return d.History.Comparison(c.UserContext(), ownerOf(c), c.Params("id"))
+func comparisonOf(c *fiber.Ctx, store comparisonGetter) (history.Comparison, error) {
+	return store.Comparison(c.UserContext(), ownerOf(c), c.Params("id"))
 }
 
 // HistoryComparison serves GET /history/comparisons/:id.
-func HistoryComparison(d *Deps, assets views.Assets) fiber.Handler {
+func HistoryComparison(store comparisonGetter, scopes scoper, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.comparisonOf(c)
+		cmp, err := comparisonOf(c, store)
 		if err != nil {
 			return err
 		}
-		p := views.NewComparisonPage(d.scopeOf(c).cat, cmp, false, shareURL(c, cmp.ShareID), "/history/comparisons/"+cmp.ID+"/diff")
+		p := views.NewComparisonPage(scopes.of(c).cat, cmp, false, shareURL(c, cmp.ShareID), "/history/comparisons/"+cmp.ID+"/diff")
 		p.Title, p.Assets, p.CSRF = "Comparison · Playground", assets, csrfToken(c)
 		return render(c, http.StatusOK, views.ComparisonPageView(p))
 	}
 }
 
 // HistoryComparisonDiff serves GET /history/comparisons/:id/diff?a=&b=&only=.
-func HistoryComparisonDiff(d *Deps) fiber.Handler {
+func HistoryComparisonDiff(store comparisonGetter, diffs paneDiffer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.comparisonOf(c)
+		cmp, err := comparisonOf(c, store)
 		if err != nil {
 			return err
 		}
-		return renderDiff(c, d.Diffs, cmp)
+		return renderDiff(c, diffs, cmp)
 	}
 }
 
 // renderDiff answers a diff request of two panes of cmp (compare.Differ.Panes).
-func renderDiff(c *fiber.Ctx, diffs *compare.Differ, cmp history.Comparison) error {
+func renderDiff(c *fiber.Ctx, diffs paneDiffer, cmp history.Comparison) error {
 	runs := make([]compare.PaneRun, len(cmp.Runs))
 	for i, e := range cmp.Runs {
 		runs[i] = compare.PaneRun{Pane: e.Pane, Side: compare.Side{Provider: e.Provider, Model: e.Model, Form: e.Form},
@@ -288,9 +333,9 @@ func renderDiff(c *fiber.Ctx, diffs *compare.Differ, cmp history.Comparison) err
 
 // HistoryComparisonFork serves POST /history/comparisons/:id/fork: the
 // comparison's base form and panes go back into the compare view.
-func HistoryComparisonFork(d *Deps) fiber.Handler {
+func HistoryComparisonFork(store comparisonGetter, forker compareForker) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.comparisonOf(c)
+		cmp, err := comparisonOf(c, store)
 		if err != nil {
 			return err
 		}
@@ -298,32 +343,32 @@ func HistoryComparisonFork(d *Deps) fiber.Handler {
 		if err != nil {
 			return problem.Errorf(problem.KindConflict, "This comparison's panes were not kept; fork one of its runs instead.")
 		}
-		return d.forkInto(c, rec.Base, rec.Layout)
+		return forkInto(c, forker, rec.Base, rec.Layout)
 	}
 }
 
 // HistoryComparisonDelete serves POST /history/comparisons/:id/delete.
-func HistoryComparisonDelete(d *Deps) fiber.Handler {
+func HistoryComparisonDelete(store comparisonDeleter, flashes flashKeeper) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		err := d.History.DeleteComparison(c.UserContext(), ownerOf(c), c.Params("id"))
+		err := store.DeleteComparison(c.UserContext(), ownerOf(c), c.Params("id"))
 		if err != nil {
 			return err
 		}
-		d.setFlash(c, "The comparison and its runs were deleted.")
+		setFlash(c, flashes, "The comparison and its runs were deleted.")
 		return c.Redirect("/history", http.StatusSeeOther)
 	}
 }
 
 // HistoryComparisonShare serves POST /history/comparisons/:id/share and
 // …/unshare.
-func HistoryComparisonShare(d *Deps, share bool) fiber.Handler {
+func HistoryComparisonShare(store comparisonSharer, share bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		owner, id := ownerOf(c), c.Params("id")
 		var err error
 		if share {
-			_, err = d.History.ShareComparison(c.UserContext(), owner, id)
+			_, err = store.ShareComparison(c.UserContext(), owner, id)
 		} else {
-			err = d.History.UnshareComparison(c.UserContext(), owner, id)
+			err = store.UnshareComparison(c.UserContext(), owner, id)
 		}
 		if err != nil {
 			return err
@@ -334,44 +379,44 @@ func HistoryComparisonShare(d *Deps, share bool) fiber.Handler {
 
 // Shared serves GET /share/:id: a shared run or comparison, read-only, to
 // anyone with the link.
-func Shared(d *Deps, assets views.Assets) fiber.Handler {
+func Shared(store sharedReader, cat *catalog.Catalog, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := c.Params("id")
 		c.Set("X-Robots-Tag", "noindex")
-		if e, err := d.History.Shared(c.UserContext(), id); err == nil {
+		if e, err := store.Shared(c.UserContext(), id); err == nil {
 			return render(c, http.StatusOK, views.RunRecordPageView(views.RunRecordPage{
 				Title: "Shared run · " + e.ModelLabel, Assets: assets, CSRF: csrfToken(c),
-				Run: views.RunRecordOf(d.Catalog, e, true, ""),
+				Run: views.RunRecordOf(cat, e, true, ""),
 			}))
 		} else if !errors.Is(err, history.ErrNotFound) {
 			return err
 		}
-		cmp, err := d.History.SharedComparison(c.UserContext(), id)
+		cmp, err := store.SharedComparison(c.UserContext(), id)
 		if err != nil {
 			return err
 		}
-		p := views.NewComparisonPage(d.Catalog, cmp, true, "", "/share/"+id+"/diff")
+		p := views.NewComparisonPage(cat, cmp, true, "", "/share/"+id+"/diff")
 		p.Title, p.Assets, p.CSRF = "Shared comparison · Playground", assets, csrfToken(c)
 		return render(c, http.StatusOK, views.ComparisonPageView(p))
 	}
 }
 
 // SharedDiff serves GET /share/:id/diff for a shared comparison.
-func SharedDiff(d *Deps) fiber.Handler {
+func SharedDiff(store sharedComparisons, diffs paneDiffer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
+		cmp, err := store.SharedComparison(c.UserContext(), c.Params("id"))
 		if err != nil {
 			return err
 		}
-		return renderDiff(c, d.Diffs, cmp)
+		return renderDiff(c, diffs, cmp)
 	}
 }
 
 // HistoryRunAudio serves GET /history/runs/:id/audio/:choice: a stored
 // run's spoken answer, playable.
-func HistoryRunAudio(d *Deps) fiber.Handler {
+func HistoryRunAudio(store entryGetter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
@@ -380,9 +425,9 @@ func HistoryRunAudio(d *Deps) fiber.Handler {
 }
 
 // SharedAudio serves GET /share/:id/audio/:choice for a shared run.
-func SharedAudio(d *Deps) fiber.Handler {
+func SharedAudio(store sharedRuns) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.History.Shared(c.UserContext(), c.Params("id"))
+		e, err := store.Shared(c.UserContext(), c.Params("id"))
 		if err != nil {
 			return err
 		}
@@ -392,9 +437,9 @@ func SharedAudio(d *Deps) fiber.Handler {
 
 // SharedComparisonAudio serves GET /share/:id/panes/:pane/audio/:choice:
 // the audio of a pane's run of a shared comparison.
-func SharedComparisonAudio(d *Deps) fiber.Handler {
+func SharedComparisonAudio(store sharedComparisons) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
+		cmp, err := store.SharedComparison(c.UserContext(), c.Params("id"))
 		if err != nil {
 			return err
 		}
@@ -402,12 +447,11 @@ func SharedComparisonAudio(d *Deps) fiber.Handler {
 		if err != nil {
 			return fiber.ErrNotFound
 		}
-		for _, e := range cmp.Runs {
-			if e.Pane == pane {
-				return sendAudio(c, e)
-			}
+		e, ok := cmp.Pane(pane)
+		if !ok {
+			return fiber.ErrNotFound
 		}
-		return fiber.ErrNotFound
+		return sendAudio(c, e)
 	}
 }
 

@@ -14,8 +14,8 @@ import (
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
-	"github.com/playground-dev/playground/web/units"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Header is one request header (never Authorization: the key is not kept).
