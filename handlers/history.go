@@ -167,8 +167,7 @@ func HistoryRunCurl(store entryGetter) fiber.Handler {
 		}
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="run-`+e.ID+`.sh"`)
 		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
-		return c.SendString("#!/bin/sh\n# " + e.ProviderName + " · " + e.ModelLabel + ", " + e.Created.Format(time.RFC3339) +
-			"\n# The key comes from your shell: set $" + e.Request.KeyEnv + " first.\n" + e.Curl + "\n")
+		return c.SendString(e.Script())
 	}
 }
 

@@ -41,6 +41,14 @@ type Request struct {
 	FormOmitted bool `json:"form_omitted,omitempty"`
 }
 
+// Script is the run's curl command as a shell script to download: a
+// comment naming the provider, model and time, and the key variable the
+// command reads from the shell.
+func (e Entry) Script() string {
+	return "#!/bin/sh\n# " + e.ProviderName + " · " + e.ModelLabel + ", " + e.Created.Format(time.RFC3339) +
+		"\n# The key comes from your shell: set $" + e.Request.KeyEnv + " first.\n" + e.Curl + "\n"
+}
+
 // curl is the curl command of the request, derived when read (it is not
 // stored: it is the request in another spelling).
 func (r Request) curl() string {
