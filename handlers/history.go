@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,22 +45,8 @@ type (
 	runInputs interface {
 		Inputs(ctx context.Context, owner, id string) (history.Entry, error)
 	}
-	entryDeleter interface {
-		Delete(ctx context.Context, owner, id string) error
-	}
-	entrySharer interface {
-		Share(ctx context.Context, owner, id string) (string, error)
-		Unshare(ctx context.Context, owner, id string) error
-	}
 	comparisonGetter interface {
 		Comparison(ctx context.Context, owner, id string) (history.Comparison, error)
-	}
-	comparisonDeleter interface {
-		DeleteComparison(ctx context.Context, owner, id string) error
-	}
-	comparisonSharer interface {
-		ShareComparison(ctx context.Context, owner, id string) (string, error)
-		UnshareComparison(ctx context.Context, owner, id string) error
 	}
 	sharedRuns interface {
 		Shared(ctx context.Context, shareID string) (history.Entry, error)
@@ -258,32 +245,47 @@ func forkInto(c *fiber.Ctx, cmp compareForker, base compare.Base, l compare.Layo
 	return c.Redirect("/compare", http.StatusSeeOther)
 }
 
-// HistoryDelete serves POST /history/runs/:id/delete.
-func HistoryDelete(store entryDeleter, flashes flashKeeper) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		err := store.Delete(c.UserContext(), ownerOf(c), c.Params("id"))
-		if err != nil {
-			return err
-		}
-		setFlash(c, flashes, "The run was deleted.")
-		return c.Redirect("/history", http.StatusSeeOther)
+// ownedChange changes owner's run or comparison id: history.Store's
+// Delete, Unshare, DeleteComparison, UnshareComparison, and (through
+// sharing) Share and ShareComparison.
+type ownedChange func(ctx context.Context, owner, id string) error
+
+// sharing is share as an ownedChange (the link's id is not needed: the
+// page shows it).
+func sharing(share func(ctx context.Context, owner, id string) (string, error)) ownedChange {
+	return func(ctx context.Context, owner, id string) error {
+		_, err := share(ctx, owner, id)
+		return err
 	}
 }
 
-// HistoryShare serves POST /history/runs/:id/share and …/unshare.
-func HistoryShare(store entrySharer, share bool) fiber.Handler {
+// HistoryDelete serves POST /history/runs/:id/delete (del: Delete).
+func HistoryDelete(del ownedChange, flashes flashKeeper) fiber.Handler {
+	return changeThen(del, flashes, "The run was deleted.", "/history")
+}
+
+// HistoryShare serves POST /history/runs/:id/share and …/unshare
+// (change: sharing(Share) or Unshare).
+func HistoryShare(change ownedChange) fiber.Handler {
+	return changeThen(change, nil, "", "/history/runs/")
+}
+
+// changeThen applies change to the session's thing the URL names, keeps
+// the message flash (when not "") and redirects to back, followed by the
+// thing's id when back ends in a slash.
+func changeThen(change ownedChange, flashes flashKeeper, flash, back string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		owner, id := ownerOf(c), c.Params("id")
-		var err error
-		if share {
-			_, err = store.Share(c.UserContext(), owner, id)
-		} else {
-			err = store.Unshare(c.UserContext(), owner, id)
-		}
-		if err != nil {
+		id := c.Params("id")
+		if err := change(c.UserContext(), ownerOf(c), id); err != nil {
 			return err
 		}
-		return c.Redirect("/history/runs/"+id, http.StatusSeeOther)
+		if flash != "" {
+			setFlash(c, flashes, flash)
+		}
+		if strings.HasSuffix(back, "/") {
+			back += id
+		}
+		return c.Redirect(back, http.StatusSeeOther)
 	}
 }
 
@@ -346,34 +348,16 @@ func HistoryComparisonFork(store comparisonGetter, forker compareForker) fiber.H
 	}
 }
 
-// HistoryComparisonDelete serves POST /history/comparisons/:id/delete.
-func HistoryComparisonDelete(store comparisonDeleter, flashes flashKeeper) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		err := store.DeleteComparison(c.UserContext(), ownerOf(c), c.Params("id"))
-		if err != nil {
-			return err
-		}
-		setFlash(c, flashes, "The comparison and its runs were deleted.")
-		return c.Redirect("/history", http.StatusSeeOther)
-	}
+// HistoryComparisonDelete serves POST /history/comparisons/:id/delete
+// (del: DeleteComparison).
+func HistoryComparisonDelete(del ownedChange, flashes flashKeeper) fiber.Handler {
+	return changeThen(del, flashes, "The comparison and its runs were deleted.", "/history")
 }
 
 // HistoryComparisonShare serves POST /history/comparisons/:id/share and
-// …/unshare.
-func HistoryComparisonShare(store comparisonSharer, share bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		owner, id := ownerOf(c), c.Params("id")
-		var err error
-		if share {
-			_, err = store.ShareComparison(c.UserContext(), owner, id)
-		} else {
-			err = store.UnshareComparison(c.UserContext(), owner, id)
-		}
-		if err != nil {
-			return err
-		}
-		return c.Redirect("/history/comparisons/"+id, http.StatusSeeOther)
-	}
+// …/unshare (change: sharing(ShareComparison) or UnshareComparison).
+func HistoryComparisonShare(change ownedChange) fiber.Handler {
+	return changeThen(change, nil, "", "/history/comparisons/")
 }
 
 // Shared serves GET /share/:id: a shared run or comparison, read-only, to
