@@ -15,7 +15,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
-	"github.com/playground-dev/playground/web/audio"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/history"
@@ -444,14 +443,13 @@ func sendAudio(c *fiber.Ctx, e history.Entry) error {
 	if err != nil {
 		return fiber.ErrNotFound
 	}
-	for _, ch := range e.Output.Choices {
-		if ch.Index == i && ch.Audio != nil && len(ch.Audio.Data) > 0 {
-			c.Set(fiber.HeaderContentType, audio.ContentType(ch.Audio.Format))
-			// Revalidated each time: a share link revoked is revoked for
-			// its audio too, not an hour later from the browser's cache.
-			c.Set(fiber.HeaderCacheControl, "private, no-cache")
-			return c.Send(audio.Playable(ch.Audio.Format, ch.Audio.Data))
-		}
+	b, ctype, ok := e.Audio(i)
+	if !ok {
+		return fiber.ErrNotFound
 	}
-	return fiber.ErrNotFound
+	c.Set(fiber.HeaderContentType, ctype)
+	// Revalidated each time: a share link revoked is revoked for its audio
+	// too, not an hour later from the browser's cache.
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	return c.Send(b)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/playground-dev/playground/web/audio"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curl"
 	"github.com/playground-dev/playground/web/form"
@@ -47,6 +48,18 @@ type Request struct {
 func (e Entry) Script() string {
 	return "#!/bin/sh\n# " + e.ProviderName + " · " + e.ModelLabel + ", " + e.Created.Format(time.RFC3339) +
 		"\n# The key comes from your shell: set $" + e.Request.KeyEnv + " first.\n" + e.Curl + "\n"
+}
+
+// Audio is the spoken answer of choice i as a browser plays it (pcm16
+// inside a WAV header), and its Content-Type; false when the choice has no
+// audio kept.
+func (e Entry) Audio(i int) ([]byte, string, bool) {
+	for _, ch := range e.Output.Choices {
+		if ch.Index == i && ch.Audio != nil && len(ch.Audio.Data) > 0 {
+			return audio.Playable(ch.Audio.Format, ch.Audio.Data), audio.ContentType(ch.Audio.Format), true
+		}
+	}
+	return nil, "", false
 }
 
 // curl is the curl command of the request, derived when read (it is not
