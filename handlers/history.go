@@ -402,7 +402,7 @@ func HistoryRunAudio(store entryGetter) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return sendAudio(c, e)
+		return sendAudio(c, e.Audio, storedAudioCache)
 	}
 }
 
@@ -413,7 +413,7 @@ func SharedAudio(store sharedRuns) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return sendAudio(c, e)
+		return sendAudio(c, e.Audio, storedAudioCache)
 	}
 }
 
@@ -433,23 +433,27 @@ func SharedComparisonAudio(store sharedComparisons) fiber.Handler {
 		if !ok {
 			return fiber.ErrNotFound
 		}
-		return sendAudio(c, e)
+		return sendAudio(c, e.Audio, storedAudioCache)
 	}
 }
 
-// sendAudio answers with the audio of the choice the :choice param names.
-func sendAudio(c *fiber.Ctx, e history.Entry) error {
+// sendAudio answers with the audio of the choice the :choice param names,
+// as audioOf gives it (playable, with its Content-Type), cached as
+// cacheControl says.
+func sendAudio(c *fiber.Ctx, audioOf func(choice int) ([]byte, string, bool), cacheControl string) error {
 	i, err := strconv.Atoi(c.Params("choice"))
-	if err != nil {
+	if err != nil || i < 0 {
 		return fiber.ErrNotFound
 	}
-	b, ctype, ok := e.Audio(i)
+	b, ctype, ok := audioOf(i)
 	if !ok {
 		return fiber.ErrNotFound
 	}
 	c.Set(fiber.HeaderContentType, ctype)
-	// Revalidated each time: a share link revoked is revoked for its audio
-	// too, not an hour later from the browser's cache.
-	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	c.Set(fiber.HeaderCacheControl, cacheControl)
 	return c.Send(b)
 }
+
+// storedAudioCache is revalidated each time: a share link revoked is
+// revoked for its audio too, not an hour later from the browser's cache.
+const storedAudioCache = "private, no-cache"

@@ -262,16 +262,6 @@ func RunAudio(runs runFinder) fiber.Handler {
 		if !ok {
 			return fiber.ErrNotFound
 		}
-		i, err := strconv.Atoi(c.Params("choice"))
-		if err != nil || i < 0 {
-			return fiber.ErrNotFound
-		}
-		b, ctype, ok := rn.Audio(i)
-		if !ok {
-			return fiber.ErrNotFound
-		}
-		c.Set(fiber.HeaderContentType, ctype)
-		c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
-		return c.Send(b)
+		return sendAudio(c, rn.Audio, "private, max-age=3600")
 	}
 }
