@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/draft"
+	webform "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/sse"
 )
@@ -19,14 +22,48 @@ func compareForm(sc scope, st *compare.State) views.CompareForm {
 	return views.NewCompareForm(sc.cat, st.Draft, st.Resolved, st.Layout, sc.drafts.KeySource)
 }
 
+// The compare service as each handler uses it (compare.Service).
+type (
+	compareViewer interface {
+		View(owner string, drafts *draft.Service) *compare.State
+	}
+	comparePreviewer interface {
+		Preview(owner string, drafts *draft.Service, posted webform.Draft) *compare.State
+	}
+	compareEditor interface {
+		Edit(owner string, drafts *draft.Service, posted webform.Draft, op string, i int) (*compare.State, error)
+	}
+	compareSweeper interface {
+		SweepPanes(owner string, drafts *draft.Service, posted webform.Draft) (*compare.State, compare.SweepErrors)
+	}
+	compareStarter interface {
+		Start(ctx context.Context, owner string, drafts *draft.Service, posted webform.Draft, client string) (*compare.State, compare.Started, error)
+	}
+	compareForker interface {
+		Fork(owner string, base compare.Base, l compare.Layout) error
+	}
+)
+
+// groupFinder finds the runs of a session's comparison while the server
+// holds them (run.Manager).
+type groupFinder interface {
+	Group(group, owner string) []*run.Run
+}
+
+// groupFollower also says when the server stops: an event stream ends then.
+type groupFollower interface {
+	groupFinder
+	Closed() <-chan struct{}
+}
+
 // Compare serves GET /compare.
-func Compare(d *Deps, assets views.Assets) fiber.Handler {
+func Compare(scopes scoper, cmp compareViewer, runs groupFinder, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc, owner := d.scopeOf(c), ownerOf(c)
-		st := d.Compare.View(owner, sc.drafts)
+		sc, owner := scopes.of(c), ownerOf(c)
+		st := cmp.View(owner, sc.drafts)
 		page := views.ComparePage{Title: "Compare · Playground", Assets: assets, CSRF: csrfToken(c), Form: compareForm(sc, st)}
 		if s := sessionOf(c); s != nil && s.LastComparison() != "" {
-			if runs := d.Runs.Group(s.LastComparison(), owner); len(runs) > 0 {
+			if runs := runs.Group(s.LastComparison(), owner); len(runs) > 0 {
 				v := compareRunsOf(s.LastComparison(), runs)
 				page.Runs = &v
 			}
@@ -47,21 +84,21 @@ func compareRunsOf(group string, runs []*run.Run) views.CompareRuns {
 
 // ComparePreview serves POST /compare/preview: each pane's curl and
 // errors for the form as it stands.
-func ComparePreview(d *Deps) fiber.Handler {
+func ComparePreview(scopes scoper, cmp comparePreviewer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := d.scopeOf(c)
-		st := d.Compare.Preview(ownerOf(c), sc.drafts, postedDraft(c))
+		sc := scopes.of(c)
+		st := cmp.Preview(ownerOf(c), sc.drafts, postedDraft(c))
 		return render(c, http.StatusOK, views.ComparePreview(compareForm(sc, st)))
 	}
 }
 
 // CompareEdit serves POST /compare/edit?op=add|remove|model&pane=N: the
 // panes changed, the whole form again.
-func CompareEdit(d *Deps) fiber.Handler {
+func CompareEdit(scopes scoper, cmp compareEditor) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := d.scopeOf(c)
+		sc := scopes.of(c)
 		i, _ := strconv.Atoi(c.Query("pane"))
-		st, err := d.Compare.Edit(ownerOf(c), sc.drafts, postedDraft(c), c.Query("op"), i)
+		st, err := cmp.Edit(ownerOf(c), sc.drafts, postedDraft(c), c.Query("op"), i)
 		if errors.Is(err, compare.ErrUnknownEdit) {
 			return fiber.NewError(http.StatusBadRequest, "Unknown change to the panes.")
 		}
@@ -71,10 +108,10 @@ func CompareEdit(d *Deps) fiber.Handler {
 
 // CompareSweep serves POST /compare/sweep: one pane per value of the
 // chosen parameter, or the sweep's errors next to its fields.
-func CompareSweep(d *Deps) fiber.Handler {
+func CompareSweep(scopes scoper, cmp compareSweeper) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := d.scopeOf(c)
-		st, errs := d.Compare.SweepPanes(ownerOf(c), sc.drafts, postedDraft(c))
+		sc := scopes.of(c)
+		st, errs := cmp.SweepPanes(ownerOf(c), sc.drafts, postedDraft(c))
 		f := compareForm(sc, st)
 		f.SweepErrors = errs
 		return render(c, http.StatusOK, views.CompareFormView(f, false))
@@ -83,10 +120,10 @@ func CompareSweep(d *Deps) fiber.Handler {
 
 // CompareRun serves POST /compare/run: check every pane, then start them
 // all at once as one comparison.
-func CompareRun(d *Deps) fiber.Handler {
+func CompareRun(scopes scoper, cmp compareStarter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := d.scopeOf(c)
-		st, started, err := d.Compare.Start(c.UserContext(), ownerOf(c), sc.drafts, postedDraft(c), clientAddr(c))
+		sc := scopes.of(c)
+		st, started, err := cmp.Start(c.UserContext(), ownerOf(c), sc.drafts, postedDraft(c), clientAddr(c))
 		if err != nil {
 			return err
 		}
@@ -106,7 +143,7 @@ func CompareRun(d *Deps) fiber.Handler {
 // run in one stream (a browser holds few connections per server). Each
 // event's data is {"p":PANE,"d":EVENT}; its id lists every pane's last
 // event ("pane:id,…"), so a reconnecting browser resumes each where it was.
-func CompareEvents(runs *run.Manager) fiber.Handler {
+func CompareEvents(runs groupFollower) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		group := runs.Group(c.Params("id"), ownerOf(c))
 		if len(group) == 0 {

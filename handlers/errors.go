@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"strconv"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/playground-dev/playground/static"
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/problem"
-	"github.com/playground-dev/playground/web/units"
 )
 
 // ErrorHandler is the one place errors become responses. A
@@ -56,17 +54,20 @@ func problemOf(c *fiber.Ctx, err error, bodyLimit int) *problem.Error {
 	if !errors.As(err, &fe) {
 		return problem.Of(err)
 	}
-	p := &problem.Error{Kind: problem.KindOfStatus(fe.Code), Status: fe.Code, Message: fe.Message, Err: err}
+	var p *problem.Error
 	switch {
 	case fe == fiber.ErrRequestEntityTooLarge:
-		p.Message = tooLarge(bodyLimit)
+		p = problem.BodyTooLarge(int64(bodyLimit))
 	case fe.Code == fiber.StatusRequestHeaderFieldsTooLarge:
 		// fasthttp could not read the headers: most often cookies piled
 		// up for this host. The session cookie is cleared so the next
 		// request gets in (and the person can reach Settings again).
 		clearSessionCookie(c)
-		p.Message = fmt.Sprintf("Your browser sent more cookies or headers than this server reads (%s). The playground's session cookie has been cleared (the keys you entered in Settings are gone); reload the page. If this page comes back, clear this site's cookies in your browser.", units.Bytes(int64(HeaderBuffer)))
+		p = problem.HeadersTooLarge(HeaderBuffer)
+	default:
+		p = &problem.Error{Kind: problem.KindOfStatus(fe.Code), Message: fe.Message}
 	}
+	p.Status, p.Err = fe.Code, err
 	return p
 }
 
@@ -76,10 +77,4 @@ func setRetryAfter(c *fiber.Ctx, p *problem.Error) {
 	if p != nil && p.RetryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(p.RetryAfter.Seconds())))
 	}
-}
-
-// tooLarge says a request was over the body limit. The page shows the same
-// words when it refuses to send such a form.
-func tooLarge(bodyLimit int) string {
-	return fmt.Sprintf("The request is larger than this server accepts (%s). Remove some images or text and try again; the form is as you left it.", units.Bytes(int64(bodyLimit)))
 }

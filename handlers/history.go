@@ -5,42 +5,85 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
-	"github.com/playground-dev/playground/web/audio"
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
-	"github.com/playground-dev/playground/web/units"
 )
 
+// The history store as each handler uses it (history.Store).
+type (
+	historyLister interface {
+		List(ctx context.Context, owner string, f history.Filter) (history.Page, error)
+		Facets(ctx context.Context, owner string) ([]history.Facet, error)
+		Limits() history.Limits
+	}
+	entryGetter interface {
+		Get(ctx context.Context, owner, id string) (history.Entry, error)
+	}
+	entryTranscripts interface {
+		entryGetter
+		Transcript(ctx context.Context, owner, id string) ([]byte, error)
+	}
+	historyExporter interface {
+		Export(ctx context.Context, owner string, fn func(history.Entry) error) error
+	}
+	// runInputs gives a run whose whole form was kept, else the problem
+	// that says why it cannot be replayed.
+	runInputs interface {
+		Inputs(ctx context.Context, owner, id string) (history.Entry, error)
+	}
+	comparisonGetter interface {
+		Comparison(ctx context.Context, owner, id string) (history.Comparison, error)
+	}
+	sharedRuns interface {
+		Shared(ctx context.Context, shareID string) (history.Entry, error)
+	}
+	sharedComparisons interface {
+		SharedComparison(ctx context.Context, shareID string) (history.Comparison, error)
+	}
+	sharedReader interface {
+		sharedRuns
+		sharedComparisons
+	}
+)
+
+// paneDiffer diffs two panes of a comparison (compare.Differ).
+type paneDiffer interface {
+	Panes(id string, runs []compare.PaneRun, a, b string) (compare.PaneDiff, error)
+}
+
 // History serves GET /history: the session's runs, filtered and paged.
-func History(d *Deps, assets views.Assets) fiber.Handler {
+func History(store historyLister, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		owner := ownerOf(c)
 		query := queryValues(c)
 		f, errs := history.ParseFilter(query)
 		vf := views.HistoryFilter{From: query.Get("from"), To: query.Get("to"), Query: f.Query, Errors: errs,
 			Active: history.Filtered(query)}
-		page, err := d.History.List(c.UserContext(), owner, f)
+		page, err := store.List(c.UserContext(), owner, f)
 		if err != nil {
 			return err
 		}
-		facets, err := d.History.Facets(c.UserContext(), owner)
+		facets, err := store.Facets(c.UserContext(), owner)
 		if err != nil {
 			return err
 		}
 		vf.Providers, vf.Models = views.FacetOptions(facets, f.Provider, f.Model)
 		p := views.HistoryPage{Title: "History · Playground", Assets: assets, CSRF: csrfToken(c), Filter: vf,
 			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Page: page.Page, Pages: page.Pages, Flash: takeFlash(c),
-			Keeps: views.HistoryKeeps(d.History.Limits())}
+			Keeps: views.HistoryKeeps(store.Limits())}
 		if page.Page > 1 {
 			p.PrevURL = "/history?" + history.PageQuery(query, page.Page-1).Encode()
 		}
@@ -52,8 +95,8 @@ func History(d *Deps, assets views.Assets) fiber.Handler {
 }
 
 // entryOf loads the session's run named in the URL.
-func (d *Deps) entryOf(c *fiber.Ctx) (history.Entry, error) {
-	return d.History.Get(c.UserContext(), ownerOf(c), c.Params("id"))
+func entryOf(c *fiber.Ctx, store entryGetter) (history.Entry, error) {
+	return store.Get(c.UserContext(), ownerOf(c), c.Params("id"))
 }
 
 // shareURL is the absolute URL of a share link.
@@ -65,13 +108,13 @@ func shareURL(c *fiber.Ctx, id string) string {
 }
 
 // HistoryRun serves GET /history/runs/:id.
-func HistoryRun(d *Deps, assets views.Assets) fiber.Handler {
+func HistoryRun(store entryGetter, scopes scoper, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
-		sc := d.scopeOf(c)
+		sc := scopes.of(c)
 		return render(c, http.StatusOK, views.RunRecordPageView(views.RunRecordPage{
 			Title: "Run · " + e.ModelLabel, Assets: assets, CSRF: csrfToken(c),
 			Run: views.RunRecordOf(sc.cat, e, false, shareURL(c, e.ShareID)),
@@ -80,13 +123,13 @@ func HistoryRun(d *Deps, assets views.Assets) fiber.Handler {
 }
 
 // HistoryRunJSON serves GET /history/runs/:id/export.json.
-func HistoryRunJSON(d *Deps) fiber.Handler {
+func HistoryRunJSON(store entryTranscripts) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
-		tr, err := d.History.Transcript(c.UserContext(), ownerOf(c), e.ID)
+		tr, err := store.Transcript(c.UserContext(), ownerOf(c), e.ID)
 		if err != nil {
 			return err
 		}
@@ -102,27 +145,26 @@ func HistoryRunJSON(d *Deps) fiber.Handler {
 }
 
 // HistoryRunCurl serves GET /history/runs/:id/export.sh: the curl command.
-func HistoryRunCurl(d *Deps) fiber.Handler {
+func HistoryRunCurl(store entryGetter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="run-`+e.ID+`.sh"`)
 		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
-		return c.SendString("#!/bin/sh\n# " + e.ProviderName + " · " + e.ModelLabel + ", " + e.Created.Format(time.RFC3339) +
-			"\n# The key comes from your shell: set $" + e.Request.KeyEnv + " first.\n" + e.Curl + "\n")
+		return c.SendString(e.Script())
 	}
 }
 
 // HistoryRunTranscript serves GET /history/runs/:id/transcript.sse.
-func HistoryRunTranscript(d *Deps) fiber.Handler {
+func HistoryRunTranscript(store entryTranscripts) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
-		tr, err := d.History.Transcript(c.UserContext(), ownerOf(c), e.ID)
+		tr, err := store.Transcript(c.UserContext(), ownerOf(c), e.ID)
 		if err != nil {
 			return err
 		}
@@ -134,12 +176,11 @@ func HistoryRunTranscript(d *Deps) fiber.Handler {
 
 // HistoryExport serves GET /history/export.jsonl: every run of the
 // session, one JSON object a line, oldest first.
-func HistoryExport(d *Deps) fiber.Handler {
+func HistoryExport(store historyExporter, log *slog.Logger) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		owner := ownerOf(c)
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="history.jsonl"`)
 		c.Set(fiber.HeaderContentType, "application/x-ndjson")
-		store, log := d.History, d.Log
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
@@ -158,27 +199,15 @@ func HistoryExport(d *Deps) fiber.Handler {
 	}
 }
 
-// inputsOf loads the session's run named in the URL for a replay, a
-// fork or a continuation, which need its whole form: a run larger than the history keeps
-// lost its largest texts (each reads as a note), and cannot.
-func (d *Deps) inputsOf(c *fiber.Ctx) (history.Entry, error) {
-	e, err := d.entryOf(c)
-	if err == nil && e.Request.FormOmitted {
-		return e, problem.Errorf(problem.KindConflict, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run (%s), so its longest texts were not kept.",
-			units.Bytes(d.History.Limits().RunBytes))
-	}
-	return e, err
-}
-
 // HistoryReplay serves POST /history/runs/:id/replay: the run's provider,
 // model and values become the playground's form.
-func HistoryReplay(d *Deps) fiber.Handler {
+func HistoryReplay(inputs runInputs, saved draftSaver) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.inputsOf(c)
+		e, err := inputs.Inputs(c.UserContext(), ownerOf(c), c.Params("id"))
 		if err != nil {
 			return err
 		}
-		if err := d.Saved.Save(ownerOf(c), compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}); err != nil {
+		if err := saved.Save(ownerOf(c), compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}); err != nil {
 			return err
 		}
 		if s := sessionOf(c); s != nil {
@@ -193,19 +222,20 @@ func HistoryReplay(d *Deps) fiber.Handler {
 
 // HistoryFork serves POST /history/runs/:id/fork: the run becomes the base
 // form of a comparison with two panes of its model.
-func HistoryFork(d *Deps) fiber.Handler {
+func HistoryFork(inputs runInputs, cmp compareForker) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.inputsOf(c)
+		e, err := inputs.Inputs(c.UserContext(), ownerOf(c), c.Params("id"))
 		if err != nil {
 			return err
 		}
 		base := compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}
-		return d.forkInto(c, base, compare.Fresh(base))
+		return forkInto(c, cmp, base, compare.Fresh(base))
 	}
 }
 
-func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error {
-	if err := d.Compare.Fork(ownerOf(c), base, l); err != nil {
+// forkInto makes base and l the session's compare panes and goes there.
+func forkInto(c *fiber.Ctx, cmp compareForker, base compare.Base, l compare.Layout) error {
+	if err := cmp.Fork(ownerOf(c), base, l); err != nil {
 		return err
 	}
 	if s := sessionOf(c); s != nil {
@@ -214,66 +244,81 @@ func (d *Deps) forkInto(c *fiber.Ctx, base compare.Base, l compare.Layout) error
 	return c.Redirect("/compare", http.StatusSeeOther)
 }
 
-// HistoryDelete serves POST /history/runs/:id/delete.
-func HistoryDelete(d *Deps) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		err := d.History.Delete(c.UserContext(), ownerOf(c), c.Params("id"))
-		if err != nil {
-			return err
-		}
-		d.setFlash(c, "The run was deleted.")
-		return c.Redirect("/history", http.StatusSeeOther)
+// ownedChange changes owner's run or comparison id: history.Store's
+// Delete, Unshare, DeleteComparison, UnshareComparison, and (through
+// sharing) Share and ShareComparison.
+type ownedChange func(ctx context.Context, owner, id string) error
+
+// sharing is share as an ownedChange (the link's id is not needed: the
+// page shows it).
+func sharing(share func(ctx context.Context, owner, id string) (string, error)) ownedChange {
+	return func(ctx context.Context, owner, id string) error {
+		_, err := share(ctx, owner, id)
+		return err
 	}
 }
 
-// HistoryShare serves POST /history/runs/:id/share and …/unshare.
-func HistoryShare(d *Deps, share bool) fiber.Handler {
+// HistoryDelete serves POST /history/runs/:id/delete (del: Delete).
+func HistoryDelete(del ownedChange, flashes flashKeeper) fiber.Handler {
+	return changeThen(del, flashes, "The run was deleted.", "/history")
+}
+
+// HistoryShare serves POST /history/runs/:id/share and …/unshare
+// (change: sharing(Share) or Unshare).
+func HistoryShare(change ownedChange) fiber.Handler {
+	return changeThen(change, nil, "", "/history/runs/")
+}
+
+// changeThen applies change to the session's thing the URL names, keeps
+// the message flash (when not "") and redirects to back, followed by the
+// thing's id when back ends in a slash.
+func changeThen(change ownedChange, flashes flashKeeper, flash, back string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		owner, id := ownerOf(c), c.Params("id")
-		var err error
-		if share {
-			_, err = d.History.Share(c.UserContext(), owner, id)
-		} else {
-			err = d.History.Unshare(c.UserContext(), owner, id)
-		}
-		if err != nil {
+		id := c.Params("id")
+		if err := change(c.UserContext(), ownerOf(c), id); err != nil {
 			return err
 		}
-		return c.Redirect("/history/runs/"+id, http.StatusSeeOther)
+		if flash != "" {
+			setFlash(c, flashes, flash)
+		}
+		if strings.HasSuffix(back, "/") {
+			back += id
+		}
+		return c.Redirect(back, http.StatusSeeOther)
 	}
 }
 
 // comparisonOf loads the session's comparison named in the URL.
-func (d *Deps) comparisonOf(c *fiber.Ctx) (history.Comparison, error) {
-	return d.History.Comparison(c.UserContext(), ownerOf(c), c.Params("id"))
+func comparisonOf(c *fiber.Ctx, store comparisonGetter) (history.Comparison, error) {
+	return store.Comparison(c.UserContext(), ownerOf(c), c.Params("id"))
 }
 
 // HistoryComparison serves GET /history/comparisons/:id.
-func HistoryComparison(d *Deps, assets views.Assets) fiber.Handler {
+func HistoryComparison(store comparisonGetter, scopes scoper, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.comparisonOf(c)
+		cmp, err := comparisonOf(c, store)
 		if err != nil {
 			return err
 		}
-		p := views.NewComparisonPage(d.scopeOf(c).cat, cmp, false, shareURL(c, cmp.ShareID), "/history/comparisons/"+cmp.ID+"/diff")
+		p := views.NewComparisonPage(scopes.of(c).cat, cmp, false, shareURL(c, cmp.ShareID), "/history/comparisons/"+cmp.ID+"/diff")
 		p.Title, p.Assets, p.CSRF = "Comparison · Playground", assets, csrfToken(c)
 		return render(c, http.StatusOK, views.ComparisonPageView(p))
 	}
 }
 
 // HistoryComparisonDiff serves GET /history/comparisons/:id/diff?a=&b=&only=.
-func HistoryComparisonDiff(d *Deps) fiber.Handler {
+func HistoryComparisonDiff(store comparisonGetter, diffs paneDiffer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.comparisonOf(c)
+		cmp, err := comparisonOf(c, store)
 		if err != nil {
 			return err
 		}
-		return renderDiff(c, d.Diffs, cmp)
+		return renderDiff(c, diffs, cmp)
 	}
 }
 
 // renderDiff answers a diff request of two panes of cmp (compare.Differ.Panes).
-func renderDiff(c *fiber.Ctx, diffs *compare.Differ, cmp history.Comparison) error {
+func renderDiff(c *fiber.Ctx, diffs paneDiffer, cmp history.Comparison) error {
 	runs := make([]compare.PaneRun, len(cmp.Runs))
 	for i, e := range cmp.Runs {
 		runs[i] = compare.PaneRun{Pane: e.Pane, Side: compare.Side{Provider: e.Provider, Model: e.Model, Form: e.Form},
@@ -288,9 +333,9 @@ func renderDiff(c *fiber.Ctx, diffs *compare.Differ, cmp history.Comparison) err
 
 // HistoryComparisonFork serves POST /history/comparisons/:id/fork: the
 // comparison's base form and panes go back into the compare view.
-func HistoryComparisonFork(d *Deps) fiber.Handler {
+func HistoryComparisonFork(store comparisonGetter, forker compareForker) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.comparisonOf(c)
+		cmp, err := comparisonOf(c, store)
 		if err != nil {
 			return err
 		}
@@ -298,103 +343,85 @@ func HistoryComparisonFork(d *Deps) fiber.Handler {
 		if err != nil {
 			return problem.Errorf(problem.KindConflict, "This comparison's panes were not kept; fork one of its runs instead.")
 		}
-		return d.forkInto(c, rec.Base, rec.Layout)
+		return forkInto(c, forker, rec.Base, rec.Layout)
 	}
 }
 
-// HistoryComparisonDelete serves POST /history/comparisons/:id/delete.
-func HistoryComparisonDelete(d *Deps) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		err := d.History.DeleteComparison(c.UserContext(), ownerOf(c), c.Params("id"))
-		if err != nil {
-			return err
-		}
-		d.setFlash(c, "The comparison and its runs were deleted.")
-		return c.Redirect("/history", http.StatusSeeOther)
-	}
+// HistoryComparisonDelete serves POST /history/comparisons/:id/delete
+// (del: DeleteComparison).
+func HistoryComparisonDelete(del ownedChange, flashes flashKeeper) fiber.Handler {
+	return changeThen(del, flashes, "The comparison and its runs were deleted.", "/history")
 }
 
 // HistoryComparisonShare serves POST /history/comparisons/:id/share and
-// …/unshare.
-func HistoryComparisonShare(d *Deps, share bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		owner, id := ownerOf(c), c.Params("id")
-		var err error
-		if share {
-			_, err = d.History.ShareComparison(c.UserContext(), owner, id)
-		} else {
-			err = d.History.UnshareComparison(c.UserContext(), owner, id)
-		}
-		if err != nil {
-			return err
-		}
-		return c.Redirect("/history/comparisons/"+id, http.StatusSeeOther)
-	}
+// …/unshare (change: sharing(ShareComparison) or UnshareComparison).
+func HistoryComparisonShare(change ownedChange) fiber.Handler {
+	return changeThen(change, nil, "", "/history/comparisons/")
 }
 
 // Shared serves GET /share/:id: a shared run or comparison, read-only, to
 // anyone with the link.
-func Shared(d *Deps, assets views.Assets) fiber.Handler {
+func Shared(store sharedReader, cat *catalog.Catalog, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := c.Params("id")
 		c.Set("X-Robots-Tag", "noindex")
-		if e, err := d.History.Shared(c.UserContext(), id); err == nil {
+		if e, err := store.Shared(c.UserContext(), id); err == nil {
 			return render(c, http.StatusOK, views.RunRecordPageView(views.RunRecordPage{
 				Title: "Shared run · " + e.ModelLabel, Assets: assets, CSRF: csrfToken(c),
-				Run: views.RunRecordOf(d.Catalog, e, true, ""),
+				Run: views.RunRecordOf(cat, e, true, ""),
 			}))
 		} else if !errors.Is(err, history.ErrNotFound) {
 			return err
 		}
-		cmp, err := d.History.SharedComparison(c.UserContext(), id)
+		cmp, err := store.SharedComparison(c.UserContext(), id)
 		if err != nil {
 			return err
 		}
-		p := views.NewComparisonPage(d.Catalog, cmp, true, "", "/share/"+id+"/diff")
+		p := views.NewComparisonPage(cat, cmp, true, "", "/share/"+id+"/diff")
 		p.Title, p.Assets, p.CSRF = "Shared comparison · Playground", assets, csrfToken(c)
 		return render(c, http.StatusOK, views.ComparisonPageView(p))
 	}
 }
 
 // SharedDiff serves GET /share/:id/diff for a shared comparison.
-func SharedDiff(d *Deps) fiber.Handler {
+func SharedDiff(store sharedComparisons, diffs paneDiffer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
+		cmp, err := store.SharedComparison(c.UserContext(), c.Params("id"))
 		if err != nil {
 			return err
 		}
-		return renderDiff(c, d.Diffs, cmp)
+		return renderDiff(c, diffs, cmp)
 	}
 }
 
 // HistoryRunAudio serves GET /history/runs/:id/audio/:choice: a stored
 // run's spoken answer, playable.
-func HistoryRunAudio(d *Deps) fiber.Handler {
+func HistoryRunAudio(store entryGetter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.entryOf(c)
+		e, err := entryOf(c, store)
 		if err != nil {
 			return err
 		}
-		return sendAudio(c, e)
+		return sendAudio(c, e.Audio, storedAudioCache)
 	}
 }
 
 // SharedAudio serves GET /share/:id/audio/:choice for a shared run.
-func SharedAudio(d *Deps) fiber.Handler {
+func SharedAudio(store sharedRuns) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.History.Shared(c.UserContext(), c.Params("id"))
+		e, err := store.Shared(c.UserContext(), c.Params("id"))
 		if err != nil {
 			return err
 		}
-		return sendAudio(c, e)
+		return sendAudio(c, e.Audio, storedAudioCache)
 	}
 }
 
 // SharedComparisonAudio serves GET /share/:id/panes/:pane/audio/:choice:
 // the audio of a pane's run of a shared comparison.
-func SharedComparisonAudio(d *Deps) fiber.Handler {
+func SharedComparisonAudio(store sharedComparisons) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		cmp, err := d.History.SharedComparison(c.UserContext(), c.Params("id"))
+		cmp, err := store.SharedComparison(c.UserContext(), c.Params("id"))
 		if err != nil {
 			return err
 		}
@@ -402,29 +429,31 @@ func SharedComparisonAudio(d *Deps) fiber.Handler {
 		if err != nil {
 			return fiber.ErrNotFound
 		}
-		for _, e := range cmp.Runs {
-			if e.Pane == pane {
-				return sendAudio(c, e)
-			}
+		e, ok := cmp.Pane(pane)
+		if !ok {
+			return fiber.ErrNotFound
 		}
-		return fiber.ErrNotFound
+		return sendAudio(c, e.Audio, storedAudioCache)
 	}
 }
 
-// sendAudio answers with the audio of the choice the :choice param names.
-func sendAudio(c *fiber.Ctx, e history.Entry) error {
+// sendAudio answers with the audio of the choice the :choice param names,
+// as audioOf gives it (playable, with its Content-Type), cached as
+// cacheControl says.
+func sendAudio(c *fiber.Ctx, audioOf func(choice int) ([]byte, string, bool), cacheControl string) error {
 	i, err := strconv.Atoi(c.Params("choice"))
-	if err != nil {
+	if err != nil || i < 0 {
 		return fiber.ErrNotFound
 	}
-	for _, ch := range e.Output.Choices {
-		if ch.Index == i && ch.Audio != nil && len(ch.Audio.Data) > 0 {
-			c.Set(fiber.HeaderContentType, audio.ContentType(ch.Audio.Format))
-			// Revalidated each time: a share link revoked is revoked for
-			// its audio too, not an hour later from the browser's cache.
-			c.Set(fiber.HeaderCacheControl, "private, no-cache")
-			return c.Send(audio.Playable(ch.Audio.Format, ch.Audio.Data))
-		}
+	b, ctype, ok := audioOf(i)
+	if !ok {
+		return fiber.ErrNotFound
 	}
-	return fiber.ErrNotFound
+	c.Set(fiber.HeaderContentType, ctype)
+	c.Set(fiber.HeaderCacheControl, cacheControl)
+	return c.Send(b)
 }
+
+// storedAudioCache is revalidated each time: a share link revoked is
+// revoked for its audio too, not an hour later from the browser's cache.
+const storedAudioCache = "private, no-cache"

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -12,24 +13,53 @@ import (
 	"github.com/playground-dev/playground/web/run"
 )
 
+// draftLoader reads a session's last form (draft.Store).
+type draftLoader interface {
+	Load(owner string) (draft.Saved, bool)
+}
+
+// draftSaver keeps a session's last form (draft.Store).
+type draftSaver interface {
+	Save(owner string, d draft.Saved) error
+}
+
+// runFinder finds a session's run while the server holds it (run.Manager).
+type runFinder interface {
+	Get(id, owner string) (*run.Run, bool)
+}
+
+// keeper keeps the form as the session's last, so a reload brings it back.
+type keeper struct {
+	saved draftSaver
+	log   *slog.Logger
+}
+
+// keep saves r's form. A failure costs only that convenience: it is
+// logged, not shown.
+func (k keeper) keep(c *fiber.Ctx, r draft.Result) {
+	if err := k.saved.Save(ownerOf(c), draft.Saved{Provider: r.Provider.ID, Model: r.Model.ID, Form: r.Form}); err != nil {
+		k.log.Warn("could not keep the form", "err", err)
+	}
+}
+
 // Playground serves GET /: the page for ?provider=&model=, else the
 // session's last choice, else the default; with the session's last form
 // values, carried over to the model asked for.
-func Playground(d *Deps, assets views.Assets) fiber.Handler {
+func Playground(scopes scoper, saved draftLoader, runs runFinder, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := d.scopeOf(c)
-		saved, ok := d.Saved.Load(ownerOf(c))
+		sc := scopes.of(c)
+		last, ok := saved.Load(ownerOf(c))
 		var pickedProvider, pickedModel string
 		if s := sessionOf(c); s != nil {
 			pickedProvider, pickedModel = s.Picked()
 		}
-		r := sc.drafts.Prepare(draft.Opening(c.Query("provider"), c.Query("model"), saved, ok, pickedProvider, pickedModel))
+		r := sc.drafts.Prepare(draft.Opening(c.Query("provider"), c.Query("model"), last, ok, pickedProvider, pickedModel))
 		return render(c, http.StatusOK, views.PlaygroundPage(views.Page{
 			Title:     "Playground · " + r.Model.Label(),
 			Assets:    assets,
 			CSRF:      csrfToken(c),
 			Workspace: views.NewWorkspace(sc.cat, r, sc.drafts.KeySource),
-			Run:       lastRun(c, d.Runs),
+			Run:       lastRun(c, runs),
 		}))
 	}
 }
@@ -37,14 +67,14 @@ func Playground(d *Deps, assets views.Assets) fiber.Handler {
 // SwitchModel serves POST /draft/switch: the workspace for the picked
 // provider and model, keeping the values of the fields the old and new
 // models share.
-func SwitchModel(d *Deps) fiber.Handler {
+func SwitchModel(scopes scoper, keep keeper, accounts accountKeeper, runs runFinder) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		posted := formValues(c)
 		if c.Get("HX-Trigger-Name") == "style" {
 			// The style picker beside one of the session's own models.
-			d.pickStyle(c, posted.Get("provider"), posted.Get("model"), posted.Get("style"))
+			pickStyle(c, accounts, posted.Get("provider"), posted.Get("model"), posted.Get("style"))
 		}
-		sc := d.scopeOf(c)
+		sc := scopes.of(c)
 		in := draft.Input{
 			Provider:     posted.Get("provider"),
 			Model:        posted.Get("model"),
@@ -56,41 +86,33 @@ func SwitchModel(d *Deps) fiber.Handler {
 		if s := sessionOf(c); s != nil {
 			s.Pick(r.Provider.ID, r.Model.ID)
 		}
-		d.keep(c, r)
+		keep.keep(c, r)
 		c.Set("HX-Push-Url", "/?"+url.Values{"provider": {r.Provider.ID}, "model": {r.Model.ID}}.Encode())
-		return render(c, http.StatusOK, views.WorkspaceView(views.NewWorkspace(sc.cat, r, sc.drafts.KeySource), lastRun(c, d.Runs)))
+		return render(c, http.StatusOK, views.WorkspaceView(views.NewWorkspace(sc.cat, r, sc.drafts.KeySource), lastRun(c, runs)))
 	}
 }
 
 // Preview serves POST /draft/preview: the curl, estimate and field errors
 // for the form as it stands.
-func Preview(d *Deps) fiber.Handler {
+func Preview(scopes scoper, keep keeper) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		_, r := d.prepareSubmitted(c)
+		_, r := prepareSubmitted(c, scopes, keep)
 		return render(c, http.StatusOK, views.PanelsOOB(views.NewPanels(r, views.NewFields(r))))
 	}
 }
 
 // prepareSubmitted checks the submitted form against the model it was for
 // and keeps it as the session's last.
-func (d *Deps) prepareSubmitted(c *fiber.Ctx) (scope, draft.Result) {
-	sc := d.scopeOf(c)
+func prepareSubmitted(c *fiber.Ctx, scopes scoper, keep keeper) (scope, draft.Result) {
+	sc := scopes.of(c)
 	posted := postedDraft(c)
 	r := sc.drafts.Prepare(draft.Input{Provider: posted.Text("_provider"), Model: posted.Text("_model"), Form: posted})
-	d.keep(c, r)
+	keep.keep(c, r)
 	return sc, r
 }
 
-// keep saves the form as the session's last, so a reload brings it back.
-// A failure costs only that convenience: it is logged, not shown.
-func (d *Deps) keep(c *fiber.Ctx, r draft.Result) {
-	if err := d.Saved.Save(ownerOf(c), draft.Saved{Provider: r.Provider.ID, Model: r.Model.ID, Form: r.Form}); err != nil {
-		d.Log.Warn("could not keep the form", "err", err)
-	}
-}
-
 // lastRun is the session's last run while the server still holds it.
-func lastRun(c *fiber.Ctx, runs *run.Manager) *views.Run {
+func lastRun(c *fiber.Ctx, runs runFinder) *views.Run {
 	s := sessionOf(c)
 	if s == nil || s.LastRun() == "" {
 		return nil

@@ -22,11 +22,14 @@ import (
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/netguard"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/session"
 )
 
-// Deps are what the handlers need, made by cmd/playground.
+// Deps are the wiring Build fills (and a test may change before the
+// routes are registered). No handler takes Deps: Register hands each maker
+// only the values it uses, through interfaces declared beside it.
 type Deps struct {
 	Log      *slog.Logger
 	Catalog  *catalog.Catalog
@@ -85,7 +88,7 @@ func Register(app *fiber.App, d Deps) {
 		Icon:   static.URL("/static", "img/favicon.svg"),
 	}
 	if d.BodyLimit > 0 {
-		assets.BodyLimit, assets.TooLarge = d.BodyLimit, tooLarge(d.BodyLimit)
+		assets.BodyLimit, assets.TooLarge = d.BodyLimit, problem.BodyTooLarge(int64(d.BodyLimit)).Message
 	}
 	if d.Diffs == nil {
 		d.Diffs = compare.NewDiffer(compare.DiffConfig{})
@@ -96,6 +99,16 @@ func Register(app *fiber.App, d Deps) {
 				return d.History.CreateComparison(ctx, owner, history.Comparison{ID: r.ID, Created: r.Created, Title: r.Title, Layout: r.JSON()})
 			}}
 	}
+	// What the handler groups share, each with only the fields it uses.
+	var guard account.URLChecker // nil: base URLs are not checked
+	if d.Guard != nil {
+		guard = d.Guard
+	}
+	scopes := scoper{drafts: d.Drafts, listers: draft.Listers{Own: d.Lister, Catalog: d.CatalogLister}}
+	keep := keeper{saved: d.Saved, log: d.Log}
+	launch := launcher{runs: d.Runs, log: d.Log, logPrompts: d.LogPrompts}
+	settings := settingsPage{catalog: d.Catalog, keys: d.Drafts, lister: d.Lister, guarded: d.Guard != nil, assets: assets}
+
 	app.Use(recover.New())
 	app.Use(AccessLog(d.Log))
 	app.Use(SecurityHeaders())
@@ -115,61 +128,61 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/healthz", Health(d.Catalog))
 
 	// The playground page and its live parts.
-	app.Get("/", compressed, Playground(&d, assets))
-	app.Post("/draft/switch", compressed, SwitchModel(&d))
-	app.Post("/draft/preview", compressed, Preview(&d))
+	app.Get("/", compressed, Playground(scopes, d.Saved, d.Runs, assets))
+	app.Post("/draft/switch", compressed, SwitchModel(scopes, keep, d.Sessions, d.Runs))
+	app.Post("/draft/preview", compressed, Preview(scopes, keep))
 
 	// Runs: start, follow (SSE, resumable), stop, inspect.
-	app.Post("/runs", StartRun(&d))
+	app.Post("/runs", StartRun(scopes, keep, launch, d.Runs))
 	app.Get("/runs/:id/events", RunEvents(d.Runs))
 	app.Post("/runs/:id/stop", StopRun(d.Runs))
-	app.Post("/runs/:id/continue", compressed, ContinueRun(&d))
+	app.Post("/runs/:id/continue", compressed, ContinueRun(d.History, scopes, keep, launch))
 	app.Get("/runs/:id/inspector", compressed, RunInspector(d.Runs))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
 	app.Get("/runs/:id/audio/:choice", RunAudio(d.Runs))
 
 	// Compare: panes of one prompt under several settings, run together.
-	app.Get("/compare", compressed, Compare(&d, assets))
-	app.Post("/compare/preview", compressed, ComparePreview(&d))
-	app.Post("/compare/edit", compressed, CompareEdit(&d))
-	app.Post("/compare/sweep", compressed, CompareSweep(&d))
-	app.Post("/compare/run", compressed, CompareRun(&d))
+	app.Get("/compare", compressed, Compare(scopes, d.Compare, d.Runs, assets))
+	app.Post("/compare/preview", compressed, ComparePreview(scopes, d.Compare))
+	app.Post("/compare/edit", compressed, CompareEdit(scopes, d.Compare))
+	app.Post("/compare/sweep", compressed, CompareSweep(scopes, d.Compare))
+	app.Post("/compare/run", compressed, CompareRun(scopes, d.Compare))
 	app.Get("/compare/:id/events", CompareEvents(d.Runs))
 
 	// History: every run kept; replay, fork, share, export, delete.
-	app.Get("/history", compressed, History(&d, assets))
-	app.Get("/history/export.jsonl", HistoryExport(&d))
-	app.Get("/history/runs/:id", compressed, HistoryRun(&d, assets))
-	app.Get("/history/runs/:id/export.json", compressed, HistoryRunJSON(&d))
-	app.Get("/history/runs/:id/export.sh", HistoryRunCurl(&d))
-	app.Get("/history/runs/:id/transcript.sse", compressed, HistoryRunTranscript(&d))
-	app.Get("/history/runs/:id/audio/:choice", HistoryRunAudio(&d))
-	app.Post("/history/runs/:id/replay", HistoryReplay(&d))
-	app.Post("/history/runs/:id/fork", HistoryFork(&d))
-	app.Post("/history/runs/:id/delete", HistoryDelete(&d))
-	app.Post("/history/runs/:id/share", HistoryShare(&d, true))
-	app.Post("/history/runs/:id/unshare", HistoryShare(&d, false))
-	app.Get("/history/comparisons/:id", compressed, HistoryComparison(&d, assets))
-	app.Get("/history/comparisons/:id/diff", compressed, HistoryComparisonDiff(&d))
-	app.Post("/history/comparisons/:id/fork", HistoryComparisonFork(&d))
-	app.Post("/history/comparisons/:id/delete", HistoryComparisonDelete(&d))
-	app.Post("/history/comparisons/:id/share", HistoryComparisonShare(&d, true))
-	app.Post("/history/comparisons/:id/unshare", HistoryComparisonShare(&d, false))
+	app.Get("/history", compressed, History(d.History, assets))
+	app.Get("/history/export.jsonl", HistoryExport(d.History, d.Log))
+	app.Get("/history/runs/:id", compressed, HistoryRun(d.History, scopes, assets))
+	app.Get("/history/runs/:id/export.json", compressed, HistoryRunJSON(d.History))
+	app.Get("/history/runs/:id/export.sh", HistoryRunCurl(d.History))
+	app.Get("/history/runs/:id/transcript.sse", compressed, HistoryRunTranscript(d.History))
+	app.Get("/history/runs/:id/audio/:choice", HistoryRunAudio(d.History))
+	app.Post("/history/runs/:id/replay", HistoryReplay(d.History, d.Saved))
+	app.Post("/history/runs/:id/fork", HistoryFork(d.History, d.Compare))
+	app.Post("/history/runs/:id/delete", HistoryDelete(d.History.Delete, d.Sessions))
+	app.Post("/history/runs/:id/share", HistoryShare(sharing(d.History.Share)))
+	app.Post("/history/runs/:id/unshare", HistoryShare(d.History.Unshare))
+	app.Get("/history/comparisons/:id", compressed, HistoryComparison(d.History, scopes, assets))
+	app.Get("/history/comparisons/:id/diff", compressed, HistoryComparisonDiff(d.History, d.Diffs))
+	app.Post("/history/comparisons/:id/fork", HistoryComparisonFork(d.History, d.Compare))
+	app.Post("/history/comparisons/:id/delete", HistoryComparisonDelete(d.History.DeleteComparison, d.Sessions))
+	app.Post("/history/comparisons/:id/share", HistoryComparisonShare(sharing(d.History.ShareComparison)))
+	app.Post("/history/comparisons/:id/unshare", HistoryComparisonShare(d.History.UnshareComparison))
 
 	// Share links: read-only, for anyone with the link.
-	app.Get("/share/:id", compressed, Shared(&d, assets))
-	app.Get("/share/:id/diff", compressed, SharedDiff(&d))
-	app.Get("/share/:id/audio/:choice", SharedAudio(&d))
-	app.Get("/share/:id/panes/:pane/audio/:choice", SharedComparisonAudio(&d))
+	app.Get("/share/:id", compressed, Shared(d.History, d.Catalog, assets))
+	app.Get("/share/:id/diff", compressed, SharedDiff(d.History, d.Diffs))
+	app.Get("/share/:id/audio/:choice", SharedAudio(d.History))
+	app.Get("/share/:id/panes/:pane/audio/:choice", SharedComparisonAudio(d.History))
 
 	// Settings: the session's keys and its own providers.
-	app.Get("/settings", compressed, Settings(&d, assets))
-	app.Post("/settings/keys/:provider", SetKey(&d, assets))
-	app.Post("/settings/keys/:provider/clear", ClearKey(&d))
-	app.Post("/settings/providers", AddProvider(&d, assets))
-	app.Post("/settings/providers/:provider/refresh", RefreshProvider(&d))
-	app.Post("/settings/providers/:provider/styles", SetModelStyle(&d, assets))
-	app.Post("/settings/providers/:provider/remove", RemoveProvider(&d))
+	app.Get("/settings", compressed, Settings(settings))
+	app.Post("/settings/keys/:provider", SetKey(settings, d.Sessions, d.Lister))
+	app.Post("/settings/keys/:provider/clear", ClearKey(d.Catalog, d.Sessions))
+	app.Post("/settings/providers", AddProvider(settings, guard, d.Sessions, d.Lister))
+	app.Post("/settings/providers/:provider/refresh", RefreshProvider(d.Lister, d.Sessions))
+	app.Post("/settings/providers/:provider/styles", SetModelStyle(settings, d.Sessions))
+	app.Post("/settings/providers/:provider/remove", RemoveProvider(d.Lister, d.Sessions))
 
 	// Static assets, last. The code-highlighting CSS is generated from the
 	// same chroma style the markdown renderer uses.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/draft"
-	webform "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/sse"
@@ -36,13 +36,13 @@ func ownerOf(c *fiber.Ctx) string {
 // as an event named "panel", then the run's events as /runs/:id/events
 // sends them. A form with errors or a run that cannot start is answered
 // with HTML either way.
-func StartRun(d *Deps) fiber.Handler {
+func StartRun(scopes scoper, keep keeper, launch launcher, runs runFollower) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc, r := d.prepareSubmitted(c)
+		sc, r := prepareSubmitted(c, scopes, keep)
 		if r.Request == nil {
 			return render(c, http.StatusOK, views.RunRejected(views.NewPanels(r, views.NewFields(r))))
 		}
-		rn, refused, err := d.launch(c, sc, r)
+		rn, refused, err := launch.launch(c, sc, r)
 		if err != nil {
 			return err
 		}
@@ -62,7 +62,7 @@ func StartRun(d *Deps) fiber.Handler {
 		if err := views.RunPanel(views.NewRun(rn)).Render(c.UserContext(), &panel); err != nil {
 			return err
 		}
-		followRun(c, d.Runs, rn, 0, sse.AppendEvent(nil, -1, "panel", panel.Bytes()))
+		followRun(c, runs.Closed(), rn, 0, sse.AppendEvent(nil, -1, "panel", panel.Bytes()))
 		return nil
 	}
 }
@@ -79,11 +79,18 @@ func wantsEventStream(c *fiber.Ctx) bool {
 // log.
 const maxBatch = 64 << 10
 
+// runFollower finds a session's run and says when the server stops
+// (run.Manager): an event stream ends then.
+type runFollower interface {
+	runFinder
+	Closed() <-chan struct{}
+}
+
 // followRun answers with rn's events after the event id after, preceded by
-// first (nil for none).
-func followRun(c *fiber.Ctx, runs *run.Manager, rn *run.Run, after int, first []byte) {
+// first (nil for none), until rn is done or closed is.
+func followRun(c *fiber.Ctx, closed <-chan struct{}, rn *run.Run, after int, first []byte) {
 	more := make([]<-chan struct{}, 1)
-	streamEvents(c, runs.Closed(), rn.Watch, func(buf []byte) ([]byte, []<-chan struct{}, bool) {
+	streamEvents(c, closed, rn.Watch, func(buf []byte) ([]byte, []<-chan struct{}, bool) {
 		buf = append(buf, first...)
 		first = nil
 		evs, done, changed := rn.Since(after)
@@ -99,15 +106,28 @@ func followRun(c *fiber.Ctx, runs *run.Manager, rn *run.Run, after int, first []
 	})
 }
 
+// runStarter starts a run within its owner's limits (run.Manager).
+type runStarter interface {
+	TryStart(run.Spec) (*run.Run, error)
+}
+
+// launcher starts runs and logs each (with its request body when
+// logPrompts).
+type launcher struct {
+	runs       runStarter
+	log        *slog.Logger
+	logPrompts bool
+}
+
 // launch starts a checked draft as a run within the session's limits. A
 // run that cannot start (no key, no base URL, a limit) gives the problem
 // that says why, with its Retry-After header set.
-func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *problem.Error, error) {
+func (l launcher) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *problem.Error, error) {
 	spec, err := sc.drafts.Spec(r, ownerOf(c))
 	var rn *run.Run
 	if err == nil {
 		spec.Client = clientAddr(c)
-		rn, err = d.Runs.TryStart(spec)
+		rn, err = l.runs.TryStart(spec)
 	}
 	if p := (*problem.Error)(nil); errors.As(err, &p) {
 		setRetryAfter(c, p)
@@ -118,10 +138,10 @@ func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *proble
 	}
 	attrs := []any{"run", rn.ID, "provider", r.Provider.ID, "model", r.Model.ID, "style", string(r.Model.Style),
 		"prompt_tokens", r.Estimate.PromptTokens, "key_from", string(sc.drafts.KeySource(r.Provider))}
-	if d.LogPrompts {
+	if l.logPrompts {
 		attrs = append(attrs, "request_body", string(spec.Request.Body))
 	}
-	d.Log.Info("run started", attrs...)
+	l.log.Info("run started", attrs...)
 	if s := sessionOf(c); s != nil {
 		s.SetLastRun(rn.ID)
 	}
@@ -133,45 +153,30 @@ func (d *Deps) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *proble
 // the playground's form; with ?send=1 the next turn starts at once; with
 // ?stored=1 a stored Responses run is named as previous_response_id and
 // only the new turn is sent.
-func ContinueRun(d *Deps) fiber.Handler {
+func ContinueRun(inputs runInputs, scopes scoper, keep keeper, launch launcher) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		e, err := d.inputsOf(c)
+		e, err := inputs.Inputs(c.UserContext(), ownerOf(c), c.Params("id"))
 		if err != nil {
 			return err
 		}
-		sc := d.scopeOf(c)
+		sc := scopes.of(c)
 		m, ok := sc.cat.Model(e.Provider, e.Model)
 		if !ok {
 			return problem.Errorf(problem.KindConflict, "The model of this run is no longer available.")
 		}
-		results := map[string]string{}
-		for k, v := range formValues(c) {
-			if id, ok := strings.CutPrefix(k, "result."); ok && len(v) > 0 {
-				results[id] = v[len(v)-1]
-			}
-		}
-		var next webform.Draft
-		if c.Query("stored") == "1" {
-			id := ""
-			if e.Outcome != nil && e.Outcome.Stored {
-				id = e.Outcome.ResponseID
-			}
-			next, err = draft.ContinueStored(m, e.Form, e.Output, results, id)
-		} else {
-			next, err = draft.Continue(m, e.Form, e.Output, results)
-		}
+		next, err := draft.Next(m, e.Form, e.Output, e.Outcome, draft.Results(formValues(c)), c.Query("stored") == "1")
 		if err != nil {
 			return err // a problem that says why not
 		}
 		r := sc.drafts.Prepare(draft.Input{Provider: e.Provider, Model: e.Model, Form: next})
-		d.keep(c, r)
+		keep.keep(c, r)
 		if s := sessionOf(c); s != nil {
 			s.Pick(r.Provider.ID, r.Model.ID)
 		}
 		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
 		var current *views.Run
 		if c.Query("send") == "1" && r.Request != nil {
-			rn, refused, err := d.launch(c, sc, r)
+			rn, refused, err := launch.launch(c, sc, r)
 			if err != nil {
 				return err
 			}
@@ -188,7 +193,7 @@ func ContinueRun(d *Deps) fiber.Handler {
 // RunEvents serves GET /runs/:id/events: the run's events as SSE, from
 // after the Last-Event-ID the browser sends when it reconnects (or ?after=);
 // 204 once a finished run's events are all delivered.
-func RunEvents(runs *run.Manager) fiber.Handler {
+func RunEvents(runs runFollower) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
@@ -206,13 +211,13 @@ func RunEvents(runs *run.Manager) fiber.Handler {
 			// an EventSource to stop reconnecting.
 			return c.SendStatus(http.StatusNoContent)
 		}
-		followRun(c, runs, rn, after, nil)
+		followRun(c, runs.Closed(), rn, after, nil)
 		return nil
 	}
 }
 
 // StopRun serves POST /runs/:id/stop.
-func StopRun(runs *run.Manager) fiber.Handler {
+func StopRun(runs runFinder) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
@@ -225,7 +230,7 @@ func StopRun(runs *run.Manager) fiber.Handler {
 
 // RunInspector serves GET /runs/:id/inspector: request, response and raw
 // events.
-func RunInspector(runs *run.Manager) fiber.Handler {
+func RunInspector(runs runFinder) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
@@ -236,7 +241,7 @@ func RunInspector(runs *run.Manager) fiber.Handler {
 }
 
 // RunTranscript serves GET /runs/:id/transcript.sse: the raw stream.
-func RunTranscript(runs *run.Manager) fiber.Handler {
+func RunTranscript(runs runFinder) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
@@ -251,22 +256,12 @@ func RunTranscript(runs *run.Manager) fiber.Handler {
 // RunAudio serves a finished run's spoken answer of a choice, playable
 // (pcm16 inside a WAV header), with its format's Content-Type: a
 // same-origin URL, as the CSP's media-src ('self') allows.
-func RunAudio(runs *run.Manager) fiber.Handler {
+func RunAudio(runs runFinder) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
 			return fiber.ErrNotFound
 		}
-		i, err := strconv.Atoi(c.Params("choice"))
-		if err != nil || i < 0 {
-			return fiber.ErrNotFound
-		}
-		b, ctype, ok := rn.Audio(i)
-		if !ok {
-			return fiber.ErrNotFound
-		}
-		c.Set(fiber.HeaderContentType, ctype)
-		c.Set(fiber.HeaderCacheControl, "private, max-age=3600")
-		return c.Send(b)
+		return sendAudio(c, rn.Audio, "private, max-age=3600")
 	}
 }

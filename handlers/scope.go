@@ -16,10 +16,17 @@ type scope struct {
 	drafts *draft.Service
 }
 
-// scopeOf builds the request's scope (draft.Service.ForSession).
-func (d *Deps) scopeOf(c *fiber.Ctx) scope {
+// scoper builds a request's scope: the operator's drafts and the listers
+// of the models of the session's own providers and of the catalog's.
+type scoper struct {
+	drafts  *draft.Service
+	listers draft.Listers
+}
+
+// of builds the request's scope (draft.Service.ForSession).
+func (s scoper) of(c *fiber.Ctx) scope {
 	acct := accountOf(c)
-	drafts := d.Drafts.ForSession(c.UserContext(), ownerOf(c), acct, draft.Listers{Own: d.Lister, Catalog: d.CatalogLister})
+	drafts := s.drafts.ForSession(c.UserContext(), ownerOf(c), acct, s.listers)
 	return scope{acct: acct, cat: drafts.Catalog, drafts: drafts}
 }
 

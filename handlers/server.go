@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/session"
 )
 
@@ -112,7 +113,7 @@ func BodyLimits(large int, budget int64) fiber.Handler {
 		n := c.Request().Header.ContentLength() // -1 chunked, -2 none
 		if n > limit {
 			c.Context().SetConnectionClose() // the rest of the body is not read
-			return fiber.NewError(fiber.StatusRequestEntityTooLarge, tooLarge(limit))
+			return problem.BodyTooLarge(int64(limit))
 		}
 		chunked := n == -1
 		if chunked {
@@ -155,7 +156,7 @@ func readLimited(c *fiber.Ctx, limit int) error {
 		return fiber.NewError(fiber.StatusBadRequest, "The request's body could not be read.")
 	case n > int64(limit):
 		c.Context().SetConnectionClose()
-		return fiber.NewError(fiber.StatusRequestEntityTooLarge, tooLarge(limit))
+		return problem.BodyTooLarge(int64(limit))
 	}
 	c.Request().SetBodyRaw(buf.Bytes())
 	return nil

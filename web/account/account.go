@@ -149,6 +149,36 @@ func (a *Account) SetModelStyle(providerID, id string, style catalog.Style) stri
 	return "No such provider."
 }
 
+// PickStyle keeps the style the playground's style picker chose for
+// model of the added provider providerID. It reports whether a changed:
+// not for a catalog provider, an empty style, the style already chosen,
+// or a style SetModelStyle refuses.
+func (a *Account) PickStyle(providerID, model string, style catalog.Style) bool {
+	if style == "" || !strings.HasPrefix(providerID, catalog.OwnProviderPrefix) {
+		return false
+	}
+	p, ok := a.Provider(providerID)
+	if !ok {
+		return false
+	}
+	if cur, ok := p.StyleOf(model); ok && cur == style {
+		return false
+	}
+	return a.SetModelStyle(providerID, model, style) == ""
+}
+
+// KeyName is the name of the provider a key form names by id: a catalog
+// provider (not the simulator, which takes no key) or one a added.
+func (a Account) KeyName(cat *catalog.Catalog, id string) (string, bool) {
+	if p, ok := cat.Provider(id); ok && !p.Simulated {
+		return p.Name, true
+	}
+	if p, ok := a.Provider(id); ok {
+		return p.Name, true
+	}
+	return "", false
+}
+
 // Decode reads an account from its session form; a damaged value gives an
 // empty account.
 func Decode(s string) Account {

@@ -457,3 +457,42 @@ func TestWithListed(t *testing.T) {
 		t.Error("brand-new not listed with the generic chat form")
 	}
 }
+
+func TestPickStyle(t *testing.T) {
+	a := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Multi", BaseURL: "https://m.example/v1", Styles: []catalog.Style{catalog.Chat, catalog.Responses}}}}
+	cases := []struct {
+		name, provider, model string
+		style                 catalog.Style
+		changed               bool
+	}{
+		{"a catalog provider", "apimodels", "house", catalog.Chat, false},
+		{"no style", "my-1", "house", "", false},
+		{"no such provider", "my-2", "house", catalog.Chat, false},
+		{"a style it lacks", "my-1", "house", catalog.Completions, false},
+		{"a new choice", "my-1", "house", catalog.Responses, true},
+		{"the same choice again", "my-1", "house", catalog.Responses, false},
+		{"another choice", "my-1", "house", catalog.Chat, true},
+	}
+	for _, c := range cases {
+		if got := a.PickStyle(c.provider, c.model, c.style); got != c.changed {
+			t.Errorf("%s: changed %v, want %v", c.name, got, c.changed)
+		}
+	}
+	if s, _ := a.Providers[0].StyleOf("house"); s != catalog.Chat {
+		t.Errorf("kept %q, want chat", s)
+	}
+}
+
+func TestKeyName(t *testing.T) {
+	cat, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Multi"}}}
+	p, _ := cat.Provider("apimodels")
+	for id, want := range map[string]string{"apimodels": p.Name, "my-1": "Multi", "sim": "", "nope": ""} {
+		if got, ok := a.KeyName(cat, id); got != want || ok != (want != "") {
+			t.Errorf("%s: %q %v, want %q", id, got, ok, want)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package draft
 
 import (
 	"encoding/json"
+	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/form"
@@ -38,6 +40,36 @@ func ContinueStored(m *catalog.Model, values form.Draft, out run.Output, results
 		return nil, ErrNotStored
 	}
 	return cont(m, values, out, results, responseID)
+}
+
+// Next is the form of a run's next turn: with stored, by reference to
+// the run's stored response (ContinueStored, with o's response id when the
+// provider kept it, else ErrNotStored), otherwise the whole conversation
+// again (Continue). o may be nil (a run without an outcome).
+func Next(m *catalog.Model, values form.Draft, out run.Output, o *run.Outcome, results map[string]string, stored bool) (form.Draft, error) {
+	if !stored {
+		return Continue(m, values, out, results)
+	}
+	id := ""
+	if o != nil && o.Stored {
+		id = o.ResponseID
+	}
+	return ContinueStored(m, values, out, results, id)
+}
+
+// resultPrefix starts the name of a posted tool result: result.CALL_ID.
+const resultPrefix = "result."
+
+// Results reads the tool results a continue form posts, one input
+// result.CALL_ID a call (the last value of each; empty ones are dropped).
+func Results(posted url.Values) map[string]string {
+	results := map[string]string{}
+	for k, v := range posted {
+		if id, ok := strings.CutPrefix(k, resultPrefix); ok && len(v) > 0 {
+			results[id] = v[len(v)-1]
+		}
+	}
+	return results
 }
 
 func cont(m *catalog.Model, values form.Draft, out run.Output, results map[string]string, previous string) (form.Draft, error) {

@@ -168,3 +168,30 @@ func bodyOf(t *testing.T, s *Service, model string, form url.Values) string {
 	}
 	return string(r.Request.Body)
 }
+
+// TestNext: the next turn is sent by reference only when asked and the
+// provider kept the response; the posted results are read by call id.
+func TestNext(t *testing.T) {
+	s := newService(t, nil)
+	m, _ := s.Catalog.Model("sim", "openai.gpt-5-mini")
+	form := formpkg.Decode(url.Values{"messages.role": {"user"}, "messages.content": {"Weather in Rome?"}, "store": {"true"}})
+	out := run.Output{Choices: []run.ChoiceOutput{{Text: "Sunny."}}}
+	kept := &run.Outcome{ResponseID: "resp_9", Stored: true}
+	next, err := Next(m, form, out, kept, nil, true)
+	if err != nil || next.Values().Get("previous_response_id") != "resp_9" {
+		t.Fatalf("stored: %v %v", err, next.Values())
+	}
+	for name, o := range map[string]*run.Outcome{"not stored": {ResponseID: "resp_9"}, "no outcome": nil} {
+		if _, err := Next(m, form, out, o, nil, true); !errors.Is(err, ErrNotStored) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	next, err = Next(m, form, out, kept, nil, false)
+	if err != nil || next.Values().Get("previous_response_id") != "" || len(next.Values()["messages.role"]) != 3 {
+		t.Fatalf("the whole conversation: %v %v", err, next.Values())
+	}
+	got := Results(url.Values{"result.call_1": {"a", "b"}, "result.call_2": {}, "other": {"x"}})
+	if len(got) != 1 || got["call_1"] != "b" {
+		t.Errorf("results %v", got)
+	}
+}

@@ -53,3 +53,20 @@ func TestStoreKeepsAudio(t *testing.T) {
 		}
 	})
 }
+
+// An entry's audio is found by choice index, playable, with its type.
+func TestEntryAudio(t *testing.T) {
+	e := Entry{Output: run.Output{Choices: []run.ChoiceOutput{
+		{Index: 0, Text: "no audio"},
+		{Index: 1, Audio: &run.AudioOutput{Format: "pcm16", Data: []byte{1, 2, 3, 4}}},
+		{Index: 2, Audio: &run.AudioOutput{Format: "mp3"}}, // not kept
+	}}}
+	if b, ctype, ok := e.Audio(1); !ok || ctype != "audio/wav" || !bytes.HasPrefix(b, []byte("RIFF")) {
+		t.Errorf("choice 1: %v %q % x", ok, ctype, b[:min(len(b), 8)])
+	}
+	for _, i := range []int{0, 2, 3} {
+		if _, _, ok := e.Audio(i); ok {
+			t.Errorf("choice %d has audio", i)
+		}
+	}
+}

@@ -21,6 +21,16 @@ type Comparison struct {
 	Runs []Entry
 }
 
+// Pane is the run of pane i of c.
+func (c Comparison) Pane(i int) (Entry, bool) {
+	for _, e := range c.Runs {
+		if e.Pane == i {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
 // CreateComparison stores a new comparison (its runs are inserted as they
 // start, with GroupID set).
 func (s *Store) CreateComparison(ctx context.Context, owner string, c Comparison) error {

@@ -9,12 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/playground-dev/playground/web/audio"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curl"
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Header is one request header (never Authorization: the key is not kept).
@@ -38,6 +40,26 @@ type Request struct {
 	// FormOmitted is set when the form's largest texts were not kept
 	// either (each reads as a note): the run cannot be replayed, forked or continued.
 	FormOmitted bool `json:"form_omitted,omitempty"`
+}
+
+// Script is the run's curl command as a shell script to download: a
+// comment naming the provider, model and time, and the key variable the
+// command reads from the shell.
+func (e Entry) Script() string {
+	return "#!/bin/sh\n# " + e.ProviderName + " · " + e.ModelLabel + ", " + e.Created.Format(time.RFC3339) +
+		"\n# The key comes from your shell: set $" + e.Request.KeyEnv + " first.\n" + e.Curl + "\n"
+}
+
+// Audio is the spoken answer of choice i as a browser plays it (pcm16
+// inside a WAV header), and its Content-Type; false when the choice has no
+// audio kept.
+func (e Entry) Audio(i int) ([]byte, string, bool) {
+	for _, ch := range e.Output.Choices {
+		if ch.Index == i && ch.Audio != nil && len(ch.Audio.Data) > 0 {
+			return audio.Playable(ch.Audio.Format, ch.Audio.Data), audio.ContentType(ch.Audio.Format), true
+		}
+	}
+	return nil, "", false
 }
 
 // curl is the curl command of the request, derived when read (it is not
@@ -382,6 +404,24 @@ func (s *Store) Get(ctx context.Context, owner, id string) (Entry, error) {
 	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE id = ? AND owner = ?`), id, ownerKey(owner))
 	e, err := scanEntry(row)
 	return e, tell(err, noRun)
+}
+
+// Inputs returns owner's run id for a replay, a fork or a continuation,
+// which need its whole form: a run larger than the history keeps lost its
+// largest texts (each reads as a note), and gives NotReplayable with it.
+func (s *Store) Inputs(ctx context.Context, owner, id string) (Entry, error) {
+	e, err := s.Get(ctx, owner, id)
+	if err == nil && e.Request.FormOmitted {
+		return e, NotReplayable(s.limits.RunBytes)
+	}
+	return e, err
+}
+
+// NotReplayable says a run cannot be replayed, forked or continued because
+// its prompt was larger than the runBytes the history keeps of a run.
+func NotReplayable(runBytes int64) *problem.Error {
+	return problem.Errorf(problem.KindConflict, "This run cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run (%s), so its longest texts were not kept.",
+		units.Bytes(runBytes))
 }
 
 // Transcript returns the raw stream of owner's run id.

@@ -245,6 +245,10 @@ func TestStoreRunSizeCap(t *testing.T) {
 			if formKept != c.formKept || got.Request.FormOmitted == c.formKept || got.Form.Values().Get("temperature") != "0.7" {
 				t.Errorf("%s: form kept %v (omitted flag %v), want %v", name, formKept, got.Request.FormOmitted, c.formKept)
 			}
+			_, err = s.Inputs(ctx, "alice", id)
+			if c.formKept != (err == nil) || !c.formKept && !strings.Contains(err.Error(), "cannot be replayed, forked or continued: its prompt was larger than the history keeps of a run (400 KB)") {
+				t.Errorf("%s: inputs of a run with its form kept %v: %v", name, c.formKept, err)
+			}
 			if !c.formKept && !strings.HasPrefix(got.Form.Values().Get("messages.content"), "(Not kept: this text had 700 KB") {
 				t.Errorf("%s: the dropped text reads %q", name, tail(got.Form.Values().Get("messages.content")))
 			}
