@@ -238,14 +238,24 @@ func TestOnlyDifferences(t *testing.T) {
 	long := strings.Repeat("same words here ", 20)
 	segs := Words(long+"old ending", long+"new ending")
 	short := OnlyDifferences(segs, 3)
-	var text strings.Builder
-	elided := false
+	var shown, all strings.Builder
+	folded := 0
 	for _, s := range short {
-		text.WriteString(s.Text)
-		elided = elided || s.Elided
+		all.WriteString(s.Text)
+		if s.Folded {
+			folded += s.Words
+			continue
+		}
+		shown.WriteString(s.Text)
 	}
-	if !elided || !strings.Contains(text.String(), "…") || len(text.String()) > 120 || !strings.Contains(text.String(), "old") {
-		t.Fatalf("only differences: %q", text.String())
+	// What is not folded is short and holds the change; the folded words
+	// are counted, and nothing is lost.
+	if folded == 0 || len(shown.String()) > 120 || !strings.Contains(shown.String(), "old") {
+		t.Fatalf("only differences: %q, %d folded", shown.String(), folded)
+	}
+	rebuilds(t, short, long+"old ending", long+"new ending")
+	if folded != 60-3 {
+		t.Errorf("%d words folded, want 57 (60 before the change, 3 kept)", folded)
 	}
 }
 
