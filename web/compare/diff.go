@@ -325,20 +325,28 @@ func OnlyDifferences(segs []Segment, context int) []Segment {
 const MinFold = 5
 
 // contextTokens is how many tokens of ts, from its start (or its end),
-// hold n words and what lies around them, up to the next word: a fold
-// starts and ends on a word.
+// hold n words: from the start up to the next word (the spaces after the
+// nth too), from the end from the nth word on. A fold so starts on a word
+// and ends on the spaces before the context after it.
 func contextTokens(ts []string, n int, fromEnd bool) int {
+	if n <= 0 {
+		return 0
+	}
 	words := 0
 	for k := range ts {
 		i := k
 		if fromEnd {
 			i = len(ts) - 1 - k
 		}
-		if isWord(ts[i]) {
-			if words == n {
-				return k
-			}
-			words++
+		if !isWord(ts[i]) {
+			continue
+		}
+		if !fromEnd && words == n {
+			return k
+		}
+		words++
+		if fromEnd && words == n {
+			return k + 1
 		}
 	}
 	return len(ts)

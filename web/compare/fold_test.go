@@ -43,7 +43,8 @@ func TestChangedRunsMerge(t *testing.T) {
 
 // TestFoldTable: only differences folds an unchanged stretch to its word
 // count, keeping context words around each change (none before the first
-// change or after the last), a fold starting and ending on a word; short
+// change or after the last), a fold starting on a word and the context
+// after it too, so no line of context starts with a space; short
 // stretches stay; the folded diff still spells both texts, whatever the
 // spacing.
 func TestFoldTable(t *testing.T) {
@@ -59,13 +60,13 @@ func TestFoldTable(t *testing.T) {
 		want string
 	}{
 		"head and tail": {words(20, " ") + " old " + words(20, " "), words(20, " ") + " new " + words(20, " "),
-			"<16> w16 w17 w18 w19 [-old-]{+new+} w00 w01 w02 w03 <16>"},
+			"<16>w16 w17 w18 w19 [-old-]{+new+} w00 w01 w02 w03 <16>"},
 		"between two changes": {"x " + words(30, " ") + " y", "X " + words(30, " ") + " Y",
-			"[-x-]{+X+} w00 w01 w02 w03 <22> w26 w27 w28 w29 [-y-]{+Y+}"},
+			"[-x-]{+X+} w00 w01 w02 w03 <22>w26 w27 w28 w29 [-y-]{+Y+}"},
 		"short stretch kept": {"x " + words(10, " ") + " y", "X " + words(10, " ") + " Y",
 			"[-x-]{+X+} " + words(10, " ") + " [-y-]{+Y+}"},
 		"tabs and newlines": {words(12, "\t\t") + "\r\nold", words(12, "\t\t") + "\r\nnew",
-			"<08>\t\tw08\t\tw09\t\tw10\t\tw11\r\n[-old-]{+new+}"},
+			"<08>w08\t\tw09\t\tw10\t\tw11\r\n[-old-]{+new+}"},
 		"no change": {words(30, " "), words(30, " "), words(30, " ")},
 	} {
 		segs := Words(tc.a, tc.b)
