@@ -24,23 +24,6 @@ func marked(segs []Segment) string {
 	return b.String()
 }
 
-// TestChangedRunsMerge: changes parted only by a short equality (a space,
-// a short word) read as one removed and one added run; a longer shared
-// stretch stays shared.
-func TestChangedRunsMerge(t *testing.T) {
-	for _, tc := range []struct{ a, b, want string }{
-		{"Gravity is not a force", "Gravity holds the planets", "Gravity [-is not a force-]{+holds the planets+}"},
-		{"A cat sat on the mat", "A dog sat on the rug", "A [-cat-]{+dog+} sat on the [-mat-]{+rug+}"},
-		{"one two three", "uno dos tres", "[-one two three-]{+uno dos tres+}"},
-		{"Hello, world.", "Hello world!", "Hello[-,-] world[-.-]{+!+}"},
-		{"keep this\n\nand this", "keep that\n\nand this", "keep [-this-]{+that+}\n\nand this"},
-	} {
-		if got := marked(Words(tc.a, tc.b)); got != tc.want {
-			t.Errorf("Words(%q, %q) = %q, want %q", tc.a, tc.b, got, tc.want)
-		}
-	}
-}
-
 // TestFoldTable: only differences folds an unchanged stretch to its word
 // count, keeping context words around each change (none before the first
 // change or after the last), a fold starting on a word and the context
