@@ -194,43 +194,110 @@ func NewCompareRuns(group string, labels []string, runs []*run.Run, errs [][2]st
 	return v
 }
 
-// Diff is the difference between two panes.
+// Diff is the difference between two panes: their differing parameters
+// and the word diff of their outputs, drawn inline (Segments) and side by
+// side (Rows); the page shows one of the two (a toggle, no request).
 type Diff struct {
-	ALabel   string
-	BLabel   string
-	Params   []compare.ParamRow
+	ALabel string
+	BLabel string
+	Params []compare.ParamRow
+	// Segments are the inline diff: both texts in one flow.
 	Segments []DiffSegment
-	Same     bool
-	Note     string
+	// Rows are the side-by-side diff: each text in its column, a row of
+	// the two from one fold to the next.
+	Rows []DiffRow
+	Same bool
+	Note string
+	// Only is set when unchanged stretches are folded.
+	Only bool
+	// Removed and Added count the changed words of each side.
+	Removed, Added int
 }
 
-// DiffSegment is a run of the word diff: "eq", "del" or "ins".
+// DiffSegment is a run of the word diff: Op is "eq", "del" or "ins". A
+// folded run (Fold) shows as a line with its word count and opens in
+// place; ID names its switch. Blank marks a changed run of spaces only
+// (what the page shows for it: "⏎" for a line break, "·" for spaces).
 type DiffSegment struct {
-	Op     string
-	Text   string
-	Elided bool
+	Op    string
+	Text  string
+	Fold  string
+	ID    string
+	Blank string
+}
+
+// DiffRow is one row of the side-by-side diff: the two columns' runs, or
+// one folded stretch both share (Fold).
+type DiffRow struct {
+	Left, Right []DiffSegment
+	Fold        *DiffSegment
+}
+
+// FoldLabel is what a folded stretch of n words shows.
+func FoldLabel(n int) string {
+	return "… " + Plural(n, "unchanged word", "unchanged words") + " …"
 }
 
 // NewDiff builds the diff view of two runs' parameters and the word diff
-// of their outputs (wd, which may be shared: it is only read).
+// of their outputs (wd, which may be shared: it is only read); only folds
+// the unchanged stretches to a few words of context.
 func NewDiff(aLabel, bLabel string, a, b compare.Side, wd compare.WordDiff, only bool) Diff {
 	d := Diff{ALabel: aLabel, BLabel: bLabel, Params: compare.DifferingParams(a, b), Note: wd.Note()}
 	segs := wd.Segments
 	d.Same = !compare.Changed(segs)
 	if only && !d.Same {
 		segs = compare.OnlyDifferences(segs, 4)
+		d.Only = true
 	}
-	for _, s := range segs {
-		op := "eq"
+	row := DiffRow{}
+	flush := func() {
+		if len(row.Left) > 0 || len(row.Right) > 0 {
+			d.Rows = append(d.Rows, row)
+		}
+		row = DiffRow{}
+	}
+	for i, s := range segs {
+		v := DiffSegment{Op: "eq", Text: s.Text}
 		switch s.Op {
 		case compare.Removed:
-			op = "del"
+			v.Op = "del"
+			d.Removed += compare.CountWords(s.Text)
 		case compare.Added:
-			op = "ins"
+			v.Op = "ins"
+			d.Added += compare.CountWords(s.Text)
 		}
-		d.Segments = append(d.Segments, DiffSegment{Op: op, Text: s.Text, Elided: s.Elided})
+		if s.Op != compare.Equal && strings.TrimSpace(s.Text) == "" {
+			v.Blank = "·"
+			if strings.ContainsAny(s.Text, "\r\n") {
+				v.Blank = "⏎"
+			}
+		}
+		if s.Folded {
+			v.Fold, v.ID = FoldLabel(s.Words), "fold-"+strconv.Itoa(i)
+		}
+		d.Segments = append(d.Segments, v)
+		switch {
+		case s.Folded:
+			flush()
+			f := v
+			d.Rows = append(d.Rows, DiffRow{Fold: &f})
+		case s.Op == compare.Removed:
+			row.Left = append(row.Left, v)
+		case s.Op == compare.Added:
+			row.Right = append(row.Right, v)
+		default:
+			row.Left = append(row.Left, v)
+			row.Right = append(row.Right, v)
+		}
 	}
+	flush()
 	return d
+}
+
+// Counts says how many words each side changed ("3 words removed, 5
+// added").
+func (d Diff) Counts() string {
+	return Plural(d.Removed, "word", "words") + " removed, " + strconv.Itoa(d.Added) + " added"
 }
 
 // PanesNeedAttention says which panes (numbered from 1) kept a comparison

@@ -424,8 +424,9 @@
     };
     var calls = [];
     // Token probabilities: each token shaded by its probability (lp-0,
-    // unlikely, to lp-9, near certain); hovering lists the alternatives.
-    function pct(logprob) { return (Math.exp(logprob) * 100).toFixed(1) + '%'; }
+    // unlikely, to lp-9, near certain; the legend in views/lp.templ says
+    // so). A token is focusable: a tap, Enter or Space lists its
+    // alternatives (lpOpen, below); hovering shows them as a title too.
     h.lp = function (d) {
       var ch = choice(d.c);
       if (!ch.lp) return;
@@ -436,10 +437,14 @@
         var p = Math.exp(t[1]);
         span.className = 'lp lp-' + Math.min(9, Math.max(0, Math.floor(p * 10)));
         span.setAttribute('data-testid', 'lp-token');
+        span.setAttribute('tabindex', '0');
+        span.setAttribute('role', 'button');
+        span.setAttribute('aria-expanded', 'false');
         text(span, t[0]);
-        var lines = [JSON.stringify(t[0]) + '  ' + pct(t[1])];
-        (t[2] || []).forEach(function (a) { lines.push('  ' + JSON.stringify(a[0]) + '  ' + pct(a[1])); });
+        var lines = [JSON.stringify(t[0]) + '  ' + lpPct(t[1])];
+        (t[2] || []).forEach(function (a) { lines.push('  ' + JSON.stringify(a[0]) + '  ' + lpPct(a[1])); });
         span.title = lines.join('\n');
+        span.lpToken = t;
         frag.appendChild(span);
       });
       ch.lp.appendChild(frag);
@@ -841,16 +846,83 @@
     if (e.detail.verb !== 'get' && e.detail.formData && tooLarge(e.detail.formData)) e.preventDefault();
   });
 
-  // The token-probability view of a choice opens and closes.
+  // The token-probability view of a choice opens and closes; a token's
+  // alternatives open in the box under it (a tap, or Enter or Space on the
+  // focused token) and close with Esc, a second tap or a tap elsewhere.
+  function lpPct(logprob) { return (Math.exp(logprob) * 100).toFixed(1) + '%'; }
+  var lpShown = null;
+  function lpClose() {
+    if (!lpShown) return;
+    var pop = lpShown.closest('[data-lp-area]').querySelector('[data-lp-pop]');
+    pop.hidden = true;
+    lpShown.setAttribute('aria-expanded', 'false');
+    lpShown = null;
+  }
+  function lpRow(list, tok, logprob, chosen) {
+    var li = document.createElement('li');
+    li.className = chosen ? 'lp-alt lp-alt-chosen' : 'lp-alt';
+    li.setAttribute('data-testid', 'lp-alt');
+    var t = document.createElement('code');
+    text(t, JSON.stringify(tok));
+    var bar = document.createElement('span');
+    bar.className = 'lp-bar';
+    var fill = document.createElement('span');
+    fill.className = 'lp-bar-fill';
+    fill.style.width = Math.max(1, Math.round(Math.exp(logprob) * 100)) + '%';
+    bar.appendChild(fill);
+    var p = document.createElement('span');
+    p.className = 'lp-alt-p';
+    text(p, lpPct(logprob));
+    li.append(t, bar, p);
+    list.appendChild(li);
+  }
+  function lpOpen(tok) {
+    var again = lpShown === tok;
+    lpClose();
+    if (again || !tok.lpToken) return;
+    var area = tok.closest('[data-lp-area]');
+    var pop = area && area.querySelector('[data-lp-pop]');
+    if (!pop) return;
+    var t = tok.lpToken;
+    var list = document.createElement('ul');
+    lpRow(list, t[0], t[1], true);
+    var seen = false;
+    (t[2] || []).forEach(function (a) {
+      if (a[0] === t[0] && !seen) { seen = true; return; }
+      lpRow(list, a[0], a[1], false);
+    });
+    var head = document.createElement('p');
+    head.className = 'lp-pop-head';
+    text(head, (t[2] || []).length ? 'Chosen, then the alternatives:' : 'Chosen (no alternatives were asked for):');
+    pop.replaceChildren(head, list);
+    pop.hidden = false;
+    tok.setAttribute('aria-expanded', 'true');
+    lpShown = tok;
+    pop.style.top = (tok.offsetTop + tok.offsetHeight + 4) + 'px';
+    pop.style.left = Math.max(0, Math.min(tok.offsetLeft, area.clientWidth - pop.offsetWidth)) + 'px';
+  }
   document.addEventListener('click', function (e) {
     var t = e.target;
     if (!(t instanceof Element)) return;
+    var tok = t.closest('[data-lp] .lp');
+    if (tok) { lpOpen(tok); return; }
+    if (!t.closest('[data-lp-pop]')) lpClose();
     var b = t.closest('[data-lp-toggle]');
     if (!b) return;
-    var view = b.parentElement && b.parentElement.querySelector('[data-lp]');
+    var view = b.parentElement && b.parentElement.querySelector('[data-lp-box]');
     if (!view) return;
     view.hidden = !view.hidden;
     b.setAttribute('aria-expanded', view.hidden ? 'false' : 'true');
+  });
+  document.addEventListener('keydown', function (e) {
+    // Esc with alternatives open closes them and nothing else (the run's
+    // Esc, registered after this, does not stop the run).
+    if (e.key === 'Escape' && lpShown) { var tok = lpShown; lpClose(); tok.focus(); e.stopImmediatePropagation(); return; }
+    if ((e.key !== 'Enter' && e.key !== ' ') || e.ctrlKey || e.metaKey) return;
+    var t = e.target;
+    if (!(t instanceof Element) || !t.matches('[data-lp] .lp')) return;
+    e.preventDefault();
+    lpOpen(t);
   });
 
   // Tabs of a run panel.

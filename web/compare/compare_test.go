@@ -189,20 +189,6 @@ func TestSweep(t *testing.T) {
 }
 
 func TestWords(t *testing.T) {
-	join := func(segs []Segment) string {
-		var b strings.Builder
-		for _, s := range segs {
-			switch s.Op {
-			case Equal:
-				b.WriteString(s.Text)
-			case Removed:
-				b.WriteString("[-" + s.Text + "-]")
-			case Added:
-				b.WriteString("{+" + s.Text + "+}")
-			}
-		}
-		return b.String()
-	}
 	for _, tc := range []struct{ a, b, want string }{
 		{"the quick brown fox", "the quick brown fox", "the quick brown fox"},
 		{"the quick brown fox", "the slow brown fox", "the [-quick-]{+slow+} brown fox"},
@@ -211,8 +197,15 @@ func TestWords(t *testing.T) {
 		{"old text", "", "[-old text-]"},
 		{"naïve café", "naïve cafe", "naïve [-café-]{+cafe+}"},
 		{"a b c d", "a c d e", "a [-b -]c d{+ e+}"},
+		// Changes parted only by a short equality (a space, a short word)
+		// read as one removed and one added run; a longer shared stretch
+		// stays shared.
+		{"Gravity is not a force", "Gravity holds the planets", "Gravity [-is not a force-]{+holds the planets+}"},
+		{"A cat sat on the mat", "A dog sat on the rug", "A [-cat-]{+dog+} sat on the [-mat-]{+rug+}"},
+		{"one two three", "uno dos tres", "[-one two three-]{+uno dos tres+}"},
+		{"keep this\n\nand this", "keep that\n\nand this", "keep [-this-]{+that+}\n\nand this"},
 	} {
-		if got := join(Words(tc.a, tc.b)); got != tc.want {
+		if got := marked(Words(tc.a, tc.b)); got != tc.want {
 			t.Errorf("Words(%q, %q) = %q, want %q", tc.a, tc.b, got, tc.want)
 		}
 	}
@@ -238,14 +231,24 @@ func TestOnlyDifferences(t *testing.T) {
 	long := strings.Repeat("same words here ", 20)
 	segs := Words(long+"old ending", long+"new ending")
 	short := OnlyDifferences(segs, 3)
-	var text strings.Builder
-	elided := false
+	var shown, all strings.Builder
+	folded := 0
 	for _, s := range short {
-		text.WriteString(s.Text)
-		elided = elided || s.Elided
+		all.WriteString(s.Text)
+		if s.Folded {
+			folded += s.Words
+			continue
+		}
+		shown.WriteString(s.Text)
 	}
-	if !elided || !strings.Contains(text.String(), "…") || len(text.String()) > 120 || !strings.Contains(text.String(), "old") {
-		t.Fatalf("only differences: %q", text.String())
+	// What is not folded is short and holds the change; the folded words
+	// are counted, and nothing is lost.
+	if folded == 0 || len(shown.String()) > 120 || !strings.Contains(shown.String(), "old") {
+		t.Fatalf("only differences: %q, %d folded", shown.String(), folded)
+	}
+	rebuilds(t, short, long+"old ending", long+"new ending")
+	if folded != 60-3 {
+		t.Errorf("%d words folded, want 57 (60 before the change, 3 kept)", folded)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 
@@ -29,8 +30,11 @@ const (
 type Segment struct {
 	Op   Op
 	Text string
-	// Elided is set on an Equal segment shortened for "only differences".
-	Elided bool
+	// Folded is set on an Equal segment that "only differences" folds away
+	// (Text is the whole stretch, so it can be unfolded in place); Words
+	// counts the words in it.
+	Folded bool
+	Words  int
 }
 
 // Limits of one word diff. Disjoint texts cost Myers' algorithm
@@ -157,8 +161,71 @@ func Diff(a, b string, lim DiffLimits) WordDiff {
 	}
 	add(Removed, restA)
 	add(Added, restB)
-	wd.Segments = out
+	wd.Segments = mergeChanges(out)
 	return wd
+}
+
+// mergeChanges joins changes that only a short equality parts (as
+// diffmatchpatch's semantic cleanup does with characters): an equality no
+// longer than the larger side of the change before it and of the change
+// after it goes into both, so "Gravity is not a force" against "Gravity
+// holds the planets" reads as one removed run and one added run, not as a
+// braid of single words sharing their spaces. The equal and removed
+// segments still spell a, the equal and added ones b.
+func mergeChanges(segs []Segment) []Segment {
+	type change struct{ del, ins strings.Builder }
+	// out alternates: an equality (or nothing), then a change, ...; a
+	// change is kept as its two sides until the end.
+	type item struct {
+		eq  string
+		chg *change
+	}
+	var items []item
+	size := func(c *change) int {
+		return max(utf8.RuneCountInString(c.del.String()), utf8.RuneCountInString(c.ins.String()))
+	}
+	for _, s := range segs {
+		if s.Op == Equal {
+			items = append(items, item{eq: s.Text})
+			continue
+		}
+		n := len(items)
+		if n == 0 || items[n-1].chg == nil {
+			items = append(items, item{chg: &change{}})
+			n++
+		}
+		c := items[n-1].chg
+		if s.Op == Removed {
+			c.del.WriteString(s.Text)
+		} else {
+			c.ins.WriteString(s.Text)
+		}
+		// change, equality, change: absorb the equality while it is short,
+		// then look back, as the grown change may absorb the one before.
+		for n = len(items); n >= 3 && items[n-1].chg != nil && items[n-2].chg == nil && items[n-3].chg != nil; n = len(items) {
+			l, eq, r := items[n-3].chg, items[n-2].eq, items[n-1].chg
+			if e := utf8.RuneCountInString(eq); e > size(l) || e > size(r) {
+				break
+			}
+			l.del.WriteString(eq + r.del.String())
+			l.ins.WriteString(eq + r.ins.String())
+			items = items[:n-2]
+		}
+	}
+	out := make([]Segment, 0, len(items)*2)
+	for _, it := range items {
+		if it.chg == nil {
+			out = append(out, Segment{Op: Equal, Text: it.eq})
+			continue
+		}
+		if t := it.chg.del.String(); t != "" {
+			out = append(out, Segment{Op: Removed, Text: t})
+		}
+		if t := it.chg.ins.String(); t != "" {
+			out = append(out, Segment{Op: Added, Text: t})
+		}
+	}
+	return out
 }
 
 // Token runes start after ASCII and skip the surrogate range, which is no
@@ -212,8 +279,12 @@ func splitWords(s string, limit int) ([]string, string) {
 	return out, ""
 }
 
-// OnlyDifferences shortens the equal segments to a few words of context
-// on each side, marking them elided.
+// OnlyDifferences folds each long equal stretch down to context words on
+// each side of a change (none before the first change or after the last):
+// the stretch between them becomes one Folded segment holding its text and
+// its word count, so the equal and changed segments still spell both
+// texts. A stretch of fewer than MinFold words past its context is kept:
+// its fold line would be no shorter.
 func OnlyDifferences(segs []Segment, context int) []Segment {
 	out := make([]Segment, 0, len(segs))
 	for i, s := range segs {
@@ -222,22 +293,84 @@ func OnlyDifferences(segs []Segment, context int) []Segment {
 			continue
 		}
 		ts, _ := splitWords(s.Text, math.MaxInt)
-		keepHead, keepTail := context*2, context*2 // words and the spaces between
+		keepHead, keepTail := contextTokens(ts, context, false), contextTokens(ts, context, true)
 		if i == 0 {
 			keepHead = 0
 		}
 		if i == len(segs)-1 {
 			keepTail = 0
 		}
-		if len(ts) <= keepHead+keepTail+1 {
+		if keepHead+keepTail >= len(ts) {
 			out = append(out, s)
 			continue
 		}
-		head := strings.Join(ts[:keepHead], "")
-		tail := strings.Join(ts[len(ts)-keepTail:], "")
-		out = append(out, Segment{Op: Equal, Text: head + " … " + tail, Elided: true})
+		mid := ts[keepHead : len(ts)-keepTail]
+		words := countWords(mid)
+		if words < MinFold {
+			out = append(out, s)
+			continue
+		}
+		if head := strings.Join(ts[:keepHead], ""); head != "" {
+			out = append(out, Segment{Op: Equal, Text: head})
+		}
+		out = append(out, Segment{Op: Equal, Text: strings.Join(mid, ""), Folded: true, Words: words})
+		if tail := strings.Join(ts[len(ts)-keepTail:], ""); tail != "" {
+			out = append(out, Segment{Op: Equal, Text: tail})
+		}
 	}
 	return out
+}
+
+// MinFold is the fewest words "only differences" folds.
+const MinFold = 5
+
+// contextTokens is how many tokens of ts, from its start (or its end),
+// hold n words: from the start up to the next word (the spaces after the
+// nth too), from the end from the nth word on. A fold so starts on a word
+// and ends on the spaces before the context after it.
+func contextTokens(ts []string, n int, fromEnd bool) int {
+	if n <= 0 {
+		return 0
+	}
+	words := 0
+	for k := range ts {
+		i := k
+		if fromEnd {
+			i = len(ts) - 1 - k
+		}
+		if !isWord(ts[i]) {
+			continue
+		}
+		if !fromEnd && words == n {
+			return k
+		}
+		words++
+		if fromEnd && words == n {
+			return k + 1
+		}
+	}
+	return len(ts)
+}
+
+func isWord(tok string) bool {
+	r, _ := utf8.DecodeRuneInString(tok)
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '\''
+}
+
+// CountWords counts the words of s.
+func CountWords(s string) int {
+	ts, _ := splitWords(s, math.MaxInt)
+	return countWords(ts)
+}
+
+func countWords(ts []string) int {
+	n := 0
+	for _, t := range ts {
+		if isWord(t) {
+			n++
+		}
+	}
+	return n
 }
 
 // Changed reports whether the diff has any difference.
