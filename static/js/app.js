@@ -53,6 +53,9 @@
     document.body.removeChild(ta);
   }
 
+  // conversation.js copies a turn the same way.
+  window.playgroundCopy = copyText;
+
   document.addEventListener('click', function (e) {
     var t = e.target;
     if (!(t instanceof Element)) return;
