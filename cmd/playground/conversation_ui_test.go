@@ -304,3 +304,34 @@ func TestBrowserTranscript(t *testing.T) {
 	checkLayout(t, b, "conversation")
 	b.noScriptErrors(t)
 }
+
+// TestBrowserCompletionsContinue: a Completions model keeps its prompt box,
+// and continuing from the answer appends the answer to the prompt.
+func TestBrowserCompletionsContinue(t *testing.T) {
+	b := openOnSimulator(t)
+	var answer, prompt string
+	var transcripts int
+	b.run(t,
+		pick(`#model`, "seed000.gpt-5.4-pro"),
+		waitText(`[data-testid="curl"]`, `"prompt"`),
+		htmxReady(`#draft`),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="transcript"]').length`, &transcripts),
+		setValue(`textarea[name="prompt"]`, "Once upon a time"),
+		waitText(`[data-testid="curl"]`, "Once upon a time"),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
+		text(`[data-testid="answer"]`, &answer),
+		chromedp.WaitVisible(`[data-testid="continue-button"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="continue-button"]`, chromedp.ByQuery),
+		chromedp.Poll(`document.querySelector('textarea[name="prompt"]').value.length > 16`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Value(`textarea[name="prompt"]`, &prompt, chromedp.ByQuery),
+	)
+	if transcripts != 0 {
+		t.Error("a Completions model shows a transcript")
+	}
+	head := strings.TrimSpace(answer)[:min(len(strings.TrimSpace(answer)), 30)]
+	if !strings.HasPrefix(prompt, "Once upon a time") || !strings.Contains(prompt, head) {
+		t.Errorf("the prompt after continuing: %q (the answer began %q)", prompt, head)
+	}
+	b.noScriptErrors(t)
+}
