@@ -53,8 +53,8 @@
     document.body.removeChild(ta);
   }
 
-  // conversation.js copies a turn the same way.
-  window.playgroundCopy = copyText;
+  // conversation.js copies a turn and keeps the add button the same way.
+  window.playground = { copy: copyText, limitRows: updateAddButton };
 
   document.addEventListener('click', function (e) {
     var t = e.target;

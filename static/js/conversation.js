@@ -10,13 +10,7 @@
   }
 
   // The add button of a field is disabled once it holds its most rows.
-  function limitRows(name) {
-    var add = document.querySelector('[data-add-row="' + name + '"]');
-    var rows = document.getElementById('rows-' + name);
-    if (!add || !rows) return;
-    var max = parseInt(add.getAttribute('data-max') || '0', 10);
-    add.disabled = max > 0 && rows.children.length >= max;
-  }
+  function limitRows(name) { window.playground.limitRows(name); }
 
   // plain is a turn's markdown as text: the markup goes, the words stay
   // (code keeps its text, a link its label, a list its items).
@@ -86,7 +80,7 @@
     if (copy && box) {
       e.preventDefault();
       var md = copy.getAttribute('data-copy-turn') === 'markdown';
-      window.playgroundCopy(md ? box.value : plain(box.value), copy);
+      window.playground.copy(md ? box.value : plain(box.value), copy);
       return;
     }
     if (t.closest('[data-regenerate]') && row) {
