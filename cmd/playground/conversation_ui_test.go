@@ -308,12 +308,14 @@ func TestBrowserTranscript(t *testing.T) {
 // TestBrowserCompletionsContinue: a Completions model keeps its prompt box,
 // and continuing from the answer appends the answer to the prompt.
 func TestBrowserCompletionsContinue(t *testing.T) {
-	b := openOnSimulator(t)
+	base := startServer(t, nil, "--sim-ttft", "20ms", "--sim-tps", "400")
+	b := newBrowser(t)
 	var answer, prompt string
 	var transcripts int
 	b.run(t,
-		pick(`#model`, "seed000.gpt-5.4-pro"),
-		waitText(`[data-testid="curl"]`, `"prompt"`),
+		chromedp.Navigate(base+"/?provider=sim&model=seed000.gpt-5.4-pro"),
+		chromedp.WaitReady(`textarea[name="prompt"]`, chromedp.ByQuery),
+		waitText(`[data-testid="curl"]`, `"model": "gpt-5.4-pro"`),
 		htmxReady(`#draft`),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="transcript"]').length`, &transcripts),
 		setValue(`textarea[name="prompt"]`, "Once upon a time"),
