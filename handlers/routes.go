@@ -87,6 +87,7 @@ func Register(app *fiber.App, d Deps) {
 		Theme:  static.URL("/static", "js/theme.js"),
 		Icon:   static.URL("/static", "img/favicon.svg"),
 	}
+	assets.Conversation = static.URL("/static", "js/conversation.js")
 	if d.BodyLimit > 0 {
 		assets.BodyLimit, assets.TooLarge = d.BodyLimit, problem.BodyTooLarge(int64(d.BodyLimit)).Message
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -25,17 +26,16 @@ type Run struct {
 	Grouped bool
 	Pane    int
 	// ContinueURL carries the conversation on from the answer (models
-	// that take messages); "" when they do not.
+	// that take messages), or appends the answer to the prompt (models
+	// that take a prompt text); "" when they take neither.
 	ContinueURL string
 	// CanContinueStored: the model takes previous_response_id.
 	CanContinueStored bool
 }
 
 func continueURL(r *run.Run) string {
-	for _, f := range r.Spec.Model.Fields() {
-		if f.Type == catalog.TypeMessages {
-			return "/runs/" + r.ID + "/continue"
-		}
+	if draft.CanContinue(r.Spec.Model) {
+		return "/runs/" + r.ID + "/continue"
 	}
 	return ""
 }

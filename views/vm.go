@@ -25,6 +25,8 @@ type Assets struct {
 	Chroma string
 	JS     string
 	HTMX   string
+	// Conversation is static/js/conversation.js, the transcript's actions.
+	Conversation string
 	// Theme is the small script in <head> that picks the light or dark
 	// theme before the first paint; Icon is the favicon.
 	Theme string
@@ -199,6 +201,9 @@ type Field struct {
 	Functions    []FunctionRow
 	Roles        []string
 	Checks       []Check
+	// ConversationReset: "New conversation" clears the field (the
+	// previous response id a conversation continues).
+	ConversationReset bool
 }
 
 // ImageRow is one image URL row.
@@ -213,19 +218,6 @@ type FunctionRow struct {
 	Description string
 	Parameters  string
 }
-
-// MessageRow is one chat message row.
-type MessageRow struct {
-	Role       string
-	Content    string
-	ToolCalls  string
-	ToolCallID string
-	Reasoning  string
-}
-
-// HasExtras reports whether an assistant row carries tool calls or
-// reasoning (their box opens).
-func (r MessageRow) HasExtras() bool { return r.ToolCalls != "" || r.Reasoning != "" }
 
 // Check is one checkbox of an enum list (modalities).
 type Check struct {
@@ -434,6 +426,8 @@ func newField(f catalog.Field, r draft.Result) Field {
 		MaxItems:    f.MaxItems,
 		Detail:      f.Detail,
 		Roles:       f.Roles,
+		// A new conversation starts from no stored response.
+		ConversationReset: f.Role == catalog.RolePreviousResponse,
 	}
 	var hint []string
 	if f.Min != nil && f.Max != nil {
@@ -518,9 +512,7 @@ func newField(f catalog.Field, r draft.Result) Field {
 			v.Functions = append(v.Functions, FunctionRow(row))
 		}
 	case catalog.TypeMessages:
-		for _, row := range r.Form.MessageRows(f.Name) {
-			v.Messages = append(v.Messages, MessageRow(row))
-		}
+		v.Messages = newMessageRows(r.Form.MessageRows(f.Name))
 		if len(v.Roles) == 0 {
 			v.Roles = []string{"system", "user", "assistant"}
 		}

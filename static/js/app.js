@@ -53,6 +53,9 @@
     document.body.removeChild(ta);
   }
 
+  // conversation.js copies a turn and keeps the add button the same way.
+  window.playground = { copy: copyText, limitRows: updateAddButton };
+
   document.addEventListener('click', function (e) {
     var t = e.target;
     if (!(t instanceof Element)) return;

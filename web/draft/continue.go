@@ -14,7 +14,7 @@ import (
 
 // Errors of Continue (conflicts: the run cannot be carried on).
 var (
-	ErrNoConversation = problem.Errorf(problem.KindConflict, "Cannot continue: this model takes one prompt, not a conversation.")
+	ErrNoConversation = problem.Errorf(problem.KindConflict, "Cannot continue: this model takes neither a conversation nor a prompt.")
 	ErrNoAnswer       = problem.Errorf(problem.KindConflict, "Cannot continue: the run has no answer to continue from.")
 )
 
@@ -22,7 +22,10 @@ var (
 // run's form with the answer appended as an assistant message (its text,
 // its tool calls, and its reasoning), then, when the answer called tools,
 // a tool message per call holding results[call id] (empty for the person
-// to fill in), else an empty user message for the next turn.
+// to fill in), else an empty user message for the next turn. A model that
+// takes a prompt text instead (Completions) continues from its answer: each
+// choice's text is appended to its prompt (the first choice's to the first
+// prompt when the counts differ), so the next run carries the text on.
 func Continue(m *catalog.Model, values form.Draft, out run.Output, results map[string]string) (form.Draft, error) {
 	return cont(m, values, out, results, "")
 }
@@ -82,7 +85,10 @@ func cont(m *catalog.Model, values form.Draft, out run.Output, results map[strin
 		}
 	}
 	if !found {
-		return nil, ErrNoConversation
+		if previous != "" {
+			return nil, ErrNotStored
+		}
+		return appendToPrompt(m, values, out)
 	}
 	if len(out.Choices) == 0 {
 		return nil, ErrNoAnswer
@@ -146,4 +152,58 @@ func cont(m *catalog.Model, values form.Draft, out run.Output, results map[strin
 	}
 	next[f.Name] = form.Messages(rows...)
 	return next, nil
+}
+
+// appendToPrompt is Continue for a model whose prompt is a text (or a list
+// of prompts, one choice each).
+func appendToPrompt(m *catalog.Model, values form.Draft, out run.Output) (form.Draft, error) {
+	f, found := promptText(m)
+	if !found {
+		return nil, ErrNoConversation
+	}
+	if len(out.Choices) == 0 || strings.TrimSpace(out.Text()) == "" {
+		return nil, ErrNoAnswer
+	}
+	next := values.Clone()
+	if next == nil {
+		next = form.Draft{}
+	}
+	cur, _ := form.Read(f, next)
+	prompts := slices.Clone(cur.Strings())
+	if len(prompts) == 0 {
+		prompts = []string{""}
+	}
+	if len(out.Choices) == len(prompts) {
+		for i, c := range out.Choices {
+			prompts[i] += c.Text
+		}
+	} else {
+		prompts[0] += out.Choices[0].Text
+	}
+	if cur.Shape == form.ShapeList || len(prompts) > 1 {
+		next[f.Name] = form.List(prompts...)
+	} else {
+		next[f.Name] = form.Text(prompts[0])
+	}
+	return next, nil
+}
+
+// promptText finds the prompt text of a model that takes one (not its
+// system prompt or instructions).
+func promptText(m *catalog.Model) (catalog.Field, bool) {
+	for _, f := range m.Fields() {
+		if f.Type == catalog.TypeText && form.IsPrompt(f) && f.BodyPath() != "instructions" && f.Transform != catalog.TransformSystemMessage {
+			return f, true
+		}
+	}
+	return catalog.Field{}, false
+}
+
+// CanContinue reports whether a run of m can be carried on from its answer:
+// m takes messages, or a prompt text the answer is appended to.
+func CanContinue(m *catalog.Model) bool {
+	if _, ok := promptText(m); ok {
+		return true
+	}
+	return slices.ContainsFunc(m.Fields(), func(f catalog.Field) bool { return f.Type == catalog.TypeMessages })
 }

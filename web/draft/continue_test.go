@@ -79,9 +79,26 @@ func TestContinue(t *testing.T) {
 		t.Error("reasoning kept for a model that does not carry it")
 	}
 
+	// A model that takes a prompt text continues from its answer: the
+	// answer is appended to the prompt.
 	completions, _ := s.Catalog.Model("sim", "seed000.gpt-5.4-pro")
-	if _, err := continuePosted(completions, url.Values{}, out, nil); !errors.Is(err, ErrNoConversation) {
-		t.Errorf("a model without messages: %v", err)
+	next, err = continuePosted(completions, url.Values{"prompt": {"Once upon a time"}, "temperature": {"0.3"}}, run.Output{Choices: []run.ChoiceOutput{{Text: " there was a sea."}}}, nil)
+	if err != nil || strings.Join(next["prompt"], "|") != "Once upon a time there was a sea." || next.Get("temperature") != "0.3" {
+		t.Errorf("completions continue: %v %v", next, err)
+	}
+	next, _ = continuePosted(completions, url.Values{"prompt": {"A", "B"}}, run.Output{Choices: []run.ChoiceOutput{{Text: "1"}, {Text: "2"}}}, nil)
+	if got := strings.Join(next["prompt"], "|"); got != "A1|B2" {
+		t.Errorf("two prompts, two choices: %s", got)
+	}
+	if _, err := continuePosted(completions, url.Values{"prompt": {"A"}}, out, nil); !errors.Is(err, ErrNoAnswer) {
+		t.Errorf("a completion without text: %v", err)
+	}
+	if _, err := continueStoredPosted(completions, url.Values{"prompt": {"A"}}, run.Output{Choices: []run.ChoiceOutput{{Text: "1"}}}, nil, "resp_1"); err == nil {
+		t.Error("a completion continued by id")
+	}
+	var none catalog.Model
+	if _, err := continuePosted(&none, url.Values{}, out, nil); !errors.Is(err, ErrNoConversation) {
+		t.Errorf("a model without messages or a prompt: %v", err)
 	}
 	if _, err := continuePosted(chat, form, run.Output{}, nil); !errors.Is(err, ErrNoAnswer) {
 		t.Errorf("no answer: %v", err)
