@@ -2,10 +2,12 @@ package draft
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curl"
 	"github.com/playground-dev/playground/web/curlimport"
@@ -241,5 +243,205 @@ func TestImportRoundTrip(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func mustParse(t *testing.T, cmd string) *curlimport.Request {
+	t.Helper()
+	r, err := curlimport.Parse(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// The OpenAI API reference's examples, as they are printed there.
+const (
+	openAIChatCurl = `curl https://api.openai.com/v1/chat/completions \
+  -H "Content-Type: application/json" \
+  -H "Authorization: Bearer $OPENAI_API_KEY" \
+  -d '{
+    "model": "gpt-4o-mini",
+    "messages": [
+      {
+        "role": "developer",
+        "content": "You are a helpful assistant."
+      },
+      {
+        "role": "user",
+        "content": [
+          {
+            "type": "text",
+            "text": "What is in this image?"
+          },
+          {
+            "type": "image_url",
+            "image_url": {
+              "url": "https://upload.wikimedia.org/wikipedia/commons/thumb/d/dd/Gfp-wisconsin-madison-the-nature-boardwalk.jpg/2560px-Gfp-wisconsin-madison-the-nature-boardwalk.jpg"
+            }
+          }
+        ]
+      }
+    ],
+    "tools": [
+      {
+        "type": "function",
+        "function": {
+          "name": "get_current_weather",
+          "description": "Get the current weather in a given location",
+          "parameters": {
+            "type": "object",
+            "properties": {
+              "location": {
+                "type": "string",
+                "description": "The city and state, e.g. San Francisco, CA"
+              },
+              "unit": {
+                "type": "string",
+                "enum": ["celsius", "fahrenheit"]
+              }
+            },
+            "required": ["location"]
+          }
+        }
+      }
+    ],
+    "tool_choice": "auto",
+    "max_tokens": 300
+  }'`
+	openAIResponsesCurl = `curl https://api.openai.com/v1/responses \
+  -H "Content-Type: application/json" \
+  -H "Authorization: Bearer $OPENAI_API_KEY" \
+  -d '{
+    "model": "gpt-5-mini",
+    "input": [
+      {
+        "role": "user",
+        "content": [
+          {"type": "input_text", "text": "what is in this image?"},
+          {
+            "type": "input_image",
+            "image_url": "https://upload.wikimedia.org/wikipedia/commons/thumb/d/dd/Gfp-wisconsin-madison-the-nature-boardwalk.jpg/2560px-Gfp-wisconsin-madison-the-nature-boardwalk.jpg"
+          }
+        ]
+      }
+    ],
+    "reasoning": {"effort": "low"},
+    "tools": [{"type": "web_search_preview"}]
+  }'`
+)
+
+func TestImportOpenAIDocs(t *testing.T) {
+	s := newService(t, nil)
+	imp := s.Import(Paste{Curl: mustParse(t, openAIChatCurl)})
+	if imp.Model == nil || imp.Model.Key() != "openai/gpt-4o-mini" || imp.Style != catalog.Chat || len(imp.Problems) > 0 || len(imp.Unread) > 0 {
+		t.Fatalf("chat: model %v, style %s, problems %v, unread %v", imp.Model, imp.Style, imp.Problems, imp.Unread)
+	}
+	rows := imp.Form.MessageRows("messages")
+	if len(rows) != 2 || rows[0].Role != "developer" || rows[1].Content != "What is in this image?" {
+		t.Errorf("messages %+v", rows)
+	}
+	if im := imp.Form.ImageRows("image_urls"); len(im) != 1 || !strings.HasSuffix(im[0].URL, "boardwalk.jpg") {
+		t.Errorf("images %+v", im)
+	}
+	if fn := imp.Form.FunctionRows("tools"); len(fn) != 1 || fn[0].Name != "get_current_weather" || !strings.Contains(fn[0].Parameters, `"required":["location"]`) {
+		t.Errorf("tools %+v", fn)
+	}
+	if imp.Form.Text("tool_choice") != "auto" || imp.Form.Text("max_tokens") != "300" || imp.Form.Text("stream") != "false" {
+		t.Errorf("tool_choice %q, max_tokens %q, stream %q", imp.Form.Text("tool_choice"), imp.Form.Text("max_tokens"), imp.Form.Text("stream"))
+	}
+	if imp.Request == nil || imp.KeyVar != "OPENAI_API_KEY" || imp.KeyIgnored {
+		t.Errorf("request %v, key variable %q, ignored %v", imp.Request, imp.KeyVar, imp.KeyIgnored)
+	}
+
+	imp = s.Import(Paste{Curl: mustParse(t, openAIResponsesCurl)})
+	if imp.Model == nil || imp.Model.Key() != "openai/gpt-5-mini" || imp.Style != catalog.Responses {
+		t.Fatalf("responses: model %v, style %s", imp.Model, imp.Style)
+	}
+	if rows := imp.Form.MessageRows("messages"); len(rows) != 1 || rows[0].Content != "what is in this image?" {
+		t.Errorf("messages %+v", rows)
+	}
+	if imp.Form.Text("reasoning_effort") != "low" || len(imp.Form.ImageRows("image_urls")) != 1 {
+		t.Errorf("reasoning_effort %q, images %+v", imp.Form.Text("reasoning_effort"), imp.Form.ImageRows("image_urls"))
+	}
+	if note := imp.UnreadNote(); note != `Not in this model's form: tools[0] {"type":"web_search_preview"}.` {
+		t.Errorf("unread note %q", note)
+	}
+}
+
+func TestImportRawBody(t *testing.T) {
+	s := newService(t, nil)
+	// The current provider stays; the shape says Responses, so the model
+	// is the provider's Responses model the body names.
+	imp := s.Import(Paste{Body: []byte(`{"model":"gpt-5-mini","input":"Hi","max_output_tokens":99}`), Provider: "openai", Model: "gpt-4o-mini"})
+	if imp.Model == nil || imp.Model.Key() != "openai/gpt-5-mini" || imp.Form.Text("max_output_tokens") != "99" || len(imp.Problems) > 0 {
+		t.Fatalf("model %v, max_output_tokens %q, problems %v", imp.Model, imp.Form.Text("max_output_tokens"), imp.Problems)
+	}
+	// A body naming no model keeps the current one.
+	imp = s.Import(Paste{Body: []byte(`{"messages":[{"role":"user","content":"Hi"}]}`), Provider: "chatgw", Model: "gpt-5.4-mini"})
+	if imp.Model == nil || imp.Model.Key() != "chatgw/gpt-5.4-mini" || len(imp.Problems) != 1 || imp.Problems[0].Field != "model" {
+		t.Fatalf("model %v, problems %v", imp.Model, imp.Problems)
+	}
+	imp = s.Import(Paste{Body: []byte(`{"model":"x"}`), Provider: "openai"})
+	if imp.Model != nil || len(imp.Problems) != 1 {
+		t.Fatalf("a body of no style: model %v, problems %v", imp.Model, imp.Problems)
+	}
+	imp = s.Import(Paste{Body: []byte(`{"messages": [`), Provider: "openai"})
+	if imp.Model != nil || len(imp.Problems) != 1 {
+		t.Fatalf("broken JSON: model %v, problems %v", imp.Model, imp.Problems)
+	}
+}
+
+func TestImportProblems(t *testing.T) {
+	s := newService(t, map[string]string{"OPENAI_BASE_URL": "https://proxy.example/v1/"})
+	secret := "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
+	cmd := `curl -sS https://PROXY.example/v1/chat/completions -H 'Authorization: Bearer ` + secret + `' -H 'X-Trace: 1' --json '{"model":"gpt-9","messages":[{"role":"user","content":"Hi"}],"temperature":9,"top_k":40,"stream_options":{"include_usage":true,"extra":1}}'`
+	imp := s.Import(Paste{Curl: mustParse(t, cmd)})
+	if imp.Provider == nil || imp.Provider.ID != "openai" {
+		t.Fatalf("the base URL override did not find openai: %v", imp.Provider)
+	}
+	if !imp.KeyIgnored || imp.KeyEnv != "OPENAI_API_KEY" || !strings.Contains(imp.KeyNote(), "$OPENAI_API_KEY") {
+		t.Errorf("key: ignored %v, variable %q, note %q", imp.KeyIgnored, imp.KeyEnv, imp.KeyNote())
+	}
+	fields := map[string]string{}
+	for _, p := range imp.Problems {
+		fields[p.Field] = p.Message
+	}
+	if !strings.Contains(fields["model"], `"gpt-9"`) || !strings.Contains(fields["temperature"], "between") {
+		t.Errorf("problems %v", fields)
+	}
+	if note := imp.UnreadNote(); note != `Not in this model's form: top_k 40, stream_options.extra 1.` {
+		t.Errorf("unread %q", note)
+	}
+	if len(imp.Headers) != 1 || imp.Headers[0] != "X-Trace" {
+		t.Errorf("headers %v", imp.Headers)
+	}
+	if dump := fmt.Sprintf("%+v", imp); strings.Contains(dump, secret) || strings.Contains(dump, "abcdefghij") {
+		t.Error("the written key is in the import")
+	}
+
+	imp = s.Import(Paste{Curl: mustParse(t, `curl https://llm.example.com/api/v1/responses -d '{"model":"m","input":"x"}'`)})
+	if imp.Model != nil || imp.NewProvider == nil || imp.NewProvider.BaseURL != "https://llm.example.com/api/v1" || imp.NewProvider.Style != catalog.Responses || imp.NewProvider.Model != "m" {
+		t.Errorf("an unknown base URL: model %v, offer %+v", imp.Model, imp.NewProvider)
+	}
+	imp = s.Import(Paste{Curl: mustParse(t, `curl https://api.openai.com/v1/embeddings -d '{"model":"m","input":"x"}'`)})
+	if imp.Model != nil || len(imp.Problems) != 1 || imp.Problems[0].Field != "" {
+		t.Errorf("an unknown API path: %v", imp.Problems)
+	}
+}
+
+// TestImportOwnProvider: a provider the session added is found by its
+// base URL, its models by their ids.
+func TestImportOwnProvider(t *testing.T) {
+	base := newService(t, nil)
+	acct := account.Account{Providers: []account.Provider{{ID: "my-1", Name: "Mine", BaseURL: "https://mine.example/v1", Styles: []catalog.Style{catalog.Chat}}}}
+	cat := account.Catalog(base.Catalog, acct, func(account.Provider) ([]string, error) { return []string{"llama-3"}, nil })
+	s := base.With(cat, nil)
+	imp := s.Import(Paste{Curl: mustParse(t, `curl https://mine.example/v1/chat/completions -H "Authorization: Bearer $MY_MINE_API_KEY" -d '{"model":"llama-3","messages":[{"role":"user","content":"Hi"}],"stream":true}'`)})
+	if imp.Provider == nil || imp.Provider.ID != "my-1" || imp.Model == nil || imp.Model.ID != "llama-3" || len(imp.Problems) > 0 {
+		t.Fatalf("provider %v, model %v, problems %v", imp.Provider, imp.Model, imp.Problems)
+	}
+	if imp.Form.Text("stream") != "true" {
+		t.Errorf("stream %q", imp.Form.Text("stream"))
 	}
 }

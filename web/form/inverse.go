@@ -2,9 +2,11 @@ package form
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -533,7 +535,16 @@ func (r *reader) absent() {
 		}
 		return false
 	}
-	for _, f := range r.fields {
+	// The switches first: whether a gated field is sent depends on them.
+	fields := slices.Clone(r.fields)
+	gated := func(f catalog.Field) int {
+		if f.OnlyWith != "" {
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(fields, func(a, b catalog.Field) int { return cmp.Compare(gated(a), gated(b)) })
+	for _, f := range fields {
 		if r.d.Has(f.Name) || r.errs[f.Name] != "" {
 			continue
 		}
