@@ -545,7 +545,7 @@ func (r *reader) absent() {
 	}
 	slices.SortStableFunc(fields, func(a, b catalog.Field) int { return cmp.Compare(gated(a), gated(b)) })
 	for _, f := range fields {
-		if r.d.Has(f.Name) || r.errs[f.Name] != "" {
+		if r.d.Has(f.Name) { // a field that could not be read counts as absent
 			continue
 		}
 		switch {

@@ -192,7 +192,7 @@ func FuzzFromBody(f *testing.F) {
 	p, _ := c.Provider("openai")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, m := range c.Models {
-			d, _, _, err := form.FromBody(m.Fields(), m.Style, body)
+			d, _, read, err := form.FromBody(m.Fields(), m.Style, body)
 			if err != nil {
 				continue
 			}
@@ -210,19 +210,20 @@ func FuzzFromBody(f *testing.F) {
 			if !bytes.Equal(req.Body, req2.Body) {
 				t.Fatalf("%s: exported twice differs:\n%s\n%s", m.Key(), req.Body, req2.Body)
 			}
-			samePlainValues(t, m, body, req.Body)
+			samePlainValues(t, m, read, body, req.Body)
 		}
 	})
 }
 
-// samePlainValues: each field without a transform sends the value the
-// body had at its path (as a JSON value; a stop string is a list of one).
-func samePlainValues(t *testing.T, m *catalog.Model, in, out []byte) {
+// samePlainValues: each field without a transform that was read (has no
+// error) sends the value the body had at its path (as a JSON value; a
+// stop string is a list of one).
+func samePlainValues(t *testing.T, m *catalog.Model, errs form.Errors, in, out []byte) {
 	var a, b any
 	_ = json.Unmarshal(in, &a)
 	_ = json.Unmarshal(out, &b)
 	for _, f := range m.Fields() {
-		if f.Transform != "" {
+		if f.Transform != "" || errs[f.Name] != "" {
 			continue
 		}
 		got, sent := at(b, f.BodyPath())
