@@ -75,6 +75,16 @@ func (r *reader) drop(path string, v json.RawMessage) {
 	r.unread = append(r.unread, Unread{Path: path, JSON: compact(v)})
 }
 
+// array reads raw as a JSON array, or says msg beside f.
+func (r *reader) array(f catalog.Field, raw json.RawMessage, msg string) ([]json.RawMessage, bool) {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		r.fail(f, "%s", msg)
+		return nil, false
+	}
+	return list, true
+}
+
 // field reads f from the body, by its transform.
 func (r *reader) field(f catalog.Field) {
 	var raw json.RawMessage
@@ -136,9 +146,8 @@ func (r *reader) fieldWith(transform string) (catalog.Field, bool) {
 // for a system_message field, the rows, and the image_url parts of the
 // user's content for the image_urls field.
 func (r *reader) chatMessages(f catalog.Field, raw json.RawMessage) {
-	var msgs []json.RawMessage
-	if json.Unmarshal(raw, &msgs) != nil {
-		r.fail(f, "messages must be an array of {\"role\", \"content\"} objects.")
+	msgs, ok := r.array(f, raw, "messages must be an array of {\"role\", \"content\"} objects.")
+	if !ok {
 		return
 	}
 	var rows []MessageRow
@@ -238,9 +247,8 @@ func (r *reader) input(f catalog.Field, raw json.RawMessage) {
 		}
 		return
 	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
-		r.fail(f, "input must be a string or an array of items.")
+	items, ok := r.array(f, raw, "input must be a string or an array of items.")
+	if !ok {
 		return
 	}
 	var rows []MessageRow
@@ -376,9 +384,8 @@ const emptyParameters = `{"type":"object","properties":{}}`
 // or Responses-flat ({type, name, …}) function tools into a functions
 // field's rows or a JSON field's Chat-shaped array.
 func (r *reader) tools(f catalog.Field, raw json.RawMessage) {
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) != nil {
-		r.fail(f, "tools must be an array.")
+	list, ok := r.array(f, raw, "tools must be an array.")
+	if !ok {
 		return
 	}
 	var rows []FunctionRow

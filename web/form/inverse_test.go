@@ -11,19 +11,6 @@ import (
 	"github.com/playground-dev/playground/web/request"
 )
 
-func model(t testing.TB, provider, id string) *catalog.Model {
-	t.Helper()
-	c, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, ok := c.Model(provider, id)
-	if !ok {
-		t.Fatalf("no model %s/%s", provider, id)
-	}
-	return m
-}
-
 // TestFromBodyKinds: each field type's value back to its input, as the
 // kind holds it (a number as written, a whole number written as 1e3 as
 // 1000, a stop string as a list of one, JSON compacted), and what cannot
@@ -78,14 +65,19 @@ func TestFromBodyKinds(t *testing.T) {
 					t.Errorf("errors %v, want %v", errs, c.errs)
 				}
 			}
-			var paths []string
-			for _, u := range unread {
-				paths = append(paths, u.Path)
-			}
-			if !reflect.DeepEqual(paths, c.unread) {
-				t.Errorf("unread %v, want %v", paths, c.unread)
-			}
+			checkUnread(t, unread, c.unread)
 		})
+	}
+}
+
+func checkUnread(t *testing.T, unread []form.Unread, want []string) {
+	t.Helper()
+	var paths []string
+	for _, u := range unread {
+		paths = append(paths, u.Path)
+	}
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("unread %v, want %v", paths, want)
 	}
 }
 
@@ -100,8 +92,12 @@ func TestFromBodyRefusesNonObjects(t *testing.T) {
 // TestFromBodyTransforms: the reshaped parts of bodies written by others
 // (the OpenAI documentation's shapes) back to rows.
 func TestFromBodyTransforms(t *testing.T) {
-	chat := model(t, "openai", "gpt-4o-mini")
-	resp := model(t, "openai", "gpt-5-mini")
+	c, err := catalog.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat, _ := c.Model("openai", "gpt-4o-mini")
+	resp, _ := c.Model("openai", "gpt-5-mini")
 	cases := []struct {
 		name   string
 		m      *catalog.Model
@@ -160,13 +156,7 @@ func TestFromBodyTransforms(t *testing.T) {
 					t.Errorf("%s\n got %s\nwant %s", k, g, w)
 				}
 			}
-			var paths []string
-			for _, u := range unread {
-				paths = append(paths, u.Path)
-			}
-			if !reflect.DeepEqual(paths, c.unread) {
-				t.Errorf("unread %v, want %v", paths, c.unread)
-			}
+			checkUnread(t, unread, c.unread)
 		})
 	}
 }
