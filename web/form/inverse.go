@@ -252,8 +252,8 @@ func (r *reader) input(f catalog.Field, raw json.RawMessage) {
 		return
 	}
 	var rows []MessageRow
-	open := -1 // the assistant row reasoning and calls still join
-	reasoning := map[int][]string{}
+	open := -1                      // the assistant row reasoning and calls still join
+	reasoning := map[int][]Unread{} // by row: the items, where they were
 	calls := map[int][]ToolCall{}
 	assistant := func() int {
 		if open < 0 {
@@ -280,9 +280,12 @@ func (r *reader) input(f catalog.Field, raw json.RawMessage) {
 			}
 			calls[a] = append(calls[a], c)
 			r.unread = append(r.unread, o.left(path)...)
-		case t == "reasoning":
+		case t == "reasoning" && o.has("id"):
 			a := assistant()
-			reasoning[a] = append(reasoning[a], string(compact(it)))
+			// The keys request's reasoningItems sends back, in its order.
+			item := o.pick("type", "id", "summary", "encrypted_content")
+			reasoning[a] = append(reasoning[a], Unread{Path: path, JSON: item})
+			r.unread = append(r.unread, o.left(path)...)
 		case t == "function_call_output":
 			open = -1
 			row := MessageRow{Role: "tool", ToolCallID: o.str("call_id")}
@@ -299,14 +302,13 @@ func (r *reader) input(f catalog.Field, raw json.RawMessage) {
 			o.take("type")
 			role := o.str("role")
 			o.take("role")
-			text, hasText, imgs := r.content(f, o, path, i)
+			text, _, imgs := r.content(f, o, path, i)
 			r.unread = append(r.unread, o.left(path)...)
 			r.imgs = append(r.imgs, imgs...)
 			open = -1
 			if role == "user" && len(imgs) > 0 && text == "" {
 				continue // images alone ride on the last user message
 			}
-			_ = hasText
 			rows = append(rows, MessageRow{Role: role, Content: text})
 			if role == "assistant" {
 				open = len(rows) - 1
@@ -316,15 +318,28 @@ func (r *reader) input(f catalog.Field, raw json.RawMessage) {
 			r.drop(path, it)
 		}
 	}
-	for i := range rows {
+	kept := rows[:0]
+	for i, row := range rows {
 		if cs := calls[i]; len(cs) > 0 {
 			b, _ := json.Marshal(cs)
-			rows[i].ToolCalls = string(b)
+			row.ToolCalls = string(b)
 		}
-		if rs := reasoning[i]; len(rs) > 0 {
-			rows[i].Reasoning = "[" + strings.Join(rs, ",") + "]"
+		if rs := reasoning[i]; len(rs) > 0 && row.ToolCalls == "" {
+			// The form sends reasoning back only with the calls it led to.
+			r.unread = append(r.unread, rs...)
+			if row.Content == "" {
+				continue
+			}
+		} else if len(rs) > 0 {
+			items := make([]string, len(rs))
+			for j, x := range rs {
+				items[j] = string(x.JSON)
+			}
+			row.Reasoning = "[" + strings.Join(items, ",") + "]"
 		}
+		kept = append(kept, row)
 	}
+	rows = kept
 	if f.Type == catalog.TypeMessages {
 		r.d[f.Name] = Messages(rows...)
 		return
@@ -446,6 +461,18 @@ func (r *reader) tools(f catalog.Field, raw json.RawMessage) {
 	r.d[f.Name] = Input{Shape: ShapeFunctions, Functions: rows}
 }
 
+// pick takes the keys o has of keys into an object in that order.
+func (o *object) pick(keys ...string) json.RawMessage {
+	out := &object{raw: map[string]json.RawMessage{}, read: map[string]bool{}}
+	for _, k := range keys {
+		if v, ok := o.take(k); ok {
+			out.keys = append(out.keys, k)
+			out.raw[k] = v
+		}
+	}
+	return out.rest()
+}
+
 // rest is the object of o's keys not read, compacted, in order.
 func (o *object) rest() json.RawMessage {
 	var b bytes.Buffer
@@ -507,14 +534,8 @@ func (r *reader) textFormat(f catalog.Field, raw json.RawMessage) {
 	r.d[f.Name] = Text(typ)
 	if typ == "json_schema" {
 		if sf, ok := r.fieldWith(catalog.TransformJSONSchema); ok {
-			def := &object{raw: map[string]json.RawMessage{}, read: map[string]bool{}}
-			for _, k := range []string{"name", "description", "schema", "strict"} {
-				if v, ok := o.take(k); ok {
-					def.keys = append(def.keys, k)
-					def.raw[k] = v
-				}
-			}
-			r.d[sf.Name] = Text(string(def.rest()))
+			// The keys request's textFormat folds in, in its order.
+			r.d[sf.Name] = Text(string(o.pick("name", "description", "schema", "strict")))
 		}
 	}
 	r.unread = append(r.unread, o.left(f.BodyPath())...)

@@ -140,6 +140,13 @@ func TestFromBodyTransforms(t *testing.T) {
 				"reasoning_effort": form.Text("low"),
 			},
 			unread: []string{"input[4]", "tools[1]"}},
+		// Reasoning the form would not send back (no call follows it, or no
+		// id) is listed, and so is what reasoningItems leaves out.
+		{name: "responses reasoning alone", m: resp, body: `{"input":[{"role":"user","content":"Hi"},{"type":"reasoning","id":"rs_1","summary":[],"status":"done"},
+			{"type":"message","role":"assistant","content":[{"type":"output_text","text":"Hello"}]},{"type":"reasoning","summary":[]},{"role":"user","content":"Bye"}]}`,
+			want: form.Draft{"messages": form.Messages(form.MessageRow{Role: "user", Content: "Hi"}, form.MessageRow{Role: "assistant", Content: "Hello"},
+				form.MessageRow{Role: "user", Content: "Bye"})},
+			unread: []string{"input[1].status", "input[3]", "input[1]"}},
 		{name: "responses string", m: resp, body: `{"input":"Tell me a story."}`,
 			want: form.Draft{"messages": form.Messages(form.MessageRow{Role: "user", Content: "Tell me a story."}), "stream": form.Text("false")}},
 	}
