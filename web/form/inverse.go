@@ -177,8 +177,10 @@ func (r *reader) chatMessages(f catalog.Field, raw json.RawMessage) {
 		if id, ok := o.take("tool_call_id"); ok {
 			_ = json.Unmarshal(id, &row.ToolCallID)
 		}
-		if rc, ok := o.take("reasoning_content"); ok {
-			_ = json.Unmarshal(rc, &row.Reasoning)
+		// Reasoning goes back only with the calls it led to (and only to a
+		// model that carries it): without calls it is listed.
+		if rc, ok := o.get("reasoning_content"); ok && row.ToolCalls != "" && json.Unmarshal(rc, &row.Reasoning) == nil {
+			o.take("reasoning_content")
 		}
 		r.unread = append(r.unread, o.left(path)...)
 		r.imgs = append(r.imgs, imgs...)
