@@ -1,7 +1,11 @@
 package form
 
 import (
+	"bytes"
+	"encoding/json"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -28,21 +32,28 @@ type kind struct {
 	// setTurns writes conv into f's input (false leaves it as it is);
 	// system says the model has a system prompt field of its own.
 	setTurns func(f catalog.Field, cur Input, conv []Turn, system bool) (Input, bool)
+	// fromJSON is the inverse of placing f's checked value at its body
+	// path (request.Build): the JSON value found there back to f's input,
+	// or the message shown beside the field when it cannot be. Row
+	// fields have none: their transforms reshape the body, and their
+	// inverses are in inverse.go.
+	fromJSON func(f catalog.Field, v json.RawMessage) (Input, string)
 }
 
 // kinds is the table of field types: adding a type adds its entry here
 // (and its catalog name in web/catalog/field.go).
 var kinds = map[catalog.FieldType]kind{
-	catalog.TypeString:  {shape: one, check: scalar(checkText), turns: textTurns, setTurns: setTextTurns},
-	catalog.TypeText:    {shape: oneOrList, check: checkTextOrList, turns: textTurns, setTurns: setTextTurns},
-	catalog.TypeEnum:    {shape: one, check: scalar(checkEnum)},
-	catalog.TypeNumber:  {shape: one, check: scalar(checkNumber)},
-	catalog.TypeInteger: {shape: one, check: scalar(checkInteger)},
-	catalog.TypeBoolean: {shape: one, lastWins: true, check: func(f catalog.Field, in Input) (any, bool, string) { return parseBool(f, in.Strings()) }},
-	catalog.TypeJSON:    {shape: one, check: scalar(parseJSON)},
+	catalog.TypeString:  {shape: one, check: scalar(checkText), turns: textTurns, setTurns: setTextTurns, fromJSON: textFromJSON},
+	catalog.TypeText:    {shape: oneOrList, check: checkTextOrList, turns: textTurns, setTurns: setTextTurns, fromJSON: textFromJSON},
+	catalog.TypeEnum:    {shape: one, check: scalar(checkEnum), fromJSON: textFromJSON},
+	catalog.TypeNumber:  {shape: one, check: scalar(checkNumber), fromJSON: numberFromJSON},
+	catalog.TypeInteger: {shape: one, check: scalar(checkInteger), fromJSON: integerFromJSON},
+	catalog.TypeBoolean: {shape: one, lastWins: true, check: func(f catalog.Field, in Input) (any, bool, string) { return parseBool(f, in.Strings()) },
+		fromJSON: boolFromJSON},
+	catalog.TypeJSON: {shape: one, check: scalar(parseJSON), fromJSON: jsonFromJSON},
 	catalog.TypeStringList: {shape: list, check: func(f catalog.Field, in Input) (any, bool, string) {
 		return parseList(f, in.Strings(), MaxStringLength)
-	}},
+	}, fromJSON: textFromJSON},
 	catalog.TypeMessages: {shape: rowsOf(ShapeMessages), check: func(f catalog.Field, in Input) (any, bool, string) {
 		return parseMessages(f, in.Messages)
 	}, turns: messageTurns, setTurns: setMessageTurns},
@@ -220,4 +231,66 @@ func setMessageTurns(f catalog.Field, cur Input, conv []Turn, system bool) (Inpu
 		return Input{}, false
 	}
 	return Messages(rows...), true
+}
+
+// textFromJSON: a string, enum, text or string list field's value is a
+// JSON string, or for a list (stop, several prompts) an array of them.
+func textFromJSON(f catalog.Field, v json.RawMessage) (Input, string) {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		if oneOrList(f) == ShapeList || f.Type == catalog.TypeStringList {
+			return List(s), ""
+		}
+		return Text(s), ""
+	}
+	var list []string
+	if json.Unmarshal(v, &list) != nil || (f.Type != catalog.TypeStringList && oneOrList(f) != ShapeList) {
+		if f.Type == catalog.TypeStringList || oneOrList(f) == ShapeList {
+			return Input{}, "Must be a string or an array of strings."
+		}
+		return Input{}, "Must be a string."
+	}
+	return List(list...), ""
+}
+
+// numberFromJSON keeps a number as it is written in the body.
+func numberFromJSON(_ catalog.Field, v json.RawMessage) (Input, string) {
+	var n json.Number
+	if json.Unmarshal(v, &n) != nil || bytes.HasPrefix(bytes.TrimSpace(v), []byte(`"`)) {
+		return Input{}, "Must be a number."
+	}
+	return Text(n.String()), ""
+}
+
+// integerFromJSON: a whole number written as 1e3 or 256.0 reads as 1000
+// and 256.
+func integerFromJSON(_ catalog.Field, v json.RawMessage) (Input, string) {
+	var n json.Number
+	if json.Unmarshal(v, &n) != nil || bytes.HasPrefix(bytes.TrimSpace(v), []byte(`"`)) {
+		return Input{}, "Must be a whole number."
+	}
+	if _, err := strconv.ParseInt(n.String(), 10, 64); err == nil {
+		return Text(n.String()), ""
+	}
+	if x, err := n.Float64(); err == nil && x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+		return Text(strconv.FormatInt(int64(x), 10)), ""
+	}
+	return Text(n.String()), "" // Check says why it is not one
+}
+
+func boolFromJSON(_ catalog.Field, v json.RawMessage) (Input, string) {
+	var b bool
+	if json.Unmarshal(v, &b) != nil {
+		return Input{}, "Must be true or false."
+	}
+	return Text(strconv.FormatBool(b)), ""
+}
+
+// jsonFromJSON: a JSON field holds its value compacted, as Check keeps it.
+func jsonFromJSON(_ catalog.Field, v json.RawMessage) (Input, string) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, v); err != nil {
+		return Input{}, "Invalid JSON."
+	}
+	return Text(buf.String()), ""
 }
