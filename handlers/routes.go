@@ -141,6 +141,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/runs/:id/inspector", compressed, RunInspector(d.Runs))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
 	app.Get("/runs/:id/audio/:choice", RunAudio(d.Runs))
+	app.Get("/runs/:id/answer/:choice", RunAnswer(d.Runs))
 
 	// Compare: panes of one prompt under several settings, run together.
 	app.Get("/compare", compressed, Compare(scopes, d.Compare, d.Runs, assets))

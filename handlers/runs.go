@@ -265,3 +265,25 @@ func RunAudio(runs runFinder) fiber.Handler {
 		return sendAudio(c, rn.Audio, "private, max-age=3600")
 	}
 }
+
+// RunAnswer serves a finished run's answer of a choice as markdown, as the
+// model wrote it (the key redacted): what the panel's copy buttons copy.
+func RunAnswer(runs runFinder) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		i, err := strconv.Atoi(c.Params("choice"))
+		if err != nil {
+			return fiber.ErrNotFound
+		}
+		text, ok := rn.Answer(i)
+		if !ok {
+			return fiber.ErrNotFound
+		}
+		c.Set(fiber.HeaderContentType, "text/markdown; charset=utf-8")
+		c.Set(fiber.HeaderCacheControl, "private, no-store")
+		return c.SendString(text)
+	}
+}

@@ -364,3 +364,38 @@ func TestBrowserCompareRunAllIsNeverSilent(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserCopyTheAnswer: once a run is over its answer can be copied as
+// the markdown the model wrote and as the text the page shows.
+func TestBrowserCopyTheAnswer(t *testing.T) {
+	base := startServer(t, nil)
+	b := newBrowser(t)
+	var md, plain, shown string
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=sim&model=openai.gpt-4o-mini"),
+		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
+		typeInto(`textarea[name="messages.content"]`, "Write **bold** text and a list"),
+		waitText(`[data-testid="curl"]`, "bold"),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 30*time.Second),
+		chromedp.WaitVisible(`[data-testid="copy-answer-md"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`navigator.clipboard.writeText = t => { window.copied = t; return Promise.resolve(); }`, nil),
+		chromedp.Click(`[data-testid="copy-answer-md"]`, chromedp.ByQuery),
+		chromedp.Poll(`typeof window.copied === 'string'`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`window.copied`, &md),
+		chromedp.Evaluate(`window.copied = undefined`, nil),
+		chromedp.Click(`[data-testid="copy-answer-text"]`, chromedp.ByQuery),
+		chromedp.Poll(`typeof window.copied === 'string'`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`window.copied`, &plain),
+		chromedp.Evaluate(`document.querySelector('[data-testid="answer"]').innerText.trim()`, &shown),
+	)
+	if md == "" || plain != shown {
+		t.Fatalf("copied markdown %q, text %q (the page shows %q)", md, plain, shown)
+	}
+	// The markdown is the answer as written: the page's text is what it
+	// renders to, words the same.
+	if strings.Join(strings.Fields(strings.NewReplacer("*", "", "#", "", "`", "", "-", "").Replace(md)), " ") == "" {
+		t.Errorf("the markdown copied is empty of words: %q", md)
+	}
+	b.noScriptErrors(t)
+}

@@ -462,6 +462,31 @@
       if (d.final && d.c === 0 && d.id) calls[d.i] = { id: d.id, name: d.name };
     };
 
+    // Once the run is over each answer can be copied: as markdown, as the
+    // model wrote it (GET /runs/{id}/answer/{choice}, fetched now so the
+    // click copies at once), or as the text the page shows.
+    function offerCopy() {
+      var id = panel.id.replace(/^run-/, '');
+      Object.keys(choices).forEach(function (k) {
+        var ch = choices[k];
+        var box = $(ch.node, '[data-answer-copy]');
+        if (!box) return;
+        fetch('/runs/' + encodeURIComponent(id) + '/answer/' + encodeURIComponent(k), { credentials: 'same-origin' })
+          .then(function (r) { return r.ok ? r.text() : null; })
+          .then(function (md) {
+            if (md === null || md === '') return;
+            ch.markdown = md;
+            box.hidden = false;
+          }).catch(function () {});
+        box.addEventListener('click', function (e) {
+          var b = e.target.closest('[data-copy-answer]');
+          if (!b) return;
+          var answer = $(ch.node, '[data-answer]');
+          window.playground.copy(b.getAttribute('data-copy-answer') === 'md' ? ch.markdown : answer.innerText.trim(), b);
+        });
+      });
+    }
+
     // After a completed answer: a box per tool call for its result, and
     // the buttons that carry the conversation on.
     function offerContinue(s) {
@@ -531,6 +556,7 @@
       if (runControl.panel === panel) runControl.idle();
       showSummary(d);
       offerContinue(d);
+      offerCopy();
     };
     setState('running');
     return h;

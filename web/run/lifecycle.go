@@ -101,6 +101,9 @@ type Run struct {
 	// settled: the result changes no more (set as the ending is written,
 	// before the browser hears of the audio, read by Audio).
 	settled atomic.Bool
+	// answers are the choices as they ended, the key redacted (under mu;
+	// set with the done event).
+	answers []ChoiceOutput
 }
 
 type choiceState struct {
@@ -337,8 +340,9 @@ func (r *Run) finish(ctx context.Context, err error) {
 	}
 	// The history has the run before the browser hears it is done, so a
 	// page opened at "done" finds it complete.
+	output := r.output()
 	if rec := r.m.cfg.Recorder; rec != nil {
-		out := Record{State: state, Output: r.output(), Outcome: sum, Transcript: r.transcriptOf(true), Ended: end}
+		out := Record{State: state, Output: output, Outcome: sum, Transcript: r.transcriptOf(true), Ended: end}
 		if upErr != nil {
 			ev := errorView(upErr, r.red)
 			out.Failure = &ev
@@ -356,6 +360,9 @@ func (r *Run) finish(ctx context.Context, err error) {
 	done.ID = len(r.log) + 1
 	r.log = append(r.log, done)
 	r.state, r.ended = state, end
+	for _, c := range output.Choices {
+		r.answers = append(r.answers, ChoiceOutput{Index: c.Index, Text: c.Text})
+	}
 	r.noWatcher.Stop()
 	close(r.changed)
 	r.changed = make(chan struct{})
@@ -429,3 +436,16 @@ func (s Spec) keyHint() string {
 // (stream_options.include_usage), which comes last, after the finish
 // reasons.
 func usageAsked(req *request.Request) bool { return req.Stream && req.Options.UsageAsked }
+
+// Answer is choice i's answer text (markdown, as the model wrote it, the
+// key redacted) once the run is over: what the panel's copy buttons copy.
+func (r *Run) Answer(i int) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.answers {
+		if c.Index == i {
+			return c.Text, true
+		}
+	}
+	return "", false
+}
