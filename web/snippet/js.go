@@ -19,7 +19,7 @@ func renderJS(r *request.Request) string {
 	hs := headersOf(r)
 	needUTF8 := false
 	for _, h := range hs {
-		if s, ok := h.value.literal(); !ok || !isASCII(s) {
+		if s, ok := h.value.literal(); ok && !isASCII(s) {
 			needUTF8 = true
 		}
 	}
@@ -31,7 +31,7 @@ func renderJS(r *request.Request) string {
 	b.WriteString("const headers = {\n")
 	for _, h := range hs {
 		v := jsValue(h.value)
-		if s, ok := h.value.literal(); !ok || !isASCII(s) {
+		if s, ok := h.value.literal(); ok && !isASCII(s) {
 			v = "utf8(" + v + ")"
 		}
 		b.WriteString("  " + JSString(h.name) + ": " + v + ",\n")

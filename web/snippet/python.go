@@ -20,8 +20,8 @@ func renderPython(r *request.Request) string {
 	b.WriteString("headers = {\n")
 	for _, h := range headersOf(r) {
 		v := pyValue(h.value)
-		if s, ok := h.value.literal(); !ok || !isASCII(s) {
-			v = "(" + v + ").encode()" // sent as UTF-8 bytes, as the playground does
+		if s, ok := h.value.literal(); ok && !isASCII(s) {
+			v += ".encode()" // sent as UTF-8 bytes, as the playground does
 		}
 		b.WriteString("    " + PyString(h.name) + ": " + v + ",\n")
 	}
@@ -35,7 +35,11 @@ func renderPython(r *request.Request) string {
 	if m := method(r); m != "POST" {
 		call = "requests.request(" + PyString(m) + ", url"
 	}
-	fmt.Fprintf(&b, "\nresp = %s, headers=headers, data=%s, stream=%s)\n", call, data, map[bool]string{true: "True", false: "False"}[r.Stream])
+	stream := ""
+	if r.Stream {
+		stream = ", stream=True"
+	}
+	fmt.Fprintf(&b, "\nresp = %s, headers=headers, data=%s%s)\n", call, data, stream)
 	b.WriteString("if not resp.ok:\n    sys.exit(f\"HTTP {resp.status_code}: {resp.text}\")\n")
 	if r.Stream {
 		b.WriteString(`for line in resp.iter_lines(chunk_size=None):
@@ -79,13 +83,13 @@ func pyValue(v value) string {
 	var out []string
 	for _, p := range v {
 		if p.env {
-			out = append(out, "os.environ.get("+PyString(p.text)+", \"\")")
+			out = append(out, "os.environ.get("+PyString(p.text)+", '')")
 		} else {
 			out = append(out, PyString(p.text))
 		}
 	}
 	if len(out) == 0 {
-		return `""`
+		return "''"
 	}
 	return strings.Join(out, " + ")
 }

@@ -54,20 +54,28 @@ func httpieHeader(h header) string {
 			return curl.Quote(h.name+":@") + "<(printf %s " + curl.Quote(s) + ")"
 		}
 	}
-	return curl.Quote(h.name+":") + shellValue(h.value)
+	return shellValue(append(lit(h.name+":"), h.value...))
 }
 
 // shellValue is v as one bash word: literal text single-quoted, variables
 // double-quoted.
 func shellValue(v value) string {
-	var b strings.Builder
-	for _, p := range v {
-		if p.env {
-			b.WriteString(`"$` + p.text + `"`)
-		} else if p.text != "" {
-			b.WriteString(curl.Quote(p.text))
+	var b, text strings.Builder
+	flush := func() {
+		if text.Len() > 0 {
+			b.WriteString(curl.Quote(text.String()))
+			text.Reset()
 		}
 	}
+	for _, p := range v {
+		if p.env {
+			flush()
+			b.WriteString(`"$` + p.text + `"`)
+		} else {
+			text.WriteString(p.text)
+		}
+	}
+	flush()
 	if b.Len() == 0 {
 		return "''"
 	}

@@ -84,7 +84,7 @@ func TestGoSnippetRunsWithGoRun(t *testing.T) {
 	cap := newCapture(t)
 	r := &request.Request{Method: "POST", BaseURL: cap.srv.URL + "/c0/go/v1", Path: "/chat/completions", KeyEnv: "SNIPPET_TEST_KEY",
 		Header: []request.Header{{Name: "Content-Type", Value: "application/json"}, {Name: "Accept", Value: "text/event-stream"}},
-		Body: []byte("{\"prompt\": \"back`tick\\r\"}"), Stream: true, Style: catalog.Chat}
+		Body:   []byte("{\"prompt\": \"back`tick\\r\"}"), Stream: true, Style: catalog.Chat}
 	s, _ := snippet.Render("go", r)
 	dir := t.TempDir()
 	must(t, os.WriteFile(filepath.Join(dir, s.File), []byte(s.Code), 0o644))
