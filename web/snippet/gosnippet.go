@@ -35,10 +35,10 @@ func renderGo(r *request.Request) string {
 		body = "strings.NewReader(body)"
 	}
 	b.WriteString("func main() {\n")
-	b.WriteString("\treq, err := http.NewRequest(" + strconv.Quote(method(r)) + ", " + goValue(urlOf(r)) + ", " + body + ")\n")
+	b.WriteString("\treq, err := http.NewRequest(" + strconv.Quote(method(r)) + ", " + goValue.of(urlOf(r)) + ", " + body + ")\n")
 	b.WriteString("\tif err != nil {\n\t\tfail(err)\n\t}\n")
 	for _, h := range headersOf(r) {
-		b.WriteString("\treq.Header.Set(" + strconv.Quote(h.name) + ", " + goValue(h.value) + ")\n")
+		b.WriteString("\treq.Header.Set(" + strconv.Quote(h.name) + ", " + goValue.of(h.value) + ")\n")
 	}
 	b.WriteString(`	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -77,6 +77,9 @@ func renderGo(r *request.Request) string {
 	}
 	return string(src)
 }
+
+// goValue writes values as Go.
+var goValue = joiner{quote: strconv.Quote, env: func(v string) string { return "os.Getenv(" + strconv.Quote(v) + ")" }, empty: `""`}
 
 // goStreamText prints an event's text, by API style.
 var goStreamText = map[catalog.Style]string{
@@ -162,22 +165,6 @@ var goAnswerText = map[catalog.Style]string{
 		}
 	}
 `,
-}
-
-// goValue is v as a Go expression: literals joined with os.Getenv(VAR).
-func goValue(v value) string {
-	var out []string
-	for _, p := range v {
-		if p.env {
-			out = append(out, "os.Getenv("+strconv.Quote(p.text)+")")
-		} else {
-			out = append(out, strconv.Quote(p.text))
-		}
-	}
-	if len(out) == 0 {
-		return `""`
-	}
-	return strings.Join(out, " + ")
 }
 
 // GoString is s as a Go string literal that reads back as s: a raw string

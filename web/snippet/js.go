@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -19,7 +18,7 @@ func renderJS(r *request.Request) string {
 	hs := headersOf(r)
 	needUTF8 := false
 	for _, h := range hs {
-		if s, ok := h.value.literal(); ok && !isASCII(s) {
+		if h.value.nonASCII() {
 			needUTF8 = true
 		}
 	}
@@ -27,11 +26,11 @@ func renderJS(r *request.Request) string {
 		b.WriteString("// Header values are byte strings: utf8 sends text as its UTF-8 bytes.\n")
 		b.WriteString("const utf8 = (s) => String.fromCharCode(...new TextEncoder().encode(s));\n")
 	}
-	b.WriteString("const url = " + jsValue(urlOf(r)) + ";\n")
+	b.WriteString("const url = " + jsValue.of(urlOf(r)) + ";\n")
 	b.WriteString("const headers = {\n")
 	for _, h := range hs {
-		v := jsValue(h.value)
-		if s, ok := h.value.literal(); ok && !isASCII(s) {
+		v := jsValue.of(h.value)
+		if h.value.nonASCII() {
 			v = "utf8(" + v + ")"
 		}
 		b.WriteString("  " + JSString(h.name) + ": " + v + ",\n")
@@ -74,6 +73,10 @@ read: for (;;) {
 	return b.String()
 }
 
+// jsValue writes values as JavaScript: process.env.VAR ?? "" is "" when
+// VAR is unset, as in the shell.
+var jsValue = joiner{quote: JSString, env: func(v string) string { return "(process.env[" + JSString(v) + "] ?? \"\")" }, empty: `""`}
+
 // jsStreamText sets text to an event's text, by API style.
 var jsStreamText = map[catalog.Style]string{
 	catalog.Chat:        "    const text = (event.choices ?? []).map((c) => c.delta?.content ?? \"\").join(\"\");\n",
@@ -91,23 +94,6 @@ var jsAnswerText = map[catalog.Style]string{
 		"  .filter((part) => part.type === \"output_text\")\n" +
 		"  .map((part) => part.text)\n" +
 		"  .join(\"\");\n",
-}
-
-// jsValue is v as a JavaScript expression: literals joined with
-// process.env.VAR ("" when unset, as in the shell).
-func jsValue(v value) string {
-	var out []string
-	for _, p := range v {
-		if p.env {
-			out = append(out, "(process.env["+JSString(p.text)+"] ?? \"\")")
-		} else {
-			out = append(out, JSString(p.text))
-		}
-	}
-	if len(out) == 0 {
-		return `""`
-	}
-	return strings.Join(out, " + ")
 }
 
 // JSString is s as a double-quoted JavaScript string literal that reads
@@ -141,14 +127,10 @@ func jsQuote(s string, q rune) string {
 			b.WriteString(`\r`)
 		case c == '\t':
 			b.WriteString(`\t`)
-		case c < 0x100 && !unicode.IsPrint(c):
-			fmt.Fprintf(&b, `\x%02x`, c)
-		case c < 0x10000 && !unicode.IsPrint(c), c == '\u2028', c == '\u2029':
+		case c == '\u2028', c == '\u2029':
 			fmt.Fprintf(&b, `\u%04x`, c)
-		case !unicode.IsPrint(c):
-			fmt.Fprintf(&b, `\u{%x}`, c)
 		default:
-			b.WriteRune(c)
+			writeRune(&b, c, `\u{%x}`)
 		}
 		prev = c
 	}

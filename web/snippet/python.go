@@ -3,7 +3,6 @@ package snippet
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/playground-dev/playground/web/catalog"
@@ -16,11 +15,11 @@ func renderPython(r *request.Request) string {
 	b.WriteString("#!/usr/bin/env python3\n")
 	b.WriteString("# Sends the playground's request with requests (pip install requests; Debian: python3-requests).\n")
 	b.WriteString("import json\nimport os\nimport sys\n\nimport requests\n\n")
-	b.WriteString("url = " + pyValue(urlOf(r)) + "\n")
+	b.WriteString("url = " + pyValue.of(urlOf(r)) + "\n")
 	b.WriteString("headers = {\n")
 	for _, h := range headersOf(r) {
-		v := pyValue(h.value)
-		if s, ok := h.value.literal(); ok && !isASCII(s) {
+		v := pyValue.of(h.value)
+		if h.value.nonASCII() {
 			v += ".encode()" // sent as UTF-8 bytes, as the playground does
 		}
 		b.WriteString("    " + PyString(h.name) + ": " + v + ",\n")
@@ -60,6 +59,10 @@ func renderPython(r *request.Request) string {
 	return b.String()
 }
 
+// pyValue writes values as Python: os.environ.get(VAR, ”) is "" when
+// VAR is unset, as in the shell.
+var pyValue = joiner{quote: PyString, env: func(v string) string { return "os.environ.get(" + PyString(v) + ", '')" }, empty: "''"}
+
 // pyStreamText sets text to an event's text, by API style.
 var pyStreamText = map[catalog.Style]string{
 	catalog.Chat:        "    text = \"\".join((c.get(\"delta\") or {}).get(\"content\") or \"\" for c in event.get(\"choices\") or [])\n",
@@ -75,23 +78,6 @@ var pyAnswerText = map[catalog.Style]string{
 		"    part.get(\"text\", \"\")\n" +
 		"    for item in answer.get(\"output\") or [] if item.get(\"type\") == \"message\"\n" +
 		"    for part in item.get(\"content\") or [] if part.get(\"type\") == \"output_text\"\n)\n",
-}
-
-// pyValue is v as a Python expression: literals joined with
-// os.environ.get(VAR, "") (empty when unset, as in the shell).
-func pyValue(v value) string {
-	var out []string
-	for _, p := range v {
-		if p.env {
-			out = append(out, "os.environ.get("+PyString(p.text)+", '')")
-		} else {
-			out = append(out, PyString(p.text))
-		}
-	}
-	if len(out) == 0 {
-		return "''"
-	}
-	return strings.Join(out, " + ")
 }
 
 // pyBody is the body as a parenthesized run of string literals, one per
@@ -134,14 +120,8 @@ func PyString(s string) string {
 			b.WriteString(`\r`)
 		case c == '\t':
 			b.WriteString(`\t`)
-		case c < 0x100 && !unicode.IsPrint(c):
-			fmt.Fprintf(&b, `\x%02x`, c)
-		case c < 0x10000 && !unicode.IsPrint(c):
-			fmt.Fprintf(&b, `\u%04x`, c)
-		case !unicode.IsPrint(c):
-			fmt.Fprintf(&b, `\U%08x`, c)
 		default:
-			b.WriteRune(c)
+			writeRune(&b, c, `\U%08x`)
 		}
 	}
 	b.WriteByte('\'')
@@ -167,13 +147,4 @@ func PyBytes(s string) string {
 	}
 	b.WriteByte('\'')
 	return b.String()
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

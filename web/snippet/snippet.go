@@ -8,9 +8,11 @@
 package snippet
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/request"
@@ -148,6 +150,14 @@ func (v value) literal() (string, bool) {
 	return b.String(), true
 }
 
+// nonASCII reports whether v is literal text with a character beyond
+// ASCII, which Python's and JavaScript's clients must be given as UTF-8
+// bytes to send it as the playground does.
+func (v value) nonASCII() bool {
+	s, ok := v.literal()
+	return ok && strings.ContainsFunc(s, func(c rune) bool { return c >= 0x80 })
+}
+
 // header is one header a snippet sets.
 type header struct {
 	name  string
@@ -207,4 +217,42 @@ func lines(s string) []string {
 		s = s[i+1:]
 	}
 	return out
+}
+
+// joiner writes a value as an expression of one language: its literals
+// quoted, its variables read from the environment, joined with +.
+type joiner struct {
+	quote, env func(string) string
+	empty      string
+}
+
+func (j joiner) of(v value) string {
+	var out []string
+	for _, p := range v {
+		if p.env {
+			out = append(out, j.env(p.text))
+		} else {
+			out = append(out, j.quote(p.text))
+		}
+	}
+	if len(out) == 0 {
+		return j.empty
+	}
+	return strings.Join(out, " + ")
+}
+
+// writeRune writes c into a Python or JavaScript string literal: itself
+// when printable, else \xNN, \uNNNN, or beyond the BMP as wide says
+// (a format for fmt).
+func writeRune(b *strings.Builder, c rune, wide string) {
+	switch {
+	case unicode.IsPrint(c):
+		b.WriteRune(c)
+	case c < 0x100:
+		fmt.Fprintf(b, `\x%02x`, c)
+	case c < 0x10000:
+		fmt.Fprintf(b, `\u%04x`, c)
+	default:
+		fmt.Fprintf(b, wide, c)
+	}
 }
