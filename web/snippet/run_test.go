@@ -179,8 +179,7 @@ func TestSnippetsSendWhatThePlaygroundSends(t *testing.T) {
 	// Aim each case at the capture server, under /cN/LANG.
 	type prepared struct {
 		testCase
-		id   string
-		base string // the case's base URL for a sender at /cN/sender
+		id string
 	}
 	var ps []prepared
 	for i, tc := range cases {
