@@ -40,10 +40,26 @@ type capture struct {
 	srv *httptest.Server
 	mu  sync.Mutex
 	got map[string]arrival
+	// gates hold a stream back after its first event, by /case/lang,
+	// until the client has printed it (or a while has passed).
+	gates map[string]chan struct{}
+}
+
+// gateWait is how long a stream waits for its first event to be printed.
+const gateWait = 20 * time.Second
+
+// gate makes key's stream wait after its first event until the returned
+// channel is closed.
+func (c *capture) gate(key string) chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan struct{})
+	c.gates[key] = ch
+	return ch
 }
 
 func newCapture(t *testing.T) *capture {
-	c := &capture{got: map[string]arrival{}}
+	c := &capture{got: map[string]arrival{}, gates: map[string]chan struct{}{}}
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		segs := strings.SplitN(r.URL.Path, "/", 4) // "", case, lang, rest
@@ -53,6 +69,7 @@ func newCapture(t *testing.T) *capture {
 		}
 		c.mu.Lock()
 		c.got[segs[1]+"/"+segs[2]] = arrival{body: b, header: r.Header.Clone(), path: "/" + segs[3], query: r.URL.RawQuery}
+		gate := c.gates[segs[1]+"/"+segs[2]]
 		c.mu.Unlock()
 		style := catalog.Chat
 		switch {
@@ -63,9 +80,15 @@ func newCapture(t *testing.T) *capture {
 		}
 		if r.Header.Get("Accept") == "text/event-stream" || bytes.Contains(b, []byte(`"stream": true`)) || bytes.Contains(b, []byte(`"stream":true`)) {
 			w.Header().Set("Content-Type", "text/event-stream")
-			for _, e := range streamOf(style) {
+			for i, e := range streamOf(style) {
 				fmt.Fprint(w, e)
 				w.(http.Flusher).Flush()
+				if gate != nil && strings.Contains(e, deltas[0]) && i < 2 {
+					select {
+					case <-gate:
+					case <-time.After(gateWait):
+					}
+				}
 			}
 			return
 		}
@@ -273,9 +296,17 @@ func TestSnippetsSendWhatThePlaygroundSends(t *testing.T) {
 				d := filepath.Join(dir, p.id, l.Lang)
 				cmd := command(ctx, s, filepath.Join(d, s.File), goBin, p.id)
 				cmd.Dir, cmd.Env = d, env
-				var stdout, stderr bytes.Buffer
+				var stdout watch
+				var stderr bytes.Buffer
 				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if r.Stream {
+					stdout.want, stdout.seen = deltas[0], cap.gate(p.id+"/"+l.Lang)
+				}
+				start := time.Now()
 				err := cmd.Run()
+				if r.Stream && time.Since(start) > gateWait {
+					t.Errorf("%s did not print the stream's first event before the rest came (it waited %s)", l.Lang, gateWait)
+				}
 				cancel()
 				if err != nil {
 					t.Errorf("%s failed: %v\n%s\n%s\ncode:\n%s", l.Lang, err, stderr.Bytes(), stdout.Bytes(), s.Code)
@@ -345,6 +376,34 @@ func checkOutput(t *testing.T, lang string, r *request.Request, out string) {
 		}
 	}
 }
+
+// watch is a program's output; it closes seen once want shows in it,
+// which lets the capture server send the rest of its stream.
+type watch struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+}
+
+func (w *watch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if w.seen != nil && strings.Contains(w.buf.String(), w.want) {
+		close(w.seen)
+		w.seen = nil
+	}
+	return len(p), nil
+}
+
+func (w *watch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func (w *watch) Bytes() []byte { return []byte(w.String()) }
 
 func must(t *testing.T, err error) {
 	t.Helper()
