@@ -140,6 +140,13 @@ func shots(base string) []shot {
 		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="tool-call"]`, chromedp.ByQuery),
 		chromedp.Poll(`document.querySelector('[data-testid="run-state"]').textContent === 'completed'`, nil, chromedp.WithPollingTimeout(30*time.Second)),
+		// The result goes back: the transcript holds the call, its result
+		// and the answer that follows.
+		setValue(`[data-testid="tool-result"]`, `{"temp_c": 18, "sky": "clear"}`),
+		chromedp.Click(`[data-testid="send-results"]`, chromedp.ByQuery),
+		chromedp.Poll(`(() => { const s = document.querySelector('[data-testid="run-state"]'); return s && s.textContent === 'completed' &&
+			document.querySelectorAll('[data-testid="tool-call"]').length === 0; })()`, nil, chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Evaluate(`window.scrollTo(0, 0)`, nil),
 	}
 	return []shot{
 		{name: "playground-mid-run", width: 1440, height: 900, steps: midRun},
