@@ -120,4 +120,3 @@ func orWhole(path string) string {
 // unsetTitle is an unset slider's tooltip (app.js puts it back when the
 // field is cleared).
 const unsetTitle = "Not set: nothing is sent and the provider's default applies. Move the slider or type a value to set it."
-
