@@ -149,6 +149,10 @@ type ChoiceRecord struct {
 	// plays it, AudioNote says why it is not kept ("" when it is).
 	Audio               bool
 	AudioURL, AudioNote string
+	// Tokens are the answer's tokens with their probabilities, drawn as
+	// the live panel draws them; TokensNote says why they were not kept.
+	Tokens     []LPToken
+	TokensNote string
 	// index is the choice's number (for AudioURL).
 	index int
 }
@@ -222,7 +226,7 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	v.Prompt, v.Params = promptAndParams(e.Form, m, e.Prompt)
 	for _, c := range e.Output.Choices {
 		cr := ChoiceRecord{HTML: markdown.Render(c.Text), Reasoning: c.Reasoning, Refusal: c.Refusal, Tools: c.Tools, Finish: c.Finish,
-			index: c.Index}
+			Tokens: LPTokens(c.Logprobs), TokensNote: c.LogprobsNote, index: c.Index}
 		if a := c.Audio; a != nil {
 			cr.Audio, cr.AudioNote = true, a.Note
 			if len(a.Data) > 0 {

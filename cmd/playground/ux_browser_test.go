@@ -399,3 +399,37 @@ func TestBrowserCopyTheAnswer(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserStoredTokenProbabilities: the history page of a run with
+// token probabilities draws the same tokens, shades and tooltips as the
+// live panel did, and a tap shows a token's alternatives there too.
+func TestBrowserStoredTokenProbabilities(t *testing.T) {
+	b := openOnSimulator(t)
+	tokens := `[...document.querySelectorAll('[data-testid="lp-token"]')].map(s => s.className + '|' + s.textContent + '|' + s.title)`
+	var live, stored []string
+	b.run(t,
+		askTokenProbabilities(),
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
+		chromedp.Evaluate(tokens, &live),
+		chromedp.Click(`[data-testid="history-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="run-record"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="lp-toggle"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="lp-legend"]`, chromedp.ByQuery),
+		chromedp.Evaluate(tokens, &stored),
+	)
+	if len(live) == 0 || strings.Join(live, "\n") != strings.Join(stored, "\n") {
+		t.Fatalf("live tokens (%d) and stored tokens (%d) differ:\nlive   %.300q\nstored %.300q", len(live), len(stored), live, stored)
+	}
+	var alts int
+	b.run(t,
+		chromedp.Evaluate(`(() => { const t = [...document.querySelectorAll('[data-testid="lp-token"]')].find(s => s.title.split('\n').length >= 3); t.setAttribute('data-pick', ''); return true; })()`, nil),
+		chromedp.Click(`[data-pick]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="lp-pop"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="lp-pop"] [data-testid="lp-alt"]').length`, &alts),
+	)
+	if alts < 2 {
+		t.Errorf("the stored token's box lists %d rows, want the token and its alternatives", alts)
+	}
+	b.noScriptErrors(t)
+}

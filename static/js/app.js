@@ -908,6 +908,10 @@
   function lpOpen(tok) {
     var again = lpShown === tok;
     lpClose();
+    // A live token carries its row (h.lp); a stored one has it as JSON.
+    if (!tok.lpToken && tok.hasAttribute('data-lp-token')) {
+      try { tok.lpToken = JSON.parse(tok.getAttribute('data-lp-token')); } catch (err) { tok.lpToken = null; }
+    }
     if (again || !tok.lpToken) return;
     var area = tok.closest('[data-lp-area]');
     var pop = area && area.querySelector('[data-lp-pop]');

@@ -245,6 +245,10 @@ func (l Limits) storeOutput(out run.Output, budget int64) string {
 	if s, ok := l.dropAudio(&cp, budget); ok {
 		return s
 	}
+	// Then the token probabilities (the text stays whole).
+	if s, ok := l.dropLogprobs(&cp, budget); ok {
+		return s
+	}
 	// The texts of every choice, longest first, are cut until it fits.
 	type text struct{ p *string }
 	var texts []text
@@ -284,6 +288,27 @@ func (l Limits) storeOutput(out run.Output, budget int64) string {
 		s = marshal(cp)
 	}
 	return s
+}
+
+// dropLogprobs leaves out the token probabilities of out's choices, the
+// most tokens first, until out fits budget, with a note in place of each;
+// it reports the output when it then fits.
+func (l Limits) dropLogprobs(out *run.Output, budget int64) (string, bool) {
+	var with []int
+	for i, c := range out.Choices {
+		if len(c.Logprobs) > 0 {
+			with = append(with, i)
+		}
+	}
+	sort.SliceStable(with, func(a, b int) bool { return len(out.Choices[with[a]].Logprobs) > len(out.Choices[with[b]].Logprobs) })
+	for _, i := range with {
+		out.Choices[i].Logprobs = nil
+		out.Choices[i].LogprobsNote = fmt.Sprintf("the token probabilities were not kept: a run keeps at most %s in the history", units.Bytes(l.RunBytes))
+		if s := marshal(*out); int64(len(s)) <= budget {
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // dropAudio leaves out the audio of out's choices, the largest first,

@@ -341,6 +341,12 @@ func (r *Run) finish(ctx context.Context, err error) {
 	// The history has the run before the browser hears it is done, so a
 	// page opened at "done" finds it complete.
 	output := r.output()
+	r.mu.Lock()
+	lps := logprobsFromLog(r.log)
+	r.mu.Unlock()
+	for i := range output.Choices {
+		output.Choices[i].Logprobs = lps[output.Choices[i].Index]
+	}
 	if rec := r.m.cfg.Recorder; rec != nil {
 		out := Record{State: state, Output: output, Outcome: sum, Transcript: r.transcriptOf(true), Ended: end}
 		if upErr != nil {
