@@ -462,27 +462,30 @@
       if (d.final && d.c === 0 && d.id) calls[d.i] = { id: d.id, name: d.name };
     };
 
-    // Once the run is over each answer can be copied: as markdown, as the
-    // model wrote it (GET /runs/{id}/answer/{choice}, fetched now so the
-    // click copies at once), or as the text the page shows.
+    // Once the run is over each answer can be copied: as the text the page
+    // shows, or as markdown, as the model wrote it (GET
+    // /runs/{id}/answer/{choice}, asked for on the first click only: a run
+    // costs the page no request it did not ask for).
     function offerCopy() {
       var id = panel.id.replace(/^run-/, '');
       Object.keys(choices).forEach(function (k) {
         var ch = choices[k];
         var box = $(ch.node, '[data-answer-copy]');
-        if (!box) return;
-        fetch('/runs/' + encodeURIComponent(id) + '/answer/' + encodeURIComponent(k), { credentials: 'same-origin' })
-          .then(function (r) { return r.ok ? r.text() : null; })
-          .then(function (md) {
-            if (md === null || md === '') return;
-            ch.markdown = md;
-            box.hidden = false;
-          }).catch(function () {});
+        var answer = $(ch.node, '[data-answer]');
+        if (!box || !answer || answer.textContent.trim() === '') return;
+        box.hidden = false;
         box.addEventListener('click', function (e) {
           var b = e.target.closest('[data-copy-answer]');
           if (!b) return;
-          var answer = $(ch.node, '[data-answer]');
-          window.playground.copy(b.getAttribute('data-copy-answer') === 'md' ? ch.markdown : answer.innerText.trim(), b);
+          if (b.getAttribute('data-copy-answer') !== 'md') {
+            window.playground.copy(answer.innerText.trim(), b);
+            return;
+          }
+          if (typeof ch.markdown === 'string') { window.playground.copy(ch.markdown, b); return; }
+          fetch('/runs/' + encodeURIComponent(id) + '/answer/' + encodeURIComponent(k), { credentials: 'same-origin' })
+            .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+            .then(function (md) { ch.markdown = md; window.playground.copy(md, b); })
+            .catch(function () { text(b, 'Not available'); });
         });
       });
     }
