@@ -132,6 +132,8 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/", compressed, Playground(scopes, d.Saved, d.Runs, assets))
 	app.Post("/draft/switch", compressed, SwitchModel(scopes, keep, d.Sessions, d.Runs))
 	app.Post("/draft/preview", compressed, Preview(scopes, keep))
+	app.Post("/draft/import", compressed, ImportRequest(scopes, keep, d.Runs))
+	app.Get("/draft/snippet/:lang", DraftSnippet(scopes, d.Saved))
 
 	// Runs: start, follow (SSE, resumable), stop, inspect.
 	app.Post("/runs", StartRun(scopes, keep, launch, d.Runs))

@@ -77,6 +77,8 @@ type Workspace struct {
 	// closed box says it holds them.
 	AdvancedSet []string
 	Panels      Panels
+	// Import is the box for pasting a curl command or a JSON body.
+	Import ImportBox
 	// Notice, when set, says why a run did not start.
 	Notice *Notice
 }
@@ -111,7 +113,9 @@ func NoticeOf(p *problem.Error) *Notice {
 // Panels are the parts re-rendered on every change: curl, estimate and the
 // field errors.
 type Panels struct {
-	Curl       string
+	Curl string
+	// Code are the languages beside curl (CodeTab), in order.
+	Code       []CodeTab
 	ErrorCount int
 	// Problems name each field that needs attention, in the form's order,
 	// then the errors of no field.
@@ -314,7 +318,7 @@ func modelOptions(cat *catalog.Catalog, provider, selected string) []Option {
 
 // NewPanels builds the re-rendered panels.
 func NewPanels(r draft.Result, fields []Field) Panels {
-	p := Panels{Curl: r.CurlShown, ErrorCount: len(r.Errors), Problems: problemsOf(r, fields), Fields: fields, Estimate: newEstimate(r)}
+	p := Panels{Curl: r.CurlShown, Code: codeTabs(r), ErrorCount: len(r.Errors), Problems: problemsOf(r, fields), Fields: fields, Estimate: newEstimate(r)}
 	if r.Request != nil {
 		p.Stream = r.Request.Stream
 	}

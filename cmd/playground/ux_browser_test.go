@@ -433,3 +433,49 @@ func TestBrowserStoredTokenProbabilities(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserCodePanelAndImport: the code panel's Python tab shows the
+// request as Python and Copy copies it; a curl from the OpenAI docs pasted
+// into the import box fills the form, its written key ignored.
+func TestBrowserCodePanelAndImport(t *testing.T) {
+	base := startServer(t, nil)
+	b := newBrowser(t)
+	var copied string
+	b.run(t,
+		chromedp.Navigate(base+"/?provider=sim&model=openai.gpt-4o-mini"),
+		chromedp.WaitVisible(`[data-testid="copy-curl"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="code-tab-python"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="code-python"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`navigator.clipboard.writeText = t => { window.copied = t; return Promise.resolve(); }`, nil),
+		chromedp.Click(`[data-testid="copy-curl"]`, chromedp.ByQuery),
+		chromedp.Poll(`typeof window.copied === 'string'`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`window.copied`, &copied),
+	)
+	if !strings.Contains(copied, "import requests") || !strings.Contains(copied, "SIMULATOR_API_KEY") {
+		t.Fatalf("Copy on the Python tab copied:\n%s", copied)
+	}
+	cmd := `curl https://api.openai.com/v1/chat/completions \
+  -H "Content-Type: application/json" \
+  -H "Authorization: Bearer $OPENAI_API_KEY" \
+  -d '{
+    "model": "gpt-4o-mini",
+    "messages": [{"role": "user", "content": "Imported from the docs"}],
+    "temperature": 0.4
+  }'`
+	b.run(t,
+		chromedp.Evaluate(`document.querySelector('[data-testid="import"]').open = true`, nil),
+		setValue(`[data-testid="import-text"]`, cmd),
+		chromedp.Click(`[data-testid="import-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="curl"]`, "Imported from the docs"),
+		waitText(`[data-testid="curl"]`, `"temperature": 0.4`),
+	)
+	var temp, note string
+	b.run(t,
+		chromedp.Value(`#f-temperature`, &temp, chromedp.ByQuery),
+		text(`[data-testid="import"]`, &note),
+	)
+	if temp != "0.4" || !strings.Contains(note, "Imported into") {
+		t.Errorf("after the import: temperature %q, the box says %q", temp, note)
+	}
+	b.noScriptErrors(t)
+}

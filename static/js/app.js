@@ -961,6 +961,36 @@
     lpOpen(t);
   });
 
+  // The code panel's languages: a tab shows its code and the Copy button
+  // copies it; the choice is kept per browser, and again after each
+  // preview redraws the panel.
+  function showCode(lang) {
+    var panel = document.getElementById('curl-panel');
+    if (!panel || !panel.querySelector('[data-code-pane="' + CSS.escape(lang) + '"]')) return;
+    panel.querySelectorAll('[data-code-tab]').forEach(function (b) {
+      var on = b.getAttribute('data-code-tab') === lang;
+      b.setAttribute('aria-selected', on ? 'true' : 'false');
+      b.classList.toggle('tab-active', on);
+    });
+    panel.querySelectorAll('[data-code-pane]').forEach(function (p) {
+      p.hidden = p.getAttribute('data-code-pane') !== lang;
+    });
+    var copy = panel.querySelector('[data-copy]');
+    if (copy) copy.setAttribute('data-copy', lang === 'curl' ? 'curl-code' : 'code-' + lang);
+  }
+  function savedCode() { try { return localStorage.getItem('code-lang') || ''; } catch (err) { return ''; } }
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!(t instanceof Element)) return;
+    var tab = t.closest('[data-code-tab]');
+    if (!tab) return;
+    var lang = tab.getAttribute('data-code-tab');
+    try { localStorage.setItem('code-lang', lang); } catch (err) { /* private mode */ }
+    showCode(lang);
+  });
+  document.addEventListener('htmx:afterSettle', function () { if (savedCode()) showCode(savedCode()); });
+  document.addEventListener('DOMContentLoaded', function () { if (savedCode()) showCode(savedCode()); });
+
   // Tabs of a run panel.
   document.addEventListener('click', function (e) {
     var t = e.target;

@@ -1,0 +1,56 @@
+package handlers
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestDraftSnippet: the session's current draft is served as code in each
+// language, the key read from the environment, never written; an unknown
+// language is a 404 naming the ones there are.
+func TestDraftSnippet(t *testing.T) {
+	app := simApp(t)
+	do(t, app, post("/draft/preview", chatForm("Snippets of the sea")))
+	for _, lang := range []string{"curl", "httpie", "python", "js", "go"} {
+		resp, body := do(t, app, httptest.NewRequest("GET", "/draft/snippet/"+lang+"?download=1", nil))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Snippets of the sea") || !strings.Contains(body, "SIMULATOR_API_KEY") {
+			t.Errorf("%s: %d\n%.600s", lang, resp.StatusCode, body)
+		}
+		if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, `filename="playground`) {
+			t.Errorf("%s: Content-Disposition %q", lang, cd)
+		}
+	}
+	resp, body := do(t, app, httptest.NewRequest("GET", "/draft/snippet/cobol", nil))
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "curl, httpie, python, js, go") {
+		t.Errorf("unknown language: %d %.300s", resp.StatusCode, body)
+	}
+}
+
+// TestImportRequest: a curl from the OpenAI documentation, pasted, fills
+// the form for the provider with its base URL, the key written in it is
+// neither kept nor shown; a paste that cannot be read keeps the form and
+// says why next to the box.
+func TestImportRequest(t *testing.T) {
+	app := simApp(t)
+	cmd := `curl https://api.openai.com/v1/chat/completions \
+  -H "Content-Type: application/json" \
+  -H "Authorization: Bearer sk-proj-written-into-the-command" \
+  -d '{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hello from the docs"}], "temperature": 0.3}'`
+	f := chatForm("The form before")
+	f.Set("import", cmd)
+	resp, page := do(t, app, post("/draft/import", f))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Hello from the docs") || !strings.Contains(page, `&#34;temperature&#34;: 0.3`) && !strings.Contains(page, `"temperature": 0.3`) {
+		t.Fatalf("import: %d\n%.3000s", resp.StatusCode, page)
+	}
+	if strings.Contains(page, "sk-proj-written") || !strings.Contains(page, "The key written in the command was ignored") {
+		t.Errorf("the written key: %.2000s", page)
+	}
+	bad := chatForm("The form kept")
+	bad.Set("import", "wget https://example.com")
+	_, page = do(t, app, post("/draft/import", bad))
+	if !strings.Contains(page, "The form kept") || !strings.Contains(page, `data-testid="import-error"`) || !strings.Contains(page, "not curl") {
+		t.Errorf("an unreadable paste:\n%.3000s", page)
+	}
+}
