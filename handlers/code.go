@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/curlimport"
 	"github.com/playground-dev/playground/web/draft"
 	webform "github.com/playground-dev/playground/web/form"
@@ -97,5 +98,26 @@ func ImportRequest(scopes scoper, keep keeper, runs runFinder) fiber.Handler {
 		w.Import = views.NewImportBox("", nil, im)
 		c.Set("HX-Push-Url", "/?"+url.Values{"provider": {r.Provider.ID}, "model": {r.Model.ID}}.Encode())
 		return render(c, http.StatusOK, views.WorkspaceView(w, nil))
+	}
+}
+
+// HistoryRunSnippet serves GET /history/runs/:id/snippet/:lang: a stored
+// run's request as code in one language, as text (?download=1 names the
+// file).
+func HistoryRunSnippet(store entryGetter) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		e, err := entryOf(c, store)
+		if err != nil {
+			return err
+		}
+		req, ok := e.Request.Rebuilt(catalog.Style(e.Style))
+		if !ok {
+			return problem.Errorf(problem.KindConflict, "This run's request was not kept in the history (it was larger than a run may keep), so it has no code.")
+		}
+		s, ok := snippet.Render(c.Params("lang"), req)
+		if !ok {
+			return problem.Errorf(problem.KindNotFound, "No code in %q: the languages are %s.", c.Params("lang"), langList())
+		}
+		return sendSnippet(c, s)
 	}
 }

@@ -54,3 +54,22 @@ func TestImportRequest(t *testing.T) {
 		t.Errorf("an unreadable paste:\n%.3000s", page)
 	}
 }
+
+// TestHistoryRunSnippet: a stored run's request as code, in each language.
+func TestHistoryRunSnippet(t *testing.T) {
+	app := simApp(t)
+	id := runToEnd(t, app, chatForm("A stored request"))
+	for _, lang := range []string{"curl", "python", "go"} {
+		st, body := get(t, app, "/history/runs/"+id+"/snippet/"+lang)
+		if st != http.StatusOK || !strings.Contains(body, "A stored request") || !strings.Contains(body, "SIMULATOR_API_KEY") {
+			t.Errorf("%s: %d %.400s", lang, st, body)
+		}
+	}
+	if st, _ := get(t, app, "/history/runs/"+id+"/snippet/cobol"); st != http.StatusNotFound {
+		t.Errorf("unknown language: %d", st)
+	}
+	other := app.newSession(t)
+	if st, _ := get(t, other, "/history/runs/"+id+"/snippet/python"); st != http.StatusNotFound {
+		t.Errorf("another session reads the run's code: %d", st)
+	}
+}

@@ -159,6 +159,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/history/runs/:id", compressed, HistoryRun(d.History, scopes, assets))
 	app.Get("/history/runs/:id/export.json", compressed, HistoryRunJSON(d.History))
 	app.Get("/history/runs/:id/export.sh", HistoryRunCurl(d.History))
+	app.Get("/history/runs/:id/snippet/:lang", HistoryRunSnippet(d.History))
 	app.Get("/history/runs/:id/transcript.sse", compressed, HistoryRunTranscript(d.History))
 	app.Get("/history/runs/:id/audio/:choice", HistoryRunAudio(d.History))
 	app.Post("/history/runs/:id/replay", HistoryReplay(d.History, d.Saved))

@@ -7,6 +7,7 @@ import (
 	"github.com/playground-dev/playground/web/curlimport"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/problem"
+	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/snippet"
 )
 
@@ -24,12 +25,21 @@ func codeTabs(r draft.Result) []CodeTab {
 	if r.Request == nil || r.CurlShown != r.Curl {
 		return nil
 	}
+	return snippetTabs(r.Request, "/draft/snippet/")
+}
+
+// snippetTabs are req in every language beside curl; download is the
+// route their files are saved from ("" for none).
+func snippetTabs(req *request.Request, download string) []CodeTab {
 	var out []CodeTab
-	for _, s := range snippet.All(r.Request) {
+	for _, s := range snippet.All(req) {
 		if s.Lang == "curl" {
 			continue
 		}
-		t := CodeTab{Lang: s.Lang, Label: s.Label, Code: s.Code, Download: "/draft/snippet/" + s.Lang + "?download=1"}
+		t := CodeTab{Lang: s.Lang, Label: s.Label, Code: s.Code}
+		if download != "" {
+			t.Download = download + s.Lang + "?download=1"
+		}
 		if len(s.AlsoSends) > 0 {
 			t.AlsoSends = "Its client also sends " + strings.Join(s.AlsoSends, ", ") + "."
 		}

@@ -185,6 +185,8 @@ type RunRecord struct {
 	ErrorMsg   string
 	ErrorHint  string
 	Curl       string
+	// Code are the run's request in the languages beside curl.
+	Code []CodeTab
 	RequestURL string
 	Body       string
 	// ReadOnly hides every action (a shared page).
@@ -214,6 +216,13 @@ func NewRunRecord(e history.Entry, m *catalog.Model, readOnly bool, shareURL str
 	v := RunRecord{ID: e.ID, When: when(e.Created), Provider: e.ProviderName, Model: e.ModelLabel, Style: e.Style,
 		Status: string(e.Status), Curl: e.Curl, RequestURL: e.Request.Method + " " + e.Request.URL, Body: e.Request.Body,
 		ReadOnly: readOnly, ShareURL: shareURL}
+	if req, ok := e.Request.Rebuilt(catalog.Style(e.Style)); ok {
+		download := "/history/runs/" + e.ID + "/snippet/"
+		if readOnly {
+			download = "" // a share page offers the code, not the owner's routes
+		}
+		v.Code = snippetTabs(req, download)
+	}
 	if e.GroupID != "" {
 		v.Pane = strconv.Itoa(e.Pane + 1)
 		if !readOnly {

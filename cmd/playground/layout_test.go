@@ -233,6 +233,10 @@ func TestBrowserLayoutAnyScreenAnyTheme(t *testing.T) {
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
 		askTokenProbabilities(),
+		// A short answer, so its length (the simulator samples it) does
+		// not decide whether the curl below it fits the window.
+		setValue(`#f-max_completion_tokens`, "40"),
+		waitText(`[data-testid="curl"]`, `"max_completion_tokens": 40`),
 		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="run"]`, chromedp.ByQuery),
 		chromedp.Poll(inView(`#output`), nil, chromedp.WithPollingTimeout(5*time.Second)),

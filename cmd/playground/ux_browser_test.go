@@ -479,3 +479,26 @@ func TestBrowserCodePanelAndImport(t *testing.T) {
 	}
 	b.noScriptErrors(t)
 }
+
+// TestBrowserStoredRunCode: a stored run's page has the same code tabs,
+// and Copy copies the language shown.
+func TestBrowserStoredRunCode(t *testing.T) {
+	b := openOnSimulator(t)
+	var copied string
+	b.run(t,
+		chromedp.Click(`[data-testid="run-button"]`, chromedp.ByQuery),
+		waitTextFor(`[data-testid="run-state"]`, "completed", 20*time.Second),
+		chromedp.Click(`[data-testid="history-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="run-record"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="run-record"] [data-testid="code-tab-js"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="run-record"] [data-testid="code-js"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`navigator.clipboard.writeText = t => { window.copied = t; return Promise.resolve(); }`, nil),
+		chromedp.Click(`[data-testid="copy-record-curl"]`, chromedp.ByQuery),
+		chromedp.Poll(`typeof window.copied === 'string'`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`window.copied`, &copied),
+	)
+	if !strings.Contains(copied, "fetch(") || !strings.Contains(copied, "process.env") {
+		t.Fatalf("Copy on the stored run's JavaScript tab copied:\n%s", copied)
+	}
+	b.noScriptErrors(t)
+}

@@ -961,35 +961,42 @@
     lpOpen(t);
   });
 
-  // The code panel's languages: a tab shows its code and the Copy button
-  // copies it; the choice is kept per browser, and again after each
-  // preview redraws the panel.
-  function showCode(lang) {
-    var panel = document.getElementById('curl-panel');
-    if (!panel || !panel.querySelector('[data-code-pane="' + CSS.escape(lang) + '"]')) return;
-    panel.querySelectorAll('[data-code-tab]').forEach(function (b) {
+  // Code boxes (the playground's code panel, a stored run's): a tab shows
+  // its language's code and the box's Copy button copies it; the choice
+  // is kept per browser and applied again after each preview redraws the
+  // panel.
+  function showCode(box, lang) {
+    if (!box.querySelector('[data-code-pane="' + CSS.escape(lang) + '"]')) return;
+    box.querySelectorAll('[data-code-tab]').forEach(function (b) {
       var on = b.getAttribute('data-code-tab') === lang;
       b.setAttribute('aria-selected', on ? 'true' : 'false');
       b.classList.toggle('tab-active', on);
     });
-    panel.querySelectorAll('[data-code-pane]').forEach(function (p) {
+    var shown = null;
+    box.querySelectorAll('[data-code-pane]').forEach(function (p) {
       p.hidden = p.getAttribute('data-code-pane') !== lang;
+      if (!p.hidden) shown = p.querySelector('code[id]');
     });
-    var copy = panel.querySelector('[data-copy]');
-    if (copy) copy.setAttribute('data-copy', lang === 'curl' ? 'curl-code' : 'code-' + lang);
+    var copy = box.querySelector('[data-copy]');
+    if (copy && shown) copy.setAttribute('data-copy', shown.id);
   }
   function savedCode() { try { return localStorage.getItem('code-lang') || ''; } catch (err) { return ''; } }
+  function showSavedCode() {
+    var lang = savedCode();
+    if (lang) document.querySelectorAll('[data-code-box]').forEach(function (box) { showCode(box, lang); });
+  }
   document.addEventListener('click', function (e) {
     var t = e.target;
     if (!(t instanceof Element)) return;
     var tab = t.closest('[data-code-tab]');
-    if (!tab) return;
+    var box = tab && tab.closest('[data-code-box]');
+    if (!box) return;
     var lang = tab.getAttribute('data-code-tab');
     try { localStorage.setItem('code-lang', lang); } catch (err) { /* private mode */ }
-    showCode(lang);
+    showCode(box, lang);
   });
-  document.addEventListener('htmx:afterSettle', function () { if (savedCode()) showCode(savedCode()); });
-  document.addEventListener('DOMContentLoaded', function () { if (savedCode()) showCode(savedCode()); });
+  document.addEventListener('htmx:afterSettle', showSavedCode);
+  document.addEventListener('DOMContentLoaded', showSavedCode);
 
   // Tabs of a run panel.
   document.addEventListener('click', function (e) {

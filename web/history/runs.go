@@ -68,10 +68,21 @@ func (r Request) curl() string {
 	if r.Omitted != "" {
 		return "# " + r.Omitted
 	}
-	if r.Method == "" {
+	req, ok := r.Rebuilt("")
+	if !ok {
 		return ""
 	}
-	req := request.Request{Method: r.Method, BaseURL: r.URL, KeyEnv: r.KeyEnv}
+	return curl.Render(req)
+}
+
+// Rebuilt is the stored request as the request it was (the key left to
+// its variable), for code in other languages; false when it was not kept.
+// style is the run's API style (which answer a snippet prints).
+func (r Request) Rebuilt(style catalog.Style) (*request.Request, bool) {
+	if r.Method == "" || r.Omitted != "" {
+		return nil, false
+	}
+	req := request.Request{Method: r.Method, BaseURL: r.URL, KeyEnv: r.KeyEnv, Style: style}
 	for _, h := range r.Headers {
 		req.Header = append(req.Header, request.Header{Name: h.Name, Value: h.Value, Secret: h.Secret})
 		// request.Build asks for an event stream exactly when it streams.
@@ -80,7 +91,7 @@ func (r Request) curl() string {
 	if r.Body != "" {
 		req.Body = []byte(r.Body)
 	}
-	return curl.Render(&req)
+	return &req, true
 }
 
 // Entry is one stored run.
