@@ -181,12 +181,12 @@ type RunRecord struct {
 	Metrics  []KV
 	Checks   []CheckRow
 	// Timeline is the output over time, as the live panel drew it.
-	Timeline   *TimelineChart
-	ErrorMsg   string
-	ErrorHint  string
-	Curl       string
+	Timeline  *TimelineChart
+	ErrorMsg  string
+	ErrorHint string
+	Curl      string
 	// Code are the run's request in the languages beside curl.
-	Code []CodeTab
+	Code       []CodeTab
 	RequestURL string
 	Body       string
 	// ReadOnly hides every action (a shared page).
