@@ -48,10 +48,13 @@ func TestImportRequest(t *testing.T) {
 		t.Errorf("the written key: %.2000s", page)
 	}
 	bad := chatForm("The form kept")
-	bad.Set("import", "wget https://example.com")
+	bad.Set("import", "wget https://example.com -H 'Authorization: Bearer sk-proj-pasted-and-refused'")
 	_, page = do(t, app, post("/draft/import", bad))
 	if !strings.Contains(page, "The form kept") || !strings.Contains(page, `data-testid="import-error"`) || !strings.Contains(page, "not curl") {
 		t.Errorf("an unreadable paste:\n%.3000s", page)
+	}
+	if strings.Contains(page, "sk-proj-pasted") || !strings.Contains(page, "[key removed]") {
+		t.Errorf("the paste shown back shows its key")
 	}
 }
 

@@ -62,7 +62,8 @@ type ImportBox struct {
 // NewImportBox is the box after an import: err when the paste could not
 // be read at all, else what im says.
 func NewImportBox(text string, err error, im draft.Imported) ImportBox {
-	b := ImportBox{Text: text}
+	// A paste shown back (it could not be read) never shows a key.
+	b := ImportBox{Text: curlimport.Scrub(text)}
 	var ce *curlimport.Error
 	switch {
 	case errors.As(err, &ce):

@@ -215,6 +215,15 @@ func TestKeyHygiene(t *testing.T) {
 			if house == nil {
 				t.Fatal("no provider row")
 			}
+			// The session's draft as code, in every language, with its own
+			// provider's key kept in the session.
+			for _, lang := range []string{"curl", "httpie", "python", "js", "go"} {
+				bc.get("/draft/snippet/" + lang + "?download=1")
+			}
+			// A command pasted with a key written in it: the key is
+			// neither kept nor shown anywhere after.
+			bc.post("/draft/import", url.Values{"_provider": {"openai"}, "_model": {"gpt-4o-mini"},
+				"import": {"curl https://api.openai.com/v1/chat/completions -H 'Authorization: Bearer " + sessionKey + "' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" + promptMark + "\"}]}'"}}, true)
 			page := bc.get("/?provider=" + house[1] + "&model=gpt-4o-mini")
 			if !strings.Contains(page, "$MY_HOUSE_API_KEY") {
 				t.Error("the curl does not read the added provider's key from $MY_HOUSE_API_KEY")
@@ -243,9 +252,11 @@ func TestKeyHygiene(t *testing.T) {
 			}
 			anon := &http.Client{Timeout: 30 * time.Second}
 			for _, id := range ids {
-				for _, suffix := range []string{"", "/export.json", "/export.sh", "/transcript.sse"} {
+				for _, suffix := range []string{"", "/export.json", "/export.sh", "/transcript.sse",
+					"/snippet/curl", "/snippet/httpie", "/snippet/python", "/snippet/js", "/snippet/go"} {
 					bc.get("/history/runs/" + id[1] + suffix)
 				}
+				bc.get("/runs/" + id[1] + "/answer/0")
 				bc.post("/runs/"+id[1]+"/continue", url.Values{}, true) // the next turn's form, from the history
 				bc.post("/history/runs/"+id[1]+"/share", url.Values{}, false)
 				page := bc.get("/history/runs/" + id[1])

@@ -12,6 +12,7 @@ package curlimport
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -266,4 +267,20 @@ func (r *Request) header1(name string) string {
 		}
 	}
 	return ""
+}
+
+var (
+	// bearerRE is a key after "Bearer" (or an api-key header's value);
+	// keyRE a key by its shape (sk-…, the OpenAI and most gateways').
+	bearerRE = regexp.MustCompile(`(?i)((?:authorization:\s*)?bearer\s+|(?:x-api-key|api-key|x-goog-api-key):\s*)([^\s'"\\$][^\s'"\\]*)`)
+	keyRE    = regexp.MustCompile(`\bsk-[A-Za-z0-9_\-]{8,}`)
+)
+
+// Scrub is a pasted text with the keys written in it taken out, for when
+// the page shows the paste back (it could not be read): a key is never
+// shown, even to the person who pasted it. A variable ($OPENAI_API_KEY)
+// stays.
+func Scrub(s string) string {
+	s = bearerRE.ReplaceAllString(s, "${1}[key removed]")
+	return keyRE.ReplaceAllString(s, "[key removed]")
 }
