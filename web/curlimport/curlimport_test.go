@@ -152,9 +152,9 @@ func FuzzParse(f *testing.F) {
 func TestScrub(t *testing.T) {
 	for in, want := range map[string]string{
 		`curl -H "Authorization: Bearer sk-proj-abcdefghijkl" --bad`: `curl -H "Authorization: Bearer [key removed]" --bad`,
-		`-H 'x-api-key: abc123secret'`:                              `-H 'x-api-key: [key removed]'`,
-		`-H "Authorization: Bearer $OPENAI_API_KEY"`:                `-H "Authorization: Bearer $OPENAI_API_KEY"`,
-		`the key is sk-abcdefghijklmnop, really`:                    `the key is [key removed], really`,
+		`-H 'x-api-key: abc123secret'`:                               `-H 'x-api-key: [key removed]'`,
+		`-H "Authorization: Bearer $OPENAI_API_KEY"`:                 `-H "Authorization: Bearer $OPENAI_API_KEY"`,
+		`the key is sk-abcdefghijklmnop, really`:                     `the key is [key removed], really`,
 	} {
 		if got := Scrub(in); got != want {
 			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
