@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -74,5 +75,17 @@ func TestHistoryRunSnippet(t *testing.T) {
 	other := app.newSession(t)
 	if st, _ := get(t, other, "/history/runs/"+id+"/snippet/python"); st != http.StatusNotFound {
 		t.Errorf("another session reads the run's code: %d", st)
+	}
+}
+
+// TestComparePaneNamesItsProblems: a pane that cannot run names the field
+// that needs attention and links to its input in the pane.
+func TestComparePaneNamesItsProblems(t *testing.T) {
+	app := simApp(t)
+	_, page := do(t, app, post("/compare/preview", url.Values{"messages.role": {"user"}, "messages.content": {"Hi"},
+		"pane.0.provider": {"sim"}, "pane.0.model": {simChat}, "pane.0.f.temperature": {"9"},
+		"pane.1.provider": {"sim"}, "pane.1.model": {simChat}}))
+	if !strings.Contains(page, `data-testid="pane-problem"`) || !strings.Contains(page, `href="#p0-temperature"`) {
+		t.Fatalf("the pane's problem is not named and linked:\n%.4000s", page)
 	}
 }

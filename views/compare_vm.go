@@ -52,7 +52,10 @@ type PaneView struct {
 	More       []PaneParam
 	Curl       string
 	ErrorCount int
-	Overrides  int
+	// Problems name the pane's fields that need attention, linked to
+	// their inputs where the pane has one.
+	Problems  []Problem
+	Overrides int
 }
 
 // PaneParam is a parameter of a pane: its value, inherited or overridden.
@@ -130,6 +133,7 @@ func newPaneView(cat *catalog.Catalog, r compare.Resolved, keys func(*catalog.Pr
 		}
 		v.Params = append(v.Params, pp)
 	}
+	v.Problems = paneProblems(r, v.Params)
 	// A pane-wide error (a request that cannot be built) has no field.
 	if e := r.Draft.Errors[""]; e != "" {
 		v.Params = append(v.Params, PaneParam{Name: "", ID: "p" + strconv.Itoa(r.Index) + "-request", Error: e})
@@ -319,4 +323,24 @@ func NewPaneDiff(pd compare.PaneDiff, only bool) Diff {
 	d := NewDiff("Pane "+strconv.Itoa(pd.A.Pane+1), "Pane "+strconv.Itoa(pd.B.Pane+1), pd.A.Side, pd.B.Side, pd.Words, only)
 	d.Note = strings.TrimSpace(pd.Note + " " + d.Note)
 	return d
+}
+
+// paneProblems names a pane's errors: a parameter of the pane links to its
+// input; a field of the base form (the prompt) is named by its label.
+func paneProblems(r compare.Resolved, params []PaneParam) []Problem {
+	var out []Problem
+	seen := map[string]bool{}
+	for _, p := range params {
+		if p.Error != "" && p.Name != "" {
+			out = append(out, Problem{Name: p.Name, Label: p.Label, ID: p.ID, Message: p.Error})
+			seen[p.Name] = true
+		}
+	}
+	for _, f := range r.Draft.Model.Fields() {
+		if msg := r.Draft.Errors[f.Name]; msg != "" && !seen[f.Name] {
+			out = append(out, Problem{Name: f.Name, Label: f.DisplayLabel(), Message: msg})
+			seen[f.Name] = true
+		}
+	}
+	return out
 }
