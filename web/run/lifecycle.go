@@ -126,6 +126,9 @@ type choiceState struct {
 	audio, audioSent bool
 	// reasoningTokens counts the reasoning so far, piece by piece.
 	reasoningTokens int
+	// shown are the tokens with probabilities the browser was sent (the
+	// key redacted), for the history.
+	shown []TokenOutput
 }
 
 // toolState is what the browser has of a tool call: its arguments go as
@@ -341,11 +344,10 @@ func (r *Run) finish(ctx context.Context, err error) {
 	// The history has the run before the browser hears it is done, so a
 	// page opened at "done" finds it complete.
 	output := r.output()
-	r.mu.Lock()
-	lps := logprobsFromLog(r.log)
-	r.mu.Unlock()
 	for i := range output.Choices {
-		output.Choices[i].Logprobs = lps[output.Choices[i].Index]
+		if c := r.choices[output.Choices[i].Index]; c != nil {
+			output.Choices[i].Logprobs = c.shown
+		}
 	}
 	if rec := r.m.cfg.Recorder; rec != nil {
 		out := Record{State: state, Output: output, Outcome: sum, Transcript: r.transcriptOf(true), Ended: end}

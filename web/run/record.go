@@ -1,7 +1,6 @@
 package run
 
 import (
-	"encoding/json"
 	"time"
 	"unicode/utf8"
 
@@ -73,47 +72,6 @@ type TokenAlt struct {
 // MaxStoredTokens bounds the tokens with probabilities a choice keeps.
 const MaxStoredTokens = 4096
 
-// logprobsFromLog gathers, per choice, the tokens the run's lp events sent
-// the browser (already redacted, as shown). Called as the run ends.
-func logprobsFromLog(log []Event) map[int][]TokenOutput {
-	var out map[int][]TokenOutput
-	for _, e := range log {
-		if e.Name != "lp" {
-			continue
-		}
-		var ev struct {
-			C    int               `json:"c"`
-			Toks []json.RawMessage `json:"toks"`
-		}
-		if json.Unmarshal(e.Data, &ev) != nil {
-			continue
-		}
-		if out == nil {
-			out = map[int][]TokenOutput{}
-		}
-		for _, raw := range ev.Toks {
-			if len(out[ev.C]) >= MaxStoredTokens {
-				break
-			}
-			var row [3]json.RawMessage
-			var t TokenOutput
-			if json.Unmarshal(raw, &row) != nil || json.Unmarshal(row[0], &t.Token) != nil || json.Unmarshal(row[1], &t.Logprob) != nil {
-				continue
-			}
-			var alts [][2]json.RawMessage
-			if len(row[2]) > 0 && json.Unmarshal(row[2], &alts) == nil {
-				for _, a := range alts {
-					var alt TokenAlt
-					if json.Unmarshal(a[0], &alt.Token) == nil && json.Unmarshal(a[1], &alt.Logprob) == nil {
-						t.Top = append(t.Top, alt)
-					}
-				}
-			}
-			out[ev.C] = append(out[ev.C], t)
-		}
-	}
-	return out
-}
 
 // ToolOutput is one tool call.
 type ToolOutput struct {

@@ -93,10 +93,17 @@ func (r *Run) logprobEvent(i int, c *choiceState, final bool) (Event, bool) {
 	rows := make([][3]any, ready)
 	for k, t := range toks[:ready] {
 		alts := make([]alt, len(t.Top))
+		stored := TokenOutput{Token: out[k], Logprob: t.Logprob}
 		for j, a := range t.Top {
-			alts[j] = alt{r.red.String(a.Token), a.Logprob}
+			tok := r.red.String(a.Token)
+			alts[j] = alt{tok, a.Logprob}
+			stored.Top = append(stored.Top, TokenAlt{Token: tok, Logprob: a.Logprob})
 		}
 		rows[k] = [3]any{out[k], t.Logprob, alts}
+		// The history keeps the tokens as shown (MaxStoredTokens).
+		if len(c.shown) < MaxStoredTokens {
+			c.shown = append(c.shown, stored)
+		}
 	}
 	return jsonEvent("lp", map[string]any{"c": i, "toks": rows}), true
 }
