@@ -72,7 +72,6 @@ type TokenAlt struct {
 // MaxStoredTokens bounds the tokens with probabilities a choice keeps.
 const MaxStoredTokens = 4096
 
-
 // ToolOutput is one tool call.
 type ToolOutput struct {
 	ID   string `json:"id,omitempty"`
