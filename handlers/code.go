@@ -2,14 +2,12 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/catalog"
-	"github.com/playground-dev/playground/web/curlimport"
 	"github.com/playground-dev/playground/web/draft"
 	webform "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
@@ -21,13 +19,7 @@ import (
 // fetched from a terminal or a test; ?download=1 names the file to save.
 func DraftSnippet(scopes scoper, saved draftLoader) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := scopes.of(c)
-		last, ok := saved.Load(ownerOf(c))
-		var pickedProvider, pickedModel string
-		if s := sessionOf(c); s != nil {
-			pickedProvider, pickedModel = s.Picked()
-		}
-		r := sc.drafts.Prepare(draft.Opening("", "", last, ok, pickedProvider, pickedModel))
+		r := currentDraft(c, scopes.of(c), saved, "", "")
 		if r.Request == nil {
 			return problem.Errorf(problem.KindInvalid, "The current form has %s: fix them in the playground, and the code follows.", views.Plural(len(r.Errors), "error", "errors"))
 		}
@@ -67,16 +59,7 @@ func ImportRequest(scopes scoper, keep keeper, runs runFinder) fiber.Handler {
 		sc := scopes.of(c)
 		posted := formValues(c)
 		text := strings.TrimSpace(posted.Get("import"))
-		paste := draft.Paste{Provider: posted.Get("_provider"), Model: posted.Get("_model")}
-		var perr error
-		switch {
-		case text == "":
-			perr = &curlimport.Error{Message: "Paste a curl command or a JSON request body first."}
-		case strings.HasPrefix(text, "{"):
-			paste.Body = []byte(text)
-		default:
-			paste.Curl, perr = curlimport.Parse(text)
-		}
+		paste, perr := draft.ReadPaste(text, posted.Get("_provider"), posted.Get("_model"))
 		var im draft.Imported
 		if perr == nil {
 			im = sc.drafts.Import(paste)
@@ -96,7 +79,7 @@ func ImportRequest(scopes scoper, keep keeper, runs runFinder) fiber.Handler {
 		keep.keep(c, r)
 		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
 		w.Import = views.NewImportBox("", nil, im)
-		c.Set("HX-Push-Url", "/?"+url.Values{"provider": {r.Provider.ID}, "model": {r.Model.ID}}.Encode())
+		pushPicked(c, r)
 		return render(c, http.StatusOK, views.WorkspaceView(w, nil))
 	}
 }

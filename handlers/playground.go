@@ -48,12 +48,7 @@ func (k keeper) keep(c *fiber.Ctx, r draft.Result) {
 func Playground(scopes scoper, saved draftLoader, runs runFinder, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc := scopes.of(c)
-		last, ok := saved.Load(ownerOf(c))
-		var pickedProvider, pickedModel string
-		if s := sessionOf(c); s != nil {
-			pickedProvider, pickedModel = s.Picked()
-		}
-		r := sc.drafts.Prepare(draft.Opening(c.Query("provider"), c.Query("model"), last, ok, pickedProvider, pickedModel))
+		r := currentDraft(c, sc, saved, c.Query("provider"), c.Query("model"))
 		return render(c, http.StatusOK, views.PlaygroundPage(views.Page{
 			Title:     "Playground · " + r.Model.Label(),
 			Assets:    assets,
@@ -87,7 +82,7 @@ func SwitchModel(scopes scoper, keep keeper, accounts accountKeeper, runs runFin
 			s.Pick(r.Provider.ID, r.Model.ID)
 		}
 		keep.keep(c, r)
-		c.Set("HX-Push-Url", "/?"+url.Values{"provider": {r.Provider.ID}, "model": {r.Model.ID}}.Encode())
+		pushPicked(c, r)
 		return render(c, http.StatusOK, views.WorkspaceView(views.NewWorkspace(sc.cat, r, sc.drafts.KeySource), lastRun(c, runs)))
 	}
 }
@@ -109,6 +104,24 @@ func prepareSubmitted(c *fiber.Ctx, scopes scoper, keep keeper) (scope, draft.Re
 	r := sc.drafts.Prepare(draft.Input{Provider: posted.Text("_provider"), Model: posted.Text("_model"), Form: posted})
 	keep.keep(c, r)
 	return sc, r
+}
+
+// currentDraft is the session's draft as the page opens it: its last
+// form, for the provider and model asked for (provider, model), else the
+// session's last pick, else the default.
+func currentDraft(c *fiber.Ctx, sc scope, saved draftLoader, provider, model string) draft.Result {
+	last, ok := saved.Load(ownerOf(c))
+	var pickedProvider, pickedModel string
+	if s := sessionOf(c); s != nil {
+		pickedProvider, pickedModel = s.Picked()
+	}
+	return sc.drafts.Prepare(draft.Opening(provider, model, last, ok, pickedProvider, pickedModel))
+}
+
+// pushPicked puts the draft's provider and model in the address bar (an
+// htmx answer that changed them).
+func pushPicked(c *fiber.Ctx, r draft.Result) {
+	c.Set("HX-Push-Url", "/?"+url.Values{"provider": {r.Provider.ID}, "model": {r.Model.ID}}.Encode())
 }
 
 // lastRun is the session's last run while the server still holds it.

@@ -299,3 +299,22 @@ func capital(s string) string {
 	}
 	return string(bytes.ToUpper([]byte(s[:1]))) + s[1:]
 }
+
+// ReadPaste reads what a person pasted into the import box: a JSON body
+// (it starts with "{") or a curl command, for the provider and model the
+// form is on. An empty paste, or a command curlimport cannot read, is a
+// *curlimport.Error said for the person.
+func ReadPaste(text, provider, model string) (Paste, error) {
+	text = strings.TrimSpace(text)
+	p := Paste{Provider: provider, Model: model}
+	switch {
+	case text == "":
+		return p, &curlimport.Error{Message: "Paste a curl command or a JSON request body first."}
+	case strings.HasPrefix(text, "{"):
+		p.Body = []byte(text)
+		return p, nil
+	}
+	cmd, err := curlimport.Parse(text)
+	p.Curl = cmd
+	return p, err
+}
