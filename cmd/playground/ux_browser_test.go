@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -27,18 +26,8 @@ import (
 
 // waitTextGone waits until the element's text no longer contains s.
 func waitTextGone(sel, s string) chromedp.Action {
-	return chromedp.ActionFunc(func(ctx context.Context) error {
-		deadline := time.Now().Add(10 * time.Second)
-		var got string
-		for time.Now().Before(deadline) {
-			js := fmt.Sprintf(`(document.querySelector(%q)||{textContent:""}).textContent`, sel)
-			if err := chromedp.Run(ctx, chromedp.Evaluate(js, &got)); err == nil && !strings.Contains(got, s) {
-				return nil
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		return fmt.Errorf("%s: text still contains %q: %q", sel, s, got)
-	})
+	return chromedp.Poll(fmt.Sprintf(`!(document.querySelector(%q)||{textContent:""}).textContent.includes(%q)`, sel, s), nil,
+		chromedp.WithPollingTimeout(10*time.Second))
 }
 
 // TestBrowserUnsetSlider: an unset slider rests dimmed in the middle of its
