@@ -71,6 +71,9 @@ type TimelineLine struct {
 type ChartTick struct {
 	At    string
 	Label string
+	// Anchor is the label's text-anchor: the last one on the x axis ends
+	// at its tick, so it stays inside the chart.
+	Anchor string
 }
 
 // ChartSpan is a stretch of the x axis (a stall).
@@ -122,7 +125,11 @@ func NewTimeline(runs []TimelineRun) (TimelineChart, bool) {
 		Right: num(chartW - chartRight), Top: num(chartTop), PlotH: num(plotH)}
 	for i := 0; i <= 4; i++ {
 		ms := maxMs * float64(i) / 4
-		c.XTicks = append(c.XTicks, ChartTick{At: coord(x(ms)), Label: Seconds(ms)})
+		anchor := "middle"
+		if i == 4 {
+			anchor = "end"
+		}
+		c.XTicks = append(c.XTicks, ChartTick{At: coord(x(ms)), Label: Seconds(ms), Anchor: anchor})
 		v := maxY * float64(i) / 4
 		c.YTicks = append(c.YTicks, ChartTick{At: coord(y(v)), Label: strconv.FormatFloat(v, 'f', -1, 64)})
 	}
