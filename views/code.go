@@ -40,10 +40,25 @@ func snippetTabs(req *request.Request, download string) []CodeTab {
 		if download != "" {
 			t.Download = download + s.Lang + "?download=1"
 		}
-		if len(s.AlsoSends) > 0 {
-			t.AlsoSends = "Its client also sends " + strings.Join(s.AlsoSends, ", ") + "."
-		}
+		t.AlsoSends = alsoSends(s)
 		out = append(out, t)
+	}
+	return out
+}
+
+// alsoSends says what s's client sends and does beyond the request: "The
+// SDK also sends X-Stainless-Lang, …; it retries twice on errors."
+func alsoSends(s snippet.Snippet) string {
+	who := "Its client"
+	if s.SDK {
+		who = "The SDK"
+	}
+	var out string
+	if len(s.AlsoSends) > 0 {
+		out = who + " also sends " + strings.Join(s.AlsoSends, ", ") + "."
+	}
+	if s.Note != "" {
+		out = strings.TrimSpace(out + " " + s.Note)
 	}
 	return out
 }

@@ -3,13 +3,16 @@ package snippet_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -196,31 +199,8 @@ func command(ctx context.Context, s snippet.Snippet, file, goBin, id string) *ex
 func TestSnippetsSendWhatThePlaygroundSends(t *testing.T) {
 	needTools(t)
 	cap := newCapture(t)
-	cases := append(modelCases(t), hostileCases()...)
+	ps := prepareCases(t)
 	dir := t.TempDir()
-
-	// Aim each case at the capture server, under /cN/LANG.
-	type prepared struct {
-		testCase
-		id string
-	}
-	var ps []prepared
-	for i, tc := range cases {
-		p := prepared{testCase: tc, id: fmt.Sprintf("c%03d", i)}
-		ps = append(ps, p)
-	}
-	aim := func(p prepared, who string) (*request.Request, string) {
-		base := cap.srv.URL + "/" + p.id + "/" + who
-		if p.r.BaseURL == "" {
-			return p.r, base
-		}
-		path := p.r.BaseURL
-		if i := strings.Index(path, "://"); i >= 0 {
-			path = path[i+3:]
-			path = path[strings.IndexByte(path+"/", '/'):]
-		}
-		return p.r.WithBaseURL(base + path), base + path
-	}
 
 	// Write every snippet. The Go ones are linked into one program (a
 	// link per snippet would take minutes on two cores): each becomes
@@ -231,8 +211,8 @@ func TestSnippetsSendWhatThePlaygroundSends(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module snippets\n\ngo 1.22\n"), 0o644))
 	var imports, dispatch strings.Builder
 	for _, p := range ps {
-		for _, l := range snippet.Langs() {
-			r, _ := aim(p, l.Lang)
+		for _, l := range rawLangs() {
+			r, _ := cap.aim(p, l.Lang)
 			s, _ := snippet.Render(l.Lang, r)
 			d := filepath.Join(dir, p.id, l.Lang)
 			must(t, os.MkdirAll(d, 0o755))
@@ -264,34 +244,14 @@ func TestSnippetsSendWhatThePlaygroundSends(t *testing.T) {
 	for _, p := range ps {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			r, base := aim(p, "sender")
-			hr, err := upstream.NewHTTPRequest(context.Background(), r, base, testKey)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.DefaultClient.Do(hr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			sent, ok := cap.arrived(p.id + "/sender")
-			if !ok {
-				t.Fatal("the sender's request did not arrive")
-			}
-			for _, l := range snippet.Langs() {
-				r, base := aim(p, l.Lang)
+			sent := cap.sendAsPlayground(t, p)
+			for _, l := range rawLangs() {
+				r, base := cap.aim(p, l.Lang)
 				s, _ := snippet.Render(l.Lang, r)
 				if strings.Contains(s.Code, "sk-snippet") || strings.Contains(s.Code, "value-9") {
 					t.Errorf("%s: the code holds the key or a secret:\n%s", l.Lang, s.Code)
 				}
-				env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), r.KeyEnv + "=" + testKey}
-				if r.BaseURL == "" {
-					env = append(env, r.BaseURLEnv+"="+base)
-				}
-				for k, v := range p.env {
-					env = append(env, k+"="+v)
-				}
+				env := snippetEnv(p, r, base)
 				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 				d := filepath.Join(dir, p.id, l.Lang)
 				cmd := command(ctx, s, filepath.Join(d, s.File), goBin, p.id)
@@ -324,6 +284,144 @@ func TestSnippetsSendWhatThePlaygroundSends(t *testing.T) {
 	}
 }
 
+// prepared is a case with its id, the first segment of the paths it is
+// sent to.
+type prepared struct {
+	testCase
+	id string
+}
+
+// prepareCases are every default-catalog model's cases and the hostile
+// ones, each with its id.
+func prepareCases(t *testing.T) []prepared {
+	var ps []prepared
+	for i, tc := range append(modelCases(t), hostileCases()...) {
+		ps = append(ps, prepared{testCase: tc, id: fmt.Sprintf("c%03d", i)})
+	}
+	return ps
+}
+
+// aim is p's request aimed at the capture server under /ID/WHO, and the
+// base URL it then has.
+func (c *capture) aim(p prepared, who string) (*request.Request, string) {
+	base := c.srv.URL + "/" + p.id + "/" + who
+	if p.r.BaseURL == "" {
+		return p.r, base
+	}
+	path := p.r.BaseURL
+	if i := strings.Index(path, "://"); i >= 0 {
+		path = path[i+3:]
+		path = path[strings.IndexByte(path+"/", '/'):]
+	}
+	return p.r.WithBaseURL(base + path), base + path
+}
+
+// sendAsPlayground sends p as the playground does (upstream.NewHTTPRequest),
+// under /ID/sender, and returns what arrived.
+func (c *capture) sendAsPlayground(t *testing.T, p prepared) arrival {
+	t.Helper()
+	r, base := c.aim(p, "sender")
+	hr, err := upstream.NewHTTPRequest(context.Background(), r, base, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	sent, ok := c.arrived(p.id + "/sender")
+	if !ok {
+		t.Fatal("the sender's request did not arrive")
+	}
+	return sent
+}
+
+// snippetEnv is the environment a snippet of r runs with: only the key's
+// variable, the base URL's when unconfigured, and those p's secret
+// headers read.
+func snippetEnv(p prepared, r *request.Request, base string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), r.KeyEnv + "=" + testKey}
+	if r.BaseURL == "" {
+		env = append(env, r.BaseURLEnv+"="+base)
+	}
+	for k, v := range p.env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// rawLangs are the languages that send the playground's bytes (not an SDK).
+func rawLangs() []snippet.Info {
+	var out []snippet.Info
+	for _, l := range snippet.Langs() {
+		if !l.SDK {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// sdkLangs are the languages that send an equal request through an SDK.
+func sdkLangs() []snippet.Info {
+	var out []snippet.Info
+	for _, l := range snippet.Langs() {
+		if l.SDK {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// compareEqual checks what an SDK snippet sent against what the sender
+// sent: the same JSON value (numbers compared as written), the same path,
+// every header the playground sets (apart from those the SDK sets its own
+// way, listed in own), and beyond them only the snippet's AlsoSends.
+func compareEqual(t *testing.T, lang string, r *request.Request, s snippet.Snippet, got, sent arrival) {
+	t.Helper()
+	var a, b any
+	da, db := json.NewDecoder(bytes.NewReader(got.body)), json.NewDecoder(bytes.NewReader(sent.body))
+	da.UseNumber()
+	db.UseNumber()
+	if err := da.Decode(&a); err != nil {
+		t.Errorf("%s: the body is not JSON: %v\n%s", lang, err, got.body)
+		return
+	}
+	if err := db.Decode(&b); err != nil {
+		t.Fatalf("the sender's body is not JSON: %v", err)
+	}
+	if !reflect.DeepEqual(normalNumbers(a), normalNumbers(b)) {
+		t.Errorf("%s: body is not the same JSON value\nsnippet: %s\nsender:  %s", lang, got.body, sent.body)
+	}
+	if got.path != sent.path || got.query != sent.query {
+		t.Errorf("%s: path %q?%s, the sender's %q?%s", lang, got.path, got.query, sent.path, sent.query)
+	}
+	compareHeaders(t, lang, r, s, got, sent)
+}
+
+// normalNumbers replaces each json.Number in v by its value as a float64
+// and its text when that does not fit (so 1 and 1.0 are equal, as they are
+// to every JSON reader, but a long integer is compared exactly).
+func normalNumbers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = normalNumbers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = normalNumbers(e)
+		}
+	case json.Number:
+		if f, err := v.Float64(); err == nil && math.Abs(f) < 1<<53 {
+			return f
+		}
+		return v.String()
+	}
+	return v
+}
+
 // compare checks what a snippet sent against what the sender sent.
 func compare(t *testing.T, lang string, r *request.Request, s snippet.Snippet, got, sent arrival) {
 	t.Helper()
@@ -333,6 +431,13 @@ func compare(t *testing.T, lang string, r *request.Request, s snippet.Snippet, g
 	if got.path != sent.path || got.query != sent.query {
 		t.Errorf("%s: path %q?%s, the sender's %q?%s", lang, got.path, got.query, sent.path, sent.query)
 	}
+	compareHeaders(t, lang, r, s, got, sent)
+}
+
+// compareHeaders checks a snippet sent every header the playground sets,
+// as it sets them, and beyond them only its AlsoSends.
+func compareHeaders(t *testing.T, lang string, r *request.Request, s snippet.Snippet, got, sent arrival) {
+	t.Helper()
 	own := map[string]bool{"Host": true, "Content-Length": true}
 	if r.KeyEnv != "" {
 		own["Authorization"] = true

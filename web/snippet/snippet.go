@@ -30,19 +30,28 @@ type Snippet struct {
 	// playground sends (canonical names, sorted); Host and Content-Length,
 	// which every client sends, are not listed.
 	AlsoSends []string
-	Code      string
+	// SDK: the snippet calls an official SDK, which sends an equal request
+	// (the same JSON value, not the same bytes).
+	SDK bool
+	// Note says what else the client does of itself, for a person ("it
+	// retries twice on errors"); "" for none.
+	Note string
+	Code string
 }
 
 // Info is a language's metadata, without code.
 type Info struct {
 	Lang, Label, File string
+	// SDK: it calls an official SDK (see Snippet.SDK).
+	SDK bool
 }
 
-// lang is one language: its metadata, the headers its client adds and how
-// it renders.
+// lang is one language: its metadata, the headers its client adds, what
+// else it does of itself and how it renders.
 type lang struct {
 	Info
 	adds   []added
+	note   string
 	render func(*request.Request) string
 }
 
@@ -66,16 +75,17 @@ func unlessSet(name string) added { return added{name: name, unless: name} }
 // langs lists the languages in the order they are offered. The headers
 // each client adds are measured by the execution tests (TestSnippetsSend…).
 var langs = []lang{
-	{Info{"curl", "curl", "playground.sh"},
-		append(always("User-Agent"), unlessSet("Accept"), unlessSet("Content-Type")), renderCurl},
-	{Info{"httpie", "HTTPie", "playground-httpie.sh"},
-		always("Accept-Encoding", "Connection", "User-Agent"), renderHTTPie},
-	{Info{"python", "Python (requests)", "playground.py"},
-		append(always("Accept-Encoding", "Connection", "User-Agent"), unlessSet("Accept")), renderPython},
-	{Info{"js", "JavaScript (fetch)", "playground.mjs"},
-		append(always("Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent"), unlessSet("Accept"), unlessSet("Content-Type")), renderJS},
-	{Info{"go", "Go (net/http)", "playground.go"},
-		always("Accept-Encoding", "User-Agent"), renderGo},
+	{Info: Info{"curl", "curl", "playground.sh", false},
+		adds: append(always("User-Agent"), unlessSet("Accept"), unlessSet("Content-Type")), render: renderCurl},
+	{Info: Info{"httpie", "HTTPie", "playground-httpie.sh", false},
+		adds: always("Accept-Encoding", "Connection", "User-Agent"), render: renderHTTPie},
+	{Info: Info{"python", "Python (requests)", "playground.py", false},
+		adds: append(always("Accept-Encoding", "Connection", "User-Agent"), unlessSet("Accept")), render: renderPython},
+	{Info: Info{"js", "JavaScript (fetch)", "playground.mjs", false},
+		adds: append(always("Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent"), unlessSet("Accept"), unlessSet("Content-Type")), render: renderJS},
+	{Info: Info{"go", "Go (net/http)", "playground.go", false},
+		adds: always("Accept-Encoding", "User-Agent"), render: renderGo},
+	// The official SDKs, after the raw clients.
 }
 
 // Langs are the languages offered, in order.
@@ -92,7 +102,7 @@ func Langs() []Info {
 func Render(id string, r *request.Request) (s Snippet, ok bool) {
 	for _, l := range langs {
 		if l.Lang == id {
-			return Snippet{Lang: l.Lang, Label: l.Label, File: l.File, AlsoSends: alsoSends(l.adds, r), Code: l.render(r)}, true
+			return Snippet{Lang: l.Lang, Label: l.Label, File: l.File, AlsoSends: alsoSends(l.adds, r), SDK: l.SDK, Note: l.note, Code: l.render(r)}, true
 		}
 	}
 	return Snippet{}, false
