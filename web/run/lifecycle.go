@@ -104,6 +104,8 @@ type Run struct {
 	// answers are the choices as they ended, the key redacted (under mu;
 	// set with the done event).
 	answers []ChoiceOutput
+	// ending is how the run ended (under mu; set with the done event).
+	ending *Ending
 }
 
 type choiceState struct {
@@ -368,6 +370,11 @@ func (r *Run) finish(ctx context.Context, err error) {
 	done.ID = len(r.log) + 1
 	r.log = append(r.log, done)
 	r.state, r.ended = state, end
+	r.ending = &Ending{State: state, Output: output, Outcome: sum}
+	if upErr != nil {
+		ev := errorView(upErr, r.red)
+		r.ending.Failure, r.ending.RetryAfter = &ev, upErr.RetryAfter
+	}
 	for _, c := range output.Choices {
 		r.answers = append(r.answers, ChoiceOutput{Index: c.Index, Text: c.Text})
 	}

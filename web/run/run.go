@@ -310,6 +310,44 @@ func (r *Run) Watch() (release func()) {
 	}
 }
 
+// Ending is how a run ended, for a program that waits for it (an
+// experiment): its output and outcome as the history keeps them, the
+// failure the page shows, and the provider's Retry-After advice.
+type Ending struct {
+	State   State
+	Output  Output
+	Outcome Outcome
+	Failure *ErrorView
+	// RetryAfter is the wait a 429 or 503 advised (0: none).
+	RetryAfter time.Duration
+}
+
+// Wait watches the run until it ends and returns how; when ctx ends first
+// it stops the run and still waits for its ending (which is quick: the
+// output so far is kept).
+func (r *Run) Wait(ctx context.Context) Ending {
+	release := r.Watch()
+	defer release()
+	stopped := false
+	for {
+		r.mu.Lock()
+		e, changed := r.ending, r.changed
+		r.mu.Unlock()
+		if e != nil {
+			return *e
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			if !stopped {
+				r.Stop()
+				stopped = true
+			}
+			<-changed
+		}
+	}
+}
+
 // Stop cancels the run; the partial output is kept.
 func (r *Run) Stop() { r.cancel(errStopped) }
 
