@@ -20,8 +20,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -246,46 +248,94 @@ func objectOrArray(s string) bool {
 	return len(s) > 0 && (s[0] == '{' || s[0] == '[') && json.Valid([]byte(s))
 }
 
-// UnmarshalYAML reads a YAML value as JSON (numbers as written).
+// UnmarshalYAML reads a YAML value as JSON: members in their order,
+// numbers as written when JSON can hold them so.
 func (j *JSON) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && objectOrArray(n.Value) {
 		*j = JSON(strings.TrimSpace(n.Value))
 		return nil
 	}
-	var v any
-	if err := n.Decode(&v); err != nil {
+	var b bytes.Buffer
+	if err := nodeJSON(&b, n, 0); err != nil {
 		return err
 	}
-	b, err := json.Marshal(yamlToJSON(v))
-	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
-	}
-	*j = b
+	*j = b.Bytes()
 	return nil
 }
 
-// yamlToJSON makes a decoded YAML value marshalable as JSON: mappings
-// with keys other than strings get their keys written as text.
-func yamlToJSON(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			v[k] = yamlToJSON(e)
-		}
-		return v
-	case map[any]any:
-		m := make(map[string]any, len(v))
-		for k, e := range v {
-			m[fmt.Sprint(k)] = yamlToJSON(e)
-		}
-		return m
-	case []any:
-		for i, e := range v {
-			v[i] = yamlToJSON(e)
-		}
-		return v
+// nodeJSON writes a YAML node as JSON.
+func nodeJSON(b *bytes.Buffer, n *yaml.Node, depth int) error {
+	if depth > 100 {
+		return fmt.Errorf("line %d: nested too deep", n.Line)
 	}
-	return v
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.AliasNode:
+		inner := n.Alias
+		if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+			inner = n.Content[0]
+		}
+		if inner == nil {
+			return fmt.Errorf("line %d: not a JSON value", n.Line)
+		}
+		return nodeJSON(b, inner, depth+1)
+	case yaml.MappingNode, yaml.SequenceNode:
+		open, end, step := byte('['), byte(']'), 1
+		if n.Kind == yaml.MappingNode {
+			open, end, step = '{', '}', 2
+		}
+		b.WriteByte(open)
+		for i := 0; i+step-1 < len(n.Content); i += step {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if step == 2 {
+				k, _ := json.Marshal(n.Content[i].Value)
+				b.Write(k)
+				b.WriteByte(':')
+			}
+			if err := nodeJSON(b, n.Content[i+step-1], depth+1); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(end)
+		return nil
+	}
+	switch n.Tag {
+	case "!!null":
+		b.WriteString("null")
+		return nil
+	case "!!int", "!!float":
+		if json.Valid([]byte(n.Value)) {
+			b.WriteString(n.Value)
+			return nil
+		}
+		var f float64
+		if err := n.Decode(&f); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+			return nil
+		}
+		return fmt.Errorf("line %d: %s is not a number JSON can hold", n.Line, n.Value)
+	case "!!bool":
+		var v bool
+		if err := n.Decode(&v); err != nil {
+			return err
+		}
+		b.WriteString(strconv.FormatBool(v))
+		return nil
+	}
+	if n.Style == 0 && jsonNumber(n.Value) {
+		// A number YAML does not resolve (1e400 overflows a float64).
+		b.WriteString(n.Value)
+		return nil
+	}
+	s, _ := json.Marshal(n.Value)
+	b.Write(s)
+	return nil
+}
+
+// jsonNumber says s is a JSON number's text.
+func jsonNumber(s string) bool {
+	return s != "" && (s[0] == '-' || s[0] >= '0' && s[0] <= '9') && json.Valid([]byte(s))
 }
 
 // MarshalYAML writes the value as block YAML, its scalars as JSON wrote
@@ -303,9 +353,14 @@ func (j JSON) MarshalYAML() (any, error) {
 	return n.Content[0], nil
 }
 
-// blockStyle turns flow mappings and sequences into block ones.
+// blockStyle turns flow mappings and sequences into block ones, and
+// writes strings of one line plain (the encoder quotes one that would
+// read as something else: "123", "null").
 func blockStyle(n *yaml.Node) {
-	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+	switch {
+	case n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode:
+		n.Style = 0
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!str" && !strings.Contains(n.Value, "\n") && !jsonNumber(n.Value):
 		n.Style = 0
 	}
 	for _, c := range n.Content {
