@@ -107,7 +107,9 @@ func validate(i int, c Check) Errors {
 			add("match", "%q is neither %s nor %s", c.Match, Any, All)
 		}
 	case Regex:
-		required("pattern", c.Pattern)
+		if c.Pattern == "" {
+			add("pattern", "missing")
+		}
 		if _, err := regexp.Compile(c.Pattern); err != nil {
 			add("pattern", "%s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}
