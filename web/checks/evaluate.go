@@ -16,18 +16,18 @@ import (
 // Amounts are exact (*big.Rat, as web/cost computes them); nil or absent
 // is not known.
 type Answer struct {
-	Text    string
-	Finish  []string
-	Tools   []ToolCall
-	Latency time.Duration
-	Cost    map[string]*big.Rat
-	Credits *big.Rat
+	Text    string              `json:"text"`
+	Finish  []string            `json:"finish,omitempty"`
+	Tools   []ToolCall          `json:"tools,omitempty"`
+	Latency time.Duration       `json:"latency_ns"`
+	Cost    map[string]*big.Rat `json:"cost,omitempty"`
+	Credits *big.Rat            `json:"credits,omitempty"`
 }
 
 // ToolCall is a tool the answer called, with its arguments as JSON text.
 type ToolCall struct {
-	Name      string
-	Arguments string
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
 }
 
 // Result is one check of one answer. Reason says, in a person's words,

@@ -18,7 +18,7 @@ type Cell struct {
 	Case    int      `json:"case"`
 	Done    bool     `json:"done"`
 	Errored bool     `json:"errored,omitempty"`
-	Answer  Answer   `json:"-"`
+	Answer  Answer   `json:"answer"`
 	Results []Result `json:"results,omitempty"`
 }
 
