@@ -27,14 +27,9 @@ var kinds = map[Kind]func(Check, Answer) string{
 		return ""
 	},
 	Contains: func(c Check, a Answer) string {
-		var missing []string
-		for _, v := range c.Values {
-			if !strings.Contains(a.Text, v) {
-				missing = append(missing, v)
-			}
-		}
+		found, missing := occurrences(c.Values, a.Text)
 		switch {
-		case c.Match == Any && len(missing) == len(c.Values):
+		case c.Match == Any && len(found) == 0:
 			return "contains none of " + quotedList(missing)
 		case c.Match != Any && len(missing) > 0:
 			return "does not contain " + quotedList(missing)
@@ -42,14 +37,9 @@ var kinds = map[Kind]func(Check, Answer) string{
 		return ""
 	},
 	NotContains: func(c Check, a Answer) string {
-		var found []string
-		for _, v := range c.Values {
-			if strings.Contains(a.Text, v) {
-				found = append(found, v)
-			}
-		}
+		found, missing := occurrences(c.Values, a.Text)
 		switch {
-		case c.Match == All && len(found) == len(c.Values):
+		case c.Match == All && len(missing) == 0:
 			return "contains all of " + quotedList(found)
 		case c.Match != All && len(found) > 0:
 			return "contains " + quotedList(found)
@@ -184,6 +174,18 @@ var kinds = map[Kind]func(Check, Answer) string{
 		return ""
 	},
 	ToolCalled: toolCalled,
+}
+
+// occurrences parts the values into those found in text and the rest.
+func occurrences(values []string, text string) (found, missing []string) {
+	for _, v := range values {
+		if strings.Contains(text, v) {
+			found = append(found, v)
+		} else {
+			missing = append(missing, v)
+		}
+	}
+	return found, missing
 }
 
 // parseAnswer reads the trimmed answer as one JSON value, or says why it
