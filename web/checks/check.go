@@ -193,14 +193,33 @@ func (c *Check) UnmarshalJSON(b []byte) error {
 		if !slices.Contains(fieldNames, k) {
 			return unknownField(k)
 		}
-		if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] != '"' && t[0] != '[' && t[0] != '{' && k != "min" && k != "max" && k != "schema" && k != "arguments" {
-			if !bytes.Equal(t, []byte("null")) {
-				m[k], _ = json.Marshal(string(t))
+		switch k {
+		case "min", "max", "schema", "arguments":
+		case "values":
+			var items []json.RawMessage
+			if json.Unmarshal(raw, &items) == nil {
+				for i, item := range items {
+					items[i] = literal(item)
+				}
+				m[k], _ = json.Marshal(items)
 			}
+		default:
+			m[k] = literal(raw)
 		}
 	}
 	b, _ = json.Marshal(m)
 	return json.Unmarshal(b, (*check)(c))
+}
+
+// literal is a JSON number or boolean as a string of its text; anything
+// else as it is.
+func literal(raw json.RawMessage) json.RawMessage {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || t[0] == '"' || t[0] == '[' || t[0] == '{' || bytes.Equal(t, []byte("null")) {
+		return raw
+	}
+	s, _ := json.Marshal(string(t))
+	return s
 }
 
 // UnmarshalYAML reads a check, refusing unknown fields with their line.

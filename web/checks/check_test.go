@@ -2,6 +2,7 @@ package checks
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -158,6 +159,13 @@ func TestJSONNumbersForStringFields(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"type":"close-to","pointer":"/x","value":0.1,"tolerance":1e-3}`), &c); err != nil {
 		t.Fatal(err)
 	}
+	var l Check
+	if err := json.Unmarshal([]byte(`{"type":"contains","values":[42, true, "x"]}`), &l); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(l.Values, []string{"42", "true", "x"}) {
+		t.Fatalf("values: %q", l.Values)
+	}
 	if c.Value != "0.1" || c.Tolerance != "1e-3" {
 		t.Fatalf("got %+v", c)
 	}
@@ -236,5 +244,36 @@ func TestJSONAsYAML(t *testing.T) {
 		if got := string(compactJSON(back.Arguments)); got != j {
 			t.Errorf("got %s, want %s, from\n%s", got, j, y)
 		}
+	}
+}
+
+// TestDocumentedExampleIsValid: the checks docs/checks.md shows read and
+// validate as they are written there.
+func TestDocumentedExampleIsValid(t *testing.T) {
+	b, err := os.ReadFile("../../docs/checks.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "```yaml\n")
+	block, _, _ = strings.Cut(block, "```\n")
+	if !ok || block == "" {
+		t.Fatal("docs/checks.md has no yaml block")
+	}
+	var file struct {
+		Checks []Check `yaml:"checks"`
+	}
+	if err := yaml.Unmarshal([]byte(block), &file); err != nil {
+		t.Fatal(err)
+	}
+	if len(file.Checks) != len(Kinds) {
+		t.Fatalf("the example has %d checks, one of each of the %d kinds is wanted", len(file.Checks), len(Kinds))
+	}
+	for i, c := range file.Checks {
+		if c.Type != Kinds[i] {
+			t.Errorf("check %d is %s, want %s (the order of Kinds)", i, c.Type, Kinds[i])
+		}
+	}
+	if err := Validate(file.Checks); err != nil {
+		t.Fatal(err)
 	}
 }
