@@ -86,6 +86,7 @@ func TestEvaluateEachKind(t *testing.T) {
 		{"max-cost", Check{Type: MaxCost, Amount: "0.0015", Currency: "USD"}, Answer{Cost: map[string]*big.Rat{"USD": rat("0.0015")}}, ""},
 		{"max-cost over", Check{Type: MaxCost, Amount: "0.0015", Currency: "USD"}, Answer{Cost: map[string]*big.Rat{"USD": rat("0.0021")}}, "cost $0.0021 > $0.0015"},
 		{"max-cost exact", Check{Type: MaxCost, Amount: "1/3", Currency: "USD"}, Answer{Cost: map[string]*big.Rat{"USD": rat("0.3333333333")}}, ""},
+		{"max-cost currency in lower case", Check{Type: MaxCost, Amount: "0.001", Currency: "usd"}, Answer{Cost: map[string]*big.Rat{"USD": rat("0.002")}}, "cost $0.002 > $0.001"},
 		{"max-cost unknown", Check{Type: MaxCost, Amount: "1", Currency: "USD"}, Answer{}, "the cost is not known (the model has no price)"},
 		{"max-cost other currency", Check{Type: MaxCost, Amount: "1", Currency: "USD"}, Answer{Cost: map[string]*big.Rat{"CNY": rat("1")}}, "the cost is in CNY, not USD"},
 		{"max-cost credits", Check{Type: MaxCost, Amount: "2", Currency: Credits}, Answer{Credits: rat("3")}, "cost 3 credits > 2 credits"},

@@ -140,9 +140,16 @@ var kinds = map[Kind]func(Check, Answer) string{
 	},
 	MaxCost: func(c Check, a Answer) string {
 		limit, _ := number(c.Amount)
-		got, write := a.Cost[c.Currency], func(r *big.Rat) string { return cost.Format(r, c.Currency) }
-		if c.Currency == Credits {
-			got, write = a.Credits, cost.FormatCredits
+		var got *big.Rat
+		write := cost.FormatCredits
+		if strings.EqualFold(c.Currency, Credits) {
+			got = a.Credits
+		} else {
+			for cur, r := range a.Cost {
+				if strings.EqualFold(cur, c.Currency) && r != nil {
+					got, write = r, func(r *big.Rat) string { return cost.Format(r, cur) }
+				}
+			}
 		}
 		if got == nil {
 			var in []string
