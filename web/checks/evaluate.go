@@ -9,8 +9,10 @@ import (
 )
 
 // Answer is what a check reads of one cell's run. The runner fills it from
-// the run's outcome (run.Outcome): Text is the answer's text (the first
-// choice's), Finish is Outcome.Finish, Latency is Outcome.Durations.Total,
+// how the run ended (run.Ending: its Output and Outcome): Text is the
+// first choice's text (Output.Choices[0].Text), Tools the choices' tool
+// calls (ToolOutput Name and Args), Finish is Outcome.Finish, Latency is
+// Outcome.Durations.Total,
 // Cost holds Outcome.Cost.Total under Outcome.Cost.Currency when the cost
 // is known (Outcome.Cost.Total.Rat()), Credits Outcome.Cost.Credits.
 // Amounts are exact (*big.Rat, as web/cost computes them); nil or absent
