@@ -23,10 +23,10 @@ func TestLangs(t *testing.T) {
 			t.Errorf("%s has no label", l.Lang)
 		}
 	}
-	if got := strings.Join(ids, " "); got != "curl httpie python js go" {
+	if got := strings.Join(ids, " "); got != "curl httpie python python-httpx js go python-openai" {
 		t.Errorf("langs %s", got)
 	}
-	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground.mjs playground.go" {
+	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground-httpx.py playground.mjs playground.go playground-openai.py" {
 		t.Errorf("files %s", got)
 	}
 	if _, ok := snippet.Render("cobol", &request.Request{}); ok {
@@ -43,6 +43,9 @@ func TestAlsoSendsDependsOnTheRequest(t *testing.T) {
 		"curl":   {"Accept", "User-Agent"},
 		"httpie": {"Accept-Encoding", "Connection", "User-Agent"},
 		"python": {"Accept", "Accept-Encoding", "Connection", "User-Agent"},
+		"python-httpx": {"Accept", "Accept-Encoding", "Connection", "User-Agent"},
+		"python-openai": {"Accept", "Accept-Encoding", "Connection", "User-Agent", "X-Stainless-Arch", "X-Stainless-Async", "X-Stainless-Lang",
+			"X-Stainless-Os", "X-Stainless-Package-Version", "X-Stainless-Read-Timeout", "X-Stainless-Retry-Count", "X-Stainless-Runtime", "X-Stainless-Runtime-Version"},
 		"js":     {"Accept", "Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent"},
 		"go":     {"Accept-Encoding", "User-Agent"},
 	}
