@@ -88,6 +88,7 @@ var langs = []lang{
 	{Info: Info{"go", "Go (net/http)", "playground.go", false},
 		adds: always("Accept-Encoding", "User-Agent"), render: renderGo},
 	// The official SDKs, after the raw clients.
+	{Info: Info{"python-openai", "Python (openai)", "playground-openai.py", true}, adds: pyOpenAIAdds, note: pyOpenAINote, render: renderPyOpenAI},
 }
 
 // Langs are the languages offered, in order.
