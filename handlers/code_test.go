@@ -14,7 +14,7 @@ import (
 func TestDraftSnippet(t *testing.T) {
 	app := simApp(t)
 	do(t, app, post("/draft/preview", chatForm("Snippets of the sea")))
-	for _, lang := range []string{"curl", "httpie", "python", "js", "go"} {
+	for _, lang := range []string{"curl", "httpie", "python", "python-httpx", "js", "go", "python-openai"} {
 		resp, body := do(t, app, httptest.NewRequest("GET", "/draft/snippet/"+lang+"?download=1", nil))
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Snippets of the sea") || !strings.Contains(body, "SIMULATOR_API_KEY") {
 			t.Errorf("%s: %d\n%.600s", lang, resp.StatusCode, body)
@@ -24,7 +24,7 @@ func TestDraftSnippet(t *testing.T) {
 		}
 	}
 	resp, body := do(t, app, httptest.NewRequest("GET", "/draft/snippet/cobol", nil))
-	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "curl, httpie, python, js, go") {
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "curl, httpie, python, python-httpx, js, go, python-openai") {
 		t.Errorf("unknown language: %d %.300s", resp.StatusCode, body)
 	}
 }

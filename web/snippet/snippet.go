@@ -81,11 +81,14 @@ var langs = []lang{
 		adds: always("Accept-Encoding", "Connection", "User-Agent"), render: renderHTTPie},
 	{Info: Info{"python", "Python (requests)", "playground.py", false},
 		adds: append(always("Accept-Encoding", "Connection", "User-Agent"), unlessSet("Accept")), render: renderPython},
+	{Info: Info{"python-httpx", "Python (httpx)", "playground-httpx.py", false},
+		adds: append(always("Accept-Encoding", "Connection", "User-Agent"), unlessSet("Accept")), render: renderHttpx},
 	{Info: Info{"js", "JavaScript (fetch)", "playground.mjs", false},
 		adds: append(always("Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent"), unlessSet("Accept"), unlessSet("Content-Type")), render: renderJS},
 	{Info: Info{"go", "Go (net/http)", "playground.go", false},
 		adds: always("Accept-Encoding", "User-Agent"), render: renderGo},
 	// The official SDKs, after the raw clients.
+	{Info: Info{"python-openai", "Python (openai)", "playground-openai.py", true}, adds: pyOpenAIAdds, note: pyOpenAINote, render: renderPyOpenAI},
 }
 
 // Langs are the languages offered, in order.

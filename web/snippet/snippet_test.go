@@ -23,10 +23,10 @@ func TestLangs(t *testing.T) {
 			t.Errorf("%s has no label", l.Lang)
 		}
 	}
-	if got := strings.Join(ids, " "); got != "curl httpie python js go" {
+	if got := strings.Join(ids, " "); got != "curl httpie python python-httpx js go python-openai" {
 		t.Errorf("langs %s", got)
 	}
-	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground.mjs playground.go" {
+	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground-httpx.py playground.mjs playground.go playground-openai.py" {
 		t.Errorf("files %s", got)
 	}
 	if _, ok := snippet.Render("cobol", &request.Request{}); ok {
@@ -40,11 +40,14 @@ func TestAlsoSendsDependsOnTheRequest(t *testing.T) {
 	r := &request.Request{Method: "POST", BaseURL: "http://x/v1", Path: "/chat/completions", Body: []byte(`{}`),
 		Header: []request.Header{{Name: "Content-Type", Value: "application/json"}}}
 	want := map[string][]string{
-		"curl":   {"Accept", "User-Agent"},
-		"httpie": {"Accept-Encoding", "Connection", "User-Agent"},
-		"python": {"Accept", "Accept-Encoding", "Connection", "User-Agent"},
-		"js":     {"Accept", "Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent"},
-		"go":     {"Accept-Encoding", "User-Agent"},
+		"curl":         {"Accept", "User-Agent"},
+		"httpie":       {"Accept-Encoding", "Connection", "User-Agent"},
+		"python":       {"Accept", "Accept-Encoding", "Connection", "User-Agent"},
+		"python-httpx": {"Accept", "Accept-Encoding", "Connection", "User-Agent"},
+		"python-openai": {"Accept", "Accept-Encoding", "Connection", "User-Agent", "X-Stainless-Arch", "X-Stainless-Async", "X-Stainless-Lang",
+			"X-Stainless-Os", "X-Stainless-Package-Version", "X-Stainless-Read-Timeout", "X-Stainless-Retry-Count", "X-Stainless-Runtime", "X-Stainless-Runtime-Version"},
+		"js": {"Accept", "Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent"},
+		"go": {"Accept-Encoding", "User-Agent"},
 	}
 	for _, s := range snippet.All(r) {
 		if !slices.Equal(s.AlsoSends, want[s.Lang]) {
@@ -62,7 +65,7 @@ func TestAlsoSendsDependsOnTheRequest(t *testing.T) {
 // TestKeyAndSecretsFromTheEnvironment: every snippet names the key's and
 // the secret headers' variables and holds no value of theirs.
 func TestKeyAndSecretsFromTheEnvironment(t *testing.T) {
-	r := &request.Request{Method: "POST", BaseURLEnv: "GW_BASE_URL", Path: "/chat/completions", KeyEnv: "GW_API_KEY", Body: []byte(`{}`),
+	r := &request.Request{Method: "POST", BaseURLEnv: "GW_BASE_URL", Path: "/chat/completions", KeyEnv: "GW_API_KEY", Body: []byte(`{"model":"m","messages":[]}`),
 		Header: []request.Header{{Name: "X-Virtual-Key", Value: "vk-${GW_VIRTUAL}", Secret: true}}, Style: catalog.Chat}
 	r = r.WithSecrets(map[string]string{"X-Virtual-Key": "vk-s3cr3t"})
 	for _, s := range snippet.All(r) {

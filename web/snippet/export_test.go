@@ -1,0 +1,17 @@
+package snippet
+
+// PyOpenAIMethod is the Python SDK's method for an API style, for the
+// tests: its path, the parameters it takes as keywords and requires.
+type PyOpenAIMethod struct {
+	Path            string
+	Known, Required []string
+}
+
+// PyOpenAIMethods are pyOpenAIMethods, by style.
+func PyOpenAIMethods() map[string]PyOpenAIMethod {
+	out := map[string]PyOpenAIMethod{}
+	for s, m := range pyOpenAIMethods {
+		out[string(s)] = PyOpenAIMethod{Path: m.path, Known: m.known, Required: m.required}
+	}
+	return out
+}
