@@ -17,6 +17,12 @@ import (
 // hostile is a text that must survive the shell, JSON and the import.
 const hostile = "It's \"quoted\", $HOME, `tick`, back\\slash,\nnew line, 😀, </script>"
 
+// jsonHostile is hostile written inside a JSON string.
+var jsonHostile = func() string {
+	b, _ := json.Marshal(hostile)
+	return string(b[1 : len(b)-1])
+}()
+
 const (
 	weatherParams = `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`
 	answerSchema  = `{"name":"answer","schema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]},"strict":true}`
@@ -179,6 +185,9 @@ func fullInput(m *catalog.Model, f catalog.Field, hasTools bool) (formpkg.Input,
 		case "array":
 			return formpkg.Text(`[1,2]`), true
 		}
+		if f.Role == catalog.RoleExtra { // a provider extension no field sets
+			return formpkg.Text(`{"top_k_extra":3,"vendor":{"note":"` + jsonHostile + `","on":[true,null]}}`), true
+		}
 		return formpkg.Text(`{"a":1}`), true
 	case catalog.TypeString:
 		if f.Transform == catalog.TransformToolChoice {
@@ -215,8 +224,14 @@ func TestImportRoundTrip(t *testing.T) {
 				for _, p := range imp.Problems {
 					t.Errorf("problem (%s): %s", p.Field, p.Message)
 				}
-				if len(imp.Unread) > 0 {
-					t.Errorf("unread: %s", imp.UnreadNote())
+				if len(imp.Dropped) > 0 {
+					t.Errorf("dropped: %s", imp.KeptNote())
+				}
+				if name == "full" && !r.Form.Has(catalog.ExtraFieldName) {
+					t.Errorf("the full draft has no extra body fields")
+				}
+				if want := r.Form.Has(catalog.ExtraFieldName); len(imp.Kept) > 0 != want {
+					t.Errorf("kept %v as extra body fields, want some: %v", imp.Kept, want)
 				}
 				if imp.Model != m {
 					t.Fatalf("imported as %v, want %s", imp.Model, m.Key())
