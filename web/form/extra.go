@@ -16,10 +16,10 @@ import (
 // and {} sends nothing.
 
 // BodyKeys maps each top-level body key the fields send (not the extra
-// field) to what the person is told to use instead: the field's label,
-// or for "model" the model picker, for "stream" the playground itself.
-func BodyKeys(fields []catalog.Field) map[string]string {
-	keys := map[string]string{"model": "", "stream": ""}
+// field) to the field that sends it; "model" and "stream" are always
+// the playground's (a zero Field when no field sends them).
+func BodyKeys(fields []catalog.Field) map[string]catalog.Field {
+	keys := map[string]catalog.Field{"model": {}, "stream": {}}
 	for _, f := range fields {
 		var key string
 		switch f.Transform {
@@ -37,8 +37,8 @@ func BodyKeys(fields []catalog.Field) map[string]string {
 		if f.Role == catalog.RoleExtra {
 			continue
 		}
-		if _, seen := keys[key]; !seen || key == "stream" {
-			keys[key] = f.DisplayLabel()
+		if g := keys[key]; g.Name == "" || g.Name != key && f.Name == key {
+			keys[key] = f
 		}
 	}
 	return keys
@@ -53,16 +53,16 @@ func checkExtra(fields []catalog.Field, raw json.RawMessage) string {
 	}
 	sent := BodyKeys(fields)
 	for _, k := range keys.order {
-		label, taken := sent[k]
+		f, taken := sent[k]
 		switch {
 		case taken && k == "model":
 			return "model is the model picker's; pick the model there."
-		case taken && label == "":
+		case taken && f.Name == "":
 			return fmt.Sprintf("%s is the playground's to send; leave it out.", k)
-		case taken && label == k:
+		case taken && f.Name == k:
 			return fmt.Sprintf("%s is a field of this form; set it there.", k)
 		case taken:
-			return fmt.Sprintf("%s is sent by this form's field %s; set it there.", k, label)
+			return fmt.Sprintf("%s is sent by this form's field %s; set it there.", k, f.DisplayLabel())
 		case isNull(keys.vals[k]):
 			return fmt.Sprintf("%s is null, the API's default; leave it out.", k)
 		}
