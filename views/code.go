@@ -174,3 +174,11 @@ func pressed(on bool) string {
 	}
 	return "false"
 }
+
+// dropVals are the hx-vals of an import choice: drop=1 to drop.
+func dropVals(choice string) string {
+	if choice == "drop" {
+		return `{"drop": "1"}`
+	}
+	return `{"drop": ""}`
+}
