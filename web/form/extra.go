@@ -12,8 +12,8 @@ import (
 // The extra body field (catalog.ExtraField, role extra) is a JSON object
 // of parameters the schema does not have. Its kind is the JSON kind's
 // (an object); beside that its keys may not be ones the form sends
-// itself (BodyKeys), nor null (the API's default: leave the key out),
-// and {} sends nothing.
+// itself (BodyKeys), nor empty, nor null (the API's default: leave the
+// key out), and {} sends nothing.
 
 // BodyKeys maps each top-level body key the fields send (not the extra
 // field) to the field that sends it; "model" and "stream" are always
@@ -55,6 +55,8 @@ func checkExtra(fields []catalog.Field, raw json.RawMessage) string {
 	for _, k := range keys.order {
 		f, taken := sent[k]
 		switch {
+		case k == "":
+			return "A key must not be empty."
 		case taken && k == "model":
 			return "model is the model picker's; pick the model there."
 		case taken && f.Name == "":

@@ -6,6 +6,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/form"
+	"github.com/playground-dev/playground/web/request"
 )
 
 // extraFields is a small Chat form with the implied extra body field.
@@ -35,6 +36,7 @@ func TestCheckExtra(t *testing.T) {
 		"a transform's key":  {text: `{"messages": []}`, err: "messages is a field of this form; set it there."},
 		"the model":          {text: `{"model": "x"}`, err: "model is the model picker's"},
 		"a null value":       {text: `{"top_k": null}`, err: "top_k is null, the API's default; leave it out."},
+		"an empty key":       {text: `{"": 0}`, err: "A key must not be empty."},
 		"a duplicate stream": {text: `{"stream": false}`, err: "stream is a field of this form; set it there."},
 	}
 	for name, tc := range cases {
@@ -102,4 +104,38 @@ func TestKeep(t *testing.T) {
 	if kept, dropped := form.Keep(extraFields[:2], d, unread); len(kept) != 0 || len(dropped) != 1 || d.Has(catalog.ExtraFieldName) {
 		t.Errorf("kept %v, dropped %v without an extra field", kept, dropped)
 	}
+}
+
+// FuzzExtraField: any text in the extra body field checks without a
+// panic; a value that checks is sent after the form's fields, and the
+// body imported again keeps the same object.
+func FuzzExtraField(f *testing.F) {
+	for _, s := range []string{`{"top_k": 40}`, `{"a":{"b":[1,null]},"c":"</script>"}`, `{"temperature":1}`, `{"x":null}`, `[1]`, `{}`, `{"a":1,"a":2}`} {
+		f.Add(s)
+	}
+	m := &catalog.Model{ID: "m", Style: catalog.Chat, Schema: catalog.SchemaRef{Fields: extraFields[:4]}}
+	p := &catalog.Provider{ID: "p"}
+	f.Fuzz(func(t *testing.T, text string) {
+		d := form.Draft{"messages": form.Messages(form.MessageRow{Role: "user", Content: "hi"}), catalog.ExtraFieldName: form.Text(text)}
+		vals, errs := form.Check(m.Fields(), d)
+		if _, set := vals[catalog.ExtraFieldName]; !set || errs[catalog.ExtraFieldName] != "" {
+			return
+		}
+		req, err := request.Build(p, m, vals, "https://x")
+		if err != nil {
+			t.Fatalf("a checked extra field does not build: %v", err)
+		}
+		d2, unread, _, err := form.FromBody(m.Fields(), m.Style, req.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, dropped := form.Keep(m.Fields(), d2, unread); len(dropped) > 0 {
+			t.Fatalf("dropped %v of %s", dropped, req.Body)
+		}
+		vals2, _ := form.Check(m.Fields(), d2)
+		req2, _ := request.Build(p, m, vals2, "https://x")
+		if req2 == nil || string(req2.Body) != string(req.Body) {
+			t.Fatalf("imported again, the body differs:\n%s", req.Body)
+		}
+	})
 }
