@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -53,35 +54,61 @@ func langList() string {
 // ImportRequest serves POST /draft/import: a pasted curl command or JSON
 // body becomes the form (provider by base URL, style by path, model by
 // body), with what could not be read said above it. The form posted with
-// it is kept when the paste cannot be read.
-func ImportRequest(scopes scoper, keep keeper, runs runFinder) fiber.Handler {
+// it is kept when the paste cannot be read. drop=1 leaves the parameters
+// the model's form does not have out (by default they are kept as extra
+// body fields).
+func ImportRequest(imports importer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		sc := scopes.of(c)
-		posted := formValues(c)
-		text := strings.TrimSpace(posted.Get("import"))
-		paste, perr := draft.ReadPaste(text, posted.Get("_provider"), posted.Get("_model"))
-		var im draft.Imported
-		if perr == nil {
-			im = sc.drafts.Import(paste)
-		}
-		if perr != nil || im.Result.Model == nil {
-			// Nothing to fill the form with: it stays as it was, the
-			// reason next to the box, the paste kept.
-			r := sc.drafts.Prepare(draft.Input{Provider: paste.Provider, Model: paste.Model, Form: webform.Decode(posted)})
-			w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
-			w.Import = views.NewImportBox(text, perr, im)
-			return render(c, http.StatusOK, views.WorkspaceView(w, lastRun(c, runs)))
-		}
-		r := im.Result
-		if s := sessionOf(c); s != nil {
-			s.Pick(r.Provider.ID, r.Model.ID)
-		}
-		keep.keep(c, r)
-		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
-		w.Import = views.NewImportBox("", nil, im)
-		pushPicked(c, r)
-		return render(c, http.StatusOK, views.WorkspaceView(w, nil))
+		return imports.render(c, formValues(c), nil)
 	}
+}
+
+// importer imports a posted paste and renders the workspace with it: for
+// the import box, and for the provider it offers to add (AddProvider).
+type importer struct {
+	scopes scoper
+	keep   keeper
+	saved  draftLoader
+	runs   runFinder
+}
+
+// render imports posted's paste ("import", for the form's "_provider"
+// and "_model"; "drop") into the session's scope as it is now; added is
+// the add-provider form AddProvider refused, shown back in the box.
+func (im importer) render(c *fiber.Ctx, posted url.Values, added *views.AddProviderForm) error {
+	sc := im.scopes.of(c)
+	text := strings.TrimSpace(posted.Get("import"))
+	paste, perr := draft.ReadPaste(text, posted.Get("_provider"), posted.Get("_model"))
+	paste.Drop = posted.Get("drop") == "1"
+	var imp draft.Imported
+	if perr == nil {
+		imp = sc.drafts.Import(paste)
+	}
+	box := views.NewImportBox(text, perr, imp)
+	if added != nil {
+		box = box.WithAdd(added.Name, added.BaseURL, posted["styles"], added.Errors)
+	}
+	if perr != nil || imp.Result.Model == nil {
+		// Nothing to fill the form with: it stays as it was (as posted
+		// with the paste, else as last kept), the reason next to the
+		// box, the paste kept.
+		r := currentDraft(c, sc, im.saved, "", "")
+		if posted.Has("_model") {
+			r = sc.drafts.Prepare(draft.Input{Provider: paste.Provider, Model: paste.Model, Form: webform.Decode(posted)})
+		}
+		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
+		w.Import = box
+		return render(c, http.StatusOK, views.WorkspaceView(w, lastRun(c, im.runs)))
+	}
+	r := imp.Result
+	if s := sessionOf(c); s != nil {
+		s.Pick(r.Provider.ID, r.Model.ID)
+	}
+	im.keep.keep(c, r)
+	w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
+	w.Import = box
+	pushPicked(c, r)
+	return render(c, http.StatusOK, views.WorkspaceView(w, nil))
 }
 
 // HistoryRunSnippet serves GET /history/runs/:id/snippet/:lang: a stored

@@ -107,6 +107,7 @@ func Register(app *fiber.App, d Deps) {
 	}
 	scopes := scoper{drafts: d.Drafts, listers: draft.Listers{Own: d.Lister, Catalog: d.CatalogLister}}
 	keep := keeper{saved: d.Saved, log: d.Log}
+	imports := importer{scopes: scopes, keep: keep, saved: d.Saved, runs: d.Runs}
 	launch := launcher{runs: d.Runs, log: d.Log, logPrompts: d.LogPrompts}
 	settings := settingsPage{catalog: d.Catalog, keys: d.Drafts, lister: d.Lister, guarded: d.Guard != nil, assets: assets}
 
@@ -132,7 +133,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/", compressed, Playground(scopes, d.Saved, d.Runs, assets))
 	app.Post("/draft/switch", compressed, SwitchModel(scopes, keep, d.Sessions, d.Runs))
 	app.Post("/draft/preview", compressed, Preview(scopes, keep))
-	app.Post("/draft/import", compressed, ImportRequest(scopes, keep, d.Runs))
+	app.Post("/draft/import", compressed, ImportRequest(imports))
 	app.Get("/draft/snippet/:lang", DraftSnippet(scopes, d.Saved))
 
 	// Runs: start, follow (SSE, resumable), stop, inspect.
@@ -184,7 +185,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/settings", compressed, Settings(settings))
 	app.Post("/settings/keys/:provider", SetKey(settings, d.Sessions, d.Lister))
 	app.Post("/settings/keys/:provider/clear", ClearKey(d.Catalog, d.Sessions))
-	app.Post("/settings/providers", AddProvider(settings, guard, d.Sessions, d.Lister))
+	app.Post("/settings/providers", AddProvider(settings, guard, d.Sessions, d.Lister, imports))
 	app.Post("/settings/providers/:provider/refresh", RefreshProvider(d.Lister, d.Sessions))
 	app.Post("/settings/providers/:provider/styles", SetModelStyle(settings, d.Sessions))
 	app.Post("/settings/providers/:provider/remove", RemoveProvider(d.Lister, d.Sessions))

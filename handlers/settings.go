@@ -137,7 +137,10 @@ func ClearKey(cat *catalog.Catalog, sessions sessionKeeper) fiber.Handler {
 
 // AddProvider serves POST /settings/providers.
 // A nil guard checks no base URL (the operator allows private addresses).
-func AddProvider(page settingsPage, guard account.URLChecker, sessions sessionKeeper, lister modelLister) fiber.Handler {
+// Posted from the playground's import box (with the paste as "import"),
+// it answers with the workspace: the paste imported into the provider
+// added, or the box's add form with the errors beside its fields.
+func AddProvider(page settingsPage, guard account.URLChecker, sessions sessionKeeper, lister modelLister, imports importer) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		acct := accountOf(c)
 		form := formValues(c)
@@ -149,7 +152,13 @@ func AddProvider(page settingsPage, guard account.URLChecker, sessions sessionKe
 				errs[""] = msg
 			}
 		}
-		if len(errs) > 0 {
+		fromImport := form.Get("import") != ""
+		switch {
+		case fromImport && len(errs) > 0:
+			return imports.render(c, form, &add)
+		case fromImport:
+			return imports.render(c, form, nil)
+		case len(errs) > 0:
 			return page.render(c, http.StatusUnprocessableEntity, "", add, nil, nil)
 		}
 		ids, err := lister.Models(c.UserContext(), ownerOf(c), p, acct.Key(p.ID))

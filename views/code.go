@@ -2,8 +2,10 @@ package views
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 
+	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/curlimport"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/problem"
@@ -72,13 +74,36 @@ type ImportBox struct {
 	Notes []string
 	// Open: the box shows open (it has something to say).
 	Open bool
+	// Again is the paste, its keys taken out, that the keep-or-drop
+	// choice and the add-provider form import again.
+	Again string
+	// Choice offers to keep the parameters the model's form does not
+	// have as extra body fields, or to drop them; Dropping says they were
+	// dropped (else kept).
+	Choice, Dropping bool
+	// Add offers to add the paste's base URL as the person's provider and
+	// import the paste into it; nil when a provider has it.
+	Add *ImportProvider
 }
 
-// NewImportBox is the box after an import: err when the paste could not
-// be read at all, else what im says.
-func NewImportBox(text string, err error, im draft.Imported) ImportBox {
-	// A paste shown back (it could not be read) never shows a key.
-	b := ImportBox{Text: curlimport.Scrub(text)}
+// ImportProvider is the import box's add-provider form (posted to
+// POST /settings/providers with the paste): a name from the URL's host,
+// the API style of its path, and what the form said when it was posted.
+type ImportProvider struct {
+	BaseURL, Name string
+	Styles        []Check
+	Errors        map[string]string
+}
+
+// NewImportBox is the box after an import of the paste: err when it
+// could not be read at all, else what im says.
+func NewImportBox(paste string, err error, im draft.Imported) ImportBox {
+	// A paste shown back or carried never shows a key.
+	scrubbed := curlimport.Scrub(paste)
+	var b ImportBox
+	if err != nil || im.Result.Model == nil {
+		b.Text = scrubbed // it could not be read: nothing is lost
+	}
 	var ce *curlimport.Error
 	switch {
 	case errors.As(err, &ce):
@@ -90,9 +115,9 @@ func NewImportBox(text string, err error, im draft.Imported) ImportBox {
 		b.Notes = append(b.Notes, p.Message)
 	}
 	if np := im.NewProvider; np != nil {
-		b.Notes = append(b.Notes, "No provider here has the base URL "+np.BaseURL+": add it in Settings (Your providers), then import again.")
+		b.Add = &ImportProvider{BaseURL: np.BaseURL, Name: hostName(np.BaseURL), Styles: StyleChecks([]string{string(np.Style)})}
 	}
-	for _, n := range []string{im.KeyNote(), im.UnreadNote()} {
+	for _, n := range []string{im.KeyNote(), im.UnreadNote(), im.KeptNote()} {
 		if n != "" {
 			b.Notes = append(b.Notes, n)
 		}
@@ -103,6 +128,57 @@ func NewImportBox(text string, err error, im draft.Imported) ImportBox {
 	if err == nil && im.Result.Model != nil {
 		b.Notes = append([]string{"Imported into " + im.Result.Provider.Name + " · " + im.Result.Model.Label() + "."}, b.Notes...)
 	}
+	b.Choice, b.Dropping = im.Choice(), im.Dropping
+	if b.Choice || b.Add != nil {
+		b.Again = scrubbed
+	}
 	b.Open = b.Error != "" || len(b.Notes) > 0
 	return b
+}
+
+// hostName names a provider after its base URL's host, without a
+// leading "api." ("llm.example.com" of https://api.llm.example.com/v1),
+// cut to the length a provider's name may have.
+func hostName(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	name := strings.TrimPrefix(u.Hostname(), "api.")
+	if r := []rune(name); len(r) > account.MaxNameLength {
+		name = string(r[:account.MaxNameLength])
+	}
+	return name
+}
+
+// WithAdd is the box showing the add-provider form as it was posted,
+// with its errors (AddProvider refused it).
+func (b ImportBox) WithAdd(name, baseURL string, styles []string, errs map[string]string) ImportBox {
+	b.Add = &ImportProvider{BaseURL: baseURL, Name: name, Styles: StyleChecks(styles), Errors: errs}
+	b.Open = true
+	return b
+}
+
+// choiceClass is a choice button's class: the current one stands out.
+func choiceClass(current bool) string {
+	if current {
+		return "btn"
+	}
+	return "btn-secondary"
+}
+
+// pressed is an aria-pressed value.
+func pressed(on bool) string {
+	if on {
+		return "true"
+	}
+	return "false"
+}
+
+// dropVals are the hx-vals of an import choice: drop=1 to drop.
+func dropVals(choice string) string {
+	if choice == "drop" {
+		return `{"drop": "1"}`
+	}
+	return `{"drop": ""}`
 }

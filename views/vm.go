@@ -507,6 +507,9 @@ func newField(f catalog.Field, r draft.Result) Field {
 		}
 	case catalog.TypeJSON:
 		v.Placeholder = jsonPlaceholder(f.JSONKind)
+		if f.Role == catalog.RoleExtra {
+			v.Placeholder = `{"top_k": 40}`
+		}
 	case catalog.TypeImageURLs:
 		for _, row := range r.Form.ImageRows(f.Name) {
 			v.Images = append(v.Images, ImageRow(row))

@@ -466,6 +466,26 @@ func TestBrowserCodePanelAndImport(t *testing.T) {
 	if temp != "0.4" || !strings.Contains(note, "Imported into") {
 		t.Errorf("after the import: temperature %q, the box says %q", temp, note)
 	}
+	// A parameter the model's form does not have is listed; dropped, then
+	// kept: the extra body field holds it and the curl sends it.
+	withTopK := strings.Replace(cmd, `"temperature": 0.4`, `"temperature": 0.4, "top_k": 40`, 1)
+	var extra string
+	b.run(t,
+		chromedp.Evaluate(`document.querySelector('[data-testid="import"]').open = true`, nil),
+		setValue(`[data-testid="import-text"]`, withTopK),
+		chromedp.Click(`[data-testid="import-button"]`, chromedp.ByQuery),
+		waitText(`[data-testid="import"]`, "Not in this model's form: top_k 40."),
+		chromedp.Click(`[data-testid="import-drop"]`, chromedp.ByQuery),
+		waitText(`[data-testid="import"]`, "Dropped: top_k."),
+		waitTextGone(`[data-testid="curl"]`, `"top_k"`),
+		chromedp.Click(`[data-testid="import-keep"]`, chromedp.ByQuery),
+		waitText(`[data-testid="import"]`, "Kept as extra body fields"),
+		waitText(`[data-testid="curl"]`, `"top_k": 40`),
+		chromedp.Value(`#f-extra_body`, &extra, chromedp.ByQuery),
+	)
+	if extra != `{"top_k":40}` {
+		t.Errorf("the extra body field holds %q", extra)
+	}
 	b.noScriptErrors(t)
 }
 

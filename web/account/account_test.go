@@ -198,7 +198,7 @@ func TestCatalogMergesListedModels(t *testing.T) {
 	// An unknown id gets the generic schema of the provider's style.
 	generic, _ := cat.Model("my-chat", "llama-3.3-70b")
 	want, _ := base.GenericSchema(catalog.Chat)
-	if len(generic.Fields()) != len(want) || generic.Style != catalog.Chat {
+	if len(generic.Fields()) != len(want)+1 || generic.Style != catalog.Chat { // and the extra body field
 		t.Errorf("generic model %+v", generic)
 	}
 	// gpt-4o-mini is a chat model; a Responses-only provider gives it the

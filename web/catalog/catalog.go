@@ -163,12 +163,15 @@ func (m *Model) SentModel() string {
 	return m.ID
 }
 
-// Fields returns the model's form schema.
-func (m *Model) Fields() []Field { return m.Schema.Fields }
+// Fields returns the model's form: its schema's fields, then the implied
+// ExtraField every model has.
+func (m *Model) Fields() []Field {
+	return append(m.Schema.Fields[:len(m.Schema.Fields):len(m.Schema.Fields)], ExtraField)
+}
 
-// Field returns the schema field called name.
+// Field returns the form's field called name.
 func (m *Model) Field(name string) (Field, bool) {
-	for _, f := range m.Schema.Fields {
+	for _, f := range m.Fields() {
 		if f.Name == name {
 			return f, true
 		}
@@ -178,7 +181,7 @@ func (m *Model) Field(name string) (Field, bool) {
 
 // FieldWithRole returns the model's field with the role (RoleStream, …).
 func (m *Model) FieldWithRole(role string) (Field, bool) {
-	for _, f := range m.Schema.Fields {
+	for _, f := range m.Fields() {
 		if f.Role == role {
 			return f, true
 		}

@@ -98,7 +98,7 @@ func TestSeedDetails(t *testing.T) {
 	for _, f := range m.Fields() {
 		names = append(names, f.Name)
 	}
-	wantNames := "system_prompt,messages,image_urls,image_detail,reasoning_effort,reasoning_summary,verbosity,max_output_tokens,response_format,store,topic,background,stream"
+	wantNames := "system_prompt,messages,image_urls,image_detail,reasoning_effort,reasoning_summary,verbosity,max_output_tokens,response_format,store,topic,background,stream,extra_body" // and the extra field every form has
 	if strings.Join(names, ",") != wantNames {
 		t.Errorf("seed 003 fields\n got %s\nwant %s", strings.Join(names, ","), wantNames)
 	}

@@ -88,7 +88,31 @@ const (
 	RoleStream           = "stream"            // a boolean: the answer comes as server-sent events
 	RolePreviousResponse = "previous_response" // the id of a stored response this one continues
 	RolePrompt           = "prompt"            // part of the prompt: messages, prompt text, input, system prompt, images
+	// RoleExtra is the implied extra-body field's (ExtraField): a JSON
+	// object whose keys request.Build adds to the top of the body after
+	// the schema's fields. No schema field may have it.
+	RoleExtra = "extra"
 )
+
+// ExtraFieldName names the field every model's form has beside its
+// schema's (Model.Fields): raw body parameters the schema does not have
+// (a provider extension such as top_k), kept as a JSON object.
+const ExtraFieldName = "extra_body"
+
+// ExtraField is the implied field every model's Fields() ends with: a
+// JSON object of body parameters the schema does not have, sent at the
+// top of the body after the schema's fields; a key a field of the form
+// sets is refused (web/form). A schema may not name a field extra_body.
+var ExtraField = Field{
+	Name:  ExtraFieldName,
+	Label: "Extra body fields",
+	Type:  TypeJSON,
+	Description: "Parameters this form does not have, as a JSON object sent at the top of the body " +
+		"after the form's own (a provider extension such as {\"top_k\": 40}).",
+	Group:    "advanced",
+	Role:     RoleExtra,
+	JSONKind: "object",
+}
 
 // Field is one parameter of a model's form_schema.
 type Field struct {

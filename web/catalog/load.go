@@ -468,6 +468,9 @@ func validateSchema(path string, style Style, fields []Field) error {
 		if f.Name == "model" {
 			bad("name", `"model" is set from the model entry, not the form`)
 		}
+		if f.Name == ExtraFieldName {
+			bad("name", "%q is the extra body field every form has", ExtraFieldName)
+		}
 		if !slices.Contains(FieldTypes, f.Type) {
 			bad("type", "unknown type %q", f.Type)
 		}

@@ -24,6 +24,10 @@ type Paste struct {
 	// current Model.
 	Body            []byte
 	Provider, Model string
+	// Drop leaves the parameters the model's form does not have out of
+	// the draft; by default the top-level ones are kept in its extra body
+	// field (form.Keep).
+	Drop bool
 }
 
 // Imported is a pasted request read into a draft.
@@ -36,9 +40,13 @@ type Imported struct {
 	// page offers to add one with it.
 	NewProvider *NewProvider
 	// Unread are the body's parameters the model's form does not have
-	// ("not in this model's form: …"), with their JSON. The form has no
-	// raw passthrough, so they are dropped from the draft.
-	Unread []form.Unread
+	// ("not in this model's form: …"), with their JSON: Kept are those
+	// the draft's extra body field holds, Dropped the rest (all of them
+	// when the paste said Drop; else the parts of objects, messages or
+	// images, which only their field could hold).
+	Unread, Kept, Dropped []form.Unread
+	// Dropping: the paste said Drop.
+	Dropping bool
 	// Problems are what could not be read, each with the field it is
 	// about ("provider", "model", a field's name, "" for the command).
 	Problems []*problem.Error
@@ -108,6 +116,11 @@ func (s *Service) Import(p Paste) Imported {
 		return out
 	}
 	out.Unread = unread
+	if out.Dropping = p.Drop; p.Drop {
+		out.Dropped = unread
+	} else {
+		out.Kept, out.Dropped = form.Keep(m.Fields(), d, unread)
+	}
 	out.Result = s.Prepare(Input{Provider: prov.ID, Model: m.ID, Form: d})
 	for _, f := range m.Fields() {
 		msg := errs[f.Name]
@@ -149,6 +162,36 @@ func (out Imported) UnreadNote() string {
 		parts[i] = u.Path + " " + string(u.JSON)
 	}
 	return "Not in this model's form: " + strings.Join(parts, ", ") + "."
+}
+
+// KeptNote says which of them the draft keeps as extra body fields and
+// which it dropped, "" when there were none.
+func (out Imported) KeptNote() string {
+	paths := func(us []form.Unread) string {
+		ps := make([]string, len(us))
+		for i, u := range us {
+			ps[i] = u.Path
+		}
+		return strings.Join(ps, ", ")
+	}
+	var notes []string
+	if len(out.Kept) > 0 {
+		notes = append(notes, "Kept as extra body fields (Advanced parameters): "+paths(out.Kept)+".")
+	}
+	switch {
+	case len(out.Dropped) == 0:
+	case out.Dropping:
+		notes = append(notes, "Dropped: "+paths(out.Dropped)+".")
+	default:
+		notes = append(notes, "Dropped, as only a whole top-level parameter can be an extra body field: "+paths(out.Dropped)+".")
+	}
+	return strings.Join(notes, " ")
+}
+
+// Choice: the import has parameters the person may keep as extra body
+// fields or drop (the page offers both).
+func (out Imported) Choice() bool {
+	return len(out.Kept) > 0 || (out.Dropping && slices.ContainsFunc(out.Dropped, func(u form.Unread) bool { return u.Key != "" }))
 }
 
 // apiPaths are the styles' paths, the longest first (/chat/completions

@@ -17,6 +17,12 @@ import (
 // hostile is a text that must survive the shell, JSON and the import.
 const hostile = "It's \"quoted\", $HOME, `tick`, back\\slash,\nnew line, 😀, </script>"
 
+// jsonHostile is hostile written inside a JSON string.
+var jsonHostile = func() string {
+	b, _ := json.Marshal(hostile)
+	return string(b[1 : len(b)-1])
+}()
+
 const (
 	weatherParams = `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`
 	answerSchema  = `{"name":"answer","schema":{"type":"object","properties":{"a":{"type":"string"}},"required":["a"]},"strict":true}`
@@ -179,6 +185,9 @@ func fullInput(m *catalog.Model, f catalog.Field, hasTools bool) (formpkg.Input,
 		case "array":
 			return formpkg.Text(`[1,2]`), true
 		}
+		if f.Role == catalog.RoleExtra { // a provider extension no field sets
+			return formpkg.Text(`{"top_k_extra":3,"vendor":{"note":"` + jsonHostile + `","on":[true,null]}}`), true
+		}
 		return formpkg.Text(`{"a":1}`), true
 	case catalog.TypeString:
 		if f.Transform == catalog.TransformToolChoice {
@@ -215,8 +224,14 @@ func TestImportRoundTrip(t *testing.T) {
 				for _, p := range imp.Problems {
 					t.Errorf("problem (%s): %s", p.Field, p.Message)
 				}
-				if len(imp.Unread) > 0 {
-					t.Errorf("unread: %s", imp.UnreadNote())
+				if len(imp.Dropped) > 0 {
+					t.Errorf("dropped: %s", imp.KeptNote())
+				}
+				if name == "full" && !r.Form.Has(catalog.ExtraFieldName) {
+					t.Errorf("the full draft has no extra body fields")
+				}
+				if want := r.Form.Has(catalog.ExtraFieldName); len(imp.Kept) > 0 != want {
+					t.Errorf("kept %v as extra body fields, want some: %v", imp.Kept, want)
 				}
 				if imp.Model != m {
 					t.Fatalf("imported as %v, want %s", imp.Model, m.Key())
@@ -443,5 +458,35 @@ func TestImportOwnProvider(t *testing.T) {
 	}
 	if imp.Form.Text("stream") != "true" {
 		t.Errorf("stream %q", imp.Form.Text("stream"))
+	}
+}
+
+// TestImportKeepsOrDropsExtras: by default the parameters the model's
+// form does not have are kept as extra body fields (a whole top-level
+// one; a part of an object is dropped) and the body built from the draft
+// has them; with Drop none are.
+func TestImportKeepsOrDropsExtras(t *testing.T) {
+	s := newService(t, nil)
+	cmd := `curl https://api.openai.com/v1/chat/completions -H "Authorization: Bearer $OPENAI_API_KEY" -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"top_k":40,"stream_options":{"include_usage":true,"extra":1},"min_p":0.05}'`
+	imp := s.Import(Paste{Curl: mustParse(t, cmd)})
+	if imp.Model == nil || len(imp.Problems) > 0 {
+		t.Fatalf("model %v, problems %v", imp.Model, imp.Problems)
+	}
+	if got, want := imp.Form.Text(catalog.ExtraFieldName), `{"top_k":40,"min_p":0.05}`; got != want {
+		t.Errorf("extra body fields %s, want %s", got, want)
+	}
+	if got, want := imp.KeptNote(), "Kept as extra body fields (Advanced parameters): top_k, min_p. Dropped, as only a whole top-level parameter can be an extra body field: stream_options.extra."; got != want {
+		t.Errorf("note %q\nwant %q", got, want)
+	}
+	if !imp.Choice() || imp.Request == nil || !strings.HasSuffix(string(imp.Request.Body), "\"top_k\": 40,\n  \"min_p\": 0.05\n}") {
+		t.Errorf("choice %v; the body lacks the extras:\n%s", imp.Choice(), imp.Request.Body)
+	}
+
+	imp = s.Import(Paste{Curl: mustParse(t, cmd), Drop: true})
+	if imp.Form.Has(catalog.ExtraFieldName) || strings.Contains(string(imp.Request.Body), "top_k") {
+		t.Errorf("dropped, yet kept: %s", imp.Request.Body)
+	}
+	if got, want := imp.KeptNote(), "Dropped: top_k, stream_options.extra, min_p."; got != want || !imp.Choice() {
+		t.Errorf("note %q, want %q (choice %v)", got, want, imp.Choice())
 	}
 }

@@ -743,6 +743,14 @@ func crossCheck(fields []catalog.Field, vals Values, errs Errors) {
 		if _, set := vals[f.Name]; !set {
 			continue
 		}
+		if f.Role == catalog.RoleExtra {
+			if raw, _ := vals[f.Name].(json.RawMessage); string(raw) == "{}" {
+				delete(vals, f.Name) // nothing to send
+			} else if msg := checkExtra(fields, raw); msg != "" {
+				errs[f.Name] = msg
+			}
+			continue
+		}
 		if f.Transform == catalog.TransformTextFormat && vals[f.Name] == "json_schema" {
 			for _, g := range fields {
 				if _, has := vals[g.Name]; g.Transform == catalog.TransformJSONSchema && !has && errs[g.Name] == "" {

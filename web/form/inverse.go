@@ -27,6 +27,10 @@ type Unread struct {
 	// "messages[2].name", "tools[1]".
 	Path string
 	JSON json.RawMessage
+	// Key is the body's top-level key when the whole parameter is one (a
+	// part of an object, a message or an image has none): only such a
+	// parameter can be kept in the extra field (Keep).
+	Key string
 }
 
 // FromBody reads a request body of the given style into the draft of
@@ -34,8 +38,9 @@ type Unread struct {
 // for every field the body sets, and for the fields whose initial value
 // would otherwise send something the body does not (a stream switch that
 // starts on, the messages); errs says, by field, what could not be read;
-// unread lists what no field reads (the form has no raw passthrough: they
-// are dropped). The error is for a body that is not a JSON object.
+// unread lists what no field of the schema reads, which the draft leaves
+// out: Keep puts the top-level ones into the extra field. The error is
+// for a body that is not a JSON object.
 func FromBody(fields []catalog.Field, style catalog.Style, body []byte) (d Draft, unread []Unread, errs Errors, err error) {
 	obj, err := parseObject(body)
 	if err != nil {
@@ -89,6 +94,9 @@ func (r *reader) array(f catalog.Field, raw json.RawMessage, msg string) ([]json
 func (r *reader) field(f catalog.Field) {
 	var raw json.RawMessage
 	var ok bool
+	if f.Role == catalog.RoleExtra {
+		return // it holds what no other field reads: Keep
+	}
 	switch f.Transform {
 	case catalog.TransformImageURLs, catalog.TransformImageDetail, catalog.TransformSystemMessage, catalog.TransformJSONSchema:
 		return // read with the messages, the input or text.format
@@ -716,7 +724,11 @@ func (o *object) left(prefix string) []Unread {
 		if isNull(o.raw[k]) {
 			continue // null is the API's default: nothing to keep
 		}
-		out = append(out, Unread{Path: path, JSON: compact(o.raw[k])})
+		u := Unread{Path: path, JSON: compact(o.raw[k])}
+		if prefix == "" {
+			u.Key = k
+		}
+		out = append(out, u)
 	}
 	return out
 }

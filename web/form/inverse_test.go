@@ -179,6 +179,7 @@ func FuzzFromBody(f *testing.F) {
 		`{"prompt":["a","b"],"max_tokens":16,"logit_bias":{"1":2}}`,
 		`{"messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"auto"}`,
 		`{"text":{"format":{"type":"json_schema","name":"n","schema":{}}},"tools":[{"type":"function","name":"f","strict":true}]}`,
+		`{"messages":[],"top_k":40,"vendor":{"a":[1,null]},"temperature":1,"extra_body":{"x":"</script>"},"n":null}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -189,18 +190,20 @@ func FuzzFromBody(f *testing.F) {
 	p, _ := c.Provider("openai")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, m := range c.Models {
-			d, _, read, err := form.FromBody(m.Fields(), m.Style, body)
+			d, unread, read, err := form.FromBody(m.Fields(), m.Style, body)
 			if err != nil {
 				continue
 			}
+			form.Keep(m.Fields(), d, unread)
 			vals, _ := form.Check(m.Fields(), d)
 			req, err := request.Build(p, m, vals, "https://x")
 			if err != nil {
 				t.Fatalf("%s: %v", m.Key(), err)
 			}
 			d2, unread, errs, err := form.FromBody(m.Fields(), m.Style, req.Body)
-			if err != nil || len(unread) > 0 || len(errs) > 0 {
-				t.Fatalf("%s: the export does not import: %v %v %v\n%s", m.Key(), err, unread, errs, req.Body)
+			_, dropped := form.Keep(m.Fields(), d2, unread)
+			if err != nil || len(dropped) > 0 || len(errs) > 0 {
+				t.Fatalf("%s: the export does not import: %v %v %v\n%s", m.Key(), err, dropped, errs, req.Body)
 			}
 			vals2, _ := form.Check(m.Fields(), d2)
 			req2, _ := request.Build(p, m, vals2, "https://x")
@@ -220,7 +223,7 @@ func samePlainValues(t *testing.T, m *catalog.Model, errs form.Errors, in, out [
 	_ = json.Unmarshal(in, &a)
 	_ = json.Unmarshal(out, &b)
 	for _, f := range m.Fields() {
-		if f.Transform != "" || errs[f.Name] != "" {
+		if f.Transform != "" || f.Role == catalog.RoleExtra || errs[f.Name] != "" {
 			continue
 		}
 		got, sent := at(b, f.BodyPath())

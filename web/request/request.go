@@ -273,7 +273,7 @@ func object(m *catalog.Model, vals form.Values) (*Object, error) {
 	images := imagesOf(fields, vals)
 	for _, f := range fields {
 		v, set := vals[f.Name]
-		if !set {
+		if !set || f.Role == catalog.RoleExtra {
 			continue
 		}
 		if f.OnlyWith != "" {
@@ -323,6 +323,15 @@ func object(m *catalog.Model, vals form.Values) (*Object, error) {
 		default:
 			return nil, fmt.Errorf("request: unknown transform %q", f.Transform)
 		}
+	}
+	// The extra body fields follow the schema's, in their order; a key
+	// the form sent already is refused by form.Check, and never replaced.
+	keys, extra := form.Extra(fields, vals)
+	for _, k := range keys {
+		if _, taken := obj.Get(k); taken {
+			return nil, fmt.Errorf("request: the extra body field %q is sent by the form", k)
+		}
+		obj.Set(k, extra[k])
 	}
 	return obj, nil
 }

@@ -161,6 +161,9 @@ func TestBuildHeaders(t *testing.T) {
 func typical(m *catalog.Model) url.Values {
 	in := url.Values{}
 	for _, f := range m.Fields() {
+		if f.Role == catalog.RoleExtra {
+			continue // no typical request has extra body fields
+		}
 		switch f.Type {
 		case catalog.TypeMessages:
 			in[f.Name+".role"] = []string{f.Roles[0], "user"}
@@ -441,5 +444,29 @@ func TestBuildOptions(t *testing.T) {
 		if got := build(t, c, tc.provider, tc.model, tc.in).Options; !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: options %+v, want %+v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestExtraBodyFields: the extra body field's keys follow the schema's
+// fields at the top of the body, in the order written, values as
+// written; a key the form already sent is never replaced.
+func TestExtraBodyFields(t *testing.T) {
+	c := mustCatalog(t)
+	in := url.Values{"messages.role": {"user"}, "messages.content": {"hi"}, "temperature": {"0.5"},
+		catalog.ExtraFieldName: {`{"top_k": 40, "vendor": {"z": 1, "a": "</script>"}}`}}
+	r := build(t, c, "openai", "gpt-4o-mini", in)
+	want := `  "temperature": 0.5,
+  "top_k": 40,
+  "vendor": {
+    "z": 1,
+    "a": "</script>"
+  }
+}`
+	if !strings.HasSuffix(string(r.Body), want) {
+		t.Errorf("body:\n%s\nwant it to end with\n%s", r.Body, want)
+	}
+	m, _ := c.Model("openai", "gpt-4o-mini")
+	if _, err := Body(m, form.Values{"temperature": 0.5, catalog.ExtraFieldName: json.RawMessage(`{"temperature":1}`)}); err == nil {
+		t.Error("an extra key the form sends replaced it")
 	}
 }

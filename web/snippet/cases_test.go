@@ -95,6 +95,9 @@ func everyField(m *catalog.Model, stream bool) url.Values {
 			if jsonOf[f.JSONKind] == "" {
 				in.Set(n, `{"type":"json_object"}`)
 			}
+			if f.Role == catalog.RoleExtra { // a provider extension no field sets
+				in.Set(n, `{"top_k_extra": 3}`)
+			}
 		default: // texts
 			in.Set(n, "Tell me a \"story\" about `ticks` and \\slashes.")
 			if f.Transform == catalog.TransformToolChoice {
