@@ -37,22 +37,99 @@ func main() {
 			return
 		}
 		fmt.Fprintln(os.Stderr, "playground:", err)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
 		os.Exit(1)
 	}
 }
 
 // run wires the playground and serves until ctx is done. It prints
 // "playground listening on http://ADDR" once the server accepts requests.
+// "playground experiment run FILE" runs an experiment instead
+// (experiment.go).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "experiment" {
+		return runExperiment(ctx, args[1:], getenv, stdout, stderr)
+	}
 	cfg, err := LoadConfig(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-
-	cat, err := catalog.Load(cfg.Catalog)
+	sys, err := start(ctx, cfg, getenv, log)
 	if err != nil {
 		return err
+	}
+	defer sys.Close()
+	app, cat, simURL := sys.app, sys.cat, sys.simURL
+	if app.Deps.AnyHost {
+		log.Warn("answering for any Host name: set --allowed-hosts to the names this playground is served under")
+	}
+
+	if cfg.PprofAddr != "" {
+		stop, err := servePprof(cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		log.Info("pprof", "addr", cfg.PprofAddr)
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	errc := make(chan error, 1)
+	// Connections per client address are counted at accept (behind a
+	// proxy every client has the proxy's address).
+	go func() { errc <- app.Listener(handlers.LimitPerIP(ln, cfg.MaxConnsPerIP)) }()
+	// Logged before the line that says it listens: whoever waits for that
+	// line (the tests) finds the log line too.
+	log.Info("started", "addr", ln.Addr().String(), "simulator", simURL, "providers", len(cat.Providers), "models", len(cat.Models), "data_dir", cfg.DataDir)
+	fmt.Fprintf(stdout, "playground listening on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	app.Deps.Runs.Close() // ends the runs and the browsers' event streams
+	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// system is the playground's parts, wired from its configuration: what
+// serves the pages and what an experiment on the command line runs with.
+type system struct {
+	cat     *catalog.Catalog
+	app     *handlers.App
+	simURL  string
+	closers []func()
+}
+
+// Close closes the parts, the last opened first.
+func (s *system) Close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+}
+
+// start opens the catalog, the simulator, the stores and the history,
+// and builds the app (not yet listening).
+func start(ctx context.Context, cfg Config, getenv func(string) string, log *slog.Logger) (_ *system, err error) {
+	sys := &system{}
+	defer func() {
+		if err != nil {
+			sys.Close()
+		}
+	}()
+	cat, err := catalog.Load(cfg.Catalog)
+	if err != nil {
+		return nil, err
 	}
 	tok := &tokens.Counter{}
 	// The built-in simulator listens on loopback beside the playground;
@@ -61,11 +138,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	simCfg.TTFT, simCfg.TokensPerSec, simCfg.ZeroDelay = cfg.SimTTFT, cfg.SimTokensPerSec, cfg.SimTokensPerSec == 0
 	simLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("simulator: %w", err)
+		return nil, fmt.Errorf("simulator: %w", err)
 	}
 	simSrv := &http.Server{Handler: sim.New(simCfg, sim.ModelsFromCatalog(cat), tok), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = simSrv.Serve(simLn) }()
-	defer simSrv.Close()
+	sys.closers = append(sys.closers, func() { simSrv.Close() })
 	simURL := "http://" + simLn.Addr().String()
 	env := getenv
 	getenv = func(k string) string {
@@ -76,21 +153,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	keys, err := session.LoadKeys(cfg.SessionKeys, cfg.DataDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	saved, err := draft.OpenStore(cfg.DataDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	layouts, err := draft.OpenNamed(cfg.DataDir, "compare")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hist, err := history.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer hist.Close()
+	sys.closers = append(sys.closers, func() { hist.Close() })
 	hist.SetLimits(history.Limits{RunBytes: cfg.HistoryRunMax, OwnerBytes: cfg.HistoryQuotaBytes, OwnerRuns: cfg.HistoryQuotaRuns,
 		Retention: time.Duration(cfg.HistoryRetentionDays) * 24 * time.Hour, TotalBytes: cfg.HistoryMaxBytes})
 	// Runs older than the retention (and session epochs older than a
@@ -105,7 +182,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		staleBefore = staleBefore.Add(-history.StaleAfter)
 	}
 	if n, err := hist.Recover(ctx, staleBefore); err != nil {
-		return err
+		return nil, err
 	} else if n > 0 {
 		log.Info("runs marked interrupted", "count", n)
 	}
@@ -150,43 +227,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		LogPrompts:   cfg.LogPrompts,
 		Diffs:        compare.DiffConfig{AtOnce: cfg.DiffsAtOnce, Limits: compare.DiffLimits{Timeout: cfg.DiffTimeout}},
 	}, nil)
-	defer app.Close()
-	if app.Deps.AnyHost {
-		log.Warn("answering for any Host name: set --allowed-hosts to the names this playground is served under")
-	}
-
-	if cfg.PprofAddr != "" {
-		stop, err := servePprof(cfg.PprofAddr)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		log.Info("pprof", "addr", cfg.PprofAddr)
-	}
-
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	errc := make(chan error, 1)
-	// Connections per client address are counted at accept (behind a
-	// proxy every client has the proxy's address).
-	go func() { errc <- app.Listener(handlers.LimitPerIP(ln, cfg.MaxConnsPerIP)) }()
-	// Logged before the line that says it listens: whoever waits for that
-	// line (the tests) finds the log line too.
-	log.Info("started", "addr", ln.Addr().String(), "simulator", simURL, "providers", len(cat.Providers), "models", len(cat.Models), "data_dir", cfg.DataDir)
-	fmt.Fprintf(stdout, "playground listening on http://%s\n", ln.Addr())
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	app.Deps.Runs.Close() // ends the runs and the browsers' event streams
-	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	sys.closers = append(sys.closers, app.Close)
+	sys.cat, sys.app, sys.simURL = cat, app, simURL
+	return sys, nil
 }
 
 // onLoopback reports whether addr (host:port) listens on loopback only.

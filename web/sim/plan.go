@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/checks"
 	"github.com/playground-dev/playground/web/tokens"
 )
 
@@ -437,6 +438,17 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 		seed = randomSeed()
 	}
 	seed = seed*1000003 + uint64(i)
+	if rubric, answer, ok := checks.ParseJudgePrompt(strings.TrimSpace(prompt)); ok {
+		// A judge's prompt: the simulator grades by a rule, and says so.
+		pass, reason := checks.SimulatedVerdict(rubric, answer)
+		verdict := "FAIL"
+		if pass {
+			verdict = "PASS"
+		}
+		c.text = []string{verdict, "\n" + reason}
+		c.textTokens, c.finish = s.tok.Count(verdict+"\n"+reason), "stop"
+		return c
+	}
 	topics := s.lm.Topics(prompt)
 	if m := eventsDirective.FindStringSubmatch(prompt); m != nil {
 		n, _ := strconv.Atoi(m[1])
