@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/playground-dev/playground/web/snippet"
 )
 
 // The keys of the hygiene test: each must reach the upstream and nothing
@@ -217,8 +219,8 @@ func TestKeyHygiene(t *testing.T) {
 			}
 			// The session's draft as code, in every language, with its own
 			// provider's key kept in the session.
-			for _, lang := range []string{"curl", "httpie", "python", "js", "go"} {
-				bc.get("/draft/snippet/" + lang + "?download=1")
+			for _, l := range snippet.Langs() {
+				bc.get("/draft/snippet/" + l.Lang + "?download=1")
 			}
 			// A command pasted with a key written in it: the key is
 			// neither kept nor shown anywhere after.
@@ -252,8 +254,11 @@ func TestKeyHygiene(t *testing.T) {
 			}
 			anon := &http.Client{Timeout: 30 * time.Second}
 			for _, id := range ids {
-				for _, suffix := range []string{"", "/export.json", "/export.sh", "/transcript.sse",
-					"/snippet/curl", "/snippet/httpie", "/snippet/python", "/snippet/js", "/snippet/go"} {
+				suffixes := []string{"", "/export.json", "/export.sh", "/transcript.sse"}
+				for _, l := range snippet.Langs() {
+					suffixes = append(suffixes, "/snippet/"+l.Lang)
+				}
+				for _, suffix := range suffixes {
 					bc.get("/history/runs/" + id[1] + suffix)
 				}
 				bc.get("/runs/" + id[1] + "/answer/0")
