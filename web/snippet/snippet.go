@@ -86,6 +86,8 @@ var langs = []lang{
 	{Info: Info{"go", "Go (net/http)", "playground.go", false},
 		adds: always("Accept-Encoding", "User-Agent"), render: renderGo},
 	// The official SDKs, after the raw clients.
+	{Info: Info{"js-openai", "JavaScript (openai)", "playground-openai.mjs", true},
+		adds: jsOpenAIAdds, note: jsOpenAINote, render: renderJSOpenAI},
 }
 
 // Langs are the languages offered, in order.
