@@ -15,27 +15,10 @@ import (
 func renderJS(r *request.Request) string {
 	var b strings.Builder
 	b.WriteString("// Sends the playground's request with fetch. Run: node playground.mjs (Node 18+).\n")
-	hs := headersOf(r)
-	needUTF8 := false
-	for _, h := range hs {
-		if h.value.nonASCII() {
-			needUTF8 = true
-		}
-	}
-	if needUTF8 {
-		b.WriteString("// Header values are byte strings: utf8 sends text as its UTF-8 bytes.\n")
-		b.WriteString("const utf8 = (s) => String.fromCharCode(...new TextEncoder().encode(s));\n")
-	}
+	helper, entries := jsHeaders(headersOf(r), "  ")
+	b.WriteString(helper)
 	b.WriteString("const url = " + jsValue.of(urlOf(r)) + ";\n")
-	b.WriteString("const headers = {\n")
-	for _, h := range hs {
-		v := jsValue.of(h.value)
-		if h.value.nonASCII() {
-			v = "utf8(" + v + ")"
-		}
-		b.WriteString("  " + JSString(h.name) + ": " + v + ",\n")
-	}
-	b.WriteString("};\n")
+	b.WriteString("const headers = {\n" + entries + "};\n")
 	init := "{ method: " + JSString(method(r)) + ", headers"
 	if r.Body != nil {
 		if utf8.Valid(r.Body) {
@@ -63,7 +46,7 @@ read: for (;;) {
     if (data === "[DONE]") break read;
     const event = JSON.parse(data);
 `)
-		b.WriteString(jsStreamText[r.Style])
+		b.WriteString("    const text = " + jsStreamText[r.Style] + ";\n")
 		b.WriteString("    process.stdout.write(text);\n  }\n}\nprocess.stdout.write(\"\\n\");\n")
 	} else {
 		b.WriteString("const answer = await res.json();\n")
@@ -77,11 +60,29 @@ read: for (;;) {
 // VAR is unset, as in the shell.
 var jsValue = joiner{quote: JSString, env: func(v string) string { return "(process.env[" + JSString(v) + "] ?? \"\")" }, empty: `""`}
 
-// jsStreamText sets text to an event's text, by API style.
+// jsHeaders are hs as the entries of a JavaScript object, each line
+// starting with indent, and the helper they need first: header values are
+// byte strings, so text beyond ASCII is given as its UTF-8 bytes by utf8,
+// which helper then defines ("" when none needs it).
+func jsHeaders(hs []header, indent string) (helper, entries string) {
+	var b strings.Builder
+	for _, h := range hs {
+		v := jsValue.of(h.value)
+		if h.value.nonASCII() {
+			v = "utf8(" + v + ")"
+			helper = "// Header values are byte strings: utf8 sends text as its UTF-8 bytes.\n" +
+				"const utf8 = (s) => String.fromCharCode(...new TextEncoder().encode(s));\n"
+		}
+		b.WriteString(indent + JSString(h.name) + ": " + v + ",\n")
+	}
+	return helper, b.String()
+}
+
+// jsStreamText is an event's text, by API style.
 var jsStreamText = map[catalog.Style]string{
-	catalog.Chat:        "    const text = (event.choices ?? []).map((c) => c.delta?.content ?? \"\").join(\"\");\n",
-	catalog.Completions: "    const text = (event.choices ?? []).map((c) => c.text ?? \"\").join(\"\");\n",
-	catalog.Responses:   "    const text = event.type === \"response.output_text.delta\" ? event.delta : \"\";\n",
+	catalog.Chat:        "(event.choices ?? []).map((c) => c.delta?.content ?? \"\").join(\"\")",
+	catalog.Completions: "(event.choices ?? []).map((c) => c.text ?? \"\").join(\"\")",
+	catalog.Responses:   "event.type === \"response.output_text.delta\" ? event.delta : \"\"",
 }
 
 // jsAnswerText sets text to a whole answer's text, by API style.

@@ -68,7 +68,7 @@ func renderPyOpenAI(r *request.Request) string {
 	if !ok || r.Path != m.path || method(r) != "POST" {
 		return pyRefusal("it is not a POST to the path of one of its methods (" + r.Path + ")")
 	}
-	params, err := jsonObject(r.Body)
+	params, err := pyParams(r.Body)
 	if err != nil {
 		return pyRefusal("its body is not a JSON object")
 	}
@@ -242,9 +242,9 @@ type param struct {
 	val pyVal
 }
 
-// jsonObject reads a body that is one JSON object (valid UTF-8) into its
+// pyParams reads a body that is one JSON object (valid UTF-8) into its
 // keys, in order, and their values as Python.
-func jsonObject(body []byte) ([]param, error) {
+func pyParams(body []byte) ([]param, error) {
 	if !utf8.Valid(body) {
 		return nil, errors.New("not UTF-8")
 	}

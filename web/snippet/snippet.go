@@ -89,6 +89,8 @@ var langs = []lang{
 		adds: always("Accept-Encoding", "User-Agent"), render: renderGo},
 	// The official SDKs, after the raw clients.
 	{Info: Info{"python-openai", "Python (openai)", "playground-openai.py", true}, adds: pyOpenAIAdds, note: pyOpenAINote, render: renderPyOpenAI},
+	{Info: Info{"js-openai", "JavaScript (openai)", "playground-openai.mjs", true},
+		adds: jsOpenAIAdds, note: jsOpenAINote, render: renderJSOpenAI},
 }
 
 // Langs are the languages offered, in order.

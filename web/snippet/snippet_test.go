@@ -23,10 +23,10 @@ func TestLangs(t *testing.T) {
 			t.Errorf("%s has no label", l.Lang)
 		}
 	}
-	if got := strings.Join(ids, " "); got != "curl httpie python python-httpx js go python-openai" {
+	if got := strings.Join(ids, " "); got != "curl httpie python python-httpx js go python-openai js-openai" {
 		t.Errorf("langs %s", got)
 	}
-	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground-httpx.py playground.mjs playground.go playground-openai.py" {
+	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground-httpx.py playground.mjs playground.go playground-openai.py playground-openai.mjs" {
 		t.Errorf("files %s", got)
 	}
 	if _, ok := snippet.Render("cobol", &request.Request{}); ok {
@@ -48,6 +48,9 @@ func TestAlsoSendsDependsOnTheRequest(t *testing.T) {
 			"X-Stainless-Os", "X-Stainless-Package-Version", "X-Stainless-Read-Timeout", "X-Stainless-Retry-Count", "X-Stainless-Runtime", "X-Stainless-Runtime-Version"},
 		"js": {"Accept", "Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent"},
 		"go": {"Accept-Encoding", "User-Agent"},
+		"js-openai": {"Accept", "Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent",
+			"X-Stainless-Arch", "X-Stainless-Lang", "X-Stainless-Os", "X-Stainless-Package-Version", "X-Stainless-Retry-Count",
+			"X-Stainless-Runtime", "X-Stainless-Runtime-Version"},
 	}
 	for _, s := range snippet.All(r) {
 		if !slices.Equal(s.AlsoSends, want[s.Lang]) {
