@@ -446,6 +446,9 @@ func compareHeaders(t *testing.T, lang string, r *request.Request, s snippet.Sni
 		own[http.CanonicalHeaderKey(h.Name)] = true
 	}
 	for name := range own {
+		if name == "Content-Length" && s.SDK {
+			continue // an equal JSON value, written the SDK's way
+		}
 		if !slices.Equal(got.header.Values(name), sent.header.Values(name)) {
 			t.Errorf("%s: %s: the snippet sent %q, the sender %q", lang, name, got.header.Values(name), sent.header.Values(name))
 		}

@@ -86,6 +86,11 @@ var langs = []lang{
 	{Info: Info{"go", "Go (net/http)", "playground.go", false},
 		adds: always("Accept-Encoding", "User-Agent"), render: renderGo},
 	// The official SDKs, after the raw clients.
+	{Info: Info{"go-openai", "Go (openai-go)", "playground-openai.go", true},
+		adds: append(always("X-Stainless-Arch", "X-Stainless-Lang", "X-Stainless-OS", "X-Stainless-Package-Version",
+			"X-Stainless-Retry-Count", "X-Stainless-Runtime", "X-Stainless-Runtime-Version"),
+			unlessSet("Accept"), unlessSet("Accept-Encoding"), unlessSet("Content-Type"), unlessSet("User-Agent")),
+		note: goOpenAINote, render: renderGoOpenAI},
 }
 
 // Langs are the languages offered, in order.

@@ -23,10 +23,10 @@ func TestLangs(t *testing.T) {
 			t.Errorf("%s has no label", l.Lang)
 		}
 	}
-	if got := strings.Join(ids, " "); got != "curl httpie python js go" {
+	if got := strings.Join(ids, " "); got != "curl httpie python js go go-openai" {
 		t.Errorf("langs %s", got)
 	}
-	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground.mjs playground.go" {
+	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground.mjs playground.go playground-openai.go" {
 		t.Errorf("files %s", got)
 	}
 	if _, ok := snippet.Render("cobol", &request.Request{}); ok {
@@ -45,6 +45,8 @@ func TestAlsoSendsDependsOnTheRequest(t *testing.T) {
 		"python": {"Accept", "Accept-Encoding", "Connection", "User-Agent"},
 		"js":     {"Accept", "Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent"},
 		"go":     {"Accept-Encoding", "User-Agent"},
+		"go-openai": {"Accept", "Accept-Encoding", "User-Agent", "X-Stainless-Arch", "X-Stainless-Lang", "X-Stainless-Os",
+			"X-Stainless-Package-Version", "X-Stainless-Retry-Count", "X-Stainless-Runtime", "X-Stainless-Runtime-Version"},
 	}
 	for _, s := range snippet.All(r) {
 		if !slices.Equal(s.AlsoSends, want[s.Lang]) {
