@@ -3,7 +3,6 @@ package snippet
 import (
 	"bytes"
 	"encoding/json"
-	"go/format"
 	"io"
 	"slices"
 	"strconv"
@@ -267,12 +266,7 @@ func renderGoOpenAI(r *request.Request) string {
 		b.WriteString(sdk.answerText)
 		b.WriteString("\tif text == \"\" {\n\t\ttext = answer.RawJSON()\n\t}\n\tfmt.Println(text)\n")
 	}
-	b.WriteString("}\n\nfunc fail(err error) {\n\tfmt.Fprintln(os.Stderr, err)\n\tos.Exit(1)\n}\n")
-	src, err := format.Source([]byte(b.String()))
-	if err != nil {
-		return b.String() // cannot happen: the tests compile every snippet
-	}
-	return string(src)
+	return endGo(&b)
 }
 
 // baseOf is r's base URL: literal, or its variable's value when

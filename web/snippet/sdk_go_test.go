@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,15 +95,7 @@ func TestGoOpenAISnippetSendsAnEqualRequest(t *testing.T) {
 		if !ok {
 			t.Fatal("no go-openai snippet")
 		}
-		code, ok := strings.CutPrefix(s.Code[strings.Index(s.Code, "package main\n"):], "package main\n")
-		if !ok || strings.Count(code, "\nfunc main() {\n") != 1 {
-			t.Fatalf("%s: not a package main with one func main:\n%s", p.name, s.Code)
-		}
-		code = "package " + p.id + "\n" + strings.Replace(code, "\nfunc main() {\n", "\nfunc Main() {\n", 1)
-		must(t, os.MkdirAll(filepath.Join(mod, p.id), 0o755))
-		must(t, os.WriteFile(filepath.Join(mod, p.id, s.File), []byte(code), 0o644))
-		fmt.Fprintf(&imports, "\t%q\n", "goopenaisnippets/"+p.id)
-		fmt.Fprintf(&dispatch, "\tcase %q:\n\t\t%s.Main()\n", p.id, p.id)
+		linkGo(t, mod, "goopenaisnippets", p, s, &imports, &dispatch)
 	}
 	must(t, os.WriteFile(filepath.Join(mod, "main.go"), []byte("package main\n\nimport (\n"+
 		"\t\"encoding/json\"\n\t\"os\"\n\t\"reflect\"\n\t\"strings\"\n\n"+
