@@ -70,10 +70,15 @@ func renderGo(r *request.Request) string {
 		b.WriteString(goAnswerText[r.Style])
 		b.WriteString("\tif text == \"\" {\n\t\ttext = string(data)\n\t}\n\tfmt.Println(text)\n")
 	}
+	return endGo(&b)
+}
+
+// endGo closes a Go snippet's main, adds its fail and formats it.
+func endGo(b *strings.Builder) string {
 	b.WriteString("}\n\nfunc fail(err error) {\n\tfmt.Fprintln(os.Stderr, err)\n\tos.Exit(1)\n}\n")
 	src, err := format.Source([]byte(b.String()))
 	if err != nil {
-		return b.String() // cannot happen: the tests parse every snippet
+		return b.String() // cannot happen: the tests compile every snippet
 	}
 	return string(src)
 }

@@ -236,15 +236,7 @@ func TestSnippetsSendWhatThePlaygroundSends(t *testing.T) {
 			if l.Lang != "go" {
 				continue
 			}
-			code, ok := strings.CutPrefix(s.Code[strings.Index(s.Code, "package main\n"):], "package main\n")
-			if !ok || strings.Count(code, "\nfunc main() {\n") != 1 {
-				t.Fatalf("%s: not a package main with one func main:\n%s", p.name, s.Code)
-			}
-			code = "package " + p.id + "\n" + strings.Replace(code, "\nfunc main() {\n", "\nfunc Main() {\n", 1)
-			must(t, os.MkdirAll(filepath.Join(mod, p.id), 0o755))
-			must(t, os.WriteFile(filepath.Join(mod, p.id, s.File), []byte(code), 0o644))
-			fmt.Fprintf(&imports, "\t%q\n", "snippets/"+p.id)
-			fmt.Fprintf(&dispatch, "\tcase %q:\n\t\t%s.Main()\n", p.id, p.id)
+			linkGo(t, mod, "snippets", p, s, &imports, &dispatch)
 		}
 	}
 	must(t, os.WriteFile(filepath.Join(mod, "main.go"), []byte("package main\n\nimport (\n\t\"os\"\n"+imports.String()+
@@ -298,6 +290,22 @@ func TestSnippetsSendWhatThePlaygroundSends(t *testing.T) {
 			}
 		})
 	}
+}
+
+// linkGo adds Go snippet s of case p to the program in mod, whose module
+// path is modPath: its package main as package p.id with main renamed
+// Main, and the import and the case of the program's switch that run it.
+func linkGo(t *testing.T, mod, modPath string, p prepared, s snippet.Snippet, imports, dispatch *strings.Builder) {
+	t.Helper()
+	code, ok := strings.CutPrefix(s.Code[strings.Index(s.Code, "package main\n"):], "package main\n")
+	if !ok || strings.Count(code, "\nfunc main() {\n") != 1 {
+		t.Fatalf("%s: not a package main with one func main:\n%s", p.name, s.Code)
+	}
+	code = "package " + p.id + "\n" + strings.Replace(code, "\nfunc main() {\n", "\nfunc Main() {\n", 1)
+	must(t, os.MkdirAll(filepath.Join(mod, p.id), 0o755))
+	must(t, os.WriteFile(filepath.Join(mod, p.id, s.File), []byte(code), 0o644))
+	fmt.Fprintf(imports, "\t%q\n", modPath+"/"+p.id)
+	fmt.Fprintf(dispatch, "\tcase %q:\n\t\t%s.Main()\n", p.id, p.id)
 }
 
 // prepared is a case with its id, the first segment of the paths it is

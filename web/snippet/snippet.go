@@ -91,6 +91,11 @@ var langs = []lang{
 	{Info: Info{"python-openai", "Python (openai)", "playground-openai.py", true}, adds: pyOpenAIAdds, note: pyOpenAINote, render: renderPyOpenAI},
 	{Info: Info{"js-openai", "JavaScript (openai)", "playground-openai.mjs", true},
 		adds: jsOpenAIAdds, note: jsOpenAINote, render: renderJSOpenAI},
+	{Info: Info{"go-openai", "Go (openai-go)", "playground-openai.go", true},
+		adds: append(always("X-Stainless-Arch", "X-Stainless-Lang", "X-Stainless-OS", "X-Stainless-Package-Version",
+			"X-Stainless-Retry-Count", "X-Stainless-Runtime", "X-Stainless-Runtime-Version"),
+			unlessSet("Accept"), unlessSet("Accept-Encoding"), unlessSet("Content-Type"), unlessSet("User-Agent")),
+		note: goOpenAINote, render: renderGoOpenAI},
 }
 
 // Langs are the languages offered, in order.

@@ -23,10 +23,10 @@ func TestLangs(t *testing.T) {
 			t.Errorf("%s has no label", l.Lang)
 		}
 	}
-	if got := strings.Join(ids, " "); got != "curl httpie python python-httpx js go python-openai js-openai" {
+	if got := strings.Join(ids, " "); got != "curl httpie python python-httpx js go python-openai js-openai go-openai" {
 		t.Errorf("langs %s", got)
 	}
-	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground-httpx.py playground.mjs playground.go playground-openai.py playground-openai.mjs" {
+	if got := strings.Join(files, " "); got != "playground.sh playground-httpie.sh playground.py playground-httpx.py playground.mjs playground.go playground-openai.py playground-openai.mjs playground-openai.go" {
 		t.Errorf("files %s", got)
 	}
 	if _, ok := snippet.Render("cobol", &request.Request{}); ok {
@@ -51,6 +51,8 @@ func TestAlsoSendsDependsOnTheRequest(t *testing.T) {
 		"js-openai": {"Accept", "Accept-Encoding", "Accept-Language", "Connection", "Sec-Fetch-Mode", "User-Agent",
 			"X-Stainless-Arch", "X-Stainless-Lang", "X-Stainless-Os", "X-Stainless-Package-Version", "X-Stainless-Retry-Count",
 			"X-Stainless-Runtime", "X-Stainless-Runtime-Version"},
+		"go-openai": {"Accept", "Accept-Encoding", "User-Agent", "X-Stainless-Arch", "X-Stainless-Lang", "X-Stainless-Os",
+			"X-Stainless-Package-Version", "X-Stainless-Retry-Count", "X-Stainless-Runtime", "X-Stainless-Runtime-Version"},
 	}
 	for _, s := range snippet.All(r) {
 		if !slices.Equal(s.AlsoSends, want[s.Lang]) {
