@@ -14,7 +14,7 @@ func JudgePrompt(rubric, answer string) string {
 	return "Rubric:\n" + rubric + "\n\nAnswer:\n" + answer
 }
 
-var judgePrompt = regexp.MustCompile(`(?s)Rubric:\n(.*?)\n\nAnswer:\n(.*?)(?:\n\nVerdict:)?\z`)
+var judgePrompt = regexp.MustCompile(`(?s)Rubric:\n(.*?)\n\nAnswer:(?:\n(.*?))?(?:\n\nVerdict:)?\z`)
 
 // ParseJudgePrompt reads a JudgePrompt back, wherever it starts and with
 // the "Verdict:" a Completions judge's prompt ends with (the simulator
