@@ -24,11 +24,12 @@ func VarInput(name string) string { return VarPrefix + name }
 
 // PostedVars are the values of the variables in a posted form (its
 // VarPrefix inputs), never nil: a form from the playground page is a
-// template even before its first variable.
+// template even before its first variable. A box left empty is no value
+// (the person has not filled it yet), so Run says so.
 func PostedVars(posted url.Values) map[string]string {
 	out := map[string]string{}
 	for k, vs := range posted {
-		if name, ok := strings.CutPrefix(k, VarPrefix); ok && len(vs) > 0 && vars.ValidName(name) {
+		if name, ok := strings.CutPrefix(k, VarPrefix); ok && len(vs) > 0 && vs[0] != "" && vars.ValidName(name) {
 			out[name] = vs[0]
 		}
 	}

@@ -85,9 +85,9 @@ func TestPrepareWithVars(t *testing.T) {
 }
 
 // TestPostedVars: the value boxes' inputs are read by their prefix;
-// other inputs and names that are no variable's are not.
+// other inputs, names that are no variable's and empty boxes are not.
 func TestPostedVars(t *testing.T) {
-	got := PostedVars(url.Values{VarInput("city"): {"Oslo"}, VarInput("role"): {"x"}, "_var.bad name": {"y"}, "city": {"no"}, VarsShown: {"city"}})
+	got := PostedVars(url.Values{VarInput("city"): {"Oslo"}, VarInput("role"): {"x"}, VarInput("day"): {""}, "_var.bad name": {"y"}, "city": {"no"}, VarsShown: {"city"}})
 	if len(got) != 2 || got["city"] != "Oslo" || got["role"] != "x" {
 		t.Errorf("PostedVars = %v", got)
 	}
