@@ -16,15 +16,21 @@ import (
 )
 
 // DraftSnippet serves GET /draft/snippet/:lang: the session's current
-// draft (its last form) as code in one language, as text, so it can be
-// fetched from a terminal or a test; ?download=1 names the file to save.
+// draft (its last form, its variables filled in) as code in one language,
+// as text, so it can be fetched from a terminal or a test; ?download=1
+// names the file to save; ?template=1 gives the template instead, its
+// variables as written (never what is sent).
 func DraftSnippet(scopes scoper, saved draftLoader) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r := currentDraft(c, scopes.of(c), saved, "", "")
 		if r.Request == nil {
 			return problem.Errorf(problem.KindInvalid, "The current form has %s: fix them in the playground, and the code follows.", views.Plural(len(r.Errors), "error", "errors"))
 		}
-		s, ok := snippet.Render(c.Params("lang"), r.Request)
+		req := r.Request
+		if c.Query("template") == "1" && r.Template != nil {
+			req = r.Template
+		}
+		s, ok := snippet.Render(c.Params("lang"), req)
 		if !ok {
 			return problem.Errorf(problem.KindNotFound, "No code in %q: the languages are %s.", c.Params("lang"), langList())
 		}
@@ -94,7 +100,7 @@ func (im importer) render(c *fiber.Ctx, posted url.Values, added *views.AddProvi
 		// box, the paste kept.
 		r := currentDraft(c, sc, im.saved, "", "")
 		if posted.Has("_model") {
-			r = sc.drafts.Prepare(draft.Input{Provider: paste.Provider, Model: paste.Model, Form: webform.Decode(posted)})
+			r = sc.drafts.Prepare(draft.Input{Provider: paste.Provider, Model: paste.Model, Form: webform.Decode(posted), Vars: draft.PostedVars(posted)})
 		}
 		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
 		w.Import = box

@@ -17,6 +17,7 @@ import (
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
+	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
@@ -207,7 +208,7 @@ func HistoryReplay(inputs runInputs, saved draftSaver) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		if err := saved.Save(ownerOf(c), compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}); err != nil {
+		if err := saved.Save(ownerOf(c), compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form, Vars: draft.TemplateVars(e.Vars)}); err != nil {
 			return err
 		}
 		if s := sessionOf(c); s != nil {
@@ -228,7 +229,7 @@ func HistoryFork(inputs runInputs, cmp compareForker) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		base := compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form}
+		base := compare.Base{Provider: e.Provider, Model: e.Model, Form: e.Form, Vars: draft.TemplateVars(e.Vars)}
 		return forkInto(c, cmp, base, compare.Fresh(base))
 	}
 }

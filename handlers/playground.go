@@ -37,7 +37,7 @@ type keeper struct {
 // keep saves r's form. A failure costs only that convenience: it is
 // logged, not shown.
 func (k keeper) keep(c *fiber.Ctx, r draft.Result) {
-	if err := k.saved.Save(ownerOf(c), draft.Saved{Provider: r.Provider.ID, Model: r.Model.ID, Form: r.Form}); err != nil {
+	if err := k.saved.Save(ownerOf(c), draft.Saved{Provider: r.Provider.ID, Model: r.Model.ID, Form: r.Form, Vars: r.Vars}); err != nil {
 		k.log.Warn("could not keep the form", "err", err)
 	}
 }
@@ -76,6 +76,7 @@ func SwitchModel(scopes scoper, keep keeper, accounts accountKeeper, runs runFin
 			PrevProvider: posted.Get("_provider"),
 			PrevModel:    posted.Get("_model"),
 			Form:         webform.Decode(posted),
+			Vars:         draft.PostedVars(posted),
 		}
 		r := sc.drafts.Prepare(in)
 		if s := sessionOf(c); s != nil {
@@ -92,7 +93,7 @@ func SwitchModel(scopes scoper, keep keeper, accounts accountKeeper, runs runFin
 func Preview(scopes scoper, keep keeper) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		_, r := prepareSubmitted(c, scopes, keep)
-		return render(c, http.StatusOK, views.PanelsOOB(views.NewPanels(r, views.NewFields(r))))
+		return render(c, http.StatusOK, views.PanelsOOB(submittedPanels(c, r)))
 	}
 }
 
@@ -100,10 +101,18 @@ func Preview(scopes scoper, keep keeper) fiber.Handler {
 // and keeps it as the session's last.
 func prepareSubmitted(c *fiber.Ctx, scopes scoper, keep keeper) (scope, draft.Result) {
 	sc := scopes.of(c)
-	posted := postedDraft(c)
-	r := sc.drafts.Prepare(draft.Input{Provider: posted.Text("_provider"), Model: posted.Text("_model"), Form: posted})
+	values := formValues(c)
+	posted := webform.Decode(values)
+	r := sc.drafts.Prepare(draft.Input{Provider: posted.Text("_provider"), Model: posted.Text("_model"), Form: posted, Vars: draft.PostedVars(values)})
 	keep.keep(c, r)
 	return sc, r
+}
+
+// submittedPanels are the panels answering a submitted form: the
+// Variables panel is redrawn only when the draft's variables are not the
+// boxes the form showed.
+func submittedPanels(c *fiber.Ctx, r draft.Result) views.Panels {
+	return views.NewPanels(r, views.NewFields(r)).WithShown(formValues(c).Get(draft.VarsShown))
 }
 
 // currentDraft is the session's draft as the page opens it: its last

@@ -40,7 +40,7 @@ func StartRun(scopes scoper, keep keeper, launch launcher, runs runFollower) fib
 	return func(c *fiber.Ctx) error {
 		sc, r := prepareSubmitted(c, scopes, keep)
 		if r.Request == nil {
-			return render(c, http.StatusOK, views.RunRejected(views.NewPanels(r, views.NewFields(r))))
+			return render(c, http.StatusOK, views.RunRejected(submittedPanels(c, r)))
 		}
 		rn, refused, err := launch.launch(c, sc, r)
 		if err != nil {
@@ -168,7 +168,7 @@ func ContinueRun(inputs runInputs, scopes scoper, keep keeper, launch launcher) 
 		if err != nil {
 			return err // a problem that says why not
 		}
-		r := sc.drafts.Prepare(draft.Input{Provider: e.Provider, Model: e.Model, Form: next})
+		r := sc.drafts.Prepare(draft.Input{Provider: e.Provider, Model: e.Model, Form: next, Vars: draft.TemplateVars(e.Vars)})
 		keep.keep(c, r)
 		if s := sessionOf(c); s != nil {
 			s.Pick(r.Provider.ID, r.Model.ID)

@@ -114,6 +114,12 @@ func NoticeOf(p *problem.Error) *Notice {
 // field errors.
 type Panels struct {
 	Curl string
+	// Template is the curl of the draft's template (its variables as
+	// written, never sent), TemplateCode its other languages: what Show
+	// template shows; "" when the draft has no variables.
+	Template     string
+	TemplateCode []CodeTab
+	Vars         VarsPanel
 	// Code are the languages beside curl (CodeTab), in order.
 	Code       []CodeTab
 	ErrorCount int
@@ -150,7 +156,11 @@ func problemsOf(r draft.Result, fields []Field) []Problem {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		out = append(out, Problem{Name: k, Label: k, Message: r.Errors[k]})
+		label := k
+		if k == draft.VarsKey {
+			label = "Variables"
+		}
+		out = append(out, Problem{Name: k, Label: label, Message: r.Errors[k]})
 	}
 	return out
 }
@@ -318,7 +328,11 @@ func modelOptions(cat *catalog.Catalog, provider, selected string) []Option {
 
 // NewPanels builds the re-rendered panels.
 func NewPanels(r draft.Result, fields []Field) Panels {
-	p := Panels{Curl: r.CurlShown, Code: codeTabs(r), ErrorCount: len(r.Errors), Problems: problemsOf(r, fields), Fields: fields, Estimate: newEstimate(r)}
+	p := Panels{Curl: r.CurlShown, Code: codeTabs(r), ErrorCount: len(r.Errors), Problems: problemsOf(r, fields), Fields: fields, Estimate: newEstimate(r),
+		Template: r.TemplateCurl, Vars: newVarsPanel(r)}
+	if r.Template != nil && len(p.Code) > 0 {
+		p.TemplateCode = snippetTabs(r.Template, "")
+	}
 	if r.Request != nil {
 		p.Stream = r.Request.Stream
 	}

@@ -975,7 +975,9 @@
     var shown = null;
     box.querySelectorAll('[data-code-pane]').forEach(function (p) {
       p.hidden = p.getAttribute('data-code-pane') !== lang;
-      if (!p.hidden) shown = p.querySelector('code[id]');
+      // The view Show template hides (the template's, or the sent one's)
+      // is not what Copy copies.
+      if (!p.hidden && !p.closest('[data-sent-view][hidden], [data-template-view][hidden]')) shown = p.querySelector('code[id]');
     });
     var copy = box.querySelector('[data-copy]');
     if (copy && shown) copy.setAttribute('data-copy', shown.id);
@@ -997,6 +999,31 @@
   });
   document.addEventListener('htmx:afterSettle', showSavedCode);
   document.addEventListener('DOMContentLoaded', showSavedCode);
+
+  // Show template: the code panel shows the draft's template (its
+  // {{variables}} as written, never sent) instead of the request filled
+  // in; the choice holds on this page across the previews that redraw it.
+  var templateShown = false;
+  function showTemplate() {
+    document.querySelectorAll('[data-code-box]').forEach(function (box) {
+      var tmpl = box.querySelector('[data-template-view]');
+      var sent = box.querySelector('[data-sent-view]');
+      var b = box.querySelector('[data-show-template]');
+      if (!tmpl || !sent || !b) return;
+      tmpl.hidden = !templateShown;
+      sent.hidden = templateShown;
+      b.setAttribute('aria-pressed', templateShown ? 'true' : 'false');
+      b.textContent = templateShown ? 'Show what is sent' : 'Show template';
+      showCode(box, savedCode() || 'curl');
+    });
+  }
+  document.addEventListener('click', function (e) {
+    var t = e.target;
+    if (!(t instanceof Element) || !t.closest('[data-show-template]')) return;
+    templateShown = !templateShown;
+    showTemplate();
+  });
+  document.addEventListener('htmx:afterSettle', showTemplate);
 
   // Tabs of a run panel.
   document.addEventListener('click', function (e) {

@@ -86,7 +86,7 @@ func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 		conv = form.Conversation(bm, base.Form)
 	}
 	for i, p := range l.Panes {
-		inh := svc.Prepare(draft.Input{Provider: p.Provider, Model: p.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form})
+		inh := svc.Prepare(draft.Input{Provider: p.Provider, Model: p.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form, Vars: base.Vars})
 		values := inh.Form.Clone()
 		if len(conv) > 0 {
 			form.SetConversation(inh.Model, values, conv)
@@ -96,7 +96,7 @@ func Resolve(svc *draft.Service, base Base, l Layout) []Resolved {
 				values[name] = v
 			}
 		}
-		r := svc.Prepare(draft.Input{Provider: inh.Provider.ID, Model: inh.Model.ID, Form: values})
+		r := svc.Prepare(draft.Input{Provider: inh.Provider.ID, Model: inh.Model.ID, Form: values, Vars: base.Vars})
 		res := Resolved{Index: i, Pane: Pane{Provider: r.Provider.ID, Model: r.Model.ID}, Draft: r}
 		for _, f := range r.Model.Fields() {
 			if !Overridable(f) {
@@ -138,7 +138,7 @@ func Fresh(base Base) Layout {
 // pane's provider, model and parameters ("pane.N.provider",
 // "pane.N.model", "pane.N.f.NAME").
 func ApplyForm(base Base, baseModel *catalog.Model, posted form.Draft) (Base, Layout) {
-	nb := Base{Provider: base.Provider, Model: base.Model, Form: base.Form.Clone()}
+	nb := Base{Provider: base.Provider, Model: base.Model, Form: base.Form.Clone(), Vars: base.Vars}
 	if nb.Form == nil {
 		nb.Form = form.Draft{}
 	}

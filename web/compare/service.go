@@ -79,7 +79,7 @@ func (s *Service) Load(owner string, drafts *draft.Service) *State {
 	st := &State{Owner: owner, drafts: drafts}
 	in := draft.Input{}
 	if saved, ok := s.Saved.Load(owner); ok {
-		in = draft.Input{Provider: saved.Provider, Model: saved.Model, PrevProvider: saved.Provider, PrevModel: saved.Model, Form: saved.Form}
+		in = draft.Input{Provider: saved.Provider, Model: saved.Model, PrevProvider: saved.Provider, PrevModel: saved.Model, Form: saved.Form, Vars: saved.Vars}
 	}
 	st.setBase(in)
 	if !s.Layouts.Get(owner, &st.Layout) || len(st.Layout.Panes) < MinPanes {
@@ -90,13 +90,13 @@ func (s *Service) Load(owner string, drafts *draft.Service) *State {
 
 func (st *State) setBase(in draft.Input) {
 	st.Draft = st.drafts.Prepare(in)
-	st.Base = Base{Provider: st.Draft.Provider.ID, Model: st.Draft.Model.ID, Form: st.Draft.Form}
+	st.Base = Base{Provider: st.Draft.Provider.ID, Model: st.Draft.Model.ID, Form: st.Draft.Form, Vars: st.Draft.Vars}
 }
 
 // Submit applies a posted compare form: the base prompt and the panes.
 func (st *State) Submit(posted form.Draft) {
 	base, l := ApplyForm(st.Base, st.Draft.Model, posted)
-	st.setBase(draft.Input{Provider: base.Provider, Model: base.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form})
+	st.setBase(draft.Input{Provider: base.Provider, Model: base.Model, PrevProvider: base.Provider, PrevModel: base.Model, Form: base.Form, Vars: base.Vars})
 	// A form without panes (a partial post) changes only the prompt.
 	if len(l.Panes) == 0 {
 		l.Panes = st.Layout.Panes

@@ -10,6 +10,7 @@ import (
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/vars"
 )
 
 // Errors of Continue (conflicts: the run cannot be carried on).
@@ -110,7 +111,8 @@ func cont(m *catalog.Model, values form.Draft, out run.Output, results map[strin
 	}
 	rows = slices.Clip(rows)
 	add := func(role, content, calls, callID, reasoning string) {
-		rows = append(rows, form.MessageRow{Role: role, Content: content, ToolCalls: calls, ToolCallID: callID, Reasoning: reasoning})
+		// The playground's draft is a template: an answer's {{ is text.
+		rows = append(rows, form.MessageRow{Role: role, Content: vars.Escape(content), ToolCalls: calls, ToolCallID: callID, Reasoning: reasoning})
 	}
 	calls := ""
 	if len(c.Tools) > 0 {
@@ -175,10 +177,10 @@ func appendToPrompt(m *catalog.Model, values form.Draft, out run.Output) (form.D
 	}
 	if len(out.Choices) == len(prompts) {
 		for i, c := range out.Choices {
-			prompts[i] += c.Text
+			prompts[i] += vars.Escape(c.Text)
 		}
 	} else {
-		prompts[0] += out.Choices[0].Text
+		prompts[0] += vars.Escape(out.Choices[0].Text)
 	}
 	if cur.Shape == form.ShapeList || len(prompts) > 1 {
 		next[f.Name] = form.List(prompts...)

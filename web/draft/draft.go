@@ -145,14 +145,28 @@ type Input struct {
 	// Form holds the submitted inputs (a posted form through form.Decode,
 	// or a stored draft); nil for a fresh form.
 	Form form.Draft
+	// Vars are the values of the draft's variables ({{name}}, web/vars).
+	// When non-nil (the playground's drafts) the draft is a template,
+	// filled from them before it is checked and built; nil sends the
+	// draft as written (a draft filled already, an experiment's case).
+	Vars map[string]string
 }
 
 // Result is a checked draft.
 type Result struct {
 	Provider *catalog.Provider
 	Model    *catalog.Model
-	// Form is what each field shows (submitted, carried over or initial).
-	Form   form.Draft
+	// Form is what each field shows (submitted, carried over or initial):
+	// the template, its variables as written.
+	Form form.Draft
+	// Vars are the values given (Input.Vars, all of them: a variable
+	// removed and written again finds its value); VarNames are the
+	// draft's variables, in order, when VarsReadable: the draft is a
+	// template and its texts parse.
+	Vars         map[string]string
+	VarNames     []string
+	VarsReadable bool
+	// Values are the checked values of the filled draft (what is sent).
 	Values form.Values
 	Errors form.Errors
 	// Request is nil while any error stands.
@@ -160,7 +174,13 @@ type Result struct {
 	// Curl is the exact command of Request (kept with the run); CurlShown
 	// is the one the panels show, long strings shortened (curl.Short).
 	Curl, CurlShown string
-	Estimate        Estimate
+	// Template is the request of the unfilled draft, its variables as
+	// written, when it has any and Request is built: what the panel shows
+	// as the template. It is never sent. TemplateCurl is its curl as the
+	// panels show it.
+	Template     *request.Request
+	TemplateCurl string
+	Estimate     Estimate
 	// KeySource says where the provider's key would come from; KeyMask
 	// shows the session's key masked (•••• and its last four characters).
 	KeySource KeySource
@@ -198,8 +218,15 @@ func (s *Service) Prepare(in Input) Result {
 		prev, _ = s.Catalog.Model(in.PrevProvider, in.PrevModel)
 	}
 	values := carry(m, prev, in.Form)
-	vals, errs := form.Check(m.Fields(), values)
-	r := Result{Provider: p, Model: m, Form: values, Values: vals, Errors: errs}
+	filled, names, readable, varErrs := fillVars(m.Fields(), values, in.Vars)
+	vals, errs := form.Check(m.Fields(), filled)
+	for k, msg := range varErrs {
+		if errs == nil {
+			errs = form.Errors{}
+		}
+		errs[k] = msg
+	}
+	r := Result{Provider: p, Model: m, Form: values, Vars: in.Vars, VarNames: names, VarsReadable: readable, Values: vals, Errors: errs}
 	key, src := s.key(p)
 	r.KeySource, r.KeyHint = src, s.KeyHint(p)
 	if src == KeySession {
@@ -218,10 +245,30 @@ func (s *Service) Prepare(in Input) Result {
 			r.Request = req
 			r.Curl = curl.Render(req)
 			r.CurlShown, _ = curl.Short(req)
+			r.Template, r.TemplateCurl = s.template(p, m, values, r.BaseURL, names)
 		}
 	}
 	r.Estimate = s.estimate(p, m, vals, r.Request)
 	return r
+}
+
+// template is the request of the unfilled draft values and its curl as
+// shown, when it has variables (names) and builds.
+func (s *Service) template(p *catalog.Provider, m *catalog.Model, values form.Draft, baseURL string, names []string) (*request.Request, string) {
+	if len(names) == 0 {
+		return nil, ""
+	}
+	vals, errs := form.Check(m.Fields(), values)
+	if len(errs) > 0 {
+		return nil, ""
+	}
+	req, err := request.Build(p, m, vals, baseURL)
+	if err != nil {
+		return nil, ""
+	}
+	req.ExpandHeaders(s.headerEnv(p))
+	shown, _ := curl.Short(req)
+	return req, shown
 }
 
 // getenv reads the operator's environment.

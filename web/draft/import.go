@@ -121,7 +121,7 @@ func (s *Service) Import(p Paste) Imported {
 	} else {
 		out.Kept, out.Dropped = form.Keep(m.Fields(), d, unread)
 	}
-	out.Result = s.Prepare(Input{Provider: prov.ID, Model: m.ID, Form: d})
+	out.Result = s.Prepare(Input{Provider: prov.ID, Model: m.ID, Form: d, Vars: TemplateVars(nil)})
 	for _, f := range m.Fields() {
 		msg := errs[f.Name]
 		if msg == "" && d.Has(f.Name) {

@@ -62,7 +62,7 @@ func (s *Service) Spec(r Result, owner string) (run.Spec, error) {
 		OperatorKey:  src == KeyOperator && !r.Provider.Simulated,
 		Owner:        owner,
 		PromptTokens: r.Estimate.PromptTokens,
-		Origin:       run.Origin{Form: r.Form, Curl: r.Curl},
+		Origin:       run.Origin{Form: r.Form, Vars: usedVars(r.Vars, r.VarNames), Curl: r.Curl},
 	}, nil
 }
 

@@ -22,6 +22,9 @@ type Saved struct {
 	Provider string     `json:"provider"`
 	Model    string     `json:"model"`
 	Form     form.Draft `json:"form"`
+	// Vars are the values of the form's variables (Input.Vars); nil
+	// for a form that is sent as written.
+	Vars map[string]string `json:"vars,omitempty"`
 }
 
 // Store keeps each session's last form in the data directory, one file

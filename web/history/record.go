@@ -140,7 +140,7 @@ func (r *Recorder) Begin(rn *run.Run) error {
 		ID: rn.ID, GroupID: s.Origin.Group, Pane: s.Origin.Pane, Created: rn.Started,
 		Provider: s.Provider.ID, ProviderName: s.Provider.Name, Model: s.Model.ID, ModelLabel: s.Model.Label(),
 		Style: string(s.Model.Style), Status: run.Running, Prompt: form.PromptText(s.Model, s.Origin.Form),
-		Form: s.Origin.Form, Curl: s.Origin.Curl,
+		Form: s.Origin.Form, Vars: s.Origin.Vars, Curl: s.Origin.Curl,
 		Request: Request{Method: s.Request.Method, URL: s.Request.URL(), KeyEnv: s.Request.KeyEnv, Body: string(s.Request.Body)},
 	}
 	for _, h := range s.Request.Header {

@@ -109,7 +109,10 @@ type Entry struct {
 	Status       run.State  `json:"status"`
 	Prompt       string     `json:"prompt"`
 	Form         form.Draft `json:"form"`
-	Request      Request    `json:"request"`
+	// Vars are the values the form's variables ({{name}}) were filled
+	// with; the form is the template.
+	Vars    map[string]string `json:"vars,omitempty"`
+	Request Request           `json:"request"`
 	// Curl is derived from Request when the run is read; what a run
 	// started with is not stored.
 	Curl   string     `json:"curl"`
@@ -155,7 +158,7 @@ const (
 	insertRunSQL = `INSERT INTO runs (id, owner, group_id, pane, created_at, updated_at, provider, provider_name,
 		model, model_label, style, status, prompt, output, search, input_bytes, bytes)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertInputsSQL = `INSERT INTO run_inputs (run_id, form, form_refs, request) VALUES (?, ?, ?, ?)`
+	insertInputsSQL = `INSERT INTO run_inputs (run_id, form, form_refs, request, vars) VALUES (?, ?, ?, ?, ?)`
 	progressRunSQL  = `UPDATE runs SET output = ?, search = ?, bytes = input_bytes + ?, updated_at = ? WHERE id = ? AND status = ?`
 	finishRunSQL    = `UPDATE runs SET status = ?, output = ?, search = ?, summary = ?, failure = ?, transcript = ?, bytes = input_bytes + ?,
 		updated_at = ? WHERE id = ?`
@@ -256,7 +259,7 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]bool) er
 			in.size(), in.size()+restBytes(prompt, output, search)); err != nil {
 			return fmt.Errorf("history: insert run: %w", err)
 		}
-		if _, err := insIn.ExecContext(ctx, e.ID, in.form, in.refs, in.request); err != nil {
+		if _, err := insIn.ExecContext(ctx, e.ID, in.form, in.refs, in.request, in.vars); err != nil {
 			return fmt.Errorf("history: insert run: %w", err)
 		}
 		grown = append(grown, owner)
@@ -360,7 +363,7 @@ func (s *Store) Recover(ctx context.Context, before time.Time) (int64, error) {
 
 // entryColumns are what a run's page needs, FROM entryTables.
 const entryColumns = `id, group_id, pane, created_at, updated_at, provider, provider_name, model, model_label, style, status,
-	prompt, COALESCE(form, '{}'), COALESCE(form_refs, ''), COALESCE(request, '{}'), output, summary, failure, COALESCE(share_id, '')`
+	prompt, COALESCE(form, '{}'), COALESCE(form_refs, ''), COALESCE(request, '{}'), COALESCE(vars, ''), output, summary, failure, COALESCE(share_id, '')`
 
 // entryTables are a run and its inputs (their columns' names differ).
 const entryTables = `runs LEFT JOIN run_inputs ON run_inputs.run_id = runs.id`
@@ -368,16 +371,16 @@ const entryTables = `runs LEFT JOIN run_inputs ON run_inputs.run_id = runs.id`
 // listColumns are entryColumns without what a list does not show (form,
 // request, output: an output can be megabytes), FROM runs.
 const listColumns = `id, group_id, pane, created_at, updated_at, provider, provider_name, model, model_label, style, status,
-	prompt, '{}', '', '{}', '{}', summary, failure, COALESCE(share_id, '')`
+	prompt, '{}', '', '{}', '', '{}', summary, failure, COALESCE(share_id, '')`
 
 type scanner interface{ Scan(...any) error }
 
 func scanEntry(row scanner, extra ...any) (Entry, error) {
 	var e Entry
 	var created, updated int64
-	var status, form, refs, req, out, sum, failure string
+	var status, form, refs, req, vars, out, sum, failure string
 	dest := []any{&e.ID, &e.GroupID, &e.Pane, &created, &updated, &e.Provider, &e.ProviderName, &e.Model, &e.ModelLabel,
-		&e.Style, &status, &e.Prompt, &form, &refs, &req, &out, &sum, &failure, &e.ShareID}
+		&e.Style, &status, &e.Prompt, &form, &refs, &req, &vars, &out, &sum, &failure, &e.ShareID}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return e, ErrNotFound
@@ -385,7 +388,7 @@ func scanEntry(row scanner, extra ...any) (Entry, error) {
 		return e, fmt.Errorf("history: %w", err)
 	}
 	e.Created, e.Updated, e.Status = fromMillis(created), fromMillis(updated), run.State(status)
-	loadInputs(&e, form, refs, req)
+	loadInputs(&e, form, refs, req, vars)
 	if strings.HasPrefix(e.Provider, catalog.OwnProviderPrefix) && e.Request.KeyEnv != "" &&
 		!strings.HasPrefix(e.Request.KeyEnv, catalog.OwnKeyEnvPrefix) {
 		// Stored before added providers' variables had their prefix: a

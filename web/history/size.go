@@ -83,9 +83,26 @@ func promptExcerpt(p string) string {
 // them.
 type storedInputs struct {
 	form, refs, request string
+	// vars are the values of the form's variables (Entry.Vars), as JSON;
+	// "" for none.
+	vars string
 }
 
-func (s storedInputs) size() int64 { return int64(len(s.form) + len(s.refs) + len(s.request)) }
+func (s storedInputs) size() int64 {
+	return int64(len(s.form) + len(s.refs) + len(s.request) + len(s.vars))
+}
+
+// storedVars is values as the vars column keeps them ("" for none).
+func storedVars(values map[string]string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	out := make(map[string]string, len(values))
+	for k, v := range values {
+		out[clean(k)] = clean(v)
+	}
+	return marshal(out)
+}
 
 // formRef says that value Index of form key Key is the JSON string at
 // bytes [Off, Off+Len) of the request body: a prompt is sent in the body,
@@ -156,7 +173,8 @@ func (l Limits) storeInputs(e *Entry) storedInputs {
 		}
 		return refs[a].Index < refs[b].Index
 	})
-	in := storedInputs{form: marshalForm(deduped), request: marshal(req)}
+	vars := storedVars(e.Vars)
+	in := storedInputs{form: marshalForm(deduped), request: marshal(req), vars: vars}
 	if len(refs) > 0 {
 		in.refs = marshal(refs)
 	}
@@ -169,7 +187,7 @@ func (l Limits) storeInputs(e *Entry) storedInputs {
 	bodySize := int64(len(req.Body))
 	req.Body, req.Omitted = "", fmt.Sprintf("The request body (%s) was not kept: a run keeps at most %s in the history, %s of it for the request.",
 		units.Bytes(bodySize), units.Bytes(l.RunBytes), units.Bytes(budget))
-	in = storedInputs{form: marshalForm(form), request: marshal(req)}
+	in = storedInputs{form: marshalForm(form), request: marshal(req), vars: vars}
 	if in.size() <= budget {
 		return in
 	}
@@ -199,7 +217,7 @@ func (l Limits) storeInputs(e *Entry) storedInputs {
 		over -= int64(v.n - len(note))
 	}
 	req.FormOmitted = true
-	return storedInputs{form: marshalForm(form), request: marshal(req)}
+	return storedInputs{form: marshalForm(form), request: marshal(req), vars: vars}
 }
 
 // marshalForm stores inputs as the typed draft they are.
@@ -207,8 +225,11 @@ func marshalForm(posted url.Values) string { return marshal(formpkg.Decode(poste
 
 // loadInputs reads what storeInputs kept back into e (a row stored
 // before drafts were typed holds the posted form, which form.Draft reads).
-func loadInputs(e *Entry, form, refs, req string) {
+func loadInputs(e *Entry, form, refs, req, vars string) {
 	_ = json.Unmarshal([]byte(form), &e.Form)
+	if vars != "" {
+		_ = json.Unmarshal([]byte(vars), &e.Vars)
+	}
 	_ = json.Unmarshal([]byte(req), &e.Request)
 	if refs == "" {
 		return

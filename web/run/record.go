@@ -21,7 +21,10 @@ type Recorder interface {
 // Origin is where a run came from, for the history: the form it was made
 // from, its curl, and the comparison (group and pane) it belongs to.
 type Origin struct {
+	// Form is the template when Vars are set: Vars are the values of its
+	// variables the run was filled with.
 	Form  form.Draft
+	Vars  map[string]string
 	Curl  string
 	Group string
 	Pane  int
