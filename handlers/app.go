@@ -38,6 +38,8 @@ type Parts struct {
 	History *history.Store
 	// Saved keeps each session's last form, Layouts its compare panes.
 	Saved, Layouts *draft.Store
+	// Setups keep each session's experiment setup.
+	Setups *draft.Store
 
 	// Upstream configures the client of the catalog's providers;
 	// Guarded, when set, that of the providers people add (else Upstream
@@ -107,6 +109,7 @@ func Build(p Parts, change func(*Deps)) *App {
 		Saved:        p.Saved,
 		History:      p.History,
 		Layouts:      p.Layouts,
+		Setups:       p.Setups,
 		BodyLimit:    p.Server.BodyLimit,
 		BodyBudget:   p.BodyBudget,
 		AnyHost:      p.AnyHost,

@@ -1,0 +1,237 @@
+package handlers
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/cases"
+	"github.com/playground-dev/playground/web/checks"
+	"github.com/playground-dev/playground/web/experiment"
+	"github.com/playground-dev/playground/web/problem"
+)
+
+// experimentSetup reads the posted setup.
+func experimentSetup(c *fiber.Ctx) experiment.Setup {
+	return experiment.Setup{
+		Name:        c.FormValue(experiment.FieldName),
+		Cases:       c.FormValue(experiment.FieldCases),
+		Checks:      c.FormValue(experiment.FieldChecks),
+		Repeats:     c.FormValue(experiment.FieldRepeats),
+		MinPassRate: c.FormValue(experiment.FieldMinPassRate),
+	}
+}
+
+// experimentGrid is the grid of an experiment, with a blind pair offered.
+func experimentGrid(l *experiment.Live, filter string) views.ExperimentGrid {
+	return views.NewExperimentGrid(l.Snapshot(), filter, l.Offer())
+}
+
+// gridFilter is the filter asked for (every case when unknown).
+func gridFilter(c *fiber.Ctx) string {
+	switch f := c.Query("filter"); f {
+	case "failed", "disagree":
+		return f
+	}
+	return ""
+}
+
+// experimentPageOf is the page of a state, with the session's latest
+// experiment's grid.
+func experimentPageOf(c *fiber.Ctx, pg *experiment.Page, st *experiment.State) views.ExperimentPage {
+	page := views.ExperimentPage{CSRF: csrfToken(c), Form: views.NewExperimentForm(st)}
+	if l, ok := pg.Lives.Latest(ownerOf(c)); ok {
+		g := experimentGrid(l, "")
+		page.Grid = &g
+	}
+	return page
+}
+
+// Experiment serves GET /experiment.
+func Experiment(scopes scoper, pg *experiment.Page, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		sc, owner := scopes.of(c), ownerOf(c)
+		page := experimentPageOf(c, pg, pg.View(owner, sc.drafts))
+		page.Title, page.Assets = "Experiment · Playground", assets
+		return render(c, http.StatusOK, views.ExperimentPageView(page))
+	}
+}
+
+// ExperimentPreview serves POST /experiment/preview: the setup kept, the
+// plan and its cost, each field's error beside it.
+func ExperimentPreview(scopes scoper, pg *experiment.Page) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		sc := scopes.of(c)
+		st := pg.Preview(ownerOf(c), sc.drafts, experimentSetup(c))
+		return render(c, http.StatusOK, views.ExperimentSummaryView(views.NewExperimentForm(st), true))
+	}
+}
+
+// ExperimentRun serves POST /experiment/run[?confirm=1]: the grid of the
+// experiment started, the question when its cost is above the threshold,
+// or why it cannot start.
+func ExperimentRun(scopes scoper, pg *experiment.Page) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		sc := scopes.of(c)
+		st, l, err := pg.Start(ownerOf(c), sc.drafts, experimentSetup(c), c.Query("confirm") == "1")
+		if err != nil {
+			return err
+		}
+		f := views.NewExperimentForm(st)
+		switch {
+		case st.Plan == nil:
+			c.Status(http.StatusUnprocessableEntity)
+			return render(c, http.StatusUnprocessableEntity, views.ExperimentSummaryView(f, true))
+		case l == nil:
+			return render(c, http.StatusOK, views.ExperimentConfirmView(f))
+		}
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, "")))
+	}
+}
+
+// ExperimentImport serves POST /experiment/import (multipart, field
+// file): the file's prompt and panes into the compare view, the rest into
+// the page, which is answered whole; a bad file changes nothing and its
+// error shows beside the import.
+func ExperimentImport(scopes scoper, pg *experiment.Page) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		sc, owner := scopes.of(c), ownerOf(c)
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return problem.Invalid(experiment.FieldFile, "choose an experiment file (YAML or JSON) to import")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, experiment.MaxFileBytes+1))
+		if err != nil {
+			return err
+		}
+		st, _ := pg.Import(owner, sc.drafts, fh.Filename, data)
+		return render(c, http.StatusOK, views.ExperimentView(experimentPageOf(c, pg, st)))
+	}
+}
+
+// ExperimentExport serves GET /experiment/export.yaml: the page's
+// experiment as a file, or why there is none yet.
+func ExperimentExport(scopes scoper, pg *experiment.Page) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		st := pg.View(ownerOf(c), scopes.of(c).drafts)
+		if st.File == nil {
+			return st.Errors
+		}
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="experiment.yaml"`)
+		c.Set(fiber.HeaderContentType, "application/yaml; charset=utf-8")
+		return c.Send(st.File)
+	}
+}
+
+// ExperimentCases serves GET /experiment/cases.:format: the case table
+// in CSV, TSV or JSONL.
+func ExperimentCases(scopes scoper, pg *experiment.Page) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		format := cases.Format(c.Params("format"))
+		if !slices.Contains(cases.Formats, format) {
+			return problem.NotFound("no such format")
+		}
+		st := pg.View(ownerOf(c), scopes.of(c).drafts)
+		t, err := cases.Parse(st.Setup.Cases, "")
+		if err != nil {
+			return problem.Invalid(experiment.FieldCases, err.Error())
+		}
+		text, err := t.Export(format)
+		if err != nil {
+			return problem.Invalid(experiment.FieldCases, err.Error())
+		}
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="cases.`+string(format)+`"`)
+		c.Set(fiber.HeaderContentType, casesMIME[format])
+		return c.SendString(text)
+	}
+}
+
+// liveOf is the session's experiment :id.
+func liveOf(c *fiber.Ctx, lives *experiment.Lives) (*experiment.Live, error) {
+	l, ok := lives.Get(c.Params("id"), ownerOf(c))
+	if !ok {
+		return nil, problem.NotFound("no such experiment (the server keeps the latest ones while it runs)")
+	}
+	return l, nil
+}
+
+// ExperimentGrid serves GET /experiment/:id/grid?filter=: the grid as it
+// stands (polled while it runs).
+func ExperimentGrid(lives *experiment.Lives) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		l, err := liveOf(c, lives)
+		if err != nil {
+			return err
+		}
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridFilter(c))))
+	}
+}
+
+// ExperimentStop serves POST /experiment/:id/stop.
+func ExperimentStop(lives *experiment.Lives) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		l, err := liveOf(c, lives)
+		if err != nil {
+			return err
+		}
+		l.Stop()
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridFilter(c))))
+	}
+}
+
+// ExperimentRetry serves POST /experiment/:id/retry?case=&pane=&repeat=:
+// the cell runs again alone.
+func ExperimentRetry(lives *experiment.Lives) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		l, err := liveOf(c, lives)
+		if err != nil {
+			return err
+		}
+		var cell experiment.Cell
+		for _, q := range []struct {
+			name string
+			to   *int
+		}{{"case", &cell.Case}, {"pane", &cell.Pane}, {"repeat", &cell.Repeat}} {
+			n, err := strconv.Atoi(c.Query(q.name))
+			if err != nil {
+				return problem.Invalid(q.name, "not a cell")
+			}
+			*q.to = n
+		}
+		if err := l.Retry(cell); err != nil {
+			return err
+		}
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridFilter(c))))
+	}
+}
+
+// ExperimentVote serves POST /experiment/:id/vote (pair, pick): a blind
+// pick kept, the next pair offered.
+func ExperimentVote(lives *experiment.Lives) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		l, err := liveOf(c, lives)
+		if err != nil {
+			return err
+		}
+		if err := l.VoteOn(c.FormValue("pair"), checks.Pick(c.FormValue("pick"))); err != nil {
+			return err
+		}
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridFilter(c))))
+	}
+}
+
+// casesMIME are the case table formats' media types.
+var casesMIME = map[cases.Format]string{
+	cases.CSV:   "text/csv; charset=utf-8",
+	cases.TSV:   "text/tab-separated-values; charset=utf-8",
+	cases.JSONL: "application/jsonl; charset=utf-8",
+}
