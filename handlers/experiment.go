@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,6 +15,7 @@ import (
 	"github.com/playground-dev/playground/web/cases"
 	"github.com/playground-dev/playground/web/checks"
 	"github.com/playground-dev/playground/web/experiment"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/problem"
 )
 
@@ -234,4 +238,72 @@ var casesMIME = map[cases.Format]string{
 	cases.CSV:   "text/csv; charset=utf-8",
 	cases.TSV:   "text/tab-separated-values; charset=utf-8",
 	cases.JSONL: "application/jsonl; charset=utf-8",
+}
+
+// historyExperiments is how many experiments the history page lists.
+const historyExperiments = 20
+
+// experimentGetter reads the session's kept experiments (history.Store).
+type experimentGetter interface {
+	Experiment(ctx context.Context, owner, id string) (history.Experiment, error)
+}
+
+// HistoryExperiment serves GET /history/experiments/:id: a kept
+// experiment's grid, read-only, with its share link.
+func HistoryExperiment(store experimentGetter, scopes scoper, assets views.Assets) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		x, err := store.Experiment(c.UserContext(), ownerOf(c), c.Params("id"))
+		if err != nil {
+			return err
+		}
+		snap, serr := experiment.Stored(scopes.of(c).cat, x.ID, x.File, x.Results)
+		p := views.NewExperimentRecordPage(x, snap, serr, false, shareURL(c, x.ShareID))
+		p.Title, p.Assets, p.CSRF = "Experiment · Playground", assets, csrfToken(c)
+		return render(c, http.StatusOK, views.ExperimentRecordPageView(p))
+	}
+}
+
+// HistoryExperimentFile serves GET /history/experiments/:id/export.yaml:
+// the file the kept experiment ran.
+func HistoryExperimentFile(store experimentGetter) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		x, err := store.Experiment(c.UserContext(), ownerOf(c), c.Params("id"))
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="experiment-`+x.ID+`.yaml"`)
+		c.Set(fiber.HeaderContentType, "application/yaml; charset=utf-8")
+		return c.Send(x.File)
+	}
+}
+
+// HistoryExperimentShare serves POST /history/experiments/:id/share and
+// …/unshare.
+func HistoryExperimentShare(change ownedChange) fiber.Handler {
+	return changeThen(change, nil, "", "/history/experiments/")
+}
+
+// HistoryExperimentDelete serves POST /history/experiments/:id/delete.
+func HistoryExperimentDelete(del ownedChange, flashes flashKeeper) fiber.Handler {
+	return changeThen(del, flashes, "The experiment and its runs were deleted.", "/history")
+}
+
+// experimentKeeper keeps experiments in the history (history.Store).
+type experimentKeeper interface {
+	PutExperiment(ctx context.Context, owner string, x history.Experiment) error
+}
+
+// keepExperiment is the Lives' Idle: each time an experiment has no cell
+// in flight, its results are kept (again) in the history.
+func keepExperiment(store experimentKeeper, log *slog.Logger) func(*experiment.Live) {
+	return func(l *experiment.Live) {
+		rec, err := json.Marshal(l.Record())
+		if err == nil {
+			err = store.PutExperiment(context.Background(), l.Owner,
+				history.Experiment{ID: l.ID, Created: l.Created, Title: l.Plan.Title(), File: l.File, Results: rec})
+		}
+		if err != nil {
+			log.Warn("could not keep the experiment", "experiment", l.ID, "err", err)
+		}
+	}
 }

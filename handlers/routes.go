@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"math/big"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -77,6 +78,9 @@ type Deps struct {
 	Diffs *compare.Differ
 	// Setups keep each session's experiment setup; nil keeps none.
 	Setups *draft.Store
+	// ExperimentConfirm is the estimate above which an experiment asks
+	// before it starts (experiment.DefaultConfirmAbove when nil).
+	ExperimentConfirm map[string]*big.Rat
 	// Experiments is the experiment page's service; Register makes it
 	// from Compare, Setups and Runs when nil.
 	Experiments *experiment.Page
@@ -108,8 +112,8 @@ func Register(app *fiber.App, d Deps) {
 			}}
 	}
 	if d.Experiments == nil {
-		d.Experiments = &experiment.Page{Compare: d.Compare, Setups: d.Setups, Runs: d.Runs, Log: d.Log,
-			Lives: &experiment.Lives{NewID: history.NewID}}
+		d.Experiments = &experiment.Page{Compare: d.Compare, Setups: d.Setups, Runs: d.Runs, Log: d.Log, ConfirmAbove: d.ExperimentConfirm,
+			Lives: &experiment.Lives{NewID: history.NewID, Idle: keepExperiment(d.History, d.Log)}}
 	}
 	// What the handler groups share, each with only the fields it uses.
 	var guard account.URLChecker // nil: base URLs are not checked
@@ -197,6 +201,11 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/history/comparisons/:id/delete", HistoryComparisonDelete(d.History.DeleteComparison, d.Sessions))
 	app.Post("/history/comparisons/:id/share", HistoryComparisonShare(sharing(d.History.ShareComparison)))
 	app.Post("/history/comparisons/:id/unshare", HistoryComparisonShare(d.History.UnshareComparison))
+	app.Get("/history/experiments/:id", compressed, HistoryExperiment(d.History, scopes, assets))
+	app.Get("/history/experiments/:id/export.yaml", HistoryExperimentFile(d.History))
+	app.Post("/history/experiments/:id/delete", HistoryExperimentDelete(d.History.DeleteExperiment, d.Sessions))
+	app.Post("/history/experiments/:id/share", HistoryExperimentShare(sharing(d.History.ShareExperiment)))
+	app.Post("/history/experiments/:id/unshare", HistoryExperimentShare(d.History.UnshareExperiment))
 
 	// Share links: read-only, for anyone with the link.
 	app.Get("/share/:id", compressed, Shared(d.History, d.Catalog, assets))

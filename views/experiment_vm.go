@@ -14,6 +14,7 @@ import (
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/experiment"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/units"
 )
 
@@ -131,8 +132,10 @@ type ExperimentGrid struct {
 	Blind *ExperimentPair
 	Wins  []ExperimentWin
 	Votes int
-	// ReadOnly is a stored experiment (history, share): no buttons.
+	// ReadOnly is a stored experiment (history, share): no buttons;
+	// Links links each cell to its run (the owner's history, not a share).
 	ReadOnly bool
+	Links    bool
 }
 
 // ExperimentPaneStats are one pane's statistics.
@@ -386,4 +389,52 @@ func casesPlaceholder(vars []string) string {
 // blindVals is a vote's form values: the pair's token and the pick.
 func blindVals(g ExperimentGrid, pick string) string {
 	return `{"pair":"` + g.Blind.Token + `","pick":"` + pick + `"}`
+}
+
+// ExperimentRecordPage is a kept experiment's page.
+type ExperimentRecordPage struct {
+	Title, CSRF string
+	Assets      Assets
+	Name, When  string
+	// Shared is the read-only page of a share link.
+	Shared   bool
+	ShareURL string
+	Actions  ExperimentActions
+	Grid     ExperimentGrid
+	// Problem says why the grid cannot be shown (the catalog changed).
+	Problem string
+}
+
+// ExperimentActions are the URLs of what the owner can do with a kept
+// experiment.
+type ExperimentActions struct{ Export, Share, Unshare, Delete string }
+
+// NewExperimentRecordPage is the page of a kept experiment; err is why
+// its snapshot could not be read.
+func NewExperimentRecordPage(x history.Experiment, s experiment.Snapshot, err error, shared bool, shareURL string) ExperimentRecordPage {
+	base := "/history/experiments/" + x.ID
+	p := ExperimentRecordPage{Name: x.Title, When: when(x.Created), Shared: shared, ShareURL: shareURL,
+		Actions: ExperimentActions{Export: base + "/export.yaml", Share: base + "/share", Unshare: base + "/unshare", Delete: base + "/delete"}}
+	if err != nil {
+		p.Problem = err.Error()
+		return p
+	}
+	p.Grid = NewExperimentGrid(s, "", nil)
+	p.Grid.ReadOnly, p.Grid.Links = true, !shared
+	return p
+}
+
+// ExperimentItem is a kept experiment in the history's list.
+type ExperimentItem struct {
+	ID, Title, When string
+	Shared          bool
+}
+
+// NewExperimentItems are the history's list of experiments.
+func NewExperimentItems(items []history.ExperimentItem) []ExperimentItem {
+	out := make([]ExperimentItem, len(items))
+	for i, it := range items {
+		out[i] = ExperimentItem{ID: it.ID, Title: it.Title, When: when(it.Created), Shared: it.Shared}
+	}
+	return out
 }

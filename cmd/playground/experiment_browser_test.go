@@ -137,6 +137,26 @@ func TestBrowserExperiment(t *testing.T) {
 	)
 	checkLayout(t, b, "experiment done")
 
+	// The history keeps it: the same grid, read-only, and a share link.
+	b.run(t,
+		chromedp.Navigate(base+"/history"),
+		chromedp.WaitVisible(`[data-testid="experiment-record-link"]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid="experiment-record-link"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="experiment-record"]`, chromedp.ByQuery),
+		waitText(`[data-testid="experiment-counts"]`, "30 of 30 done"),
+		waitText(`[data-testid="experiment-blind"]`, "1 vote so far"),
+	)
+	if got := gridShape(t, b); got != "[5 15 30 3]" {
+		t.Errorf("the kept experiment's grid: %s, want [5 15 30 3]", got)
+	}
+	checkLayout(t, b, "experiment record")
+	var shared string
+	b.run(t,
+		chromedp.Click(`[data-testid="share-experiment"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="share-url"]`, chromedp.ByQuery),
+		text(`[data-testid="share-url"]`, &shared),
+	)
+
 	// Export, then import into a fresh session: the same grid's shape.
 	var exported string
 	b.run(t, chromedp.Evaluate(`fetch('/experiment/export.yaml').then(r => r.text())`, &exported, awaitPromise))
@@ -152,6 +172,16 @@ func TestBrowserExperiment(t *testing.T) {
 	b.noScriptErrors(t)
 
 	fresh := newBrowserWithin(t, 3*time.Minute)
+	var links int
+	fresh.run(t,
+		chromedp.Navigate(shared),
+		chromedp.WaitVisible(`[data-testid="shared-note"]`, chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="cell-open"], [data-testid="cell-retry"], [data-testid="vote-a"]').length`, &links),
+	)
+	if got := gridShape(t, fresh); got != "[5 15 30 3]" || links != 0 {
+		t.Errorf("the shared experiment: grid %s, %d links or buttons", got, links)
+	}
+	checkLayout(t, fresh, "experiment shared")
 	fresh.run(t,
 		chromedp.Navigate(base+"/experiment"),
 		chromedp.WaitVisible(`[data-testid="experiment-form"]`, chromedp.ByQuery),
@@ -162,10 +192,16 @@ func TestBrowserExperiment(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="experiment-grid"]`, chromedp.ByQuery),
 		chromedp.Poll(`document.querySelector('[data-testid="experiment-grid"]').dataset.running === 'false'`, nil, chromedp.WithPollingTimeout(120*time.Second)),
 	)
-	var shape []int
-	fresh.run(t, chromedp.Evaluate(`['experiment-case', 'experiment-pane-cells', 'experiment-cell', 'pane-stats'].map(id => document.querySelectorAll('[data-testid="' + id + '"]').length)`, &shape))
-	if fmt.Sprint(shape) != "[5 15 30 3]" {
-		t.Errorf("the imported experiment's grid: cases, pane cells, cells, panes = %v, want [5 15 30 3]", shape)
+	if got := gridShape(t, fresh); got != "[5 15 30 3]" {
+		t.Errorf("the imported experiment's grid: cases, pane cells, cells, panes = %s, want [5 15 30 3]", got)
 	}
 	fresh.noScriptErrors(t)
+}
+
+// gridShape counts the grid's cases, pane cells, cells and pane rows.
+func gridShape(t *testing.T, b *browser) string {
+	t.Helper()
+	var shape []int
+	b.run(t, chromedp.Evaluate(`['experiment-case', 'experiment-pane-cells', 'experiment-cell', 'pane-stats'].map(id => document.querySelectorAll('[data-testid="' + id + '"]').length)`, &shape))
+	return fmt.Sprint(shape)
 }

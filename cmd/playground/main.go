@@ -214,6 +214,7 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 		Saved:             saved,
 		Layouts:           layouts,
 		Setups:            setups,
+		ExperimentConfirm: cfg.ExperimentConfirmAbove,
 		Upstream:          upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout, MaxDecompressed: cfg.DecompressedLimit},
 		Guard:             guard,
 		Runs:              rcfg,

@@ -4,15 +4,21 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/checks"
 	"github.com/playground-dev/playground/web/cost"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/problem"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // MaxRuns bounds the runs one experiment may make (cases × panes ×
@@ -177,7 +183,7 @@ func (ls *Lives) Start(owner string, r *Runner, p *Plan, file []byte) (*Live, er
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Live{ID: ls.NewID(), Owner: owner, File: file, Plan: p, Created: time.Now(), runner: r, ctx: ctx, cancel: cancel,
 		results: NewResults(p), states: map[Cell]CellState{}, onIdle: ls.Idle}
-	r.Group = "experiment-" + l.ID
+	r.Group = history.ExperimentGroup(l.ID)
 	r.Started = l.started
 	ls.byID[l.ID] = l
 	ls.order = append(ls.order, l.ID)
@@ -230,13 +236,17 @@ func (l *Live) run(cells []Cell) {
 	go func() {
 		l.runner.Run(ctx, l.Plan, cells, l.report)
 		l.mu.Lock()
-		l.active--
 		l.took += time.Since(start)
-		idle := l.active == 0
+		last := l.active == 1
 		l.mu.Unlock()
-		if idle && l.onIdle != nil {
+		// Kept before it reads as ended, so a page that sees it ended
+		// finds it in the history.
+		if last && l.onIdle != nil {
 			l.onIdle(l)
 		}
+		l.mu.Lock()
+		l.active--
+		l.mu.Unlock()
 	}()
 }
 
@@ -326,13 +336,18 @@ func (l *Live) Snapshot() Snapshot {
 	for c, st := range l.states {
 		s.States[c] = st
 	}
+	s.count()
+	return s
+}
+
+// count sets Done and Failed from the report.
+func (s *Snapshot) count() {
 	for _, c := range s.Report.Cells {
 		s.Done++
 		if !c.Pass {
 			s.Failed++
 		}
 	}
-	return s
 }
 
 // Latest is the session's most recent experiment.
@@ -437,5 +452,94 @@ func (l *Live) VoteOn(token string, pick checks.Pick) error {
 	if !ok {
 		return problem.Invalid("pair", "this pair was already voted on or is too old; vote on the one shown now")
 	}
-	return l.Vote(checks.Vote{Case: p.Case, A: p.A, B: p.B, Pick: pick})
+	if err := l.Vote(checks.Vote{Case: p.Case, A: p.A, B: p.B, Pick: pick}); err != nil {
+		return err
+	}
+	// A vote after the runs ended is kept at once.
+	if !l.Running() && l.onIdle != nil {
+		l.onIdle(l)
+	}
+	return nil
+}
+
+// Record is what the history keeps of an experiment besides its file:
+// every cell's result, the votes, and how long it ran.
+type Record struct {
+	Cells []CellResult    `json:"cells"`
+	Votes []checks.Vote   `json:"votes,omitempty"`
+	Took  time.Duration   `json:"took_ns"`
+	State map[string]bool `json:"state,omitempty"`
+}
+
+// maxKeptText bounds each cell's answer in the record (the whole answer
+// is in the cell's run).
+const maxKeptText = 8 << 10
+
+// Record is l's record as it stands.
+func (l *Live) Record() Record {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rec := Record{Votes: slices.Clone(l.votes), Took: l.took, State: map[string]bool{"stopped": l.stopped}}
+	for _, c := range l.Plan.Cells() {
+		if r, ok := l.results.cells[c]; ok {
+			if len(r.Text) > maxKeptText {
+				r.Text = strings.ToValidUTF8(r.Text[:maxKeptText], "") + " …"
+			}
+			rec.Cells = append(rec.Cells, r)
+		}
+	}
+	return rec
+}
+
+// Title names an experiment for the history: its name, or its first
+// pane's model and its size.
+func (p *Plan) Title() string {
+	if p.File.Name != "" {
+		return p.File.Name
+	}
+	model, _, _ := strings.Cut(p.Panes[0].Label, " · ")
+	return model + " · " + units.Plural(len(p.Cases), "case", "cases") + " × " + units.Plural(len(p.Panes), "pane", "panes") + " × " + units.Plural(p.Repeats, "repeat", "repeats")
+}
+
+// Stored is a kept experiment read back: its snapshot, for the same grid
+// as the live page (read-only).
+func Stored(cat *catalog.Catalog, id string, file, results []byte) (Snapshot, error) {
+	p, err := loadData("experiment.yaml", file, cat)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("this experiment's file no longer loads against the catalog: %w", err)
+	}
+	var rec Record
+	if err := json.Unmarshal(results, &rec); err != nil {
+		return Snapshot{}, fmt.Errorf("this experiment's results cannot be read: %w", err)
+	}
+	rs := NewResults(p)
+	states := map[Cell]CellState{}
+	for _, r := range rec.Cells {
+		rs.Add(r)
+		states[r.Cell] = CellState{Done: true, RunID: r.RunID}
+	}
+	s := Snapshot{ID: id, Plan: p, Report: rs.Report(rec.Took), States: states, Stopped: rec.State["stopped"],
+		Votes: rec.Votes, WinRates: checks.WinRates(rec.Votes)}
+	s.count()
+	return s, nil
+}
+
+// ParseThresholds reads the confirmation thresholds as an operator writes
+// them: "USD=1,CNY=7.2" (a currency code and an exact decimal each).
+func ParseThresholds(s string) (map[string]*big.Rat, error) {
+	out := map[string]*big.Rat{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		cur, amount, ok := strings.Cut(part, "=")
+		cur = strings.ToUpper(strings.TrimSpace(cur))
+		r, rok := new(big.Rat).SetString(strings.TrimSpace(amount))
+		if !ok || cur == "" || !rok || r.Sign() < 0 {
+			return nil, fmt.Errorf("%q: want CURRENCY=AMOUNT pairs separated by commas, such as USD=1,CNY=7.2", part)
+		}
+		out[cur] = r
+	}
+	return out, nil
 }
