@@ -122,20 +122,5 @@ func (s *Store) UnshareExperiment(ctx context.Context, owner, id string) error {
 
 // DeleteExperiment removes owner's experiment and its runs.
 func (s *Store) DeleteExperiment(ctx context.Context, owner, id string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("history: delete experiment: %w", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM experiments WHERE id = ? AND owner = ?`), id, ownerKey(owner))
-	if err != nil {
-		return fmt.Errorf("history: delete experiment: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return noExperiment()
-	}
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE group_id = ? AND owner = ?`), ExperimentGroup(id), ownerKey(owner)); err != nil {
-		return fmt.Errorf("history: delete experiment: %w", err)
-	}
-	return tx.Commit()
+	return s.deleteWithRuns(ctx, "experiments", owner, id, ExperimentGroup(id))
 }
