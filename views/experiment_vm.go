@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/a-h/templ"
-
 	"github.com/playground-dev/playground/web/checks"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/cost"
@@ -341,15 +339,6 @@ func orAll(v string) string {
 		return "all"
 	}
 	return v
-}
-
-// progressWidth is the progress bar's filled share as a CSS width.
-func progressWidth(done, total int) templ.SafeCSS {
-	w := 0
-	if total > 0 {
-		w = done * 100 / total
-	}
-	return templ.SafeCSS("width: " + strconv.Itoa(w) + "%")
 }
 
 func cellBadge(state string) string {
