@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"time"
 
@@ -38,6 +39,11 @@ type Parts struct {
 	History *history.Store
 	// Saved keeps each session's last form, Layouts its compare panes.
 	Saved, Layouts *draft.Store
+	// Setups keep each session's experiment setup.
+	Setups *draft.Store
+	// ExperimentConfirm is the estimate above which an experiment asks
+	// before it starts (experiment.DefaultConfirmAbove when nil).
+	ExperimentConfirm map[string]*big.Rat
 
 	// Upstream configures the client of the catalog's providers;
 	// Guarded, when set, that of the providers people add (else Upstream
@@ -96,23 +102,25 @@ func Build(p Parts, change func(*Deps)) *App {
 	runs := run.NewManager(rcfg, upstream.New(p.Upstream), p.Tokens).WithGuardedClient(guarded)
 	a.close = append(a.close, runs.Close)
 	d := Deps{
-		Log:          p.Log,
-		Catalog:      p.Catalog,
-		Drafts:       &draft.Service{Catalog: p.Catalog, Getenv: p.Getenv, Tokens: p.Tokens, OwnKeysOnly: p.OwnKeysOnly},
-		Runs:         runs,
-		Sessions:     session.NewStore(p.SessionKeys, session.Options{Secure: p.SecureCookie}),
-		Epochs:       session.NewEpochs(p.History),
-		Lister:       lister(guarded, p.ModelCacheLimit, p.ModelsWait),
-		Guard:        p.Guard,
-		Saved:        p.Saved,
-		History:      p.History,
-		Layouts:      p.Layouts,
-		BodyLimit:    p.Server.BodyLimit,
-		BodyBudget:   p.BodyBudget,
-		AnyHost:      p.AnyHost,
-		AllowedHosts: p.AllowedHosts,
-		LogPrompts:   p.LogPrompts,
-		Diffs:        compare.NewDiffer(p.Diffs),
+		Log:               p.Log,
+		Catalog:           p.Catalog,
+		Drafts:            &draft.Service{Catalog: p.Catalog, Getenv: p.Getenv, Tokens: p.Tokens, OwnKeysOnly: p.OwnKeysOnly},
+		Runs:              runs,
+		Sessions:          session.NewStore(p.SessionKeys, session.Options{Secure: p.SecureCookie}),
+		Epochs:            session.NewEpochs(p.History),
+		Lister:            lister(guarded, p.ModelCacheLimit, p.ModelsWait),
+		Guard:             p.Guard,
+		Saved:             p.Saved,
+		History:           p.History,
+		Layouts:           p.Layouts,
+		Setups:            p.Setups,
+		ExperimentConfirm: p.ExperimentConfirm,
+		BodyLimit:         p.Server.BodyLimit,
+		BodyBudget:        p.BodyBudget,
+		AnyHost:           p.AnyHost,
+		AllowedHosts:      p.AllowedHosts,
+		LogPrompts:        p.LogPrompts,
+		Diffs:             compare.NewDiffer(p.Diffs),
 	}
 	if p.ListCatalogModels {
 		// The catalog's own providers are at the operator's URLs, which

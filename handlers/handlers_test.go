@@ -70,6 +70,10 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 	if err != nil {
 		tb.Fatal(err)
 	}
+	setups, err := draft.OpenNamed(dir, "experiments")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	built := Build(Parts{
 		Log:         log,
 		Catalog:     cat,
@@ -79,6 +83,7 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 		History:     hist,
 		Saved:       saved,
 		Layouts:     layouts,
+		Setups:      setups,
 		Upstream:    upstream.DefaultConfig(),
 		Guarded:     &upstream.Config{ConnectTimeout: time.Second, FirstByteTimeout: time.Second, IdleTimeout: time.Second},
 		Guard:       netguard.New(),

@@ -18,6 +18,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/experiment"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
@@ -29,6 +30,7 @@ type (
 		List(ctx context.Context, owner string, f history.Filter) (history.Page, error)
 		Facets(ctx context.Context, owner string) ([]history.Facet, error)
 		Limits() history.Limits
+		Experiments(ctx context.Context, owner string, limit int) ([]history.ExperimentItem, error)
 	}
 	entryGetter interface {
 		Get(ctx context.Context, owner, id string) (history.Entry, error)
@@ -57,6 +59,7 @@ type (
 	sharedReader interface {
 		sharedRuns
 		sharedComparisons
+		SharedExperiment(ctx context.Context, shareID string) (history.Experiment, error)
 	}
 )
 
@@ -82,9 +85,13 @@ func History(store historyLister, assets views.Assets) fiber.Handler {
 			return err
 		}
 		vf.Providers, vf.Models = views.FacetOptions(facets, f.Provider, f.Model)
+		xs, err := store.Experiments(c.UserContext(), owner, historyExperiments)
+		if err != nil {
+			return err
+		}
 		p := views.HistoryPage{Title: "History · Playground", Assets: assets, CSRF: csrfToken(c), Filter: vf,
 			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Page: page.Page, Pages: page.Pages, Flash: takeFlash(c),
-			Keeps: views.HistoryKeeps(store.Limits())}
+			Keeps: views.HistoryKeeps(store.Limits()), Experiments: views.NewExperimentItems(xs)}
 		if page.Page > 1 {
 			p.PrevURL = "/history?" + history.PageQuery(query, page.Page-1).Encode()
 		}
@@ -375,6 +382,16 @@ func Shared(store sharedReader, cat *catalog.Catalog, assets views.Assets) fiber
 			return err
 		}
 		cmp, err := store.SharedComparison(c.UserContext(), id)
+		if errors.Is(err, history.ErrNotFound) {
+			x, xerr := store.SharedExperiment(c.UserContext(), id)
+			if xerr != nil {
+				return xerr
+			}
+			snap, serr := experiment.Stored(cat, x.ID, x.File, x.Results)
+			p := views.NewExperimentRecordPage(x, snap, serr, true, "")
+			p.Title, p.Assets, p.CSRF = "Shared experiment · Playground", assets, csrfToken(c)
+			return render(c, http.StatusOK, views.ExperimentRecordPageView(p))
+		}
 		if err != nil {
 			return err
 		}

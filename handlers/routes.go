@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"math/big"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +20,7 @@ import (
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/experiment"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/markdown"
 	"github.com/playground-dev/playground/web/netguard"
@@ -74,6 +76,14 @@ type Deps struct {
 	// Diffs computes the word diffs of comparisons (bounded, cached); nil
 	// takes compare's defaults.
 	Diffs *compare.Differ
+	// Setups keep each session's experiment setup; nil keeps none.
+	Setups *draft.Store
+	// ExperimentConfirm is the estimate above which an experiment asks
+	// before it starts (experiment.DefaultConfirmAbove when nil).
+	ExperimentConfirm map[string]*big.Rat
+	// Experiments is the experiment page's service; Register makes it
+	// from Compare, Setups and Runs when nil.
+	Experiments *experiment.Page
 }
 
 // Register mounts every route on app.
@@ -88,6 +98,7 @@ func Register(app *fiber.App, d Deps) {
 		Icon:   static.URL("/static", "img/favicon.svg"),
 	}
 	assets.Conversation = static.URL("/static", "js/conversation.js")
+	assets.Experiment = static.URL("/static", "js/experiment.js")
 	if d.BodyLimit > 0 {
 		assets.BodyLimit, assets.TooLarge = d.BodyLimit, problem.BodyTooLarge(int64(d.BodyLimit)).Message
 	}
@@ -99,6 +110,10 @@ func Register(app *fiber.App, d Deps) {
 			Keep: func(ctx context.Context, owner string, r compare.Record) error {
 				return d.History.CreateComparison(ctx, owner, history.Comparison{ID: r.ID, Created: r.Created, Title: r.Title, Layout: r.JSON()})
 			}}
+	}
+	if d.Experiments == nil {
+		d.Experiments = &experiment.Page{Compare: d.Compare, Setups: d.Setups, Runs: d.Runs, Log: d.Log, ConfirmAbove: d.ExperimentConfirm,
+			Lives: &experiment.Lives{NewID: history.NewID, Idle: keepExperiment(d.History, d.Log)}}
 	}
 	// What the handler groups share, each with only the fields it uses.
 	var guard account.URLChecker // nil: base URLs are not checked
@@ -154,6 +169,18 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/compare/run", compressed, CompareRun(scopes, d.Compare))
 	app.Get("/compare/:id/events", CompareEvents(d.Runs))
 
+	// Experiment: the compare panes over a table of cases, checked.
+	app.Get("/experiment", compressed, Experiment(scopes, d.Experiments, assets))
+	app.Post("/experiment/preview", compressed, ExperimentPreview(scopes, d.Experiments))
+	app.Post("/experiment/run", compressed, ExperimentRun(scopes, d.Experiments))
+	app.Post("/experiment/import", compressed, ExperimentImport(scopes, d.Experiments))
+	app.Get("/experiment/export.yaml", ExperimentExport(scopes, d.Experiments))
+	app.Get("/experiment/cases.:format", ExperimentCases(scopes, d.Experiments))
+	app.Get("/experiment/:id/grid", compressed, ExperimentGrid(d.Experiments.Lives))
+	app.Post("/experiment/:id/stop", compressed, ExperimentStop(d.Experiments.Lives))
+	app.Post("/experiment/:id/retry", compressed, ExperimentRetry(d.Experiments.Lives))
+	app.Post("/experiment/:id/vote", compressed, ExperimentVote(d.Experiments.Lives))
+
 	// History: every run kept; replay, fork, share, export, delete.
 	app.Get("/history", compressed, History(d.History, assets))
 	app.Get("/history/export.jsonl", HistoryExport(d.History, d.Log))
@@ -174,6 +201,11 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/history/comparisons/:id/delete", HistoryComparisonDelete(d.History.DeleteComparison, d.Sessions))
 	app.Post("/history/comparisons/:id/share", HistoryComparisonShare(sharing(d.History.ShareComparison)))
 	app.Post("/history/comparisons/:id/unshare", HistoryComparisonShare(d.History.UnshareComparison))
+	app.Get("/history/experiments/:id", compressed, HistoryExperiment(d.History, scopes, assets))
+	app.Get("/history/experiments/:id/export.yaml", HistoryExperimentFile(d.History))
+	app.Post("/history/experiments/:id/delete", HistoryExperimentDelete(d.History.DeleteExperiment, d.Sessions))
+	app.Post("/history/experiments/:id/share", HistoryExperimentShare(sharing(d.History.ShareExperiment)))
+	app.Post("/history/experiments/:id/unshare", HistoryExperimentShare(d.History.UnshareExperiment))
 
 	// Share links: read-only, for anyone with the link.
 	app.Get("/share/:id", compressed, Shared(d.History, d.Catalog, assets))

@@ -30,6 +30,8 @@ type HistoryPage struct {
 	// Keeps says what the history keeps of a session (its quota and
 	// retention), so runs deleted past them are not a surprise.
 	Keeps string
+	// Experiments are the session's latest kept experiments.
+	Experiments []ExperimentItem
 }
 
 // HistoryKeeps says what the history keeps of a session under l.

@@ -27,6 +27,9 @@ type Assets struct {
 	HTMX   string
 	// Conversation is static/js/conversation.js, the transcript's actions.
 	Conversation string
+	// Experiment is static/js/experiment.js, the experiment page's file
+	// loading and check templates.
+	Experiment string
 	// Theme is the small script in <head> that picks the light or dark
 	// theme before the first paint; Icon is the favicon.
 	Theme string

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net"
 	"net/netip"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/playground-dev/playground/web/account"
+	"github.com/playground-dev/playground/web/experiment"
 	"github.com/playground-dev/playground/web/upstream"
 )
 
@@ -91,6 +93,9 @@ type Config struct {
 	// how long one may search for the finest diff.
 	DiffsAtOnce int
 	DiffTimeout time.Duration
+	// ExperimentConfirmAbove is the estimated cost, by currency, above
+	// which the experiment page asks before it starts.
+	ExperimentConfirmAbove map[string]*big.Rat
 }
 
 // setting describes one configuration entry for flags, env and --help.
@@ -131,6 +136,7 @@ var settings = []setting{
 	{"models-wait", "PLAYGROUND_MODELS_WAIT", "how long a page waits for a provider people added to list its models (the listing goes on behind)"},
 	{"diffs-at-once", "PLAYGROUND_DIFFS_AT_ONCE", "comparison diffs computed at once; more are answered 503 (busy)"},
 	{"diff-timeout", "PLAYGROUND_DIFF_TIMEOUT", "longest search for the finest diff of two answers; past it the diff is coarser"},
+	{"experiment-confirm-above", "PLAYGROUND_EXPERIMENT_CONFIRM_ABOVE", "estimated cost of an experiment above which the page asks before starting, CURRENCY=AMOUNT pairs (a currency not named always asks)"},
 	{"database-url", "PLAYGROUND_DATABASE_URL", "PostgreSQL URL (postgres://user:pass@host/db) for the history, shared by several instances (default: SQLite in the data directory)"},
 	{"run-max-bytes", "PLAYGROUND_RUN_MAX_BYTES", "bytes one run may read from its provider (decoded); past it the run ends as truncated, its output kept"},
 	{"run-max-events", "PLAYGROUND_RUN_MAX_EVENTS", "events one run may receive from its provider"},
@@ -215,47 +221,48 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 	cfg := DefaultConfig(getenv)
 	def := cfg
 	vals := map[string]string{
-		"addr":                    cfg.Addr,
-		"data-dir":                cfg.DataDir,
-		"catalog":                 "",
-		"session-keys":            "",
-		"secure-cookie":           "false",
-		"log-level":               "info",
-		"read-timeout":            cfg.ReadTimeout.String(),
-		"body-limit":              fmt.Sprint(cfg.BodyLimit),
-		"connect-timeout":         cfg.ConnectTimeout.String(),
-		"first-byte-timeout":      cfg.FirstByteTimeout.String(),
-		"idle-timeout":            cfg.IdleTimeout.String(),
-		"sim-ttft":                cfg.SimTTFT.String(),
-		"sim-tps":                 "50",
-		"allow-private-upstreams": "false",
-		"runs-at-once":            fmt.Sprint(cfg.RunsAtOnce),
-		"runs-per-minute":         fmt.Sprint(cfg.RunsPerMinute),
-		"client-runs-at-once":     fmt.Sprint(cfg.ClientRunsAtOnce),
-		"client-runs-per-minute":  fmt.Sprint(cfg.ClientRunsPerMinute),
-		"operator-runs-at-once":   fmt.Sprint(cfg.OperatorRunsAtOnce),
-		"require-own-keys":        "false",
-		"allowed-hosts":           "",
-		"max-conns-per-ip":        fmt.Sprint(cfg.MaxConnsPerIP),
-		"max-conns":               fmt.Sprint(cfg.MaxConns),
-		"body-budget":             fmt.Sprint(cfg.BodyBudget),
-		"log-prompts":             "false",
-		"trusted-proxies":         "",
-		"run-max-bytes":           fmt.Sprint(cfg.RunMaxBytes),
-		"run-max-events":          fmt.Sprint(cfg.RunMaxEvents),
-		"run-max-choices":         fmt.Sprint(cfg.RunMaxChoices),
-		"run-max-duration":        cfg.RunMaxDuration.String(),
-		"runs-max-bytes":          fmt.Sprint(cfg.RunsMaxBytes),
-		"history-run-max":         fmt.Sprint(cfg.HistoryRunMax),
-		"history-quota-bytes":     fmt.Sprint(cfg.HistoryQuotaBytes),
-		"history-max-bytes":       fmt.Sprint(cfg.HistoryMaxBytes),
-		"history-quota-runs":      fmt.Sprint(cfg.HistoryQuotaRuns),
-		"history-retention-days":  fmt.Sprint(cfg.HistoryRetentionDays),
-		"decompressed-limit":      fmt.Sprint(cfg.DecompressedLimit),
-		"model-cache-limit":       fmt.Sprint(cfg.ModelCacheLimit),
-		"models-wait":             cfg.ModelsWait.String(),
-		"diffs-at-once":           fmt.Sprint(cfg.DiffsAtOnce),
-		"diff-timeout":            cfg.DiffTimeout.String(),
+		"addr":                     cfg.Addr,
+		"data-dir":                 cfg.DataDir,
+		"catalog":                  "",
+		"session-keys":             "",
+		"secure-cookie":            "false",
+		"log-level":                "info",
+		"read-timeout":             cfg.ReadTimeout.String(),
+		"body-limit":               fmt.Sprint(cfg.BodyLimit),
+		"connect-timeout":          cfg.ConnectTimeout.String(),
+		"first-byte-timeout":       cfg.FirstByteTimeout.String(),
+		"idle-timeout":             cfg.IdleTimeout.String(),
+		"sim-ttft":                 cfg.SimTTFT.String(),
+		"sim-tps":                  "50",
+		"allow-private-upstreams":  "false",
+		"runs-at-once":             fmt.Sprint(cfg.RunsAtOnce),
+		"runs-per-minute":          fmt.Sprint(cfg.RunsPerMinute),
+		"client-runs-at-once":      fmt.Sprint(cfg.ClientRunsAtOnce),
+		"client-runs-per-minute":   fmt.Sprint(cfg.ClientRunsPerMinute),
+		"operator-runs-at-once":    fmt.Sprint(cfg.OperatorRunsAtOnce),
+		"require-own-keys":         "false",
+		"allowed-hosts":            "",
+		"max-conns-per-ip":         fmt.Sprint(cfg.MaxConnsPerIP),
+		"max-conns":                fmt.Sprint(cfg.MaxConns),
+		"body-budget":              fmt.Sprint(cfg.BodyBudget),
+		"log-prompts":              "false",
+		"trusted-proxies":          "",
+		"run-max-bytes":            fmt.Sprint(cfg.RunMaxBytes),
+		"run-max-events":           fmt.Sprint(cfg.RunMaxEvents),
+		"run-max-choices":          fmt.Sprint(cfg.RunMaxChoices),
+		"run-max-duration":         cfg.RunMaxDuration.String(),
+		"runs-max-bytes":           fmt.Sprint(cfg.RunsMaxBytes),
+		"history-run-max":          fmt.Sprint(cfg.HistoryRunMax),
+		"history-quota-bytes":      fmt.Sprint(cfg.HistoryQuotaBytes),
+		"history-max-bytes":        fmt.Sprint(cfg.HistoryMaxBytes),
+		"history-quota-runs":       fmt.Sprint(cfg.HistoryQuotaRuns),
+		"history-retention-days":   fmt.Sprint(cfg.HistoryRetentionDays),
+		"decompressed-limit":       fmt.Sprint(cfg.DecompressedLimit),
+		"model-cache-limit":        fmt.Sprint(cfg.ModelCacheLimit),
+		"models-wait":              cfg.ModelsWait.String(),
+		"diffs-at-once":            fmt.Sprint(cfg.DiffsAtOnce),
+		"diff-timeout":             cfg.DiffTimeout.String(),
+		"experiment-confirm-above": "USD=1,CNY=7.2",
 	}
 	for _, s := range settings {
 		if v := getenv(s.env); v != "" {
@@ -449,6 +456,11 @@ func LoadConfig(args []string, getenv func(string) string, out io.Writer) (Confi
 		return cfg, fmt.Errorf("--diff-timeout / PLAYGROUND_DIFF_TIMEOUT: want a duration like 1s")
 	} else {
 		cfg.DiffTimeout = d
+	}
+	if t, err := experiment.ParseThresholds(get("experiment-confirm-above")); err != nil {
+		return cfg, fmt.Errorf("--experiment-confirm-above / PLAYGROUND_EXPERIMENT_CONFIRM_ABOVE: %v", err)
+	} else {
+		cfg.ExperimentConfirmAbove = t
 	}
 	if _, err := fmt.Sscan(get("body-limit"), &cfg.BodyLimit); err != nil || cfg.BodyLimit < 1024 {
 		return cfg, fmt.Errorf("--body-limit / PLAYGROUND_BODY_LIMIT: want a number of bytes, at least 1024")

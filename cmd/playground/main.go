@@ -163,6 +163,10 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	if err != nil {
 		return nil, err
 	}
+	setups, err := draft.OpenNamed(cfg.DataDir, "experiments")
+	if err != nil {
+		return nil, err
+	}
 	hist, err := history.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -209,6 +213,8 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 		History:           hist,
 		Saved:             saved,
 		Layouts:           layouts,
+		Setups:            setups,
+		ExperimentConfirm: cfg.ExperimentConfirmAbove,
 		Upstream:          upstream.Config{ConnectTimeout: cfg.ConnectTimeout, FirstByteTimeout: cfg.FirstByteTimeout, IdleTimeout: cfg.IdleTimeout, MaxDecompressed: cfg.DecompressedLimit},
 		Guard:             guard,
 		Runs:              rcfg,

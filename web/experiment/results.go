@@ -15,6 +15,7 @@ import (
 	"github.com/playground-dev/playground/web/checks"
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/units"
 )
 
 // Costs are exact amounts by currency.
@@ -209,15 +210,7 @@ func (rep *Report) Table() string {
 	return b.String()
 }
 
-func seconds(d time.Duration) string {
-	switch {
-	case d == 0:
-		return "—"
-	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
-}
+func seconds(d time.Duration) string { return units.Duration(d) }
 
 // JSON writes the report as indented JSON.
 func (rep *Report) JSON(w io.Writer) error {

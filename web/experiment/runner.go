@@ -37,6 +37,9 @@ type Runner struct {
 	Sched Scheduler
 	// Judge grades the judge checks; nil fails them with a reason.
 	Judge checks.Judge
+	// Started, when set, is told each cell's run as it starts (the page
+	// shows the cell as streaming, with a link to the run).
+	Started func(c Cell, runID string)
 }
 
 // CellResult is one cell's outcome: the run (its id, for its page), the
@@ -136,6 +139,9 @@ func (x *Runner) cell(ctx context.Context, p *Plan, c Cell) Attempt[CellResult] 
 		return Attempt[CellResult]{Result: out, RetryAfter: pr.RetryAfter}
 	}
 	out.RunID = r.ID
+	if x.Started != nil {
+		x.Started(c, r.ID)
+	}
 	e := r.Wait(ctx)
 	out.State = e.State
 	out.Finish = e.Outcome.Finish

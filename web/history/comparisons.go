@@ -97,20 +97,26 @@ func (s *Store) UnshareComparison(ctx context.Context, owner, id string) error {
 
 // DeleteComparison removes owner's comparison and its runs.
 func (s *Store) DeleteComparison(ctx context.Context, owner, id string) error {
+	return s.deleteWithRuns(ctx, "comparisons", owner, id, id)
+}
+
+// deleteWithRuns removes owner's row id of table (comparisons or
+// experiments) and the runs of its group, at once.
+func (s *Store) deleteWithRuns(ctx context.Context, table, owner, id, group string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("history: delete comparison: %w", err)
+		return fmt.Errorf("history: delete: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM comparisons WHERE id = ? AND owner = ?`), id, ownerKey(owner))
+	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE id = ? AND owner = ?`), id, ownerKey(owner))
 	if err != nil {
-		return fmt.Errorf("history: delete comparison: %w", err)
+		return fmt.Errorf("history: delete: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return noComparison()
+		return noneOf(table)
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE group_id = ? AND owner = ?`), id, ownerKey(owner)); err != nil {
-		return fmt.Errorf("history: delete comparison: %w", err)
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE group_id = ? AND owner = ?`), group, ownerKey(owner)); err != nil {
+		return fmt.Errorf("history: delete: %w", err)
 	}
 	return tx.Commit()
 }

@@ -178,6 +178,9 @@ func (s *Store) Prune(ctx context.Context, now time.Time, max int) (int, error) 
 		AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.group_id = comparisons.id)`), before); err != nil {
 		return deleted, fmt.Errorf("history: retention: %w", err)
 	}
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM experiments WHERE updated_at < ?`), before); err != nil {
+		return deleted, fmt.Errorf("history: retention: %w", err)
+	}
 	return deleted, nil
 }
 

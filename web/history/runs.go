@@ -491,8 +491,11 @@ func (s *Store) share(ctx context.Context, table, owner, id string) (string, err
 
 // noneOf is the not-found problem of a row of table.
 func noneOf(table string) *problem.Error {
-	if table == "comparisons" {
+	switch table {
+	case "comparisons":
 		return noComparison()
+	case "experiments":
+		return noExperiment()
 	}
 	return noRun()
 }

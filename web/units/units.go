@@ -2,7 +2,10 @@
 // message: a limit named in an error reads as it does in the docs.
 package units
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 // Bytes writes a byte count: "32 MB", "1.5 MB", "64 KB", "900 bytes".
 func Bytes(n int64) string {
@@ -37,4 +40,17 @@ func Plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// Duration writes a latency as a person reads it: "—" for none, whole
+// milliseconds under a second ("420 ms"), else seconds to two decimals
+// ("1.25 s").
+func Duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < time.Second:
+		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
+	}
+	return strconv.FormatFloat(d.Seconds(), 'f', 2, 64) + " s"
 }
