@@ -80,6 +80,10 @@ func TestBrowserExperiment(t *testing.T) {
 	}
 	b.run(t,
 		setValue(`[data-testid="experiment-repeats"]`, "2"),
+		// The form previews on change and again 500 ms after typing
+		// stops; the button is clicked once both have answered.
+		chromedp.Sleep(700*time.Millisecond),
+		htmxSettled(),
 		waitText(`[data-testid="experiment-plan"]`, "30 runs"),
 		waitText(`[data-testid="experiment-plan"]`, "5 cases × 3 panes × 2 repeats"),
 		chromedp.Click(`[data-testid="run-experiment"]`, chromedp.ByQuery),
@@ -114,9 +118,12 @@ func TestBrowserExperiment(t *testing.T) {
 	// whose repeats differ.
 	b.run(t,
 		chromedp.Click(`[data-testid="filter-failed"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="filter-failed"][aria-pressed="true"]`, chromedp.ByQuery),
 		waitText(`[data-testid="cases-shown"]`, "5 cases"),
 		chromedp.Click(`[data-testid="filter-all"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="filter-all"][aria-pressed="true"]`, chromedp.ByQuery),
 		waitText(`[data-testid="cases-shown"]`, "5 cases"),
+		htmxSettled(),
 	)
 	// A failed cell is retried alone: a new run, the others unchanged.
 	const errorCell = `[data-testid="experiment-cell"][data-state="error"]`
