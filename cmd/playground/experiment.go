@@ -90,7 +90,7 @@ func parseExperimentArgs(args []string) (experimentArgs, error) {
 				a.junitPath = value
 			default:
 				r, err := strconv.ParseFloat(value, 64)
-				if err != nil || r < 0 || r > 1 {
+				if err != nil || !(r >= 0 && r <= 1) { // NaN too
 					return a, fmt.Errorf("-min-pass-rate %q: a share from 0 to 1", value)
 				}
 				a.minPassRate = &r
@@ -232,7 +232,7 @@ func (p *progress) add(r experiment.CellResult) {
 	if !r.Pass {
 		p.failed++
 	}
-	p.cost.Add(r.Cost)
+	p.cost.AddCell(r)
 	step := max(p.total/20, 1)
 	if p.tty || p.done == p.total || p.done-p.lastLine >= step {
 		p.lastLine = p.done
