@@ -48,7 +48,8 @@ type File struct {
 	// Panes are the settings compared; none is one pane of the draft as
 	// it is.
 	Panes []Pane `json:"panes,omitempty" yaml:"panes,omitempty"`
-	// Repeats is how many times each cell runs (1 to MaxRepeats; 0 is 1).
+	// Repeats is how many times each cell runs (1 to MaxRepeats; left
+	// out, 1).
 	Repeats int `json:"repeats,omitempty" yaml:"repeats,omitempty"`
 	// Cases are the rows: inline (a list of maps, a column each), or the
 	// path of a CSV, TSV or JSONL file beside the experiment file.
@@ -197,15 +198,13 @@ func (n fileNode) fieldOf(fe *FileError) *FileError {
 	key := ""
 	if m := unknownField.FindStringSubmatch(fe.Msg); m != nil {
 		key = m[1]
+		if f, ok := fieldsOf[m[2]]; ok {
+			fe.Msg = fmt.Sprintf("%q is not a field of %s (the fields are %s)", m[1], f.what, f.fields)
+		}
 	} else if m := quotedUnknown.FindStringSubmatch(fe.Msg); m != nil {
 		key = m[1] // a check's unknown field
 	}
 	fe.Field = pathAtLine(n.root, "", fe.Line, key)
-	if m := unknownField.FindStringSubmatch(fe.Msg); m != nil {
-		if f, ok := fieldsOf[m[2]]; ok {
-			fe.Msg = fmt.Sprintf("%q is not a field of %s (the fields are %s)", m[1], f.what, f.fields)
-		}
-	}
 	return fe
 }
 
