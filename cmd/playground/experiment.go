@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,6 +97,11 @@ func parseExperimentArgs(args []string) (experimentArgs, error) {
 				a.minPassRate = &r
 			}
 		default:
+			// An unknown flag is said as such (taken as a playground flag,
+			// it would take FILE for its value).
+			if !slices.ContainsFunc(settings, func(s setting) bool { return s.flag == name }) {
+				return a, fmt.Errorf("unknown flag %s (the command's are -json, -junit and -min-pass-rate; the playground's are in playground --help)", arg)
+			}
 			a.config = append(a.config, arg)
 			// A playground flag's value may be the next argument.
 			if !hasValue && !isBool[name] && i+1 < len(args) {
