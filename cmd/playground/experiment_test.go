@@ -298,3 +298,24 @@ func TestExperimentArgs(t *testing.T) {
 		t.Errorf("-h: %v", err)
 	}
 }
+
+// TestExperimentCommandCasesFile: the cases file an experiment names is
+// read beside it, wherever the command runs from.
+func TestExperimentCommandCasesFile(t *testing.T) {
+	dir := t.TempDir()
+	exp := "provider: sim\nmodel: seed001.gpt-5.4\nrequest: {messages: [{role: user, content: \"Tell me about {{city}}.\"}]}\n" +
+		"cases: cities.csv\nchecks: [{type: length, min: 1}]\n"
+	for name, data := range map[string]string{"e.yaml": exp, "cities.csv": "city\nParis\nLisbon\nKyoto\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jsonPath := filepath.Join(dir, "out.json")
+	r := runExperimentCmd(t, filepath.Join(dir, "data"), "run", filepath.Join(dir, "e.yaml"), "-json", jsonPath)
+	if r.code != 0 || !strings.Contains(r.stdout, "3/3 done · 0 failed") {
+		t.Fatalf("exit %d %v\n%s", r.code, r.err, r.stdout)
+	}
+	if js := readReport[jsonReport](t, jsonPath, json.Unmarshal); js.Total != 3 || js.Passed != 3 {
+		t.Errorf("json %+v", js)
+	}
+}
