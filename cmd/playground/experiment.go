@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,12 +91,17 @@ func parseExperimentArgs(args []string) (experimentArgs, error) {
 				a.junitPath = value
 			default:
 				r, err := strconv.ParseFloat(value, 64)
-				if err != nil || r < 0 || r > 1 {
+				if err != nil || !(r >= 0 && r <= 1) { // NaN too
 					return a, fmt.Errorf("-min-pass-rate %q: a share from 0 to 1", value)
 				}
 				a.minPassRate = &r
 			}
 		default:
+			// An unknown flag is said as such (taken as a playground flag,
+			// it would take FILE for its value).
+			if !slices.ContainsFunc(settings, func(s setting) bool { return s.flag == name }) {
+				return a, fmt.Errorf("unknown flag %s (the command's are -json, -junit and -min-pass-rate; the playground's are in playground --help)", arg)
+			}
 			a.config = append(a.config, arg)
 			// A playground flag's value may be the next argument.
 			if !hasValue && !isBool[name] && i+1 < len(args) {
@@ -232,7 +238,7 @@ func (p *progress) add(r experiment.CellResult) {
 	if !r.Pass {
 		p.failed++
 	}
-	p.cost.Add(r.Cost)
+	p.cost.AddCell(r)
 	step := max(p.total/20, 1)
 	if p.tty || p.done == p.total || p.done-p.lastLine >= step {
 		p.lastLine = p.done

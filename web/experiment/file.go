@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -46,7 +48,8 @@ type File struct {
 	// Panes are the settings compared; none is one pane of the draft as
 	// it is.
 	Panes []Pane `json:"panes,omitempty" yaml:"panes,omitempty"`
-	// Repeats is how many times each cell runs (1 to MaxRepeats; 0 is 1).
+	// Repeats is how many times each cell runs (1 to MaxRepeats; left
+	// out, 1).
 	Repeats int `json:"repeats,omitempty" yaml:"repeats,omitempty"`
 	// Cases are the rows: inline (a list of maps, a column each), or the
 	// path of a CSV, TSV or JSONL file beside the experiment file.
@@ -154,6 +157,96 @@ func (n fileNode) line(path string) int {
 	return line
 }
 
+// has says the file writes the top-level key (a 0 written differs from
+// one left out).
+func (n fileNode) has(key string) bool {
+	node := n.root
+	if node != nil && node.Kind == yaml.DocumentNode && len(node.Content) > 0 {
+		node = node.Content[0]
+	}
+	return node != nil && node.Kind == yaml.MappingNode && hasKey(node, key)
+}
+
+// unknownField is yaml's "field colour not found in type experiment.Pane".
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+
+// fieldsOf are the fields of the file and of a pane, for an unknown
+// key's message.
+var fieldsOf = map[string]struct{ what, fields string }{
+	"experiment.File": {"an experiment file", yamlFields(reflect.TypeFor[File]())},
+	"experiment.Pane": {"a pane", yamlFields(reflect.TypeFor[Pane]())},
+}
+
+// yamlFields are the YAML names of t's fields, comma-separated.
+func yamlFields(t reflect.Type) string {
+	var names []string
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// fieldOf names the field of a YAML error that has only a line (an
+// unknown key, a value of the wrong type): the key on that line, the
+// unknown one by its name.
+func (n fileNode) fieldOf(fe *FileError) *FileError {
+	if fe.Field != "" || fe.Line == 0 || n.root == nil {
+		return fe
+	}
+	key := ""
+	if m := unknownField.FindStringSubmatch(fe.Msg); m != nil {
+		key = m[1]
+		if f, ok := fieldsOf[m[2]]; ok {
+			fe.Msg = fmt.Sprintf("%q is not a field of %s (the fields are %s)", m[1], f.what, f.fields)
+		}
+	} else if m := quotedUnknown.FindStringSubmatch(fe.Msg); m != nil {
+		key = m[1] // a check's unknown field
+	}
+	fe.Field = pathAtLine(n.root, "", fe.Line, key)
+	return fe
+}
+
+// quotedUnknown is a check's `"colour" is not a field of a check …`.
+var quotedUnknown = regexp.MustCompile(`^"([^"]+)" is not a field`)
+
+// pathAtLine is the path of the first key on line (named key, when not
+// empty) under node, or "".
+func pathAtLine(node *yaml.Node, path string, line int, key string) string {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch node.Kind {
+	case yaml.DocumentNode:
+		for _, c := range node.Content {
+			if p := pathAtLine(c, path, line, key); p != "" {
+				return p
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			if k.Line == line && (key == "" && v.Kind == yaml.ScalarNode || k.Value == key) {
+				return join(k.Value)
+			}
+			if p := pathAtLine(v, join(k.Value), line, key); p != "" {
+				return p
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range node.Content {
+			if p := pathAtLine(c, fmt.Sprintf("%s[%d]", path, i), line, key); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
 // splitPath splits "panes[1].params.temperature" into panes, 1, params,
 // temperature.
 func splitPath(p string) []string {
@@ -230,7 +323,7 @@ func ParseFile(name string, data []byte) (*File, error) {
 			}
 			return nil, fe
 		}
-		return nil, yamlError(name, err)
+		return nil, n.fieldOf(yamlError(name, err))
 	}
 	switch {
 	case f.Provider == "":
@@ -239,7 +332,7 @@ func ParseFile(name string, data []byte) (*File, error) {
 		return nil, n.errAt("model", "missing: the model the draft runs on")
 	case f.Request == nil:
 		return nil, n.errAt("request", "missing: the request body, with the messages or the prompt")
-	case f.Repeats < 0 || f.Repeats > MaxRepeats:
+	case f.Repeats < 0 || f.Repeats > MaxRepeats || (f.Repeats == 0 && n.has("repeats")):
 		return nil, n.errAt("repeats", "%d: repeats are 1 to %d", f.Repeats, MaxRepeats)
 	case len(f.Panes) > MaxPanes:
 		return nil, n.errAt("panes", "%d panes: an experiment has at most %d", len(f.Panes), MaxPanes)
@@ -247,7 +340,7 @@ func ParseFile(name string, data []byte) (*File, error) {
 		return nil, n.errAt("checks", "%d checks: at most %d", len(f.Checks), MaxChecks)
 	case f.MinPassRate != nil && (*f.MinPassRate < 0 || *f.MinPassRate > 1 || math.IsNaN(*f.MinPassRate)):
 		return nil, n.errAt("min_pass_rate", "%v: a pass rate is from 0 to 1", *f.MinPassRate)
-	case f.Concurrency < 0 || f.Concurrency > MaxPerProvider:
+	case f.Concurrency < 0 || f.Concurrency > MaxPerProvider || (f.Concurrency == 0 && n.has("concurrency")):
 		return nil, n.errAt("concurrency", "%d: from 1 to %d runs at once per provider", f.Concurrency, MaxPerProvider)
 	}
 	if err := checks.Validate(f.Checks); err != nil {

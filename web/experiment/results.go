@@ -29,6 +29,19 @@ func (c Costs) Add(rc *run.Cost) {
 	c.addRat(rc.Currency, rc.Total.Rat())
 }
 
+// AddCell adds what a cell cost: its run's and its judges' (as the
+// report's pane costs count them).
+func (c Costs) AddCell(r CellResult) {
+	c.Add(r.Cost)
+	for _, cr := range r.Checks {
+		if cr.Verdict != nil {
+			for cur, v := range cr.Verdict.Cost {
+				c.addRat(cur, v)
+			}
+		}
+	}
+}
+
 func (c Costs) addRat(currency string, r *big.Rat) {
 	if r == nil {
 		return
