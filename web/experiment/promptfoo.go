@@ -14,8 +14,14 @@ package experiment
 //   - site/docs/providers/openai.md: the ids openai:chat:MODEL,
 //     openai:responses:MODEL and openai:completion:MODEL, and the config
 //     keys apiBaseUrl, apiKeyEnvar ("used exclusively", no fallback to
-//     OPENAI_API_KEY), headers, inputCost and outputCost (per token), and
-//     '{{ env.VAR }}' in a provider's config.
+//     OPENAI_API_KEY), headers, inputCost and outputCost (per token),
+//     passthrough ("merged into the final API request"), omitDefaults (no
+//     temperature or max tokens of promptfoo's own; chat and responses
+//     only), and '{{ env.VAR }}' in a provider's config.
+//   - src/providers/openai/responses.ts and completion.ts: the body is
+//     built from the config keys they know, then passthrough; responses
+//     parses a JSON list prompt as its input and joins function_call items
+//     as JSON lines in the output; completion always sends its defaults.
 //   - site/docs/configuration/expected-outputs/deterministic.md: equals,
 //     contains, contains-any, contains-all, regex, starts-with, is-json
 //     (value: a JSON schema), latency (threshold in milliseconds; it needs
@@ -236,10 +242,19 @@ func (x *pfExport) provider(i int) (*yaml.Node, error) {
 	if i < len(x.plan.File.Panes) {
 		maps.Copy(body, x.plan.File.Panes[i].Params)
 	}
+	if i < len(x.plan.File.Panes) {
+		if _, ok := x.plan.File.Panes[i].Params[promptKeys[m.Style]]; ok {
+			x.skip("pane-prompt:"+strconv.Itoa(i), fmt.Sprintf("pane %d's own %s: promptfoo's prompt is shared by its providers, so the request's is written", i+1, promptKeys[m.Style]))
+		}
+	}
 	delete(body, promptKeys[m.Style])
 	for _, k := range []string{"model", "stream", "stream_options"} {
 		delete(body, k)
 	}
+	// promptfoo's OpenAI providers send only the parameters they know
+	// from config; passthrough is merged into the body as it is, so the
+	// request's parameters go there, in the API's own shape.
+	pass := pfMap()
 	for _, k := range slices.Sorted(maps.Keys(body)) {
 		if s, ok := body[k].(string); ok && strings.Contains(s, "{{") {
 			x.differ("param:"+k, fmt.Sprintf("parameter %s is sent as written: promptfoo fills {{variables}} in the prompt, not in a provider's config", k))
@@ -248,7 +263,17 @@ func (x *pfExport) provider(i int) (*yaml.Node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pane %d: %s: %w", i+1, k, err)
 		}
-		pfSet(config, k, n)
+		pfSet(pass, k, n)
+	}
+	if len(pass.Content) > 0 {
+		pfSet(config, "passthrough", pass)
+	}
+	if m.Style == catalog.Completions {
+		x.differ("completion-defaults", "openai:completion sends its own values for the parameters the request leaves out (max_tokens 1024, temperature 0, top_p 1, stop, best_of 1, penalties 0)")
+	} else {
+		// Without it promptfoo sends temperature 0 and a max_tokens of its
+		// own when the request leaves them out.
+		pfSet(config, "omitDefaults", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 	}
 	x.connection(config, prov, m)
 	pfSet(out, "config", config)

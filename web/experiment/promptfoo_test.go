@@ -89,8 +89,11 @@ func TestPromptfooExample(t *testing.T) {
 		if id := path(t, providers[i], "id"); id != "openai:chat:gpt-5.4" {
 			t.Errorf("provider %d id = %v", i, id)
 		}
-		if got := path(t, providers[i], "config", "temperature"); got != temp {
+		if got := path(t, providers[i], "config", "passthrough", "temperature"); got != temp {
 			t.Errorf("provider %d temperature = %v, want %v", i, got, temp)
+		}
+		if got := path(t, providers[i], "config", "omitDefaults"); got != true {
+			t.Errorf("provider %d omitDefaults = %v, want true", i, got)
 		}
 		if got := path(t, providers[i], "config", "apiKeyEnvar"); got != "SIMULATOR_API_KEY" {
 			t.Errorf("provider %d apiKeyEnvar = %v", i, got)
@@ -281,7 +284,7 @@ checks:
 func TestPromptfooStyles(t *testing.T) {
 	cat := defaultCatalog(t)
 	for _, tc := range []struct{ name, model, request, id string }{
-		{"responses", "openai.gpt-5-mini", `{input: "Hi {{who}}", instructions: Be brief.}`, "openai:responses:gpt-5-mini"},
+		{"responses", "openai.gpt-5-mini", `{input: "Hi {{who}}", instructions: Be brief., max_output_tokens: 50}`, "openai:responses:gpt-5-mini"},
 		{"completions", "seed000.gpt-5.4-pro", `{prompt: "Hi {{who}}"}`, "openai:completion:gpt-5.4-pro"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -292,7 +295,11 @@ func TestPromptfooStyles(t *testing.T) {
 			if got := path(t, doc, "prompts", 0, "raw"); got != "Hi {{ who }}" {
 				t.Errorf("raw = %v", got)
 			}
-			if _, ok := path(t, doc, "providers", 0, "config").(map[string]any)["input"]; ok {
+			pass, _ := path(t, doc, "providers", 0, "config", "passthrough").(map[string]any)
+			if _, ok := pass["input"]; ok {
+				t.Error("the prompt is in the provider's config too")
+			}
+			if _, ok := pass["prompt"]; ok {
 				t.Error("the prompt is in the provider's config too")
 			}
 		})
@@ -349,5 +356,38 @@ checks:
 	}
 	if got := path(t, doc, "providers", 1, "config", "apiBaseUrl"); got != "https://api.openai.com/v1" {
 		t.Errorf("openai apiBaseUrl = %v, want the catalog's (not the environment's)", got)
+	}
+}
+
+// The example in docs/promptfoo.md is the export of
+// docs/examples/experiment.yaml as it is.
+func TestPromptfooDocExample(t *testing.T) {
+	src, err := os.ReadFile("../../docs/examples/experiment.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := promptfooOf(t, defaultCatalog(t), string(src))
+	doc, err := os.ReadFile("../../docs/promptfoo.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, example, _ := strings.Cut(string(doc), "## Example")
+	_, example, _ = strings.Cut(example, "```yaml\n")
+	example, _, _ = strings.Cut(example, "```")
+	if example != out {
+		t.Errorf("docs/promptfoo.md's example is not the export of docs/examples/experiment.yaml; it is now:\n%s", out)
+	}
+}
+
+func TestPromptfooPaneWithItsOwnPrompt(t *testing.T) {
+	out, _ := promptfooOf(t, defaultCatalog(t), `provider: sim
+model: seed001.gpt-5.4
+request: {messages: [{role: user, content: Hi}]}
+panes:
+  - {}
+  - {params: {messages: [{role: user, content: Hello}]}}
+`)
+	if !strings.Contains(out, "pane 2's own messages") {
+		t.Errorf("the header does not say pane 2's messages are not exported:\n%s", out)
 	}
 }
