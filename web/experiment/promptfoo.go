@@ -18,10 +18,12 @@ package experiment
 //     passthrough ("merged into the final API request"), omitDefaults (no
 //     temperature or max tokens of promptfoo's own; chat and responses
 //     only), and '{{ env.VAR }}' in a provider's config.
-//   - src/providers/openai/responses.ts and completion.ts: the body is
+//   - src/providers/openai/chat.ts, responses.ts and completion.ts: the body is
 //     built from the config keys they know, then passthrough; responses
 //     parses a JSON list prompt as its input and joins function_call items
-//     as JSON lines in the output; completion always sends its defaults.
+//     as JSON lines in the output; completion always sends its defaults;
+//     chat deletes max_tokens, passthrough's too, for GPT-5 and reasoning
+//     model names.
 //   - site/docs/configuration/expected-outputs/deterministic.md: equals,
 //     contains, contains-any, contains-all, regex, starts-with, is-json
 //     (value: a JSON schema), latency (threshold in milliseconds; it needs
@@ -267,6 +269,9 @@ func (x *pfExport) provider(i int) (*yaml.Node, error) {
 	}
 	if len(pass.Content) > 0 {
 		pfSet(config, "passthrough", pass)
+	}
+	if _, ok := body["max_tokens"]; ok && m.Style == catalog.Chat && regexp.MustCompile(`^(gpt-5|o[134])`).MatchString(m.SentModel()) {
+		x.differ("max_tokens", fmt.Sprintf("max_tokens: promptfoo's chat provider drops it for %s (a GPT-5 or reasoning model name), passthrough's too; max_completion_tokens is sent", m.SentModel()))
 	}
 	if m.Style == catalog.Completions {
 		x.differ("completion-defaults", "openai:completion sends its own values for the parameters the request leaves out (max_tokens 1024, temperature 0, top_p 1, stop, best_of 1, penalties 0)")
