@@ -391,3 +391,18 @@ panes:
 		t.Errorf("the header does not say pane 2's messages are not exported:\n%s", out)
 	}
 }
+
+// A case's value reads back as the same string, whatever YAML makes of it.
+func TestPromptfooValuesRoundTrip(t *testing.T) {
+	values := []string{"42", "true", "null", "a: b", "- x", "line1\nline2 ", " lead", "#no comment", `"quoted"`}
+	src := "provider: sim\nmodel: seed001.gpt-5.4\nrequest: {messages: [{role: user, content: \"{{n}}\"}]}\ncases:\n"
+	for _, v := range values {
+		src += "  - {n: " + mustJSON(v) + "}\n"
+	}
+	_, doc := promptfooOf(t, defaultCatalog(t), src)
+	for i, want := range values {
+		if got := path(t, doc, "tests", i, "vars", "n"); got != want {
+			t.Errorf("case %d: %#v, want %#v", i+1, got, want)
+		}
+	}
+}
