@@ -108,7 +108,7 @@ func PromptfooConfig(p *Plan, cat *catalog.Catalog) ([]byte, error) {
 	}
 	if r := p.File.MinPassRate; r != nil {
 		x.skip("min_pass_rate", fmt.Sprintf("min_pass_rate %s: promptfoo's config has no pass rate; run promptfoo eval with PROMPTFOO_PASS_RATE_THRESHOLD=%s (a percentage of its results, each a cell)",
-			strconv.FormatFloat(*r, 'f', -1, 64), strconv.FormatFloat(*r*100, 'f', -1, 64)))
+			strconv.FormatFloat(*r, 'f', -1, 64), strconv.FormatFloat(*r*100, 'g', 12, 64)))
 	}
 	root.HeadComment = x.header()
 	var b bytes.Buffer

@@ -308,8 +308,8 @@ func TestPromptfooStyles(t *testing.T) {
 
 func TestPromptfooMinPassRateAndCredits(t *testing.T) {
 	cat := defaultCatalog(t)
-	out, _ := promptfooOf(t, cat, oneCheck(`{type: max-cost, amount: 1, currency: CNY}`)+"min_pass_rate: 0.8\n")
-	for _, want := range []string{"# Not exported:", "max-cost 1 CNY", "PROMPTFOO_PASS_RATE_THRESHOLD=80"} {
+	out, _ := promptfooOf(t, cat, oneCheck(`{type: max-cost, amount: 1, currency: CNY}`)+"min_pass_rate: 0.7\n")
+	for _, want := range []string{"# Not exported:", "max-cost 1 CNY", "PROMPTFOO_PASS_RATE_THRESHOLD=70 "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the header lacks %q:\n%s", want, out)
 		}
