@@ -136,6 +136,20 @@ func ExperimentExport(scopes scoper, pg *experiment.Page) fiber.Handler {
 	}
 }
 
+// ExperimentPromptfoo serves GET /experiment/export.promptfoo.yaml: the
+// page's experiment as a promptfoo config (docs/promptfoo.md).
+func ExperimentPromptfoo(scopes scoper, pg *experiment.Page) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		out, err := pg.Promptfoo(ownerOf(c), scopes.of(c).drafts)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="promptfooconfig.yaml"`)
+		c.Set(fiber.HeaderContentType, "application/yaml; charset=utf-8")
+		return c.Send(out)
+	}
+}
+
 // ExperimentCases serves GET /experiment/cases.:format: the case table
 // in CSV, TSV or JSONL.
 func ExperimentCases(scopes scoper, pg *experiment.Page) fiber.Handler {

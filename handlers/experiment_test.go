@@ -17,6 +17,7 @@ import (
 	"github.com/playground-dev/playground/web/experiment"
 	"github.com/playground-dev/playground/web/sim"
 	"github.com/playground-dev/playground/web/tokens"
+	"go.yaml.in/yaml/v3"
 )
 
 // experimentApp is an app on a zero-delay simulator, with the experiment
@@ -95,6 +96,20 @@ func TestExperimentPageImportExportRun(t *testing.T) {
 	f, err := experiment.ParseFile("export.yaml", []byte(exported))
 	if err != nil || len(f.Panes) != 3 || f.Repeats != 2 || len(f.Cases.Rows) != 5 || len(f.Checks) != 4 {
 		t.Fatalf("the export: %v\n%s", err, exported)
+	}
+	// The same experiment as a promptfoo config: a prompt, a provider per
+	// pane, a test per case.
+	resp, pf := do(t, app, httptest.NewRequest("GET", "/experiment/export.promptfoo.yaml", nil))
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "promptfooconfig.yaml") {
+		t.Fatalf("promptfoo export: %d %v %s", resp.StatusCode, resp.Header, pf)
+	}
+	var cfg struct {
+		Prompts   []any `yaml:"prompts"`
+		Providers []any `yaml:"providers"`
+		Tests     []any `yaml:"tests"`
+	}
+	if err := yaml.Unmarshal([]byte(pf), &cfg); err != nil || len(cfg.Prompts) != 1 || len(cfg.Providers) != 3 || len(cfg.Tests) != 5 {
+		t.Fatalf("the promptfoo export: %v\n%s", err, pf)
 	}
 	// The case table in each format.
 	for format, want := range map[string]string{"csv": "city\r\nParis\r\n", "tsv": "city\nParis\n", "jsonl": `{"city":"Paris"}`} {

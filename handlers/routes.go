@@ -175,6 +175,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/experiment/run", compressed, ExperimentRun(scopes, d.Experiments))
 	app.Post("/experiment/import", compressed, ExperimentImport(scopes, d.Experiments))
 	app.Get("/experiment/export.yaml", ExperimentExport(scopes, d.Experiments))
+	app.Get("/experiment/export.promptfoo.yaml", ExperimentPromptfoo(scopes, d.Experiments))
 	app.Get("/experiment/cases.:format", ExperimentCases(scopes, d.Experiments))
 	app.Get("/experiment/:id/grid", compressed, ExperimentGrid(d.Experiments.Lives))
 	app.Post("/experiment/:id/stop", compressed, ExperimentStop(d.Experiments.Lives))

@@ -116,8 +116,12 @@ func parseExperimentArgs(args []string) (experimentArgs, error) {
 	return a, nil
 }
 
-// runExperiment is "playground experiment …".
+// runExperiment is "playground experiment …": run, or promptfoo (the
+// experiment as a promptfoo config).
 func runExperiment(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "promptfoo" {
+		return runPromptfoo(args[1:], getenv, stdout, stderr) // promptfoo_cmd.go
+	}
 	a, err := parseExperimentArgs(args)
 	if errors.Is(err, errHelp) {
 		fmt.Fprint(stdout, experimentUsage)

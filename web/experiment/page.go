@@ -98,6 +98,16 @@ func (pg *Page) View(owner string, drafts *draft.Service) *State {
 	return pg.state(owner, drafts, pg.load(owner))
 }
 
+// Promptfoo is the page's experiment as a promptfoo config, or the
+// errors that stand in the way of one.
+func (pg *Page) Promptfoo(owner string, drafts *draft.Service) ([]byte, error) {
+	st := pg.View(owner, drafts)
+	if st.Plan == nil {
+		return nil, st.Errors
+	}
+	return PromptfooConfig(st.Plan, drafts.Catalog)
+}
+
 // Preview keeps a posted setup and composes it.
 func (pg *Page) Preview(owner string, drafts *draft.Service, s Setup) *State {
 	pg.save(owner, s)
