@@ -63,6 +63,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/checks"
+	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/vars"
 )
 
@@ -747,73 +748,40 @@ func (x *pfExport) nunjucksAll(v any) any {
 // role and content first and the other members by name.
 func pfJSON(v any, indent string) (string, error) {
 	var b bytes.Buffer
-	if err := writeJSON(&b, v, indent, 0); err != nil {
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(ordered(v)); err != nil {
 		return "", err
 	}
-	return b.String(), nil
+	var out bytes.Buffer
+	if err := json.Indent(&out, bytes.TrimSuffix(b.Bytes(), []byte("\n")), "", indent); err != nil {
+		return "", err
+	}
+	return out.String(), nil
 }
 
-func writeJSON(b *bytes.Buffer, v any, indent string, depth int) error {
-	line := func(d int) {
-		b.WriteByte('\n')
-		b.WriteString(strings.Repeat(indent, d))
-	}
+// ordered is v with every object's members in jsonRank order.
+func ordered(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
-		if len(t) == 0 {
-			b.WriteString("{}")
-			return nil
-		}
-		keys := slices.SortedFunc(maps.Keys(t), func(a, c string) int {
+		o := &request.Object{}
+		for _, k := range slices.SortedFunc(maps.Keys(t), func(a, c string) int {
 			if r := jsonRank(a) - jsonRank(c); r != 0 {
 				return r
 			}
 			return strings.Compare(a, c)
-		})
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			line(depth + 1)
-			if err := writeJSON(b, k, indent, depth+1); err != nil {
-				return err
-			}
-			b.WriteString(": ")
-			if err := writeJSON(b, t[k], indent, depth+1); err != nil {
-				return err
-			}
+		}) {
+			o.Set(k, ordered(t[k]))
 		}
-		line(depth)
-		b.WriteByte('}')
-		return nil
+		return o
 	case []any:
-		if len(t) == 0 {
-			b.WriteString("[]")
-			return nil
-		}
-		b.WriteByte('[')
+		out := make([]any, len(t))
 		for i, e := range t {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			line(depth + 1)
-			if err := writeJSON(b, e, indent, depth+1); err != nil {
-				return err
-			}
+			out[i] = ordered(e)
 		}
-		line(depth)
-		b.WriteByte(']')
-		return nil
+		return out
 	}
-	var e bytes.Buffer
-	enc := json.NewEncoder(&e)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	b.Write(bytes.TrimSuffix(e.Bytes(), []byte("\n")))
-	return nil
+	return v
 }
 
 // jsonRank orders a message's members: role, content, the others.
