@@ -44,7 +44,7 @@ func TestBrowserExperiment(t *testing.T) {
 			t.Log(srv.Log.String())
 		}
 	})
-	b := newBrowserWithin(t, 4*time.Minute)
+	b := newBrowserWithin(t, 5*time.Minute)
 	b.run(t,
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(`[data-testid="run-button"]`, chromedp.ByQuery),
@@ -112,11 +112,34 @@ func TestBrowserExperiment(t *testing.T) {
 			t.Errorf("pane %d: pass rate %q, agreement %q", i+1, rates[i], agreement[i])
 		}
 	}
+	// The panes' statistics are a table from 640 px up and a card per
+	// pane below; each is seen at its width.
+	const visible = `[...document.querySelectorAll('[data-testid="%s"]')].filter(e => e.getClientRects().length > 0).length`
+	var rows, cards int
+	b.run(t,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Evaluate(settle, nil, awaitPromise),
+		chromedp.Evaluate(fmt.Sprintf(visible, "pane-card"), &cards),
+		chromedp.Evaluate(fmt.Sprintf(visible, "pane-stats"), &rows),
+	)
+	if cards != 3 || rows != 0 {
+		t.Errorf("at 390 px: %d pane cards and %d table rows seen, want 3 and 0", cards, rows)
+	}
+	b.run(t,
+		chromedp.EmulateViewport(1400, 1000),
+		chromedp.Evaluate(settle, nil, awaitPromise),
+		chromedp.Evaluate(fmt.Sprintf(visible, "pane-card"), &cards),
+		chromedp.Evaluate(fmt.Sprintf(visible, "pane-stats"), &rows),
+	)
+	if cards != 0 || rows != 3 {
+		t.Errorf("at 1400 px: %d pane cards and %d table rows seen, want 0 and 3", cards, rows)
+	}
 	// The failing case (the server error) is all that "failed only" shows
 	// when the JSON-schema check is what fails the others too: every case
 	// fails here, so the filter keeps five; "disagreeing only" keeps those
 	// whose repeats differ.
 	b.run(t,
+		htmxSettled(),
 		chromedp.Click(`[data-testid="filter-failed"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="filter-failed"][aria-pressed="true"]`, chromedp.ByQuery),
 		waitText(`[data-testid="cases-shown"]`, "5 cases"),
@@ -138,6 +161,7 @@ func TestBrowserExperiment(t *testing.T) {
 	// Blind comparison: a vote gives win rates.
 	b.run(t,
 		chromedp.WaitVisible(`[data-testid="blind-a"]`, chromedp.ByQuery),
+		htmxSettled(),
 		chromedp.Click(`[data-testid="vote-a"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="win-rates"]`, chromedp.ByQuery),
 		waitText(`[data-testid="experiment-blind"]`, "1 vote so far"),
@@ -195,6 +219,9 @@ func TestBrowserExperiment(t *testing.T) {
 		chromedp.SetUploadFiles(`[data-testid="import-file"]`, []string{file}, chromedp.ByQuery),
 		waitText(`[data-testid="experiment-plan"]`, "30 runs"),
 		waitText(`[data-testid="experiment-panes"]`, "temperature=1.4"),
+		// The import swapped the whole form in: htmx must have wired the
+		// new button before it is clicked.
+		htmxSettled(),
 		chromedp.Click(`[data-testid="run-experiment"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="experiment-grid"]`, chromedp.ByQuery),
 		chromedp.Poll(`document.querySelector('[data-testid="experiment-grid"]').dataset.running === 'false'`, nil, chromedp.WithPollingTimeout(120*time.Second)),
