@@ -172,9 +172,11 @@ type ExperimentPaneCells struct {
 type ExperimentCell struct {
 	Case, Pane, Repeat int
 	// State is waiting, running, pass, fail or error.
-	State   string
-	RunID   string
-	Text    string
+	State string
+	RunID string
+	Text  string
+	// Partial is the answer so far while the cell streams.
+	Partial string
 	Error   string
 	Checks  []ExperimentCheck
 	Latency string
@@ -283,7 +285,7 @@ func cellView(c experiment.Cell, st experiment.CellState, r experiment.CellRepor
 	v := ExperimentCell{Case: c.Case, Pane: c.Pane, Repeat: c.Repeat, RunID: st.RunID, State: "waiting"}
 	switch {
 	case st.Running:
-		v.State = "running"
+		v.State, v.Partial = "running", st.Partial
 		return v
 	case !st.Done:
 		return v

@@ -126,6 +126,16 @@ func excerpt(s string, n int) string {
 	return s
 }
 
+// excerptEnd is excerpt from the end: the last n characters of s, its
+// spaces folded, "…" first when some are left out (a text still growing).
+func excerptEnd(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return "…" + string(r[len(r)-n:])
+	}
+	return s
+}
+
 // KV is one labelled value.
 type KV struct {
 	Key, Value string

@@ -90,9 +90,12 @@ func TestBrowserExperiment(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="experiment-grid"]`, chromedp.ByQuery),
 	)
 	// The grid fills in while the runs stream: some cells done, some
-	// streaming, at the same time.
+	// streaming, at the same time, and a streaming cell shows its answer
+	// so far.
 	b.run(t, chromedp.Poll(`(() => { const [r, d, n] = `+gridState+`.split(',').map(Number); return n === 30 && r > 0 && d > 0 && d < n; })()`,
 		nil, chromedp.WithPollingTimeout(60*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
+	b.run(t, chromedp.Poll(`[...document.querySelectorAll('[data-state="running"] [data-testid="cell-partial"]')].some(e => e.textContent.trim().length > 10)`,
+		nil, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(50*time.Millisecond)))
 	checkLayout(t, b, "experiment running")
 	b.run(t,
 		chromedp.Poll(`document.querySelector('[data-testid="experiment-grid"]').dataset.running === 'false'`, nil, chromedp.WithPollingTimeout(120*time.Second)),

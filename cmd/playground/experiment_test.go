@@ -232,7 +232,7 @@ func TestExperimentCommand(t *testing.T) {
 	if r = runExperimentCmd(t, dataDir, "run", filepath.Join(dir, "none.yaml")); r.code != 2 || !strings.Contains(r.stderr, "none.yaml") {
 		t.Errorf("missing file: exit %d, %q", r.code, r.stderr)
 	}
-	for _, args := range [][]string{{"run", failPath, "--no-such-flag", "x"}, {"run", failPath, "-min-pass-rate", "2"}, {"run"}, {"go"}} {
+	for _, args := range [][]string{{"run", failPath, "--no-such-flag", "x"}, {"run", failPath, "-min-pass-rate", "2"}, {"run", failPath, "-min-pass-rate", "NaN"}, {"run"}, {"go"}} {
 		if r = runExperimentCmd(t, dataDir, args...); r.code != 2 {
 			t.Errorf("%q: exit %d, %q", args, r.code, r.stderr)
 		}

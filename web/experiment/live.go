@@ -18,6 +18,7 @@ import (
 	"github.com/playground-dev/playground/web/cost"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/problem"
+	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/units"
 )
 
@@ -118,6 +119,9 @@ type CellState struct {
 	Running bool
 	RunID   string
 	Done    bool
+	// Partial is the answer so far of a cell still streaming (its start).
+	Partial string
+	run     *run.Run
 }
 
 // Live is an experiment started from the page: its file and plan, its
@@ -250,10 +254,10 @@ func (l *Live) run(cells []Cell) {
 	}()
 }
 
-func (l *Live) started(c Cell, runID string) {
+func (l *Live) started(c Cell, r *run.Run) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.states[c] = CellState{Running: true, RunID: runID}
+	l.states[c] = CellState{Running: true, RunID: r.ID, run: r}
 }
 
 func (l *Live) report(r CellResult) {
@@ -334,6 +338,9 @@ func (l *Live) Snapshot() Snapshot {
 	s := Snapshot{ID: l.ID, Plan: l.Plan, Report: l.results.Report(l.took), States: make(map[Cell]CellState, len(l.states)),
 		Running: l.active > 0, Stopped: l.stopped, Votes: slices.Clone(l.votes), WinRates: checks.WinRates(l.votes)}
 	for c, st := range l.states {
+		if st.Running && st.run != nil {
+			st.Partial = st.run.Partial()
+		}
 		s.States[c] = st
 	}
 	s.count()

@@ -39,7 +39,7 @@ type Runner struct {
 	Judge checks.Judge
 	// Started, when set, is told each cell's run as it starts (the page
 	// shows the cell as streaming, with a link to the run).
-	Started func(c Cell, runID string)
+	Started func(c Cell, r *run.Run)
 }
 
 // CellResult is one cell's outcome: the run (its id, for its page), the
@@ -140,7 +140,7 @@ func (x *Runner) cell(ctx context.Context, p *Plan, c Cell) Attempt[CellResult] 
 	}
 	out.RunID = r.ID
 	if x.Started != nil {
-		x.Started(c, r.ID)
+		x.Started(c, r)
 	}
 	e := r.Wait(ctx)
 	out.State = e.State

@@ -106,6 +106,32 @@ type Run struct {
 	answers []ChoiceOutput
 	// ending is how the run ended (under mu; set with the done event).
 	ending *Ending
+	// partial is the first partialMax bytes of choice 0's text so far,
+	// the key redacted (under mu): what an experiment's grid shows of a
+	// cell still streaming.
+	partial []byte
+}
+
+// partialMax is how much of a streaming answer Partial keeps.
+const partialMax = 2048
+
+// Partial is the start of choice 0's answer so far (at most 2 KB, the key
+// redacted): the text of a run still streaming, for a glance at it.
+func (r *Run) Partial() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	// A character cut at the limit is left out.
+	return strings.ToValidUTF8(string(r.partial), "")
+}
+
+// addPartial keeps t, choice 0's next redacted text, while Partial has
+// room.
+func (r *Run) addPartial(t string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if room := partialMax - len(r.partial); room > 0 {
+		r.partial = append(r.partial, t[:min(len(t), room)]...)
+	}
 }
 
 type choiceState struct {

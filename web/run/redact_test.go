@@ -113,7 +113,7 @@ func testEchoedSecret(t *testing.T, secret string) {
 	inspected, _ := json.Marshal(in)
 	out, _ := json.Marshal(r.output())
 	for name, s := range map[string]string{"browser events": page.String(), "page": shown, "inspector": string(inspected),
-		"transcript": string(r.Transcript()), "output": string(out)} {
+		"transcript": string(r.Transcript()), "output": string(out), "partial": r.Partial()} {
 		if l := leaks(s); len(l) > 0 {
 			t.Errorf("%s shows pieces of the key: %q", name, l)
 		}
@@ -121,6 +121,9 @@ func testEchoedSecret(t *testing.T, secret string) {
 	if !strings.Contains(b.reasoning[0], "r:[redacted] ok") || !strings.Contains(shown, "text [redacted] and") ||
 		!strings.Contains(shown, "escaped [redacted] and url [redacted]") || !strings.Contains(b.refusal[0], "[redacted]") {
 		t.Errorf("what the page shows: %q", shown)
+	}
+	if !strings.HasPrefix(r.Partial(), "text [redacted] and escaped [redacted]") {
+		t.Errorf("the partial text: %q", r.Partial())
 	}
 	if !strings.Contains(string(r.Transcript()), ": after the end [redacted]") {
 		t.Errorf("the bytes after the end are not in the transcript, redacted:\n%s", r.Transcript())

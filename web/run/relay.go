@@ -268,6 +268,9 @@ func (r *Run) flush() {
 		text, reasoning, refusal := r.pending(i, c)
 		if text != "" {
 			if t := c.textR.Write(text); t != "" {
+				if i == 0 {
+					r.addPartial(t)
+				}
 				if html := c.md.Write(t); html != "" {
 					evs = append(evs, mdEvent(i, html, c.md.Tail()))
 				} else {
