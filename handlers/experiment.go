@@ -31,17 +31,13 @@ func experimentSetup(c *fiber.Ctx) experiment.Setup {
 }
 
 // experimentGrid is the grid of an experiment, with a blind pair offered.
-func experimentGrid(l *experiment.Live, filter string) views.ExperimentGrid {
-	return views.NewExperimentGrid(l.Snapshot(), filter, l.Offer())
+func experimentGrid(l *experiment.Live, show views.ExperimentShow) views.ExperimentGrid {
+	return views.NewExperimentGrid(l.Snapshot(), show, l.Offer())
 }
 
-// gridFilter is the filter asked for (every case when unknown).
-func gridFilter(c *fiber.Ctx) string {
-	switch f := c.Query("filter"); f {
-	case "failed", "disagree":
-		return f
-	}
-	return ""
+// gridShow is the filter and order asked for (?filter=&sort=).
+func gridShow(c *fiber.Ctx) views.ExperimentShow {
+	return views.ExperimentShowOf(c.Query("filter"), c.Query("sort"))
 }
 
 // experimentPageOf is the page of a state, with the session's latest
@@ -49,7 +45,7 @@ func gridFilter(c *fiber.Ctx) string {
 func experimentPageOf(c *fiber.Ctx, pg *experiment.Page, st *experiment.State) views.ExperimentPage {
 	page := views.ExperimentPage{CSRF: csrfToken(c), Form: views.NewExperimentForm(st)}
 	if l, ok := pg.Lives.Latest(ownerOf(c)); ok {
-		g := experimentGrid(l, "")
+		g := experimentGrid(l, views.ExperimentShow{})
 		page.Grid = &g
 	}
 	return page
@@ -93,7 +89,7 @@ func ExperimentRun(scopes scoper, pg *experiment.Page) fiber.Handler {
 		case l == nil:
 			return render(c, http.StatusOK, views.ExperimentConfirmView(f))
 		}
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, "")))
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, views.ExperimentShow{})))
 	}
 }
 
@@ -182,7 +178,7 @@ func liveOf(c *fiber.Ctx, lives *experiment.Lives) (*experiment.Live, error) {
 	return l, nil
 }
 
-// ExperimentGrid serves GET /experiment/:id/grid?filter=: the grid as it
+// ExperimentGrid serves GET /experiment/:id/grid?filter=&sort=: the grid as it
 // stands (polled while it runs).
 func ExperimentGrid(lives *experiment.Lives) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -190,7 +186,7 @@ func ExperimentGrid(lives *experiment.Lives) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridFilter(c))))
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridShow(c))))
 	}
 }
 
@@ -202,7 +198,7 @@ func ExperimentStop(lives *experiment.Lives) fiber.Handler {
 			return err
 		}
 		l.Stop()
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridFilter(c))))
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridShow(c))))
 	}
 }
 
@@ -228,7 +224,7 @@ func ExperimentRetry(lives *experiment.Lives) fiber.Handler {
 		if err := l.Retry(cell); err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridFilter(c))))
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridShow(c))))
 	}
 }
 
@@ -243,7 +239,7 @@ func ExperimentVote(lives *experiment.Lives) fiber.Handler {
 		if err := l.VoteOn(c.FormValue("pair"), checks.Pick(c.FormValue("pick"))); err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridFilter(c))))
+		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridShow(c))))
 	}
 }
 

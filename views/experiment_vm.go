@@ -1,12 +1,15 @@
 package views
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math/big"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/playground-dev/playground/web/checks"
 	"github.com/playground-dev/playground/web/compare"
@@ -123,9 +126,10 @@ type ExperimentGrid struct {
 	OK      bool
 	Panes   []ExperimentPaneStats
 	Cases   []ExperimentCase
-	// Filter is "", "failed" or "disagree"; Shown counts the cases shown.
-	Filter string
-	Shown  int
+	// Show is how the cases are filtered and ordered; Shown counts the
+	// cases shown.
+	Show  ExperimentShow
+	Shown int
 	// Blind is the next blind pair (nil when none), Wins the win rates.
 	Blind *ExperimentPair
 	Wins  []ExperimentWin
@@ -156,7 +160,49 @@ type ExperimentCase struct {
 	Panes    []ExperimentPaneCells
 	Failed   bool
 	Disagree bool
+	// Failures counts its cells that failed, Slowest is its slowest
+	// cell's latency: what the sorts order by.
+	Failures int
+	Slowest  time.Duration
 }
+
+// ExperimentShow is which cases the grid shows and in which order.
+type ExperimentShow struct {
+	// Filter is "" (every case), "failed" (a cell failed) or "disagree"
+	// (a pane's repeats differ).
+	Filter string
+	// Sort is "" (the table's order), "failures" (most failed cells
+	// first) or "slowest" (the slowest cell first).
+	Sort string
+}
+
+// ExperimentShowOf is the show asked for, an unknown value read as the
+// default.
+func ExperimentShowOf(filter, sort string) ExperimentShow {
+	var sh ExperimentShow
+	if filter == "failed" || filter == "disagree" {
+		sh.Filter = filter
+	}
+	if sort == "failures" || sort == "slowest" {
+		sh.Sort = sort
+	}
+	return sh
+}
+
+// With is sh with the filter f.
+func (sh ExperimentShow) With(f string) ExperimentShow { sh.Filter = f; return sh }
+
+// Query is sh as the grid's query string.
+func (sh ExperimentShow) Query() string {
+	return url.Values{"filter": {sh.Filter}, "sort": {sh.Sort}}.Encode()
+}
+
+// FilterQuery is the filter alone as a query string (the order's select
+// adds its own value).
+func (sh ExperimentShow) FilterQuery() string { return url.Values{"filter": {sh.Filter}}.Encode() }
+
+// ExperimentSorts are the grid's orders, as value and label.
+var ExperimentSorts = []KV{{"", "table order"}, {"failures", "most failures first"}, {"slowest", "slowest first"}}
 
 // ExperimentVar is one of a case's values.
 type ExperimentVar struct{ Name, Value string }
@@ -216,13 +262,13 @@ type ExperimentWin struct {
 	Rate               string
 }
 
-// NewExperimentGrid is the grid of a snapshot, its cases filtered
-// ("failed": a cell failed; "disagree": a pane's repeats differ), with
-// the blind pair offered (nil: none).
-func NewExperimentGrid(s experiment.Snapshot, filter string, pair *experiment.Offer) ExperimentGrid {
+// NewExperimentGrid is the grid of a snapshot, its cases filtered and
+// ordered as show says, with the blind pair offered (nil: none).
+func NewExperimentGrid(s experiment.Snapshot, show ExperimentShow, pair *experiment.Offer) ExperimentGrid {
 	rep := s.Report
 	g := ExperimentGrid{ID: s.ID, Running: s.Running, Stopped: s.Stopped, Done: s.Done, Failed: s.Failed, Total: rep.Total,
-		Cost: rep.Cost.String(), Verdict: rep.Verdict, OK: rep.OK, Filter: filter, Votes: len(s.Votes)}
+		Cost: rep.Cost.String(), Verdict: rep.Verdict, OK: rep.OK, Show: show, Votes: len(s.Votes)}
+	filter := show.Filter
 	for _, p := range rep.Panes {
 		st := ExperimentPaneStats{Label: p.Label, Passed: p.Passed, Cells: p.Cells, PassRate: percentOf(p.PassRate, p.Cells > 0),
 			Cost: p.Cost.String(), P50: units.Duration(p.P50), P90: units.Duration(p.P90), Agreement: "—"}
@@ -246,6 +292,10 @@ func NewExperimentGrid(s experiment.Snapshot, filter string, pair *experiment.Of
 				v := cellView(cell, s.States[cell], byCell[cell])
 				if v.State == "fail" || v.State == "error" {
 					row.Failed = true
+					row.Failures++
+				}
+				if r := byCell[cell]; s.States[cell].Done && r.Latency > row.Slowest {
+					row.Slowest = r.Latency
 				}
 				if v.State == "pass" || v.State == "fail" {
 					texts[strings.TrimSpace(v.Text)] = true
@@ -260,6 +310,12 @@ func NewExperimentGrid(s experiment.Snapshot, filter string, pair *experiment.Of
 			continue
 		}
 		g.Cases = append(g.Cases, row)
+	}
+	switch show.Sort {
+	case "failures":
+		slices.SortStableFunc(g.Cases, func(a, b ExperimentCase) int { return b.Failures - a.Failures })
+	case "slowest":
+		slices.SortStableFunc(g.Cases, func(a, b ExperimentCase) int { return cmp.Compare(b.Slowest, a.Slowest) })
 	}
 	g.Shown = len(g.Cases)
 	if pair != nil {
@@ -410,7 +466,7 @@ func NewExperimentRecordPage(x history.Experiment, s experiment.Snapshot, err er
 		p.Problem = err.Error()
 		return p
 	}
-	p.Grid = NewExperimentGrid(s, "", nil)
+	p.Grid = NewExperimentGrid(s, ExperimentShow{}, nil)
 	p.Grid.ReadOnly, p.Grid.Links = true, !shared
 	return p
 }

@@ -151,6 +151,39 @@ func TestBrowserExperiment(t *testing.T) {
 		waitText(`[data-testid="cases-shown"]`, "5 cases"),
 		htmxSettled(),
 	)
+	// Slowest first: the case whose cells failed at once comes last; the
+	// order holds while filtering, and back to the table's order.
+	lastCase := `[...document.querySelectorAll('[data-testid="experiment-case"] h3')].map(h => h.textContent).pop()`
+	var last string
+	b.run(t,
+		pick(`[data-testid="grid-sort"]`, "slowest"),
+		chromedp.Poll(`!!document.querySelector('[data-testid="grid-sort"] option[value="slowest"][selected]')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		htmxSettled(),
+		chromedp.Evaluate(lastCase, &last),
+	)
+	if !strings.Contains(last, "Nairobi") {
+		t.Errorf("slowest first: the last case is %q", last)
+	}
+	b.run(t,
+		chromedp.Click(`[data-testid="filter-failed"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="filter-failed"][aria-pressed="true"]`, chromedp.ByQuery),
+		htmxSettled(),
+		chromedp.Evaluate(lastCase, &last),
+	)
+	if !strings.Contains(last, "Nairobi") {
+		t.Errorf("slowest first, failed only: the last case is %q", last)
+	}
+	b.run(t,
+		pick(`[data-testid="grid-sort"]`, ""),
+		chromedp.Poll(`!!document.querySelector('[data-testid="grid-sort"] option[value=""][selected]')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Click(`[data-testid="filter-all"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid="filter-all"][aria-pressed="true"]`, chromedp.ByQuery),
+		htmxSettled(),
+		chromedp.Evaluate(lastCase, &last),
+	)
+	if !strings.Contains(last, "Quito") {
+		t.Errorf("table order: the last case is %q", last)
+	}
 	// A failed cell is retried alone: a new run, the others unchanged.
 	const errorCell = `[data-testid="experiment-cell"][data-state="error"]`
 	var before string
