@@ -22,6 +22,10 @@ type Starter interface {
 	TryStart(run.Spec) (*run.Run, error)
 }
 
+// ThrottleWait is how long a cell refused by a limit that frees up as a
+// run ends (runs at once) waits before it is tried again.
+const ThrottleWait = time.Second
+
 // Runner runs a plan's cells: each cell's draft filled with its case's
 // values, checked and sent as the playground sends it, its answer
 // checked.
@@ -135,8 +139,13 @@ func (x *Runner) cell(ctx context.Context, p *Plan, c Cell) Attempt[CellResult] 
 	if err != nil {
 		pr := problem.Of(err)
 		out.Error = pr.Message
-		// A limit of the server's: wait as it says, then try again.
-		return Attempt[CellResult]{Result: out, RetryAfter: pr.RetryAfter}
+		if pr.Kind == problem.KindRateLimited {
+			// A limit of the server's (runs at once, runs a minute): wait as
+			// it says, or a while when it frees up as a run ends, then try
+			// again, as often as it takes.
+			return Attempt[CellResult]{Result: out, RetryAfter: max(pr.RetryAfter, ThrottleWait), Throttled: true}
+		}
+		return Attempt[CellResult]{Result: out}
 	}
 	out.RunID = r.ID
 	if x.Started != nil {

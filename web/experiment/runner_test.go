@@ -16,6 +16,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/sim"
 	"github.com/playground-dev/playground/web/tokens"
@@ -485,5 +486,67 @@ func TestRunnerRetryOneCell(t *testing.T) {
 		case c.Cell != target && c.RunID != first.Cells[i].RunID:
 			t.Errorf("cell %v changed run", c.Cell)
 		}
+	}
+}
+
+// refusing is a Starter that refuses its first n starts as err says, then
+// starts runs as next does.
+type refusing struct {
+	next    Starter
+	n       atomic.Int64
+	refuse  func() error
+	refused atomic.Int64
+}
+
+func (s *refusing) TryStart(sp run.Spec) (*run.Run, error) {
+	if s.n.Add(-1) >= 0 {
+		s.refused.Add(1)
+		return nil, s.refuse()
+	}
+	return s.next.TryStart(sp)
+}
+
+// TestRunnerWaitsForTheServersLimits: a start refused by the server's own
+// limits (runs at once, which frees up as a run ends, or runs a minute,
+// with its wait) is tried again however often it takes, not counted in
+// MaxRetries; any other refusal ends the cell at once.
+func TestRunnerWaitsForTheServersLimits(t *testing.T) {
+	b := newSimBench(t, nil)
+	p := b.plan(t, cityDraft+"cases: [{city: Paris}]\nchecks: [{type: length, min: 1}]\n")
+	for _, tc := range []struct {
+		name     string
+		retry    time.Duration
+		wantWait time.Duration
+	}{
+		{"at once", 0, ThrottleWait},
+		{"a minute", 20 * time.Second, 5 * time.Second}, // MaxWait bounds it
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &refusing{next: b, refuse: func() error {
+				e := problem.Errorf(problem.KindRateLimited, "too many runs")
+				e.RetryAfter = tc.retry
+				return e
+			}}
+			s.n.Store(6)
+			clock := &fakeClock{now: time.Unix(0, 0)}
+			x := b.runner()
+			x.Runs, x.Sched = s, Scheduler{Clock: clock, MaxRetries: 2, MaxWait: 5 * time.Second}
+			rep := runAll(t, x, p).Report(0)
+			if s.refused.Load() != 6 || len(rep.Cells) != 1 || !rep.Cells[0].Pass {
+				t.Fatalf("%d refusals, cells %+v", s.refused.Load(), rep.Cells)
+			}
+			if len(clock.slept) != 6 || clock.slept[0] != tc.wantWait {
+				t.Errorf("slept %v, want 6 waits of %s", clock.slept, tc.wantWait)
+			}
+		})
+	}
+	s := &refusing{next: b, refuse: func() error { return problem.Invalid("model", "no such model") }}
+	s.n.Store(1)
+	clock := &fakeClock{now: time.Unix(0, 0)}
+	x := b.runner()
+	x.Runs, x.Sched = s, Scheduler{Clock: clock}
+	rep := runAll(t, x, p).Report(0)
+	if s.refused.Load() != 1 || len(clock.slept) != 0 || rep.Cells[0].Pass || !strings.Contains(rep.Cells[0].Error, "no such model") {
+		t.Errorf("a refusal not of a limit: %d refusals, slept %v, cell %+v", s.refused.Load(), clock.slept, rep.Cells[0].CellResult)
 	}
 }

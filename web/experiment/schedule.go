@@ -25,6 +25,11 @@ type Job struct {
 type Attempt[R any] struct {
 	Result     R
 	RetryAfter time.Duration
+	// Throttled is a try refused by the server's own limits before it
+	// reached the provider (runs at once, runs a minute): it is tried
+	// again after RetryAfter however often, not counted in MaxRetries, as
+	// the limit frees up while the experiment runs.
+	Throttled bool
 }
 
 // Scheduler runs an experiment's jobs.
@@ -147,10 +152,13 @@ func Run[R any](ctx context.Context, s Scheduler, jobs []Job, do func(context.Co
 						return
 					}
 					var a Attempt[R]
-					for try := 0; ; try++ {
+					for try := 0; ; {
 						a = do(ctx, jobs[i])
-						if a.RetryAfter <= 0 || try >= maxRetries || ctx.Err() != nil {
+						if a.RetryAfter <= 0 || (!a.Throttled && try >= maxRetries) || ctx.Err() != nil {
 							break
+						}
+						if !a.Throttled {
+							try++
 						}
 						q.pause(clock.Now(), min(a.RetryAfter, maxWait))
 						if !q.waitPause(ctx, clock) {
