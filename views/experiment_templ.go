@@ -154,7 +154,7 @@ func ExperimentFormView(f ExperimentForm, oob bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "><div class=\"grid grid-cols-1 gap-4 lg:grid-cols-3\"><section class=\"card min-w-0 space-y-3 lg:col-span-2\" aria-label=\"Cases\"><div class=\"flex flex-wrap items-baseline justify-between gap-2\"><h2 class=\"text-sm font-semibold text-slate-700 dark:text-slate-300\">Cases</h2><p class=\"text-xs text-slate-500 dark:text-slate-400\">One row per case, one column per variable; columns named <code>expected</code> or <code>expected.NAME</code> hold expected values. Type, paste from a spreadsheet, or import CSV, TSV or JSONL (up to 1,000 rows).</p></div><p class=\"text-xs text-slate-600 dark:text-slate-300\" data-testid=\"experiment-vars\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "><div class=\"grid grid-cols-1 gap-4 lg:grid-cols-3\"><section class=\"card min-w-0 space-y-3 lg:col-span-2\" aria-label=\"Cases\"><div class=\"flex flex-wrap items-baseline justify-between gap-2\"><h2 class=\"text-sm font-semibold text-slate-700 dark:text-slate-300\">Cases</h2><p class=\"text-xs text-slate-500 dark:text-slate-400\">One row per case, one column per variable; columns named <code>expected</code> or <code>expected.NAME</code> hold expected values, a column <code>checks</code> a case's own checks (a YAML or JSON list). Type, paste from a spreadsheet, or import CSV, TSV or JSONL (up to 1,000 rows).</p></div><p class=\"text-xs text-slate-600 dark:text-slate-300\" data-testid=\"experiment-vars\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -8,31 +9,47 @@ import (
 	"github.com/playground-dev/playground/web/cases"
 )
 
-// CasesOf are a case table's rows as cases: each cell by its column's
-// name (expected columns too, for the checks' {{expected}}).
-func CasesOf(t cases.Table) []Case {
+// ChecksColumn is the case table's column of a case's own checks: a
+// YAML or JSON list of checks, as a file's case writes them (empty: only
+// the checks for every case).
+const ChecksColumn = "checks"
+
+// CasesOf are the cases of a case table, one per row: its columns are the
+// case's values, but ChecksColumn, which holds the case's own checks.
+func CasesOf(t cases.Table) ([]Case, error) {
 	out := make([]Case, len(t.Rows))
 	for i, row := range t.Rows {
 		vars := map[string]string{}
 		for j, col := range t.Columns {
-			if j < len(row) {
-				vars[col] = row[j]
+			if j >= len(row) {
+				continue
 			}
+			if col != ChecksColumn {
+				vars[col] = row[j]
+				continue
+			}
+			cs, err := ParseChecks(row[j])
+			if err != nil {
+				return nil, fmt.Errorf("case %d, column %q: %w", i+1, ChecksColumn, err)
+			}
+			out[i].Checks = cs
 		}
-		out[i] = Case{Vars: vars}
+		out[i].Vars = vars
 	}
-	return out
+	return out, nil
 }
 
 // TableOf is the case table of cases: the columns in the order the
 // variables come (vars first, then the other columns by first
-// appearance); a case's own checks are not in a table.
-func TableOf(vars []string, cs []Case) cases.Table {
+// appearance), and last, when a case has checks of its own, ChecksColumn
+// with them as JSON.
+func TableOf(vars []string, cs []Case) (cases.Table, error) {
 	t := cases.Table{Columns: slices.Clone(vars)}
 	seen := map[string]bool{}
 	for _, v := range vars {
 		seen[v] = true
 	}
+	own := false
 	for _, c := range cs {
 		for _, k := range sortedKeys(c.Vars) {
 			if !seen[k] {
@@ -40,15 +57,26 @@ func TableOf(vars []string, cs []Case) cases.Table {
 				t.Columns = append(t.Columns, k)
 			}
 		}
+		own = own || len(c.Checks) > 0
+	}
+	if own {
+		t.Columns = append(t.Columns, ChecksColumn)
 	}
 	for _, c := range cs {
 		row := make([]string, len(t.Columns))
 		for j, col := range t.Columns {
 			row[j] = c.Vars[col]
 		}
+		if own && len(c.Checks) > 0 {
+			b, err := json.Marshal(c.Checks)
+			if err != nil {
+				return cases.Table{}, err
+			}
+			row[len(row)-1] = string(b)
+		}
 		t.Rows = append(t.Rows, row)
 	}
-	return t
+	return t, nil
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -79,5 +107,9 @@ func ReadCasesFile(path string) ([]Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return CasesOf(t), nil
+	cs, err := CasesOf(t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cs, nil
 }

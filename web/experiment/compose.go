@@ -130,8 +130,8 @@ func Compose(cat *catalog.Catalog, cols Columns, s Setup) ([]byte, *Plan, Errors
 		t, err := cases.Parse(s.Cases, "")
 		if err != nil {
 			errs[FieldCases] = err.Error()
-		} else {
-			f.Cases.Rows = CasesOf(t)
+		} else if f.Cases.Rows, err = CasesOf(t); err != nil {
+			errs[FieldCases] = err.Error()
 		}
 	}
 	if len(errs) > 0 {
@@ -303,11 +303,6 @@ func Import(cat *catalog.Catalog, name string, data []byte) (Imported, Errors) {
 		}
 		out.Layout.Panes = append(out.Layout.Panes, pane)
 	}
-	for i, c := range plan.Cases {
-		if len(c.Checks) > 0 {
-			return Imported{}, Errors{FieldFile: fmt.Sprintf("%s: cases[%d] has checks of its own, which the page's case table cannot hold; move them to the checks for every case, or run the file with `playground experiment run`", name, i)}
-		}
-	}
 	out.Setup = Setup{Name: f.Name, Repeats: strconv.Itoa(plan.Repeats)}
 	if f.MinPassRate != nil {
 		out.Setup.MinPassRate = strconv.FormatFloat(*f.MinPassRate, 'f', -1, 64)
@@ -320,7 +315,10 @@ func Import(cat *catalog.Catalog, name string, data []byte) (Imported, Errors) {
 		out.Setup.Checks = string(b)
 	}
 	if len(f.Cases.Rows) > 0 {
-		t := TableOf(plan.Vars, f.Cases.Rows)
+		t, err := TableOf(plan.Vars, f.Cases.Rows)
+		if err != nil {
+			return Imported{}, Errors{FieldFile: err.Error()}
+		}
 		text, err := t.Export(cases.TSV)
 		if err != nil {
 			return Imported{}, Errors{FieldFile: err.Error()}

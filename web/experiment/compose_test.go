@@ -108,7 +108,6 @@ func TestImportRefuses(t *testing.T) {
 	for _, tc := range []struct{ name, file, says string }{
 		{"one pane", one, "2 to 6 panes"},
 		{"bad yaml", "provider: [", "f.yaml"},
-		{"case checks", one + "panes: [{params: {temperature: 0}}, {params: {temperature: 1}}]\ncases: [{vars: {}, checks: [{type: is-json}]}]\n", "checks of its own"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, errs := Import(svc.Catalog, "f.yaml", []byte(tc.file))
@@ -116,5 +115,48 @@ func TestImportRefuses(t *testing.T) {
 				t.Errorf("errors %v: want %q", errs, tc.says)
 			}
 		})
+	}
+}
+
+// A case's own checks go into the case table's checks column and come
+// back out as the case's checks; a bad one is named beside the table.
+func TestCaseChecksColumn(t *testing.T) {
+	svc := testDrafts(t)
+	file := `provider: sim
+model: seed001.gpt-5.4
+request: {messages: [{role: user, content: "About {{city}}"}]}
+panes: [{params: {temperature: 0}}, {params: {temperature: 1}}]
+cases:
+  - {city: Paris}
+  - {vars: {city: Kyoto}, checks: [{type: contains, values: ["{{city}}", temple], match: all}, {type: length, max: 900}]}
+checks: [{type: length, min: 1}]
+`
+	im, errs := Import(svc.Catalog, "f.yaml", []byte(file))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	// The cell is JSON, quoted as TSV quotes a cell holding quotes.
+	if !strings.HasPrefix(im.Setup.Cases, "city\tchecks\nParis\t\nKyoto\t\"[{\"\"type\"\":\"\"contains\"\"") {
+		t.Fatalf("the case table:\n%s", im.Setup.Cases)
+	}
+	_, plan, errs := Compose(svc.Catalog, columnsOf(svc, im), im.Setup)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if len(plan.Cases) != 2 || len(plan.Cases[0].Checks) != 0 || len(plan.Cases[1].Checks) != 2 || plan.Cases[1].Vars["checks"] != "" {
+		t.Fatalf("cases %+v", plan.Cases)
+	}
+	if got := plan.ChecksOf(1); len(got) != 3 || got[1].Values[0] != "Kyoto" {
+		t.Errorf("the second case's checks: %+v", got)
+	}
+	// YAML in a cell reads too; a bad check names its case and column.
+	s := im.Setup
+	s.Cases = "city\tchecks\nParis\t[{type: is-json}]\n"
+	if _, plan, errs = Compose(svc.Catalog, columnsOf(svc, im), s); errs != nil || len(plan.Cases[0].Checks) != 1 {
+		t.Errorf("YAML in the column: %v", errs)
+	}
+	s.Cases = "city\tchecks\nParis\t\nLima\t[{type: nope}]\n"
+	if _, _, errs = Compose(svc.Catalog, columnsOf(svc, im), s); !strings.Contains(errs[FieldCases], `case 2, column "checks"`) || !strings.Contains(errs[FieldCases], "nope") {
+		t.Errorf("a bad check in the column: %v", errs)
 	}
 }
