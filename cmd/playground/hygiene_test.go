@@ -246,6 +246,40 @@ func TestKeyHygiene(t *testing.T) {
 			if ev := bc.get("/compare/" + group[1] + "/events"); strings.Count(ev, "event: done") != 2 {
 				t.Errorf("comparison events: %.500s", ev)
 			}
+			// The comparison's panes as an experiment: its page, its exports,
+			// its grid and its kept record, shared.
+			bc.get("/experiment")
+			_, started := bc.post("/experiment/run", url.Values{"name": {"Keys " + promptMark}, "cases": {"city\nParis\n"},
+				"checks": {"- type: contains\n  values: [a]\n"}, "repeats": {"1"}}, true)
+			exp := regexp.MustCompile(`hx-get="/experiment/([^/"]+)/grid`).FindStringSubmatch(started)
+			if exp == nil {
+				t.Fatalf("no experiment: %.800s", started)
+			}
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				if grid := bc.get("/experiment/" + exp[1] + "/grid"); strings.Contains(grid, `data-running="false"`) {
+					// Both panes' runs reached the upstream (which answers with
+					// the key echoed in an error, redacted on the way).
+					if !strings.Contains(grid, "2 of 2 done") || !strings.Contains(grid, "Bearer [redacted]") {
+						t.Errorf("the experiment on both panes: %s", grid)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the experiment never ended")
+				}
+			}
+			for _, u := range []string{"/experiment", "/experiment/export.yaml", "/experiment/export.promptfoo.yaml", "/experiment/cases.csv",
+				"/history/experiments/" + exp[1], "/history/experiments/" + exp[1] + "/export.yaml"} {
+				bc.get(u)
+			}
+			bc.post("/history/experiments/"+exp[1]+"/share", url.Values{}, false)
+			if link := regexp.MustCompile(`data-testid="share-url">([^<]+)<`).FindStringSubmatch(bc.get("/history/experiments/" + exp[1])); link != nil {
+				if resp, err := (&http.Client{Timeout: 30 * time.Second}).Get(link[1]); err == nil {
+					bc.record(resp)
+				}
+			} else {
+				t.Error("no experiment share link")
+			}
 			// Every stored run, its exports and its share link.
 			list := bc.get("/history")
 			ids := regexp.MustCompile(`href="/history/runs/([0-9a-f]{32})"`).FindAllStringSubmatch(list, -1)
