@@ -109,6 +109,11 @@ func TestVariablesReplay(t *testing.T) {
 	if !strings.Contains(page, "Weather in {{city}} on {{day}}?") || !strings.Contains(page, `name="_var.city" value="Lima"`) || !strings.Contains(page, `name="_var.day" value="Friday"`) {
 		t.Fatalf("the replayed form:\n%.4000s", between(page, `id="vars-panel"`, "</fieldset>"))
 	}
+	// The history lists the prompt as sent, and a search finds its values.
+	_, list := get(t, app, "/history?q=Lima")
+	if !strings.Contains(list, "/history/runs/"+id) || !strings.Contains(list, "Weather in Lima on Friday?") {
+		t.Errorf("the history search for a value:\n%.4000s", list)
+	}
 	_, export := do(t, app, httptest.NewRequest("GET", "/history/runs/"+id+"/export.json", nil))
 	if !strings.Contains(export, `"vars":{"city":"Lima","day":"Friday"}`) && !strings.Contains(export, `"vars": {`) {
 		t.Errorf("the export lacks the values:\n%.2000s", export)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/vars"
 )
 
 // Recorder writes runs to the store as the run manager reports them
@@ -139,7 +140,7 @@ func (r *Recorder) Begin(rn *run.Run) error {
 	e := Entry{
 		ID: rn.ID, GroupID: s.Origin.Group, Pane: s.Origin.Pane, Created: rn.Started,
 		Provider: s.Provider.ID, ProviderName: s.Provider.Name, Model: s.Model.ID, ModelLabel: s.Model.Label(),
-		Style: string(s.Model.Style), Status: run.Running, Prompt: form.PromptText(s.Model, s.Origin.Form),
+		Style: string(s.Model.Style), Status: run.Running, Prompt: promptText(s),
 		Form: s.Origin.Form, Vars: s.Origin.Vars, Curl: s.Origin.Curl,
 		Request: Request{Method: s.Request.Method, URL: s.Request.URL(), KeyEnv: s.Request.KeyEnv, Body: string(s.Request.Body)},
 	}
@@ -159,9 +160,21 @@ func (r *Recorder) promptOf(rn *run.Run) string {
 	p, ok := r.live[rn.ID]
 	r.mu.Unlock()
 	if !ok {
-		p = form.PromptText(rn.Spec.Model, rn.Spec.Origin.Form)
+		p = promptText(rn.Spec)
 	}
 	return p
+}
+
+// promptText is the prompt the history lists and searches: the one sent,
+// its variables filled in (the form kept is the template).
+func promptText(s run.Spec) string {
+	d := s.Origin.Form
+	if s.Origin.Vars != nil {
+		if filled, err := vars.FillDraft(s.Model.Fields(), d, s.Origin.Vars); err == nil {
+			d = filled
+		}
+	}
+	return form.PromptText(s.Model, d)
 }
 
 // Progress queues the output so far, replacing what was queued for the
