@@ -308,9 +308,11 @@ type experimentKeeper interface {
 func keepExperiment(store experimentKeeper, log *slog.Logger) func(*experiment.Live) {
 	return func(l *experiment.Live) {
 		rec, err := json.Marshal(l.Record())
+		snap := l.Snapshot()
+		snap.Running = false // idle: its last cell is ending
 		if err == nil {
 			err = store.PutExperiment(context.Background(), l.Owner,
-				history.Experiment{ID: l.ID, Created: l.Created, Title: l.Plan.Title(), File: l.File, Results: rec})
+				history.Experiment{ID: l.ID, Created: l.Created, Title: l.Plan.Title(), Summary: snap.Verdict(), File: l.File, Results: rec})
 		}
 		if err != nil {
 			log.Warn("could not keep the experiment", "experiment", l.ID, "err", err)

@@ -211,6 +211,27 @@ func TestExperimentConfirmsAboveTheThreshold(t *testing.T) {
 	if !strings.Contains(body, "stopped") {
 		t.Errorf("the stopped grid does not say so")
 	}
+	// The history's list says how it ended.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, list := get(t, app, "/history")
+		if strings.Contains(list, `data-testid="experiment-record-summary"`) {
+			if !strings.Contains(list, "FAILED") && !strings.Contains(list, "passed") && !strings.Contains(list, "Stopped") {
+				t.Errorf("the list's summary: %s", between(list, `data-testid="experiment-record-summary">`, "<"))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the history lists the experiment without its outcome")
+		}
+	}
+	// No cell waits for good: those never started say "not run", and the
+	// verdict says how many.
+	if strings.Contains(body, `data-state="waiting"`) {
+		t.Errorf("a stopped grid with cells still waiting")
+	}
+	if strings.Contains(body, `data-state="skipped"`) != strings.Contains(body, "did not run.") || (strings.Contains(body, `data-state="skipped"`) && !strings.Contains(body, "not run")) {
+		t.Errorf("the cells not run and the verdict disagree")
+	}
 }
 
 func TestExperimentThresholds(t *testing.T) {

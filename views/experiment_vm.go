@@ -142,10 +142,14 @@ type ExperimentGrid struct {
 
 // ExperimentPaneStats are one pane's statistics.
 type ExperimentPaneStats struct {
-	Label     string
-	Passed    int
-	Cells     int
+	Label  string
+	Passed int
+	Cells  int
+	// PassRate is over the cells answered and checked (Checked); Errored
+	// cells got no answer.
 	PassRate  string
+	Checked   int
+	Errored   int
 	Cost      string
 	P50, P90  string
 	Agreement string
@@ -200,6 +204,9 @@ func (sh ExperimentShow) Query() string {
 // FilterQuery is the filter alone as a query string (the order's select
 // adds its own value).
 func (sh ExperimentShow) FilterQuery() string { return url.Values{"filter": {sh.Filter}}.Encode() }
+
+// checksPlaceholder is the checks box's example, on two lines.
+const checksPlaceholder = "- type: contains\n  values: [\"{{expected}}\"]"
 
 // ExperimentSorts are the grid's orders, as value and label.
 var ExperimentSorts = []KV{{"", "table order"}, {"failures", "most failures first"}, {"slowest", "slowest first"}}
@@ -267,10 +274,13 @@ type ExperimentWin struct {
 func NewExperimentGrid(s experiment.Snapshot, show ExperimentShow, pair *experiment.Offer) ExperimentGrid {
 	rep := s.Report
 	g := ExperimentGrid{ID: s.ID, Running: s.Running, Stopped: s.Stopped, Done: s.Done, Failed: s.Failed, Total: rep.Total,
-		Cost: rep.Cost.String(), Verdict: rep.Verdict, OK: rep.OK, Show: show, Votes: len(s.Votes)}
+		Cost: rep.Cost.String(), Verdict: s.Verdict(), OK: rep.OK, Show: show, Votes: len(s.Votes)}
+	if len(rep.Cost) == 0 {
+		g.Cost = "—" // nothing priced has ended yet
+	}
 	filter := show.Filter
 	for _, p := range rep.Panes {
-		st := ExperimentPaneStats{Label: p.Label, Passed: p.Passed, Cells: p.Cells, PassRate: percentOf(p.PassRate, p.Cells > 0),
+		st := ExperimentPaneStats{Label: p.Label, Passed: p.Passed, Cells: p.Cells, Checked: p.Checked, Errored: p.Errored, PassRate: percentOf(p.PassRate, p.Checked > 0),
 			Cost: p.Cost.String(), P50: units.Duration(p.P50), P90: units.Duration(p.P90), Agreement: "—"}
 		if p.Repeated > 0 {
 			st.Agreement = percentOf(p.Agreement, true) + " of " + units.Plural(p.Repeated, "case", "cases")
@@ -290,6 +300,9 @@ func NewExperimentGrid(s experiment.Snapshot, show ExperimentShow, pair *experim
 			for r := range s.Plan.Repeats {
 				cell := experiment.Cell{Case: ci, Pane: pi, Repeat: r}
 				v := cellView(cell, s.States[cell], byCell[cell])
+				if v.State == "waiting" && s.Stopped && !s.Running {
+					v.State = "skipped" // stopped before its turn
+				}
 				if v.State == "fail" || v.State == "error" {
 					row.Failed = true
 					row.Failures++
@@ -421,6 +434,8 @@ func cellStateLabel(state string) string {
 		return "no answer"
 	case "running":
 		return "streaming…"
+	case "skipped":
+		return "not run"
 	}
 	return "waiting"
 }
@@ -473,15 +488,15 @@ func NewExperimentRecordPage(x history.Experiment, s experiment.Snapshot, err er
 
 // ExperimentItem is a kept experiment in the history's list.
 type ExperimentItem struct {
-	ID, Title, When string
-	Shared          bool
+	ID, Title, When, Summary string
+	Shared                   bool
 }
 
 // NewExperimentItems are the history's list of experiments.
 func NewExperimentItems(items []history.ExperimentItem) []ExperimentItem {
 	out := make([]ExperimentItem, len(items))
 	for i, it := range items {
-		out[i] = ExperimentItem{ID: it.ID, Title: it.Title, When: when(it.Created), Shared: it.Shared}
+		out[i] = ExperimentItem{ID: it.ID, Title: it.Title, When: when(it.Created), Summary: it.Summary, Shared: it.Shared}
 	}
 	return out
 }

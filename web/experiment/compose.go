@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
+	"github.com/playground-dev/playground/web/vars"
 )
 
 // Setup is what the experiment page adds to the compare view's prompt and
@@ -126,12 +128,19 @@ func Compose(cat *catalog.Catalog, cols Columns, s Setup) ([]byte, *Plan, Errors
 		errs[FieldChecks] = err.Error()
 	}
 	f.Checks = cs
+	var columns []string
 	if strings.TrimSpace(s.Cases) != "" {
 		t, err := cases.Parse(s.Cases, "")
 		if err != nil {
 			errs[FieldCases] = err.Error()
 		} else if f.Cases.Rows, err = CasesOf(t); err != nil {
 			errs[FieldCases] = err.Error()
+		}
+		columns = t.Columns
+	}
+	if errs[FieldChecks] == "" && errs[FieldCases] == "" {
+		if msg := unknownColumn(cs, columns); msg != "" {
+			errs[FieldChecks] = msg
 		}
 	}
 	if len(errs) > 0 {
@@ -168,6 +177,8 @@ func loadData(name string, data []byte, cat *catalog.Catalog) (*Plan, error) {
 	return Load(f, cat, nil)
 }
 
+var caseIndex = regexp.MustCompile(`cases\[[0-9]+\]`)
+
 // fieldErrors places a file's error at the page's field it concerns.
 func fieldErrors(err error) Errors {
 	var fe *FileError
@@ -182,7 +193,11 @@ func fieldErrors(err error) Errors {
 	top, _, _ = strings.Cut(top, "[")
 	switch top {
 	case "cases":
-		return Errors{FieldCases: msg}
+		// The page's table counts its cases from 1, as its rows read.
+		return Errors{FieldCases: caseIndex.ReplaceAllStringFunc(msg, func(m string) string {
+			n, _ := strconv.Atoi(m[len("cases[") : len(m)-1])
+			return "case " + strconv.Itoa(n+1)
+		})}
 	case "checks":
 		return Errors{FieldChecks: msg}
 	case "repeats":
@@ -193,6 +208,31 @@ func fieldErrors(err error) Errors {
 		return Errors{FieldFile: fe.Error()}
 	}
 	return Errors{FieldPanes: msg}
+}
+
+// unknownColumn says which check names a {{variable}} no column of the
+// case table gives ("" when none does): it would be compared as written.
+func unknownColumn(cs []checks.Check, columns []string) string {
+	for i, c := range cs {
+		b, err := json.Marshal(c)
+		if err != nil {
+			continue
+		}
+		names, err := vars.Names(string(b))
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			if !slices.Contains(columns, n) {
+				have := "the case table has no columns"
+				if len(columns) > 0 {
+					have = "its columns are " + strings.Join(columns, ", ")
+				}
+				return fmt.Sprintf("check %d reads {{%s}}, which no column of the case table gives (%s); add a column %s or change the check", i+1, n, have, n)
+			}
+		}
+	}
+	return ""
 }
 
 // ParseChecks reads the page's checks: a YAML (or JSON) list of checks as

@@ -86,7 +86,9 @@ func TestComposeErrorsByField(t *testing.T) {
 		{"checks yaml", func(s *Setup) { s.Checks = "- type: contains\n  values: [a\n" }, FieldChecks, "line"},
 		{"checks kind", func(s *Setup) { s.Checks = "- type: nope\n" }, FieldChecks, "nope"},
 		{"cases quote", func(s *Setup) { s.Cases = "city\n\"Paris\n" }, FieldCases, "never closed"},
-		{"cases column", func(s *Setup) { s.Cases = "town\nParis\n" }, FieldCases, "city"},
+		{"cases column", func(s *Setup) { s.Cases = "town\nParis\n" }, FieldCases, "case 1: no value for city"},
+		{"check of no column", func(s *Setup) { s.Checks = "- type: contains\n  values: [\"{{expected}}\"]\n" }, FieldChecks,
+			"check 1 reads {{expected}}, which no column of the case table gives (its columns are city"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := im.Setup

@@ -347,6 +347,15 @@ func (l *Live) Snapshot() Snapshot {
 	return s
 }
 
+// Verdict is the experiment's outcome in a line: the report's verdict,
+// after how many cells did not run when it was stopped before its end.
+func (s Snapshot) Verdict() string {
+	if s.Stopped && !s.Running && s.Done < s.Report.Total {
+		return fmt.Sprintf("Stopped: %s of %d did not run. %s", units.Plural(s.Report.Total-s.Done, "cell", "cells"), s.Report.Total, s.Report.Verdict)
+	}
+	return s.Report.Verdict
+}
+
 // count sets Done and Failed from the report.
 func (s *Snapshot) count() {
 	for _, c := range s.Report.Cells {

@@ -161,6 +161,12 @@ func (x *pfExport) header() string {
 		fmt.Sprintf("promptfoo config of the playground experiment %q (playground experiment promptfoo).", cmp.Or(x.plan.File.Name, "unnamed")),
 		"Keys are read from the environment variables each provider's apiKeyEnvar names.",
 	}
+	for _, pane := range x.plan.Panes {
+		if prov, ok := x.cat.Provider(pane.Provider); ok && prov.Simulated {
+			lines = append(lines, "The simulator's panes call the catalog's address of it: start it there first with `go run ./cmd/llmsim` (the playground's own simulator listens on a port of its own while it runs).")
+			break
+		}
+	}
 	var renamed []string
 	for _, k := range slices.Sorted(maps.Keys(x.names)) {
 		if x.names[k] != k {

@@ -18,6 +18,8 @@ type Experiment struct {
 	Created time.Time
 	Updated time.Time
 	Title   string
+	// Summary is its outcome in a line, for the list.
+	Summary string
 	File    []byte
 	Results []byte
 	ShareID string
@@ -41,10 +43,10 @@ func (s *Store) PutExperiment(ctx context.Context, owner string, x Experiment) e
 		return problem.Errorf(problem.KindTooLarge, "This experiment's results are %d MB, more than the %d MB the history keeps of one.", n>>20, MaxExperimentBytes>>20)
 	}
 	now := millis(time.Now())
-	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO experiments (id, owner, created_at, updated_at, title, file, results) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, title = excluded.title, results = excluded.results
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO experiments (id, owner, created_at, updated_at, title, summary, file, results) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, title = excluded.title, summary = excluded.summary, results = excluded.results
 		WHERE experiments.owner = excluded.owner`),
-		x.ID, ownerKey(owner), millis(x.Created), now, clean(x.Title), clean(string(x.File)), clean(string(x.Results)))
+		x.ID, ownerKey(owner), millis(x.Created), now, clean(x.Title), clean(x.Summary), clean(string(x.File)), clean(string(x.Results)))
 	if err != nil {
 		return fmt.Errorf("history: keep experiment: %w", err)
 	}
@@ -70,8 +72,8 @@ func (s *Store) experiment(ctx context.Context, where string, args ...any) (Expe
 	var x Experiment
 	var created, updated int64
 	var file, results string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, created_at, updated_at, title, file, results, COALESCE(share_id, '') FROM experiments WHERE `+where), args...).
-		Scan(&x.ID, &created, &updated, &x.Title, &file, &results, &x.ShareID)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT id, created_at, updated_at, title, summary, file, results, COALESCE(share_id, '') FROM experiments WHERE `+where), args...).
+		Scan(&x.ID, &created, &updated, &x.Title, &x.Summary, &file, &results, &x.ShareID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return x, ErrNotFound
 	}
@@ -87,12 +89,13 @@ type ExperimentItem struct {
 	ID      string
 	Created time.Time
 	Title   string
+	Summary string
 	Shared  bool
 }
 
 // Experiments lists owner's latest experiments, newest first.
 func (s *Store) Experiments(ctx context.Context, owner string, limit int) ([]ExperimentItem, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, created_at, title, share_id IS NOT NULL FROM experiments WHERE owner = ? ORDER BY created_at DESC LIMIT ?`), ownerKey(owner), limit)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, created_at, title, summary, share_id IS NOT NULL FROM experiments WHERE owner = ? ORDER BY created_at DESC LIMIT ?`), ownerKey(owner), limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: experiments: %w", err)
 	}
@@ -101,7 +104,7 @@ func (s *Store) Experiments(ctx context.Context, owner string, limit int) ([]Exp
 	for rows.Next() {
 		var it ExperimentItem
 		var created int64
-		if err := rows.Scan(&it.ID, &created, &it.Title, &it.Shared); err != nil {
+		if err := rows.Scan(&it.ID, &created, &it.Title, &it.Summary, &it.Shared); err != nil {
 			return nil, fmt.Errorf("history: experiments: %w", err)
 		}
 		it.Created = fromMillis(created)
