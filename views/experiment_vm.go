@@ -96,15 +96,15 @@ func NewExperimentForm(st *experiment.State) ExperimentForm {
 }
 
 // costRange is each currency's range, "$0.001 – $0.02 + ¥0 – ¥0.5"
-// ("$0.001 – more" when a run sets no output cap).
+// ("$0.001 or more" when a run sets no output cap).
 func costRange(lo, hi experiment.Costs, unbounded bool) string {
 	var parts []string
 	for _, cur := range slices.Sorted(maps.Keys(hi)) {
-		top := cost.Format(hi[cur], cur)
 		if unbounded {
-			top = "more"
+			parts = append(parts, cost.Format(lo[cur], cur)+" or more")
+			continue
 		}
-		parts = append(parts, cost.Format(lo[cur], cur)+" – "+top)
+		parts = append(parts, cost.Format(lo[cur], cur)+" – "+cost.Format(hi[cur], cur))
 	}
 	if len(parts) == 0 {
 		return "no cost"

@@ -185,12 +185,12 @@ func fieldErrors(err error) Errors {
 	if !errors.As(err, &fe) {
 		return Errors{FieldFile: err.Error()}
 	}
-	msg := fe.Msg
-	if fe.Field != "" {
-		msg = fe.Field + ": " + msg
-	}
 	top, _, _ := strings.Cut(fe.Field, ".")
 	top, _, _ = strings.Cut(top, "[")
+	msg := fe.Msg
+	if fe.Field != "" && fe.Field != top {
+		msg = fe.Field + ": " + msg // the field itself needs no name beside it
+	}
 	switch top {
 	case "cases":
 		// The page's table counts its cases from 1, as its rows read.
