@@ -210,6 +210,9 @@ func TestBrowserExperiment(t *testing.T) {
 		chromedp.Navigate(base+"/history"),
 		chromedp.WaitVisible(`[data-testid="experiment-record-link"]`, chromedp.ByQuery),
 		waitText(`[data-testid="experiment-record-summary"]`, "FAILED: 0 of 30 cells passed"),
+	)
+	checkLayout(t, b, "history with experiment")
+	b.run(t,
 		chromedp.Click(`[data-testid="experiment-record-link"]`, chromedp.ByQuery),
 		chromedp.WaitVisible(`[data-testid="experiment-record"]`, chromedp.ByQuery),
 		waitText(`[data-testid="experiment-counts"]`, "30 of 30 done"),

@@ -20,7 +20,6 @@ import (
 	"github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
-	"github.com/playground-dev/playground/web/vars"
 )
 
 // Setup is what the experiment page adds to the compare view's prompt and
@@ -214,15 +213,7 @@ func fieldErrors(err error) Errors {
 // case table gives ("" when none does): it would be compared as written.
 func unknownColumn(cs []checks.Check, columns []string) string {
 	for i, c := range cs {
-		b, err := json.Marshal(c)
-		if err != nil {
-			continue
-		}
-		names, err := vars.Names(string(b))
-		if err != nil {
-			continue
-		}
-		for _, n := range names {
+		for _, n := range c.Vars() {
 			if !slices.Contains(columns, n) {
 				have := "the case table has no columns"
 				if len(columns) > 0 {
