@@ -32,7 +32,7 @@ func TestRunAudioServed(t *testing.T) {
 	if resp.StatusCode != 200 || m == nil {
 		t.Fatalf("POST /runs: %d %s", resp.StatusCode, body)
 	}
-	cookie := strings.Split(resp.Header.Get("Set-Cookie"), ";")[0]
+	cookie := app.cookie // the session that started the run
 	get := func(path, cookie string) (*http.Response, string) {
 		req := httptest.NewRequest("GET", path, nil)
 		if cookie != "" {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"io"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -77,19 +78,48 @@ func (b *eventBody) Read(p []byte) (int, error) {
 	}
 	n := copy(p, b.pending)
 	b.pending = b.pending[n:]
+	if len(b.pending) == 0 {
+		b.putBuf()
+	}
 	return n, nil
 }
 
-// fill polls into the reusable buffer.
+// fill polls into a buffer from the pool.
 func (b *eventBody) fill() []<-chan struct{} {
+	if b.buf == nil {
+		if pb, ok := eventBufs.Get().(*[]byte); ok {
+			b.buf = (*pb)[:0]
+		}
+	}
 	out, more, done := b.poll(b.buf[:0])
 	b.buf, b.pending, b.done = out, out, done
+	if len(out) == 0 {
+		b.putBuf()
+	}
 	return more
+}
+
+// eventBufs are the buffers streams format their events in: a stream
+// holds one only while it has something to write, so a thousand streams
+// waiting for their next token hold none.
+var eventBufs sync.Pool
+
+// putBuf gives the stream's buffer back to the pool; one grown past
+// maxBatch (a batch of long events) is left to the collector.
+func (b *eventBody) putBuf() {
+	if b.buf == nil || cap(b.buf) > 2*maxBatch {
+		b.buf = nil
+		return
+	}
+	buf := b.buf[:0]
+	b.buf, b.pending = nil, nil
+	eventBufs.Put(&buf)
 }
 
 // Close ends the stream: fasthttp calls it when the body is written or the
 // browser has gone.
 func (b *eventBody) Close() error {
+	b.putBuf()
 	if b.tick != nil {
 		b.tick.Stop()
 	}

@@ -209,7 +209,7 @@ func HistoryExport(store historyExporter, log *slog.Logger) fiber.Handler {
 
 // HistoryReplay serves POST /history/runs/:id/replay: the run's provider,
 // model and values become the playground's form.
-func HistoryReplay(inputs runInputs, saved draftSaver) fiber.Handler {
+func HistoryReplay(inputs runInputs, saved draftSaver, runs runStarter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		e, err := inputs.Inputs(c.UserContext(), ownerOf(c), c.Params("id"))
 		if err != nil {
@@ -220,10 +220,10 @@ func HistoryReplay(inputs runInputs, saved draftSaver) fiber.Handler {
 		}
 		if s := sessionOf(c); s != nil {
 			s.Pick(e.Provider, e.Model)
-			// The restored form is not the last run's: its output, of
-			// another prompt, is not shown under it.
-			s.SetLastRun("")
 		}
+		// The restored form is not the last run's: its output, of another
+		// prompt, is not shown under it.
+		runs.SetLast(ownerOf(c), nil)
 		return c.Redirect("/?"+url.Values{"provider": {e.Provider}, "model": {e.Model}}.Encode(), http.StatusSeeOther)
 	}
 }

@@ -325,3 +325,32 @@ func TestReplayOfARunTooLargeToKeep(t *testing.T) {
 		t.Errorf("healthz %d after the refusals", code)
 	}
 }
+
+// The page shows the session's last run after a reload, and a replayed
+// form does not; starting a run does not write the session cookie again
+// (the run manager keeps the last run, not the cookie).
+func TestLastRunKeptWithoutTheCookie(t *testing.T) {
+	app := simApp(t)
+	first := runToEnd(t, app, chatForm("first"))
+	resp, body := do(t, app, post("/runs", chatForm("second")))
+	m := runIDRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no run panel: %s", body)
+	}
+	if c := resp.Header.Get("Set-Cookie"); c != "" {
+		t.Errorf("a run in an existing session wrote the cookie: %.80s", c)
+	}
+	_, page := get(t, app, "/")
+	if !strings.Contains(page, `id="run-`+m[1]+`"`) || strings.Contains(page, `id="run-`+first+`"`) {
+		t.Errorf("the page after a reload does not show the last run (%s)", m[1])
+	}
+	if resp, _ := do(t, app, form(app, "/history/runs/"+first+"/replay", url.Values{})); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("replay: %d", resp.StatusCode)
+	}
+	if _, page := get(t, app, "/"); strings.Contains(page, `id="run-`+m[1]+`"`) {
+		t.Error("the page after a replay still shows a run under the replayed form")
+	}
+	if _, other := do(t, app, anonymous(httptest.NewRequest("GET", "/", nil))); strings.Contains(other, m[1]) {
+		t.Error("another session's page shows the run")
+	}
+}

@@ -26,6 +26,8 @@ type draftSaver interface {
 // runFinder finds a session's run while the server holds it (run.Manager).
 type runFinder interface {
 	Get(id, owner string) (*run.Run, bool)
+	// Last is the owner's run the page shows after a reload.
+	Last(owner string) (*run.Run, bool)
 }
 
 // keeper keeps the form as the session's last, so a reload brings it back.
@@ -136,10 +138,10 @@ func pushPicked(c *fiber.Ctx, r draft.Result) {
 // lastRun is the session's last run while the server still holds it.
 func lastRun(c *fiber.Ctx, runs runFinder) *views.Run {
 	s := sessionOf(c)
-	if s == nil || s.LastRun() == "" {
+	if s == nil || s.Owner() == "" {
 		return nil
 	}
-	r, ok := runs.Get(s.LastRun(), s.Owner())
+	r, ok := runs.Last(s.Owner())
 	if !ok {
 		return nil
 	}

@@ -191,7 +191,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/history/runs/:id/snippet/:lang", HistoryRunSnippet(d.History))
 	app.Get("/history/runs/:id/transcript.sse", compressed, HistoryRunTranscript(d.History))
 	app.Get("/history/runs/:id/audio/:choice", HistoryRunAudio(d.History))
-	app.Post("/history/runs/:id/replay", HistoryReplay(d.History, d.Saved))
+	app.Post("/history/runs/:id/replay", HistoryReplay(d.History, d.Saved, d.Runs))
 	app.Post("/history/runs/:id/fork", HistoryFork(d.History, d.Compare))
 	app.Post("/history/runs/:id/delete", HistoryDelete(d.History.Delete, d.Sessions))
 	app.Post("/history/runs/:id/share", HistoryShare(sharing(d.History.Share)))

@@ -109,6 +109,9 @@ func followRun(c *fiber.Ctx, closed <-chan struct{}, rn *run.Run, after int, fir
 // runStarter starts a run within its owner's limits (run.Manager).
 type runStarter interface {
 	TryStart(run.Spec) (*run.Run, error)
+	// SetLast makes a run the one the owner's page shows after a reload
+	// (nil: none).
+	SetLast(owner string, r *run.Run)
 }
 
 // launcher starts runs and logs each (with its request body when
@@ -142,9 +145,9 @@ func (l launcher) launch(c *fiber.Ctx, sc scope, r draft.Result) (*run.Run, *pro
 		attrs = append(attrs, "request_body", string(spec.Request.Body))
 	}
 	l.log.Info("run started", attrs...)
-	if s := sessionOf(c); s != nil {
-		s.SetLastRun(rn.ID)
-	}
+	// The page shows it after a reload; the run manager keeps that, so
+	// the session cookie is not written again for every run.
+	l.runs.SetLast(spec.Owner, rn)
 	return rn, nil, nil
 }
 

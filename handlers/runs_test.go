@@ -84,7 +84,7 @@ func TestRunEventsResumeAndOwnership(t *testing.T) {
 		t.Fatalf("no run panel: %s", body)
 	}
 	id := m[1]
-	cookie := strings.Split(resp.Header.Get("Set-Cookie"), ";")[0]
+	cookie := app.cookie // the session that started the run
 	get := func(path, lastID, cookie string) (*http.Response, string) {
 		req := httptest.NewRequest("GET", path, nil)
 		if cookie != "" {

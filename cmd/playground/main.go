@@ -13,6 +13,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -202,6 +203,9 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 		ClientAtOnce: cfg.ClientRunsAtOnce, ClientPerMinute: cfg.ClientRunsPerMinute, OperatorAtOnce: cfg.OperatorRunsAtOnce}
 	rcfg.Caps = runmgr.Caps{Bytes: cfg.RunMaxBytes, Events: cfg.RunMaxEvents, Choices: cfg.RunMaxChoices,
 		Duration: cfg.RunMaxDuration, Held: cfg.RunsMaxBytes, Idle: cfg.IdleTimeout}
+	if rcfg.SpoolDir, err = spoolDir(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	app := handlers.Build(handlers.Parts{
 		Log:               log,
 		Catalog:           cat,
@@ -262,4 +266,25 @@ func servePprof(addr string) (func(), error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return func() { srv.Close() }, nil
+}
+
+// spoolDir makes the directory the runs spool their raw transcripts to
+// (private: a stream not yet redacted may hold a key a provider echoed)
+// and empties it of what a crashed process left. No data directory keeps
+// transcripts in memory.
+func spoolDir(dataDir string) (string, error) {
+	if dataDir == "" {
+		return "", nil
+	}
+	dir := filepath.Join(dataDir, "spool")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	if err := runmgr.ClearSpool(dir); err != nil {
+		return "", fmt.Errorf("spool: %w", err)
+	}
+	return dir, nil
 }

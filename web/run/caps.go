@@ -160,5 +160,11 @@ func (r *Run) hold(n int) bool {
 // dropLocked forgets a finished run.
 func (m *Manager) dropLocked(r *Run) {
 	delete(m.runs, r.ID)
+	if m.last[r.Spec.Owner] == r {
+		delete(m.last, r.Spec.Owner)
+	}
+	r.mu.Lock()
+	r.transcript.close()
+	r.mu.Unlock()
 	m.held -= r.held
 }

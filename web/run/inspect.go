@@ -54,7 +54,7 @@ func (r *Run) Inspect() Inspection {
 	in.PolledAfterBreak = r.polledAfterBreak
 	in.Truncated = r.transcript.truncated
 	respHeader := r.respHeader
-	times := append([]time.Duration(nil), r.eventTimes...)
+	times := r.eventTimes.all()
 	r.mu.Unlock()
 	raw := r.Transcript()
 	if in.URL == "" {
@@ -93,9 +93,9 @@ func (r *Run) Inspect() Inspection {
 // Transcript is the raw upstream body as received, for the .sse
 // download, with every spelling of the key redacted, also one cut across
 // events (redact.Redactor.Transcript).
-// A finished run's transcript is redacted once and kept so: the
-// inspector and the download do not parse it again. The result is shared:
-// callers must not change it.
+// A finished run's transcript is redacted once and kept so (in its spool
+// file when it has one): the inspector and the download do not parse it
+// again. Each call returns a new slice.
 func (r *Run) Transcript() []byte { return r.transcriptOf(false) }
 
 // transcriptOf is the redacted transcript; final says the stream has
@@ -103,12 +103,11 @@ func (r *Run) Transcript() []byte { return r.transcriptOf(false) }
 // run's ends before a tail that could still become the key.
 func (r *Run) transcriptOf(final bool) []byte {
 	r.mu.Lock()
+	raw := r.transcript.bytes()
 	if r.transcriptClean {
-		b := r.transcript.buf.Bytes()
 		r.mu.Unlock()
-		return b[:len(b):len(b)] // an append copies
+		return raw
 	}
-	raw := bytes.Clone(r.transcript.buf.Bytes())
 	done := final || r.state != Running
 	r.mu.Unlock()
 	if !done {
@@ -119,12 +118,9 @@ func (r *Run) transcriptOf(final bool) []byte {
 	out := r.red.Transcript(raw)
 	r.mu.Lock()
 	if !r.transcriptClean {
-		r.transcript.buf.Reset()
-		r.transcript.buf.Write(out)
+		r.transcript.replace(out)
 		r.transcriptClean = true
 	}
-	out = r.transcript.buf.Bytes()
-	out = out[:len(out):len(out)]
 	r.mu.Unlock()
 	return out
 }

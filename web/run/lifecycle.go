@@ -53,11 +53,11 @@ type Run struct {
 	servedURL  string
 	respStatus int
 	respHeader http.Header
-	transcript cappedBuffer
+	transcript spool
 	// transcriptClean is set once a finished run's transcript is redacted
 	// in place.
 	transcriptClean bool
-	eventTimes      []time.Duration
+	eventTimes      offsets
 	resumeCount     int
 	// polledAfterBreak: a resume was refused and the run polled instead.
 	polledAfterBreak bool

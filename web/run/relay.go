@@ -2,7 +2,6 @@ package run
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -158,8 +157,8 @@ func (w *transcriptWriter) Write(p []byte) (int, error) {
 
 func (r *Run) markEvent() {
 	r.mu.Lock()
-	if len(r.eventTimes) < maxEventTimes {
-		r.eventTimes = append(r.eventTimes, time.Since(r.Started))
+	if r.eventTimes.len() < maxEventTimes {
+		r.eventTimes.add(time.Since(r.Started))
 	}
 	r.mu.Unlock()
 }
@@ -326,23 +325,4 @@ func (r *Run) choiceOrder() []int {
 	}
 	sort.Ints(keys)
 	return keys
-}
-
-// cappedBuffer keeps the first max bytes written.
-type cappedBuffer struct {
-	buf       bytes.Buffer
-	truncated bool
-}
-
-func (c *cappedBuffer) write(p []byte, max int) int {
-	room := max - c.buf.Len()
-	if room <= 0 {
-		c.truncated = c.truncated || len(p) > 0
-		return 0
-	}
-	if len(p) > room {
-		p, c.truncated = p[:room], true
-	}
-	c.buf.Write(p)
-	return len(p)
 }

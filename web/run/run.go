@@ -75,6 +75,10 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxTranscript bounds the raw bytes kept per run for the inspector.
 	MaxTranscript int
+	// SpoolDir, when set, is where each run's raw transcript goes past
+	// its first few KB (spool.go), so an open stream does not hold its
+	// whole transcript in memory. Empty keeps transcripts in memory.
+	SpoolDir string
 	// Limits bound each session's runs (TryStart).
 	Limits Limits
 	// Log, when set, gets one line per finished run (no prompt, no
@@ -107,9 +111,13 @@ type Manager struct {
 	// finished holds the finished runs still kept, in the order they
 	// finished: eviction takes from its front, never scanning the runs.
 	finished []*Run
-	closed   chan struct{}
-	wg       sync.WaitGroup
-	once     sync.Once
+	// last is each owner's run the playground page shows after a reload
+	// (SetLast): kept here, not in the session cookie, so starting a run
+	// does not re-encrypt the cookie.
+	last   map[string]*Run
+	closed chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
 }
 
 // NewManager returns a manager sending through client.
@@ -131,7 +139,7 @@ func NewManager(cfg Config, client *upstream.Client, tok *tokens.Counter) *Manag
 		cfg.MaxTranscript = def.MaxTranscript
 	}
 	cfg.Caps = cfg.Caps.withDefaults()
-	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, closed: make(chan struct{}),
+	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, last: map[string]*Run{}, closed: make(chan struct{}),
 		admission: newAdmission(cfg.Limits)}
 }
 
@@ -174,6 +182,7 @@ func (m *Manager) launch(spec Spec) *Run {
 		// spelling, wherever the run shows what the provider sent.
 		red: redact.New(spec.Key, spec.Request.SecretValues()...),
 	}
+	r.transcript.dir = m.cfg.SpoolDir
 	r.noWatcher = time.AfterFunc(m.cfg.Grace, r.abandon)
 	r.maxTimer = time.AfterFunc(m.cfg.Caps.Duration, r.timedOut)
 	if m.cfg.Recorder != nil {
@@ -208,6 +217,26 @@ func (m *Manager) Get(id, owner string) (*Run, bool) {
 	return r, true
 }
 
+// SetLast makes r the run owner's playground page shows after a reload;
+// nil forgets it (the page's form is no longer the run's).
+func (m *Manager) SetLast(owner string, r *Run) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r == nil {
+		delete(m.last, owner)
+		return
+	}
+	m.last[owner] = r
+}
+
+// Last is owner's last run (SetLast) while the manager still holds it.
+func (m *Manager) Last(owner string) (*Run, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.last[owner]
+	return r, ok
+}
+
 // Closed is closed when the manager shuts down: streams to browsers end.
 func (m *Manager) Closed() <-chan struct{} { return m.closed }
 
@@ -226,6 +255,13 @@ func (m *Manager) Close() {
 			r.noWatcher.Stop()
 		}
 		m.wg.Wait()
+		// The spool files go (their runs' transcripts are in the history
+		// when it keeps them).
+		for _, r := range runs {
+			r.mu.Lock()
+			r.transcript.close()
+			r.mu.Unlock()
+		}
 	})
 }
 

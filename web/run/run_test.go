@@ -37,6 +37,10 @@ func newManager(tb testing.TB, cfg Config) *Manager {
 	tb.Helper()
 	ucfg := upstream.DefaultConfig()
 	ucfg.IdleTimeout = 2 * time.Second
+	if cfg.SpoolDir == "" {
+		// Transcripts past a few KB go to files, as in the playground.
+		cfg.SpoolDir = tb.TempDir()
+	}
 	m := NewManager(cfg, upstream.New(ucfg), &tokens.Counter{})
 	tb.Cleanup(m.Close)
 	return m

@@ -15,7 +15,6 @@ const (
 	keyAccount        = "account"  // the person's keys and own providers (account.Encode)
 	keyProvider       = "provider" // the provider last picked
 	keyModel          = "model"    // the model last picked
-	keyLastRun        = "run"      // the run the page shows after a reload
 	keyLastComparison = "cmp"      // the comparison the compare page shows after a reload
 	keyFlash          = "flash"    // a one-time message for the next settings page
 )
@@ -60,12 +59,6 @@ func (s *Session) Pick(provider, model string) {
 	s.set(keyProvider, provider)
 	s.set(keyModel, model)
 }
-
-// LastRun is the id of the run the page shows after a reload.
-func (s *Session) LastRun() string { return s.get(keyLastRun) }
-
-// SetLastRun keeps the run the page shows after a reload.
-func (s *Session) SetLastRun(id string) { s.set(keyLastRun, id) }
 
 // LastComparison is the group id of the comparison the compare page shows.
 func (s *Session) LastComparison() string { return s.get(keyLastComparison) }
