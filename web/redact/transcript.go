@@ -41,13 +41,17 @@ func (r *Redactor) transcript(raw []byte, open bool) []byte {
 		raw = raw[:bytes.LastIndexByte(raw, '\n')+1]
 	}
 	lines := bytes.SplitAfter(raw, []byte("\n"))
-	type leaf struct {
-		line, ord int
-		text      string
+	// Each place's string values, in the order the places first came,
+	// as one text, and where each value is in it. The places' names are
+	// built in one buffer: a place seen before costs no allocation.
+	type leaf struct{ line, ord, start, end int }
+	type group struct {
+		text   []byte
+		leaves []leaf
 	}
-	var leaves []leaf
-	groups := map[string][]int{}
-	var order []string
+	var groups []group
+	index := map[string]int{}
+	var path []byte
 	var p fastjson.Parser
 	for li, line := range lines {
 		payload, ok := dataPayload(line)
@@ -58,41 +62,40 @@ func (r *Redactor) transcript(raw []byte, open bool) []byte {
 		if err != nil {
 			continue
 		}
-		typ := ""
+		path = path[:0]
 		if v.Type() == fastjson.TypeObject {
-			typ = string(v.GetStringBytes("type"))
+			path = append(path, v.GetStringBytes("type")...)
 		}
+		path = append(path, '|')
 		ord := 0
-		walk(v, typ+"|", &ord, func(path string, ord int, s string) {
-			if _, ok := groups[path]; !ok {
-				order = append(order, path)
+		walk(v, &path, &ord, func(path []byte, ord int, s []byte) {
+			gi, ok := index[string(path)]
+			if !ok {
+				gi = len(groups)
+				index[string(path)] = gi
+				groups = append(groups, group{})
 			}
-			groups[path] = append(groups[path], len(leaves))
-			leaves = append(leaves, leaf{line: li, ord: ord, text: s})
+			g := &groups[gi]
+			start := len(g.text)
+			g.text = append(g.text, s...)
+			g.leaves = append(g.leaves, leaf{line: li, ord: ord, start: start, end: len(g.text)})
 		})
 	}
 	// New texts of the leaves that hold a piece of a key; with open, the
 	// first line not to show.
 	repl := map[int]map[int]string{} // line -> ord -> text
 	cut := len(lines)
-	for _, path := range order {
-		idx := groups[path]
-		if len(idx) < 2 && !open {
+	for _, g := range groups {
+		if len(g.leaves) < 2 && !open {
 			continue
 		}
-		var all bytes.Buffer
-		starts := make([]int, len(idx))
-		for k, i := range idx {
-			starts[k] = all.Len()
-			all.WriteString(leaves[i].text)
-		}
-		text := all.String()
+		text := string(g.text)
 		if open {
 			if _, held := r.hold(text); held != "" {
 				from := len(text) - len(held)
-				for k := len(idx) - 1; k >= 0; k-- {
-					if starts[k] <= from {
-						cut = min(cut, leaves[idx[k]].line)
+				for k := len(g.leaves) - 1; k >= 0; k-- {
+					if g.leaves[k].start <= from {
+						cut = min(cut, g.leaves[k].line)
 						break
 					}
 				}
@@ -102,8 +105,8 @@ func (r *Redactor) transcript(raw []byte, open bool) []byte {
 		if len(spans) == 0 {
 			continue
 		}
-		for k, i := range idx {
-			lo, hi := starts[k], starts[k]+len(leaves[i].text)
+		for _, l := range g.leaves {
+			lo, hi := l.start, l.end
 			var b bytes.Buffer
 			at, changed := lo, false
 			for _, sp := range spans {
@@ -122,7 +125,6 @@ func (r *Redactor) transcript(raw []byte, open bool) []byte {
 				continue
 			}
 			b.WriteString(text[at:hi])
-			l := leaves[i]
 			if repl[l.line] == nil {
 				repl[l.line] = map[int]string{}
 			}
@@ -175,39 +177,46 @@ func dataPayload(line []byte) ([]byte, bool) {
 }
 
 // walk calls fn with each string value inside v (in document order,
-// numbered by ord) and its place: object keys, and array elements by
-// their "index" member when they have one.
-func walk(v *fastjson.Value, path string, ord *int, fn func(path string, ord int, s string)) {
+// numbered by ord) and its place, *path followed by object keys, and
+// array elements by their "index" member when they have one. fn's path
+// and value are only valid during the call.
+func walk(v *fastjson.Value, path *[]byte, ord *int, fn func(path []byte, ord int, s []byte)) {
+	n := len(*path)
 	switch v.Type() {
 	case fastjson.TypeObject:
 		o, _ := v.Object()
 		o.Visit(func(k []byte, c *fastjson.Value) {
-			visit(c, path+"/"+string(k), ord, fn)
+			*path = append(append((*path)[:n], '/'), k...)
+			visit(c, path, ord, fn)
 		})
 	case fastjson.TypeArray:
 		a, _ := v.Array()
 		for i, c := range a {
-			visit(c, path+"/"+elemKey(c, i), ord, fn)
+			*path = appendElemKey(append((*path)[:n], '/'), c, i)
+			visit(c, path, ord, fn)
 		}
 	}
+	*path = (*path)[:n]
 }
 
-func visit(c *fastjson.Value, path string, ord *int, fn func(path string, ord int, s string)) {
+func visit(c *fastjson.Value, path *[]byte, ord *int, fn func(path []byte, ord int, s []byte)) {
 	if c.Type() == fastjson.TypeString {
-		fn(path, *ord, string(c.GetStringBytes()))
+		fn(*path, *ord, c.GetStringBytes())
 		*ord++
 		return
 	}
 	walk(c, path, ord, fn)
 }
 
-func elemKey(c *fastjson.Value, i int) string {
+// appendElemKey names an array element: "#" and its "index" member when
+// it has one, else its position.
+func appendElemKey(b []byte, c *fastjson.Value, i int) []byte {
 	if c.Type() == fastjson.TypeObject {
 		if x := c.Get("index"); x != nil && x.Type() == fastjson.TypeNumber {
-			return "#" + x.String()
+			return x.MarshalTo(append(b, '#'))
 		}
 	}
-	return strconv.Itoa(i)
+	return strconv.AppendInt(b, int64(i), 10)
 }
 
 // rewrite replaces the string values numbered as walk numbers them.
