@@ -36,8 +36,12 @@ func (s *Store) enforceQuota(ctx context.Context, owner string) (int, error) {
 	over := func() bool {
 		return lim.OwnerRuns > 0 && runs > lim.OwnerRuns || lim.OwnerBytes > 0 && bytes > lim.OwnerBytes
 	}
-	return s.evict(ctx, "quota", `owner = ? AND id <> (SELECT id FROM runs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 1)`,
+	n, err := s.evict(ctx, "quota", `owner = ? AND id <> (SELECT id FROM runs WHERE owner = ? ORDER BY created_at DESC, id DESC LIMIT 1)`,
 		[]any{owner, owner}, owner, -1, over, func(n int64) { runs, bytes = runs-1, bytes-n })
+	if err == nil {
+		s.usage.counted(owner, runs, bytes, time.Now())
+	}
+	return n, err
 }
 
 // EnforceTotal deletes the oldest finished runs of any session while the

@@ -198,7 +198,7 @@ type Batch struct {
 // is tried on its own, so one bad row loses no other. Then the owners who
 // got a run or an ending are held to their quota.
 func (s *Store) Write(ctx context.Context, b Batch) error {
-	owners := map[string]bool{}
+	owners := map[string]growth{}
 	err := s.writeTx(ctx, b, owners)
 	if err != nil && len(b.Inserts)+len(b.Progress)+len(b.Finishes) > 1 {
 		var errs []error
@@ -213,7 +213,11 @@ func (s *Store) Write(ctx context.Context, b Batch) error {
 		}
 		err = errors.Join(errs...)
 	}
-	for owner := range owners {
+	now := time.Now()
+	for owner, g := range owners {
+		if s.usage.within(owner, g, s.limits, now) {
+			continue // certainly within the quota: no count
+		}
 		if _, qerr := s.enforceQuota(ctx, owner); qerr != nil {
 			err = errors.Join(err, qerr)
 		}
@@ -231,8 +235,8 @@ func restBytes(parts ...string) int64 {
 }
 
 // writeTx makes b's writes in one transaction, adding to owners (as
-// stored: hashed) those whose runs grew.
-func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]bool) error {
+// stored: hashed) those whose runs grew, and by how much at most.
+func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]growth) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
@@ -247,7 +251,11 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]bool) er
 	}
 	lim := s.limits
 	ins, insIn := stmt(s.insertRun, len(b.Inserts)), stmt(s.insertInputs, len(b.Inserts))
-	var grown []string
+	type grew struct {
+		owner string
+		growth
+	}
+	var grown []grew
 	for _, it := range b.Inserts {
 		e := it.Entry
 		now := millis(e.Created)
@@ -262,7 +270,7 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]bool) er
 		if _, err := insIn.ExecContext(ctx, e.ID, in.form, in.refs, in.request, in.vars); err != nil {
 			return fmt.Errorf("history: insert run: %w", err)
 		}
-		grown = append(grown, owner)
+		grown = append(grown, grew{owner, growth{1, in.size() + restBytes(prompt, output, search)}})
 	}
 	// size reads a run's owner and its inputs' size: what is left of
 	// RunBytes is the answer's and the stream's.
@@ -320,17 +328,21 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]bool) er
 			output = clean(lim.storeOutput(rec.Output, left-min(int64(len(transcript)), 1<<10)))
 			transcript = lim.storeTranscript(transcript, left-int64(len(output)))
 		}
+		rest := restBytes(prompt, output, search, summary, failure) + int64(len(transcript))
 		if _, err := fin.ExecContext(ctx, string(rec.State), output, search, summary, failure, transcript,
-			restBytes(prompt, output, search, summary, failure, string(transcript)), millis(rec.Ended), it.ID); err != nil {
+			rest, millis(rec.Ended), it.ID); err != nil {
 			return fmt.Errorf("history: finish run: %w", err)
 		}
-		grown = append(grown, owner)
+		grown = append(grown, grew{owner, growth{0, rest}})
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	for _, o := range grown {
-		owners[o] = true
+	for _, g := range grown {
+		o := owners[g.owner]
+		o.runs += g.runs
+		o.bytes += g.bytes
+		owners[g.owner] = o
 	}
 	return nil
 }

@@ -79,6 +79,8 @@ type Store struct {
 	// would parse them again on every execution).
 	insertRun, insertInputs, progressRun, finishRun *sql.Stmt
 	limits                                          Limits
+	// usage spares the writer a count of an owner's runs per batch.
+	usage usage
 }
 
 // Open opens the history: PostgreSQL when dbURL is a postgres:// URL,
