@@ -15,7 +15,7 @@ import (
 )
 
 // simApp is a test app whose simulator answers at once.
-func simApp(t *testing.T) *testApp {
+func simApp(t testing.TB) *testApp {
 	t.Helper()
 	cat, err := catalog.Default()
 	if err != nil {

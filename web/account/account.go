@@ -513,7 +513,7 @@ func modelFor(base *catalog.Catalog, p *catalog.Provider, id string, chosen cata
 		Provider:    p.ID,
 		Style:       style,
 		Description: "Listed by the provider; the catalog does not know this model, so the form is the generic " + string(style) + " one.",
-		Schema:      catalog.SchemaRef{Fields: fields},
+		Schema:      catalog.SchemaOf(fields),
 	}
 }
 

@@ -164,10 +164,10 @@ func (m *Model) SentModel() string {
 }
 
 // Fields returns the model's form: its schema's fields, then the implied
-// ExtraField every model has.
-func (m *Model) Fields() []Field {
-	return append(m.Schema.Fields[:len(m.Schema.Fields):len(m.Schema.Fields)], ExtraField)
-}
+// ExtraField every model has. The list is shared (made once when the
+// catalog is built): callers must not change its fields; an append
+// copies it.
+func (m *Model) Fields() []Field { return m.Schema.fields() }
 
 // Field returns the form's field called name.
 func (m *Model) Field(name string) (Field, bool) {

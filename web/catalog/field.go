@@ -212,6 +212,36 @@ func (f Field) IsList() bool {
 type SchemaRef struct {
 	Name   string
 	Fields []Field
+	// all is Fields and ExtraField, made once (complete): Model.Fields
+	// is called many times a request. from is the Fields it was made of.
+	all  []Field
+	from *Field
+}
+
+// SchemaOf is the schema of fields, ready for Model.Fields.
+func SchemaOf(fields []Field) SchemaRef {
+	s := SchemaRef{Fields: fields}
+	s.complete()
+	return s
+}
+
+// complete makes the field list Model.Fields returns.
+func (s *SchemaRef) complete() {
+	s.all = append(s.Fields[:len(s.Fields):len(s.Fields)], ExtraField)
+	s.from = nil
+	if len(s.Fields) > 0 {
+		s.from = &s.Fields[0]
+	}
+}
+
+// fields is the list complete made, when it was made of the current
+// Fields; else a new one.
+func (s *SchemaRef) fields() []Field {
+	n := len(s.Fields)
+	if len(s.all) == n+1 && (n == 0 && s.from == nil || n > 0 && s.from == &s.Fields[0]) {
+		return s.all[: n+1 : n+1]
+	}
+	return append(s.Fields[:n:n], ExtraField)
 }
 
 // UnmarshalJSON accepts a schema name or an inline field list.

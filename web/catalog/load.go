@@ -161,6 +161,9 @@ func build(name string, d *document) (*Catalog, error) {
 		}
 		c.generic[style] = fields
 	}
+	for _, m := range c.Models {
+		m.Schema.complete()
+	}
 	c.index()
 	return c, nil
 }

@@ -277,9 +277,7 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]growth) 
 	var size *sql.Stmt
 	runSize := func(id string) (owner string, inputs int64, err error) {
 		if size == nil {
-			if size, err = tx.PrepareContext(ctx, s.q(runSizeSQL)); err != nil {
-				return "", 0, err
-			}
+			size = tx.StmtContext(ctx, s.runSize)
 		}
 		err = size.QueryRowContext(ctx, id).Scan(&owner, &inputs)
 		return owner, inputs, err
