@@ -5,12 +5,20 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // spoolChunk is how much of a run's raw transcript stays in memory before
-// it goes to the run's spool file: a thousand open streams hold at most
-// this much each, not their whole transcripts.
-const spoolChunk = 4 << 10
+// it goes to the run's spool file: a thousand slow streams hold at most
+// this much each, not their whole transcripts. A stream that fills its
+// chunk again within spoolFast (a fast one: few of them run at once, and
+// a write per 4 KB would cost it a system call every few dozen events)
+// gets a chunk twice as large, up to maxSpoolChunk.
+const (
+	spoolChunk    = 4 << 10
+	maxSpoolChunk = 64 << 10
+	spoolFast     = 250 * time.Millisecond
+)
 
 // spool keeps a run's raw upstream body, the first max bytes: the last
 // bytes (up to spoolChunk) in memory, the rest in a file of dir, which is
@@ -28,6 +36,8 @@ type spool struct {
 	tail      []byte // bytes not in the file
 	total     int    // bytes kept, in the file and the tail
 	truncated bool
+	chunk     int       // the tail's size at which it goes to the file
+	spilled   time.Time // when it last did
 }
 
 // write keeps what of p fits under max bytes and returns how much it kept.
@@ -42,7 +52,10 @@ func (s *spool) write(p []byte, max int) int {
 	}
 	s.total += len(p)
 	s.tail = append(s.tail, p...)
-	if len(s.tail) >= spoolChunk && s.dir != "" {
+	if s.chunk == 0 {
+		s.chunk = spoolChunk
+	}
+	if len(s.tail) >= s.chunk && s.dir != "" {
 		s.spill()
 	}
 	return len(p)
@@ -67,8 +80,15 @@ func (s *spool) spill() {
 		return
 	}
 	s.size += int64(len(s.tail))
+	now := time.Now()
+	if !s.spilled.IsZero() && now.Sub(s.spilled) < spoolFast {
+		s.chunk = min(2*s.chunk, maxSpoolChunk)
+	} else {
+		s.chunk = spoolChunk
+	}
+	s.spilled = now
 	s.tail = s.tail[:0]
-	if cap(s.tail) > 2*spoolChunk {
+	if cap(s.tail) > 2*s.chunk {
 		s.tail = nil
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
 )
@@ -39,7 +40,7 @@ func TestSpoolKeepsTheStreamWithLittleInMemory(t *testing.T) {
 				p := bytes.Repeat([]byte{byte('a' + i%26)}, tc.piece)
 				kept := s.write(p, tc.max)
 				want.Write(p[:kept])
-				if tc.dir && len(s.tail) >= spoolChunk+tc.piece {
+				if tc.dir && len(s.tail) >= maxSpoolChunk+tc.piece {
 					t.Fatalf("after %d bytes the tail holds %d", want.Len(), len(s.tail))
 				}
 				if want.Len() >= tc.max {
@@ -153,4 +154,32 @@ func TestLongStreamSpooledWhole(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) > 0 {
 		t.Errorf("spool files left after Close: %v", left)
 	}
+}
+
+// A slow stream holds one small chunk; a fast one spills in larger ones.
+func TestSpoolChunkFollowsTheStreamsPace(t *testing.T) {
+	fast := spool{dir: t.TempDir()}
+	piece := bytes.Repeat([]byte("x"), 512)
+	for range 1000 {
+		fast.write(piece, 1<<30)
+	}
+	if fast.chunk != maxSpoolChunk {
+		t.Errorf("a stream of 512 KB at once spills in chunks of %d, want %d", fast.chunk, maxSpoolChunk)
+	}
+	slow := spool{dir: t.TempDir()}
+	for range 3 {
+		for len(slow.tail) < spoolChunk-len(piece) {
+			slow.write(piece, 1<<30)
+		}
+		slow.spilled = slow.spilled.Add(-time.Second) // as if a second went by
+		slow.write(piece, 1<<30)
+	}
+	if slow.chunk != spoolChunk || cap(slow.tail) > 2*spoolChunk {
+		t.Errorf("a slow stream's chunk is %d (tail capacity %d), want %d", slow.chunk, cap(slow.tail), spoolChunk)
+	}
+	if got := len(fast.bytes()); got != 512*1000 {
+		t.Errorf("the fast stream kept %d bytes", got)
+	}
+	fast.close()
+	slow.close()
 }
