@@ -104,7 +104,7 @@ func (b *bench) saveProfiles(ctx context.Context) {
 	}
 	// The CPU profile covers the whole scenario (starting the runs too);
 	// the heap profile is taken while the streams are open.
-	secs := int(float64(b.cfg.ConcEvents)/b.cfg.Spacing) + 2
+	secs := int(float64(b.cfg.ConcEvents)/b.cfg.Spacing+b.cfg.Spread.Seconds()) + 2
 	var wg sync.WaitGroup
 	for _, p := range []struct {
 		path, file string
