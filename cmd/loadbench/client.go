@@ -153,7 +153,7 @@ func viaPlayground(ctx context.Context, u *user, p string) timing {
 	t := timing{}
 	var seen map[int64]bool
 	r := lines(resp.Body)
-	text := false
+	text, failure := false, false
 	for r.Scan() {
 		line := r.Bytes()
 		switch {
@@ -173,7 +173,11 @@ func viaPlayground(ctx context.Context, u *user, p string) timing {
 			if name == "failure" {
 				t.err = fmt.Errorf("the run failed")
 			}
+			failure = name == "failure"
 			text = name == "delta" || name == "md"
+		case failure && bytes.HasPrefix(line, []byte("data: ")):
+			t.err = fmt.Errorf("the run failed: %.300s", line[6:])
+			failure = false
 		case text && bytes.HasPrefix(line, []byte("data: ")):
 			now := time.Now()
 			at := now.Sub(start)
