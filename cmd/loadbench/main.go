@@ -6,8 +6,8 @@
 // tables: each peer's figure, its ratios to the Go relay and to nginx in
 // the same round, and the range over the rounds.
 //
-//	go run ./cmd/loadbench                  # the full run: 3 rounds (about 4 minutes here)
-//	go run ./cmd/loadbench -short -no-nginx # the smoke run .ci/run makes (well under a minute)
+//	go run ./cmd/loadbench                  # the full run: 3 rounds (about 2½ minutes here)
+//	go run ./cmd/loadbench -short -no-nginx # the smoke run .ci/run makes (about 20 s)
 //	go run ./cmd/loadbench -rounds 5 -only 3,4 -json /tmp/lb.json
 //
 // The peers are measured in rounds (-rounds, 3 by default), their order
