@@ -200,7 +200,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	report(out, b, peers, cfg.Rounds, combine(all))
 	fmt.Fprintf(out, "\nThe measures took %s.\n", time.Since(began).Round(time.Second))
 	if *jsonOut != "" {
-		if err := writeJSON(*jsonOut, b, all); err != nil {
+		if err := writeJSON(*jsonOut, b, peers, all); err != nil {
 			return err
 		}
 	}
@@ -231,8 +231,9 @@ func failedStreams(results []result) error {
 }
 
 // writeJSON writes every round's figures: rounds[r][k] is scenario k of
-// round r, each row's values by peer.
-func writeJSON(path string, b *bench, all [][]result) error {
+// round r, each row's values by peer, and orders[r] round r's order of
+// the peers.
+func writeJSON(path string, b *bench, peers []string, all [][]result) error {
 	type jsonRow struct {
 		Metric string             `json:"metric"`
 		Unit   string             `json:"unit,omitempty"`
@@ -244,7 +245,9 @@ func writeJSON(path string, b *bench, all [][]result) error {
 		Rows  []jsonRow `json:"rows"`
 	}
 	var rounds [][]jsonResult
-	for _, results := range all {
+	var order [][]string
+	for r, results := range all {
+		order = append(order, rotate(peers, r))
 		var rs []jsonResult
 		for _, r := range results {
 			jr := jsonResult{Title: r.title}
@@ -255,7 +258,7 @@ func writeJSON(path string, b *bench, all [][]result) error {
 		}
 		rounds = append(rounds, rs)
 	}
-	data, err := json.MarshalIndent(map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "nginx": b.nginx, "go_relay_client": b.relayClient, "rounds": rounds}, "", "  ")
+	data, err := json.MarshalIndent(map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "nginx": b.nginx, "go_relay_client": b.relayClient, "orders": order, "rounds": rounds}, "", "  ")
 	if err != nil {
 		return err
 	}
