@@ -213,9 +213,39 @@ func pids(pid int) []int {
 	return out
 }
 
-// cpuSeconds is the user plus system CPU time of a process and its
-// children so far.
+// cpuSeconds is the CPU time of a process and its children so far: the
+// scheduler's own count in nanoseconds (/proc/PID/task/TID/schedstat,
+// summed over the threads), or where the kernel has none, the user plus
+// system time in 10 ms ticks (tickSeconds).
 func cpuSeconds(pid int) float64 {
+	total := 0.0
+	for _, p := range pids(pid) {
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
+		if err != nil {
+			continue
+		}
+		for _, t := range tasks {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", p, t.Name()))
+			if err != nil {
+				return tickSeconds(pid)
+			}
+			f := strings.Fields(string(b))
+			if len(f) == 0 {
+				return tickSeconds(pid)
+			}
+			ns, err := strconv.ParseFloat(f[0], 64)
+			if err != nil {
+				return tickSeconds(pid)
+			}
+			total += ns / 1e9
+		}
+	}
+	return total
+}
+
+// tickSeconds is the user plus system CPU time of a process and its
+// children so far, in clock ticks.
+func tickSeconds(pid int) float64 {
 	total := 0.0
 	for _, p := range pids(pid) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))

@@ -2,10 +2,12 @@ package main
 
 import (
 	"math"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playground-dev/playground/web/sim"
 )
@@ -183,5 +185,26 @@ func TestPick(t *testing.T) {
 	}
 	if _, err := pick("6"); err == nil {
 		t.Error("scenario 6 was accepted")
+	}
+}
+
+// The CPU count grows with work done and agrees with the kernel's ticks.
+func TestCPUSeconds(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("no /proc")
+	}
+	pid := os.Getpid()
+	c0, t0 := cpuSeconds(pid), tickSeconds(pid)
+	x := 0
+	// Work until the ticks say 100 ms were spent (on a busy machine that
+	// takes longer than 100 ms).
+	for start := time.Now(); tickSeconds(pid)-t0 < 0.1 && time.Since(start) < 5*time.Second; {
+		for range 100_000 {
+			x++
+		}
+	}
+	c, tk := cpuSeconds(pid)-c0, tickSeconds(pid)-t0
+	if c < 0.08 || math.Abs(c-tk) > 0.03 {
+		t.Errorf("%.3f s of work in ticks, %.3f s counted (%d)", tk, c, x)
 	}
 }

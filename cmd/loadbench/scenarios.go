@@ -296,7 +296,7 @@ func (b *bench) throughput(ctx context.Context) (result, error) {
 		row{metric: "upstream events per second", values: eps, unit: "ev/s"},
 		row{metric: "relay CPU per 1,000 events", values: cpu, unit: "ms"},
 		errorRow(sides, errs))
-	r.notes = append(r.notes, "CPU is read from /proc in 10 ms ticks: short runs round it.")
+	r.notes = append(r.notes, "CPU is the scheduler's count of the relay's threads (/proc/PID/task/*/schedstat, in ns; 10 ms ticks where the kernel has none).")
 	return r, nil
 }
 
@@ -467,7 +467,7 @@ func (b *bench) split(ctx context.Context) (result, error) {
 		row{metric: fmt.Sprintf("CPU per run of %d events", splitShort), values: short, unit: "ms"},
 		row{metric: fmt.Sprintf("CPU per run of %d events", splitLong), values: long, unit: "ms"},
 		errorRow(sides, errs))
-	r.notes = append(r.notes, fmt.Sprintf("Solved from the CPU per run at %d and at %d events (cpu = fixed + events × per event), each read from /proc in 10 ms ticks over %d runs; the playground's GET / for each user is made before and not counted.", splitShort, splitLong, k))
+	r.notes = append(r.notes, fmt.Sprintf("Solved from the CPU per run at %d and at %d events (cpu = fixed + events × per event), each the relay's CPU over %d runs; the playground's GET / for each user is made before and not counted.", splitShort, splitLong, k))
 	return r, nil
 }
 
