@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -21,6 +22,9 @@ type timing struct {
 	first    time.Duration // to the first text event
 	end      time.Duration // to the end of the stream
 	arrivals []time.Duration
+	// lateness is each stamped delta's receive time less its send time
+	// (ms), in the order first received.
+	lateness []float64
 	err      error
 }
 
@@ -40,11 +44,19 @@ const (
 	pgModel  = "seed001.gpt-5.4"
 )
 
-func prompt(n int) string { return "[[events:" + strconv.Itoa(n) + "]] go" }
+// prompt asks the simulator for n text events, each stamped with its send
+// time when stamp is set.
+func prompt(n int, stamp bool) string {
+	if stamp {
+		return "[[events:" + strconv.Itoa(n) + " stamp]] go"
+	}
+	return "[[events:" + strconv.Itoa(n) + "]] go"
+}
 
-// direct streams n events from the simulator (or a relay in front of it).
-func direct(ctx context.Context, base string, n int) timing {
-	body := fmt.Sprintf(`{"model":%q,"stream":true,"messages":[{"role":"user","content":%q}]}`, simModel, prompt(n))
+// direct streams the prompt's events from the simulator (or a relay in
+// front of it).
+func direct(ctx context.Context, base, p string) timing {
+	body := fmt.Sprintf(`{"model":%q,"stream":true,"messages":[{"role":"user","content":%q}]}`, simModel, p)
 	req, _ := http.NewRequestWithContext(ctx, "POST", base+simPath, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer bench")
 	req.Header.Set("Content-Type", "application/json")
@@ -69,11 +81,13 @@ func direct(ctx context.Context, base string, n int) timing {
 			break
 		}
 		if bytes.Contains(line, []byte(`"content":"`)) && !bytes.Contains(line, []byte(`"content":""`)) {
-			at := time.Since(start)
+			now := time.Now()
+			at := now.Sub(start)
 			if t.first == 0 {
 				t.first = at
 			}
 			t.arrivals = append(t.arrivals, at)
+			scanStamps(line, func(st int64) { t.lateness = append(t.lateness, float64(now.UnixMicro()-st)/1000) })
 		}
 	}
 	t.err = r.Err()
@@ -85,42 +99,49 @@ func direct(ctx context.Context, base string, n int) timing {
 	return t
 }
 
-// session is a browser session of the playground: its cookie and token.
-type session struct {
-	base, cookie, csrf string
+// user is one simulated browser user of the playground: a cookie jar of
+// its own, filled by GET / as the page is loaded (the session cookie) and
+// updated from every answer's Set-Cookie as a browser does, and the CSRF
+// token the page carries.
+type user struct {
+	base, csrf string
+	client     *http.Client
 }
 
 var csrfRE = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([0-9a-f]{64})`)
 
-func newSession(ctx context.Context, base string) (*session, error) {
+// newUser loads the page as a new visitor: its session and token.
+func newUser(ctx context.Context, base string) (*user, error) {
+	jar, _ := cookiejar.New(nil)
+	u := &user{base: base, client: &http.Client{Transport: client.Transport, Jar: jar}}
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/", nil)
-	resp, err := client.Do(req)
+	resp, err := u.client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	page, _ := io.ReadAll(resp.Body)
 	m := csrfRE.FindSubmatch(page)
-	cookie := strings.Split(resp.Header.Get("Set-Cookie"), ";")[0]
-	if m == nil || cookie == "" {
-		return nil, fmt.Errorf("no session from %s", base)
+	loc, _ := url.Parse(base)
+	if m == nil || len(jar.Cookies(loc)) == 0 {
+		return nil, fmt.Errorf("no session from %s (%d)", base, resp.StatusCode)
 	}
-	return &session{base: base, cookie: cookie, csrf: string(m[1])}, nil
+	u.csrf = string(m[1])
+	return u, nil
 }
 
 // viaPlayground starts a run as the page does: POST /runs accepting an
 // event stream, which answers with the run panel (event "panel") and then
 // the run's events; text events are delta and md events.
-func viaPlayground(ctx context.Context, s *session, n int) timing {
-	form := url.Values{"_provider": {"sim"}, "_model": {pgModel}, "messages.role": {"user"}, "messages.content": {prompt(n)}, "stream": {"false", "true"}}
-	req, _ := http.NewRequestWithContext(ctx, "POST", s.base+"/runs", strings.NewReader(form.Encode()))
+func viaPlayground(ctx context.Context, u *user, p string) timing {
+	form := url.Values{"_provider": {"sim"}, "_model": {pgModel}, "messages.role": {"user"}, "messages.content": {p}, "stream": {"false", "true"}}
+	req, _ := http.NewRequestWithContext(ctx, "POST", u.base+"/runs", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "text/event-stream, text/html")
 	req.Header.Set("HX-Request", "true")
-	req.Header.Set("X-CSRF-Token", s.csrf)
-	req.Header.Set("Cookie", s.cookie)
+	req.Header.Set("X-CSRF-Token", u.csrf)
 	start := time.Now()
-	resp, err := client.Do(req)
+	resp, err := u.client.Do(req)
 	if err != nil {
 		return timing{err: err}
 	}
@@ -130,8 +151,9 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 		return timing{err: fmt.Errorf("no run: %d %.200s", resp.StatusCode, b)}
 	}
 	t := timing{}
+	var seen map[int64]bool
 	r := lines(resp.Body)
-	text := false
+	text, failure := false, false
 	for r.Scan() {
 		line := r.Bytes()
 		switch {
@@ -151,13 +173,29 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 			if name == "failure" {
 				t.err = fmt.Errorf("the run failed")
 			}
+			failure = name == "failure"
 			text = name == "delta" || name == "md"
+		case failure && bytes.HasPrefix(line, []byte("data: ")):
+			t.err = fmt.Errorf("the run failed: %.300s", line[6:])
+			failure = false
 		case text && bytes.HasPrefix(line, []byte("data: ")):
-			at := time.Since(start)
+			now := time.Now()
+			at := now.Sub(start)
 			if t.first == 0 {
 				t.first = at
 			}
 			t.arrivals = append(t.arrivals, at)
+			// An md event may carry again the stamps of text it
+			// re-renders: a delta counts when it is first seen.
+			scanStamps(line, func(st int64) {
+				if seen == nil {
+					seen = map[int64]bool{}
+				}
+				if !seen[st] {
+					seen[st] = true
+					t.lateness = append(t.lateness, float64(now.UnixMicro()-st)/1000)
+				}
+			})
 			text = false
 		}
 	}
@@ -166,6 +204,37 @@ func viaPlayground(ctx context.Context, s *session, n int) timing {
 		t.err = fmt.Errorf("the stream ended without done")
 	}
 	return t
+}
+
+// stampPrefix is the simulator's sim.StampPrefix (not imported: the Go
+// relay is this binary, and should not carry the simulator).
+const stampPrefix = "ts"
+
+// scanStamps calls fn with each stamp in b, in order: the simulator's
+// StampPrefix ("ts") and exactly 16 digits, Unix microseconds. What comes
+// before is not looked at: markdown may drop the piece's space, and the
+// HTML is JSON-escaped ("\u003cp\u003ets1764876000123456").
+func scanStamps(b []byte, fn func(int64)) {
+	const digits = 16
+	for {
+		i := bytes.Index(b, []byte(stampPrefix))
+		if i < 0 {
+			return
+		}
+		j := i + len(stampPrefix)
+		if len(b) < j+digits {
+			return
+		}
+		var v int64
+		k := j
+		for ; k < len(b) && k < j+digits+1 && b[k] >= '0' && b[k] <= '9'; k++ {
+			v = v*10 + int64(b[k]-'0')
+		}
+		if k-j == digits {
+			fn(v)
+		}
+		b = b[k:]
+	}
 }
 
 // drain reads the rest of a stream that has ended (the relay's closing

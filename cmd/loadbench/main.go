@@ -2,22 +2,49 @@
 // the simulator read directly, a bare relay on the playground's own stack
 // (the Go relay: Fiber in front, net/http's client behind, copying bytes)
 // and, when installed, nginx as a classic relay (proxy_buffering off). It
-// builds the playground, the simulator and itself, starts a fresh
-// playground process per scenario, and prints a Markdown table of results
-// and ratios:
+// builds the playground, the simulator and itself and prints Markdown
+// tables: each peer's figure, its ratios to the Go relay and to nginx in
+// the same round, and the range over the rounds.
 //
-//	go run ./cmd/loadbench              # the full run (about 35 s here)
-//	go run ./cmd/loadbench -short       # a smoke run (seconds)
+//	go run ./cmd/loadbench                  # the full run: 3 rounds (about 2½ minutes here)
+//	go run ./cmd/loadbench -short -no-nginx # the smoke run .ci/run makes (about 20 s)
+//	go run ./cmd/loadbench -rounds 5 -only 3,4 -json /tmp/lb.json
+//
+// The peers are measured in rounds (-rounds, 3 by default), their order
+// rotated each round (direct, playground, Go relay, nginx; then
+// playground, Go relay, nginx, direct; …), and every scenario of every
+// round starts a fresh simulator, playground, Go relay and nginx, so
+// memory is measured in a fresh process. Each playground stream is a new
+// user: its own cookie jar, GET / for the session cookie and the CSRF
+// token as the page is loaded, then POST /runs with them, the jar taking
+// every Set-Cookie as a browser does (users are made before a measure
+// starts, and their GET / is not timed or counted).
 //
 // Scenarios: (1) one stream at a time, 200 events each: added time to the
-// first event and to the end, p50/p99; (2) one stream of 100,000 events:
-// events per second; (3) 1,000 concurrent streams of 100 events at 20 ms
-// spacing: p99 added delay between events, errors, peak memory per open
-// stream and CPU seconds of the relay process.
+// first text event and to the end, p50/p99; (2) one stream of 100,000
+// events: events per second, CPU per 1,000 events; (3) 1,000 streams of
+// 100 events 20 ms apart, started evenly over 1 s, each event stamped
+// with the simulator's send time ([[events:N stamp]]): time to the first
+// text event, added gap between events, each delta's latency (received
+// less sent) p50/p99 and the share later than 50 ms (one coalescing
+// window), deltas and events received, CPU per 1,000 events, memory per
+// open stream, peak memory; (4) 300 runs of 10 events and 300 of 100, one
+// at a time: each relay's CPU per run at both lengths, solved for its
+// fixed CPU per run (ms) and its CPU per upstream event (µs); (5) a
+// burst: 1,000 runs of 20 events 20 ms apart started over 1 s: time to
+// the first text event p50/p99. Every scenario counts errors; any error
+// fails the run.
+//
+// Flags: -short (small counts, 2 rounds), -rounds N, -only 1,3 (a
+// comma-separated list of scenarios), -no-nginx, -go-relay-client
+// fasthttp (the Go relay with fasthttp's client), -pprof DIR (the
+// playground's CPU profile over scenario 3 of the first round, and its
+// heap and goroutines late in it), -json FILE (every round's figures).
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,7 +53,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -40,14 +71,52 @@ func main() {
 
 // Config is the run's size.
 type Config struct {
-	Short      bool
-	Sequential int // scenario 1: streams, one at a time
-	SeqEvents  int
-	BigEvents  int // scenario 2
-	Concurrent int // scenario 3
-	ConcEvents int
-	Spacing    float64 // scenario 3: upstream tokens per second
-	NoNginx    bool
+	Short       bool
+	Rounds      int
+	Sequential  int // scenario 1: streams, one at a time
+	SeqEvents   int
+	BigEvents   int // scenario 2
+	Concurrent  int // scenario 3
+	ConcEvents  int
+	Spacing     float64       // scenarios 3 and 5: upstream tokens per second
+	Spread      time.Duration // scenarios 3 and 5: the starts are spread over this
+	SplitRuns   int           // scenario 4: runs of each length
+	BurstRuns   int           // scenario 5
+	BurstEvents int
+	NoNginx     bool
+}
+
+// fullConfig and shortConfig are the full run's and the smoke run's sizes.
+var (
+	fullConfig = Config{Rounds: 3, Sequential: 100, SeqEvents: 200, BigEvents: 100_000, Concurrent: 1000, ConcEvents: 100, Spacing: 50,
+		Spread: time.Second, SplitRuns: 300, BurstRuns: 1000, BurstEvents: 20}
+	shortConfig = Config{Short: true, Rounds: 2, Sequential: 10, SeqEvents: 200, BigEvents: 10_000, Concurrent: 50, ConcEvents: 30, Spacing: 50,
+		Spread: 250 * time.Millisecond, SplitRuns: 20, BurstRuns: 50, BurstEvents: 10}
+)
+
+// scenario is one of the benchmark's scenarios.
+type scenario struct {
+	id string
+	fn func(*bench, context.Context) (result, error)
+}
+
+var scenarios = []scenario{{"1", (*bench).sequential}, {"2", (*bench).throughput}, {"3", (*bench).concurrent}, {"4", (*bench).split}, {"5", (*bench).burst}}
+
+// pick is the scenarios -only names ("" for all).
+func pick(only string) ([]scenario, error) {
+	if only == "" {
+		return scenarios, nil
+	}
+	var out []scenario
+	for _, id := range strings.Split(only, ",") {
+		id = strings.TrimSpace(id)
+		i := slices.IndexFunc(scenarios, func(s scenario) bool { return s.id == id })
+		if i < 0 {
+			return nil, fmt.Errorf("-only: no scenario %q (1 to %d)", id, len(scenarios))
+		}
+		out = append(out, scenarios[i])
+	}
+	return out, nil
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -55,8 +124,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.SetOutput(out)
 	short := fs.Bool("short", false, "a smoke run: small counts")
 	noNginx := fs.Bool("no-nginx", false, "skip the nginx comparison even when nginx is installed")
-	only := fs.String("only", "", "run one scenario: 1, 2 or 3")
-	profiles := fs.String("pprof", "", "save the playground's CPU and heap profiles under scenario 3 into this directory")
+	only := fs.String("only", "", "run these scenarios only: 1 to 5, comma-separated")
+	rounds := fs.Int("rounds", 0, "rounds of every scenario, the peers' order rotated each round (default 3, -short 2)")
+	jsonOut := fs.String("json", "", "also write every round's figures to this file as JSON")
+	profiles := fs.String("pprof", "", "save the playground's CPU and heap profiles under scenario 3 (first round) into this directory")
 	relayClient := fs.String("go-relay-client", "net/http", "the Go relay's upstream client: net/http (the playground's) or fasthttp")
 	relayAddr := fs.String("go-relay", "", "serve as the Go relay on this address (loadbench starts itself so)")
 	upstream := fs.String("upstream", "", "with -go-relay: the simulator's URL")
@@ -69,9 +140,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *relayClient != "net/http" && *relayClient != "fasthttp" {
 		return fmt.Errorf("-go-relay-client: %q is neither net/http nor fasthttp", *relayClient)
 	}
-	cfg := Config{Sequential: 100, SeqEvents: 200, BigEvents: 100_000, Concurrent: 1000, ConcEvents: 100, Spacing: 50, NoNginx: *noNginx}
+	cfg := fullConfig
 	if *short {
-		cfg = Config{Short: true, Sequential: 10, SeqEvents: 200, BigEvents: 10_000, Concurrent: 50, ConcEvents: 30, Spacing: 50, NoNginx: *noNginx}
+		cfg = shortConfig
+	}
+	cfg.NoNginx = *noNginx
+	if *rounds < 0 {
+		return fmt.Errorf("-rounds: %d", *rounds)
+	} else if *rounds > 0 {
+		cfg.Rounds = *rounds
+	}
+	todo, err := pick(*only)
+	if err != nil {
+		return err
 	}
 	dir, err := os.MkdirTemp("", "loadbench-")
 	if err != nil {
@@ -97,22 +178,38 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			b.nginx = "/usr/sbin/nginx"
 		}
 	}
-	var results []result
-	for _, sc := range []struct {
-		id string
-		fn func(context.Context) (result, error)
-	}{{"1", b.sequential}, {"2", b.throughput}, {"3", b.concurrent}} {
-		if *only != "" && *only != sc.id {
-			continue
-		}
-		r, err := sc.fn(ctx)
-		if err != nil {
-			return fmt.Errorf("scenario %s: %w", sc.id, err)
-		}
-		results = append(results, r)
+	peers := []string{peerDirect, peerPlayground, peerGoRelay}
+	if b.nginx != "" {
+		peers = append(peers, peerNginx)
 	}
-	report(out, b, results)
-	return failedStreams(results)
+	began := time.Now()
+	var all [][]result
+	for r := range cfg.Rounds {
+		b.round = r
+		var results []result
+		for _, sc := range todo {
+			fmt.Fprintf(os.Stderr, "round %d/%d, scenario %s (%s in)\n", r+1, cfg.Rounds, sc.id, time.Since(began).Round(time.Second))
+			res, err := sc.fn(b, ctx)
+			if err != nil {
+				return fmt.Errorf("round %d, scenario %s: %w", r+1, sc.id, err)
+			}
+			results = append(results, res)
+		}
+		all = append(all, results)
+	}
+	report(out, b, peers, cfg.Rounds, combine(all))
+	fmt.Fprintf(out, "\nThe measures took %s.\n", time.Since(began).Round(time.Second))
+	if *jsonOut != "" {
+		if err := writeJSON(*jsonOut, b, peers, all); err != nil {
+			return err
+		}
+	}
+	for _, results := range all {
+		if err := failedStreams(results); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // failedStreams is an error when any stream failed on any side: the
@@ -131,4 +228,39 @@ func failedStreams(results []result) error {
 		}
 	}
 	return nil
+}
+
+// writeJSON writes every round's figures: rounds[r][k] is scenario k of
+// round r, each row's values by peer, and orders[r] round r's order of
+// the peers.
+func writeJSON(path string, b *bench, peers []string, all [][]result) error {
+	type jsonRow struct {
+		Metric string             `json:"metric"`
+		Unit   string             `json:"unit,omitempty"`
+		Added  bool               `json:"added,omitempty"`
+		Values map[string]float64 `json:"values"`
+	}
+	type jsonResult struct {
+		Title string    `json:"title"`
+		Rows  []jsonRow `json:"rows"`
+	}
+	var rounds [][]jsonResult
+	var order [][]string
+	for r, results := range all {
+		order = append(order, rotate(peers, r))
+		var rs []jsonResult
+		for _, r := range results {
+			jr := jsonResult{Title: r.title}
+			for _, rw := range r.rows {
+				jr.Rows = append(jr.Rows, jsonRow{rw.metric, rw.unit, rw.added, rw.values})
+			}
+			rs = append(rs, jr)
+		}
+		rounds = append(rounds, rs)
+	}
+	data, err := json.MarshalIndent(map[string]any{"cpus": runtime.NumCPU(), "go": runtime.Version(), "nginx": b.nginx, "go_relay_client": b.relayClient, "orders": order, "rounds": rounds}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }

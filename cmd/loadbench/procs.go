@@ -70,14 +70,16 @@ func (b *bench) startSim(ctx context.Context, tps float64) (*proc, error) {
 }
 
 // startPlayground starts a fresh playground whose simulator provider is sim,
-// without per-session run limits.
+// without per-session run limits, and with room for scenario 2's run of
+// 100,000 events (about 17 MB from the simulator, past the 16 MB default
+// of --run-max-bytes).
 func (b *bench) startPlayground(ctx context.Context, sim string) (*proc, error) {
 	data, err := os.MkdirTemp(b.dir, "data-")
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--log-level", "error", "--runs-at-once", "0", "--runs-per-minute", "0",
-		"--client-runs-at-once", "0", "--client-runs-per-minute", "0", "--operator-runs-at-once", "0", "--max-conns-per-ip", "0"}
+		"--client-runs-at-once", "0", "--client-runs-per-minute", "0", "--operator-runs-at-once", "0", "--max-conns-per-ip", "0", "--run-max-bytes", strconv.Itoa(256 << 20)}
 	if b.profiles != "" {
 		b.pprof = freeAddr()
 		args = append(args, "--pprof-addr", b.pprof)
@@ -104,7 +106,7 @@ func (b *bench) saveProfiles(ctx context.Context) {
 	}
 	// The CPU profile covers the whole scenario (starting the runs too);
 	// the heap profile is taken while the streams are open.
-	secs := int(float64(b.cfg.ConcEvents)/b.cfg.Spacing) + 2
+	secs := int(float64(b.cfg.ConcEvents)/b.cfg.Spacing+b.cfg.Spread.Seconds()) + 2
 	var wg sync.WaitGroup
 	for _, p := range []struct {
 		path, file string
@@ -211,9 +213,39 @@ func pids(pid int) []int {
 	return out
 }
 
-// cpuSeconds is the user plus system CPU time of a process and its
-// children so far.
+// cpuSeconds is the CPU time of a process and its children so far: the
+// scheduler's own count in nanoseconds (/proc/PID/task/TID/schedstat,
+// summed over the threads), or where the kernel has none, the user plus
+// system time in 10 ms ticks (tickSeconds).
 func cpuSeconds(pid int) float64 {
+	total := 0.0
+	for _, p := range pids(pid) {
+		tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
+		if err != nil {
+			continue
+		}
+		for _, t := range tasks {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", p, t.Name()))
+			if err != nil {
+				return tickSeconds(pid)
+			}
+			f := strings.Fields(string(b))
+			if len(f) == 0 {
+				return tickSeconds(pid)
+			}
+			ns, err := strconv.ParseFloat(f[0], 64)
+			if err != nil {
+				return tickSeconds(pid)
+			}
+			total += ns / 1e9
+		}
+	}
+	return total
+}
+
+// tickSeconds is the user plus system CPU time of a process and its
+// children so far, in clock ticks.
+func tickSeconds(pid int) float64 {
 	total := 0.0
 	for _, p := range pids(pid) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))

@@ -18,21 +18,87 @@ type bench struct {
 	nginx string // "" when not installed
 	// relayClient is the Go relay's upstream client: net/http or fasthttp.
 	relayClient string
-	// profiles, when set, receives the playground's profiles (scenario 3).
+	// profiles, when set, receives the playground's profiles (scenario 3,
+	// first round).
 	profiles string
 	pprof    string // the playground's pprof address
+	round    int    // the round under way, from 0
 }
 
-// side is one way to the simulator: direct, the playground, the bare Go
+// The peers: the simulator read directly, the playground, the bare Go
 // relay, nginx.
+const (
+	peerDirect     = "direct"
+	peerPlayground = "playground"
+	peerGoRelay    = "go relay"
+	peerNginx      = "nginx"
+)
+
+// side is one way to the simulator.
 type side struct {
 	name string
 	pid  int // the relay process, 0 for direct
-	do   func(ctx context.Context, n int) timing
+	url  string
+}
+
+// stream runs one stream of prompt p through s; u is the playground's
+// user (nil for the others).
+func (s side) stream(ctx context.Context, u *user, p string) timing {
+	if s.name == peerPlayground {
+		return viaPlayground(ctx, u, p)
+	}
+	return direct(ctx, s.url, p)
+}
+
+// users makes n users for s: n new visitors of the playground, each with
+// its own session (one session per stream, as n people would be), or n
+// nils for the others. They are made before a measure starts.
+func (s side) users(ctx context.Context, n int) ([]*user, error) {
+	us := make([]*user, n)
+	if s.name != peerPlayground {
+		return us, nil
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	next := make(chan int)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				u, err := newUser(ctx, s.url)
+				mu.Lock()
+				us[i] = u
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return us, first
+}
+
+// rotate is xs begun at index k (mod len): round k's order of the peers,
+// so each peer goes first in some round and the machine's drift is
+// shared.
+func rotate[T any](xs []T, k int) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	k %= len(xs)
+	return append(append([]T(nil), xs[k:]...), xs[:k]...)
 }
 
 // sides starts the simulator (tps tokens a second, 0 for no delay) and a
-// playground, the Go relay (and nginx) in front of it; stop ends them all.
+// fresh playground, Go relay (and nginx) in front of it, and returns them
+// in this round's order; stop ends them all.
 func (b *bench) sides(ctx context.Context, tps float64) (sides []side, stop func(), err error) {
 	var procs []*proc
 	stop = func() {
@@ -55,19 +121,15 @@ func (b *bench) sides(ctx context.Context, tps float64) (sides []side, stop func
 		return nil, nil, err
 	}
 	procs = append(procs, pg)
-	s, err := newSession(ctx, pg.URL)
-	if err != nil {
-		return nil, nil, err
-	}
 	gr, err := b.startGoRelay(ctx, sim.URL)
 	if err != nil {
 		return nil, nil, err
 	}
 	procs = append(procs, gr)
 	sides = []side{
-		{name: "direct", do: func(ctx context.Context, n int) timing { return direct(ctx, sim.URL, n) }},
-		{name: "playground", pid: pg.cmd.Process.Pid, do: func(ctx context.Context, n int) timing { return viaPlayground(ctx, s, n) }},
-		{name: "go relay", pid: gr.cmd.Process.Pid, do: func(ctx context.Context, n int) timing { return direct(ctx, gr.URL, n) }},
+		{name: peerDirect, url: sim.URL},
+		{name: peerPlayground, pid: pg.cmd.Process.Pid, url: pg.URL},
+		{name: peerGoRelay, pid: gr.cmd.Process.Pid, url: gr.URL},
 	}
 	if b.nginx != "" {
 		ng, err := b.startNginx(ctx, sim.URL)
@@ -75,12 +137,12 @@ func (b *bench) sides(ctx context.Context, tps float64) (sides []side, stop func
 			return nil, nil, err
 		}
 		procs = append(procs, ng)
-		sides = append(sides, side{name: "nginx", pid: ng.cmd.Process.Pid, do: func(ctx context.Context, n int) timing { return direct(ctx, ng.URL, n) }})
+		sides = append(sides, side{name: peerNginx, pid: ng.cmd.Process.Pid, url: ng.URL})
 	}
-	return sides, stop, nil
+	return rotate(sides, b.round), stop, nil
 }
 
-// result is one scenario's figures per side.
+// result is one scenario's figures per side in one round.
 type result struct {
 	title string
 	rows  []row
@@ -91,10 +153,11 @@ type row struct {
 	metric string
 	values map[string]float64 // by side
 	unit   string
-	// lowerBetter picks how the ratio reads.
-	lowerBetter bool
-	// added: show value minus direct's.
+	// added: the relays' values are shown less direct's (in the same
+	// round), and their ratios are of what they add.
 	added bool
+	// total: the rounds' values are summed (errors), not spread.
+	total bool
 }
 
 func percentile(xs []float64, p float64) float64 {
@@ -109,8 +172,52 @@ func percentile(xs []float64, p float64) float64 {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// sequential is scenario 1: streams of SeqEvents events one at a time,
-// the sides interleaved so they share the machine's noise.
+// pctRows are the p-th percentiles of xs per side, as rows.
+func pctRows(sides []side, metric string, xs map[string][]float64, unit string, added bool, ps ...float64) []row {
+	var rows []row
+	for _, p := range ps {
+		v := map[string]float64{}
+		for _, s := range sides {
+			if len(xs[s.name]) > 0 {
+				v[s.name] = percentile(xs[s.name], p)
+			}
+		}
+		rows = append(rows, row{metric: fmt.Sprintf("%s p%.0f", metric, p*100), values: v, unit: unit, added: added})
+	}
+	return rows
+}
+
+func errorRow(sides []side, errs map[string]int) row {
+	v := map[string]float64{}
+	for _, s := range sides {
+		v[s.name] = float64(errs[s.name])
+	}
+	return row{metric: "errors", values: v, total: true}
+}
+
+// warm streams a few events through s (connections, caches).
+func warm(ctx context.Context, s side) error {
+	us, err := s.users(ctx, 1)
+	if err != nil {
+		return err
+	}
+	return s.stream(ctx, us[0], prompt(20, false)).err
+}
+
+// ready warms s up and makes n users for it (see users).
+func ready(ctx context.Context, s side, n int) ([]*user, error) {
+	if err := warm(ctx, s); err != nil {
+		return nil, fmt.Errorf("%s: %w", s.name, err)
+	}
+	us, err := s.users(ctx, n)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.name, err)
+	}
+	return us, nil
+}
+
+// sequential is scenario 1: streams of SeqEvents events one at a time, a
+// new user each, the sides interleaved so they share the machine's noise.
 func (b *bench) sequential(ctx context.Context) (result, error) {
 	sides, stop, err := b.sides(ctx, 0)
 	if err != nil {
@@ -119,12 +226,20 @@ func (b *bench) sequential(ctx context.Context) (result, error) {
 	defer stop()
 	first, end, started := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
 	errs := map[string]int{}
-	for _, s := range sides { // warm up connections and caches
-		s.do(ctx, 20)
+	for _, s := range sides {
+		if err := warm(ctx, s); err != nil {
+			return result{}, fmt.Errorf("%s: %w", s.name, err)
+		}
 	}
-	for i := 0; i < b.cfg.Sequential; i++ {
+	p := prompt(b.cfg.SeqEvents, false)
+	for range b.cfg.Sequential {
 		for _, s := range sides {
-			t := s.do(ctx, b.cfg.SeqEvents)
+			us, err := s.users(ctx, 1)
+			if err != nil {
+				errs[s.name]++
+				continue
+			}
+			t := s.stream(ctx, us[0], p)
 			if t.err != nil {
 				errs[s.name]++
 				continue
@@ -136,31 +251,14 @@ func (b *bench) sequential(ctx context.Context) (result, error) {
 			end[s.name] = append(end[s.name], ms(t.end))
 		}
 	}
-	r := result{title: fmt.Sprintf("1. One stream at a time, %d events, %d streams", b.cfg.SeqEvents, b.cfg.Sequential)}
-	for _, m := range []struct {
-		name string
-		xs   map[string][]float64
-		p    float64
-	}{{"time to first event p50", first, 0.5}, {"time to first event p99", first, 0.99}, {"full stream p50", end, 0.5}, {"full stream p99", end, 0.99}} {
-		v := map[string]float64{}
-		for _, s := range sides {
-			v[s.name] = percentile(m.xs[s.name], m.p)
-		}
-		r.rows = append(r.rows, row{metric: m.name, values: v, unit: "ms", lowerBetter: true, added: true})
-	}
+	r := result{title: fmt.Sprintf("1. One stream at a time, %d events, %d streams a round", b.cfg.SeqEvents, b.cfg.Sequential)}
+	r.rows = append(r.rows, pctRows(sides, "time to first text event", first, "ms", true, 0.5, 0.99)...)
+	r.rows = append(r.rows, pctRows(sides, "full stream", end, "ms", true, 0.5, 0.99)...)
 	// Of the playground's time to the first event, this much is starting
 	// the run: POST /runs until its first event, the run panel.
-	r.rows = append(r.rows, row{metric: "run panel received p50", values: map[string]float64{"playground": percentile(started["playground"], 0.5)}, unit: "ms", lowerBetter: true},
+	r.rows = append(r.rows, row{metric: "run panel received p50", values: map[string]float64{peerPlayground: percentile(started[peerPlayground], 0.5)}, unit: "ms"},
 		errorRow(sides, errs))
 	return r, nil
-}
-
-func errorRow(sides []side, errs map[string]int) row {
-	v := map[string]float64{}
-	for _, s := range sides {
-		v[s.name] = float64(errs[s.name])
-	}
-	return row{metric: "errors", values: v, unit: ""}
 }
 
 // throughput is scenario 2: one stream of BigEvents small events.
@@ -173,12 +271,16 @@ func (b *bench) throughput(ctx context.Context) (result, error) {
 	eps, cpu := map[string]float64{}, map[string]float64{}
 	errs := map[string]int{}
 	for _, s := range sides {
-		s.do(ctx, 1000) // warm up
+		us, err := s.users(ctx, 2)
+		if err != nil {
+			return result{}, fmt.Errorf("%s: %w", s.name, err)
+		}
+		s.stream(ctx, us[0], prompt(1000, false)) // warm up
 		before := 0.0
 		if s.pid != 0 {
 			before = cpuSeconds(s.pid)
 		}
-		t := s.do(ctx, b.cfg.BigEvents)
+		t := s.stream(ctx, us[1], prompt(b.cfg.BigEvents, false))
 		if t.err != nil {
 			errs[s.name]++
 			fmt.Fprintf(b.out, "scenario 2, %s: %v\n", s.name, t.err)
@@ -192,25 +294,54 @@ func (b *bench) throughput(ctx context.Context) (result, error) {
 	r := result{title: fmt.Sprintf("2. One stream of %d events", b.cfg.BigEvents)}
 	r.rows = append(r.rows,
 		row{metric: "upstream events per second", values: eps, unit: "ev/s"},
-		row{metric: "relay CPU per 1,000 events", values: cpu, unit: "ms", lowerBetter: true},
+		row{metric: "relay CPU per 1,000 events", values: cpu, unit: "ms"},
 		errorRow(sides, errs))
-	r.notes = append(r.notes, "CPU is read from /proc in 10 ms ticks: short runs round it.")
+	r.notes = append(r.notes, "CPU is the scheduler's count of the relay's threads (/proc/PID/task/*/schedstat, in ns; 10 ms ticks where the kernel has none).")
 	return r, nil
 }
 
-// concurrent is scenario 3: Concurrent streams at once, ConcEvents events
-// each at the simulator's pace (Spacing tokens per second).
+// spread streams p through s once for each user, the starts spread evenly
+// over the given time (as people arrive, not all at once).
+func spread(ctx context.Context, s side, us []*user, p string, over time.Duration) []timing {
+	ts := make([]timing, len(us))
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i := range us {
+		time.Sleep(time.Until(t0.Add(over * time.Duration(i) / time.Duration(len(us)))))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ts[i] = s.stream(ctx, us[i], p)
+		}()
+	}
+	wg.Wait()
+	return ts
+}
+
+// lateWindow is the browser's coalescing window: a delta later than this
+// after the simulator sent it was glued or held.
+const lateWindow = 50.0 // ms
+
+// concurrent is scenario 3: Concurrent streams of ConcEvents stamped
+// events at the simulator's pace (Spacing tokens per second), started
+// evenly over Spread, one user each: the gaps between events, each
+// delta's lateness (receive time less the simulator's stamp), CPU and
+// memory of the relay.
 func (b *bench) concurrent(ctx context.Context) (result, error) {
 	sides, stop, err := b.sides(ctx, b.cfg.Spacing)
 	if err != nil {
 		return result{}, err
 	}
 	defer stop()
-	gapP99, gapP50, cpu, mem, peakMB := map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}
-	perStream := map[string]float64{}
+	gaps, late, first := map[string][]float64{}, map[string][]float64{}, map[string][]float64{}
+	cpu, mem, peakMB, perStream, deltas, lateShare := map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}
 	errs := map[string]int{}
+	p := prompt(b.cfg.ConcEvents, true)
 	for _, s := range sides {
-		s.do(ctx, 5)
+		us, err := ready(ctx, s, b.cfg.Concurrent)
+		if err != nil {
+			return result{}, err
+		}
 		runtime.GC()
 		var before, baseRSS float64
 		var peak <-chan float64
@@ -220,7 +351,7 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 			peak = peakRSS(s.pid, done)
 		}
 		profiled := make(chan struct{})
-		if s.name == "playground" && b.profiles != "" {
+		if s.name == peerPlayground && b.profiles != "" && b.round == 0 {
 			go func() {
 				defer close(profiled)
 				b.saveProfiles(ctx)
@@ -228,32 +359,32 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 		} else {
 			close(profiled)
 		}
-		var mu sync.Mutex
-		var gaps []float64
-		received := 0
-		var wg sync.WaitGroup
-		for i := 0; i < b.cfg.Concurrent; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				t := s.do(ctx, b.cfg.ConcEvents)
-				mu.Lock()
-				defer mu.Unlock()
-				if t.err != nil {
-					errs[s.name]++
-					return
+		received, stamped, lateN := 0, 0, 0
+		for _, t := range spread(ctx, s, us, p, b.cfg.Spread) {
+			if t.err != nil {
+				errs[s.name]++
+				continue
+			}
+			received += len(t.arrivals)
+			first[s.name] = append(first[s.name], ms(t.first))
+			for k := 1; k < len(t.arrivals); k++ {
+				gaps[s.name] = append(gaps[s.name], ms(t.arrivals[k]-t.arrivals[k-1]))
+			}
+			stamped += len(t.lateness)
+			for _, l := range t.lateness {
+				if l > lateWindow {
+					lateN++
 				}
-				received += len(t.arrivals)
-				for k := 1; k < len(t.arrivals); k++ {
-					gaps = append(gaps, ms(t.arrivals[k]-t.arrivals[k-1]))
-				}
-			}()
+			}
+			late[s.name] = append(late[s.name], t.lateness...)
 		}
-		wg.Wait()
 		<-profiled
 		close(done)
-		gapP99[s.name], gapP50[s.name] = percentile(gaps, 0.99), percentile(gaps, 0.5)
 		perStream[s.name] = float64(received) / float64(b.cfg.Concurrent)
+		deltas[s.name] = float64(stamped) / float64(b.cfg.Concurrent)
+		if stamped > 0 {
+			lateShare[s.name] = 100 * float64(lateN) / float64(stamped)
+		}
 		if s.pid != 0 {
 			events := float64(b.cfg.Concurrent * b.cfg.ConcEvents)
 			cpu[s.name] = (cpuSeconds(s.pid) - before) * 1000 / (events / 1000)
@@ -262,78 +393,113 @@ func (b *bench) concurrent(ctx context.Context) (result, error) {
 			mem[s.name] = (p - baseRSS) / float64(b.cfg.Concurrent) / 1024
 		}
 	}
-	r := result{title: fmt.Sprintf("3. %d concurrent streams of %d events, %.0f ms apart", b.cfg.Concurrent, b.cfg.ConcEvents, 1000/b.cfg.Spacing)}
+	r := result{title: fmt.Sprintf("3. %d streams of %d events, %.0f ms apart, started over %s", b.cfg.Concurrent, b.cfg.ConcEvents, 1000/b.cfg.Spacing, b.cfg.Spread)}
+	r.rows = append(r.rows, pctRows(sides, "time to first text event", first, "ms", true, 0.5, 0.99)...)
+	r.rows = append(r.rows, pctRows(sides, "gap between events", gaps, "ms", true, 0.5, 0.99)...)
+	r.rows = append(r.rows, pctRows(sides, "delta latency (received − sent)", late, "ms", false, 0.5, 0.99)...)
 	r.rows = append(r.rows,
-		row{metric: "gap between events p50", values: gapP50, unit: "ms", lowerBetter: true, added: true},
-		row{metric: "gap between events p99", values: gapP99, unit: "ms", lowerBetter: true, added: true},
+		row{metric: fmt.Sprintf("deltas later than %.0f ms", lateWindow), values: lateShare, unit: "%"},
+		row{metric: "deltas received per stream", values: deltas},
 		// The playground sends deltas that arrived together as one event:
 		// fewer, larger events widen the gaps between them.
-		row{metric: "text events received per stream", values: perStream, unit: ""},
-		row{metric: "relay CPU per 1,000 events", values: cpu, unit: "ms", lowerBetter: true},
-		row{metric: "relay memory per open stream", values: mem, unit: "KiB", lowerBetter: true},
-		row{metric: "relay peak memory", values: peakMB, unit: "MiB", lowerBetter: true},
+		row{metric: "text events received per stream", values: perStream},
+		row{metric: "relay CPU per 1,000 events", values: cpu, unit: "ms"},
+		row{metric: "relay memory per open stream", values: mem, unit: "KiB"},
+		row{metric: "relay peak memory", values: peakMB, unit: "MiB"},
 		errorRow(sides, errs))
+	r.notes = append(r.notes, "Each text delta carries the simulator's send time ([[events:N stamp]]); its latency is the client's receive time less it, the first time the client sees it.")
 	return r, nil
 }
 
-// report prints the results as Markdown: each side's value, its ratio to
-// direct (and for added rows the difference), and its ratio to nginx.
-func report(w io.Writer, b *bench, rs []result) {
-	fmt.Fprintf(w, "\nMachine: %d CPUs, %s/%s, %s. nginx: %s. Go relay's client: %s.\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), orNone(b.nginx), b.relayClient)
-	for _, r := range rs {
-		fmt.Fprintf(w, "\n#### %s\n\n", r.title)
-		fmt.Fprintln(w, "| metric | direct | playground | Go relay | nginx | playground vs direct | Go relay vs direct | nginx vs direct | playground / nginx | Go relay / nginx |")
-		fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
-		for _, row := range r.rows {
-			d, okD := row.values["direct"]
-			p, okP := row.values["playground"]
-			g, okG := row.values["go relay"]
-			n, okN := row.values["nginx"]
-			cell := func(v float64, ok bool) string {
-				if !ok {
-					return "—"
-				}
-				return format(v) + " " + row.unit
-			}
-			// vsDirect is the difference to direct (for added rows) and
-			// the ratio to it.
-			vsDirect := func(v float64, ok bool) string {
-				if !ok || !okD || d == 0 {
-					return ""
-				}
-				if row.added {
-					return fmt.Sprintf("%+.2f %s, %.2f×", v-d, row.unit, v/d)
-				}
-				return fmt.Sprintf("%.2f×", v/d)
-			}
-			ratio := func(v float64, ok bool) string {
-				if !ok || !okN || n == 0 {
-					return ""
-				}
-				return fmt.Sprintf("%.2f×", v/n)
-			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", row.metric, cell(d, okD), cell(p, okP), cell(g, okG), cell(n, okN),
-				vsDirect(p, okP), vsDirect(g, okG), vsDirect(n, okN), ratio(p, okP), ratio(g, okG))
-		}
-		for _, note := range r.notes {
-			fmt.Fprintf(w, "\n%s\n", note)
-		}
-	}
+// splitCPU solves for a relay's fixed CPU per run and CPU per upstream
+// event from its CPU per run at two run lengths (n1 < n2 events):
+// c = fixed + n × perEvent.
+func splitCPU(n1 int, c1 float64, n2 int, c2 float64) (fixed, perEvent float64) {
+	perEvent = (c2 - c1) / float64(n2-n1)
+	return c1 - float64(n1)*perEvent, perEvent
 }
 
-func format(v float64) string {
-	switch {
-	case v >= 1000:
-		return fmt.Sprintf("%.0f", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f", v)
+// Scenario 4's run lengths.
+const (
+	splitShort = 10
+	splitLong  = 100
+)
+
+// split is scenario 4: SplitRuns runs of 10 events and as many of 100,
+// one at a time, a new user each, through each relay; its CPU per run at
+// each length gives its fixed CPU per run and its CPU per upstream event.
+func (b *bench) split(ctx context.Context) (result, error) {
+	sides, stop, err := b.sides(ctx, 0)
+	if err != nil {
+		return result{}, err
 	}
-	return fmt.Sprintf("%.2f", v)
+	defer stop()
+	fixed, per, short, long := map[string]float64{}, map[string]float64{}, map[string]float64{}, map[string]float64{}
+	errs := map[string]int{}
+	k := b.cfg.SplitRuns
+	for _, s := range sides {
+		if s.pid == 0 {
+			continue
+		}
+		us, err := ready(ctx, s, 2*k)
+		if err != nil {
+			return result{}, err
+		}
+		var c [2]float64
+		for j, n := range []int{splitShort, splitLong} {
+			p := prompt(n, false)
+			before := cpuSeconds(s.pid)
+			for i := range k {
+				if t := s.stream(ctx, us[j*k+i], p); t.err != nil {
+					errs[s.name]++
+				}
+			}
+			c[j] = (cpuSeconds(s.pid) - before) / float64(k)
+		}
+		f, e := splitCPU(splitShort, c[0], splitLong, c[1])
+		fixed[s.name], per[s.name] = f*1e3, e*1e6
+		short[s.name], long[s.name] = c[0]*1e3, c[1]*1e3
+	}
+	r := result{title: fmt.Sprintf("4. CPU per run and per event: %d runs of %d events and %d of %d, one at a time", k, splitShort, k, splitLong)}
+	r.rows = append(r.rows,
+		row{metric: "CPU per run, fixed part", values: fixed, unit: "ms"},
+		row{metric: "CPU per upstream event", values: per, unit: "µs"},
+		row{metric: fmt.Sprintf("CPU per run of %d events", splitShort), values: short, unit: "ms"},
+		row{metric: fmt.Sprintf("CPU per run of %d events", splitLong), values: long, unit: "ms"},
+		errorRow(sides, errs))
+	r.notes = append(r.notes, fmt.Sprintf("Solved from the CPU per run at %d and at %d events (cpu = fixed + events × per event), each the relay's CPU over %d runs; the playground's GET / for each user is made before and not counted.", splitShort, splitLong, k))
+	return r, nil
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "not installed"
+// burst is scenario 5: BurstRuns runs of BurstEvents events at the
+// simulator's pace, started evenly over Spread, one user each: the time
+// to the first text event.
+func (b *bench) burst(ctx context.Context) (result, error) {
+	sides, stop, err := b.sides(ctx, b.cfg.Spacing)
+	if err != nil {
+		return result{}, err
 	}
-	return s
+	defer stop()
+	first, end := map[string][]float64{}, map[string][]float64{}
+	errs := map[string]int{}
+	p := prompt(b.cfg.BurstEvents, false)
+	for _, s := range sides {
+		us, err := ready(ctx, s, b.cfg.BurstRuns)
+		if err != nil {
+			return result{}, err
+		}
+		for _, t := range spread(ctx, s, us, p, b.cfg.Spread) {
+			if t.err != nil {
+				errs[s.name]++
+				continue
+			}
+			first[s.name] = append(first[s.name], ms(t.first))
+			end[s.name] = append(end[s.name], ms(t.end))
+		}
+	}
+	r := result{title: fmt.Sprintf("5. A burst: %d runs of %d events, %.0f ms apart, started over %s", b.cfg.BurstRuns, b.cfg.BurstEvents, 1000/b.cfg.Spacing, b.cfg.Spread)}
+	r.rows = append(r.rows, pctRows(sides, "time to first text event", first, "ms", false, 0.5, 0.99)...)
+	r.rows = append(r.rows, pctRows(sides, "full stream", end, "ms", false, 0.99)...)
+	r.rows = append(r.rows, errorRow(sides, errs))
+	return r, nil
 }

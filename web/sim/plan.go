@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/checks"
@@ -368,6 +369,18 @@ type choicePlan struct {
 	toolTokens     int
 	incomplete     bool // the output limit cut it
 	reasoningShown bool
+	// stamp: each streamed text piece becomes its send time (see
+	// eventsDirective), set as it is sent.
+	stamp bool
+}
+
+// sendText is text piece i as sent now: stamped when asked for (the piece
+// is replaced, so the answer's whole text reads as sent).
+func (c *choicePlan) sendText(i int) string {
+	if c.stamp {
+		c.text[i] = " " + StampPrefix + strconv.FormatInt(time.Now().UnixMicro(), 10)
+	}
+	return c.text[i]
 }
 
 type toolCall struct {
@@ -425,8 +438,14 @@ func reasoningSentences(effort string) int {
 
 // plan decides what choice i says.
 // eventsDirective asks for an answer of exactly N text pieces, one event
-// each, with no reasoning ("[[events:200]]"), for load benchmarks.
-var eventsDirective = regexp.MustCompile(`\[\[events:([0-9]{1,7})\]\]`)
+// each, with no reasoning ("[[events:200]]"), for load benchmarks. With
+// " stamp" ("[[events:200 stamp]]") each streamed text piece is instead
+// its send time, " ts" and the Unix time in microseconds (StampPrefix),
+// taken as the piece is written: a client measures each delta's latency.
+var eventsDirective = regexp.MustCompile(`\[\[events:([0-9]{1,7})( stamp)?\]\]`)
+
+// StampPrefix starts each stamped piece's digits (" ts1764876000123456").
+const StampPrefix = "ts"
 
 // maxDirectedEvents bounds an [[events:N]] answer.
 const maxDirectedEvents = 1_000_000
@@ -457,7 +476,7 @@ func (s *Server) plan(r *req, i int, prompt string) *choicePlan {
 			p, _ := g.Next()
 			c.text = append(c.text, p)
 		}
-		c.textTokens, c.finish = len(c.text), "stop"
+		c.textTokens, c.finish, c.stamp = len(c.text), "stop", m[2] != ""
 		return c
 	}
 	budget := r.maxTokens

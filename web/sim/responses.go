@@ -354,10 +354,11 @@ func (s *Server) generate(ctx context.Context, st *stored, rq *req, plan *choice
 			"item": map[string]any{"id": mid, "type": "message", "status": "in_progress", "role": "assistant", "content": []any{}}})
 		emit("response.content_part.added", map[string]any{"item_id": mid, "output_index": idx, "content_index": 0,
 			"part": map[string]any{"type": "output_text", "text": "", "annotations": []any{}, "logprobs": []any{}}})
-		for _, p := range plan.text {
+		for k := range plan.text {
 			if !tick() {
 				return
 			}
+			p := plan.sendText(k)
 			emit("response.output_text.delta", map[string]any{"item_id": mid, "output_index": idx, "content_index": 0, "delta": p, "logprobs": []any{}})
 		}
 		text := plan.textString()

@@ -13,6 +13,10 @@
 // body), stall (nothing is sent before the first token
 // until the client gives up; "stall:2s" stalls that long).
 //
+// For load benchmarks, "[[events:N]]" answers with exactly N text pieces;
+// "[[events:N stamp]]" makes each streamed piece its send time (" ts" and
+// Unix microseconds).
+//
 // Answer shapes: a Responses model answers in the Responses API's shape
 // unless its catalog entry says "sim_shape": "chat"; then it answers in
 // the Chat Completions shape that seed 003's page documents for its

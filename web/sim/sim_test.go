@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -635,5 +637,31 @@ func TestEventsDirective(t *testing.T) {
 	}
 	if n != 250 {
 		t.Fatalf("%d text chunks, want 250", n)
+	}
+}
+
+// TestEventsDirectiveStamp: [[events:N stamp]] sends N text pieces, each
+// its own send time in Unix microseconds, in order and close to now.
+func TestEventsDirectiveStamp(t *testing.T) {
+	srv := newTestServer(t)
+	before := time.Now().UnixMicro()
+	_, b := call(t, srv, "/chatgw/v1/chat/completions", map[string]any{"model": "gpt-5.4", "stream": true,
+		"messages": []any{map[string]any{"role": "user", "content": "[[events:20 stamp]] go"}}}, nil)
+	after := time.Now().UnixMicro()
+	re := regexp.MustCompile(`"content":" ` + StampPrefix + `([0-9]{16})"`)
+	var last int64
+	n := 0
+	for _, e := range events(t, b) {
+		if m := re.FindStringSubmatch(e.data); m != nil {
+			at, _ := strconv.ParseInt(m[1], 10, 64)
+			if at < before || at > after || at < last {
+				t.Errorf("stamp %d outside %d–%d or before %d", at, before, after, last)
+			}
+			last = at
+			n++
+		}
+	}
+	if n != 20 {
+		t.Fatalf("%d stamped chunks, want 20: %.300s", n, b)
 	}
 }

@@ -316,7 +316,7 @@ func (c *choicePlan) next(cursor *int) (string, string, bool) {
 	}
 	i -= len(c.reasoning)
 	if i < len(c.text) {
-		return c.text[i], "text", true
+		return c.sendText(i), "text", true
 	}
 	i -= len(c.text)
 	if c.tool != nil {
