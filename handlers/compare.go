@@ -181,7 +181,7 @@ func CompareEvents(runs groupFollower) fiber.Handler {
 					data = append(data[:0], `{"p":`...)
 					data = strconv.AppendInt(data, int64(p), 10)
 					data = append(data, `,"d":`...)
-					data = append(data, eventData(e)...)
+					data = append(data, eventData(rn, e)...)
 					if e.Name == "done" {
 						// The comparison's total so far, written by views.
 						data = append(data, `,"total":`...)

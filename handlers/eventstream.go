@@ -16,7 +16,16 @@ import (
 // eventData is an event's payload as the browser gets it: the failure,
 // meta and done events carry what views rendered of them, which the panel
 // inserts (views.Event).
-func eventData(e run.Event) []byte { return views.Event(e.Name, e.Data) }
+// The done event of a live run is rendered from its outcome, not decoded
+// again from the event.
+func eventData(rn *run.Run, e run.Event) []byte {
+	if e.Name == "done" {
+		if o, ok := rn.Ended(); ok {
+			return views.DoneEventOf(&o, e.Data)
+		}
+	}
+	return views.Event(e.Name, e.Data)
+}
 
 // poll appends to buf what a browser event stream has new and says whether
 // the stream is over; when nothing is new, the stream waits on more (any

@@ -98,7 +98,7 @@ func followRun(c *fiber.Ctx, closed <-chan struct{}, rn *run.Run, after int, fir
 			if len(buf) >= maxBatch && i > 0 {
 				return buf, nil, false // the rest at the next read
 			}
-			buf = sse.AppendEvent(buf, e.ID, e.Name, eventData(e))
+			buf = sse.AppendEvent(buf, e.ID, e.Name, eventData(rn, e))
 			after = e.ID
 		}
 		more[0] = changed

@@ -294,7 +294,16 @@ func DoneEvent(data []byte) []byte {
 	if len(data) < 2 || data[len(data)-1] != '}' || json.Unmarshal(data, &o) != nil {
 		return data
 	}
-	v := NewOutcomeView(&o)
+	return DoneEventOf(&o, data)
+}
+
+// DoneEventOf is DoneEvent for a done event whose Outcome is at hand (a
+// live run's, run.Run.Ended): the event is not decoded again.
+func DoneEventOf(o *run.Outcome, data []byte) []byte {
+	if len(data) < 2 || data[len(data)-1] != '}' {
+		return data
+	}
+	v := NewOutcomeView(o)
 	var metrics, checks bytes.Buffer
 	if RunMetrics(v.Metrics).Render(context.Background(), &metrics) != nil ||
 		RunChecks(v.Checks, "schema-check").Render(context.Background(), &checks) != nil {

@@ -384,6 +384,17 @@ func (r *Run) Wait(ctx context.Context) Ending {
 	}
 }
 
+// Ended returns the outcome of a run that has ended (what its done event
+// carries), so a follower renders it without decoding the event.
+func (r *Run) Ended() (Outcome, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ending == nil {
+		return Outcome{}, false
+	}
+	return r.ending.Outcome, true
+}
+
 // Stop cancels the run; the partial output is kept.
 func (r *Run) Stop() { r.cancel(errStopped) }
 
