@@ -301,3 +301,45 @@ func peakRSS(pid int, stop <-chan struct{}) <-chan float64 {
 	}()
 	return out
 }
+
+// profileRuns records a CPU profile of the playground (runs-cpu.pprof)
+// while it serves short runs one at a time, each a new user's, as
+// scenario 4 measures them: where a run's fixed part goes.
+func (b *bench) profileRuns(ctx context.Context, s side, p string) {
+	const secs = 3
+	us, err := ready(ctx, s, 1500)
+	if err != nil {
+		fmt.Fprintln(b.out, "pprof:", err)
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+b.pprof+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Fprintln(b.out, "pprof:", err)
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		file := filepath.Join(b.profiles, "runs-cpu.pprof")
+		if err := os.MkdirAll(b.profiles, 0o755); err == nil {
+			err = os.WriteFile(file, body, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(b.out, "pprof:", err)
+			return
+		}
+		fmt.Fprintf(b.out, "profile of short runs: go tool pprof -top %s\n", file)
+	}()
+	for _, u := range us {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		s.stream(ctx, u, p)
+	}
+	<-done
+}

@@ -458,6 +458,9 @@ func (b *bench) split(ctx context.Context) (result, error) {
 		}
 		f, e := splitCPU(splitShort, c[0], splitLong, c[1])
 		fixed[s.name], per[s.name] = f*1e3, e*1e6
+		if s.name == peerPlayground && b.profiles != "" && b.round == 0 {
+			b.profileRuns(ctx, s, prompt(splitShort, false))
+		}
 		short[s.name], long[s.name] = c[0]*1e3, c[1]*1e3
 	}
 	r := result{title: fmt.Sprintf("4. CPU per run and per event: %d runs of %d events and %d of %d, one at a time", k, splitShort, k, splitLong)}

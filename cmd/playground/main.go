@@ -168,6 +168,9 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	if err != nil {
 		return nil, err
 	}
+	// The forms saved last are written out at shutdown (a save returns
+	// before its file is written).
+	sys.closers = append(sys.closers, saved.Flush, layouts.Flush, setups.Flush)
 	hist, err := history.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return nil, err

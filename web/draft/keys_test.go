@@ -1,6 +1,7 @@
 package draft
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -144,6 +145,7 @@ func TestStoreSkipsUnchangedForms(t *testing.T) {
 	if err := st.Save("o", a); err != nil {
 		t.Fatal(err)
 	}
+	st.Flush()
 	file := st.path("o")
 	// A file changed behind the store's back shows whether Save wrote.
 	mark := func() { os.WriteFile(file, []byte(`{"provider":"marked"}`), 0o600) }
@@ -151,6 +153,7 @@ func TestStoreSkipsUnchangedForms(t *testing.T) {
 	if err := st.Save("o", a); err != nil {
 		t.Fatal(err)
 	}
+	st.Flush()
 	if got, _ := st.Load("o"); got.Provider != "marked" {
 		t.Fatalf("an unchanged form was written again: %+v", got)
 	}
@@ -193,6 +196,7 @@ func TestStoreLoadsUntypedForm(t *testing.T) {
 	if err := st.Save("o", Saved{Provider: r.Provider.ID, Model: r.Model.ID, Form: r.Form}); err != nil {
 		t.Fatal(err)
 	}
+	st.Flush()
 	b, _ := os.ReadFile(st.path("o"))
 	if !strings.Contains(string(b), `"temperature":{"text":"0.30"}`) || !strings.Contains(string(b), `"messages":{"messages":[{"role":"system","content":"Be brief."}`) {
 		t.Errorf("saved again as %s", b)
@@ -200,4 +204,56 @@ func TestStoreLoadsUntypedForm(t *testing.T) {
 	if again, _ := st.Load("o"); !again.Form.Equal(r.Form) {
 		t.Errorf("typed file reads back %+v, want %+v", again.Form, r.Form)
 	}
+}
+
+// Saves return before the file is written: a reload (Get) sees the last
+// at once, the file has it after Flush, and many saves in a row are one
+// write.
+func TestStoreWritesBehind(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		d := Saved{Provider: "sim", Model: "m", Form: formpkg.Decode(map[string][]string{"temperature": {fmt.Sprint(i)}})}
+		if err := st.Save("o", d); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := st.Load("o"); !ok || got.Form.Text("temperature") != fmt.Sprint(i) {
+			t.Fatalf("after save %d Load gives %+v", i, got)
+		}
+	}
+	st.Flush()
+	again, err := OpenStore(dir) // as after a restart
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := again.Load("o"); !ok || got.Form.Text("temperature") != "19" {
+		t.Fatalf("the file holds %+v", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(st.dir, ".draft-*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// A write that fails is reported by the next save.
+func TestStoreReportsAFailedWrite(t *testing.T) {
+	dir := t.TempDir()
+	st, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(st.dir); err != nil {
+		t.Fatal(err)
+	}
+	d := Saved{Provider: "sim", Model: "m"}
+	if err := st.Save("o", d); err != nil {
+		t.Fatalf("the first save: %v", err)
+	}
+	st.Flush()
+	if err := st.Save("o", d); err == nil {
+		t.Error("a failed write was not reported")
+	}
+	st.Flush()
 }

@@ -43,7 +43,23 @@ type Store struct {
 	written map[string]writtenFile
 	locks   [64]sync.Mutex
 	seed    maphash.Seed
+
+	// pending holds the values saved and not yet written (by path): a
+	// save returns at once and a writer goroutine, started when there is
+	// something to write and gone when there is not, writes them after
+	// writeDelay, each file once however often it was saved meanwhile
+	// (a preview saves the form at every pause in typing). failed is a
+	// write's error, returned by the next Put.
+	pmu     sync.Mutex
+	pending map[string][]byte
+	writing bool
+	idle    *sync.Cond
+	failed  error
 }
+
+// writeDelay is how long a saved value waits for the next save of the
+// same file before it is written.
+const writeDelay = 50 * time.Millisecond
 
 type writtenFile struct {
 	sum [32]byte
@@ -79,7 +95,9 @@ func OpenNamed(dataDir, name string) (*Store, error) {
 			}
 		}
 	}
-	return &Store{dir: dir, MaxBytes: 4 << 20, written: map[string]writtenFile{}, seed: maphash.MakeSeed()}, nil
+	st := &Store{dir: dir, MaxBytes: 4 << 20, written: map[string]writtenFile{}, seed: maphash.MakeSeed(), pending: map[string][]byte{}}
+	st.idle = sync.NewCond(&st.pmu)
+	return st, nil
 }
 
 func (s *Store) path(owner string) string {
@@ -88,10 +106,14 @@ func (s *Store) path(owner string) string {
 }
 
 // Save keeps owner's form, replacing the last (written to a temporary file
-// and renamed, so a crash leaves the old or the new, never half).
+// and renamed, so a crash leaves the old or the new, never half; written
+// within writeDelay, see Put).
 func (s *Store) Save(owner string, d Saved) error { return s.Put(owner, d) }
 
-// Put keeps owner's value v (JSON), replacing the last.
+// Put keeps owner's value v (JSON), replacing the last. It does not wait
+// for the file: Get sees the value at once, the file has it within
+// writeDelay (Flush waits for it). A write that failed is reported by the
+// next Put.
 func (s *Store) Put(owner string, v any) error {
 	if s == nil || owner == "" {
 		return nil
@@ -104,27 +126,76 @@ func (s *Store) Put(owner string, v any) error {
 		return errors.New("drafts: the form is too large to keep")
 	}
 	path := s.path(owner)
-	sum := sha256.Sum256(b)
+	s.pmu.Lock()
+	defer s.pmu.Unlock()
+	err, s.failed = s.failed, nil
+	if _, queued := s.pending[path]; !queued {
+		s.mu.Lock()
+		last, ok := s.written[path]
+		s.mu.Unlock()
+		if ok && last.sum == sha256.Sum256(b) && time.Since(last.at) < rewriteAfter {
+			return err // the file has it already
+		}
+	}
+	s.pending[path] = b
+	if !s.writing {
+		s.writing = true
+		go s.writePending()
+	}
+	return err
+}
+
+// writePending writes what is pending, after writeDelay, until nothing is.
+func (s *Store) writePending() {
+	for {
+		time.Sleep(writeDelay)
+		s.pmu.Lock()
+		batch := s.pending
+		if len(batch) == 0 {
+			s.writing = false
+			s.idle.Broadcast()
+			s.pmu.Unlock()
+			return
+		}
+		s.pending = map[string][]byte{}
+		s.pmu.Unlock()
+		for path, b := range batch {
+			s.writeFile(path, b)
+		}
+	}
+}
+
+// writeFile writes b to the file at path and remembers it; an error is
+// kept for the next Put.
+func (s *Store) writeFile(path string, b []byte) {
 	lock := s.lockOf(path)
 	lock.Lock()
 	defer lock.Unlock()
-	s.mu.Lock()
-	last, ok := s.written[path]
-	s.mu.Unlock()
-	if ok && last.sum == sum && time.Since(last.at) < rewriteAfter {
-		return nil
-	}
 	if err := s.write(path, b); err != nil {
 		s.forget(path)
-		return err
+		s.pmu.Lock()
+		s.failed = err
+		s.pmu.Unlock()
+		return
 	}
 	s.mu.Lock()
 	if len(s.written) >= maxRemembered {
 		clear(s.written)
 	}
-	s.written[path] = writtenFile{sum: sum, at: time.Now()}
+	s.written[path] = writtenFile{sum: sha256.Sum256(b), at: time.Now()}
 	s.mu.Unlock()
-	return nil
+}
+
+// Flush waits until every value saved so far is in its file.
+func (s *Store) Flush() {
+	if s == nil {
+		return
+	}
+	s.pmu.Lock()
+	for s.writing {
+		s.idle.Wait()
+	}
+	s.pmu.Unlock()
 }
 
 // lockOf is the lock of the file at path (one of 64, by a hash of it).
@@ -171,9 +242,15 @@ func (s *Store) Get(owner string, v any) bool {
 	if s == nil || owner == "" {
 		return false
 	}
-	b, err := os.ReadFile(s.path(owner))
-	if err != nil {
-		return false
+	path := s.path(owner)
+	s.pmu.Lock()
+	b, queued := s.pending[path]
+	s.pmu.Unlock()
+	if !queued {
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
+			return false
+		}
 	}
 	return json.Unmarshal(b, v) == nil
 }
