@@ -128,6 +128,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	rounds := fs.Int("rounds", 0, "rounds of every scenario, the peers' order rotated each round (default 3, -short 2)")
 	jsonOut := fs.String("json", "", "also write every round's figures to this file as JSON")
 	profiles := fs.String("pprof", "", "save the playground's CPU and heap profiles under scenario 3 (first round) into this directory")
+	dataRoot := fs.String("data-root", "", "make the playground's data directories under this directory (default: the system's temporary directory), e.g. /dev/shm to take the disk out of its figures")
 	relayClient := fs.String("go-relay-client", "net/http", "the Go relay's upstream client: net/http (the playground's) or fasthttp")
 	relayAddr := fs.String("go-relay", "", "serve as the Go relay on this address (loadbench starts itself so)")
 	upstream := fs.String("upstream", "", "with -go-relay: the simulator's URL")
@@ -170,7 +171,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		bins[name] = bin
 	}
-	b := &bench{cfg: cfg, dir: dir, bins: bins, out: out, profiles: *profiles, relayClient: *relayClient}
+	b := &bench{cfg: cfg, dir: dir, dataRoot: *dataRoot, bins: bins, out: out, profiles: *profiles, relayClient: *relayClient}
+	defer func() {
+		for _, d := range b.dataDirs {
+			os.RemoveAll(d)
+		}
+	}()
 	if !cfg.NoNginx {
 		if p, err := exec.LookPath("nginx"); err == nil {
 			b.nginx = p

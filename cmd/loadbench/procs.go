@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -74,9 +75,12 @@ func (b *bench) startSim(ctx context.Context, tps float64) (*proc, error) {
 // 100,000 events (about 17 MB from the simulator, past the 16 MB default
 // of --run-max-bytes).
 func (b *bench) startPlayground(ctx context.Context, sim string) (*proc, error) {
-	data, err := os.MkdirTemp(b.dir, "data-")
+	data, err := os.MkdirTemp(cmp.Or(b.dataRoot, b.dir), "loadbench-data-")
 	if err != nil {
 		return nil, err
+	}
+	if b.dataRoot != "" {
+		b.dataDirs = append(b.dataDirs, data) // removed at the end, as b.dir is
 	}
 	args := []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--log-level", "error", "--runs-at-once", "0", "--runs-per-minute", "0",
 		"--client-runs-at-once", "0", "--client-runs-per-minute", "0", "--operator-runs-at-once", "0", "--max-conns-per-ip", "0", "--run-max-bytes", strconv.Itoa(256 << 20)}

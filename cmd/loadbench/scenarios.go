@@ -11,11 +11,15 @@ import (
 )
 
 type bench struct {
-	cfg   Config
-	dir   string
-	bins  map[string]string
-	out   io.Writer
-	nginx string // "" when not installed
+	cfg Config
+	dir string
+	// dataRoot, when set, holds the playground's data directories
+	// (dataDirs, removed at the end).
+	dataRoot string
+	dataDirs []string
+	bins     map[string]string
+	out      io.Writer
+	nginx    string // "" when not installed
 	// relayClient is the Go relay's upstream client: net/http or fasthttp.
 	relayClient string
 	// profiles, when set, receives the playground's profiles (scenario 3,
