@@ -82,7 +82,7 @@ func NewDecoder(r io.Reader, maxEventSize int) *Decoder {
 // and a relay holds one per open stream) and doubles, up to maxReadBuffer,
 // while reads fill it (a fast stream reads in bigger gulps).
 const (
-	minReadBuffer = 4 << 10
+	minReadBuffer = 1 << 10
 	maxReadBuffer = 32 << 10
 )
 
