@@ -6,7 +6,7 @@ module.exports = {
   // from the stored choice or prefers-color-scheme.
   darkMode: 'class',
   // web/markdown writes the md-image class into rendered answers.
-  content: ['./views/**/*.templ', './static/js/app.js', './web/markdown/*.go'],
+  content: ['./views/**/*.templ', './views/js/*.js', './web/markdown/*.go'],
   // Run states are set by app.js as 'state-' + name.
   safelist: ['state-running', 'state-completed', 'state-failed', 'state-stopped', 'state-interrupted'],
   theme: {

@@ -13,7 +13,7 @@ import "github.com/playground-dev/playground/web/form"
 // messageRows is a messages field drawn as the conversation's transcript:
 // the system turn on top, then the turns. Each turn is one row of the
 // draft's messages, its inputs the ones the form posts, so editing the
-// transcript edits the rows and the curl follows. static/js/conversation.js
+// transcript edits the rows and the curl follows. views/js/conversation.js
 // does what a turn's buttons do (edit, copy, regenerate from here, New
 // conversation); app.js adds, moves and deletes rows.
 func messageRows(f Field) templ.Component {

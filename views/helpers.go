@@ -52,7 +52,7 @@ const linkRel = markdown.LinkRel
 // thumbSrc is the thumbnail source of an image URL: the URL itself when it
 // is inline data (markdown.InlineImage), else "". A remote image is never
 // loaded by the page (CSP img-src 'self' data:): it gets thumbHref.
-// static/js/app.js makes the same choice as the person types.
+// views/js/app.js makes the same choice as the person types.
 func thumbSrc(u string) string {
 	if u == "" || form.CheckImageURL(u) != "" || !markdown.InlineImage(u) {
 		return ""

@@ -11,7 +11,7 @@ import (
 )
 
 // LPShade is one shade of the token-probability view: its class (lp-0 …
-// lp-9, as static/js/app.js h.lp gives a token of probability p the class
+// lp-9, as views/js/app.js h.lp gives a token of probability p the class
 // lp-floor(10p)) and what it means.
 type LPShade struct {
 	Class string

@@ -11,7 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 // lpBox is a choice's token-probability view: the legend of the shading,
 // the tokens (each focusable: a tap, Enter or Space opens its
 // alternatives in the box below it, Esc closes it) and that box. The live
-// panel's tokens are added by static/js/app.js (h.lp); a stored answer's
+// panel's tokens are added by views/js/app.js (h.lp); a stored answer's
 // are drawn here (LPTokens), each carrying its alternatives as JSON
 // (data-lp-token).
 func lpBox(toks []LPToken) templ.Component {

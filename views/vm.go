@@ -25,9 +25,9 @@ type Assets struct {
 	Chroma string
 	JS     string
 	HTMX   string
-	// Conversation is static/js/conversation.js, the transcript's actions.
+	// Conversation is views/js/conversation.js, the transcript's actions.
 	Conversation string
-	// Experiment is static/js/experiment.js, the experiment page's file
+	// Experiment is views/js/experiment.js, the experiment page's file
 	// loading and check templates.
 	Experiment string
 	// Theme is the small script in <head> that picks the light or dark
