@@ -74,7 +74,11 @@ func withFields(data []byte, pairs ...string) []byte {
 	if len(data) < 2 || data[0] != '{' || data[len(data)-1] != '}' {
 		return data
 	}
-	out := make([]byte, 0, len(data)+64)
+	size := len(data)
+	for _, p := range pairs {
+		size += len(p) + len(p)/8 + 8 // quotes, separators and some escapes
+	}
+	out := make([]byte, 0, size)
 	out = append(out, data[:len(data)-1]...)
 	for i := 0; i+1 < len(pairs); i += 2 {
 		v, err := json.Marshal(pairs[i+1])

@@ -359,7 +359,9 @@ func (b *idleBody) Close() error {
 		if w == nil {
 			w = io.Discard
 		}
-		_, _ = io.Copy(w, io.LimitReader(b.rc, maxDrain))
+		buf := drainBufs.Get().(*[]byte)
+		_, _ = io.CopyBuffer(w, io.LimitReader(b.rc, maxDrain), *buf)
+		drainBufs.Put(buf)
 		stop.Stop()
 	}
 	err := b.rc.Close()
@@ -371,6 +373,11 @@ const (
 	maxDrain  = 64 << 10
 	drainWait = 50 * time.Millisecond
 )
+
+// drainBufs are the buffers a close drains a body's rest through: what
+// follows the last event is a few bytes, and io.Copy would make 32 KB for
+// each run.
+var drainBufs = sync.Pool{New: func() any { b := make([]byte, 2<<10); return &b }}
 
 // describe turns a transport error into a clear message. It names the
 // host that failed: after a redirect, the target, not the first host.
