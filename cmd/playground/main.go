@@ -156,26 +156,28 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	if err != nil {
 		return nil, err
 	}
-	saved, err := draft.OpenStore(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	layouts, err := draft.OpenNamed(cfg.DataDir, "compare")
-	if err != nil {
-		return nil, err
-	}
-	setups, err := draft.OpenNamed(cfg.DataDir, "experiments")
-	if err != nil {
-		return nil, err
-	}
-	// The forms saved last are written out at shutdown (a save returns
-	// before its file is written).
-	sys.closers = append(sys.closers, saved.Flush, layouts.Flush, setups.Flush)
 	hist, err := history.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
 	sys.closers = append(sys.closers, func() { hist.Close() })
+	// Each session's last form, compare panes and experiment are rows of
+	// the history's database (files written by earlier versions are still
+	// read); the last saves are written out at shutdown, before the
+	// database closes (a save returns before it is written).
+	saved, err := draft.OpenIn(hist, cfg.DataDir, "drafts")
+	if err != nil {
+		return nil, err
+	}
+	layouts, err := draft.OpenIn(hist, cfg.DataDir, "compare")
+	if err != nil {
+		return nil, err
+	}
+	setups, err := draft.OpenIn(hist, cfg.DataDir, "experiments")
+	if err != nil {
+		return nil, err
+	}
+	sys.closers = append(sys.closers, saved.Flush, layouts.Flush, setups.Flush)
 	hist.SetLimits(history.Limits{RunBytes: cfg.HistoryRunMax, OwnerBytes: cfg.HistoryQuotaBytes, OwnerRuns: cfg.HistoryQuotaRuns,
 		Retention: time.Duration(cfg.HistoryRetentionDays) * 24 * time.Hour, TotalBytes: cfg.HistoryMaxBytes})
 	// Runs older than the retention (and session epochs older than a

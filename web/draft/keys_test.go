@@ -1,11 +1,13 @@
 package draft
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/playground-dev/playground/web/account"
@@ -256,4 +258,84 @@ func TestStoreReportsAFailedWrite(t *testing.T) {
 		t.Error("a failed write was not reported")
 	}
 	st.Flush()
+}
+
+// memRows is a database's rows for the store's tests.
+type memRows struct {
+	mu     sync.Mutex
+	vals   map[string]string
+	writes int
+	fail   error
+}
+
+func (m *memRows) ReadState(kind, key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.vals[kind+"/"+key]
+	return []byte(v), ok, nil
+}
+
+func (m *memRows) WriteState(kind string, vals map[string][]byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	m.writes++
+	for k, v := range vals {
+		m.vals[kind+"/"+k] = string(v)
+	}
+	return nil
+}
+
+// A store in a database keeps each session's value as a row, writes a
+// burst of saves as one batch, still reads the file an earlier version
+// wrote, and reports a failed write at the next save.
+func TestStoreInRows(t *testing.T) {
+	dir := t.TempDir()
+	files, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := files.Save("old", Saved{Provider: "sim", Model: "from-a-file"}); err != nil {
+		t.Fatal(err)
+	}
+	files.Flush()
+	rows := &memRows{vals: map[string]string{}}
+	st, err := OpenIn(rows, dir, "drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := st.Load("old"); !ok || got.Model != "from-a-file" {
+		t.Fatalf("the earlier file reads as %+v %v", got, ok)
+	}
+	for i := range 5 {
+		for _, o := range []string{"a", "b", "c"} {
+			if err := st.Save(o, Saved{Provider: "sim", Model: fmt.Sprint(o, i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	st.Flush()
+	if rows.writes != 1 || len(rows.vals) != 3 {
+		t.Errorf("%d writes of %d rows, want one batch of 3", rows.writes, len(rows.vals))
+	}
+	again, _ := OpenIn(rows, dir, "drafts")
+	if got, ok := again.Load("b"); !ok || got.Model != "b4" {
+		t.Errorf("after a restart b reads as %+v %v", got, ok)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "drafts", "*.json")); len(left) != 1 {
+		t.Errorf("files %v: only the earlier one should be there", left)
+	}
+	rows.fail = errors.New("disk full")
+	st.Save("a", Saved{Provider: "sim", Model: "lost"})
+	st.Flush()
+	if err := st.Save("a", Saved{Provider: "sim", Model: "next"}); err == nil {
+		t.Error("a failed write was not reported")
+	}
+	rows.fail = nil
+	st.Flush()
+	if got, _ := again.Load("a"); got.Model != "next" {
+		t.Errorf("after the failure the next save gives %+v", got)
+	}
 }

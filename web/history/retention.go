@@ -213,6 +213,7 @@ func (s *Store) KeepPruned(ctx context.Context, log *slog.Logger, maxAge time.Du
 			log.Info("history retention: old runs deleted", "count", n, "older_than", s.limits.Retention.String())
 		}
 		warn("old session epochs not dropped", s.ForgetSessionEpochs(ctx, time.Now().Add(-maxAge)))
+		warn("old session state not dropped", s.ForgetSessionState(ctx, time.Now().Add(-maxAge)))
 	}
 	capTotal := func() {
 		n, err := s.EnforceTotal(ctx, prunePass)
