@@ -74,6 +74,9 @@ func History(store historyLister, assets views.Assets) fiber.Handler {
 		owner := ownerOf(c)
 		query := queryValues(c)
 		f, errs := history.ParseFilter(query)
+		if msg := errs["cursor"]; msg != "" {
+			return problem.Invalid("cursor", msg)
+		}
 		vf := views.HistoryFilter{From: query.Get("from"), To: query.Get("to"), Query: f.Query, Errors: errs,
 			Active: history.Filtered(query)}
 		page, err := store.List(c.UserContext(), owner, f)
@@ -90,13 +93,13 @@ func History(store historyLister, assets views.Assets) fiber.Handler {
 			return err
 		}
 		p := views.HistoryPage{Title: "History · Playground", Assets: assets, CSRF: csrfToken(c), Filter: vf,
-			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Page: page.Page, Pages: page.Pages, Flash: takeFlash(c),
+			Rows: views.NewHistoryRows(page.Entries), Total: page.Total, Capped: page.Capped, Flash: takeFlash(c),
 			Keeps: views.HistoryKeeps(store.Limits()), Experiments: views.NewExperimentItems(xs)}
-		if page.Page > 1 {
-			p.PrevURL = "/history?" + history.PageQuery(query, page.Page-1).Encode()
+		if !page.Newer.IsZero() {
+			p.PrevURL = "/history?" + history.PageQuery(query, page.Newer).Encode()
 		}
-		if page.Page < page.Pages {
-			p.NextURL = "/history?" + history.PageQuery(query, page.Page+1).Encode()
+		if !page.Older.IsZero() {
+			p.NextURL = "/history?" + history.PageQuery(query, page.Older).Encode()
 		}
 		return render(c, http.StatusOK, views.HistoryPageView(p))
 	}

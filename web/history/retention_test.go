@@ -31,11 +31,7 @@ func listIDs(t *testing.T, s *Store, owner string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	for _, e := range p.Entries {
-		ids = append(ids, e.ID)
-	}
-	return strings.Join(ids, ",")
+	return pageIDs(p)
 }
 
 // Finding 13: past a session's quota (runs or bytes) its oldest finished

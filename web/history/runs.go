@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -527,29 +528,85 @@ type Filter struct {
 	Model    string
 	// From and To bound the creation time: From inclusive, To exclusive.
 	From, To time.Time
-	// Query is searched (case-insensitively) in the prompt and the answer.
-	Query   string
-	Page    int // from 1
+	// Query is searched in the prompt and the answer (see search.go: words,
+	// each a prefix, and "quoted phrases").
+	Query string
+	// Cursor is the page: the runs older than its key (Older) or newer
+	// (Newer); the zero Cursor is the first (newest) page.
+	Cursor  Cursor
 	PerPage int
 }
+
+// CountCap bounds the count a page shows: counting every match of a
+// search or filter at 100,000 runs would cost a scan of them all on every
+// page, and past a thousand the number tells nobody anything (the page
+// says "more than 1,000").
+const CountCap = 1000
 
 // Page is one page of runs, newest first; its entries carry no form,
 // request, curl or output (Get has them).
 type Page struct {
 	Entries []Entry
-	Total   int
-	Page    int
-	Pages   int
+	// Total is how many runs match the filter, at most CountCap; Capped
+	// says there are more.
+	Total  int
+	Capped bool
+	// Newer and Older are the cursors of the pages before and after this
+	// one (the zero Cursor when there is none).
+	Newer, Older Cursor
 }
 
-// List returns a page of owner's runs.
+// List returns a page of owner's runs, newest first (by creation time,
+// then id), as a keyset page: what a page costs does not grow with how far
+// back it is.
 func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) {
 	if f.PerPage <= 0 {
 		f.PerPage = 25
 	}
-	if f.Page <= 0 {
-		f.Page = 1
+	where, args := s.listWhere(owner, f)
+	var p Page
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE `+where+` LIMIT ?) AS matching`),
+		append(args, CountCap+1)...).Scan(&p.Total); err != nil {
+		return p, fmt.Errorf("history: list: %w", err)
 	}
+	if p.Total > CountCap {
+		p.Total, p.Capped = CountCap, true
+	}
+	cur := f.Cursor
+	entries, more, err := s.listPage(ctx, where, args, cur, f.PerPage)
+	if err != nil {
+		return p, err
+	}
+	if cur.Dir == Newer && len(entries) < f.PerPage {
+		// Fewer than a page is newer: that is the first page, whole.
+		cur = Cursor{}
+		if entries, more, err = s.listPage(ctx, where, args, cur, f.PerPage); err != nil {
+			return p, err
+		}
+	}
+	p.Entries = entries
+	if len(entries) == 0 {
+		return p, nil
+	}
+	first, last := entries[0], entries[len(entries)-1]
+	// Going older, "more" is whether there is an older page; going newer,
+	// whether there is a newer one. The other side is where the cursor
+	// came from, so there is one.
+	hasNewer, hasOlder := cur.Dir == Older, more
+	if cur.Dir == Newer {
+		hasNewer, hasOlder = more, true
+	}
+	if hasNewer {
+		p.Newer = Cursor{Dir: Newer, Created: first.Created, ID: first.ID}
+	}
+	if hasOlder {
+		p.Older = Cursor{Dir: Older, Created: last.Created, ID: last.ID}
+	}
+	return p, nil
+}
+
+// listWhere is the condition of f's runs of owner, and its arguments.
+func (s *Store) listWhere(owner string, f Filter) (string, []any) {
 	where := `owner = ?`
 	args := []any{ownerKey(owner)}
 	if f.Provider != "" {
@@ -568,30 +625,61 @@ func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) 
 		where += ` AND created_at < ?`
 		args = append(args, millis(f.To))
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND search LIKE ? ESCAPE '\'`
-		args = append(args, "%"+likeEscape(strings.ToLower(clean(q)))+"%")
+	if q := strings.TrimSpace(clean(f.Query)); q != "" {
+		switch terms := parseSearch(q); {
+		case len(terms) == 0:
+			// No word in it: the text as a substring.
+			where += ` AND search LIKE ? ESCAPE '\'`
+			args = append(args, "%"+likeEscape(strings.ToLower(q))+"%")
+		case s.dialect == Postgres:
+			where += ` AND search_tsv @@ to_tsquery('simple', ?)`
+			args = append(args, tsQuery(terms))
+		default:
+			where += ` AND rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?)`
+			args = append(args, ftsQuery(terms))
+		}
 	}
-	var p Page
-	p.Page = f.Page
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM runs WHERE `+where), args...).Scan(&p.Total); err != nil {
-		return p, fmt.Errorf("history: list: %w", err)
+	return where, args
+}
+
+// listPage reads up to n runs matching where from cur on, newest first,
+// and whether there are more past them in cur's direction.
+func (s *Store) listPage(ctx context.Context, where string, args []any, cur Cursor, n int) ([]Entry, bool, error) {
+	order := `created_at DESC, id DESC`
+	switch cur.Dir {
+	case Older:
+		where += ` AND (created_at < ? OR created_at = ? AND id < ?)`
+		args = append(args, millis(cur.Created), millis(cur.Created), cur.ID)
+	case Newer:
+		where += ` AND (created_at > ? OR created_at = ? AND id > ?)`
+		args = append(args, millis(cur.Created), millis(cur.Created), cur.ID)
+		order = `created_at, id`
 	}
-	p.Pages = (p.Total + f.PerPage - 1) / f.PerPage
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+listColumns+` FROM runs WHERE `+where+` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`),
-		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+listColumns+` FROM runs WHERE `+where+` ORDER BY `+order+` LIMIT ?`),
+		append(args, n+1)...)
 	if err != nil {
-		return p, fmt.Errorf("history: list: %w", err)
+		return nil, false, fmt.Errorf("history: list: %w", err)
 	}
 	defer rows.Close()
+	var out []Entry
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			return p, err
+			return nil, false, err
 		}
-		p.Entries = append(p.Entries, e)
+		out = append(out, e)
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("history: list: %w", err)
+	}
+	more := len(out) > n
+	if more {
+		out = out[:n]
+	}
+	if cur.Dir == Newer {
+		slices.Reverse(out)
+	}
+	return out, more, nil
 }
 
 func likeEscape(s string) string {
