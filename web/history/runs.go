@@ -563,8 +563,11 @@ func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) 
 	if f.PerPage <= 0 {
 		f.PerPage = 25
 	}
-	where, args := s.listWhere(owner, f)
 	var p Page
+	where, args, err := s.listWhere(ctx, owner, f)
+	if err != nil {
+		return p, err
+	}
 	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE `+where+` LIMIT ?) AS matching`),
 		append(args, CountCap+1)...).Scan(&p.Total); err != nil {
 		return p, fmt.Errorf("history: list: %w", err)
@@ -605,8 +608,15 @@ func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) 
 	return p, nil
 }
 
+// ftsFew is how many runs (of any session) a search may match for List
+// to read its matches from the full-text index and sort them; past it,
+// List walks the owner's runs newest first and asks the index about each
+// until the page is full (a common word is in most of them: the walk
+// stops early, where reading and sorting every match would not).
+var ftsFew = 2000
+
 // listWhere is the condition of f's runs of owner, and its arguments.
-func (s *Store) listWhere(owner string, f Filter) (string, []any) {
+func (s *Store) listWhere(ctx context.Context, owner string, f Filter) (string, []any, error) {
 	where := `owner = ?`
 	args := []any{ownerKey(owner)}
 	if f.Provider != "" {
@@ -635,16 +645,26 @@ func (s *Store) listWhere(owner string, f Filter) (string, []any) {
 			where += ` AND search_tsv @@ to_tsquery('simple', ?)`
 			args = append(args, tsQuery(terms))
 		default:
-			where += ` AND rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?)`
-			args = append(args, ftsQuery(terms))
+			match := ftsQuery(terms)
+			var n int
+			if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM runs_fts WHERE runs_fts MATCH ? LIMIT ?)`,
+				match, ftsFew+1).Scan(&n); err != nil {
+				return "", nil, fmt.Errorf("history: search: %w", err)
+			}
+			if n <= ftsFew {
+				where += ` AND rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?)`
+			} else {
+				where += ` AND EXISTS (SELECT 1 FROM runs_fts WHERE runs_fts MATCH ? AND runs_fts.rowid = runs.rowid)`
+			}
+			args = append(args, match)
 		}
 	}
-	return where, args
+	return where, args, nil
 }
 
-// listPage reads up to n runs matching where from cur on, newest first,
-// and whether there are more past them in cur's direction.
-func (s *Store) listPage(ctx context.Context, where string, args []any, cur Cursor, n int) ([]Entry, bool, error) {
+// pageQuery is the query of n+1 runs matching where from cur on, in
+// cur's direction (newer: oldest first), and its arguments.
+func pageQuery(where string, args []any, cur Cursor, n int) (string, []any) {
 	order := `created_at DESC, id DESC`
 	switch cur.Dir {
 	case Older:
@@ -655,8 +675,14 @@ func (s *Store) listPage(ctx context.Context, where string, args []any, cur Curs
 		args = append(args, millis(cur.Created), millis(cur.Created), cur.ID)
 		order = `created_at, id`
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+listColumns+` FROM runs WHERE `+where+` ORDER BY `+order+` LIMIT ?`),
-		append(args, n+1)...)
+	return `SELECT ` + listColumns + ` FROM runs WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ?`, append(args, n+1)
+}
+
+// listPage reads up to n runs matching where from cur on, newest first,
+// and whether there are more past them in cur's direction.
+func (s *Store) listPage(ctx context.Context, where string, args []any, cur Cursor, n int) ([]Entry, bool, error) {
+	query, args := pageQuery(where, args, cur, n)
+	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("history: list: %w", err)
 	}
@@ -731,4 +757,41 @@ func (s *Store) Export(ctx context.Context, owner string, fn func(Entry) error) 
 		}
 	}
 	return rows.Err()
+}
+
+// ExplainList is the database's plan of the query of List's page under f
+// (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN ANALYZE), for the
+// history benchmark and whoever wonders why a page is slow.
+func (s *Store) ExplainList(ctx context.Context, owner string, f Filter) (string, error) {
+	if f.PerPage <= 0 {
+		f.PerPage = 25
+	}
+	where, args, err := s.listWhere(ctx, owner, f)
+	if err != nil {
+		return "", err
+	}
+	query, args := pageQuery(where, args, f.Cursor, f.PerPage)
+	explain, col := `EXPLAIN QUERY PLAN `, 3
+	if s.dialect == Postgres {
+		explain, col = `EXPLAIN (ANALYZE, COSTS OFF) `, 0
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(explain+query), args...)
+	if err != nil {
+		return "", fmt.Errorf("history: explain: %w", err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%v\n", vals[min(col, len(vals)-1)])
+	}
+	return b.String(), rows.Err()
 }

@@ -154,3 +154,13 @@ func TestSearchBackfill(t *testing.T) {
 		t.Fatalf("the old run is not found: %q %v", pageIDs(p), err)
 	}
 }
+
+// TestSearchWalkingOwnersRuns runs the search and paging tests with List
+// walking the owner's runs (as for a common word) instead of reading the
+// index's matches.
+func TestSearchWalkingOwnersRuns(t *testing.T) {
+	defer func(n int) { ftsFew = n }(ftsFew)
+	ftsFew = 0
+	TestSearch(t)
+	TestListKeysetPages(t)
+}
