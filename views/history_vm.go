@@ -39,7 +39,7 @@ type HistoryPage struct {
 // Count says how many runs match.
 func (p HistoryPage) Count() string {
 	if p.Capped {
-		return "More than " + Plural(p.Total, "run", "runs")
+		return "At least " + Plural(p.Total, "run", "runs")
 	}
 	return Plural(p.Total, "run", "runs")
 }

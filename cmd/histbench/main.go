@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	pg := fs.String("postgres", getenv("PLAYGROUND_TEST_DATABASE_URL"), `PostgreSQL URL ("" or "off": SQLite only)`)
 	explain := fs.Bool("explain", false, "print the query plan of each list and search")
 	keep := fs.Bool("keep", false, "keep the database (SQLite directory, PostgreSQL schema)")
+	reuse := fs.Bool("reuse", false, "measure the runs already in -dir (SQLite only; from a -keep run) instead of writing them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,10 +66,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			defer os.RemoveAll(tmp)
 		}
 	}
-	if err := bench(ctx, "", d, *runs, *reps, *explain, out); err != nil {
+	if err := bench(ctx, "", d, *runs, *reps, *explain, *reuse, out); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	if *pg == "" || *pg == "off" {
+	if *pg == "" || *pg == "off" || *reuse {
 		fmt.Fprintln(out, "PostgreSQL: not measured (no -postgres URL, PLAYGROUND_TEST_DATABASE_URL unset)")
 		return nil
 	}
@@ -79,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if !*keep {
 		defer drop()
 	}
-	if err := bench(ctx, schemaURL, "", *runs, *reps, *explain, out); err != nil {
+	if err := bench(ctx, schemaURL, "", *runs, *reps, *explain, false, out); err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	return nil
@@ -87,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 
 // bench writes the runs into the store at dbURL (or SQLite in dir) and
 // prints the measures.
-func bench(ctx context.Context, dbURL, dir string, runs, reps int, explain bool, out io.Writer) error {
+func bench(ctx context.Context, dbURL, dir string, runs, reps int, explain, reuse bool, out io.Writer) error {
 	s, err := history.Open(ctx, dbURL, dir)
 	if err != nil {
 		return err
@@ -95,7 +96,12 @@ func bench(ctx context.Context, dbURL, dir string, runs, reps int, explain bool,
 	defer s.Close()
 	// One owner far past the default quota: the benchmark keeps them all.
 	s.SetLimits(history.Limits{RunBytes: history.DefaultLimits().RunBytes})
-	g, err := histbench.Generate(ctx, s, runs, 22)
+	var g histbench.Generated
+	if reuse {
+		g, err = histbench.Existing(ctx, s, runs)
+	} else {
+		g, err = histbench.Generate(ctx, s, runs, 22)
+	}
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,9 @@ func TestListKeysetPages(t *testing.T) {
 	})
 }
 
-func TestListCursorEdges(t *testing.T) {
+func TestListCursorEdges(t *testing.T) { listCursorEdges(t, "") }
+
+func listCursorEdges(t *testing.T, query string) {
 	eachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		t0 := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
@@ -132,7 +134,7 @@ func TestListCursorEdges(t *testing.T) {
 			"older than a future time": {Cursor{Dir: Older, Created: t0.AddDate(5, 0, 0), ID: "x"}, "r4,r3", true, true},
 		} {
 			t.Run(name, func(t *testing.T) {
-				p, err := s.List(ctx, "alice", Filter{PerPage: 2, Cursor: tc.c})
+				p, err := s.List(ctx, "alice", Filter{PerPage: 2, Cursor: tc.c, Query: query})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -564,26 +564,22 @@ func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) 
 		f.PerPage = 25
 	}
 	var p Page
-	where, args, err := s.listWhere(ctx, owner, f)
+	lq, err := s.listWhere(ctx, owner, f)
 	if err != nil {
 		return p, err
 	}
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE `+where+` LIMIT ?) AS matching`),
-		append(args, CountCap+1)...).Scan(&p.Total); err != nil {
-		return p, fmt.Errorf("history: list: %w", err)
-	}
-	if p.Total > CountCap {
-		p.Total, p.Capped = CountCap, true
+	if p.Total, p.Capped, err = s.count(ctx, lq); err != nil {
+		return p, err
 	}
 	cur := f.Cursor
-	entries, more, err := s.listPage(ctx, where, args, cur, f.PerPage)
+	entries, more, err := s.listPage(ctx, lq, cur, f.PerPage)
 	if err != nil {
 		return p, err
 	}
 	if cur.Dir == Newer && len(entries) < f.PerPage {
 		// Fewer than a page is newer: that is the first page, whole.
 		cur = Cursor{}
-		if entries, more, err = s.listPage(ctx, where, args, cur, f.PerPage); err != nil {
+		if entries, more, err = s.listPage(ctx, lq, cur, f.PerPage); err != nil {
 			return p, err
 		}
 	}
@@ -610,13 +606,11 @@ func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) 
 
 // ftsFew is how many runs (of any session) a search may match for List
 // to read its matches from the full-text index and sort them; past it,
-// List walks the owner's runs newest first and asks the index about each
-// until the page is full (a common word is in most of them: the walk
-// stops early, where reading and sorting every match would not).
+// List walks the runs in chunks (see walk.go).
 var ftsFew = 2000
 
 // listWhere is the condition of f's runs of owner, and its arguments.
-func (s *Store) listWhere(ctx context.Context, owner string, f Filter) (string, []any, error) {
+func (s *Store) listWhere(ctx context.Context, owner string, f Filter) (listQuery, error) {
 	where := `owner = ?`
 	args := []any{ownerKey(owner)}
 	if f.Provider != "" {
@@ -649,54 +643,71 @@ func (s *Store) listWhere(ctx context.Context, owner string, f Filter) (string, 
 			var n int
 			if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM runs_fts WHERE runs_fts MATCH ? LIMIT ?)`,
 				match, ftsFew+1).Scan(&n); err != nil {
-				return "", nil, fmt.Errorf("history: search: %w", err)
+				return listQuery{}, fmt.Errorf("history: search: %w", err)
 			}
-			if n <= ftsFew {
-				where += ` AND rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?)`
-			} else {
-				where += ` AND EXISTS (SELECT 1 FROM runs_fts WHERE runs_fts MATCH ? AND runs_fts.rowid = runs.rowid)`
+			if n > ftsFew {
+				return listQuery{where: where, args: args, match: match}, nil
 			}
+			where += ` AND rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?)`
 			args = append(args, match)
 		}
 	}
-	return where, args, nil
+	return listQuery{where: where, args: args}, nil
 }
 
-// pageQuery is the query of n+1 runs matching where from cur on, in
-// cur's direction (newer: oldest first), and its arguments.
-func pageQuery(where string, args []any, cur Cursor, n int) (string, []any) {
+// pageQuery is the query of cols of up to n runs matching where from cur
+// on, in cur's direction (newer: oldest first), and its arguments.
+// The key is compared as a row value: both databases read it as a range
+// of the (…, created_at, id) indexes (spelt out with OR, SQLite scanned
+// the owner's index from the newest run to the cursor's).
+func pageQuery(cols, where string, args []any, cur Cursor, n int) (string, []any) {
 	order := `created_at DESC, id DESC`
 	switch cur.Dir {
 	case Older:
-		where += ` AND (created_at < ? OR created_at = ? AND id < ?)`
-		args = append(args, millis(cur.Created), millis(cur.Created), cur.ID)
+		where += ` AND (created_at, id) < (?, ?)`
+		args = append(args, millis(cur.Created), cur.ID)
 	case Newer:
-		where += ` AND (created_at > ? OR created_at = ? AND id > ?)`
-		args = append(args, millis(cur.Created), millis(cur.Created), cur.ID)
+		where += ` AND (created_at, id) > (?, ?)`
+		args = append(args, millis(cur.Created), cur.ID)
 		order = `created_at, id`
 	}
-	return `SELECT ` + listColumns + ` FROM runs WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ?`, append(args, n+1)
+	return `SELECT ` + cols + ` FROM runs WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ?`, append(args, n)
 }
 
-// listPage reads up to n runs matching where from cur on, newest first,
-// and whether there are more past them in cur's direction.
-func (s *Store) listPage(ctx context.Context, where string, args []any, cur Cursor, n int) ([]Entry, bool, error) {
-	query, args := pageQuery(where, args, cur, n)
+// entries reads the runs query gives.
+func (s *Store) entries(ctx context.Context, query string, args []any) ([]Entry, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
-		return nil, false, fmt.Errorf("history: list: %w", err)
+		return nil, fmt.Errorf("history: list: %w", err)
 	}
 	defer rows.Close()
 	var out []Entry
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("history: list: %w", err)
+		return nil, fmt.Errorf("history: list: %w", err)
+	}
+	return out, nil
+}
+
+// listPage reads up to n runs matching where from cur on, newest first,
+// and whether there are more past them in cur's direction.
+func (s *Store) listPage(ctx context.Context, lq listQuery, cur Cursor, n int) ([]Entry, bool, error) {
+	var out []Entry
+	var err error
+	if lq.match != "" {
+		out, err = s.walkPage(ctx, lq, cur, n+1)
+	} else {
+		query, args := pageQuery(listColumns, lq.where, lq.args, cur, n+1)
+		out, err = s.entries(ctx, query, args)
+	}
+	if err != nil {
+		return nil, false, err
 	}
 	more := len(out) > n
 	if more {
@@ -766,11 +777,14 @@ func (s *Store) ExplainList(ctx context.Context, owner string, f Filter) (string
 	if f.PerPage <= 0 {
 		f.PerPage = 25
 	}
-	where, args, err := s.listWhere(ctx, owner, f)
+	lq, err := s.listWhere(ctx, owner, f)
 	if err != nil {
 		return "", err
 	}
-	query, args := pageQuery(where, args, f.Cursor, f.PerPage)
+	query, args := pageQuery(listColumns, lq.where, lq.args, f.Cursor, f.PerPage+1)
+	if lq.match != "" {
+		query, args = walkChunkQuery(lq, f.Cursor, Cursor{}, 0, 1<<62, f.PerPage+1)
+	}
 	explain, col := `EXPLAIN QUERY PLAN `, 3
 	if s.dialect == Postgres {
 		explain, col = `EXPLAIN (ANALYZE, COSTS OFF) `, 0

@@ -156,11 +156,20 @@ func TestSearchBackfill(t *testing.T) {
 }
 
 // TestSearchWalkingOwnersRuns runs the search and paging tests with List
-// walking the owner's runs (as for a common word) instead of reading the
-// index's matches.
+// walking the runs in chunks (as for a common word) instead of reading the
+// index's matches, chunks of one and two runs (ties split across them).
 func TestSearchWalkingOwnersRuns(t *testing.T) {
-	defer func(n int) { ftsFew = n }(ftsFew)
-	ftsFew = 0
-	TestSearch(t)
-	TestListKeysetPages(t)
+	defer func(n, first, most int) { ftsFew, walkFirst, walkMax = n, first, most }(ftsFew, walkFirst, walkMax)
+	for _, size := range [][2]int{{1, 2}, {2, 2}, {512, 16384}} {
+		ftsFew, walkFirst, walkMax = 0, size[0], size[1]
+		TestSearch(t)
+		TestListKeysetPages(t)
+		TestListCursorEdgesSearched(t)
+	}
+}
+
+// TestListCursorEdgesSearched is TestListCursorEdges with a search that
+// every run matches.
+func TestListCursorEdgesSearched(t *testing.T) {
+	listCursorEdges(t, "p")
 }

@@ -144,6 +144,26 @@ func Generate(ctx context.Context, s *history.Store, n int, seed uint64) (Genera
 	return g, nil
 }
 
+// Existing is what Measure needs of runs of Owner already in s (a
+// database an earlier run kept): the oldest and newest creation times and
+// the ids of the newest and oldest pages.
+func Existing(ctx context.Context, s *history.Store, runs int) (Generated, error) {
+	g := Generated{Runs: runs}
+	newest, err := s.List(ctx, Owner, history.Filter{PerPage: 100})
+	if err != nil || len(newest.Entries) == 0 {
+		return g, fmt.Errorf("no runs of %s: %v", Owner, err)
+	}
+	oldest, err := s.List(ctx, Owner, history.Filter{PerPage: 100, Cursor: history.Cursor{Dir: history.Newer, Created: time.UnixMilli(0)}})
+	if err != nil {
+		return g, err
+	}
+	g.Last, g.First = newest.Entries[0].Created, oldest.Entries[len(oldest.Entries)-1].Created
+	for _, e := range append(newest.Entries, oldest.Entries...) {
+		g.IDs = append(g.IDs, e.ID)
+	}
+	return g, nil
+}
+
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
