@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	pg := fs.String("postgres", getenv("PLAYGROUND_TEST_DATABASE_URL"), `PostgreSQL URL ("" or "off": SQLite only)`)
 	explain := fs.Bool("explain", false, "print the query plan of each list and search")
 	keep := fs.Bool("keep", false, "keep the database (SQLite directory, PostgreSQL schema)")
+	noSQLite := fs.Bool("no-sqlite", false, "measure PostgreSQL only")
 	reuse := fs.Bool("reuse", false, "measure the runs already in -dir (SQLite only; from a -keep run) instead of writing them")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,8 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			defer os.RemoveAll(tmp)
 		}
 	}
-	if err := bench(ctx, "", d, *runs, *reps, *explain, *reuse, out); err != nil {
-		return fmt.Errorf("sqlite: %w", err)
+	if !*noSQLite {
+		if err := bench(ctx, "", d, *runs, *reps, *explain, *reuse, out); err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
 	}
 	if *pg == "" || *pg == "off" || *reuse {
 		fmt.Fprintln(out, "PostgreSQL: not measured (no -postgres URL, PLAYGROUND_TEST_DATABASE_URL unset)")

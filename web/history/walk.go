@@ -16,12 +16,14 @@ import (
 // The runs of a chunk are exactly those between its first and last keys,
 // so the page is exact whatever the rowids; only the speed leans on them.
 
-// listQuery is List's condition: where with args, and for a search of a
-// common word on SQLite the FTS5 expression match the walk asks about.
+// listQuery is List's condition: where with args, for a search of a
+// common word on SQLite the FTS5 expression match the walk asks about,
+// and for a search of few matches on PostgreSQL bitmap (see Store.read).
 type listQuery struct {
-	where string
-	args  []any
-	match string
+	where  string
+	args   []any
+	match  string
+	bitmap bool
 }
 
 // walkFirst and walkMax are the first chunk's size and the largest (each
@@ -108,7 +110,7 @@ func (s *Store) walkPage(ctx context.Context, lq listQuery, cur Cursor, n int) (
 	var out []Entry
 	err := s.walk(ctx, lq, cur, func(from Cursor, c chunk) (bool, error) {
 		query, args := walkChunkQuery(lq, from, c.last, c.minRow, c.maxRow, n-len(out))
-		got, err := s.entries(ctx, query, args)
+		got, err := s.entries(ctx, false, query, args)
 		out = append(out, got...)
 		return len(out) >= n, err
 	})
@@ -121,8 +123,10 @@ func (s *Store) walkPage(ctx context.Context, lq listQuery, cur Cursor, n int) (
 func (s *Store) count(ctx context.Context, lq listQuery) (int, bool, error) {
 	var n int
 	if lq.match == "" {
-		if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE `+lq.where+` LIMIT ?) AS matching`),
-			append(lq.args, CountCap+1)...).Scan(&n); err != nil {
+		if err := s.read(ctx, lq.bitmap, func(q queryer) error {
+			return q.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE `+lq.where+` LIMIT ?) AS matching`),
+				append(lq.args, CountCap+1)...).Scan(&n)
+		}); err != nil {
 			return 0, false, fmt.Errorf("history: list: %w", err)
 		}
 		return min(n, CountCap), n > CountCap, nil

@@ -289,8 +289,12 @@ func (w *countingWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); re
 // Print writes rep as a Markdown table.
 func (rep Report) Print(w io.Writer) {
 	g := rep.Generated
-	fmt.Fprintf(w, "### %s: %d runs (%.0f MB of prompts, answers and transcripts) written in %s (%.0f runs/s)\n\n",
-		rep.Dialect, g.Runs, float64(g.Bytes)/1e6, g.Duration.Round(time.Second), float64(g.Runs)/g.Duration.Seconds())
+	if g.Duration > 0 {
+		fmt.Fprintf(w, "### %s: %d runs (%.0f MB of prompts, answers and transcripts) written in %s (%.0f runs/s)\n\n",
+			rep.Dialect, g.Runs, float64(g.Bytes)/1e6, g.Duration.Round(time.Second), float64(g.Runs)/g.Duration.Seconds())
+	} else {
+		fmt.Fprintf(w, "### %s: the runs of an earlier run (-reuse)\n\n", rep.Dialect)
+	}
 	fmt.Fprintln(w, "| measure | p50 | p99 | calls | rows | |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, t := range rep.Timings {
