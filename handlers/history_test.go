@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -109,12 +110,30 @@ func TestHistoryFiltersAndPages(t *testing.T) {
 	}
 	_, first := get(t, app, "/history")
 	rows := regexp.MustCompile(`data-testid="history-row"`).FindAllString(first, -1)
-	if len(rows) != history.PerPage || !strings.Contains(first, "27 runs") || !strings.Contains(first, "Page 1 of 2") {
+	if len(rows) != history.PerPage || !strings.Contains(first, "27 runs") || strings.Contains(first, `data-testid="page-prev"`) {
 		t.Fatalf("first page has %d rows", len(rows))
 	}
-	_, second := get(t, app, "/history?page=2")
-	if n := len(regexp.MustCompile(`data-testid="history-row"`).FindAllString(second, -1)); n != 2 {
+	older := regexp.MustCompile(`href="(/history\?before=[^"]+)"[^>]*data-testid="page-next"`).FindStringSubmatch(first)
+	if older == nil {
+		t.Fatal("the first page has no link to older runs")
+	}
+	_, second := get(t, app, html.UnescapeString(older[1]))
+	if n := len(regexp.MustCompile(`data-testid="history-row"`).FindAllString(second, -1)); n != 2 || !strings.Contains(second, "27 runs") ||
+		strings.Contains(second, `data-testid="page-next"`) {
 		t.Errorf("second page has %d rows", n)
+	}
+	newer := regexp.MustCompile(`href="(/history\?after=[^"]+)"[^>]*data-testid="page-prev"`).FindStringSubmatch(second)
+	if newer == nil {
+		t.Fatal("the second page has no link to newer runs")
+	}
+	if _, back := get(t, app, html.UnescapeString(newer[1])); back != first {
+		t.Error("Newer from the second page is not the first page")
+	}
+	for _, bad := range []string{"before=nonsense", "after=12.", "before=1.a&after=2.b"} {
+		st, body := get(t, app, "/history?"+bad)
+		if st != http.StatusUnprocessableEntity || !strings.Contains(body, "This page link is broken") {
+			t.Errorf("a bad cursor %s: %d", bad, st)
+		}
 	}
 	_, found := get(t, app, "/history?q=needle")
 	if !strings.Contains(found, "3 runs") {

@@ -39,7 +39,7 @@ func TestGoldenPages(t *testing.T) {
 		"playground-field-error": PlaygroundPage(workspace(bad)),
 		"run-record":             RunRecordPageView(RunRecordPage{Title: "Run", Run: NewRunRecord(e, m, false, "")}),
 		"run-record-failed":      RunRecordPageView(RunRecordPage{Title: "Run", Run: NewRunRecord(failed, m, false, "")}),
-		"history":                HistoryPageView(HistoryPage{Title: "History", Rows: rows, Total: len(rows), Page: 1, Pages: 1, Keeps: "The history keeps every run."}),
+		"history":                HistoryPageView(HistoryPage{Title: "History", Rows: rows, Total: len(rows), Keeps: "The history keeps every run."}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer

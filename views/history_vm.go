@@ -16,15 +16,17 @@ import (
 
 // HistoryPage lists a session's runs.
 type HistoryPage struct {
-	Title   string
-	Assets  Assets
-	CSRF    string
-	Flash   string
-	Filter  HistoryFilter
-	Rows    []HistoryRow
-	Total   int
-	Page    int
-	Pages   int
+	Title  string
+	Assets Assets
+	CSRF   string
+	Flash  string
+	Filter HistoryFilter
+	Rows   []HistoryRow
+	Total  int
+	// Capped says more than Total runs match (the count stops at
+	// history.CountCap).
+	Capped bool
+	// PrevURL and NextURL are the newer and the older page.
 	PrevURL string
 	NextURL string
 	// Keeps says what the history keeps of a session (its quota and
@@ -32,6 +34,14 @@ type HistoryPage struct {
 	Keeps string
 	// Experiments are the session's latest kept experiments.
 	Experiments []ExperimentItem
+}
+
+// Count says how many runs match.
+func (p HistoryPage) Count() string {
+	if p.Capped {
+		return "At least " + Plural(p.Total, "run", "runs")
+	}
+	return Plural(p.Total, "run", "runs")
 }
 
 // HistoryKeeps says what the history keeps of a session under l.

@@ -215,7 +215,7 @@ func TestHistoryListStructure(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rows := NewHistoryRows(c.entries)
-			d := render(t, HistoryPageView(HistoryPage{Title: "History", Rows: rows, Total: len(rows), Page: 1, Pages: 1,
+			d := render(t, HistoryPageView(HistoryPage{Title: "History", Rows: rows, Total: len(rows),
 				Filter: HistoryFilter{Active: c.active, Errors: c.errs}, Keeps: "The history keeps every run."}))
 			for _, id := range []string{"history", "export-history", "history-filter", "filter-provider", "filter-model",
 				"filter-from", "filter-to", "filter-q", "filter-button", "history-count", "history-keeps"} {

@@ -44,6 +44,53 @@ func (s *Store) enforceQuota(ctx context.Context, owner string) (int, error) {
 	return n, err
 }
 
+// EnforceQuotas holds every session to its quota (Limits.OwnerRuns and
+// OwnerBytes), as each write holds its own session to it, deleting at most
+// max runs a call: a session that has not run anything since the quota was
+// lowered is held to it too. It returns how many runs it deleted.
+func (s *Store) EnforceQuotas(ctx context.Context, max int) (int, error) {
+	lim := s.limits
+	if lim.OwnerBytes <= 0 && lim.OwnerRuns <= 0 {
+		return 0, nil
+	}
+	runs, bytes := int64(lim.OwnerRuns), lim.OwnerBytes
+	if runs <= 0 {
+		runs = 1 << 62
+	}
+	if bytes <= 0 {
+		bytes = 1 << 62
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT owner FROM runs GROUP BY owner HAVING COUNT(*) > ? OR SUM(bytes) > ?`), runs, bytes)
+	if err != nil {
+		return 0, fmt.Errorf("history: quota: %w", err)
+	}
+	var owners []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("history: quota: %w", err)
+		}
+		owners = append(owners, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("history: quota: %w", err)
+	}
+	deleted := 0
+	for _, o := range owners {
+		if deleted >= max {
+			break
+		}
+		n, err := s.enforceQuota(ctx, o)
+		deleted += n
+		if err != nil {
+			return deleted, err
+		}
+	}
+	return deleted, nil
+}
+
 // EnforceTotal deletes the oldest finished runs of any session while the
 // whole history holds more than Limits.TotalBytes, unshared ones first,
 // at most max a call. It returns how many runs it deleted.
@@ -197,9 +244,10 @@ const (
 )
 
 // KeepPruned runs the background passes until ctx is done, logging what
-// they deleted: retention now and every hour (with the session epochs no
-// cookie can carry any more, older than maxAge), the total cap now and
-// every minute. It returns at once.
+// they deleted: retention (runs older than Limits.Retention) and the
+// sessions' quotas now and every hour (with the session epochs no cookie
+// can carry any more, older than maxAge, and fresh planner statistics),
+// the total cap now and every minute. It returns at once.
 func (s *Store) KeepPruned(ctx context.Context, log *slog.Logger, maxAge time.Duration) {
 	warn := func(what string, err error) {
 		if err != nil && ctx.Err() == nil && log != nil {
@@ -212,8 +260,14 @@ func (s *Store) KeepPruned(ctx context.Context, log *slog.Logger, maxAge time.Du
 		if n > 0 && log != nil {
 			log.Info("history retention: old runs deleted", "count", n, "older_than", s.limits.Retention.String())
 		}
+		q, err := s.EnforceQuotas(ctx, prunePass)
+		warn("history quota pass failed", err)
+		if q > 0 && log != nil {
+			log.Info("history quota: runs of sessions over it deleted", "count", q)
+		}
 		warn("old session epochs not dropped", s.ForgetSessionEpochs(ctx, time.Now().Add(-maxAge)))
 		warn("old session state not dropped", s.ForgetSessionState(ctx, time.Now().Add(-maxAge)))
+		warn("history statistics not refreshed", s.Analyze(ctx))
 	}
 	capTotal := func() {
 		n, err := s.EnforceTotal(ctx, prunePass)

@@ -31,11 +31,7 @@ func listIDs(t *testing.T, s *Store, owner string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	for _, e := range p.Entries {
-		ids = append(ids, e.ID)
-	}
-	return strings.Join(ids, ",")
+	return pageIDs(p)
 }
 
 // Finding 13: past a session's quota (runs or bytes) its oldest finished
@@ -251,6 +247,64 @@ func TestStoreTotalCap(t *testing.T) {
 		}
 		if got := listIDs(t, s, "fresh-"); got != "" {
 			t.Errorf("the oldest unshared run stayed: %q", got)
+		}
+	})
+}
+
+// The background passes delete by age and hold every session to a quota
+// lowered since its last run, with no write to trigger them.
+func TestKeepPrunedInTheBackground(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		now := time.Now()
+		for i, id := range []string{"a0", "a1", "a2", "a3"} {
+			finished(t, s, "alice", id, now.Add(time.Duration(i-10)*time.Minute), "answer")
+		}
+		for i, c := range []struct {
+			id  string
+			age time.Duration
+		}{{"b-old", 31 * 24 * time.Hour}, {"b-older", 40 * 24 * time.Hour}, {"b-new", 29 * 24 * time.Hour}} {
+			finished(t, s, "bob", c.id, now.Add(-c.age+time.Duration(i)*time.Second), "answer")
+		}
+		// Lowered after the writes: alice keeps 2, nobody keeps a run past 30 days.
+		s.SetLimits(Limits{OwnerRuns: 2, Retention: 30 * 24 * time.Hour})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		s.KeepPruned(ctx, nil, time.Hour)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			a, b := listIDs(t, s, "alice"), listIDs(t, s, "bob")
+			if a == "a3,a2" && b == "b-new" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after the passes: alice %s, bob %s", a, b)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+func TestEnforceQuotasBound(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := time.Now().Add(-time.Hour)
+		for i := range 5 {
+			finished(t, s, "alice", "a"+string(rune('0'+i)), now.Add(time.Duration(i)*time.Minute), "answer")
+			finished(t, s, "bob", "b"+string(rune('0'+i)), now.Add(time.Duration(i)*time.Minute), "answer")
+		}
+		if n, err := s.EnforceQuotas(ctx, 100); n != 0 || err != nil {
+			t.Fatalf("no quota deleted %d (%v)", n, err)
+		}
+		s.SetLimits(Limits{OwnerRuns: 3})
+		n, err := s.EnforceQuotas(ctx, 100)
+		if err != nil || n != 4 {
+			t.Fatalf("deleted %d (%v), want 2 of each", n, err)
+		}
+		if a, b := listIDs(t, s, "alice"), listIDs(t, s, "bob"); a != "a4,a3,a2" || b != "b4,b3,b2" {
+			t.Fatalf("alice %s, bob %s", a, b)
+		}
+		if n, _ := s.EnforceQuotas(ctx, 100); n != 0 {
+			t.Fatalf("a second pass deleted %d", n)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -537,29 +538,89 @@ type Filter struct {
 	Model    string
 	// From and To bound the creation time: From inclusive, To exclusive.
 	From, To time.Time
-	// Query is searched (case-insensitively) in the prompt and the answer.
-	Query   string
-	Page    int // from 1
+	// Query is searched in the prompt and the answer (see search.go: words,
+	// each a prefix, and "quoted phrases").
+	Query string
+	// Cursor is the page: the runs older than its key (Older) or newer
+	// (Newer); the zero Cursor is the first (newest) page.
+	Cursor  Cursor
 	PerPage int
 }
+
+// CountCap bounds the count a page shows: counting every match of a
+// search or filter at 100,000 runs would cost a scan of them all on every
+// page, and past a thousand the number tells nobody anything (the page
+// says "more than 1,000").
+const CountCap = 1000
 
 // Page is one page of runs, newest first; its entries carry no form,
 // request, curl or output (Get has them).
 type Page struct {
 	Entries []Entry
-	Total   int
-	Page    int
-	Pages   int
+	// Total is how many runs match the filter, at most CountCap; Capped
+	// says there are more.
+	Total  int
+	Capped bool
+	// Newer and Older are the cursors of the pages before and after this
+	// one (the zero Cursor when there is none).
+	Newer, Older Cursor
 }
 
-// List returns a page of owner's runs.
+// List returns a page of owner's runs, newest first (by creation time,
+// then id), as a keyset page: what a page costs does not grow with how far
+// back it is.
 func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) {
 	if f.PerPage <= 0 {
 		f.PerPage = 25
 	}
-	if f.Page <= 0 {
-		f.Page = 1
+	var p Page
+	lq, err := s.listWhere(ctx, owner, f)
+	if err != nil {
+		return p, err
 	}
+	if p.Total, p.Capped, err = s.count(ctx, lq); err != nil {
+		return p, err
+	}
+	cur := f.Cursor
+	entries, more, err := s.listPage(ctx, lq, cur, f.PerPage)
+	if err != nil {
+		return p, err
+	}
+	if cur.Dir == Newer && len(entries) < f.PerPage {
+		// Fewer than a page is newer: that is the first page, whole.
+		cur = Cursor{}
+		if entries, more, err = s.listPage(ctx, lq, cur, f.PerPage); err != nil {
+			return p, err
+		}
+	}
+	p.Entries = entries
+	if len(entries) == 0 {
+		return p, nil
+	}
+	first, last := entries[0], entries[len(entries)-1]
+	// Going older, "more" is whether there is an older page; going newer,
+	// whether there is a newer one. The other side is where the cursor
+	// came from, so there is one.
+	hasNewer, hasOlder := cur.Dir == Older, more
+	if cur.Dir == Newer {
+		hasNewer, hasOlder = more, true
+	}
+	if hasNewer {
+		p.Newer = Cursor{Dir: Newer, Created: first.Created, ID: first.ID}
+	}
+	if hasOlder {
+		p.Older = Cursor{Dir: Older, Created: last.Created, ID: last.ID}
+	}
+	return p, nil
+}
+
+// ftsFew is how many runs (of any session) a search may match for List
+// to read its matches from the full-text index and sort them; past it,
+// List walks the runs in chunks (see walk.go).
+var ftsFew = 2000
+
+// listWhere is the condition of f's runs of owner, and its arguments.
+func (s *Store) listWhere(ctx context.Context, owner string, f Filter) (listQuery, error) {
 	where := `owner = ?`
 	args := []any{ownerKey(owner)}
 	if f.Provider != "" {
@@ -578,30 +639,136 @@ func (s *Store) List(ctx context.Context, owner string, f Filter) (Page, error) 
 		where += ` AND created_at < ?`
 		args = append(args, millis(f.To))
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND search LIKE ? ESCAPE '\'`
-		args = append(args, "%"+likeEscape(strings.ToLower(clean(q)))+"%")
-	}
-	var p Page
-	p.Page = f.Page
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM runs WHERE `+where), args...).Scan(&p.Total); err != nil {
-		return p, fmt.Errorf("history: list: %w", err)
-	}
-	p.Pages = (p.Total + f.PerPage - 1) / f.PerPage
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+listColumns+` FROM runs WHERE `+where+` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`),
-		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
-	if err != nil {
-		return p, fmt.Errorf("history: list: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			return p, err
+	if q := strings.TrimSpace(clean(f.Query)); q != "" {
+		switch terms := parseSearch(q); {
+		case len(terms) == 0:
+			// No word in it: the text as a substring.
+			where += ` AND search LIKE ? ESCAPE '\'`
+			args = append(args, "%"+likeEscape(strings.ToLower(q))+"%")
+		case s.dialect == Postgres:
+			// The planner cannot tell a rare prefix from a common one: it
+			// walked the owner's runs for a rare word too (530 ms). Few
+			// matches are read from the GIN index (bitmap scans only).
+			tsq := tsQuery(terms)
+			var n int
+			if err := s.read(ctx, true, func(q queryer) error {
+				return q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE search_tsv @@ to_tsquery('simple', $1) LIMIT $2) AS m`,
+					tsq, ftsFew+1).Scan(&n)
+			}); err != nil {
+				return listQuery{}, fmt.Errorf("history: search: %w", err)
+			}
+			where += ` AND search_tsv @@ to_tsquery('simple', ?)`
+			args = append(args, tsq)
+			return listQuery{where: where, args: args, bitmap: n <= ftsFew}, nil
+		default:
+			match := ftsQuery(terms)
+			var n int
+			if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM runs_fts WHERE runs_fts MATCH ? LIMIT ?)`,
+				match, ftsFew+1).Scan(&n); err != nil {
+				return listQuery{}, fmt.Errorf("history: search: %w", err)
+			}
+			if n > ftsFew {
+				return listQuery{where: where, args: args, match: match}, nil
+			}
+			where += ` AND rowid IN (SELECT rowid FROM runs_fts WHERE runs_fts MATCH ?)`
+			args = append(args, match)
 		}
-		p.Entries = append(p.Entries, e)
 	}
-	return p, rows.Err()
+	return listQuery{where: where, args: args}, nil
+}
+
+// pageQuery is the query of cols of up to n runs matching where from cur
+// on, in cur's direction (newer: oldest first), and its arguments.
+// The key is compared as a row value: both databases read it as a range
+// of the (…, created_at, id) indexes (spelt out with OR, SQLite scanned
+// the owner's index from the newest run to the cursor's).
+func pageQuery(cols, where string, args []any, cur Cursor, n int) (string, []any) {
+	order := `created_at DESC, id DESC`
+	switch cur.Dir {
+	case Older:
+		where += ` AND (created_at, id) < (?, ?)`
+		args = append(args, millis(cur.Created), cur.ID)
+	case Newer:
+		where += ` AND (created_at, id) > (?, ?)`
+		args = append(args, millis(cur.Created), cur.ID)
+		order = `created_at, id`
+	}
+	return `SELECT ` + cols + ` FROM runs WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ?`, append(args, n)
+}
+
+// entries reads the runs query gives (with bitmap scans only, see read).
+func (s *Store) entries(ctx context.Context, bitmap bool, query string, args []any) ([]Entry, error) {
+	var out []Entry
+	err := s.read(ctx, bitmap, func(q queryer) error {
+		rows, err := q.QueryContext(ctx, s.q(query), args...)
+		if err != nil {
+			return fmt.Errorf("history: list: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEntry(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("history: list: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// queryer is the database or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// read calls fn with the database, or when bitmap (PostgreSQL only) with
+// a read-only transaction whose planner may use bitmap scans only: a
+// search with few matches then reads them from the GIN index.
+func (s *Store) read(ctx context.Context, bitmap bool, fn func(queryer) error) error {
+	if !bitmap || s.dialect != Postgres {
+		return fn(s.db)
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("history: list: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off`); err != nil {
+		return fmt.Errorf("history: list: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// listPage reads up to n runs matching where from cur on, newest first,
+// and whether there are more past them in cur's direction.
+func (s *Store) listPage(ctx context.Context, lq listQuery, cur Cursor, n int) ([]Entry, bool, error) {
+	var out []Entry
+	var err error
+	if lq.match != "" {
+		out, err = s.walkPage(ctx, lq, cur, n+1)
+	} else {
+		query, args := pageQuery(listColumns, lq.where, lq.args, cur, n+1)
+		out, err = s.entries(ctx, lq.bitmap, query, args)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(out) > n
+	if more {
+		out = out[:n]
+	}
+	if cur.Dir == Newer {
+		slices.Reverse(out)
+	}
+	return out, more, nil
 }
 
 func likeEscape(s string) string {
@@ -651,6 +818,54 @@ func (s *Store) Export(ctx context.Context, owner string, fn func(Entry) error) 
 		if err := fn(e); err != nil {
 			return err
 		}
+	}
+	return rows.Err()
+}
+
+// ExplainList is the database's plan of the query of List's page under f
+// (SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN ANALYZE), for the
+// history benchmark and whoever wonders why a page is slow.
+func (s *Store) ExplainList(ctx context.Context, owner string, f Filter) (string, error) {
+	if f.PerPage <= 0 {
+		f.PerPage = 25
+	}
+	lq, err := s.listWhere(ctx, owner, f)
+	if err != nil {
+		return "", err
+	}
+	query, args := pageQuery(listColumns, lq.where, lq.args, f.Cursor, f.PerPage+1)
+	if lq.match != "" {
+		query, args = walkChunkQuery(lq, f.Cursor, Cursor{}, 0, 1<<62, f.PerPage+1)
+	}
+	explain, col := `EXPLAIN QUERY PLAN `, 3
+	if s.dialect == Postgres {
+		explain, col = `EXPLAIN (ANALYZE, COSTS OFF) `, 0
+	}
+	var b strings.Builder
+	err = s.read(ctx, lq.bitmap, func(q queryer) error {
+		rows, err := q.QueryContext(ctx, s.q(explain+query), args...)
+		if err != nil {
+			return fmt.Errorf("history: explain: %w", err)
+		}
+		defer rows.Close()
+		return planText(&b, rows, col)
+	})
+	return b.String(), err
+}
+
+// planText writes column col of each row of an EXPLAIN to b.
+func planText(b *strings.Builder, rows *sql.Rows, col int) error {
+	cols, _ := rows.Columns()
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "%v\n", vals[min(col, len(vals)-1)])
 	}
 	return rows.Err()
 }

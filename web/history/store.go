@@ -106,7 +106,9 @@ func Open(ctx context.Context, dbURL, dataDir string) (*Store, error) {
 		// out the other writer instead of failing; the WAL file is cut
 		// back to 64 MB after a checkpoint (a big run's write leaves it
 		// large otherwise).
-		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
+		// The path is a URI's: a # or ? in it would end it early (a data
+		// directory named "runs#2" would open "runs").
+		dsn := "file:" + strings.NewReplacer("%", "%25", "#", "%23", "?", "%3f").Replace(path) + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
 			"&_pragma=journal_size_limit(67108864)"
 		s.db, err = sql.Open("sqlite", dsn)
 		if err == nil {
@@ -307,3 +309,18 @@ func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 // Status is a stored run's state: a run.State.
 type Status = run.State
+
+// Analyze refreshes the statistics the query planner picks indexes by
+// (SQLite's PRAGMA optimize, which analyzes only what changed enough;
+// PostgreSQL's ANALYZE of the runs, which autovacuum also does).
+// KeepPruned runs it every hour.
+func (s *Store) Analyze(ctx context.Context) error {
+	q := `PRAGMA optimize=0x10002`
+	if s.dialect == Postgres {
+		q = `ANALYZE runs`
+	}
+	if _, err := s.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("history: analyze: %w", err)
+	}
+	return nil
+}

@@ -222,13 +222,6 @@ func TestStoreListFilters(t *testing.T) {
 		if err := s.Insert(ctx, "bob", entry("b0", day, "openai", "gpt-a", "bob's haiku")); err != nil {
 			t.Fatal(err)
 		}
-		ids := func(p Page) string {
-			var out []string
-			for _, e := range p.Entries {
-				out = append(out, e.ID)
-			}
-			return strings.Join(out, ",")
-		}
 		for _, tc := range []struct {
 			name string
 			f    Filter
@@ -245,14 +238,14 @@ func TestStoreListFilters(t *testing.T) {
 			{"from", Filter{From: day.Add(48 * time.Hour)}, "r3,r2", 2},
 			{"to", Filter{To: day.Add(24 * time.Hour)}, "r0", 1},
 			{"page 1", Filter{PerPage: 3}, "r3,r2,r1", 4},
-			{"page 2", Filter{PerPage: 3, Page: 2}, "r0", 4},
+			{"page 2", Filter{PerPage: 3, Cursor: Cursor{Dir: Older, Created: day.Add(24 * time.Hour), ID: "r1"}}, "r0", 4},
 		} {
 			p, err := s.List(ctx, "alice", tc.f)
 			if err != nil {
 				t.Fatal(tc.name, err)
 			}
-			if ids(p) != tc.want || p.Total != tc.tot {
-				t.Errorf("%s: got %s (total %d), want %s (total %d)", tc.name, ids(p), p.Total, tc.want, tc.tot)
+			if pageIDs(p) != tc.want || p.Total != tc.tot {
+				t.Errorf("%s: got %s (total %d), want %s (total %d)", tc.name, pageIDs(p), p.Total, tc.want, tc.tot)
 			}
 		}
 		facets, err := s.Facets(ctx, "alice")
