@@ -9,13 +9,13 @@ import (
 )
 
 // addRuns runs n prompts from the page's form, one after another, each
-// followed to its end (an event stream), the ninth ones about a needle.
+// followed to its end (an event stream), the ninth ones about a zyzzyva.
 const addRuns = `(async (n) => {
 	const headers = Object.assign({Accept: 'text/event-stream'}, JSON.parse(document.body.getAttribute('hx-headers')));
 	const prompt = [...document.querySelectorAll('#draft textarea')].find(t => t.value.startsWith('Explain the theory')).name;
 	for (let i = 0; i < n; i++) {
 		const fd = new FormData(document.getElementById('draft'));
-		fd.set(prompt, i % 9 === 0 ? 'Needle in the haystack ' + i : 'Plain prompt ' + i);
+		fd.set(prompt, i % 9 === 0 ? 'Zyzzyva in the haystack ' + i : 'Plain prompt ' + i);
 		const r = await fetch('/runs', {method: 'POST', headers, body: new URLSearchParams(fd)});
 		await r.text();
 		if (!r.ok) return 'run ' + i + ': ' + r.status;
@@ -57,7 +57,7 @@ func TestBrowserHistoryPages(t *testing.T) {
 	}
 	b.run(t,
 		chromedp.Click(`[data-testid="page-next"]`, chromedp.ByQuery),
-		waitText(`[data-testid="history-table"]`, "Needle in the haystack 0"),
+		waitText(`[data-testid="history-table"]`, "Zyzzyva in the haystack 0"),
 		rows(2),
 		waitText(`[data-testid="history-count"]`, "27 runs"),
 		chromedp.WaitVisible(`[data-testid="page-prev"]`, chromedp.ByQuery),
@@ -77,7 +77,7 @@ func TestBrowserHistoryPages(t *testing.T) {
 
 	// A search as typed: a word's start, in any case.
 	b.run(t,
-		chromedp.SendKeys(`[data-testid="filter-q"]`, "NEED", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid="filter-q"]`, "ZYZZ", chromedp.ByQuery),
 		chromedp.Click(`[data-testid="filter-button"]`, chromedp.ByQuery),
 		waitText(`[data-testid="history-count"]`, "3 runs"),
 		rows(3),
