@@ -306,10 +306,11 @@ func peakRSS(pid int, stop <-chan struct{}) <-chan float64 {
 	return out
 }
 
-// profileRuns records a CPU profile of the playground (runs-cpu.pprof)
-// while it serves short runs one at a time, each a new user's, as
-// scenario 4 measures them: where a run's fixed part goes.
-func (b *bench) profileRuns(ctx context.Context, s side, p string) {
+// profileRuns records a CPU profile of the playground (into name) while
+// it serves runs of prompt p one at a time, each a new user's, as
+// scenario 4 measures them: with short runs, where a run's fixed part
+// goes; with long ones, each event's.
+func (b *bench) profileRuns(ctx context.Context, s side, p, name string) {
 	const secs = 3
 	us, err := ready(ctx, s, 1500)
 	if err != nil {
@@ -327,7 +328,7 @@ func (b *bench) profileRuns(ctx context.Context, s side, p string) {
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		file := filepath.Join(b.profiles, "runs-cpu.pprof")
+		file := filepath.Join(b.profiles, name)
 		if err := os.MkdirAll(b.profiles, 0o755); err == nil {
 			err = os.WriteFile(file, body, 0o644)
 		}
@@ -335,7 +336,7 @@ func (b *bench) profileRuns(ctx context.Context, s side, p string) {
 			fmt.Fprintln(b.out, "pprof:", err)
 			return
 		}
-		fmt.Fprintf(b.out, "profile of short runs: go tool pprof -top %s\n", file)
+		fmt.Fprintf(b.out, "profile of scenario 4's runs: go tool pprof -top %s\n", file)
 	}()
 	for _, u := range us {
 		select {

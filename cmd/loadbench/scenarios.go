@@ -470,7 +470,8 @@ func (b *bench) split(ctx context.Context) (result, error) {
 		f, e := splitCPU(splitShort, c[0], splitLong, c[1])
 		fixed[s.name], per[s.name] = f*1e3, e*1e6
 		if s.name == peerPlayground && b.profiles != "" && b.round == 0 {
-			b.profileRuns(ctx, s, prompt(splitShort, false))
+			b.profileRuns(ctx, s, prompt(splitShort, false), "runs-cpu.pprof")
+			b.profileRuns(ctx, s, prompt(splitLong, false), "long-runs-cpu.pprof")
 		}
 		short[s.name], long[s.name] = c[0]*1e3, c[1]*1e3
 	}
