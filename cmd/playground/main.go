@@ -273,10 +273,11 @@ func servePprof(addr string) (func(), error) {
 	return func() { srv.Close() }, nil
 }
 
-// spoolDir makes the directory the runs spool their raw transcripts to
-// (private: a stream not yet redacted may hold a key a provider echoed)
-// and empties it of what a crashed process left. No data directory keeps
-// transcripts in memory.
+// spoolDir makes the directory of the spool file the runs keep their raw
+// transcripts in (private: a stream not yet redacted may hold a key a
+// provider echoed) and empties it of what a crashed process left on a
+// system that kept the file's name. No data directory keeps transcripts
+// in memory.
 func spoolDir(dataDir string) (string, error) {
 	if dataDir == "" {
 		return "", nil

@@ -75,9 +75,10 @@ type Config struct {
 	PollInterval time.Duration
 	// MaxTranscript bounds the raw bytes kept per run for the inspector.
 	MaxTranscript int
-	// SpoolDir, when set, is where each run's raw transcript goes past
-	// its first few KB (spool.go), so an open stream does not hold its
-	// whole transcript in memory. Empty keeps transcripts in memory.
+	// SpoolDir, when set, holds the spool file each run's raw transcript
+	// goes to past its first 16 KB (spool.go), so an open stream does not
+	// hold its whole transcript in memory. Empty keeps transcripts in
+	// memory.
 	SpoolDir string
 	// Limits bound each session's runs (TryStart).
 	Limits Limits
@@ -116,8 +117,12 @@ type Manager struct {
 	// does not re-encrypt the cookie.
 	last   map[string]*Run
 	closed chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
+	// spool is the file the runs' transcripts spill to (made at the
+	// first run: spoolFile).
+	spool     *spoolFile
+	spoolOnce sync.Once
+	wg        sync.WaitGroup
+	once      sync.Once
 }
 
 // NewManager returns a manager sending through client.
@@ -141,6 +146,25 @@ func NewManager(cfg Config, client *upstream.Client, tok *tokens.Counter) *Manag
 	cfg.Caps = cfg.Caps.withDefaults()
 	return &Manager{cfg: cfg, client: client, tokens: tok, runs: map[string]*Run{}, last: map[string]*Run{}, closed: make(chan struct{}),
 		admission: newAdmission(cfg.Limits)}
+}
+
+// spoolFile is the manager's spool file, made at the first call; nil
+// keeps transcripts in memory (no SpoolDir, or the file cannot be made).
+func (m *Manager) spoolFile() *spoolFile {
+	m.spoolOnce.Do(func() {
+		if m.cfg.SpoolDir == "" {
+			return
+		}
+		f, err := openSpoolFile(m.cfg.SpoolDir)
+		if err != nil {
+			if m.cfg.Log != nil {
+				m.cfg.Log.Warn("no spool file: transcripts stay in memory", "err", err)
+			}
+			return
+		}
+		m.spool = f
+	})
+	return m.spool
 }
 
 // WithGuardedClient sets the client for Untrusted runs (one that vets
@@ -182,7 +206,7 @@ func (m *Manager) launch(spec Spec) *Run {
 		// spelling, wherever the run shows what the provider sent.
 		red: redact.New(spec.Key, spec.Request.SecretValues()...),
 	}
-	r.transcript.dir = m.cfg.SpoolDir
+	r.transcript.file = m.spoolFile()
 	r.noWatcher = time.AfterFunc(m.cfg.Grace, r.abandon)
 	r.maxTimer = time.AfterFunc(m.cfg.Caps.Duration, r.timedOut)
 	if m.cfg.Recorder != nil {
@@ -255,13 +279,15 @@ func (m *Manager) Close() {
 			r.noWatcher.Stop()
 		}
 		m.wg.Wait()
-		// The spool files go (their runs' transcripts are in the history
-		// when it keeps them).
+		// The spool goes (the runs' transcripts are in the history when it
+		// keeps them).
 		for _, r := range runs {
 			r.mu.Lock()
 			r.transcript.close()
 			r.mu.Unlock()
 		}
+		m.spoolOnce.Do(func() {}) // none is made after this
+		m.spool.close()
 	})
 }
 

@@ -1,43 +1,106 @@
 package run
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
-// spoolChunk is how much of a run's raw transcript stays in memory before
-// it goes to the run's spool file: a thousand slow streams hold at most
-// this much each, not their whole transcripts, and a short answer (most
-// are) never costs a file (on this project's test machine a spool file
-// and its writes cost ≈0.3 ms of system time for a 15 KB stream under
-// load: docs/performance.md). A stream that fills its
-// chunk again within spoolFast (a fast one: few of them run at once, and
-// a write per 4 KB would cost it a system call every few dozen events)
-// gets a chunk twice as large, up to maxSpoolChunk.
+// A run keeps its raw transcript's first spoolChunk bytes in memory; past
+// them the bytes go, a block at a time, to the manager's spool file, so a
+// thousand slow streams hold at most a chunk each, not their whole
+// transcripts, and a short answer never touches the disk. A stream that
+// fills its chunk again within spoolFast (a fast one: few of them run at
+// once) gets a chunk twice as large, up to maxSpoolChunk, and so fewer
+// writes.
 const (
-	spoolChunk    = 16 << 10
-	maxSpoolChunk = 64 << 10
+	spoolBlock    = 16 << 10
+	spoolChunk    = spoolBlock
+	maxSpoolChunk = 4 * spoolBlock
 	spoolFast     = 250 * time.Millisecond
 )
 
-// spool keeps a run's raw upstream body, the first max bytes: the last
-// bytes (up to spoolChunk) in memory, the rest in a file of dir, which is
-// private to the process (0600, deleted as soon as it is opened where the
-// system allows, else when the run is forgotten). With no dir, or when the
-// file cannot be made or written, it all stays in memory: the transcript
-// is never lost for want of a disk. The bytes are raw (not yet redacted:
-// a key split across events is only found in the whole): clean replaces
-// them with the redacted transcript once the run has ended.
+// spoolFile is the one file in which every run of a manager keeps the
+// blocks of its transcript it spilled: made once, so a run's spill is a
+// write to a file already open (a file per run cost 0.35 ms of system time
+// to create on this project's test machine: docs/performance.md). It is
+// private to the process: 0600, and deleted as soon as it is made where
+// the system allows (else when the manager closes, and ClearSpool removes
+// what a crash left). Freed blocks are used again, so it grows to the most
+// the runs held at once.
+type spoolFile struct {
+	mu   sync.Mutex
+	f    *os.File
+	name string // the file's name while it still has one
+	end  int64
+	free []int64
+}
+
+// openSpoolFile makes the spool file in dir.
+func openSpoolFile(dir string) (*spoolFile, error) {
+	f, err := os.CreateTemp(dir, "run-*.sse")
+	if err != nil {
+		return nil, err
+	}
+	sf := &spoolFile{f: f}
+	if err := os.Remove(f.Name()); err != nil {
+		sf.name = f.Name()
+	}
+	return sf, nil
+}
+
+// alloc returns a free block's offset.
+func (sf *spoolFile) alloc() int64 {
+	sf.mu.Lock()
+	defer sf.mu.Unlock()
+	if n := len(sf.free); n > 0 {
+		off := sf.free[n-1]
+		sf.free = sf.free[:n-1]
+		return off
+	}
+	off := sf.end
+	sf.end += spoolBlock
+	return off
+}
+
+// release makes blocks free.
+func (sf *spoolFile) release(blocks []int64) {
+	if len(blocks) == 0 {
+		return
+	}
+	sf.mu.Lock()
+	sf.free = append(sf.free, blocks...)
+	sf.mu.Unlock()
+}
+
+// close closes (and, if it still has a name, removes) the file.
+func (sf *spoolFile) close() {
+	if sf == nil {
+		return
+	}
+	sf.f.Close()
+	if sf.name != "" {
+		os.Remove(sf.name)
+	}
+}
+
+// spool keeps a run's raw upstream body, the first max bytes: the blocks
+// it spilled to file, then the tail in memory. With no file, or when a
+// write fails, it all stays in memory: the transcript is never lost for
+// want of a disk. The bytes are raw (not yet redacted: a key split across
+// events is only found in the whole): replace puts the redacted transcript
+// in their place once the run has ended.
 type spool struct {
-	dir       string
-	f         *os.File
-	name      string // the file's name while it still has one
-	size      int64  // bytes in the file
-	tail      []byte // bytes not in the file
-	total     int    // bytes kept, in the file and the tail
+	file      *spoolFile // nil: all in memory
+	stopped   bool       // a write failed: no more spills
+	blocks    []int64
+	size      int64  // bytes in the blocks (all full but, after replace, the last)
+	tail      []byte // bytes not in the blocks
+	total     int    // bytes kept, in the blocks and the tail
 	truncated bool
 	chunk     int       // the tail's size at which it goes to the file
 	spilled   time.Time // when it last did
@@ -58,31 +121,22 @@ func (s *spool) write(p []byte, max int) int {
 	if s.chunk == 0 {
 		s.chunk = spoolChunk
 	}
-	if len(s.tail) >= s.chunk && s.dir != "" {
+	if len(s.tail) >= s.chunk && s.file != nil && !s.stopped && s.size%spoolBlock == 0 {
 		s.spill()
 	}
 	return len(p)
 }
 
-// spill moves the tail to the file (made at the first spill). A failure
-// leaves the bytes in memory and spools no more.
+// spill moves the tail's whole blocks to the file. A failure leaves the
+// bytes in memory and spools no more.
 func (s *spool) spill() {
-	if s.f == nil {
-		f, err := os.CreateTemp(s.dir, "run-*.sse")
-		if err != nil {
-			s.dir = ""
-			return
-		}
-		s.f = f
-		if err := os.Remove(f.Name()); err != nil {
-			s.name = f.Name() // removed when the run is forgotten
-		}
-	}
-	if _, err := s.f.WriteAt(s.tail, s.size); err != nil {
-		s.dir = "" // what is in the file stays valid; the rest stays here
+	n := len(s.tail) / spoolBlock * spoolBlock
+	if err := s.writeBlocks(s.tail[:n]); err != nil {
+		s.stopped = true // what is in the blocks stays valid; the rest stays here
 		return
 	}
-	s.size += int64(len(s.tail))
+	rest := copy(s.tail, s.tail[n:])
+	s.tail = s.tail[:rest]
 	now := time.Now()
 	if !s.spilled.IsZero() && now.Sub(s.spilled) < spoolFast {
 		s.chunk = min(2*s.chunk, maxSpoolChunk)
@@ -90,55 +144,75 @@ func (s *spool) spill() {
 		s.chunk = spoolChunk
 	}
 	s.spilled = now
-	s.tail = s.tail[:0]
 	if cap(s.tail) > 2*s.chunk {
-		s.tail = nil
+		s.tail = append([]byte(nil), s.tail...)
 	}
+}
+
+// writeBlocks appends b to the blocks, a new block for each spoolBlock
+// bytes (the last may be short).
+func (s *spool) writeBlocks(b []byte) error {
+	for len(b) > 0 {
+		n := min(len(b), spoolBlock)
+		off := s.file.alloc()
+		if _, err := s.file.f.WriteAt(b[:n], off); err != nil {
+			s.file.release([]int64{off})
+			return err
+		}
+		s.blocks = append(s.blocks, off)
+		s.size += int64(n)
+		b = b[n:]
+	}
+	return nil
 }
 
 // bytes returns everything kept, as one new slice.
 func (s *spool) bytes() []byte {
 	out := make([]byte, s.size, s.size+int64(len(s.tail)))
-	if s.size > 0 {
-		if _, err := s.f.ReadAt(out, 0); err != nil && err != io.EOF {
-			// The file is gone or unreadable: what it held is lost, and
-			// said so rather than shown as if it were the stream.
+	for i, off := range s.blocks {
+		lo := int64(i) * spoolBlock
+		hi := min(lo+spoolBlock, s.size)
+		if _, err := s.file.f.ReadAt(out[lo:hi], off); err != nil && !errors.Is(err, io.EOF) {
+			// The file is unreadable: what it held is lost, and said so
+			// rather than shown as if it were the stream.
 			out = fmt.Appendf(out[:0], ": the first %d bytes of this stream could not be read back: %v\n", s.size, err)
+			break
 		}
 	}
 	return append(out, s.tail...)
 }
 
 // replace makes b (the redacted transcript) what the spool keeps: in the
-// file when there is one, so a finished run holds none of it in memory.
+// file when the run spilled, so a finished run holds none of it in memory.
 func (s *spool) replace(b []byte) {
-	s.total = len(b)
-	if s.f != nil {
-		if err := s.f.Truncate(0); err == nil {
-			if _, err := s.f.WriteAt(b, 0); err == nil {
-				s.size, s.tail = int64(len(b)), nil
-				return
-			}
+	spilled := len(s.blocks) > 0
+	s.release()
+	s.total, s.tail = len(b), nil
+	if spilled && !s.stopped && len(b) > spoolChunk {
+		if s.writeBlocks(b) == nil {
+			return
 		}
-		s.close()
+		s.release()
 	}
-	s.size, s.tail = 0, append([]byte(nil), b...)
+	s.tail = append([]byte(nil), b...)
 }
 
-// close removes the file; what is kept in memory stays readable.
+// release gives the blocks back to the file; what is in memory stays.
+func (s *spool) release() {
+	if s.file != nil {
+		s.file.release(s.blocks)
+	}
+	s.blocks, s.size = nil, 0
+}
+
+// close releases the blocks (the run is forgotten) and spools no more.
 func (s *spool) close() {
-	if s.f == nil {
-		return
-	}
-	s.f.Close()
-	if s.name != "" {
-		os.Remove(s.name)
-	}
-	s.f, s.name, s.size, s.dir = nil, "", 0, ""
+	s.release()
+	s.file = nil
 }
 
 // ClearSpool removes the spool files a process that ended without closing
-// its runs (a crash) left in dir.
+// its manager (a crash) left in dir, where the system kept their names.
 func ClearSpool(dir string) error {
 	names, err := filepath.Glob(filepath.Join(dir, "run-*.sse"))
 	if err != nil {
