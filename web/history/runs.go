@@ -159,12 +159,42 @@ const (
 	insertRunSQL = `INSERT INTO runs (id, owner, group_id, pane, created_at, updated_at, provider, provider_name,
 		model, model_label, style, status, prompt, output, search, input_bytes, bytes)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	insertInputsSQL = `INSERT INTO run_inputs (run_id, form, form_refs, request, vars) VALUES (?, ?, ?, ?, ?)`
-	progressRunSQL  = `UPDATE runs SET output = ?, search = ?, bytes = input_bytes + ?, updated_at = ? WHERE id = ? AND status = ?`
-	finishRunSQL    = `UPDATE runs SET status = ?, output = ?, search = ?, summary = ?, failure = ?, transcript = ?, bytes = input_bytes + ?,
+	insertInputsSQL   = `INSERT INTO run_inputs (run_id, form, form_refs, request, vars) VALUES (?, ?, ?, ?, ?)`
+	progressRunSQL    = `UPDATE runs SET output = ?, search = ?, bytes = input_bytes + ?, updated_at = ? WHERE id = ? AND status = ?`
+	insertEndedRunSQL = `INSERT INTO runs (id, owner, group_id, pane, created_at, updated_at, provider, provider_name,
+		model, model_label, style, status, prompt, output, search, summary, failure, transcript, input_bytes, bytes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	finishRunSQL = `UPDATE runs SET status = ?, output = ?, search = ?, summary = ?, failure = ?, transcript = ?, bytes = input_bytes + ?,
 		updated_at = ? WHERE id = ?`
 	runSizeSQL = `SELECT owner, input_bytes FROM runs WHERE id = ?`
 )
+
+// endedRow is what a run's row holds once it has ended: its columns as
+// stored (within Limits.RunBytes, less the inputs' size inputs) and rest,
+// what they take besides the inputs.
+type endedRow struct {
+	prompt, output, search, summary, failure string
+	transcript                               []byte
+	rest                                     int64
+}
+
+func (lim Limits) endedRow(f FinishItem, inputs int64) endedRow {
+	rec := f.Record
+	e := Entry{Prompt: f.Prompt, Output: rec.Output}
+	r := endedRow{prompt: storedPrompt(e.Prompt), search: clean(searchText(&e)), summary: clean(marshal(rec.Outcome))}
+	if rec.Failure != nil {
+		r.failure = clean(marshal(rec.Failure))
+	}
+	r.output, r.transcript = clean(marshal(rec.Output)), rec.Transcript
+	if lim.RunBytes > 0 {
+		left := lim.RunBytes - inputs - restBytes(r.prompt, r.search, r.summary, r.failure)
+		// The stream keeps at least room for the note that it was cut.
+		r.output = clean(lim.storeOutput(rec.Output, left-min(int64(len(r.transcript)), 1<<10)))
+		r.transcript = lim.storeTranscript(r.transcript, left-int64(len(r.output)))
+	}
+	r.rest = restBytes(r.prompt, r.output, r.search, r.summary, r.failure) + int64(len(r.transcript))
+	return r
+}
 
 // InsertItem is a new run and its owner.
 type InsertItem struct {
@@ -251,7 +281,21 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]growth) 
 		return tx.StmtContext(ctx, st)
 	}
 	lim := s.limits
-	ins, insIn := stmt(s.insertRun, len(b.Inserts)), stmt(s.insertInputs, len(b.Inserts))
+	// A run that ends in the batch that inserts it (most: an insert waits
+	// up to a second for company) is inserted ended: its row written once
+	// and indexed for search once, not inserted, read back and updated.
+	endings := map[string]FinishItem{}
+	for _, f := range b.Finishes {
+		endings[f.ID] = f
+	}
+	ended := map[string]bool{}
+	for _, it := range b.Inserts {
+		if _, ok := endings[it.Entry.ID]; ok {
+			ended[it.Entry.ID] = true
+		}
+	}
+	ins, insIn := stmt(s.insertRun, len(b.Inserts)-len(ended)), stmt(s.insertInputs, len(b.Inserts))
+	insEnded := stmt(s.insertEndedRun, len(ended))
 	type grew struct {
 		owner string
 		growth
@@ -261,17 +305,28 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]growth) 
 		e := it.Entry
 		now := millis(e.Created)
 		in := lim.storeInputs(&e)
-		prompt, output, search := storedPrompt(e.Prompt), clean(marshal(e.Output)), clean(searchText(&e))
 		owner := ownerKey(it.Owner)
-		if _, err := ins.ExecContext(ctx, e.ID, owner, e.GroupID, e.Pane, now, now, clean(e.Provider), clean(e.ProviderName),
-			clean(e.Model), clean(e.ModelLabel), e.Style, string(e.Status), prompt, output, search,
-			in.size(), in.size()+restBytes(prompt, output, search)); err != nil {
-			return fmt.Errorf("history: insert run: %w", err)
+		var size int64
+		if f, ok := endings[e.ID]; ok && ended[e.ID] {
+			r := lim.endedRow(f, in.size())
+			size = in.size() + r.rest
+			if _, err := insEnded.ExecContext(ctx, e.ID, owner, e.GroupID, e.Pane, now, millis(f.Record.Ended), clean(e.Provider),
+				clean(e.ProviderName), clean(e.Model), clean(e.ModelLabel), e.Style, string(f.Record.State), r.prompt, r.output,
+				r.search, r.summary, r.failure, r.transcript, in.size(), size); err != nil {
+				return fmt.Errorf("history: insert run: %w", err)
+			}
+		} else {
+			prompt, output, search := storedPrompt(e.Prompt), clean(marshal(e.Output)), clean(searchText(&e))
+			size = in.size() + restBytes(prompt, output, search)
+			if _, err := ins.ExecContext(ctx, e.ID, owner, e.GroupID, e.Pane, now, now, clean(e.Provider), clean(e.ProviderName),
+				clean(e.Model), clean(e.ModelLabel), e.Style, string(e.Status), prompt, output, search, in.size(), size); err != nil {
+				return fmt.Errorf("history: insert run: %w", err)
+			}
 		}
 		if _, err := insIn.ExecContext(ctx, e.ID, in.form, in.refs, in.request, in.vars); err != nil {
 			return fmt.Errorf("history: insert run: %w", err)
 		}
-		grown = append(grown, grew{owner, growth{1, in.size() + restBytes(prompt, output, search)}})
+		grown = append(grown, grew{owner, growth{1, size}})
 	}
 	// size reads a run's owner and its inputs' size: what is left of
 	// RunBytes is the answer's and the stream's.
@@ -303,16 +358,11 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]growth) 
 			return fmt.Errorf("history: progress: %w", err)
 		}
 	}
-	fin := stmt(s.finishRun, len(b.Finishes))
+	fin := stmt(s.finishRun, len(b.Finishes)-len(ended))
 	for _, it := range b.Finishes {
-		rec := it.Record
-		e := Entry{Prompt: it.Prompt, Output: rec.Output}
-		failure := ""
-		if rec.Failure != nil {
-			failure = marshal(rec.Failure)
+		if ended[it.ID] {
+			continue // inserted ended above
 		}
-		prompt, search, summary := storedPrompt(e.Prompt), clean(searchText(&e)), clean(marshal(rec.Outcome))
-		failure = clean(failure)
 		owner, inputs, err := runSize(it.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // deleted while it ran
@@ -320,19 +370,12 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]growth) 
 		if err != nil {
 			return fmt.Errorf("history: finish run: %w", err)
 		}
-		output, transcript := clean(marshal(rec.Output)), rec.Transcript
-		if lim.RunBytes > 0 {
-			left := lim.RunBytes - inputs - restBytes(prompt, search, summary, failure)
-			// The stream keeps at least room for the note that it was cut.
-			output = clean(lim.storeOutput(rec.Output, left-min(int64(len(transcript)), 1<<10)))
-			transcript = lim.storeTranscript(transcript, left-int64(len(output)))
-		}
-		rest := restBytes(prompt, output, search, summary, failure) + int64(len(transcript))
-		if _, err := fin.ExecContext(ctx, string(rec.State), output, search, summary, failure, transcript,
-			rest, millis(rec.Ended), it.ID); err != nil {
+		r := lim.endedRow(it, inputs)
+		if _, err := fin.ExecContext(ctx, string(it.Record.State), r.output, r.search, r.summary, r.failure, r.transcript,
+			r.rest, millis(it.Record.Ended), it.ID); err != nil {
 			return fmt.Errorf("history: finish run: %w", err)
 		}
-		grown = append(grown, grew{owner, growth{0, rest}})
+		grown = append(grown, grew{owner, growth{0, r.rest}})
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: %w", err)

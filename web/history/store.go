@@ -77,8 +77,8 @@ type Store struct {
 	dialect Dialect
 	// The writes every run makes, prepared once per connection (SQLite
 	// would parse them again on every execution).
-	insertRun, insertInputs, progressRun, finishRun, runSize *sql.Stmt
-	limits                                                   Limits
+	insertRun, insertEndedRun, insertInputs, progressRun, finishRun, runSize *sql.Stmt
+	limits                                                                   Limits
 	// usage spares the writer a count of an owner's runs per batch.
 	usage usage
 }
@@ -131,7 +131,7 @@ func Open(ctx context.Context, dbURL, dataDir string) (*Store, error) {
 	for _, st := range []struct {
 		stmt  **sql.Stmt
 		query string
-	}{{&s.insertRun, insertRunSQL}, {&s.insertInputs, insertInputsSQL}, {&s.progressRun, progressRunSQL}, {&s.finishRun, finishRunSQL},
+	}{{&s.insertRun, insertRunSQL}, {&s.insertEndedRun, insertEndedRunSQL}, {&s.insertInputs, insertInputsSQL}, {&s.progressRun, progressRunSQL}, {&s.finishRun, finishRunSQL},
 		{&s.runSize, runSizeSQL}} {
 		if *st.stmt, err = s.db.PrepareContext(ctx, s.q(st.query)); err != nil {
 			s.db.Close()
