@@ -339,3 +339,6 @@ func TestStoreInRows(t *testing.T) {
 		t.Errorf("after the failure the next save gives %+v", got)
 	}
 }
+
+// path is the file of owner's value.
+func (s *Store) path(owner string) string { return s.file(key(owner)) }

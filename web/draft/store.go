@@ -133,8 +133,6 @@ func key(owner string) string {
 // file is the file of the value of key.
 func (s *Store) file(key string) string { return filepath.Join(s.dir, key+".json") }
 
-func (s *Store) path(owner string) string { return s.file(key(owner)) }
-
 // Save keeps owner's form, replacing the last (written to a temporary file
 // and renamed, so a crash leaves the old or the new, never half; written
 // within writeDelay, see Put).

@@ -113,16 +113,8 @@ func (r *Recorder) writeQueued() {
 	for _, f := range fins {
 		b.Finishes = append(b.Finishes, f.FinishItem)
 	}
-	// SQLite's busy timeout bounds a write's wait, and modernc's driver
-	// starts a goroutine per statement to interrupt it when its context
-	// can end: its writes get a context that cannot. PostgreSQL's are
-	// bounded by a timeout.
-	ctx := context.Background()
-	if r.store.Dialect() == Postgres {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-	}
+	ctx, cancel := r.store.ownContext(30 * time.Second)
+	defer cancel()
 	r.warn("could not keep runs in the history", r.store.Write(ctx, b))
 	for _, f := range fins {
 		close(f.written)

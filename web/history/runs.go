@@ -307,7 +307,7 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]growth) 
 		in := lim.storeInputs(&e)
 		owner := ownerKey(it.Owner)
 		var size int64
-		if f, ok := endings[e.ID]; ok && ended[e.ID] {
+		if f, ok := endings[e.ID]; ok {
 			r := lim.endedRow(f, in.size())
 			size = in.size() + r.rest
 			if _, err := insEnded.ExecContext(ctx, e.ID, owner, e.GroupID, e.Pane, now, millis(f.Record.Ended), clean(e.Provider),

@@ -13,7 +13,7 @@ const stateTimeout = 10 * time.Second
 
 // ReadState returns the value of kind kept for key (draft.Rows).
 func (s *Store) ReadState(kind, key string) ([]byte, bool, error) {
-	ctx, cancel := s.stateContext()
+	ctx, cancel := s.ownContext(stateTimeout)
 	defer cancel()
 	var v string
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT value FROM session_state WHERE kind = ? AND owner = ?`), kind, key).Scan(&v)
@@ -32,7 +32,7 @@ func (s *Store) WriteState(kind string, vals map[string][]byte) error {
 	if len(vals) == 0 {
 		return nil
 	}
-	ctx, cancel := s.stateContext()
+	ctx, cancel := s.ownContext(stateTimeout)
 	defer cancel()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -64,15 +64,4 @@ func (s *Store) ForgetSessionState(ctx context.Context, before time.Time) error 
 		return fmt.Errorf("history: session state: %w", err)
 	}
 	return nil
-}
-
-// stateContext is the context of a state read or write: SQLite's cannot
-// end (its busy timeout bounds the wait, and modernc's driver would start
-// a goroutine per statement to watch one that can), PostgreSQL's times
-// out.
-func (s *Store) stateContext() (context.Context, context.CancelFunc) {
-	if s.dialect == Postgres {
-		return context.WithTimeout(context.Background(), stateTimeout)
-	}
-	return context.Background(), func() {}
 }

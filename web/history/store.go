@@ -324,3 +324,15 @@ func (s *Store) Analyze(ctx context.Context) error {
 	}
 	return nil
 }
+
+// ownContext is the context of a statement the store makes on its own
+// (the recorder's writes, sessions' state): SQLite's cannot end, since its
+// busy timeout bounds the wait and modernc's driver starts a goroutine per
+// statement to interrupt one whose context can; PostgreSQL's times out
+// after d.
+func (s *Store) ownContext(d time.Duration) (context.Context, context.CancelFunc) {
+	if s.dialect == Postgres {
+		return context.WithTimeout(context.Background(), d)
+	}
+	return context.Background(), func() {}
+}
