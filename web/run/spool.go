@@ -35,7 +35,8 @@ const (
 type spoolFile struct {
 	mu   sync.Mutex
 	f    *os.File
-	name string // the file's name while it still has one
+	w    io.WriterAt // f, where the blocks are written
+	name string      // the file's name while it still has one
 	end  int64
 	free []int64
 }
@@ -46,7 +47,7 @@ func openSpoolFile(dir string) (*spoolFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	sf := &spoolFile{f: f}
+	sf := &spoolFile{f: f, w: f}
 	if err := os.Remove(f.Name()); err != nil {
 		sf.name = f.Name()
 	}
@@ -131,9 +132,12 @@ func (s *spool) write(p []byte, max int) int {
 // bytes in memory and spools no more.
 func (s *spool) spill() {
 	n := len(s.tail) / spoolBlock * spoolBlock
+	before := s.size
 	if err := s.writeBlocks(s.tail[:n]); err != nil {
-		s.stopped = true // what is in the blocks stays valid; the rest stays here
-		return
+		// The blocks written before the failure stay valid; the rest
+		// stays here.
+		s.stopped = true
+		n = int(s.size - before)
 	}
 	rest := copy(s.tail, s.tail[n:])
 	s.tail = s.tail[:rest]
@@ -155,7 +159,7 @@ func (s *spool) writeBlocks(b []byte) error {
 	for len(b) > 0 {
 		n := min(len(b), spoolBlock)
 		off := s.file.alloc()
-		if _, err := s.file.f.WriteAt(b[:n], off); err != nil {
+		if _, err := s.file.w.WriteAt(b[:n], off); err != nil {
 			s.file.release([]int64{off})
 			return err
 		}

@@ -2,7 +2,9 @@ package run
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -208,4 +210,36 @@ func TestLongStreamSpooledWhole(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) > 0 {
 		t.Errorf("spool files left after Close: %v", left)
 	}
+}
+
+// A write that fails after some blocks went to the file keeps each byte
+// once: those blocks, then the rest in memory.
+func TestSpoolFailingPartWayKeepsEachByteOnce(t *testing.T) {
+	f, _ := testSpoolFile(t)
+	s := spool{file: f}
+	first := bytes.Repeat([]byte("a"), spoolBlock)
+	s.write(first, 1<<30)          // one block spilled
+	f.w = &failAfter{w: f.f, n: 1} // one more block is written, then writes fail
+	rest := bytes.Repeat([]byte("b"), 3*spoolBlock)
+	s.write(rest, 1<<30)
+	if got, want := s.bytes(), append(append([]byte(nil), first...), rest...); !bytes.Equal(got, want) {
+		t.Fatalf("read back %d bytes, want %d", len(got), len(want))
+	}
+	if !s.stopped {
+		t.Error("the spool goes on spilling after a failed write")
+	}
+}
+
+// failAfter lets n writes through, then fails.
+type failAfter struct {
+	w io.WriterAt
+	n int
+}
+
+func (f *failAfter) WriteAt(p []byte, off int64) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("disk full")
+	}
+	f.n--
+	return f.w.WriteAt(p, off)
 }
