@@ -328,14 +328,20 @@ func TestStoreInRows(t *testing.T) {
 		t.Errorf("files %v: only the earlier one should be there", left)
 	}
 	rows.fail = errors.New("disk full")
-	st.Save("a", Saved{Provider: "sim", Model: "lost"})
+	st.Save("a", Saved{Provider: "sim", Model: "kept"})
 	st.Flush()
-	if err := st.Save("a", Saved{Provider: "sim", Model: "next"}); err == nil {
-		t.Error("a failed write was not reported")
+	if got, _ := st.Load("a"); got.Model != "kept" {
+		t.Errorf("a value whose write failed reads as %+v", got)
 	}
 	rows.fail = nil
+	if err := st.Save("b", Saved{Provider: "sim", Model: "next"}); err == nil {
+		t.Error("a failed write was not reported")
+	}
 	st.Flush()
-	if got, _ := again.Load("a"); got.Model != "next" {
+	if got, _ := again.Load("a"); got.Model != "kept" {
+		t.Errorf("the value whose write failed was not written with the next batch: %+v", got)
+	}
+	if got, _ := again.Load("b"); got.Model != "next" {
 		t.Errorf("after the failure the next save gives %+v", got)
 	}
 }

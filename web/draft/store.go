@@ -51,12 +51,16 @@ type Store struct {
 	// something to write and gone when there is not, writes them after
 	// writeDelay, each file once however often it was saved meanwhile
 	// (a preview saves the form at every pause in typing). failed is a
-	// write's error, returned by the next Put.
-	pmu     sync.Mutex
-	pending map[string][]byte
-	writing bool
-	idle    *sync.Cond
-	failed  error
+	// write's error, returned by the next Put; unwritten holds the values
+	// it did not write, still what Get returns, written again with the
+	// next Put's batch (not retried on their own: a database that is down
+	// would keep the writer, and Flush at shutdown, waiting).
+	pmu       sync.Mutex
+	pending   map[string][]byte
+	unwritten map[string][]byte
+	writing   bool
+	idle      *sync.Cond
+	failed    error
 }
 
 // Rows keeps sessions' values in a database (history.Store), one row per
@@ -166,6 +170,12 @@ func (s *Store) Put(owner string, v any) error {
 		}
 	}
 	s.pending[k] = b
+	for uk, ub := range s.unwritten {
+		if _, newer := s.pending[uk]; !newer {
+			s.pending[uk] = ub
+		}
+	}
+	s.unwritten = nil
 	if !s.writing {
 		s.writing = true
 		go s.writePending()
@@ -218,14 +228,22 @@ func (s *Store) remember(key string, b []byte) {
 	s.mu.Unlock()
 }
 
-// fail keeps a write's error for the next Put; the values it did not
-// write are written again by the next save of each.
+// fail keeps a write's error for the next Put, and the values it did not
+// write (unwritten) for Get and the next Put's batch.
 func (s *Store) fail(err error, batch map[string][]byte) {
 	for k := range batch {
 		s.forget(k)
 	}
 	s.pmu.Lock()
 	s.failed = err
+	if s.unwritten == nil {
+		s.unwritten = map[string][]byte{}
+	}
+	for k, b := range batch {
+		if _, newer := s.pending[k]; !newer {
+			s.unwritten[k] = b
+		}
+	}
 	s.pmu.Unlock()
 }
 
@@ -283,6 +301,9 @@ func (s *Store) Get(owner string, v any) bool {
 	k := key(owner)
 	s.pmu.Lock()
 	b, queued := s.pending[k]
+	if !queued {
+		b, queued = s.unwritten[k]
+	}
 	s.pmu.Unlock()
 	if !queued {
 		var ok bool
