@@ -11,6 +11,7 @@ import (
 
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/cluster"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
@@ -25,7 +26,10 @@ import (
 // them from its Config, the tests from theirs, and both call Build, so the
 // wiring is written once.
 type Parts struct {
-	Log     *slog.Logger
+	Log *slog.Logger
+	// Cluster, when set, shares the runs with the other instances on one
+	// PostgreSQL (the caller opened it and closes it after the App).
+	Cluster *cluster.Node
 	Catalog *catalog.Catalog
 	// Getenv reads the operator's keys and header variables.
 	Getenv func(string) string
@@ -91,6 +95,9 @@ func Build(p Parts, change func(*Deps)) *App {
 	a.close = append(a.close, recorder.Close)
 	rcfg := p.Runs
 	rcfg.Recorder, rcfg.Log = recorder, p.Log
+	if p.Cluster != nil {
+		rcfg.Cluster = p.Cluster
+	}
 	gcfg := p.Upstream
 	if p.Guarded != nil {
 		gcfg = *p.Guarded
@@ -101,7 +108,11 @@ func Build(p Parts, change func(*Deps)) *App {
 	guarded := upstream.New(gcfg)
 	runs := run.NewManager(rcfg, upstream.New(p.Upstream), p.Tokens).WithGuardedClient(guarded)
 	a.close = append(a.close, runs.Close)
+	if p.Cluster != nil {
+		p.Cluster.SetRuns(runs)
+	}
 	d := Deps{
+		Cluster:           p.Cluster,
 		Log:               p.Log,
 		Catalog:           p.Catalog,
 		Drafts:            &draft.Service{Catalog: p.Catalog, Getenv: p.Getenv, Tokens: p.Tokens, OwnKeysOnly: p.OwnKeysOnly},

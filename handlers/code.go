@@ -75,7 +75,7 @@ type importer struct {
 	scopes scoper
 	keep   keeper
 	saved  draftLoader
-	runs   runFinder
+	runs   lastRunFinder
 }
 
 // render imports posted's paste ("import", for the form's "_provider"
@@ -104,7 +104,7 @@ func (im importer) render(c *fiber.Ctx, posted url.Values, added *views.AddProvi
 		}
 		w := views.NewWorkspace(sc.cat, r, sc.drafts.KeySource)
 		w.Import = box
-		return render(c, http.StatusOK, views.WorkspaceView(w, lastRun(c, im.runs)))
+		return render(c, http.StatusOK, views.WorkspaceView(w, lastRun(c, sc, im.runs)))
 	}
 	r := imp.Result
 	if s := sessionOf(c); s != nil {

@@ -52,8 +52,10 @@ type groupFinder interface {
 
 // groupFollower also says when the server stops: an event stream ends then.
 type groupFollower interface {
-	groupFinder
 	Closed() <-chan struct{}
+	// FollowGroup is owner's runs of a comparison, on this instance or
+	// another (cluster.Runs).
+	FollowGroup(ctx context.Context, group, owner string) []run.Log
 }
 
 // Compare serves GET /compare.
@@ -145,7 +147,7 @@ func CompareRun(scopes scoper, cmp compareStarter) fiber.Handler {
 // event ("pane:id,…"), so a reconnecting browser resumes each where it was.
 func CompareEvents(runs groupFollower) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		group := runs.Group(c.Params("id"), ownerOf(c))
+		group := runs.FollowGroup(c.UserContext(), c.Params("id"), ownerOf(c))
 		if len(group) == 0 {
 			return fiber.ErrNotFound
 		}
@@ -171,7 +173,7 @@ func CompareEvents(runs groupFollower) fiber.Handler {
 		streamEvents(c, runs.Closed(), watch, func(buf []byte) ([]byte, []<-chan struct{}, bool) {
 			more = more[:0]
 			for _, rn := range group {
-				p := rn.Spec.Origin.Pane
+				p := rn.Pane()
 				evs, done, changed := rn.Since(after[p])
 				for _, e := range evs {
 					if len(buf) >= maxBatch {
@@ -209,9 +211,9 @@ func CompareEvents(runs groupFollower) fiber.Handler {
 
 // groupDelivered reports every run of a group finished with its events
 // up to after delivered.
-func groupDelivered(group []*run.Run, after map[int]int) bool {
+func groupDelivered(group []run.Log, after map[int]int) bool {
 	for _, rn := range group {
-		if evs, done, _ := rn.Since(after[rn.Spec.Origin.Pane]); !done || len(evs) > 0 {
+		if evs, done, _ := rn.Since(after[rn.Pane()]); !done || len(evs) > 0 {
 			return false
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // inserts (views.Event).
 // The done event of a live run is rendered from its outcome, not decoded
 // again from the event.
-func eventData(rn *run.Run, e run.Event) []byte {
+func eventData(rn run.Log, e run.Event) []byte {
 	if e.Name == "done" {
 		if o, ok := rn.Ended(); ok {
 			return views.DoneEventOf(&o, e.Data)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/cluster"
 	"github.com/playground-dev/playground/web/draft"
 	webform "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
@@ -30,6 +32,13 @@ type runFinder interface {
 	Last(owner string) (*run.Run, bool)
 }
 
+// lastRunFinder also finds the owner's last run when another instance
+// started it (cluster.Runs).
+type lastRunFinder interface {
+	runFinder
+	LastElsewhere(ctx context.Context, owner string) (cluster.Info, bool)
+}
+
 // keeper keeps the form as the session's last, so a reload brings it back.
 type keeper struct {
 	saved draftSaver
@@ -47,7 +56,7 @@ func (k keeper) keep(c *fiber.Ctx, r draft.Result) {
 // Playground serves GET /: the page for ?provider=&model=, else the
 // session's last choice, else the default; with the session's last form
 // values, carried over to the model asked for.
-func Playground(scopes scoper, saved draftLoader, runs runFinder, assets views.Assets) fiber.Handler {
+func Playground(scopes scoper, saved draftLoader, runs lastRunFinder, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc := scopes.of(c)
 		r := currentDraft(c, sc, saved, c.Query("provider"), c.Query("model"))
@@ -56,7 +65,7 @@ func Playground(scopes scoper, saved draftLoader, runs runFinder, assets views.A
 			Assets:    assets,
 			CSRF:      csrfToken(c),
 			Workspace: views.NewWorkspace(sc.cat, r, sc.drafts.KeySource),
-			Run:       lastRun(c, runs),
+			Run:       lastRun(c, sc, runs),
 		}))
 	}
 }
@@ -64,7 +73,7 @@ func Playground(scopes scoper, saved draftLoader, runs runFinder, assets views.A
 // SwitchModel serves POST /draft/switch: the workspace for the picked
 // provider and model, keeping the values of the fields the old and new
 // models share.
-func SwitchModel(scopes scoper, keep keeper, accounts accountKeeper, runs runFinder) fiber.Handler {
+func SwitchModel(scopes scoper, keep keeper, accounts accountKeeper, runs lastRunFinder) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		posted := formValues(c)
 		if c.Get("HX-Trigger-Name") == "style" {
@@ -86,7 +95,7 @@ func SwitchModel(scopes scoper, keep keeper, accounts accountKeeper, runs runFin
 		}
 		keep.keep(c, r)
 		pushPicked(c, r)
-		return render(c, http.StatusOK, views.WorkspaceView(views.NewWorkspace(sc.cat, r, sc.drafts.KeySource), lastRun(c, runs)))
+		return render(c, http.StatusOK, views.WorkspaceView(views.NewWorkspace(sc.cat, r, sc.drafts.KeySource), lastRun(c, sc, runs)))
 	}
 }
 
@@ -135,16 +144,25 @@ func pushPicked(c *fiber.Ctx, r draft.Result) {
 	c.Set("HX-Push-Url", "/?"+url.Values{"provider": {r.Provider.ID}, "model": {r.Model.ID}}.Encode())
 }
 
-// lastRun is the session's last run while the server still holds it.
-func lastRun(c *fiber.Ctx, runs runFinder) *views.Run {
+// lastRun is the session's last run while an instance still holds it.
+func lastRun(c *fiber.Ctx, sc scope, runs lastRunFinder) *views.Run {
 	s := sessionOf(c)
 	if s == nil || s.Owner() == "" {
 		return nil
 	}
-	r, ok := runs.Last(s.Owner())
+	if r, ok := runs.Last(s.Owner()); ok {
+		v := views.NewRun(r)
+		return &v
+	}
+	in, ok := runs.LastElsewhere(c.UserContext(), s.Owner())
 	if !ok {
 		return nil
 	}
-	v := views.NewRun(r)
+	p, pok := sc.cat.Provider(in.Provider)
+	m, mok := sc.cat.Model(in.Provider, in.Model)
+	if !pok || !mok {
+		return nil
+	}
+	v := views.NewRunOf(in.ID, p, m)
 	return &v
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/playground-dev/playground/views"
 	"github.com/playground-dev/playground/web/account"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/cluster"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/experiment"
@@ -41,6 +42,9 @@ type Deps struct {
 	// change; nil keeps none.
 	Epochs *session.Epochs
 	Runs   *run.Manager
+	// Cluster, when set, finds the runs of the other instances on the
+	// same database (following, Stop, the last run after a reload).
+	Cluster *cluster.Node
 	// Lister lists the models of providers people add (through the SSRF
 	// guard).
 	Lister *account.Lister
@@ -122,8 +126,10 @@ func Register(app *fiber.App, d Deps) {
 	}
 	scopes := scoper{drafts: d.Drafts, listers: draft.Listers{Own: d.Lister, Catalog: d.CatalogLister}}
 	keep := keeper{saved: d.Saved, log: d.Log}
-	imports := importer{scopes: scopes, keep: keep, saved: d.Saved, runs: d.Runs}
+	imports := importer{scopes: scopes, keep: keep, saved: d.Saved, runs: cluster.Runs{Manager: d.Runs, Node: d.Cluster}}
 	launch := launcher{runs: d.Runs, log: d.Log, logPrompts: d.LogPrompts}
+	// The runs here, then on the other instances.
+	live := cluster.Runs{Manager: d.Runs, Node: d.Cluster}
 	settings := settingsPage{catalog: d.Catalog, keys: d.Drafts, lister: d.Lister, guarded: d.Guard != nil, assets: assets}
 
 	app.Use(recover.New())
@@ -145,20 +151,20 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/healthz", Health(d.Catalog))
 
 	// The playground page and its live parts.
-	app.Get("/", compressed, Playground(scopes, d.Saved, d.Runs, assets))
-	app.Post("/draft/switch", compressed, SwitchModel(scopes, keep, d.Sessions, d.Runs))
+	app.Get("/", compressed, Playground(scopes, d.Saved, live, assets))
+	app.Post("/draft/switch", compressed, SwitchModel(scopes, keep, d.Sessions, live))
 	app.Post("/draft/preview", compressed, Preview(scopes, keep))
 	app.Post("/draft/import", compressed, ImportRequest(imports))
 	app.Get("/draft/snippet/:lang", DraftSnippet(scopes, d.Saved))
 
 	// Runs: start, follow (SSE, resumable), stop, inspect.
 	app.Post("/runs", StartRun(scopes, keep, launch, d.Runs))
-	app.Get("/runs/:id/events", RunEvents(d.Runs))
-	app.Post("/runs/:id/stop", StopRun(d.Runs))
+	app.Get("/runs/:id/events", RunEvents(live))
+	app.Post("/runs/:id/stop", StopRun(live))
 	app.Post("/runs/:id/continue", compressed, ContinueRun(d.History, scopes, keep, launch))
 	app.Get("/runs/:id/inspector", compressed, RunInspector(d.Runs))
-	app.Get("/runs/:id/transcript.sse", RunTranscript(d.Runs))
-	app.Get("/runs/:id/audio/:choice", RunAudio(d.Runs))
+	app.Get("/runs/:id/transcript.sse", RunTranscript(live))
+	app.Get("/runs/:id/audio/:choice", RunAudio(live))
 	app.Get("/runs/:id/answer/:choice", RunAnswer(d.Runs))
 
 	// Compare: panes of one prompt under several settings, run together.
@@ -167,7 +173,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Post("/compare/edit", compressed, CompareEdit(scopes, d.Compare))
 	app.Post("/compare/sweep", compressed, CompareSweep(scopes, d.Compare))
 	app.Post("/compare/run", compressed, CompareRun(scopes, d.Compare))
-	app.Get("/compare/:id/events", CompareEvents(d.Runs))
+	app.Get("/compare/:id/events", CompareEvents(live))
 
 	// Experiment: the compare panes over a table of cases, checked.
 	app.Get("/experiment", compressed, Experiment(scopes, d.Experiments, assets))

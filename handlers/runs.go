@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -79,16 +81,22 @@ func wantsEventStream(c *fiber.Ctx) bool {
 // log.
 const maxBatch = 64 << 10
 
-// runFollower finds a session's run and says when the server stops
-// (run.Manager): an event stream ends then.
+// runFollower says when the server stops (run.Manager): an event stream
+// ends then.
 type runFollower interface {
-	runFinder
 	Closed() <-chan struct{}
+}
+
+// anyRunFollower finds a session's run on this instance or another
+// (cluster.Runs).
+type anyRunFollower interface {
+	runFollower
+	Follow(ctx context.Context, id, owner string) (run.Log, bool)
 }
 
 // followRun answers with rn's events after the event id after, preceded by
 // first (nil for none), until rn is done or closed is.
-func followRun(c *fiber.Ctx, closed <-chan struct{}, rn *run.Run, after int, first []byte) {
+func followRun(c *fiber.Ctx, closed <-chan struct{}, rn run.Log, after int, first []byte) {
 	more := make([]<-chan struct{}, 1)
 	streamEvents(c, closed, rn.Watch, func(buf []byte) ([]byte, []<-chan struct{}, bool) {
 		buf = append(buf, first...)
@@ -196,9 +204,9 @@ func ContinueRun(inputs runInputs, scopes scoper, keep keeper, launch launcher) 
 // RunEvents serves GET /runs/:id/events: the run's events as SSE, from
 // after the Last-Event-ID the browser sends when it reconnects (or ?after=);
 // 204 once a finished run's events are all delivered.
-func RunEvents(runs runFollower) fiber.Handler {
+func RunEvents(runs anyRunFollower) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
+		rn, ok := runs.Follow(c.UserContext(), c.Params("id"), ownerOf(c))
 		if !ok {
 			return fiber.ErrNotFound
 		}
@@ -219,14 +227,22 @@ func RunEvents(runs runFollower) fiber.Handler {
 	}
 }
 
-// StopRun serves POST /runs/:id/stop.
-func StopRun(runs runFinder) fiber.Handler {
+// runStopper stops a session's run on this instance or another
+// (cluster.Runs).
+type runStopper interface {
+	Stop(ctx context.Context, id, owner string) (bool, error)
+}
+
+// StopRun serves POST /runs/:id/stop, on whichever instance runs it.
+func StopRun(runs runStopper) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
+		ok, err := runs.Stop(c.UserContext(), c.Params("id"), ownerOf(c))
+		if err != nil {
+			return err
+		}
 		if !ok {
 			return fiber.ErrNotFound
 		}
-		rn.Stop()
 		return c.SendStatus(http.StatusNoContent)
 	}
 }
@@ -243,12 +259,29 @@ func RunInspector(runs runFinder) fiber.Handler {
 	}
 }
 
+// elsewhereFinder finds a session's run on this instance, else tells
+// whether another instance has it (cluster.Runs).
+type elsewhereFinder interface {
+	runFinder
+	Elsewhere(ctx context.Context, id, owner string) bool
+}
+
+// toHistory answers a request for another instance's run with the
+// history's copy of what it asks for (which keeps it once the run ends),
+// else 404.
+func toHistory(c *fiber.Ctx, runs elsewhereFinder, path string) error {
+	if !runs.Elsewhere(c.UserContext(), c.Params("id"), ownerOf(c)) {
+		return fiber.ErrNotFound
+	}
+	return c.Redirect("/history/runs/"+url.PathEscape(c.Params("id"))+path, http.StatusSeeOther)
+}
+
 // RunTranscript serves GET /runs/:id/transcript.sse: the raw stream.
-func RunTranscript(runs runFinder) fiber.Handler {
+func RunTranscript(runs elsewhereFinder) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
-			return fiber.ErrNotFound
+			return toHistory(c, runs, "/transcript.sse")
 		}
 		c.Set(fiber.HeaderContentType, "text/plain; charset=utf-8")
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="run-`+rn.ID+`.sse"`)
@@ -259,11 +292,11 @@ func RunTranscript(runs runFinder) fiber.Handler {
 // RunAudio serves a finished run's spoken answer of a choice, playable
 // (pcm16 inside a WAV header), with its format's Content-Type: a
 // same-origin URL, as the CSP's media-src ('self') allows.
-func RunAudio(runs runFinder) fiber.Handler {
+func RunAudio(runs elsewhereFinder) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
-			return fiber.ErrNotFound
+			return toHistory(c, runs, "/audio/"+url.PathEscape(c.Params("choice")))
 		}
 		return sendAudio(c, rn.Audio, "private, max-age=3600")
 	}

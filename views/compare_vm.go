@@ -185,13 +185,14 @@ func NewCompareRuns(group string, labels []string, runs []*run.Run, errs [][2]st
 		v.Panes = append(v.Panes, p)
 		v.PaneOptions = append(v.PaneOptions, Option{Value: strconv.Itoa(i), Label: "Pane " + p.Number + ": " + labels[i]})
 	}
-	v.Total = GroupTotal(runs)
-	started := 0
+	var logs []run.Log
 	for _, rn := range runs {
 		if rn != nil {
-			started++
+			logs = append(logs, rn)
 		}
 	}
+	v.Total = GroupTotal(logs)
+	started := len(logs)
 	if started > 0 {
 		v.Running = Plural(started, "pane", "panes") + " running"
 	}

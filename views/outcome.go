@@ -329,7 +329,7 @@ func PaneName(index int) string { return "Pane " + strconv.Itoa(index+1) }
 // GroupChart is a comparison's panes on one timeline chart, once every
 // started pane is over ("" before, or when none had output): each pane's
 // line, so their speed compares at a glance.
-func GroupChart(runs []*run.Run) string {
+func GroupChart(runs []run.Log) string {
 	var lines []TimelineRun
 	for _, rn := range runs {
 		if rn == nil {
@@ -341,7 +341,7 @@ func GroupChart(runs []*run.Run) string {
 		}
 		var o run.Outcome
 		if len(evs) > 0 && evs[len(evs)-1].Name == "done" && json.Unmarshal(evs[len(evs)-1].Data, &o) == nil {
-			lines = append(lines, TimelineOf(PaneName(rn.Spec.Origin.Pane), &o))
+			lines = append(lines, TimelineOf(PaneName(rn.Pane()), &o))
 		}
 	}
 	c, ok := NewTimeline(lines)
@@ -355,10 +355,9 @@ func GroupChart(runs []*run.Run) string {
 	return b.String()
 }
 
-// GroupTotal is the total cost of a comparison's runs (nil for a pane
-// that did not start) as its page shows it while they run: the runs over
+// GroupTotal is the total cost of a comparison's runs (those that started) as its page shows it while they run: the runs over
 // so far added up exactly, and how many are still running.
-func GroupTotal(runs []*run.Run) string {
+func GroupTotal(runs []run.Log) string {
 	var outs []*run.Outcome
 	panes := 0
 	for _, rn := range runs {

@@ -33,9 +33,9 @@ type Run struct {
 	CanContinueStored bool
 }
 
-func continueURL(r *run.Run) string {
-	if draft.CanContinue(r.Spec.Model) {
-		return "/runs/" + r.ID + "/continue"
+func continueURL(id string, m *catalog.Model) string {
+	if draft.CanContinue(m) {
+		return "/runs/" + id + "/continue"
 	}
 	return ""
 }
@@ -47,24 +47,26 @@ func (r Run) InGroup(i int) Run {
 }
 
 // NewRun builds the panel of a run.
-func NewRun(r *run.Run) Run {
-	base := "/runs/" + r.ID
+func NewRun(r *run.Run) Run { return NewRunOf(r.ID, r.Spec.Provider, r.Spec.Model) }
+
+// NewRunOf builds the panel of run id of model m of provider p: a run of
+// this process or another instance's, which the panel follows alike.
+func NewRunOf(id string, p *catalog.Provider, m *catalog.Model) Run {
+	base := "/runs/" + id
+	_, stored := m.FieldWithRole(catalog.RolePreviousResponse)
 	return Run{
-		ID:            r.ID,
-		EventsURL:     base + "/events",
-		StopURL:       base + "/stop",
-		InspectorURL:  base + "/inspector",
-		TranscriptURL: base + "/transcript.sse",
-		HistoryURL:    "/history/runs/" + r.ID,
-		AudioURL:      base + "/audio/",
-		ContinueURL:   continueURL(r),
-		CanContinueStored: func() bool {
-			_, ok := r.Spec.Model.FieldWithRole(catalog.RolePreviousResponse)
-			return ok
-		}(),
-		Provider:  r.Spec.Provider.Name,
-		Model:     r.Spec.Model.Label(),
-		Simulated: r.Spec.Provider.Simulated,
+		ID:                id,
+		EventsURL:         base + "/events",
+		StopURL:           base + "/stop",
+		InspectorURL:      base + "/inspector",
+		TranscriptURL:     base + "/transcript.sse",
+		HistoryURL:        "/history/runs/" + id,
+		AudioURL:          base + "/audio/",
+		ContinueURL:       continueURL(id, m),
+		CanContinueStored: stored,
+		Provider:          p.Name,
+		Model:             m.Label(),
+		Simulated:         p.Simulated,
 	}
 }
 

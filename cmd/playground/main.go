@@ -4,6 +4,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,11 +16,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/playground-dev/playground/handlers"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/cluster"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
@@ -211,8 +215,21 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	if rcfg.SpoolDir, err = spoolDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	// With PostgreSQL, several instances may share the database: each
+	// joins the cluster, so any of them serves any request (web/cluster).
+	var node *cluster.Node
+	if hist.Dialect() == history.Postgres {
+		node, err = cluster.Open(ctx, cluster.Config{URL: cfg.DatabaseURL, Instance: instanceName(), Interrupt: hist.Interrupt, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		// Closed after the app (closers run last first): the runs' last
+		// events are written before it leaves.
+		sys.closers = append(sys.closers, node.Close)
+	}
 	app := handlers.Build(handlers.Parts{
 		Log:               log,
+		Cluster:           node,
 		Catalog:           cat,
 		Getenv:            getenv,
 		Tokens:            tok,
@@ -245,6 +262,16 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	sys.closers = append(sys.closers, app.Close)
 	sys.cat, sys.app, sys.simURL = cat, app, simURL
 	return sys, nil
+}
+
+// instanceName names this process among the instances: the host's name
+// and a random suffix (a restarted instance is a new one; its old self's
+// runs are swept).
+func instanceName() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return strings.Trim(host+"-"+hex.EncodeToString(b[:]), "-")
 }
 
 // onLoopback reports whether addr (host:port) listens on loopback only.

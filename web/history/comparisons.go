@@ -35,7 +35,7 @@ func (c Comparison) Pane(i int) (Entry, bool) {
 // start, with GroupID set).
 func (s *Store) CreateComparison(ctx context.Context, owner string, c Comparison) error {
 	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO comparisons (id, owner, created_at, title, layout) VALUES (?, ?, ?, ?, ?)`),
-		c.ID, ownerKey(owner), millis(c.Created), clean(c.Title), clean(string(c.Layout)))
+		c.ID, OwnerKey(owner), millis(c.Created), clean(c.Title), clean(string(c.Layout)))
 	if err != nil {
 		return fmt.Errorf("history: insert comparison: %w", err)
 	}
@@ -44,7 +44,7 @@ func (s *Store) CreateComparison(ctx context.Context, owner string, c Comparison
 
 // Comparison returns owner's comparison id with its runs.
 func (s *Store) Comparison(ctx context.Context, owner, id string) (Comparison, error) {
-	c, err := s.comparison(ctx, `id = ? AND owner = ?`, id, ownerKey(owner))
+	c, err := s.comparison(ctx, `id = ? AND owner = ?`, id, OwnerKey(owner))
 	return c, tell(err, noComparison)
 }
 
@@ -108,14 +108,14 @@ func (s *Store) deleteWithRuns(ctx context.Context, table, owner, id, group stri
 		return fmt.Errorf("history: delete: %w", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE id = ? AND owner = ?`), id, ownerKey(owner))
+	res, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE id = ? AND owner = ?`), id, OwnerKey(owner))
 	if err != nil {
 		return fmt.Errorf("history: delete: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return noneOf(table)
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE group_id = ? AND owner = ?`), group, ownerKey(owner)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM runs WHERE group_id = ? AND owner = ?`), group, OwnerKey(owner)); err != nil {
 		return fmt.Errorf("history: delete: %w", err)
 	}
 	return tx.Commit()

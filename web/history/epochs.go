@@ -14,7 +14,7 @@ import (
 // cookie) and is refused.
 func (s *Store) SessionEpoch(ctx context.Context, owner string) (int64, time.Time, error) {
 	var n, at int64
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT epoch, updated_at FROM session_epochs WHERE owner = ?`), ownerKey(owner)).Scan(&n, &at)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT epoch, updated_at FROM session_epochs WHERE owner = ?`), OwnerKey(owner)).Scan(&n, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil
 	}
@@ -31,7 +31,7 @@ func (s *Store) SessionEpoch(ctx context.Context, owner string) (int64, time.Tim
 func (s *Store) BumpSessionEpoch(ctx context.Context, owner string, from int64) (epoch int64, ok bool, err error) {
 	now := millis(time.Now())
 	res, err := s.db.ExecContext(ctx, s.q(`UPDATE session_epochs SET epoch = epoch + 1, updated_at = ? WHERE owner = ? AND epoch = ?`),
-		now, ownerKey(owner), from)
+		now, OwnerKey(owner), from)
 	if err != nil {
 		return 0, false, fmt.Errorf("history: session epoch: %w", err)
 	}
@@ -39,7 +39,7 @@ func (s *Store) BumpSessionEpoch(ctx context.Context, owner string, from int64) 
 		return from + 1, true, nil
 	}
 	res, err = s.db.ExecContext(ctx, s.q(`INSERT INTO session_epochs (owner, epoch, updated_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO NOTHING`),
-		ownerKey(owner), from+1, now)
+		OwnerKey(owner), from+1, now)
 	if err != nil {
 		return 0, false, fmt.Errorf("history: session epoch: %w", err)
 	}

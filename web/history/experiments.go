@@ -46,7 +46,7 @@ func (s *Store) PutExperiment(ctx context.Context, owner string, x Experiment) e
 	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO experiments (id, owner, created_at, updated_at, title, summary, file, results) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, title = excluded.title, summary = excluded.summary, results = excluded.results
 		WHERE experiments.owner = excluded.owner`),
-		x.ID, ownerKey(owner), millis(x.Created), now, clean(x.Title), clean(x.Summary), clean(string(x.File)), clean(string(x.Results)))
+		x.ID, OwnerKey(owner), millis(x.Created), now, clean(x.Title), clean(x.Summary), clean(string(x.File)), clean(string(x.Results)))
 	if err != nil {
 		return fmt.Errorf("history: keep experiment: %w", err)
 	}
@@ -55,7 +55,7 @@ func (s *Store) PutExperiment(ctx context.Context, owner string, x Experiment) e
 
 // Experiment returns owner's experiment id.
 func (s *Store) Experiment(ctx context.Context, owner, id string) (Experiment, error) {
-	x, err := s.experiment(ctx, `id = ? AND owner = ?`, id, ownerKey(owner))
+	x, err := s.experiment(ctx, `id = ? AND owner = ?`, id, OwnerKey(owner))
 	return x, tell(err, noExperiment)
 }
 
@@ -95,7 +95,7 @@ type ExperimentItem struct {
 
 // Experiments lists owner's latest experiments, newest first.
 func (s *Store) Experiments(ctx context.Context, owner string, limit int) ([]ExperimentItem, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, created_at, title, summary, share_id IS NOT NULL FROM experiments WHERE owner = ? ORDER BY created_at DESC LIMIT ?`), ownerKey(owner), limit)
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, created_at, title, summary, share_id IS NOT NULL FROM experiments WHERE owner = ? ORDER BY created_at DESC LIMIT ?`), OwnerKey(owner), limit)
 	if err != nil {
 		return nil, fmt.Errorf("history: experiments: %w", err)
 	}

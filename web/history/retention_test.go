@@ -87,7 +87,7 @@ func TestStoreQuotaEvictsOldestUnshared(t *testing.T) {
 		}
 		var n int
 		var bytes int64
-		if err := s.db.QueryRow(s.q(`SELECT COUNT(*), SUM(bytes) FROM runs WHERE owner = ?`), ownerKey("carol")).Scan(&n, &bytes); err != nil {
+		if err := s.db.QueryRow(s.q(`SELECT COUNT(*), SUM(bytes) FROM runs WHERE owner = ?`), OwnerKey("carol")).Scan(&n, &bytes); err != nil {
 			t.Fatal(err)
 		}
 		if bytes > 50<<10 || n < 2 || n > 5 {
@@ -183,7 +183,7 @@ func TestMigrationKeepsOldRuns(t *testing.T) {
 			prompt := words(10 << 10)
 			if _, err := raw.Exec(old.q(`INSERT INTO runs (id, owner, created_at, updated_at, provider, provider_name, model, model_label,
 				style, status, prompt, form, request, curl, output, transcript) VALUES (?, ?, ?, ?, 'sim', 'Sim', 'm', 'M', 'chat', 'completed', ?, ?, ?, ?, ?, ?)`),
-				"r1", ownerKey("alice"), millis(time.Now()), millis(time.Now()), prompt,
+				"r1", OwnerKey("alice"), millis(time.Now()), millis(time.Now()), prompt,
 				`{"messages.content":["`+prompt+`"]}`, `{"method":"POST","url":"http://x/v1/chat/completions","key_env":"X_API_KEY","body":"{}"}`,
 				"curl 'http://x/v1/chat/completions'", `{"choices":[{"index":0,"text":"answer"}]}`, []byte("data: {}\n\n")); err != nil {
 				t.Fatal(err)

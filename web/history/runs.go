@@ -305,7 +305,7 @@ func (s *Store) writeTx(ctx context.Context, b Batch, owners map[string]growth) 
 		e := it.Entry
 		now := millis(e.Created)
 		in := lim.storeInputs(&e)
-		owner := ownerKey(it.Owner)
+		owner := OwnerKey(it.Owner)
 		var size int64
 		if f, ok := endings[e.ID]; ok {
 			r := lim.endedRow(f, in.size())
@@ -415,6 +415,24 @@ func (s *Store) Recover(ctx context.Context, before time.Time) (int64, error) {
 	return res.RowsAffected()
 }
 
+// Interrupt marks the running runs ids interrupted with message: another
+// instance's, which died while they went (web/cluster finds them within
+// seconds; Recover is the slower sweep for one instance's own restart).
+func (s *Store) Interrupt(ctx context.Context, ids []string, message string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{string(run.Interrupted), marshal(run.ErrorView{Message: message}), string(run.Running)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE runs SET status = ?, failure = ? WHERE status = ? AND id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`), args...)
+	if err != nil {
+		return fmt.Errorf("history: interrupt: %w", err)
+	}
+	return nil
+}
+
 // entryColumns are what a run's page needs, FROM entryTables.
 const entryColumns = `id, group_id, pane, created_at, updated_at, provider, provider_name, model, model_label, style, status,
 	prompt, COALESCE(form, '{}'), COALESCE(form_refs, ''), COALESCE(request, '{}'), COALESCE(vars, ''), output, summary, failure, COALESCE(share_id, '')`
@@ -469,7 +487,7 @@ func scanEntry(row scanner, extra ...any) (Entry, error) {
 
 // Get returns owner's run id.
 func (s *Store) Get(ctx context.Context, owner, id string) (Entry, error) {
-	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE id = ? AND owner = ?`), id, ownerKey(owner))
+	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+entryColumns+` FROM `+entryTables+` WHERE id = ? AND owner = ?`), id, OwnerKey(owner))
 	e, err := scanEntry(row)
 	return e, tell(err, noRun)
 }
@@ -495,7 +513,7 @@ func NotReplayable(runBytes int64) *problem.Error {
 // Transcript returns the raw stream of owner's run id.
 func (s *Store) Transcript(ctx context.Context, owner, id string) ([]byte, error) {
 	var b []byte
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT transcript FROM runs WHERE id = ? AND owner = ?`), id, ownerKey(owner)).Scan(&b)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT transcript FROM runs WHERE id = ? AND owner = ?`), id, OwnerKey(owner)).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, noRun()
 	}
@@ -504,7 +522,7 @@ func (s *Store) Transcript(ctx context.Context, owner, id string) ([]byte, error
 
 // Delete removes owner's run id.
 func (s *Store) Delete(ctx context.Context, owner, id string) error {
-	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM runs WHERE id = ? AND owner = ?`), id, ownerKey(owner))
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM runs WHERE id = ? AND owner = ?`), id, OwnerKey(owner))
 	if err != nil {
 		return fmt.Errorf("history: delete: %w", err)
 	}
@@ -526,7 +544,7 @@ func (s *Store) Unshare(ctx context.Context, owner, id string) error {
 
 func (s *Store) share(ctx context.Context, table, owner, id string) (string, error) {
 	var cur string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(share_id, '') FROM `+table+` WHERE id = ? AND owner = ?`), id, ownerKey(owner)).Scan(&cur)
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COALESCE(share_id, '') FROM `+table+` WHERE id = ? AND owner = ?`), id, OwnerKey(owner)).Scan(&cur)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", noneOf(table)
 	}
@@ -537,7 +555,7 @@ func (s *Store) share(ctx context.Context, table, owner, id string) (string, err
 		return cur, nil
 	}
 	sid := NewID()
-	if _, err := s.db.ExecContext(ctx, s.q(`UPDATE `+table+` SET share_id = ? WHERE id = ? AND owner = ?`), sid, id, ownerKey(owner)); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(`UPDATE `+table+` SET share_id = ? WHERE id = ? AND owner = ?`), sid, id, OwnerKey(owner)); err != nil {
 		return "", fmt.Errorf("history: share: %w", err)
 	}
 	return sid, nil
@@ -555,7 +573,7 @@ func noneOf(table string) *problem.Error {
 }
 
 func (s *Store) unshare(ctx context.Context, table, owner, id string) error {
-	res, err := s.db.ExecContext(ctx, s.q(`UPDATE `+table+` SET share_id = NULL WHERE id = ? AND owner = ?`), id, ownerKey(owner))
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE `+table+` SET share_id = NULL WHERE id = ? AND owner = ?`), id, OwnerKey(owner))
 	if err != nil {
 		return fmt.Errorf("history: unshare: %w", err)
 	}
@@ -665,7 +683,7 @@ var ftsFew = 2000
 // listWhere is the condition of f's runs of owner, and its arguments.
 func (s *Store) listWhere(ctx context.Context, owner string, f Filter) (listQuery, error) {
 	where := `owner = ?`
-	args := []any{ownerKey(owner)}
+	args := []any{OwnerKey(owner)}
 	if f.Provider != "" {
 		where += ` AND provider = ?`
 		args = append(args, f.Provider)
@@ -827,7 +845,7 @@ type Facet struct {
 // Facets lists the provider and model pairs of owner's runs.
 func (s *Store) Facets(ctx context.Context, owner string) ([]Facet, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT provider, MAX(provider_name), model, MAX(model_label) FROM runs WHERE owner = ?
-		GROUP BY provider, model ORDER BY provider, model`), ownerKey(owner))
+		GROUP BY provider, model ORDER BY provider, model`), OwnerKey(owner))
 	if err != nil {
 		return nil, fmt.Errorf("history: facets: %w", err)
 	}
@@ -846,7 +864,7 @@ func (s *Store) Facets(ctx context.Context, owner string) ([]Facet, error) {
 // Export calls fn with each of owner's runs, oldest first, transcripts
 // included.
 func (s *Store) Export(ctx context.Context, owner string, fn func(Entry) error) error {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+entryColumns+`, transcript FROM `+entryTables+` WHERE owner = ? ORDER BY created_at, id`), ownerKey(owner))
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+entryColumns+`, transcript FROM `+entryTables+` WHERE owner = ? ORDER BY created_at, id`), OwnerKey(owner))
 	if err != nil {
 		return fmt.Errorf("history: export: %w", err)
 	}

@@ -279,9 +279,10 @@ func (s *Store) q(query string) string {
 	return b.String()
 }
 
-// ownerKey is what the store keeps of a session's owner id: its hash, so
-// the database never holds a live session value.
-func ownerKey(owner string) string {
+// OwnerKey is what the store keeps of a session's owner id: its hash, so
+// the database never holds a live session value (web/cluster keys its
+// rows by it too).
+func OwnerKey(owner string) string {
 	h := sha256.Sum256([]byte("history:" + owner))
 	return hex.EncodeToString(h[:16])
 }

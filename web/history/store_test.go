@@ -2,17 +2,16 @@ package history
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"math/big"
 	"net/url"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/playground-dev/playground/internal/pgtest"
 	formpkg "github.com/playground-dev/playground/web/form"
 	"github.com/playground-dev/playground/web/run"
 )
@@ -33,7 +32,7 @@ func (s *Store) Finish(ctx context.Context, id string, prompt string, rec run.Re
 
 // testDatabaseEnv names the PostgreSQL server the store tests also run on
 // (.ci/run starts Debian's PostgreSQL and sets it).
-const testDatabaseEnv = "PLAYGROUND_TEST_DATABASE_URL"
+const testDatabaseEnv = pgtest.Env
 
 // eachStore runs fn against a fresh SQLite store and a fresh PostgreSQL
 // schema. Without the PostgreSQL URL the test fails under CI and is
@@ -67,39 +66,7 @@ func openPostgres(t *testing.T) *Store {
 
 // postgresSchema is the URL of a fresh, empty PostgreSQL schema, dropped
 // when the test ends.
-func postgresSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(testDatabaseEnv)
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: .ci/run must start PostgreSQL for the store tests", testDatabaseEnv)
-		}
-		t.Skipf("%s is not set; PostgreSQL store tests skipped (they run in .ci/run)", testDatabaseEnv)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := "t_" + strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(NewID()))
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if db, err := sql.Open("pgx", base); err == nil {
-			db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-			db.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func postgresSchema(t *testing.T) string { return pgtest.Schema(t) }
 
 func entry(id string, created time.Time, provider, model, prompt string) Entry {
 	return Entry{

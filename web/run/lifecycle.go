@@ -389,6 +389,9 @@ func (r *Run) finish(ctx context.Context, err error) {
 	// The run stops counting against the limits before anyone hears it is
 	// over: a person who clicks Run at "done" is not told it still runs.
 	r.m.admission.done(r.Spec)
+	if cl := r.m.cfg.Cluster; cl != nil {
+		cl.Release(r.ID)
+	}
 	// The done event and the state change land together: a follower that
 	// sees the run over has the whole log.
 	r.hold(len(done.Data))
@@ -408,6 +411,9 @@ func (r *Run) finish(ctx context.Context, err error) {
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
+	if cl := r.m.cfg.Cluster; cl != nil {
+		cl.Appended(r, []Event{done})
+	}
 	r.m.ended(r)
 	r.cancel(nil)
 	r.logFinish(sum, upErr, end)

@@ -140,22 +140,22 @@ func (a *admission) admit(s Spec, now time.Time) error {
 	defer a.mu.Unlock()
 	l := a.limits
 	if n := a.owners[s.Owner]; l.AtOnce > 0 && s.Owner != "" && n >= l.AtOnce {
-		return limited(0, "You have %d runs going, the most this server allows at once. Stop one or wait for it to finish.", n)
+		return Refusal(SessionAtOnce, n, 0)
 	}
 	if n := a.addrs[s.Client]; l.ClientAtOnce > 0 && s.Client != "" && n >= l.ClientAtOnce {
-		return limited(0, "Your network address has %d runs going, the most this server allows at once from one address. Stop one or wait for it to finish.", n)
+		return Refusal(ClientAtOnce, n, 0)
 	}
 	if l.OperatorAtOnce > 0 && s.OperatorKey && a.operator >= l.OperatorAtOnce {
-		return limited(5*time.Second, "The server's own keys are running %d runs, the most its operator allows at once. Try again in a moment, or enter your own key in Settings.", a.operator)
+		return Refusal(OperatorAtOnce, a.operator, 0)
 	}
 	d, ok, undo := a.sessions.allow(s.Owner, now)
 	if !ok {
-		return limited(waitFor(d), "You have started %d runs in the last minute, the most this server allows. Try again in %s.", l.PerMinute, waitFor(d))
+		return Refusal(SessionPerMinute, l.PerMinute, d)
 	}
 	if s.Client != "" {
 		if d, ok, _ := a.clients.allow(s.Client, now); !ok {
 			undo()
-			return limited(waitFor(d), "%d runs were started from your network address in the last minute, the most this server allows. Try again in %s.", l.ClientPerMinute, waitFor(d))
+			return Refusal(ClientPerMinute, l.ClientPerMinute, d)
 		}
 	}
 	a.owners[s.Owner]++
@@ -168,14 +168,58 @@ func (a *admission) admit(s Spec, now time.Time) error {
 	return nil
 }
 
+// Limit names one of the Limits.
+type Limit int
+
+// The limits, as Refusal names them.
+const (
+	SessionAtOnce Limit = iota
+	ClientAtOnce
+	OperatorAtOnce
+	SessionPerMinute
+	ClientPerMinute
+)
+
+// Refusal is the problem a run refused by limit gets: n is the runs going
+// (the at-once limits) or the limit (per minute), wait how long until one
+// more may start (per minute). One home for the words, whether this
+// process or the instances together (web/cluster) counted.
+func Refusal(limit Limit, n int, wait time.Duration) *problem.Error {
+	switch limit {
+	case SessionAtOnce:
+		return limited(0, "You have %d runs going, the most this server allows at once. Stop one or wait for it to finish.", n)
+	case ClientAtOnce:
+		return limited(0, "Your network address has %d runs going, the most this server allows at once from one address. Stop one or wait for it to finish.", n)
+	case OperatorAtOnce:
+		return limited(5*time.Second, "The server's own keys are running %d runs, the most its operator allows at once. Try again in a moment, or enter your own key in Settings.", n)
+	case SessionPerMinute:
+		return limited(waitFor(wait), "You have started %d runs in the last minute, the most this server allows. Try again in %s.", n, waitFor(wait))
+	default:
+		return limited(waitFor(wait), "%d runs were started from your network address in the last minute, the most this server allows. Try again in %s.", n, waitFor(wait))
+	}
+}
+
+// Any reports whether some limit is set.
+func (l Limits) Any() bool { return l != Limits{} }
+
 // waitFor rounds a wait up to the next whole second.
 func waitFor(d time.Duration) time.Duration { return d.Round(time.Second) + time.Second }
 
 // TryStart starts a run unless a limit refuses it, which it then reports
 // as a *problem.Error of kind RateLimited.
 func (m *Manager) TryStart(spec Spec) (*Run, error) {
+	id := newID()
+	if cl := m.cfg.Cluster; cl != nil && m.cfg.Limits.Any() {
+		// The instances count together; this process only keeps its own
+		// runs' count (admission.add).
+		if err := cl.Admit(spec, id, m.cfg.Limits, time.Now()); err != nil {
+			return nil, err
+		}
+		m.admission.add(spec)
+		return m.launch(id, spec), nil
+	}
 	if err := m.admission.admit(spec, time.Now()); err != nil {
 		return nil, err
 	}
-	return m.launch(spec), nil
+	return m.launch(id, spec), nil
 }

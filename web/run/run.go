@@ -89,6 +89,40 @@ type Config struct {
 	Recorder Recorder
 	// Caps bound what one run takes and what all runs hold (caps.go).
 	Caps Caps
+	// Cluster, when set, shares the runs with the other instances on one
+	// database (web/cluster): their events, Stop, and the limits.
+	Cluster Cluster
+}
+
+// Cluster is what a Manager tells the other instances of its runs
+// (web/cluster implements it on PostgreSQL).
+type Cluster interface {
+	// Launched: r starts here (before its first event).
+	Launched(r *Run)
+	// Appended: events joined r's log (their IDs set), in order; the
+	// events are not changed afterwards.
+	Appended(r *Run, evs []Event)
+	// Admit counts the run id as going over every instance if the limits
+	// allow it, else returns the problem that says which refused it
+	// (Refusal). Release counts it no longer going.
+	Admit(s Spec, id string, l Limits, now time.Time) error
+	Release(id string)
+	// SetLast keeps the run owner's page shows after a reload ("": none).
+	SetLast(owner, id string)
+}
+
+// Log is a run's browser events as a follower reads them: a *Run of this
+// process, or a run another instance runs (web/cluster's Remote).
+type Log interface {
+	// Since returns the events after id, whether the run is over, and a
+	// channel closed when more arrive.
+	Since(after int) ([]Event, bool, <-chan struct{})
+	// Watch counts a follower until release.
+	Watch() (release func())
+	// Ended is the outcome of a run that has ended.
+	Ended() (Outcome, bool)
+	// Pane is the run's pane in its comparison.
+	Pane() int
 }
 
 // DefaultConfig is a 15 s grace, runs kept 30 minutes, 500 at most.
@@ -186,15 +220,15 @@ func (m *Manager) clientFor(s Spec) *upstream.Client {
 // them).
 func (m *Manager) Start(spec Spec) *Run {
 	m.admission.add(spec)
-	return m.launch(spec)
+	return m.launch(newID(), spec)
 }
 
 // launch starts a run already counted by the admission.
-func (m *Manager) launch(spec Spec) *Run {
+func (m *Manager) launch(id string, spec Spec) *Run {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	now := time.Now()
 	r := &Run{
-		ID:           newID(),
+		ID:           id,
 		Spec:         spec,
 		Started:      now,
 		lastProgress: now,
@@ -213,6 +247,9 @@ func (m *Manager) launch(spec Spec) *Run {
 		if err := m.cfg.Recorder.Begin(r); err != nil && m.cfg.Log != nil {
 			m.cfg.Log.Warn("could not record the run", "run", r.ID, "err", err)
 		}
+	}
+	if m.cfg.Cluster != nil {
+		m.cfg.Cluster.Launched(r)
 	}
 	m.mu.Lock()
 	m.runs[r.ID] = r
@@ -241,9 +278,25 @@ func (m *Manager) Get(id, owner string) (*Run, bool) {
 	return r, true
 }
 
+// Find returns the run with id whoever started it: for another instance
+// that checked the owner itself (a Stop, a watch, web/cluster).
+func (m *Manager) Find(id string) (*Run, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.runs[id]
+	return r, ok
+}
+
 // SetLast makes r the run owner's playground page shows after a reload;
 // nil forgets it (the page's form is no longer the run's).
 func (m *Manager) SetLast(owner string, r *Run) {
+	if cl := m.cfg.Cluster; cl != nil {
+		id := ""
+		if r != nil {
+			id = r.ID
+		}
+		cl.SetLast(owner, id)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if r == nil {
@@ -421,6 +474,15 @@ func (r *Run) Ended() (Outcome, bool) {
 	return r.ending.Outcome, true
 }
 
+// Lease counts a follower on another instance as watching the run for d
+// (it renews the lease while it follows), so the run is not abandoned.
+func (r *Run) Lease(d time.Duration) {
+	time.AfterFunc(d, r.Watch())
+}
+
+// Pane is the run's pane in its comparison (0 outside one).
+func (r *Run) Pane() int { return r.Spec.Origin.Pane }
+
 // Stop cancels the run; the partial output is kept.
 func (r *Run) Stop() { r.cancel(errStopped) }
 
@@ -455,13 +517,16 @@ func (r *Run) append(evs ...Event) {
 	fits := r.hold(n)
 	r.logBytes += n
 	r.mu.Lock()
-	for _, e := range evs {
-		e.ID = len(r.log) + 1
-		r.log = append(r.log, e)
+	for i := range evs {
+		evs[i].ID = len(r.log) + 1
+		r.log = append(r.log, evs[i])
 	}
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()
+	if cl := r.m.cfg.Cluster; cl != nil {
+		cl.Appended(r, evs)
+	}
 	if !fits && !r.finishing {
 		r.truncate("the server holds too much output ("+units.Bytes(caps.Held)+" over all runs)", "runs-max-bytes")
 	}

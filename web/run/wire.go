@@ -202,3 +202,11 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// InterruptedEnding is the failure and done events of a run whose
+// instance died, as another instance ends it (web/cluster): its followers
+// are told it broke off, as when a provider's stream does.
+func InterruptedEnding(message string) []Event {
+	return []Event{jsonEvent("failure", ErrorView{Message: message}),
+		jsonEvent("done", Outcome{State: Interrupted, Reason: message, Finish: []string{}})}
+}

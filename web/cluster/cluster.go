@@ -1,0 +1,792 @@
+// Package cluster lets several playground instances on one PostgreSQL
+// serve any request of any browser, without sticky routing. It rests on
+// PostgreSQL alone (tables and LISTEN/NOTIFY), the database the history
+// already needs for several instances, not on a protocol of its own:
+//
+//   - every run an instance starts is registered (cluster_runs) and its
+//     browser events are written, in order, to cluster_events, a batch
+//     per few milliseconds in one transaction that also sends a NOTIFY
+//     naming the runs it wrote; an instance following a run it does not
+//     hold reads them (Follow), woken by that NOTIFY;
+//   - Stop is a NOTIFY the instance running the run acts on; a follower
+//     on another instance renews a watch lease by NOTIFY, so the run is not
+//     abandoned while somebody follows it elsewhere;
+//   - each instance marks itself alive (cluster_instances); the runs of
+//     an instance silent for StaleAfter are ended interrupted by the first
+//     other instance to notice, in the history and in their event logs;
+//   - run limits are counted over every instance (cluster_slots) under
+//     one advisory lock;
+//   - the run each session's page shows after a reload is kept by owner
+//     (cluster_last).
+//
+// A single instance without a database uses none of this.
+package cluster
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/playground-dev/playground/web/history"
+	"github.com/playground-dev/playground/web/run"
+)
+
+// Timings. A follower's lease outlives two renewals; an instance is dead
+// after missing several heartbeats.
+const (
+	flushWait   = 3 * time.Millisecond
+	beatEvery   = 2 * time.Second
+	StaleAfter  = 10 * time.Second
+	sweepEvery  = 3 * time.Second
+	leaseEvery  = 4 * time.Second
+	leaseFor    = 12 * time.Second
+	idleRemote  = 30 * time.Second
+	pruneEvery  = time.Minute
+	keepEnded   = 30 * time.Minute
+	lookupWait  = time.Second
+	notifyLimit = 7800 // bytes of a NOTIFY payload (PostgreSQL's limit is 8000)
+)
+
+// The NOTIFY channels.
+const (
+	chanEvents = "playground_events"
+	chanStop   = "playground_stop"
+	chanWatch  = "playground_watch"
+	chanModels = "playground_models"
+)
+
+// Interrupted is what a follower and the history are told of a run whose
+// instance died.
+const Interrupted = "The server running this run stopped; what had arrived is kept."
+
+// Config is what a Node needs.
+type Config struct {
+	// URL is the PostgreSQL URL the history uses.
+	URL string
+	// Instance names this process (unique among the instances).
+	Instance string
+	// Runs are this instance's runs (Stop and leases act on them).
+	Runs *run.Manager
+	// Interrupt marks a dead instance's runs interrupted in the history
+	// before their followers hear it (history.Store.Interrupt).
+	Interrupt func(ctx context.Context, ids []string, message string) error
+	// Forget, when set, drops this instance's cached model lists of a
+	// provider another instance refreshed (a key from ModelsKey).
+	Forget func(key string)
+	Log    *slog.Logger
+}
+
+// Node is one instance's part in the cluster.
+type Node struct {
+	cfg Config
+	db  *sql.DB
+
+	mu      sync.Mutex
+	runs    []runRow
+	events  []eventRow
+	ended   []string
+	lasts   map[string]string
+	remotes map[string]*Remote
+	// admitted are the runs whose slots this instance holds.
+	admitted map[string]bool
+	wake     chan struct{}
+	fetch    chan []string
+	// ready is closed once the listener listens.
+	ready   chan struct{}
+	readyMu sync.Once
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type runRow struct {
+	id, owner, group, provider, model string
+	pane                              int
+}
+
+type eventRow struct {
+	run  string
+	seq  int
+	name string
+	data []byte
+}
+
+// Open connects to the database, makes the cluster's tables and starts the
+// node's loops; Close stops them.
+func Open(ctx context.Context, cfg Config) (*Node, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	db, err := sql.Open("pgx", cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	db.SetMaxOpenConns(8)
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, db: db, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
+		wake: make(chan struct{}, 1), fetch: make(chan []string, 64), ready: make(chan struct{})}
+	if err := n.beat(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	for _, loop := range []func(){n.writeLoop, n.listenLoop, n.fetchLoop, n.timedLoop} {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			loop()
+		}()
+	}
+	select {
+	case <-n.ready:
+	case <-time.After(5 * time.Second):
+		n.cfg.Log.Warn("cluster: not listening yet; following runs of other instances waits for it")
+	}
+	return n, nil
+}
+
+// SetRuns sets the run manager (made after the node, which it is given
+// to as its run.Cluster).
+func (n *Node) SetRuns(m *run.Manager) {
+	n.mu.Lock()
+	n.cfg.Runs = m
+	n.mu.Unlock()
+}
+
+func (n *Node) manager() *run.Manager {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.cfg.Runs
+}
+
+// Close writes what is queued, leaves the cluster (its runs, already
+// ended by the manager's Close, are not swept) and stops.
+func (n *Node) Close() {
+	n.flush()
+	n.cancel()
+	n.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n.flushCtx(ctx)
+	_, _ = n.db.ExecContext(ctx, `DELETE FROM cluster_instances WHERE id = $1`, n.cfg.Instance)
+	n.db.Close()
+}
+
+// schema is the cluster's tables; made under an advisory lock so instances
+// starting together do not race on CREATE.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS cluster_instances (id text PRIMARY KEY, alive_at timestamptz NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS cluster_runs (id text PRIMARY KEY, owner text NOT NULL, grp text NOT NULL DEFAULT '',
+		pane int NOT NULL DEFAULT 0, instance text NOT NULL, provider text NOT NULL, model text NOT NULL,
+		started timestamptz NOT NULL DEFAULT now(), ended_at timestamptz)`,
+	`CREATE INDEX IF NOT EXISTS cluster_runs_group ON cluster_runs (grp, owner) WHERE grp <> ''`,
+	`CREATE INDEX IF NOT EXISTS cluster_runs_live ON cluster_runs (instance) WHERE ended_at IS NULL`,
+	`CREATE INDEX IF NOT EXISTS cluster_runs_ended ON cluster_runs (ended_at) WHERE ended_at IS NOT NULL`,
+	`CREATE TABLE IF NOT EXISTS cluster_events (run_id text NOT NULL, seq int NOT NULL, name text NOT NULL, data bytea NOT NULL,
+		PRIMARY KEY (run_id, seq))`,
+	`CREATE TABLE IF NOT EXISTS cluster_slots (run_id text PRIMARY KEY, instance text NOT NULL, owner text NOT NULL,
+		client text NOT NULL, operator boolean NOT NULL, started timestamptz NOT NULL DEFAULT now(), ended_at timestamptz)`,
+	`CREATE INDEX IF NOT EXISTS cluster_slots_going ON cluster_slots (started) WHERE ended_at IS NULL`,
+	`CREATE INDEX IF NOT EXISTS cluster_slots_started ON cluster_slots (started)`,
+	`CREATE TABLE IF NOT EXISTS cluster_last (owner text PRIMARY KEY, run_id text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("cluster: cannot reach the database: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7302)`); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	for _, q := range schema {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("cluster: schema: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("cluster: schema: %w", err)
+	}
+	return nil
+}
+
+// Launched registers a run started here (run.Cluster).
+func (n *Node) Launched(r *run.Run) {
+	n.mu.Lock()
+	n.runs = append(n.runs, runRow{id: r.ID, owner: history.OwnerKey(r.Spec.Owner), group: r.Spec.Origin.Group, pane: r.Spec.Origin.Pane,
+		provider: r.Spec.Provider.ID, model: r.Spec.Model.ID})
+	n.mu.Unlock()
+	n.kick()
+}
+
+// Appended queues a run's new events for the other instances (run.Cluster).
+func (n *Node) Appended(r *run.Run, evs []run.Event) {
+	n.mu.Lock()
+	for _, e := range evs {
+		n.events = append(n.events, eventRow{run: r.ID, seq: e.ID, name: e.Name, data: e.Data})
+		if e.Name == "done" {
+			n.ended = append(n.ended, r.ID)
+		}
+	}
+	n.mu.Unlock()
+	n.kick()
+}
+
+// SetLast keeps the run owner's page shows after a reload ("" for none),
+// for the other instances.
+func (n *Node) SetLast(owner, id string) {
+	n.mu.Lock()
+	n.lasts[history.OwnerKey(owner)] = id
+	n.mu.Unlock()
+	n.kick()
+}
+
+func (n *Node) kick() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+// writeLoop writes what is queued, a batch at a time: one transaction
+// with its NOTIFY, a few milliseconds after the first item queued.
+func (n *Node) writeLoop() {
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-n.wake:
+		}
+		time.Sleep(flushWait)
+		n.flush()
+	}
+}
+
+func (n *Node) flush() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n.flushCtx(ctx)
+}
+
+// maxQueued bounds the events kept for a retry while the database cannot
+// be written.
+const maxQueued = 100000
+
+func (n *Node) flushCtx(ctx context.Context) {
+	n.mu.Lock()
+	runs, events, ended, lasts := n.runs, n.events, n.ended, n.lasts
+	n.runs, n.events, n.ended, n.lasts = nil, nil, nil, map[string]string{}
+	n.mu.Unlock()
+	if len(runs) == 0 && len(events) == 0 && len(ended) == 0 && len(lasts) == 0 {
+		return
+	}
+	err := n.write(ctx, runs, events, ended, lasts)
+	if err == nil {
+		return
+	}
+	n.cfg.Log.Warn("cluster: could not share runs with the other instances; retrying", "err", err)
+	// Kept for the next batch, in order, so no follower sees a gap.
+	n.mu.Lock()
+	if len(events)+len(n.events) <= maxQueued {
+		n.runs = append(runs, n.runs...)
+		n.events = append(events, n.events...)
+		n.ended = append(ended, n.ended...)
+		for k, v := range n.lasts {
+			lasts[k] = v
+		}
+		n.lasts = lasts
+	}
+	n.mu.Unlock()
+	time.AfterFunc(200*time.Millisecond, n.kick)
+}
+
+func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ended []string, lasts map[string]string) error {
+	tx, err := n.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if len(runs) > 0 {
+		ids, owners, groups, providers, models := make([]string, len(runs)), make([]string, len(runs)), make([]string, len(runs)),
+			make([]string, len(runs)), make([]string, len(runs))
+		panes := make([]int32, len(runs))
+		for i, r := range runs {
+			ids[i], owners[i], groups[i], providers[i], models[i], panes[i] = r.id, r.owner, r.group, r.provider, r.model, int32(r.pane)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_runs (id, owner, grp, pane, provider, model, instance)
+			SELECT u.*, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u
+			ON CONFLICT (id) DO NOTHING`, ids, owners, groups, panes, providers, models, n.cfg.Instance); err != nil {
+			return err
+		}
+	}
+	touched := map[string]bool{}
+	if len(events) > 0 {
+		rids, names := make([]string, len(events)), make([]string, len(events))
+		seqs := make([]int32, len(events))
+		datas := make([][]byte, len(events))
+		for i, e := range events {
+			rids[i], seqs[i], names[i], datas[i] = e.run, int32(e.seq), e.name, e.data
+			touched[e.run] = true
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_events (run_id, seq, name, data)
+			SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bytea[]) ON CONFLICT DO NOTHING`, rids, seqs, names, datas); err != nil {
+			return err
+		}
+	}
+	if len(ended) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE cluster_runs SET ended_at = now() WHERE id = ANY($1) AND ended_at IS NULL`, ended); err != nil {
+			return err
+		}
+	}
+	for owner, id := range lasts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_last (owner, run_id, at) VALUES ($1, $2, now())
+			ON CONFLICT (owner) DO UPDATE SET run_id = EXCLUDED.run_id, at = EXCLUDED.at`, owner, id); err != nil {
+			return err
+		}
+	}
+	if len(touched) > 0 {
+		if err := notifyIDs(ctx, tx, chanEvents, keys(touched)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// notifyIDs sends ids on channel, as many NOTIFYs as their length needs.
+func notifyIDs(ctx context.Context, db execer, channel string, ids []string) error {
+	for len(ids) > 0 {
+		var b strings.Builder
+		i := 0
+		for ; i < len(ids) && b.Len()+len(ids[i])+1 <= notifyLimit; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(ids[i])
+		}
+		if i == 0 {
+			i = 1 // an id longer than a payload is not ours; skip it
+			continue
+		}
+		if _, err := db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, channel, b.String()); err != nil {
+			return err
+		}
+		ids = ids[i:]
+	}
+	return nil
+}
+
+// listenLoop listens for the cluster's NOTIFYs on a connection of its own,
+// reconnecting when it breaks (and then reading every followed run again,
+// in case a NOTIFY was missed).
+func (n *Node) listenLoop() {
+	wait := 100 * time.Millisecond
+	for n.ctx.Err() == nil {
+		err := n.listen()
+		if n.ctx.Err() != nil {
+			return
+		}
+		n.cfg.Log.Warn("cluster: listening broke off; reconnecting", "err", err)
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func (n *Node) listen() error {
+	conn, err := pgx.Connect(n.ctx, n.cfg.URL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	for _, ch := range []string{chanEvents, chanStop, chanWatch, chanModels} {
+		if _, err := conn.Exec(n.ctx, "LISTEN "+ch); err != nil {
+			return err
+		}
+	}
+	n.readyMu.Do(func() { close(n.ready) })
+	n.fetchAll() // anything written while not listening
+	for {
+		note, err := conn.WaitForNotification(n.ctx)
+		if err != nil {
+			return err
+		}
+		ids := strings.Split(note.Payload, ",")
+		switch note.Channel {
+		case chanEvents:
+			n.fetchSome(ids)
+		case chanStop:
+			if m := n.manager(); m != nil {
+				for _, id := range ids {
+					if r, ok := m.Find(id); ok {
+						r.Stop()
+					}
+				}
+			}
+		case chanWatch:
+			if m := n.manager(); m != nil {
+				for _, id := range ids {
+					if r, ok := m.Find(id); ok {
+						r.Lease(leaseFor)
+					}
+				}
+			}
+		case chanModels:
+			if n.cfg.Forget != nil && note.PID != conn.PgConn().PID() {
+				n.cfg.Forget(note.Payload)
+			}
+		}
+	}
+}
+
+// fetchSome asks the fetcher for the runs named that this node follows.
+func (n *Node) fetchSome(ids []string) {
+	n.mu.Lock()
+	var want []string
+	for _, id := range ids {
+		if _, ok := n.remotes[id]; ok {
+			want = append(want, id)
+		}
+	}
+	n.mu.Unlock()
+	if len(want) > 0 {
+		n.fetch <- want
+	}
+}
+
+func (n *Node) fetchAll() {
+	n.mu.Lock()
+	want := make([]string, 0, len(n.remotes))
+	for id := range n.remotes {
+		want = append(want, id)
+	}
+	n.mu.Unlock()
+	if len(want) > 0 {
+		n.fetch <- want
+	}
+}
+
+// fetchLoop reads the new events of followed runs, the requests that
+// queued up together in one query.
+func (n *Node) fetchLoop() {
+	for {
+		var want []string
+		select {
+		case <-n.ctx.Done():
+			return
+		case want = <-n.fetch:
+		}
+	more:
+		for {
+			select {
+			case w := <-n.fetch:
+				want = append(want, w...)
+			default:
+				break more
+			}
+		}
+		n.read(n.ctx, want)
+	}
+}
+
+// read fetches what the remotes ids lack and hands it to them.
+func (n *Node) read(ctx context.Context, ids []string) {
+	seen := map[string]bool{}
+	var rs []*Remote
+	var rids []string
+	var afters []int32
+	n.mu.Lock()
+	for _, id := range ids {
+		if r := n.remotes[id]; r != nil && !seen[id] {
+			seen[id] = true
+			rs = append(rs, r)
+		}
+	}
+	n.mu.Unlock()
+	for _, r := range rs {
+		rids = append(rids, r.id)
+		afters = append(afters, int32(r.length()))
+	}
+	if len(rids) == 0 {
+		return
+	}
+	rows, err := n.db.QueryContext(ctx, `SELECT e.run_id, e.seq, e.name, e.data FROM cluster_events e
+		JOIN unnest($1::text[], $2::int[]) AS f(run_id, after) ON e.run_id = f.run_id AND e.seq > f.after
+		ORDER BY e.run_id, e.seq`, rids, afters)
+	if err != nil {
+		if ctx.Err() == nil {
+			n.cfg.Log.Warn("cluster: could not read the events of runs on other instances", "err", err)
+			time.AfterFunc(200*time.Millisecond, func() { n.fetchSome(rids) })
+		}
+		return
+	}
+	defer rows.Close()
+	byID := map[string]*Remote{}
+	for _, r := range rs {
+		byID[r.id] = r
+	}
+	got := map[*Remote][]run.Event{}
+	for rows.Next() {
+		var id string
+		var e run.Event
+		if err := rows.Scan(&id, &e.ID, &e.Name, &e.Data); err != nil {
+			n.cfg.Log.Warn("cluster: bad event row", "err", err)
+			return
+		}
+		if r := byID[id]; r != nil {
+			got[r] = append(got[r], e)
+		}
+	}
+	for r, evs := range got {
+		r.add(evs)
+	}
+}
+
+// timedLoop beats, sweeps the dead instances' runs, renews the leases of
+// followed runs, drops idle remotes and prunes old rows.
+func (n *Node) timedLoop() {
+	beat := time.NewTicker(beatEvery)
+	defer beat.Stop()
+	sweep := time.NewTicker(sweepEvery)
+	defer sweep.Stop()
+	lease := time.NewTicker(leaseEvery)
+	defer lease.Stop()
+	prune := time.NewTicker(pruneEvery)
+	defer prune.Stop()
+	for {
+		var err error
+		var what string
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-beat.C:
+			what, err = "mark this instance alive", n.beat(n.ctx)
+		case <-sweep.C:
+			what, err = "end the runs of a stopped instance", n.Sweep(n.ctx)
+		case <-lease.C:
+			what, err = "renew the watch of runs followed here", n.renew(n.ctx)
+		case <-prune.C:
+			what, err = "prune the shared runs", n.prune(n.ctx)
+		}
+		if err != nil && n.ctx.Err() == nil {
+			n.cfg.Log.Warn("cluster: could not "+what, "err", err)
+		}
+	}
+}
+
+func (n *Node) beat(ctx context.Context) error {
+	_, err := n.db.ExecContext(ctx, `INSERT INTO cluster_instances (id, alive_at) VALUES ($1, now())
+		ON CONFLICT (id) DO UPDATE SET alive_at = now()`, n.cfg.Instance)
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	return nil
+}
+
+// Sweep ends the runs of instances silent for StaleAfter: interrupted in
+// the history, then in their event logs, so a follower is told. Each run
+// is ended by one instance only (the UPDATE that claims it).
+func (n *Node) Sweep(ctx context.Context) error {
+	rows, err := n.db.QueryContext(ctx, `UPDATE cluster_runs SET ended_at = now() WHERE ended_at IS NULL AND instance <> $1
+		AND NOT EXISTS (SELECT 1 FROM cluster_instances i WHERE i.id = cluster_runs.instance AND i.alive_at > now() - make_interval(secs => $2))
+		RETURNING id`, n.cfg.Instance, StaleAfter.Seconds())
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if _, err := n.db.ExecContext(ctx, `UPDATE cluster_slots SET ended_at = now() WHERE ended_at IS NULL AND instance <> $1
+		AND NOT EXISTS (SELECT 1 FROM cluster_instances i WHERE i.id = cluster_slots.instance AND i.alive_at > now() - make_interval(secs => $2))`,
+		n.cfg.Instance, StaleAfter.Seconds()); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	n.cfg.Log.Info("cluster: ended the runs of a stopped instance", "runs", len(ids))
+	// The history first: a page opened at the ending finds the run over.
+	if n.cfg.Interrupt != nil {
+		if err := n.cfg.Interrupt(ctx, ids, Interrupted); err != nil {
+			n.cfg.Log.Warn("cluster: could not mark a stopped instance's runs interrupted in the history", "err", err)
+		}
+	}
+	ending := run.InterruptedEnding(Interrupted)
+	for _, id := range ids {
+		for _, e := range ending {
+			if _, err := n.db.ExecContext(ctx, `INSERT INTO cluster_events (run_id, seq, name, data)
+				SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3 FROM cluster_events WHERE run_id = $1`, id, e.Name, e.Data); err != nil {
+				return err
+			}
+		}
+	}
+	return notifyIDs(ctx, n.db, chanEvents, ids)
+}
+
+// renew tells the instances running the runs followed here that they are
+// watched, and drops the remotes nobody has followed for a while.
+func (n *Node) renew(ctx context.Context) error {
+	now := time.Now()
+	var ids []string
+	n.mu.Lock()
+	for id, r := range n.remotes {
+		watched, idle := r.idle(now)
+		switch {
+		case watched:
+			ids = append(ids, id)
+		case idle > idleRemote:
+			delete(n.remotes, id)
+		}
+	}
+	n.mu.Unlock()
+	return notifyIDs(ctx, n.db, chanWatch, ids)
+}
+
+func (n *Node) prune(ctx context.Context) error {
+	keep := keepEnded.Seconds()
+	for _, q := range []string{
+		`DELETE FROM cluster_events e USING cluster_runs r WHERE e.run_id = r.id AND r.ended_at < now() - make_interval(secs => $1)`,
+		`DELETE FROM cluster_runs WHERE ended_at < now() - make_interval(secs => $1)`,
+		`DELETE FROM cluster_last WHERE at < now() - make_interval(secs => $1)`,
+		`DELETE FROM cluster_slots WHERE ended_at IS NOT NULL AND started < now() - make_interval(secs => 120) AND $1 > 0`,
+		`DELETE FROM cluster_instances WHERE alive_at < now() - make_interval(secs => $1)`,
+	} {
+		if _, err := n.db.ExecContext(ctx, q, keep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Stop asks the instance running run id to stop it (the caller checked
+// the owner: Lookup).
+func (n *Node) Stop(ctx context.Context, id string) error {
+	_, err := n.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, chanStop, id)
+	return err
+}
+
+// ModelsRefreshed tells the other instances to drop their cached model
+// lists under key (a key Config.Forget understands).
+func (n *Node) ModelsRefreshed(ctx context.Context, key string) error {
+	_, err := n.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, chanModels, key)
+	return err
+}
+
+// Info is what the cluster knows of a run: enough for its panel.
+type Info struct {
+	ID, Group, Provider, Model string
+	Pane                       int
+	Ended                      bool
+}
+
+// ErrNotFound: no instance has such a run of this owner.
+var ErrNotFound = errors.New("cluster: no such run")
+
+// Lookup finds owner's run id on any instance, waiting up to a second for
+// one just started (its registration is written within milliseconds).
+func (n *Node) Lookup(ctx context.Context, id, owner string) (Info, error) {
+	deadline := time.Now().Add(lookupWait)
+	for {
+		var in Info
+		var ended sql.NullTime
+		err := n.db.QueryRowContext(ctx, `SELECT id, grp, pane, provider, model, ended_at FROM cluster_runs WHERE id = $1 AND owner = $2`,
+			id, history.OwnerKey(owner)).Scan(&in.ID, &in.Group, &in.Pane, &in.Provider, &in.Model, &ended)
+		if err == nil {
+			in.Ended = ended.Valid
+			return in, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Info{}, err
+		}
+		if time.Now().After(deadline) {
+			return Info{}, ErrNotFound
+		}
+		select {
+		case <-ctx.Done():
+			return Info{}, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// Group is owner's runs of a comparison, on any instance, by pane,
+// waiting up to a second for a comparison just started.
+func (n *Node) Group(ctx context.Context, group, owner string) ([]Info, error) {
+	deadline := time.Now().Add(lookupWait)
+	for {
+		out, err := n.group(ctx, group, owner)
+		if err != nil || len(out) > 0 || time.Now().After(deadline) {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (n *Node) group(ctx context.Context, group, owner string) ([]Info, error) {
+	rows, err := n.db.QueryContext(ctx, `SELECT id, grp, pane, provider, model, ended_at FROM cluster_runs WHERE grp = $1 AND owner = $2 ORDER BY pane`,
+		group, history.OwnerKey(owner))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Info
+	for rows.Next() {
+		var in Info
+		var ended sql.NullTime
+		if err := rows.Scan(&in.ID, &in.Group, &in.Pane, &in.Provider, &in.Model, &ended); err != nil {
+			return nil, err
+		}
+		in.Ended = ended.Valid
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// Last is the run owner's page shows after a reload, from whichever
+// instance started it.
+func (n *Node) Last(ctx context.Context, owner string) (Info, bool) {
+	var id string
+	if err := n.db.QueryRowContext(ctx, `SELECT run_id FROM cluster_last WHERE owner = $1`, history.OwnerKey(owner)).Scan(&id); err != nil || id == "" {
+		return Info{}, false
+	}
+	in, err := n.Lookup(ctx, id, owner)
+	return in, err == nil
+}
