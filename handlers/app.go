@@ -138,6 +138,21 @@ func Build(p Parts, change func(*Deps)) *App {
 		// may be private: listed without the guard.
 		d.CatalogLister = lister(upstream.New(p.Upstream), p.ModelCacheLimit, p.ModelsWait)
 	}
+	if p.Cluster != nil {
+		// A list refreshed here is dropped by the other instances too.
+		for _, l := range []*account.Lister{d.Lister, d.CatalogLister} {
+			if l != nil {
+				l.Forgotten = p.Cluster.ModelsRefreshed
+			}
+		}
+		p.Cluster.SetForget(func(token string) {
+			for _, l := range []*account.Lister{d.Lister, d.CatalogLister} {
+				if l != nil {
+					l.ForgetToken(token)
+				}
+			}
+		})
+	}
 	if change != nil {
 		change(&d)
 	}

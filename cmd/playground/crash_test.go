@@ -55,6 +55,9 @@ func startChildWith(t *testing.T, dataDir string, env []string, args ...string) 
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"--addr", "127.0.0.1:0", "--data-dir", dataDir}, args...)...)
 	cmd.Env = append(append(os.Environ(), childEnv+"=1"), env...)
+	if os.Getenv("PLAYGROUND_TEST_CHILD_LOGS") != "" {
+		cmd.Stderr = os.Stderr
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

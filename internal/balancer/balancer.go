@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +61,7 @@ http {
 			proxy_buffering off;
 			proxy_read_timeout 1h;
 			proxy_connect_timeout 2s;
+			add_header X-Served-By $upstream_addr always;
 		}
 	}
 }
@@ -121,6 +123,18 @@ func (b *Balancer) Close() {
 		_ = b.cmd.Process.Kill()
 		_ = b.cmd.Wait()
 	}
+}
+
+// ServedBy is the response header naming the instance (host:port) that
+// answered, as nginx sets it (the last one tried when it skipped a failed
+// instance is last in the list).
+const ServedBy = "X-Served-By"
+
+// Instance is the instance that answered resp ("" when not through the
+// balancer).
+func Instance(h http.Header) string {
+	ups := strings.Split(h.Get(ServedBy), ", ")
+	return strings.TrimSpace(ups[len(ups)-1])
 }
 
 // Served is the instance (host:port) that answered each request so far,

@@ -297,6 +297,39 @@ func TestListerCachesAndForgets(t *testing.T) {
 	}
 }
 
+// A listing forgotten on one instance is forgotten on another by the
+// token the first hands out, which names neither the session nor the key.
+func TestListerForgetsWhatAnotherForgot(t *testing.T) {
+	var calls atomic.Int32
+	fetch := func(_ context.Context, url, key string) (*upstream.Response, error) {
+		calls.Add(1)
+		return &upstream.Response{Status: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{"data":[{"id":"m1"}]}`))}, nil
+	}
+	here, there := account.NewLister(fetch), account.NewLister(fetch)
+	var tokens []string
+	here.Forgotten = func(tok string) { tokens = append(tokens, tok) }
+	p := account.Provider{ID: "my-1", Name: "gw", BaseURL: "https://gw.example/v1"}
+	for _, l := range []*account.Lister{here, there} {
+		if _, err := l.Models(context.Background(), "s1", p, "sk-secret"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	here.Forget("s1", p, "sk-secret")
+	if len(tokens) != 1 || strings.Contains(tokens[0], "s1") || strings.Contains(tokens[0], "secret") {
+		t.Fatalf("tokens %q", tokens)
+	}
+	there.ForgetToken("not-it")
+	there.Models(context.Background(), "s1", p, "sk-secret")
+	if calls.Load() != 2 {
+		t.Fatalf("%d fetches: another token dropped the listing", calls.Load())
+	}
+	there.ForgetToken(tokens[0])
+	there.Models(context.Background(), "s1", p, "sk-secret")
+	if calls.Load() != 3 {
+		t.Fatalf("%d fetches, want 3: the forgotten listing was answered from the cache", calls.Load())
+	}
+}
+
 func TestListerAnswersStaleListsAtOnceAndRefreshesBehind(t *testing.T) {
 	release := make(chan struct{})
 	var calls atomic.Int32

@@ -58,6 +58,10 @@ type Lister struct {
 	// overhead per listing); the oldest listings go first. 0 means
 	// DefaultCacheBytes.
 	MaxBytes int64
+	// Forgotten, when set, is told of each Forget by a token that names
+	// the listing without the owner or key in it (ForgetToken), so other
+	// instances drop their copy too (web/cluster).
+	Forgotten func(token string)
 
 	group  singleflight.Group
 	mu     sync.Mutex
@@ -174,12 +178,43 @@ func (l *Lister) start(ctx context.Context, k, owner string, p Provider, key str
 // again.
 func (l *Lister) Forget(owner string, p Provider, key string) {
 	k := cacheKey(owner, p, key)
+	l.forget(k)
+	if l.Forgotten != nil {
+		l.Forgotten(forgetToken(k))
+	}
+}
+
+func (l *Lister) forget(k string) {
 	l.group.Forget(k)
 	l.mu.Lock()
 	if el, ok := l.cache[k]; ok {
 		l.remove(el)
 	}
 	l.mu.Unlock()
+}
+
+// forgetToken names a listing's cache key by its hash: what another
+// instance is told, which names neither the session nor the key.
+func forgetToken(k string) string {
+	h := sha256.Sum256([]byte("models:" + k))
+	return hex.EncodeToString(h[:16])
+}
+
+// ForgetToken drops the listing another instance forgot (Forgotten's
+// token), so a refresh there is not answered here from the old list.
+func (l *Lister) ForgetToken(token string) {
+	l.mu.Lock()
+	var k string
+	for key := range l.cache {
+		if forgetToken(key) == token {
+			k = key
+			break
+		}
+	}
+	l.mu.Unlock()
+	if k != "" {
+		l.forget(k)
+	}
 }
 
 // store keeps e: first dropping the owner's oldest listing when it has

@@ -79,8 +79,8 @@ type Config struct {
 	// before their followers hear it (history.Store.Interrupt).
 	Interrupt func(ctx context.Context, ids []string, message string) error
 	// Forget, when set, drops this instance's cached model lists of a
-	// provider another instance refreshed (a key from ModelsKey).
-	Forget func(key string)
+	// provider another instance refreshed (account.Lister.ForgetToken).
+	Forget func(token string)
 	Log    *slog.Logger
 }
 
@@ -163,6 +163,20 @@ func (n *Node) SetRuns(m *run.Manager) {
 	n.mu.Lock()
 	n.cfg.Runs = m
 	n.mu.Unlock()
+}
+
+// SetForget sets what drops this instance's cached model lists another
+// instance refreshed (account.Lister.ForgetToken).
+func (n *Node) SetForget(f func(token string)) {
+	n.mu.Lock()
+	n.cfg.Forget = f
+	n.mu.Unlock()
+}
+
+func (n *Node) forgetter() func(string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.cfg.Forget
 }
 
 func (n *Node) manager() *run.Manager {
@@ -459,8 +473,8 @@ func (n *Node) listen() error {
 				}
 			}
 		case chanModels:
-			if n.cfg.Forget != nil && note.PID != conn.PgConn().PID() {
-				n.cfg.Forget(note.Payload)
+			if f := n.forgetter(); f != nil {
+				f(note.Payload)
 			}
 		}
 	}
@@ -700,10 +714,15 @@ func (n *Node) Stop(ctx context.Context, id string) error {
 }
 
 // ModelsRefreshed tells the other instances to drop their cached model
-// lists under key (a key Config.Forget understands).
-func (n *Node) ModelsRefreshed(ctx context.Context, key string) error {
-	_, err := n.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, chanModels, key)
-	return err
+// list named token (account.Lister's Forgotten), in the background.
+func (n *Node) ModelsRefreshed(token string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := n.db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, chanModels, token); err != nil {
+			n.cfg.Log.Warn("cluster: could not tell the other instances of a refreshed model list", "err", err)
+		}
+	}()
 }
 
 // Info is what the cluster knows of a run: enough for its panel.

@@ -352,3 +352,18 @@ func TestGroupFollowedElsewhere(t *testing.T) {
 		t.Fatal("another owner's group")
 	}
 }
+
+func TestModelsRefreshReachesTheOthers(t *testing.T) {
+	_, a, b := pair(t, run.Config{}, run.Config{})
+	got := make(chan string, 1)
+	b.node.SetForget(func(tok string) { got <- tok })
+	a.node.ModelsRefreshed("tok-1")
+	select {
+	case tok := <-got:
+		if tok != "tok-1" {
+			t.Fatalf("token %q", tok)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the other instance was not told")
+	}
+}
