@@ -162,7 +162,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/runs/:id/events", RunEvents(live))
 	app.Post("/runs/:id/stop", StopRun(live))
 	app.Post("/runs/:id/continue", compressed, ContinueRun(d.History, scopes, keep, launch))
-	app.Get("/runs/:id/inspector", compressed, RunInspector(d.Runs))
+	app.Get("/runs/:id/inspector", compressed, RunInspector(live, d.History))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(live))
 	app.Get("/runs/:id/audio/:choice", RunAudio(live))
 	app.Get("/runs/:id/answer/:choice", RunAnswer(d.Runs))

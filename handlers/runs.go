@@ -248,12 +248,19 @@ func StopRun(runs runStopper) fiber.Handler {
 }
 
 // RunInspector serves GET /runs/:id/inspector: request, response and raw
-// events.
-func RunInspector(runs runFinder) fiber.Handler {
+// events; for another instance's run, what the history has of it.
+func RunInspector(runs elsewhereFinder, hist entryGetter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
-			return fiber.ErrNotFound
+			if !runs.Elsewhere(c.UserContext(), c.Params("id"), ownerOf(c)) {
+				return fiber.ErrNotFound
+			}
+			e, err := hist.Get(c.UserContext(), ownerOf(c), c.Params("id"))
+			if err != nil {
+				return err
+			}
+			return render(c, http.StatusOK, views.Inspector(views.NewStoredInspection(e)))
 		}
 		return render(c, http.StatusOK, views.Inspector(views.NewInspection(rn.ID, rn.Inspect())))
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/playground-dev/playground/web/catalog"
 	"github.com/playground-dev/playground/web/draft"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -83,6 +84,24 @@ type Inspection struct {
 	Events          []InspectedEvent
 	Hidden          int
 	Notes           []string
+}
+
+// NewStoredInspection is the inspector of a run another instance runs,
+// from what the history keeps of it: the request as sent (secret header
+// values as their ${VAR}); the response and the raw events are that
+// instance's until the run ends, then in the history's transcript.
+func NewStoredInspection(e history.Entry) Inspection {
+	v := Inspection{RunID: e.ID, TranscriptURL: "/history/runs/" + e.ID + "/transcript.sse", Method: e.Request.Method,
+		URL: e.Request.URL, RequestBody: e.Request.Body, Status: string(e.Status)}
+	for _, h := range e.Request.Headers {
+		v.RequestHeaders = append(v.RequestHeaders, run.Header{Name: h.Name, Value: h.Value})
+	}
+	if e.Status == run.Running {
+		v.Notes = append(v.Notes, "This run streams from another instance of the playground: its response headers and raw events are shown there, and in the transcript (Download .sse) once it ends.")
+	} else {
+		v.Notes = append(v.Notes, "This run ran on another instance of the playground: its raw events are in the transcript (Download .sse).")
+	}
+	return v
 }
 
 // InspectedEvent is one raw event row.

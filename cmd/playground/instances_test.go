@@ -310,6 +310,16 @@ func TestSeveralInstancesBehindABalancer(t *testing.T) {
 		t.Fatalf("the run's events differ between instances:\n%v\n%v", a, b)
 	}
 
+	// Its inspector and transcript from an instance that did not run it:
+	// the history's copy.
+	if insp := cl.on(follower).get("/runs/" + id + "/inspector"); !strings.Contains(insp, "ran on another instance") ||
+		!strings.Contains(insp, "/chat/completions") || !strings.Contains(insp, "Tell me about the sea.") {
+		t.Errorf("inspector on another instance:\n%.1500s", insp)
+	}
+	if sse := cl.on(follower).get("/runs/" + id + "/transcript.sse"); !strings.Contains(sse, "data: ") {
+		t.Errorf("transcript on another instance: %.500s", sse)
+	}
+
 	// A comparison started on one instance streams from another.
 	_, runs := cl.bc.post("/compare/run", url.Values{"messages.role": {"user"}, "messages.content": {"Compare the seas."},
 		"pane.0.provider": {"sim"}, "pane.0.model": {"seed001.gpt-5.4"}, "pane.0.f.stream": {"true"},
