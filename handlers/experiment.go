@@ -42,10 +42,10 @@ func gridShow(c *fiber.Ctx) views.ExperimentShow {
 
 // experimentPageOf is the page of a state, with the session's latest
 // experiment's grid.
-func experimentPageOf(c *fiber.Ctx, pg *experiment.Page, st *experiment.State) views.ExperimentPage {
+func experimentPageOf(c *fiber.Ctx, sc scope, pg *experiment.Page, st *experiment.State) views.ExperimentPage {
 	page := views.ExperimentPage{CSRF: csrfToken(c), Form: views.NewExperimentForm(st)}
-	if l, ok := pg.Lives.Latest(ownerOf(c)); ok {
-		g := experimentGrid(l, views.ExperimentShow{})
+	if snap, offer, ok := pg.Lives.LatestView(c.UserContext(), sc.cat, ownerOf(c)); ok {
+		g := views.NewExperimentGrid(snap, views.ExperimentShow{}, offer)
 		page.Grid = &g
 	}
 	return page
@@ -55,7 +55,7 @@ func experimentPageOf(c *fiber.Ctx, pg *experiment.Page, st *experiment.State) v
 func Experiment(scopes scoper, pg *experiment.Page, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc, owner := scopes.of(c), ownerOf(c)
-		page := experimentPageOf(c, pg, pg.View(owner, sc.drafts))
+		page := experimentPageOf(c, sc, pg, pg.View(owner, sc.drafts))
 		page.Title, page.Assets = "Experiment · Playground", assets
 		return render(c, http.StatusOK, views.ExperimentPageView(page))
 	}
@@ -114,7 +114,7 @@ func ExperimentImport(scopes scoper, pg *experiment.Page) fiber.Handler {
 			return err
 		}
 		st, _ := pg.Import(owner, sc.drafts, fh.Filename, data)
-		return render(c, http.StatusOK, views.ExperimentView(experimentPageOf(c, pg, st)))
+		return render(c, http.StatusOK, views.ExperimentView(experimentPageOf(c, sc, pg, st)))
 	}
 }
 
@@ -169,47 +169,36 @@ func ExperimentCases(scopes scoper, pg *experiment.Page) fiber.Handler {
 	}
 }
 
-// liveOf is the session's experiment :id.
-func liveOf(c *fiber.Ctx, lives *experiment.Lives) (*experiment.Live, error) {
-	l, ok := lives.Get(c.Params("id"), ownerOf(c))
-	if !ok {
-		return nil, problem.NotFound("no such experiment (the server keeps the latest ones while it runs)")
+// gridOf answers with the session's experiment's grid as it stands,
+// from whichever instance runs it.
+func gridOf(c *fiber.Ctx, scopes scoper, lives *experiment.Lives) error {
+	snap, offer, err := lives.View(c.UserContext(), scopes.of(c).cat, c.Params("id"), ownerOf(c))
+	if err != nil {
+		return err
 	}
-	return l, nil
+	return render(c, http.StatusOK, views.ExperimentGridView(views.NewExperimentGrid(snap, gridShow(c), offer)))
 }
 
 // ExperimentGrid serves GET /experiment/:id/grid?filter=&sort=: the grid as it
 // stands (polled while it runs).
-func ExperimentGrid(lives *experiment.Lives) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		l, err := liveOf(c, lives)
-		if err != nil {
-			return err
-		}
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridShow(c))))
-	}
+func ExperimentGrid(scopes scoper, lives *experiment.Lives) fiber.Handler {
+	return func(c *fiber.Ctx) error { return gridOf(c, scopes, lives) }
 }
 
 // ExperimentStop serves POST /experiment/:id/stop.
-func ExperimentStop(lives *experiment.Lives) fiber.Handler {
+func ExperimentStop(scopes scoper, lives *experiment.Lives) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		l, err := liveOf(c, lives)
-		if err != nil {
+		if err := lives.Do(c.UserContext(), ownerOf(c), experiment.Command{Op: "stop", ID: c.Params("id")}); err != nil {
 			return err
 		}
-		l.Stop()
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridShow(c))))
+		return gridOf(c, scopes, lives)
 	}
 }
 
 // ExperimentRetry serves POST /experiment/:id/retry?case=&pane=&repeat=:
 // the cell runs again alone.
-func ExperimentRetry(lives *experiment.Lives) fiber.Handler {
+func ExperimentRetry(scopes scoper, lives *experiment.Lives) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		l, err := liveOf(c, lives)
-		if err != nil {
-			return err
-		}
 		var cell experiment.Cell
 		for _, q := range []struct {
 			name string
@@ -221,25 +210,22 @@ func ExperimentRetry(lives *experiment.Lives) fiber.Handler {
 			}
 			*q.to = n
 		}
-		if err := l.Retry(cell); err != nil {
+		if err := lives.Do(c.UserContext(), ownerOf(c), experiment.Command{Op: "retry", ID: c.Params("id"), Cell: cell}); err != nil {
 			return err
 		}
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridShow(c))))
+		return gridOf(c, scopes, lives)
 	}
 }
 
 // ExperimentVote serves POST /experiment/:id/vote (pair, pick): a blind
 // pick kept, the next pair offered.
-func ExperimentVote(lives *experiment.Lives) fiber.Handler {
+func ExperimentVote(scopes scoper, lives *experiment.Lives) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		l, err := liveOf(c, lives)
-		if err != nil {
+		cmd := experiment.Command{Op: "vote", ID: c.Params("id"), Token: c.FormValue("pair"), Pick: checks.Pick(c.FormValue("pick"))}
+		if err := lives.Do(c.UserContext(), ownerOf(c), cmd); err != nil {
 			return err
 		}
-		if err := l.VoteOn(c.FormValue("pair"), checks.Pick(c.FormValue("pick"))); err != nil {
-			return err
-		}
-		return render(c, http.StatusOK, views.ExperimentGridView(experimentGrid(l, gridShow(c))))
+		return gridOf(c, scopes, lives)
 	}
 }
 

@@ -118,6 +118,12 @@ func Register(app *fiber.App, d Deps) {
 	if d.Experiments == nil {
 		d.Experiments = &experiment.Page{Compare: d.Compare, Setups: d.Setups, Runs: d.Runs, Log: d.Log, ConfirmAbove: d.ExperimentConfirm,
 			Lives: &experiment.Lives{NewID: history.NewID, Idle: keepExperiment(d.History, d.Log)}}
+		if d.Cluster != nil {
+			// The other instances show the experiments this one runs, and
+			// pass it their Stop, Retry and votes.
+			d.Experiments.Lives.Shared = cluster.Experiments{Node: d.Cluster}
+			d.Cluster.SetExperiments(d.Experiments.Lives.Apply)
+		}
 	}
 	// What the handler groups share, each with only the fields it uses.
 	var guard account.URLChecker // nil: base URLs are not checked
@@ -183,10 +189,10 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/experiment/export.yaml", ExperimentExport(scopes, d.Experiments))
 	app.Get("/experiment/export.promptfoo.yaml", ExperimentPromptfoo(scopes, d.Experiments))
 	app.Get("/experiment/cases.:format", ExperimentCases(scopes, d.Experiments))
-	app.Get("/experiment/:id/grid", compressed, ExperimentGrid(d.Experiments.Lives))
-	app.Post("/experiment/:id/stop", compressed, ExperimentStop(d.Experiments.Lives))
-	app.Post("/experiment/:id/retry", compressed, ExperimentRetry(d.Experiments.Lives))
-	app.Post("/experiment/:id/vote", compressed, ExperimentVote(d.Experiments.Lives))
+	app.Get("/experiment/:id/grid", compressed, ExperimentGrid(scopes, d.Experiments.Lives))
+	app.Post("/experiment/:id/stop", compressed, ExperimentStop(scopes, d.Experiments.Lives))
+	app.Post("/experiment/:id/retry", compressed, ExperimentRetry(scopes, d.Experiments.Lives))
+	app.Post("/experiment/:id/vote", compressed, ExperimentVote(scopes, d.Experiments.Lives))
 
 	// History: every run kept; replay, fork, share, export, delete.
 	app.Get("/history", compressed, History(d.History, assets))

@@ -338,6 +338,49 @@ func TestSeveralInstancesBehindABalancer(t *testing.T) {
 		t.Fatalf("comparison events from another instance (%d done):\n%.1500s", n, ev)
 	}
 
+	// An experiment started on one instance: its grid polled from
+	// another, stopped from a third, its page on any.
+	cl.bc.get("/experiment")
+	_, startedExp := cl.bc.post("/experiment/run", url.Values{"name": {"Seas"}, "cases": {"sea\nNorth\nBaltic\nAral\n"},
+		"checks": {"- type: contains\n  values: [a]\n"}, "repeats": {"1"}}, true)
+	runsOn := cl.last()
+	exp := regexp.MustCompile(`hx-get="/experiment/([^/"]+)/grid`).FindStringSubmatch(startedExp)
+	if exp == nil {
+		t.Fatalf("no experiment: %.800s", startedExp)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		grid := cl.on((runsOn + 1) % 3).get("/experiment/" + exp[1] + "/grid")
+		if !strings.Contains(grid, `data-running="true"`) {
+			t.Fatalf("the grid from another instance while it runs:\n%.1500s", grid)
+		}
+		if strings.Contains(grid, "1 of 6 done") || strings.Contains(grid, "2 of 6 done") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no cell ended, seen from another instance:\n%.1500s", grid)
+		}
+	}
+	if st, body := cl.on((runsOn+2)%3).post("/experiment/"+exp[1]+"/stop", url.Values{}, true); st != http.StatusOK {
+		t.Fatalf("stop from a third instance: %d %.500s", st, body)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		grid := cl.on((runsOn + 1) % 3).get("/experiment/" + exp[1] + "/grid")
+		if strings.Contains(grid, `data-running="false"`) {
+			if !strings.Contains(grid, "Stopped") {
+				t.Errorf("the stopped experiment's grid:\n%.1500s", grid)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stop from another instance did not reach the experiment:\n%.1500s", grid)
+		}
+	}
+	for i := range cl.procs {
+		if page := cl.on(i).get("/experiment"); !strings.Contains(page, "/experiment/"+exp[1]+"/grid") {
+			t.Errorf("the experiment page on instance %d lacks the experiment", i)
+		}
+	}
+
 	// An instance killed mid-run: the others end its run interrupted,
 	// with the text it had, and the browser following it hears so.
 	id2, owner2 := cl.startRun("Tell me a long story about the sea.")

@@ -35,6 +35,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
+	"github.com/playground-dev/playground/web/experiment"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
 )
@@ -61,6 +62,8 @@ const (
 	chanStop   = "playground_stop"
 	chanWatch  = "playground_watch"
 	chanModels = "playground_models"
+	// chanExperiment carries a command for an experiment (JSON).
+	chanExperiment = "playground_experiment"
 )
 
 // Interrupted is what a follower and the history are told of a run whose
@@ -97,6 +100,9 @@ type Node struct {
 	remotes map[string]*Remote
 	// admitted are the runs whose slots this instance holds.
 	admitted map[string]bool
+	// experiments are the experiments to publish (Experiments).
+	experiments     map[string]experimentRow
+	applyExperiment func(experiment.Command) error
 	wake     chan struct{}
 	fetch    chan []string
 	// ready is closed once the listener listens.
@@ -136,6 +142,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, db: db, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
+		experiments: map[string]experimentRow{},
 		wake: make(chan struct{}, 1), fetch: make(chan []string, 64), ready: make(chan struct{})}
 	if err := n.beat(ctx); err != nil {
 		db.Close()
@@ -215,6 +222,9 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS cluster_slots_going ON cluster_slots (started) WHERE ended_at IS NULL`,
 	`CREATE INDEX IF NOT EXISTS cluster_slots_started ON cluster_slots (started)`,
 	`CREATE TABLE IF NOT EXISTS cluster_last (owner text PRIMARY KEY, run_id text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+	`CREATE TABLE IF NOT EXISTS cluster_experiments (id text PRIMARY KEY, owner text NOT NULL, instance text NOT NULL, data bytea NOT NULL,
+		running boolean NOT NULL, created timestamptz NOT NULL, updated_at timestamptz NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS cluster_experiments_owner ON cluster_experiments (owner, created)`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -301,13 +311,13 @@ const maxQueued = 100000
 
 func (n *Node) flushCtx(ctx context.Context) {
 	n.mu.Lock()
-	runs, events, ended, lasts := n.runs, n.events, n.ended, n.lasts
-	n.runs, n.events, n.ended, n.lasts = nil, nil, nil, map[string]string{}
+	runs, events, ended, lasts, exps := n.runs, n.events, n.ended, n.lasts, n.experiments
+	n.runs, n.events, n.ended, n.lasts, n.experiments = nil, nil, nil, map[string]string{}, map[string]experimentRow{}
 	n.mu.Unlock()
-	if len(runs) == 0 && len(events) == 0 && len(ended) == 0 && len(lasts) == 0 {
+	if len(runs) == 0 && len(events) == 0 && len(ended) == 0 && len(lasts) == 0 && len(exps) == 0 {
 		return
 	}
-	err := n.write(ctx, runs, events, ended, lasts)
+	err := n.write(ctx, runs, events, ended, lasts, exps)
 	if err == nil {
 		return
 	}
@@ -322,12 +332,16 @@ func (n *Node) flushCtx(ctx context.Context) {
 			lasts[k] = v
 		}
 		n.lasts = lasts
+		for k, v := range n.experiments {
+			exps[k] = v
+		}
+		n.experiments = exps
 	}
 	n.mu.Unlock()
 	time.AfterFunc(200*time.Millisecond, n.kick)
 }
 
-func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ended []string, lasts map[string]string) error {
+func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ended []string, lasts map[string]string, exps map[string]experimentRow) error {
 	tx, err := n.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -370,6 +384,9 @@ func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ende
 			ON CONFLICT (owner) DO UPDATE SET run_id = EXCLUDED.run_id, at = EXCLUDED.at`, owner, id); err != nil {
 			return err
 		}
+	}
+	if err := writeExperiments(ctx, tx, n.cfg.Instance, exps); err != nil {
+		return err
 	}
 	if len(touched) > 0 {
 		if err := notifyIDs(ctx, tx, chanEvents, keys(touched)); err != nil {
@@ -440,7 +457,7 @@ func (n *Node) listen() error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	for _, ch := range []string{chanEvents, chanStop, chanWatch, chanModels} {
+	for _, ch := range []string{chanEvents, chanStop, chanWatch, chanModels, chanExperiment} {
 		if _, err := conn.Exec(n.ctx, "LISTEN "+ch); err != nil {
 			return err
 		}
@@ -472,6 +489,8 @@ func (n *Node) listen() error {
 					}
 				}
 			}
+		case chanExperiment:
+			n.experimentCommand(note.Payload)
 		case chanModels:
 			if f := n.forgetter(); f != nil {
 				f(note.Payload)
@@ -649,6 +668,11 @@ func (n *Node) Sweep(ctx context.Context) error {
 		n.cfg.Instance, StaleAfter.Seconds()); err != nil {
 		return err
 	}
+	if _, err := n.db.ExecContext(ctx, `UPDATE cluster_experiments SET running = false WHERE running AND instance <> $1
+		AND NOT EXISTS (SELECT 1 FROM cluster_instances i WHERE i.id = cluster_experiments.instance AND i.alive_at > now() - make_interval(secs => $2))`,
+		n.cfg.Instance, StaleAfter.Seconds()); err != nil {
+		return err
+	}
 	if len(ids) == 0 {
 		return nil
 	}
@@ -696,6 +720,7 @@ func (n *Node) prune(ctx context.Context) error {
 		`DELETE FROM cluster_events e USING cluster_runs r WHERE e.run_id = r.id AND r.ended_at < now() - make_interval(secs => $1)`,
 		`DELETE FROM cluster_runs WHERE ended_at < now() - make_interval(secs => $1)`,
 		`DELETE FROM cluster_last WHERE at < now() - make_interval(secs => $1)`,
+		`DELETE FROM cluster_experiments WHERE NOT running AND updated_at < now() - make_interval(secs => $1)`,
 		`DELETE FROM cluster_slots WHERE ended_at IS NOT NULL AND started < now() - make_interval(secs => 120) AND $1 > 0`,
 		`DELETE FROM cluster_instances WHERE alive_at < now() - make_interval(secs => $1)`,
 	} {

@@ -145,6 +145,10 @@ type Live struct {
 	votes   []checks.Vote
 	offers  map[string]Pair
 	onIdle  func(*Live)
+	// publish hands the experiment to the other instances (Lives.publish).
+	publish func(*Live)
+	// shown is the blind pair other instances show (sharedOffer).
+	shown *Offer
 }
 
 // Lives are the experiments started from the page, kept in memory while
@@ -159,6 +163,9 @@ type Lives struct {
 	// flight (it ended, was stopped, or a retried cell ended): the
 	// history keeps it then.
 	Idle func(*Live)
+	// Shared, when set, is where the other instances read the
+	// experiments this one runs (shared.go).
+	Shared Shared
 
 	mu    sync.Mutex
 	byID  map[string]*Live
@@ -186,7 +193,7 @@ func (ls *Lives) Start(owner string, r *Runner, p *Plan, file []byte) (*Live, er
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Live{ID: ls.NewID(), Owner: owner, File: file, Plan: p, Created: time.Now(), runner: r, ctx: ctx, cancel: cancel,
-		results: NewResults(p), states: map[Cell]CellState{}, onIdle: ls.Idle}
+		results: NewResults(p), states: map[Cell]CellState{}, onIdle: ls.Idle, publish: ls.publish}
 	r.Group = history.ExperimentGroup(l.ID)
 	r.Started = l.started
 	ls.byID[l.ID] = l
@@ -237,7 +244,24 @@ func (l *Live) run(cells []Cell) {
 	ctx := l.ctx
 	l.mu.Unlock()
 	start := time.Now()
+	l.publish(l)
+	tick := time.NewTicker(publishEvery)
+	ran := make(chan struct{})
 	go func() {
+		// Published every publishEvery while it runs: cells start and
+		// end, the answers in flight grow.
+		defer tick.Stop()
+		for {
+			select {
+			case <-ran:
+				return
+			case <-tick.C:
+				l.publish(l)
+			}
+		}
+	}()
+	go func() {
+		defer close(ran)
 		l.runner.Run(ctx, l.Plan, cells, l.report)
 		l.mu.Lock()
 		l.took += time.Since(start)
@@ -251,20 +275,21 @@ func (l *Live) run(cells []Cell) {
 		l.mu.Lock()
 		l.active--
 		l.mu.Unlock()
+		l.publish(l)
 	}()
 }
 
 func (l *Live) started(c Cell, r *run.Run) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.states[c] = CellState{Running: true, RunID: r.ID, run: r}
+	l.mu.Unlock()
 }
 
 func (l *Live) report(r CellResult) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.results.Add(r)
 	l.states[r.Cell] = CellState{Done: true, RunID: r.RunID}
+	l.mu.Unlock()
 }
 
 // Running reports whether a cell is in flight or waiting.
@@ -283,6 +308,7 @@ func (l *Live) Stop() {
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.mu.Unlock()
 	cancel()
+	l.publish(l)
 }
 
 // Retry runs one cell again (a failed one, or any that ended); its new
@@ -310,8 +336,9 @@ func (l *Live) Vote(v checks.Vote) error {
 		return problem.Invalid("pick", "pick a, b or tie")
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	l.votes = append(l.votes, v)
+	l.mu.Unlock()
+	l.publish(l)
 	return nil
 }
 
