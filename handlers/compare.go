@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/cluster"
 	"github.com/playground-dev/playground/web/compare"
 	"github.com/playground-dev/playground/web/draft"
 	webform "github.com/playground-dev/playground/web/form"
@@ -59,19 +60,51 @@ type groupFollower interface {
 }
 
 // Compare serves GET /compare.
-func Compare(scopes scoper, cmp compareViewer, runs groupFinder, assets views.Assets) fiber.Handler {
+func Compare(scopes scoper, cmp compareViewer, runs anyGroupFinder, assets views.Assets) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sc, owner := scopes.of(c), ownerOf(c)
 		st := cmp.View(owner, sc.drafts)
 		page := views.ComparePage{Title: "Compare · Playground", Assets: assets, CSRF: csrfToken(c), Form: compareForm(sc, st)}
 		if s := sessionOf(c); s != nil && s.LastComparison() != "" {
-			if runs := runs.Group(s.LastComparison(), owner); len(runs) > 0 {
-				v := compareRunsOf(s.LastComparison(), runs)
+			if group := runs.Group(s.LastComparison(), owner); len(group) > 0 {
+				v := compareRunsOf(s.LastComparison(), group)
+				page.Runs = &v
+			} else if infos, logs := runs.GroupElsewhere(c.UserContext(), s.LastComparison(), owner); len(infos) > 0 {
+				v := compareRunsElsewhere(sc, s.LastComparison(), infos, logs)
 				page.Runs = &v
 			}
 		}
 		return render(c, http.StatusOK, views.ComparePageView(page))
 	}
+}
+
+// anyGroupFinder finds a comparison's runs here, else on another instance
+// (cluster.Runs).
+type anyGroupFinder interface {
+	groupFinder
+	GroupElsewhere(ctx context.Context, group, owner string) ([]cluster.Info, []run.Log)
+}
+
+// compareRunsElsewhere rebuilds a comparison another instance runs from
+// what the cluster knows of its panes.
+func compareRunsElsewhere(sc scope, group string, infos []cluster.Info, logs []run.Log) views.CompareRuns {
+	labels := make([]string, len(infos))
+	panels := make([]*views.Run, len(infos))
+	errs := make([][2]string, len(infos))
+	var started []run.Log
+	for i, in := range infos {
+		p, pok := sc.cat.Provider(in.Provider)
+		m, mok := sc.cat.Model(in.Provider, in.Model)
+		if !pok || !mok {
+			labels[i], errs[i] = in.Provider+" · "+in.Model, [2]string{"This pane's model is no longer in the catalog.", ""}
+			continue
+		}
+		labels[i] = compare.PaneLabel(run.Spec{Provider: p, Model: m, Origin: run.Origin{Overrides: in.Overrides}})
+		v := views.NewRunOf(in.ID, p, m)
+		panels[i] = &v
+		started = append(started, logs[i])
+	}
+	return views.NewCompareRunsOf(group, labels, panels, started, errs)
 }
 
 // compareRunsOf rebuilds a comparison's output from the runs still held.

@@ -174,7 +174,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/runs/:id/answer/:choice", RunAnswer(d.Runs))
 
 	// Compare: panes of one prompt under several settings, run together.
-	app.Get("/compare", compressed, Compare(scopes, d.Compare, d.Runs, assets))
+	app.Get("/compare", compressed, Compare(scopes, d.Compare, live, assets))
 	app.Post("/compare/preview", compressed, ComparePreview(scopes, d.Compare))
 	app.Post("/compare/edit", compressed, CompareEdit(scopes, d.Compare))
 	app.Post("/compare/sweep", compressed, CompareSweep(scopes, d.Compare))

@@ -172,28 +172,34 @@ type ComparePaneRun struct {
 // NewCompareRuns builds the output of a comparison. runs has a run or nil
 // per pane; errs the reason for each nil.
 func NewCompareRuns(group string, labels []string, runs []*run.Run, errs [][2]string) CompareRuns {
+	panels := make([]*Run, len(runs))
+	var logs []run.Log
+	for i, rn := range runs {
+		if rn != nil {
+			rv := NewRun(rn)
+			panels[i] = &rv
+			logs = append(logs, rn)
+		}
+	}
+	return NewCompareRunsOf(group, labels, panels, logs, errs)
+}
+
+// NewCompareRunsOf builds the output of a comparison from each pane's
+// panel (nil for a pane that did not start, errs saying why) and the
+// logs of those that did: runs of this process or of another instance.
+func NewCompareRunsOf(group string, labels []string, panels []*Run, logs []run.Log, errs [][2]string) CompareRuns {
 	v := CompareRuns{GroupID: group, EventsURL: "/compare/" + group + "/events", HistoryURL: "/history/comparisons/" + group,
 		DiffURL: "/history/comparisons/" + group + "/diff"}
 	for i := range labels {
-		p := ComparePaneRun{Index: i, Number: strconv.Itoa(i + 1), Label: labels[i]}
-		if runs[i] != nil {
-			rv := NewRun(runs[i])
-			p.Run = &rv
-		} else {
+		p := ComparePaneRun{Index: i, Number: strconv.Itoa(i + 1), Label: labels[i], Run: panels[i]}
+		if panels[i] == nil {
 			p.Error, p.Hint = errs[i][0], errs[i][1]
 		}
 		v.Panes = append(v.Panes, p)
 		v.PaneOptions = append(v.PaneOptions, Option{Value: strconv.Itoa(i), Label: "Pane " + p.Number + ": " + labels[i]})
 	}
-	var logs []run.Log
-	for _, rn := range runs {
-		if rn != nil {
-			logs = append(logs, rn)
-		}
-	}
 	v.Total = GroupTotal(logs)
-	started := len(logs)
-	if started > 0 {
+	if started := len(logs); started > 0 {
 		v.Running = Plural(started, "pane", "panes") + " running"
 	}
 	return v

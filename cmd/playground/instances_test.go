@@ -337,6 +337,11 @@ func TestSeveralInstancesBehindABalancer(t *testing.T) {
 	if n := strings.Count(ev, "event: done"); n != 2 || !strings.Contains(ev, `"p":0`) || !strings.Contains(ev, `"p":1`) {
 		t.Fatalf("comparison events from another instance (%d done):\n%.1500s", n, ev)
 	}
+	// The compare page reloaded on another instance shows the comparison.
+	if page := cl.on((started + 2) % 3).get("/compare"); !strings.Contains(page, `data-group-events="/compare/`+group[1]+`/events"`) ||
+		strings.Count(page, `data-testid="stop"`) != 2 {
+		t.Errorf("the compare page on another instance lacks the comparison:\n%.2000s", page)
+	}
 
 	// An experiment started on one instance: its grid polled from
 	// another, stopped from a third, its page on any.

@@ -103,8 +103,8 @@ type Node struct {
 	// experiments are the experiments to publish (Experiments).
 	experiments     map[string]experimentRow
 	applyExperiment func(experiment.Command) error
-	wake     chan struct{}
-	fetch    chan []string
+	wake            chan struct{}
+	fetch           chan []string
 	// ready is closed once the listener listens.
 	ready   chan struct{}
 	readyMu sync.Once
@@ -115,8 +115,8 @@ type Node struct {
 }
 
 type runRow struct {
-	id, owner, group, provider, model string
-	pane                              int
+	id, owner, group, provider, model, overrides string
+	pane                                         int
 }
 
 type eventRow struct {
@@ -143,7 +143,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, db: db, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
 		experiments: map[string]experimentRow{},
-		wake: make(chan struct{}, 1), fetch: make(chan []string, 64), ready: make(chan struct{})}
+		wake:        make(chan struct{}, 1), fetch: make(chan []string, 64), ready: make(chan struct{})}
 	if err := n.beat(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -210,7 +210,7 @@ func (n *Node) Close() {
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS cluster_instances (id text PRIMARY KEY, alive_at timestamptz NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS cluster_runs (id text PRIMARY KEY, owner text NOT NULL, grp text NOT NULL DEFAULT '',
-		pane int NOT NULL DEFAULT 0, instance text NOT NULL, provider text NOT NULL, model text NOT NULL,
+		pane int NOT NULL DEFAULT 0, instance text NOT NULL, provider text NOT NULL, model text NOT NULL, overrides text NOT NULL DEFAULT '',
 		started timestamptz NOT NULL DEFAULT now(), ended_at timestamptz)`,
 	`CREATE INDEX IF NOT EXISTS cluster_runs_group ON cluster_runs (grp, owner) WHERE grp <> ''`,
 	`CREATE INDEX IF NOT EXISTS cluster_runs_live ON cluster_runs (instance) WHERE ended_at IS NULL`,
@@ -251,7 +251,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 func (n *Node) Launched(r *run.Run) {
 	n.mu.Lock()
 	n.runs = append(n.runs, runRow{id: r.ID, owner: history.OwnerKey(r.Spec.Owner), group: r.Spec.Origin.Group, pane: r.Spec.Origin.Pane,
-		provider: r.Spec.Provider.ID, model: r.Spec.Model.ID})
+		provider: r.Spec.Provider.ID, model: r.Spec.Model.ID, overrides: r.Spec.Origin.Overrides})
 	n.mu.Unlock()
 	n.kick()
 }
@@ -348,15 +348,15 @@ func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ende
 	}
 	defer tx.Rollback()
 	if len(runs) > 0 {
-		ids, owners, groups, providers, models := make([]string, len(runs)), make([]string, len(runs)), make([]string, len(runs)),
-			make([]string, len(runs)), make([]string, len(runs))
+		ids, owners, groups, providers, models, overrides := make([]string, len(runs)), make([]string, len(runs)), make([]string, len(runs)),
+			make([]string, len(runs)), make([]string, len(runs)), make([]string, len(runs))
 		panes := make([]int32, len(runs))
 		for i, r := range runs {
-			ids[i], owners[i], groups[i], providers[i], models[i], panes[i] = r.id, r.owner, r.group, r.provider, r.model, int32(r.pane)
+			ids[i], owners[i], groups[i], providers[i], models[i], overrides[i], panes[i] = r.id, r.owner, r.group, r.provider, r.model, r.overrides, int32(r.pane)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_runs (id, owner, grp, pane, provider, model, instance)
-			SELECT u.*, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) AS u
-			ON CONFLICT (id) DO NOTHING`, ids, owners, groups, panes, providers, models, n.cfg.Instance); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_runs (id, owner, grp, pane, provider, model, overrides, instance)
+			SELECT u.*, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[]) AS u
+			ON CONFLICT (id) DO NOTHING`, ids, owners, groups, panes, providers, models, overrides, n.cfg.Instance); err != nil {
 			return err
 		}
 	}
@@ -753,8 +753,10 @@ func (n *Node) ModelsRefreshed(token string) {
 // Info is what the cluster knows of a run: enough for its panel.
 type Info struct {
 	ID, Group, Provider, Model string
-	Pane                       int
-	Ended                      bool
+	// Overrides names what a comparison's pane overrides (run.Origin).
+	Overrides string
+	Pane      int
+	Ended     bool
 }
 
 // ErrNotFound: no instance has such a run of this owner.
@@ -767,8 +769,8 @@ func (n *Node) Lookup(ctx context.Context, id, owner string) (Info, error) {
 	for {
 		var in Info
 		var ended sql.NullTime
-		err := n.db.QueryRowContext(ctx, `SELECT id, grp, pane, provider, model, ended_at FROM cluster_runs WHERE id = $1 AND owner = $2`,
-			id, history.OwnerKey(owner)).Scan(&in.ID, &in.Group, &in.Pane, &in.Provider, &in.Model, &ended)
+		err := n.db.QueryRowContext(ctx, `SELECT id, grp, pane, provider, model, overrides, ended_at FROM cluster_runs WHERE id = $1 AND owner = $2`,
+			id, history.OwnerKey(owner)).Scan(&in.ID, &in.Group, &in.Pane, &in.Provider, &in.Model, &in.Overrides, &ended)
 		if err == nil {
 			in.Ended = ended.Valid
 			return in, nil
@@ -805,7 +807,7 @@ func (n *Node) Group(ctx context.Context, group, owner string) ([]Info, error) {
 }
 
 func (n *Node) group(ctx context.Context, group, owner string) ([]Info, error) {
-	rows, err := n.db.QueryContext(ctx, `SELECT id, grp, pane, provider, model, ended_at FROM cluster_runs WHERE grp = $1 AND owner = $2 ORDER BY pane`,
+	rows, err := n.db.QueryContext(ctx, `SELECT id, grp, pane, provider, model, overrides, ended_at FROM cluster_runs WHERE grp = $1 AND owner = $2 ORDER BY pane`,
 		group, history.OwnerKey(owner))
 	if err != nil {
 		return nil, err
@@ -815,7 +817,7 @@ func (n *Node) group(ctx context.Context, group, owner string) ([]Info, error) {
 	for rows.Next() {
 		var in Info
 		var ended sql.NullTime
-		if err := rows.Scan(&in.ID, &in.Group, &in.Pane, &in.Provider, &in.Model, &ended); err != nil {
+		if err := rows.Scan(&in.ID, &in.Group, &in.Pane, &in.Provider, &in.Model, &in.Overrides, &ended); err != nil {
 			return nil, err
 		}
 		in.Ended = ended.Valid

@@ -91,3 +91,20 @@ func (rs Runs) Elsewhere(ctx context.Context, id, owner string) bool {
 	_, err := rs.Node.Lookup(ctx, id, owner)
 	return err == nil
 }
+
+// GroupElsewhere is owner's comparison group when another instance
+// started it: what the cluster knows of each pane's run, and its log.
+func (rs Runs) GroupElsewhere(ctx context.Context, group, owner string) ([]Info, []run.Log) {
+	if rs.Node == nil || group == "" {
+		return nil, nil
+	}
+	infos, err := rs.Node.Group(ctx, group, owner)
+	if err != nil || len(infos) == 0 {
+		return nil, nil
+	}
+	logs := make([]run.Log, len(infos))
+	for i, in := range infos {
+		logs[i] = rs.Node.follow(ctx, in)
+	}
+	return infos, logs
+}
