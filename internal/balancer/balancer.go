@@ -44,7 +44,7 @@ http {
 	fastcgi_temp_path {{.Dir}}/fastcgi;
 	uwsgi_temp_path {{.Dir}}/uwsgi;
 	scgi_temp_path {{.Dir}}/scgi;
-	client_max_body_size 16m;
+	client_max_body_size 20m;
 	upstream playground {
 {{range .Backends}}		server {{.}} max_fails=1 fail_timeout=5s;
 {{end}}		keepalive 256;

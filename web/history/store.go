@@ -190,7 +190,23 @@ func (s *Store) Close() error { return s.db.Close() }
 // migrate applies the embedded migrations not yet applied, in order, each
 // in a transaction.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
+	var db migrator = s.db
+	if s.dialect == Postgres {
+		// Instances started together on an empty database take turns: one
+		// migrates, the others then find it done (CREATE in two sessions
+		// at once fails on PostgreSQL's catalog).
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("history: migrations: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7300)`); err != nil {
+			return fmt.Errorf("history: migrations: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7300)`)
+		db = conn
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY)`); err != nil {
 		return fmt.Errorf("history: migrations: %w", err)
 	}
 	dir := "migrations/" + string(s.dialect)
@@ -205,7 +221,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	sort.Strings(names)
 	for _, name := range names {
 		var n int
-		if err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
+		if err := db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), name).Scan(&n); err != nil {
 			return fmt.Errorf("history: migrations: %w", err)
 		}
 		if n > 0 {
@@ -215,7 +231,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("history: migrations: %w", err)
 		}
-		tx, err := s.db.BeginTx(ctx, nil)
+		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("history: migrations: %w", err)
 		}
@@ -234,6 +250,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// migrator is where migrations run: the pool, or with PostgreSQL the one
+// connection that holds the migration lock.
+type migrator interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
 // splitSQL splits a migration into statements at semicolons ending a line,

@@ -323,6 +323,27 @@ func TestMigrationsApplyOnce(t *testing.T) {
 	}
 }
 
+// TestInstancesStartTogether: several instances opening one empty
+// PostgreSQL database at once take turns migrating it; each opens.
+func TestInstancesStartTogether(t *testing.T) {
+	url := postgresSchema(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := Open(context.Background(), url, "")
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // TestStoreReadsUntypedForms: a run's form is stored as the typed draft
 // (the same JSON in both databases); a row stored before drafts were
 // typed holds the posted form, and still reads, with its long texts kept
