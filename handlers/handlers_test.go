@@ -167,6 +167,7 @@ func TestRoutes(t *testing.T) {
 		notBody    []string
 	}{
 		{"health", httptest.NewRequest("GET", "/healthz", nil), 200, []string{`"status":"ok"`, `"models":20`}, nil},
+		{"ready", httptest.NewRequest("GET", "/readyz", nil), 200, []string{`"status":"ready"`}, nil},
 		{"page", httptest.NewRequest("GET", "/", nil), 200,
 			[]string{`data-testid="draft-form"`, `data-testid="curl"`, `data-testid="estimate"`, `id="f-max_tokens"`}, nil},
 		{"page for a model", httptest.NewRequest("GET", "/?provider=respgw&model=gpt-5.4-pro", nil), 200,

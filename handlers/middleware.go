@@ -117,7 +117,7 @@ func AccessLog(log *slog.Logger) fiber.Handler {
 			}
 		}
 		level := slog.LevelInfo
-		if p := c.Path(); strings.HasPrefix(p, "/static/") || p == "/healthz" {
+		if p := c.Path(); strings.HasPrefix(p, "/static/") || p == "/healthz" || p == "/readyz" {
 			level = slog.LevelDebug
 		}
 		size := -1 // a stream: its size is not known yet

@@ -155,6 +155,7 @@ func Register(app *fiber.App, d Deps) {
 
 	// Health: answers once the server is ready.
 	app.Get("/healthz", Health(d.Catalog))
+	app.Get("/readyz", Ready(readiness(d)))
 
 	// The playground page and its live parts.
 	app.Get("/", compressed, Playground(scopes, d.Saved, live, assets))
@@ -242,4 +243,17 @@ func Register(app *fiber.App, d Deps) {
 		Root:   http.FS(static.FS()),
 		MaxAge: 365 * 24 * 3600,
 	}))
+}
+
+// readiness is what /readyz checks: the history's database, and with
+// several instances this one's part in the cluster.
+func readiness(d Deps) []Readiness {
+	var checks []Readiness
+	if d.History != nil {
+		checks = append(checks, Readiness{Name: "database", Check: d.History.Ping})
+	}
+	if d.Cluster != nil {
+		checks = append(checks, Readiness{Name: "cluster", Check: d.Cluster.Ready})
+	}
+	return checks
 }

@@ -232,6 +232,12 @@ func isDone(e sseEvent) bool { return e.name == "done" }
 func TestSeveralInstancesBehindABalancer(t *testing.T) {
 	cl := startCluster(t, 3, "--sim-ttft", "20ms", "--sim-tps", "15")
 
+	for i := range cl.procs {
+		if body := cl.on(i).get("/readyz"); !strings.Contains(body, `"status":"ready"`) {
+			t.Fatalf("instance %d not ready: %s", i, body)
+		}
+	}
+
 	// A run, followed through the balancer on another instance.
 	id, owner := cl.startRun("Tell me about the sea.")
 	follower := (owner + 1) % 3

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"text/template"
 	"time"
 )
@@ -99,6 +100,9 @@ func Start(dir string, backends []string) (*Balancer, error) {
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", conf)
 	cmd.Stderr = os.Stderr
+	// Its own process group: Close stops the workers with the master
+	// (killing the master alone leaves a worker listening).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("balancer: %w", err)
 	}
@@ -117,10 +121,10 @@ func Start(dir string, backends []string) (*Balancer, error) {
 	}
 }
 
-// Close stops nginx.
+// Close stops nginx, its workers too.
 func (b *Balancer) Close() {
 	if b.cmd.Process != nil {
-		_ = b.cmd.Process.Kill()
+		_ = syscall.Kill(-b.cmd.Process.Pid, syscall.SIGKILL)
 		_ = b.cmd.Wait()
 	}
 }

@@ -28,8 +28,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,7 +54,7 @@ const (
 	idleRemote  = 30 * time.Second
 	pruneEvery  = time.Minute
 	keepEnded   = 30 * time.Minute
-	lookupWait  = time.Second
+	lookupWait  = 5 * time.Second
 	notifyLimit = 7800 // bytes of a NOTIFY payload (PostgreSQL's limit is 8000)
 )
 
@@ -103,11 +105,16 @@ type Node struct {
 	// experiments are the experiments to publish (Experiments).
 	experiments     map[string]experimentRow
 	applyExperiment func(experiment.Command) error
+	// waiting are the lookups waiting for a run (its id) or a comparison
+	// ("g:" and its group) to be registered, woken by the NOTIFY.
+	waiting map[string][]chan struct{}
 	wake            chan struct{}
 	fetch           chan []string
-	// ready is closed once the listener listens.
-	ready   chan struct{}
-	readyMu sync.Once
+	// ready is closed once the listener listens; listening is whether it
+	// does now.
+	ready     chan struct{}
+	readyMu   sync.Once
+	listening atomic.Bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -142,7 +149,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, db: db, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
-		experiments: map[string]experimentRow{},
+		experiments: map[string]experimentRow{}, waiting: map[string][]chan struct{}{},
 		wake:        make(chan struct{}, 1), fetch: make(chan []string, 64), ready: make(chan struct{})}
 	if err := n.beat(ctx); err != nil {
 		db.Close()
@@ -361,6 +368,13 @@ func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ende
 		}
 	}
 	touched := map[string]bool{}
+	for _, r := range runs {
+		// A lookup waiting for it is woken (the run and its comparison).
+		touched[r.id] = true
+		if r.group != "" {
+			touched["g:"+r.group] = true
+		}
+	}
 	if len(events) > 0 {
 		rids, names := make([]string, len(events)), make([]string, len(events))
 		seqs := make([]int32, len(events))
@@ -462,6 +476,8 @@ func (n *Node) listen() error {
 			return err
 		}
 	}
+	n.listening.Store(true)
+	defer n.listening.Store(false)
 	n.readyMu.Do(func() { close(n.ready) })
 	n.fetchAll() // anything written while not listening
 	for {
@@ -472,6 +488,7 @@ func (n *Node) listen() error {
 		ids := strings.Split(note.Payload, ",")
 		switch note.Channel {
 		case chanEvents:
+			n.wakeWaiting(ids)
 			n.fetchSome(ids)
 		case chanStop:
 			if m := n.manager(); m != nil {
@@ -495,6 +512,42 @@ func (n *Node) listen() error {
 			if f := n.forgetter(); f != nil {
 				f(note.Payload)
 			}
+		}
+	}
+}
+
+// wakeWaiting wakes the lookups waiting for ids.
+func (n *Node) wakeWaiting(ids []string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, id := range ids {
+		for _, ch := range n.waiting[id] {
+			close(ch)
+		}
+		delete(n.waiting, id)
+	}
+}
+
+// await waits until key is named by a NOTIFY (wakeWaiting), at most d.
+func (n *Node) await(ctx context.Context, key string, d time.Duration) {
+	ch := make(chan struct{})
+	n.mu.Lock()
+	n.waiting[key] = append(n.waiting[key], ch)
+	n.mu.Unlock()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	chans := n.waiting[key]
+	if i := slices.Index(chans, ch); i >= 0 {
+		n.waiting[key] = slices.Delete(chans, i, i+1)
+		if len(n.waiting[key]) == 0 {
+			delete(n.waiting, key)
 		}
 	}
 }
@@ -731,6 +784,19 @@ func (n *Node) prune(ctx context.Context) error {
 	return nil
 }
 
+// ErrNotListening: the instance does not hear the others (its listening
+// connection to PostgreSQL is down; it reconnects).
+var ErrNotListening = errors.New("not listening to the other instances (reconnecting to PostgreSQL)")
+
+// Ready says whether this instance takes part in the cluster: it hears
+// the others and can write (its readiness, /readyz).
+func (n *Node) Ready(ctx context.Context) error {
+	if !n.listening.Load() {
+		return ErrNotListening
+	}
+	return n.db.PingContext(ctx)
+}
+
 // Stop asks the instance running run id to stop it (the caller checked
 // the owner: Lookup).
 func (n *Node) Stop(ctx context.Context, id string) error {
@@ -762,8 +828,9 @@ type Info struct {
 // ErrNotFound: no instance has such a run of this owner.
 var ErrNotFound = errors.New("cluster: no such run")
 
-// Lookup finds owner's run id on any instance, waiting up to a second for
-// one just started (its registration is written within milliseconds).
+// Lookup finds owner's run id on any instance, waiting up to 5 s for one
+// just started (its registration is written within milliseconds, later
+// on a saturated machine).
 func (n *Node) Lookup(ctx context.Context, id, owner string) (Info, error) {
 	deadline := time.Now().Add(lookupWait)
 	for {
@@ -781,16 +848,17 @@ func (n *Node) Lookup(ctx context.Context, id, owner string) (Info, error) {
 		if time.Now().After(deadline) {
 			return Info{}, ErrNotFound
 		}
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return Info{}, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
 		}
+		// Woken by the NOTIFY of its registration; looked for again every
+		// 250 ms in case that NOTIFY came before this waited for it.
+		n.await(ctx, id, min(250*time.Millisecond, time.Until(deadline)))
 	}
 }
 
 // Group is owner's runs of a comparison, on any instance, by pane,
-// waiting up to a second for a comparison just started.
+// waiting up to 5 s for a comparison just started.
 func (n *Node) Group(ctx context.Context, group, owner string) ([]Info, error) {
 	deadline := time.Now().Add(lookupWait)
 	for {
@@ -798,11 +866,10 @@ func (n *Node) Group(ctx context.Context, group, owner string) ([]Info, error) {
 		if err != nil || len(out) > 0 || time.Now().After(deadline) {
 			return out, err
 		}
-		select {
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
 		}
+		n.await(ctx, "g:"+group, min(250*time.Millisecond, time.Until(deadline)))
 	}
 }
 

@@ -184,6 +184,9 @@ func redactURL(u string) string {
 // Dialect reports the database kind.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
