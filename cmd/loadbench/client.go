@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -227,6 +228,10 @@ func readRun(body io.Reader, start time.Time, t timing) timing {
 // EventSource URL /runs/ID/events does.
 var runRE = regexp.MustCompile(`id="run-([0-9a-f]{32})"`)
 
+// errRunNotFound is a follow answered 404: the instance did not find the
+// run (on another instance, not registered in the database in time).
+var errRunNotFound = errors.New("404, the run was not found")
+
 // viaFollow starts a run as a page that is reloaded meets it: POST /runs
 // answered with the run panel's HTML (not an event stream), then the
 // run's events followed with GET /runs/ID/events, each request on
@@ -255,6 +260,9 @@ func viaFollow(ctx context.Context, u *user, p string) timing {
 	t.answered = time.Since(start)
 	if ev.StatusCode != 200 || !strings.HasPrefix(ev.Header.Get("Content-Type"), "text/event-stream") {
 		b, _ := io.ReadAll(ev.Body)
+		if ev.StatusCode == http.StatusNotFound {
+			return timing{err: fmt.Errorf("run %s's events: %w", t.id, errRunNotFound)}
+		}
 		return timing{err: fmt.Errorf("run %s's events: %d %.200s", t.id, ev.StatusCode, b)}
 	}
 	return readRun(ev.Body, start, t)
