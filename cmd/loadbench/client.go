@@ -254,16 +254,19 @@ func viaFollow(ctx context.Context, u *user, p string) timing {
 	req.Header.Set("Accept", "text/event-stream")
 	ev, err := u.client.Do(req)
 	if err != nil {
-		return timing{err: err}
+		t.err = err
+		return t
 	}
 	defer ev.Body.Close()
 	t.answered = time.Since(start)
 	if ev.StatusCode != 200 || !strings.HasPrefix(ev.Header.Get("Content-Type"), "text/event-stream") {
 		b, _ := io.ReadAll(ev.Body)
 		if ev.StatusCode == http.StatusNotFound {
-			return timing{err: fmt.Errorf("run %s's events: %w", t.id, errRunNotFound)}
+			t.err = fmt.Errorf("run %s's events: %w", t.id, errRunNotFound)
+		} else {
+			t.err = fmt.Errorf("run %s's events: %d %.200s", t.id, ev.StatusCode, b)
 		}
-		return timing{err: fmt.Errorf("run %s's events: %d %.200s", t.id, ev.StatusCode, b)}
+		return t
 	}
 	return readRun(ev.Body, start, t)
 }

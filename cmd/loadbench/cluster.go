@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
@@ -179,6 +181,7 @@ func (b *bench) startCluster(ctx context.Context, sim string, n int) (c *cluster
 // stop ends the balancer and the instances and drops the schema.
 func (c *cluster) stop() {
 	if c.bal != nil {
+		c.stopNginx()
 		c.bal.Close()
 	}
 	var wg sync.WaitGroup
@@ -192,6 +195,25 @@ func (c *cluster) stop() {
 	}
 	if c.drop != nil {
 		c.drop()
+	}
+}
+
+// stopNginx asks the balancer's nginx to stop and waits (up to 3 s) for
+// its workers to end: Balancer.Close kills the master alone, which leaves
+// the workers running, listening on the balancer's port.
+func (c *cluster) stopNginx() {
+	master := c.nginxPID()
+	if master <= 0 {
+		return
+	}
+	workers := pids(master)[1:]
+	if syscall.Kill(master, syscall.SIGTERM) != nil {
+		return
+	}
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if !slices.ContainsFunc(workers, func(pid int) bool { return syscall.Kill(pid, 0) == nil }) {
+			return
+		}
 	}
 }
 
@@ -318,7 +340,8 @@ type sideFigures struct {
 	panel                          []float64 // to POST /runs's answer
 	stamped, lateN, errs, followed int
 	notFound                       int       // follows answered 404
-	otherShare                     float64   // % of the follows served by another instance
+	notFoundAfter                  []float64 // their answers' times
+	otherShare                     float64   // % of the follows (failed ones too) served by another instance
 	cpu, peak                      []float64 // per instance: CPU seconds, peak RSS bytes
 	pgCPU, nginxCPU                float64
 }
@@ -367,10 +390,17 @@ func (b *bench) clusterSide(ctx context.Context, sim string, n int) (f sideFigur
 	}
 	nOther := 0
 	for _, t := range ts {
+		if o, ok := other[t.id]; ok {
+			f.followed++
+			if o {
+				nOther++
+			}
+		}
 		if t.err != nil {
 			f.errs++
 			if errors.Is(t.err, errRunNotFound) {
 				f.notFound++
+				f.notFoundAfter = append(f.notFoundAfter, ms(t.answered))
 			}
 			if f.errs <= 3 {
 				fmt.Fprintf(b.out, "scenario 6, %d instance(s): %v\n", n, t.err)
@@ -381,9 +411,7 @@ func (b *bench) clusterSide(ctx context.Context, sim string, n int) (f sideFigur
 		f.first = append(f.first, first)
 		f.panel = append(f.panel, ms(t.started))
 		if o, ok := other[t.id]; ok {
-			f.followed++
 			if o {
-				nOther++
 				f.firstOther = append(f.firstOther, first)
 				f.answerOther = append(f.answerOther, ms(t.answered))
 			} else {
@@ -471,6 +499,7 @@ func clusterRows(figs map[string]sideFigures, events float64) []row {
 		})},
 		row{metric: "errors", total: true, values: by(func(f sideFigures) (float64, bool) { return float64(f.errs), true })},
 		row{metric: "… of them follows answered 404 (run not found)", total: true, values: by(func(f sideFigures) (float64, bool) { return float64(f.notFound), true })},
+		row{metric: "… their 404 received, p50 (from the POST)", values: pct(func(f sideFigures) []float64 { return f.notFoundAfter }, 0.5), unit: "ms"},
 	)
 	return rows
 }

@@ -97,7 +97,7 @@ func TestClusterRows(t *testing.T) {
 		sideOne: {first: []float64{2, 4, 6}, panel: []float64{1, 2, 3}, firstSame: []float64{2, 4, 6}, answerSame: []float64{1}, followed: 3,
 			late: []float64{1, 60}, stamped: 2, lateN: 1, cpu: []float64{0.5}, peak: []float64{100 << 20}, pgCPU: 0.1, nginxCPU: 0.05},
 		sideThree: {first: []float64{3, 60, 70}, firstSame: []float64{3}, firstOther: []float64{60, 70}, answerOther: []float64{55, 65}, followed: 3, otherShare: 200.0 / 3,
-			late: []float64{1}, stamped: 1, cpu: []float64{0.2, 0.3, 0.4}, peak: []float64{50 << 20, 60 << 20, 70 << 20}, pgCPU: 0.4, nginxCPU: 0.05, errs: 1, notFound: 1},
+			late: []float64{1}, stamped: 1, cpu: []float64{0.2, 0.3, 0.4}, peak: []float64{50 << 20, 60 << 20, 70 << 20}, pgCPU: 0.4, nginxCPU: 0.05, errs: 1, notFound: 1, notFoundAfter: []float64{1100}},
 	}
 	rows := clusterRows(figs, 100_000)
 	get := func(metric, side string) (float64, bool) {
@@ -135,6 +135,7 @@ func TestClusterRows(t *testing.T) {
 		{"errors", sideThree, 1},
 		{"errors", sideOne, 0},
 		{"… of them follows answered 404 (run not found)", sideThree, 1},
+		{"… their 404 received, p50 (from the POST)", sideThree, 1100},
 	} {
 		if got, ok := get(c.metric, c.side); !ok || math.Abs(got-c.want) > 1e-9 {
 			t.Errorf("%s, %s: %v (%v), want %v", c.metric, c.side, got, ok, c.want)
