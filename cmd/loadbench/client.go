@@ -30,6 +30,11 @@ type timing struct {
 	// answered is when GET /runs/ID/events answered (its headers), when
 	// followed: the instance has found the run.
 	answered time.Duration
+	// liveFrom (Unix µs), when set, is when the follow was answered, and
+	// live the lateness of the deltas sent from then on: the stream
+	// followed as it comes, without what queued before.
+	liveFrom int64
+	live     []float64
 	err      error
 }
 
@@ -211,7 +216,11 @@ func readRun(body io.Reader, start time.Time, t timing) timing {
 				}
 				if !seen[st] {
 					seen[st] = true
-					t.lateness = append(t.lateness, float64(now.UnixMicro()-st)/1000)
+					l := float64(now.UnixMicro()-st) / 1000
+					t.lateness = append(t.lateness, l)
+					if t.liveFrom > 0 && st >= t.liveFrom {
+						t.live = append(t.live, l)
+					}
 				}
 			})
 			text = false
@@ -259,6 +268,7 @@ func viaFollow(ctx context.Context, u *user, p string) timing {
 	}
 	defer ev.Body.Close()
 	t.answered = time.Since(start)
+	t.liveFrom = start.Add(t.answered).UnixMicro()
 	if ev.StatusCode != 200 || !strings.HasPrefix(ev.Header.Get("Content-Type"), "text/event-stream") {
 		b, _ := io.ReadAll(ev.Body)
 		if ev.StatusCode == http.StatusNotFound {

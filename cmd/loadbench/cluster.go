@@ -335,15 +335,16 @@ func parseStat(s string) (procStat, bool) {
 // sideFigures are one side's figures in one round of scenario 6.
 type sideFigures struct {
 	first, firstSame, firstOther, late []float64
+	live                               []float64 // lateness of the deltas sent after the follow was answered
 	// answerSame and answerOther: to the events' headers (the run found).
-	answerSame, answerOther        []float64
-	panel                          []float64 // to POST /runs's answer
-	stamped, lateN, errs, followed int
-	notFound                       int       // follows answered 404
-	notFoundAfter                  []float64 // their answers' times
-	otherShare                     float64   // % of the follows (failed ones too) served by another instance
-	cpu, peak                      []float64 // per instance: CPU seconds, peak RSS bytes
-	pgCPU, nginxCPU                float64
+	answerSame, answerOther []float64
+	panel                   []float64 // to POST /runs's answer
+	errs, followed          int
+	notFound                int       // follows answered 404
+	notFoundAfter           []float64 // their answers' times
+	otherShare              float64   // % of the follows (failed ones too) served by another instance
+	cpu, peak               []float64 // per instance: CPU seconds, peak RSS bytes
+	pgCPU, nginxCPU         float64
 }
 
 // clusterSide runs scenario 6's streams on a fresh side of n instances.
@@ -419,18 +420,24 @@ func (b *bench) clusterSide(ctx context.Context, sim string, n int) (f sideFigur
 				f.answerSame = append(f.answerSame, ms(t.answered))
 			}
 		}
-		f.stamped += len(t.lateness)
-		for _, l := range t.lateness {
-			if l > lateWindow {
-				f.lateN++
-			}
-		}
 		f.late = append(f.late, t.lateness...)
+		f.live = append(f.live, t.live...)
 	}
 	if f.followed > 0 {
 		f.otherShare = 100 * float64(nOther) / float64(f.followed)
 	}
 	return f, nil
+}
+
+// lateShare is the share (%) of the latencies xs later than lateWindow.
+func lateShare(xs []float64) float64 {
+	n := 0
+	for _, l := range xs {
+		if l > lateWindow {
+			n++
+		}
+	}
+	return 100 * float64(n) / float64(max(len(xs), 1))
 }
 
 // mean is the mean of xs (0 for none).
@@ -482,9 +489,10 @@ func clusterRows(figs map[string]sideFigures, events float64) []row {
 		row{metric: "follows served by another instance", values: by(func(f sideFigures) (float64, bool) { return f.otherShare, f.followed > 0 }), unit: "%"},
 		row{metric: "delta latency (received − sent) p50", values: pct(late, 0.5), unit: "ms"},
 		row{metric: "delta latency (received − sent) p99", values: pct(late, 0.99), unit: "ms"},
-		row{metric: fmt.Sprintf("deltas later than %.0f ms", lateWindow), unit: "%", values: by(func(f sideFigures) (float64, bool) {
-			return 100 * float64(f.lateN) / float64(f.stamped), f.stamped > 0
-		})},
+		row{metric: fmt.Sprintf("deltas later than %.0f ms", lateWindow), unit: "%", values: by(func(f sideFigures) (float64, bool) { return lateShare(f.late), len(f.late) > 0 })},
+		row{metric: "… deltas sent after the follow was answered: latency p50", values: pct(func(f sideFigures) []float64 { return f.live }, 0.5), unit: "ms"},
+		row{metric: "… deltas sent after the follow was answered: latency p99", values: pct(func(f sideFigures) []float64 { return f.live }, 0.99), unit: "ms"},
+		row{metric: fmt.Sprintf("… deltas sent after the follow was answered: later than %.0f ms", lateWindow), unit: "%", values: by(func(f sideFigures) (float64, bool) { return lateShare(f.live), len(f.live) > 0 })},
 		row{metric: "CPU per 1,000 events, each instance (mean)", unit: "ms", values: by(func(f sideFigures) (float64, bool) { return per1k(mean(f.cpu)), len(f.cpu) > 0 })},
 		row{metric: "CPU per 1,000 events, busiest instance", unit: "ms", values: by(func(f sideFigures) (float64, bool) { return per1k(slices.Max(f.cpu)), len(f.cpu) > 0 })},
 		row{metric: "CPU per 1,000 events, all instances", unit: "ms", values: by(func(f sideFigures) (float64, bool) { return per1k(mean(f.cpu) * float64(len(f.cpu))), len(f.cpu) > 0 })},

@@ -95,9 +95,9 @@ func TestParseStat(t *testing.T) {
 func TestClusterRows(t *testing.T) {
 	figs := map[string]sideFigures{
 		sideOne: {first: []float64{2, 4, 6}, panel: []float64{1, 2, 3}, firstSame: []float64{2, 4, 6}, answerSame: []float64{1}, followed: 3,
-			late: []float64{1, 60}, stamped: 2, lateN: 1, cpu: []float64{0.5}, peak: []float64{100 << 20}, pgCPU: 0.1, nginxCPU: 0.05},
-		sideThree: {first: []float64{3, 60, 70}, firstSame: []float64{3}, firstOther: []float64{60, 70}, answerOther: []float64{55, 65}, followed: 3, otherShare: 200.0 / 3,
-			late: []float64{1}, stamped: 1, cpu: []float64{0.2, 0.3, 0.4}, peak: []float64{50 << 20, 60 << 20, 70 << 20}, pgCPU: 0.4, nginxCPU: 0.05, errs: 1, notFound: 1, notFoundAfter: []float64{1100}},
+			late: []float64{1, 60}, cpu: []float64{0.5}, peak: []float64{100 << 20}, pgCPU: 0.1, nginxCPU: 0.05},
+		sideThree: {live: []float64{1, 2, 80, 3}, first: []float64{3, 60, 70}, firstSame: []float64{3}, firstOther: []float64{60, 70}, answerOther: []float64{55, 65}, followed: 3, otherShare: 200.0 / 3,
+			late: []float64{1}, cpu: []float64{0.2, 0.3, 0.4}, peak: []float64{50 << 20, 60 << 20, 70 << 20}, pgCPU: 0.4, nginxCPU: 0.05, errs: 1, notFound: 1, notFoundAfter: []float64{1100}},
 	}
 	rows := clusterRows(figs, 100_000)
 	get := func(metric, side string) (float64, bool) {
@@ -123,6 +123,8 @@ func TestClusterRows(t *testing.T) {
 		{"follows served by another instance", sideThree, 200.0 / 3},
 		{"deltas later than 50 ms", sideOne, 50},
 		{"deltas later than 50 ms", sideThree, 0},
+		{"… deltas sent after the follow was answered: latency p50", sideThree, 2},
+		{"… deltas sent after the follow was answered: later than 50 ms", sideThree, 25},
 		// 0.9 s over 100 events of 1,000: 9 ms, 3 ms an instance.
 		{"CPU per 1,000 events, all instances", sideThree, 9},
 		{"CPU per 1,000 events, each instance (mean)", sideThree, 3},
