@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -25,6 +26,15 @@ type timing struct {
 	// lateness is each stamped delta's receive time less its send time
 	// (ms), in the order first received.
 	lateness []float64
+	id       string // the playground's run, when followed (viaFollow)
+	// answered is when GET /runs/ID/events answered (its headers), when
+	// followed: the instance has found the run.
+	answered time.Duration
+	// liveFrom (Unix µs), when set, is when the follow was answered, and
+	// live the lateness of the deltas sent from then on: the stream
+	// followed as it comes, without what queued before.
+	liveFrom int64
+	live     []float64
 	err      error
 }
 
@@ -134,14 +144,7 @@ func newUser(ctx context.Context, base string) (*user, error) {
 // event stream, which answers with the run panel (event "panel") and then
 // the run's events; text events are delta and md events.
 func viaPlayground(ctx context.Context, u *user, p string) timing {
-	form := url.Values{"_provider": {"sim"}, "_model": {pgModel}, "messages.role": {"user"}, "messages.content": {p}, "stream": {"false", "true"}}
-	req, _ := http.NewRequestWithContext(ctx, "POST", u.base+"/runs", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "text/event-stream, text/html")
-	req.Header.Set("HX-Request", "true")
-	req.Header.Set("X-CSRF-Token", u.csrf)
-	start := time.Now()
-	resp, err := u.client.Do(req)
+	resp, start, err := postRun(ctx, u, p, "text/event-stream, text/html")
 	if err != nil {
 		return timing{err: err}
 	}
@@ -150,9 +153,29 @@ func viaPlayground(ctx context.Context, u *user, p string) timing {
 		b, _ := io.ReadAll(resp.Body)
 		return timing{err: fmt.Errorf("no run: %d %.200s", resp.StatusCode, b)}
 	}
-	t := timing{}
+	return readRun(resp.Body, start, timing{})
+}
+
+// postRun sends the load benchmark's form to POST /runs as the page does
+// (htmx, the CSRF token), accepting accept; start is when it was sent.
+func postRun(ctx context.Context, u *user, p, accept string) (resp *http.Response, start time.Time, err error) {
+	form := url.Values{"_provider": {"sim"}, "_model": {pgModel}, "messages.role": {"user"}, "messages.content": {p}, "stream": {"false", "true"}}
+	req, _ := http.NewRequestWithContext(ctx, "POST", u.base+"/runs", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", accept)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("X-CSRF-Token", u.csrf)
+	start = time.Now()
+	resp, err = u.client.Do(req)
+	return resp, start, err
+}
+
+// readRun reads a run's event stream to its done event into t, its times
+// taken from start: the run panel (event "panel", when sent), the text
+// events (delta and md) and their stamps.
+func readRun(body io.Reader, start time.Time, t timing) timing {
 	var seen map[int64]bool
-	r := lines(resp.Body)
+	r := lines(body)
 	text, failure := false, false
 	for r.Scan() {
 		line := r.Bytes()
@@ -167,7 +190,7 @@ func viaPlayground(ctx context.Context, u *user, p string) timing {
 				if len(t.arrivals) == 0 {
 					t.err = fmt.Errorf("no text events")
 				}
-				drain(resp.Body)
+				drain(body)
 				return t
 			}
 			if name == "failure" {
@@ -193,7 +216,11 @@ func viaPlayground(ctx context.Context, u *user, p string) timing {
 				}
 				if !seen[st] {
 					seen[st] = true
-					t.lateness = append(t.lateness, float64(now.UnixMicro()-st)/1000)
+					l := float64(now.UnixMicro()-st) / 1000
+					t.lateness = append(t.lateness, l)
+					if t.liveFrom > 0 && st >= t.liveFrom {
+						t.live = append(t.live, l)
+					}
 				}
 			})
 			text = false
@@ -204,6 +231,54 @@ func viaPlayground(ctx context.Context, u *user, p string) timing {
 		t.err = fmt.Errorf("the stream ended without done")
 	}
 	return t
+}
+
+// runRE finds the run's id in its panel (id="run-ID"), as the page's
+// EventSource URL /runs/ID/events does.
+var runRE = regexp.MustCompile(`id="run-([0-9a-f]{32})"`)
+
+// errRunNotFound is a follow answered 404: the instance did not find the
+// run (on another instance, not registered in the database in time).
+var errRunNotFound = errors.New("404, the run was not found")
+
+// viaFollow starts a run as a page that is reloaded meets it: POST /runs
+// answered with the run panel's HTML (not an event stream), then the
+// run's events followed with GET /runs/ID/events, each request on
+// whichever instance the balancer at u.base picks. Its times are from the
+// POST; started is the panel's, answered the events' headers, id the
+// run's.
+func viaFollow(ctx context.Context, u *user, p string) timing {
+	resp, start, err := postRun(ctx, u, p, "text/html")
+	if err != nil {
+		return timing{err: err}
+	}
+	panel, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := runRE.FindSubmatch(panel)
+	if err != nil || resp.StatusCode != 200 || m == nil {
+		return timing{err: fmt.Errorf("no run: %d %v %.200s", resp.StatusCode, err, panel)}
+	}
+	t := timing{started: time.Since(start), id: string(m[1])}
+	req, _ := http.NewRequestWithContext(ctx, "GET", u.base+"/runs/"+t.id+"/events", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	ev, err := u.client.Do(req)
+	if err != nil {
+		t.err = err
+		return t
+	}
+	defer ev.Body.Close()
+	t.answered = time.Since(start)
+	t.liveFrom = start.Add(t.answered).UnixMicro()
+	if ev.StatusCode != 200 || !strings.HasPrefix(ev.Header.Get("Content-Type"), "text/event-stream") {
+		b, _ := io.ReadAll(ev.Body)
+		if ev.StatusCode == http.StatusNotFound {
+			t.err = fmt.Errorf("run %s's events: %w", t.id, errRunNotFound)
+		} else {
+			t.err = fmt.Errorf("run %s's events: %d %.200s", t.id, ev.StatusCode, b)
+		}
+		return t
+	}
+	return readRun(ev.Body, start, t)
 }
 
 // stampPrefix is the simulator's sim.StampPrefix (not imported: the Go

@@ -9,6 +9,7 @@
 //	go run ./cmd/loadbench                  # the full run: 3 rounds (about 2½ minutes here)
 //	go run ./cmd/loadbench -short -no-nginx # the smoke run .ci/run makes (about 20 s)
 //	go run ./cmd/loadbench -rounds 5 -only 3,4 -json /tmp/lb.json
+//	go run ./cmd/loadbench -only 6          # several instances on PostgreSQL behind nginx
 //
 // The peers are measured in rounds (-rounds, 3 by default), their order
 // rotated each round (direct, playground, Go relay, nginx; then
@@ -32,11 +33,24 @@
 // at a time: each relay's CPU per run at both lengths, solved for its
 // fixed CPU per run (ms) and its CPU per upstream event (µs); (5) a
 // burst: 1,000 runs of 20 events 20 ms apart started over 1 s: time to
-// the first text event p50/p99. Every scenario counts errors; any error
-// fails the run.
+// the first text event p50/p99; (6) several instances: 3 playgrounds on
+// one PostgreSQL (a fresh schema, the same session keys) behind nginx as
+// a round-robin balancer (internal/balancer), against 1 on PostgreSQL
+// behind the same balancer, in an order alternated each round: scenario
+// 3's streams, each followed as a reloaded page follows its run (POST
+// /runs answered with HTML, then GET /runs/ID/events, each on whichever
+// instance round robin picks): time to the first text event (from the
+// POST), split by whether another instance served the follow, and what 3
+// add over 1, each delta's latency and the share later than 50 ms, CPU
+// per 1,000 events per instance and in all, PostgreSQL's and nginx's,
+// peak memory per instance. Every scenario counts errors; any error fails
+// the run. Scenario 6 needs PostgreSQL (-database-url) and nginx: a full
+// run without them skips it with a note, -only 6 fails.
 //
 // Flags: -short (small counts, 2 rounds), -rounds N, -only 1,3 (a
-// comma-separated list of scenarios), -no-nginx, -go-relay-client
+// comma-separated list of scenarios), -database-url URL (scenario 6's
+// PostgreSQL, default $PLAYGROUND_TEST_DATABASE_URL), -no-nginx (also
+// leaves scenario 6 out), -go-relay-client
 // fasthttp (the Go relay with fasthttp's client), -pprof DIR (the
 // playground's CPU profile over scenario 3 of the first round, and its
 // heap and goroutines late in it), -json FILE (every round's figures).
@@ -58,6 +72,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/playground-dev/playground/internal/balancer"
 )
 
 func main() {
@@ -100,7 +116,7 @@ type scenario struct {
 	fn func(*bench, context.Context) (result, error)
 }
 
-var scenarios = []scenario{{"1", (*bench).sequential}, {"2", (*bench).throughput}, {"3", (*bench).concurrent}, {"4", (*bench).split}, {"5", (*bench).burst}}
+var scenarios = []scenario{{"1", (*bench).sequential}, {"2", (*bench).throughput}, {"3", (*bench).concurrent}, {"4", (*bench).split}, {"5", (*bench).burst}, {clusterID, (*bench).severalInstances}}
 
 // pick is the scenarios -only names ("" for all).
 func pick(only string) ([]scenario, error) {
@@ -124,7 +140,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.SetOutput(out)
 	short := fs.Bool("short", false, "a smoke run: small counts")
 	noNginx := fs.Bool("no-nginx", false, "skip the nginx comparison even when nginx is installed")
-	only := fs.String("only", "", "run these scenarios only: 1 to 5, comma-separated")
+	only := fs.String("only", "", "run these scenarios only: 1 to 6, comma-separated")
 	rounds := fs.Int("rounds", 0, "rounds of every scenario, the peers' order rotated each round (default 3, -short 2)")
 	jsonOut := fs.String("json", "", "also write every round's figures to this file as JSON")
 	profiles := fs.String("pprof", "", "save the playground's CPU and heap profiles under scenario 3 (first round) into this directory")
@@ -132,6 +148,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	relayClient := fs.String("go-relay-client", "net/http", "the Go relay's upstream client: net/http (the playground's) or fasthttp")
 	relayAddr := fs.String("go-relay", "", "serve as the Go relay on this address (loadbench starts itself so)")
 	upstream := fs.String("upstream", "", "with -go-relay: the simulator's URL")
+	dbURL := fs.String("database-url", os.Getenv("PLAYGROUND_TEST_DATABASE_URL"), "scenario 6: the PostgreSQL database its instances share, on a fresh schema each side and round (default $PLAYGROUND_TEST_DATABASE_URL)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -155,6 +172,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	_, nginxErr := balancer.Binary()
+	todo, note, err := clusterCheck(todo, *only != "", *dbURL, *noNginx, nginxErr)
+	if err != nil {
+		return err
+	}
+	if note != "" {
+		fmt.Fprintln(out, note)
+	}
 	dir, err := os.MkdirTemp("", "loadbench-")
 	if err != nil {
 		return err
@@ -171,7 +196,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		bins[name] = bin
 	}
-	b := &bench{cfg: cfg, dir: dir, dataRoot: *dataRoot, bins: bins, out: out, profiles: *profiles, relayClient: *relayClient}
+	b := &bench{cfg: cfg, dir: dir, dataRoot: *dataRoot, bins: bins, out: out, profiles: *profiles, relayClient: *relayClient, dbURL: *dbURL}
 	defer func() {
 		for _, d := range b.dataDirs {
 			os.RemoveAll(d)

@@ -73,8 +73,8 @@ func (b *bench) startSim(ctx context.Context, tps float64) (*proc, error) {
 // startPlayground starts a fresh playground whose simulator provider is sim,
 // without per-session run limits, and with room for scenario 2's run of
 // 100,000 events (about 17 MB from the simulator, past the 16 MB default
-// of --run-max-bytes).
-func (b *bench) startPlayground(ctx context.Context, sim string) (*proc, error) {
+// of --run-max-bytes); extra are more flags.
+func (b *bench) startPlayground(ctx context.Context, sim string, extra ...string) (*proc, error) {
 	data, err := os.MkdirTemp(cmp.Or(b.dataRoot, b.dir), "loadbench-data-")
 	if err != nil {
 		return nil, err
@@ -84,6 +84,7 @@ func (b *bench) startPlayground(ctx context.Context, sim string) (*proc, error) 
 	}
 	args := []string{"--addr", "127.0.0.1:0", "--data-dir", data, "--log-level", "error", "--runs-at-once", "0", "--runs-per-minute", "0",
 		"--client-runs-at-once", "0", "--client-runs-per-minute", "0", "--operator-runs-at-once", "0", "--max-conns-per-ip", "0", "--run-max-bytes", strconv.Itoa(256 << 20)}
+	args = append(args, extra...)
 	if b.profiles != "" {
 		b.pprof = freeAddr()
 		args = append(args, "--pprof-addr", b.pprof)

@@ -27,14 +27,26 @@ func statOf(xs []float64) stat {
 	return stat{med: med, lo: s[0], hi: s[len(s)-1], n: len(s)}
 }
 
-// ratioPairs are the ratios each row shows, taken in each round (the
-// peers of one round share its machine) and then spread over the rounds.
-var ratioPairs = [][2]string{{peerPlayground, peerGoRelay}, {peerPlayground, peerNginx}, {peerGoRelay, peerNginx}}
+// comparison is a column comparing two peers, taken in each round (the
+// peers of one round share its machine) and then spread over the rounds:
+// a / b, or with diff a − b.
+type comparison struct {
+	a, b string
+	diff bool
+}
+
+// ratioPairs are the ratios each row of the relay scenarios shows.
+var ratioPairs = []comparison{{a: peerPlayground, b: peerGoRelay}, {a: peerPlayground, b: peerNginx}, {a: peerGoRelay, b: peerNginx}}
+
+// relayPeers are the relay scenarios' columns.
+var relayPeers = []string{peerDirect, peerPlayground, peerGoRelay, peerNginx}
 
 // summary is one scenario over the rounds.
 type summary struct {
 	title string
 	notes []string
+	peers []string     // the columns
+	pairs []comparison // the comparison columns
 	rows  []sumRow
 }
 
@@ -42,7 +54,24 @@ type sumRow struct {
 	metric, unit string
 	added, total bool
 	cells        map[string]stat // by side
-	ratios       []stat          // by ratioPairs; n 0 where not measured
+	ratios       []stat          // by the summary's pairs; n 0 where not measured
+}
+
+// compare is c's figure for one round's values, false where there is none:
+// an added row's ratio is taken only where both add time (what a relay
+// adds can be negative within the noise), a total row has none.
+func (c comparison) compare(rw row, adj map[string]float64) (float64, bool) {
+	a, okA := adj[c.a]
+	b, okB := adj[c.b]
+	switch {
+	case !okA || !okB || rw.total:
+		return 0, false
+	case c.diff:
+		return a - b, true
+	case b > 0 && (a >= 0 || !rw.added):
+		return a / b, true
+	}
+	return 0, false
 }
 
 // combine gathers each scenario's rounds (rounds[r][k]: scenario k of
@@ -54,10 +83,13 @@ func combine(rounds [][]result) []summary {
 	}
 	var out []summary
 	for k, first := range rounds[0] {
-		s := summary{title: first.title, notes: first.notes}
+		s := summary{title: first.title, notes: first.notes, peers: relayPeers, pairs: ratioPairs}
+		if first.peers != nil {
+			s.peers, s.pairs = first.peers, first.pairs
+		}
 		for i, fr := range first.rows {
 			vals := map[string][]float64{}
-			ratios := make([][]float64, len(ratioPairs))
+			ratios := make([][]float64, len(s.pairs))
 			for _, round := range rounds {
 				if k >= len(round) || i >= len(round[k].rows) {
 					continue
@@ -71,13 +103,9 @@ func combine(rounds [][]result) []summary {
 					adj[side] = v
 					vals[side] = append(vals[side], v)
 				}
-				for j, pr := range ratioPairs {
-					a, okA := adj[pr[0]]
-					b, okB := adj[pr[1]]
-					// What a relay adds can be negative within the noise:
-					// an added row's ratio is taken where both add time.
-					if okA && okB && b > 0 && !rw.total && (a >= 0 || !rw.added) {
-						ratios[j] = append(ratios[j], a/b)
+				for j, pr := range s.pairs {
+					if v, ok := pr.compare(rw, adj); ok {
+						ratios[j] = append(ratios[j], v)
 					}
 				}
 			}
@@ -184,25 +212,32 @@ func orders(peers []string, rounds int) string {
 func report(w io.Writer, b *bench, peers []string, rounds int, ss []summary) {
 	fmt.Fprintf(w, "\nMachine: %d CPUs, %s/%s, %s. nginx: %s. Go relay's client: %s.\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), orNone(b.nginx), b.relayClient)
 	fmt.Fprintf(w, "\n%d rounds, a fresh simulator, playground and relays per scenario and round; peer order %s. Each figure is the median over the rounds, (min–max) its range; a \"+\" figure is added over direct in the same round, and its ratios are of the added times.\n", rounds, orders(peers, rounds))
-	head := "| metric |"
-	rule := "|---|"
-	for _, p := range []string{peerDirect, peerPlayground, peerGoRelay, peerNginx} {
-		head += " " + displayName(p) + " |"
-		rule += "---|"
-	}
-	for _, pr := range ratioPairs {
-		head += " " + displayName(pr[0]) + " / " + displayName(pr[1]) + " |"
-		rule += "---|"
-	}
 	for _, s := range ss {
+		head, rule := "| metric |", "|---|"
+		for _, p := range s.peers {
+			head += " " + displayName(p) + " |"
+			rule += "---|"
+		}
+		for _, pr := range s.pairs {
+			op := " / "
+			if pr.diff {
+				op = " − "
+			}
+			head += " " + displayName(pr.a) + op + displayName(pr.b) + " |"
+			rule += "---|"
+		}
 		fmt.Fprintf(w, "\n#### %s\n\n%s\n%s\n", s.title, head, rule)
 		for _, rw := range s.rows {
 			line := "| " + rw.metric + " |"
-			for _, p := range []string{peerDirect, peerPlayground, peerGoRelay, peerNginx} {
+			for _, p := range s.peers {
 				line += " " + cell(rw.cells[p], rw.unit, rw.added && p != peerDirect) + " |"
 			}
-			for _, r := range rw.ratios {
-				line += " " + ratioCell(r) + " |"
+			for j, r := range rw.ratios {
+				if s.pairs[j].diff {
+					line += " " + cell(r, rw.unit, true) + " |"
+				} else {
+					line += " " + ratioCell(r) + " |"
+				}
 			}
 			fmt.Fprintln(w, line)
 		}

@@ -183,8 +183,8 @@ func TestPick(t *testing.T) {
 	if err != nil || len(some) != 2 || some[0].id != "3" || some[1].id != "1" {
 		t.Errorf("3,1: %+v, %v", some, err)
 	}
-	if _, err := pick("6"); err == nil {
-		t.Error("scenario 6 was accepted")
+	if _, err := pick("7"); err == nil {
+		t.Error("scenario 7 was accepted")
 	}
 }
 

@@ -27,6 +27,8 @@ type bench struct {
 	profiles string
 	pprof    string // the playground's pprof address
 	round    int    // the round under way, from 0
+	// dbURL is the PostgreSQL database scenario 6 makes its schemas on.
+	dbURL string
 }
 
 // The peers: the simulator read directly, the playground, the bare Go
@@ -151,6 +153,10 @@ type result struct {
 	title string
 	rows  []row
 	notes []string
+	// peers, when set, are the table's columns and pairs its comparison
+	// columns (else the relay peers and ratioPairs).
+	peers []string
+	pairs []comparison
 }
 
 type row struct {
@@ -307,6 +313,13 @@ func (b *bench) throughput(ctx context.Context) (result, error) {
 // spread streams p through s once for each user, the starts spread evenly
 // over the given time (as people arrive, not all at once).
 func spread(ctx context.Context, s side, us []*user, p string, over time.Duration) []timing {
+	return spreadEach(us, over, func(u *user) timing { return s.stream(ctx, u, p) })
+}
+
+// spreadEach calls stream once for each user, in a goroutine each, the
+// starts spread evenly over the given time, and returns the timings in
+// the users' order.
+func spreadEach(us []*user, over time.Duration, stream func(*user) timing) []timing {
 	ts := make([]timing, len(us))
 	var wg sync.WaitGroup
 	t0 := time.Now()
@@ -315,7 +328,7 @@ func spread(ctx context.Context, s side, us []*user, p string, over time.Duratio
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ts[i] = s.stream(ctx, us[i], p)
+			ts[i] = stream(us[i])
 		}()
 	}
 	wg.Wait()
