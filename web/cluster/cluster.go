@@ -108,8 +108,8 @@ type Node struct {
 	// waiting are the lookups waiting for a run (its id) or a comparison
 	// ("g:" and its group) to be registered, woken by the NOTIFY.
 	waiting map[string][]chan struct{}
-	wake            chan struct{}
-	fetch           chan []string
+	wake    chan struct{}
+	fetch   chan []string
 	// ready is closed once the listener listens; listening is whether it
 	// does now.
 	ready     chan struct{}
@@ -150,7 +150,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, db: db, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
 		experiments: map[string]experimentRow{}, waiting: map[string][]chan struct{}{},
-		wake:        make(chan struct{}, 1), fetch: make(chan []string, 64), ready: make(chan struct{})}
+		wake: make(chan struct{}, 1), fetch: make(chan []string, 64), ready: make(chan struct{})}
 	if err := n.beat(ctx); err != nil {
 		db.Close()
 		return nil, err
