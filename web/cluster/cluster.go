@@ -45,7 +45,7 @@ import (
 // Timings. A follower's lease outlives two renewals; an instance is dead
 // after missing several heartbeats.
 const (
-	flushWait   = 3 * time.Millisecond
+	flushWait   = 10 * time.Millisecond
 	beatEvery   = 2 * time.Second
 	StaleAfter  = 10 * time.Second
 	sweepEvery  = 3 * time.Second
@@ -528,26 +528,44 @@ func (n *Node) wakeWaiting(ids []string) {
 	}
 }
 
-// await waits until key is named by a NOTIFY (wakeWaiting), at most d.
-func (n *Node) await(ctx context.Context, key string, d time.Duration) {
-	ch := make(chan struct{})
+// waiter is a lookup waiting for its key to be named by a NOTIFY
+// (wakeWaiting): made before the lookup reads, so a NOTIFY that comes
+// between the read and the wait is not missed.
+type waiter struct {
+	n   *Node
+	key string
+	ch  chan struct{}
+}
+
+func (n *Node) waiter(key string) *waiter {
+	w := &waiter{n: n, key: key, ch: make(chan struct{})}
 	n.mu.Lock()
-	n.waiting[key] = append(n.waiting[key], ch)
+	n.waiting[key] = append(n.waiting[key], w.ch)
 	n.mu.Unlock()
+	return w
+}
+
+// wait waits for the NOTIFY, at most d, then forgets the waiter.
+func (w *waiter) wait(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-ch:
+	case <-w.ch:
 	case <-t.C:
 	case <-ctx.Done():
 	}
+	w.forget()
+}
+
+func (w *waiter) forget() {
+	n := w.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	chans := n.waiting[key]
-	if i := slices.Index(chans, ch); i >= 0 {
-		n.waiting[key] = slices.Delete(chans, i, i+1)
-		if len(n.waiting[key]) == 0 {
-			delete(n.waiting, key)
+	chans := n.waiting[w.key]
+	if i := slices.Index(chans, w.ch); i >= 0 {
+		n.waiting[w.key] = slices.Delete(chans, i, i+1)
+		if len(n.waiting[w.key]) == 0 {
+			delete(n.waiting, w.key)
 		}
 	}
 }
@@ -836,24 +854,28 @@ func (n *Node) Lookup(ctx context.Context, id, owner string) (Info, error) {
 	for {
 		var in Info
 		var ended sql.NullTime
+		w := n.waiter(id)
 		err := n.db.QueryRowContext(ctx, `SELECT id, grp, pane, provider, model, overrides, ended_at FROM cluster_runs WHERE id = $1 AND owner = $2`,
 			id, history.OwnerKey(owner)).Scan(&in.ID, &in.Group, &in.Pane, &in.Provider, &in.Model, &in.Overrides, &ended)
 		if err == nil {
+			w.forget()
 			in.Ended = ended.Valid
 			return in, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
+			w.forget()
 			return Info{}, err
 		}
 		if time.Now().After(deadline) {
+			w.forget()
 			return Info{}, ErrNotFound
 		}
+		// Woken by the NOTIFY of its registration (looked for again every
+		// 250 ms, should the listener be reconnecting).
+		w.wait(ctx, min(250*time.Millisecond, time.Until(deadline)))
 		if ctx.Err() != nil {
 			return Info{}, ctx.Err()
 		}
-		// Woken by the NOTIFY of its registration; looked for again every
-		// 250 ms in case that NOTIFY came before this waited for it.
-		n.await(ctx, id, min(250*time.Millisecond, time.Until(deadline)))
 	}
 }
 
@@ -862,14 +884,16 @@ func (n *Node) Lookup(ctx context.Context, id, owner string) (Info, error) {
 func (n *Node) Group(ctx context.Context, group, owner string) ([]Info, error) {
 	deadline := time.Now().Add(lookupWait)
 	for {
+		w := n.waiter("g:" + group)
 		out, err := n.group(ctx, group, owner)
 		if err != nil || len(out) > 0 || time.Now().After(deadline) {
+			w.forget()
 			return out, err
 		}
+		w.wait(ctx, min(250*time.Millisecond, time.Until(deadline)))
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		n.await(ctx, "g:"+group, min(250*time.Millisecond, time.Until(deadline)))
 	}
 }
 
