@@ -238,6 +238,15 @@ func TestSeveralInstancesBehindABalancer(t *testing.T) {
 		}
 	}
 
+	// The form kept on one instance is the form on the others.
+	cl.on(0).post("/draft/preview", url.Values{"_provider": {"sim"}, "_model": {"seed001.gpt-5.4"},
+		"messages.role": {"user"}, "messages.content": {"Remember the tides."}}, true)
+	for i := range cl.procs {
+		if page := cl.on(i).get("/"); !strings.Contains(page, "Remember the tides.") {
+			t.Errorf("instance %d lost the form kept on instance 0", i)
+		}
+	}
+
 	// A run, followed through the balancer on another instance.
 	id, owner := cl.startRun("Tell me about the sea.")
 	follower := (owner + 1) % 3

@@ -266,7 +266,10 @@ type memRows struct {
 	vals   map[string]string
 	writes int
 	fail   error
+	shared bool
 }
+
+func (m *memRows) StateShared() bool { return m.shared }
 
 func (m *memRows) ReadState(kind, key string) ([]byte, bool, error) {
 	m.mu.Lock()

@@ -36,6 +36,10 @@ type Store struct {
 	// files in dir are then only read (those written before).
 	rows Rows
 	kind string
+	// shared: other instances write the same rows (Rows.StateShared), so what
+	// this one wrote last may not be what the row holds: every save is
+	// written.
+	shared bool
 	// MaxBytes bounds one saved form.
 	MaxBytes int
 
@@ -71,6 +75,9 @@ type Store struct {
 type Rows interface {
 	ReadState(kind, key string) ([]byte, bool, error)
 	WriteState(kind string, vals map[string][]byte) error
+	// StateShared reports whether other instances write the same rows
+	// (a database several playgrounds share).
+	StateShared() bool
 }
 
 // writeDelay is how long a saved value waits for the next save of the
@@ -124,7 +131,7 @@ func OpenIn(rows Rows, dataDir, name string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.rows, st.kind = rows, name
+	st.rows, st.kind, st.shared = rows, name, rows.StateShared()
 	return st, nil
 }
 
@@ -143,9 +150,9 @@ func (s *Store) file(key string) string { return filepath.Join(s.dir, key+".json
 func (s *Store) Save(owner string, d Saved) error { return s.Put(owner, d) }
 
 // Put keeps owner's value v (JSON), replacing the last. It does not wait
-// for the file: Get sees the value at once, the file has it within
-// writeDelay (Flush waits for it). A write that failed is reported by the
-// next Put.
+// for the file: Get sees the value at once, the file or row has it within
+// writeDelay (Flush waits for it), and so do the other instances on a
+// shared database. A write that failed is reported by the next Put.
 func (s *Store) Put(owner string, v any) error {
 	if s == nil || owner == "" {
 		return nil
@@ -161,7 +168,7 @@ func (s *Store) Put(owner string, v any) error {
 	s.pmu.Lock()
 	defer s.pmu.Unlock()
 	err, s.failed = s.failed, nil
-	if _, queued := s.pending[k]; !queued {
+	if _, queued := s.pending[k]; !queued && !s.shared {
 		s.mu.Lock()
 		last, ok := s.written[k]
 		s.mu.Unlock()

@@ -11,6 +11,10 @@ import (
 // stateTimeout bounds one read or write of sessions' state.
 const stateTimeout = 10 * time.Second
 
+// StateShared reports whether other instances may write the same state:
+// a PostgreSQL database is meant to be shared (draft.Rows).
+func (s *Store) StateShared() bool { return s.dialect == Postgres }
+
 // ReadState returns the value of kind kept for key (draft.Rows).
 func (s *Store) ReadState(kind, key string) ([]byte, bool, error) {
 	ctx, cancel := s.ownContext(stateTimeout)
