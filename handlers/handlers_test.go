@@ -90,6 +90,13 @@ func newTestAppWith(tb testing.TB, env map[string]string, change func(*Deps)) *t
 		Server:      Server{BodyLimit: 4 << 20},
 		AnyHost:     true, // httptest's example.com
 	}, change)
+	// The stores write behind (draft.Store): their last writes go before
+	// the data directory is removed, as main flushes them at shutdown.
+	tb.Cleanup(func() {
+		saved.Flush()
+		layouts.Flush()
+		setups.Flush()
+	})
 	tb.Cleanup(built.Close)
 	app := built.App
 	a := &testApp{App: app, log: logBuf}

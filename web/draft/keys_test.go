@@ -349,5 +349,56 @@ func TestStoreInRows(t *testing.T) {
 	}
 }
 
+// heldRows holds its next write until released: the batch is then in
+// flight, no longer pending and not yet in its row.
+type heldRows struct {
+	*memRows
+	held, release chan struct{}
+	once          sync.Once
+}
+
+func (h *heldRows) WriteState(kind string, vals map[string][]byte) error {
+	h.once.Do(func() {
+		close(h.held)
+		<-h.release
+	})
+	return h.memRows.WriteState(kind, vals)
+}
+
+// While a batch is being written, Get returns its values, not the rows'
+// older ones (the compare view's panes, read, changed and saved again at
+// each edit, lost a pane so), and saving the value the row still holds
+// is not taken for written.
+func TestStoreGetsTheValueBeingWritten(t *testing.T) {
+	rows := &heldRows{memRows: &memRows{vals: map[string]string{}}, held: make(chan struct{}), release: make(chan struct{})}
+	st, err := OpenIn(rows.memRows, t.TempDir(), "compare")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := Saved{Provider: "sim", Model: "a"}, Saved{Provider: "sim", Model: "b"}
+	if err := st.Save("o", a); err != nil {
+		t.Fatal(err)
+	}
+	st.Flush()
+	st.rows = rows
+	if err := st.Save("o", b); err != nil {
+		t.Fatal(err)
+	}
+	<-rows.held
+	got, ok := st.Load("o")
+	if err := st.Save("o", a); err != nil { // the row's value, again
+		t.Fatal(err)
+	}
+	close(rows.release)
+	st.Flush()
+	if !ok || got.Model != "b" {
+		t.Errorf("while b was being written Load gave %+v %v", got, ok)
+	}
+	again, _ := OpenIn(rows.memRows, t.TempDir(), "compare")
+	if got, _ := again.Load("o"); got.Model != "a" {
+		t.Errorf("the last save was a, the row holds %+v", got)
+	}
+}
+
 // path is the file of owner's value.
 func (s *Store) path(owner string) string { return s.file(key(owner)) }

@@ -58,9 +58,12 @@ type Store struct {
 	// write's error, returned by the next Put; unwritten holds the values
 	// it did not write, still what Get returns, written again with the
 	// next Put's batch (not retried on their own: a database that is down
-	// would keep the writer, and Flush at shutdown, waiting).
+	// would keep the writer, and Flush at shutdown, waiting). inflight is
+	// the batch being written: no longer pending, not yet in its file or
+	// row, so Get returns it and Put does not take it for written.
 	pmu       sync.Mutex
 	pending   map[string][]byte
+	inflight  map[string][]byte
 	unwritten map[string][]byte
 	writing   bool
 	idle      *sync.Cond
@@ -168,7 +171,8 @@ func (s *Store) Put(owner string, v any) error {
 	s.pmu.Lock()
 	defer s.pmu.Unlock()
 	err, s.failed = s.failed, nil
-	if _, queued := s.pending[k]; !queued && !s.shared {
+	_, queued := s.pending[k]
+	if _, writing := s.inflight[k]; !queued && !writing && !s.shared {
 		s.mu.Lock()
 		last, ok := s.written[k]
 		s.mu.Unlock()
@@ -202,26 +206,35 @@ func (s *Store) writePending() {
 			s.pmu.Unlock()
 			return
 		}
-		s.pending = map[string][]byte{}
+		s.pending, s.inflight = map[string][]byte{}, batch
 		s.pmu.Unlock()
-		if s.rows != nil {
-			// One transaction for the batch.
-			if err := s.rows.WriteState(s.kind, batch); err != nil {
-				s.fail(fmt.Errorf("drafts: %w", err), batch)
-				continue
-			}
-			for k, b := range batch {
-				s.remember(k, b)
-			}
-			continue
+		s.writeBatch(batch)
+		s.pmu.Lock()
+		s.inflight = nil
+		s.pmu.Unlock()
+	}
+}
+
+// writeBatch writes batch: its values are then written (remembered) or
+// unwritten (fail).
+func (s *Store) writeBatch(batch map[string][]byte) {
+	if s.rows != nil {
+		// One transaction for the batch.
+		if err := s.rows.WriteState(s.kind, batch); err != nil {
+			s.fail(fmt.Errorf("drafts: %w", err), batch)
+			return
 		}
 		for k, b := range batch {
-			if err := s.write(s.file(k), b); err != nil {
-				s.fail(err, map[string][]byte{k: b})
-				continue
-			}
 			s.remember(k, b)
 		}
+		return
+	}
+	for k, b := range batch {
+		if err := s.write(s.file(k), b); err != nil {
+			s.fail(err, map[string][]byte{k: b})
+			continue
+		}
+		s.remember(k, b)
 	}
 }
 
@@ -308,6 +321,9 @@ func (s *Store) Get(owner string, v any) bool {
 	k := key(owner)
 	s.pmu.Lock()
 	b, queued := s.pending[k]
+	if !queued {
+		b, queued = s.inflight[k]
+	}
 	if !queued {
 		b, queued = s.unwritten[k]
 	}
