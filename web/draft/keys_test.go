@@ -402,3 +402,32 @@ func TestStoreGetsTheValueBeingWritten(t *testing.T) {
 
 // path is the file of owner's value.
 func (s *Store) path(owner string) string { return s.file(key(owner)) }
+
+// Two instances on one shared database: a form saved again on the first
+// after the second saved another is written, though the first wrote the
+// same form before (what it wrote last is not what the row holds).
+func TestStoreSharedByInstances(t *testing.T) {
+	rows := &memRows{vals: map[string]string{}, shared: true}
+	a, err := OpenIn(rows, t.TempDir(), "drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := OpenIn(rows, t.TempDir(), "drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		st    *Store
+		model string
+	}{{a, "x"}, {b, "y"}, {a, "x"}} {
+		if err := step.st.Save("alice", Saved{Provider: "sim", Model: step.model}); err != nil {
+			t.Fatal(err)
+		}
+		step.st.Flush()
+		for _, other := range []*Store{a, b} {
+			if got, _ := other.Load("alice"); got.Model != step.model {
+				t.Fatalf("after %s was saved, an instance reads %q", step.model, got.Model)
+			}
+		}
+	}
+}
