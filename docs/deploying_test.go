@@ -92,16 +92,22 @@ func envNames(t *testing.T) map[string]bool {
 	return out
 }
 
-// healthPath is the path handlers/routes.go serves Health on.
-func healthPath(t *testing.T) string {
+// healthPath is the path handlers/routes.go serves Health on (liveness).
+func healthPath(t *testing.T) string { return routeOf(t, "Health") }
+
+// readyPath is the path it serves Ready on (readiness).
+func readyPath(t *testing.T) string { return routeOf(t, "Ready") }
+
+// routeOf is the path handlers/routes.go serves handler on.
+func routeOf(t *testing.T, handler string) string {
 	t.Helper()
 	b, err := os.ReadFile("../handlers/routes.go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`app\.Get\("([^"]+)", Health\(`).FindSubmatch(b)
+	m := regexp.MustCompile(`app\.Get\("([^"]+)", ` + handler + `\(`).FindSubmatch(b)
 	if m == nil {
-		t.Fatal("no Health route in handlers/routes.go: update this test")
+		t.Fatalf("no %s route in handlers/routes.go: update this test", handler)
 	}
 	return string(m[1])
 }
@@ -340,7 +346,8 @@ func TestDeployCompose(t *testing.T) {
 		t.Fatalf("compose.yaml has %d documents", len(docs))
 	}
 	services, _ := at(docs[0], "services").(map[string]any)
-	known, health := envNames(t), healthPath(t)
+	// Compose's health check gates the balancer: readiness.
+	known, health := envNames(t), readyPath(t)
 	conf, err := os.ReadFile(filepath.Join(deployDir, "nginx.conf"))
 	if err != nil {
 		t.Fatal(err)
@@ -457,8 +464,7 @@ func TestDeployKubernetes(t *testing.T) {
 			t.Errorf("%s names %s/%s, which the Secret does not hold", name, ref[0], ref[1])
 		}
 	}
-	health := healthPath(t)
-	for _, probe := range []string{"startupProbe", "readinessProbe", "livenessProbe"} {
+	for probe, health := range map[string]string{"startupProbe": healthPath(t), "readinessProbe": readyPath(t), "livenessProbe": healthPath(t)} {
 		p := at(c, probe, "httpGet")
 		if p == nil {
 			t.Errorf("the container has no %s on HTTP", probe)
