@@ -172,7 +172,7 @@ func Register(app *fiber.App, d Deps) {
 	app.Get("/runs/:id/inspector", compressed, RunInspector(live, d.History))
 	app.Get("/runs/:id/transcript.sse", RunTranscript(live))
 	app.Get("/runs/:id/audio/:choice", RunAudio(live))
-	app.Get("/runs/:id/answer/:choice", RunAnswer(d.Runs))
+	app.Get("/runs/:id/answer/:choice", RunAnswer(d.Runs, d.History))
 
 	// Compare: panes of one prompt under several settings, run together.
 	app.Get("/compare", compressed, Compare(scopes, d.Compare, live, assets))

@@ -310,20 +310,31 @@ func RunAudio(runs elsewhereFinder) fiber.Handler {
 }
 
 // RunAnswer serves a finished run's answer of a choice as markdown, as the
-// model wrote it (the key redacted): what the panel's copy buttons copy.
-func RunAnswer(runs runFinder) fiber.Handler {
+// model wrote it (the key redacted): what the panel's copy buttons copy;
+// for a run this instance does not hold (another's, or one it dropped),
+// the history's copy of the ended run.
+func RunAnswer(runs runFinder, hist entryGetter) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
-		if !ok {
-			return fiber.ErrNotFound
-		}
 		i, err := strconv.Atoi(c.Params("choice"))
 		if err != nil {
 			return fiber.ErrNotFound
 		}
-		text, ok := rn.Answer(i)
-		if !ok {
-			return fiber.ErrNotFound
+		var text string
+		if rn, ok := runs.Get(c.Params("id"), ownerOf(c)); ok {
+			if text, ok = rn.Answer(i); !ok {
+				return fiber.ErrNotFound
+			}
+		} else {
+			e, err := hist.Get(c.UserContext(), ownerOf(c), c.Params("id"))
+			if err != nil {
+				return err
+			}
+			if e.Status == run.Running {
+				return fiber.ErrNotFound // not finished: the panel offers no copy yet
+			}
+			if text, ok = e.Output.Answer(i); !ok {
+				return fiber.ErrNotFound
+			}
 		}
 		c.Set(fiber.HeaderContentType, "text/markdown; charset=utf-8")
 		c.Set(fiber.HeaderCacheControl, "private, no-store")

@@ -338,6 +338,10 @@ func TestSeveralInstancesBehindABalancer(t *testing.T) {
 	if sse := cl.on(follower).get("/runs/" + id + "/transcript.sse"); !strings.Contains(sse, "data: ") {
 		t.Errorf("transcript on another instance: %.500s", sse)
 	}
+	// The copy button's answer, from either.
+	if a, b := cl.on(owner).get("/runs/"+id+"/answer/0"), cl.on(follower).get("/runs/"+id+"/answer/0"); a == "" || a != b {
+		t.Errorf("the answer to copy: %q here, %q on another instance", a, b)
+	}
 
 	// A comparison started on one instance streams from another.
 	_, runs := cl.bc.post("/compare/run", url.Values{"messages.role": {"user"}, "messages.content": {"Compare the seas."},

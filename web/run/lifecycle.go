@@ -489,10 +489,5 @@ func usageAsked(req *request.Request) bool { return req.Stream && req.Options.Us
 func (r *Run) Answer(i int) (string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, c := range r.answers {
-		if c.Index == i {
-			return c.Text, true
-		}
-	}
-	return "", false
+	return Output{Choices: r.answers}.Answer(i)
 }

@@ -85,6 +85,16 @@ type ToolOutput struct {
 	Extra string `json:"extra,omitempty"`
 }
 
+// Answer is choice i's text, as the history keeps it (the key redacted).
+func (o Output) Answer(i int) (string, bool) {
+	for _, c := range o.Choices {
+		if c.Index == i {
+			return c.Text, true
+		}
+	}
+	return "", false
+}
+
 // Text is every choice's text, joined (for search and diffs).
 func (o Output) Text() string {
 	s := ""
