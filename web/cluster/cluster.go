@@ -367,12 +367,12 @@ func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ende
 			return err
 		}
 	}
-	touched := map[string]bool{}
+	named := map[string]bool{}
 	for _, r := range runs {
 		// A lookup waiting for it is woken (the run and its comparison).
-		touched[r.id] = true
+		named[r.id] = true
 		if r.group != "" {
-			touched["g:"+r.group] = true
+			named["g:"+r.group] = true
 		}
 	}
 	if len(events) > 0 {
@@ -381,7 +381,6 @@ func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ende
 		datas := make([][]byte, len(events))
 		for i, e := range events {
 			rids[i], seqs[i], names[i], datas[i] = e.run, int32(e.seq), e.name, e.data
-			touched[e.run] = true
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_events (run_id, seq, name, data)
 			SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bytea[]) ON CONFLICT DO NOTHING`, rids, seqs, names, datas); err != nil {
@@ -402,10 +401,8 @@ func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ende
 	if err := writeExperiments(ctx, tx, n.cfg.Instance, exps); err != nil {
 		return err
 	}
-	if len(touched) > 0 {
-		if err := notifyIDs(ctx, tx, chanEvents, keys(touched)); err != nil {
-			return err
-		}
+	if err := notifyBatch(ctx, tx, events, named); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
@@ -471,7 +468,7 @@ func (n *Node) listen() error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	for _, ch := range []string{chanEvents, chanStop, chanWatch, chanModels, chanExperiment} {
+	for _, ch := range []string{chanEvents, chanCarried, chanStop, chanWatch, chanModels, chanExperiment} {
 		if _, err := conn.Exec(n.ctx, "LISTEN "+ch); err != nil {
 			return err
 		}
@@ -485,11 +482,16 @@ func (n *Node) listen() error {
 		if err != nil {
 			return err
 		}
-		ids := strings.Split(note.Payload, ",")
+		var ids []string
+		if note.Channel != chanCarried {
+			ids = strings.Split(note.Payload, ",")
+		}
 		switch note.Channel {
 		case chanEvents:
 			n.wakeWaiting(ids)
 			n.fetchSome(ids)
+		case chanCarried:
+			n.takeCarried(note.Payload)
 		case chanStop:
 			if m := n.manager(); m != nil {
 				for _, id := range ids {

@@ -83,13 +83,18 @@ func (r *Remote) length() int {
 }
 
 // add appends the events that continue the log (ids in order from the
-// next); any other is already there, or comes with the next read.
-func (r *Remote) add(evs []run.Event) {
+// next); one already there is skipped. false: an event came after a gap
+// (the log missed some), so the run must be read from the table.
+func (r *Remote) add(evs []run.Event) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	grew := false
+	grew, whole := false, true
 	for _, e := range evs {
-		if r.over || e.ID != len(r.log)+1 {
+		if r.over || e.ID <= len(r.log) {
+			continue
+		}
+		if e.ID != len(r.log)+1 {
+			whole = false
 			continue
 		}
 		r.log = append(r.log, e)
@@ -102,6 +107,7 @@ func (r *Remote) add(evs []run.Event) {
 		close(r.changed)
 		r.changed = make(chan struct{})
 	}
+	return whole
 }
 
 // Since returns the events after id, whether the run is over, and a
