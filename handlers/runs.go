@@ -249,7 +249,7 @@ func StopRun(runs runStopper) fiber.Handler {
 
 // RunInspector serves GET /runs/:id/inspector: request, response and raw
 // events; for another instance's run, what the history has of it.
-func RunInspector(runs elsewhereFinder, hist entryGetter) fiber.Handler {
+func RunInspector(runs elsewhereFinder, hist entryTranscripts) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		rn, ok := runs.Get(c.Params("id"), ownerOf(c))
 		if !ok {
@@ -260,7 +260,13 @@ func RunInspector(runs elsewhereFinder, hist entryGetter) fiber.Handler {
 			if err != nil {
 				return err
 			}
-			return render(c, http.StatusOK, views.Inspector(views.NewStoredInspection(e)))
+			var transcript []byte
+			if e.Status != run.Running {
+				if transcript, err = hist.Transcript(c.UserContext(), ownerOf(c), e.ID); err != nil {
+					return err
+				}
+			}
+			return render(c, http.StatusOK, views.Inspector(views.NewStoredInspection(e, transcript)))
 		}
 		return render(c, http.StatusOK, views.Inspector(views.NewInspection(rn.ID, rn.Inspect())))
 	}

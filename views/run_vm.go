@@ -1,6 +1,7 @@
 package views
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
+	"github.com/playground-dev/playground/web/sse"
 )
 
 // Run is the run panel: the browser follows EventsURL and fills it in.
@@ -84,22 +86,43 @@ type Inspection struct {
 	Events          []InspectedEvent
 	Hidden          int
 	Notes           []string
+	// EventsNote replaces the events table when they are not here (a
+	// run another instance is still running).
+	EventsNote string
 }
 
 // NewStoredInspection is the inspector of a run another instance runs,
 // from what the history keeps of it: the request as sent (secret header
-// values as their ${VAR}); the response and the raw events are that
-// instance's until the run ends, then in the history's transcript.
-func NewStoredInspection(e history.Entry) Inspection {
+// values as their ${VAR}) and, once the run ended, its raw events read
+// from the kept transcript (their times are not kept); while it runs, the
+// response and the events are that instance's.
+func NewStoredInspection(e history.Entry, transcript []byte) Inspection {
 	v := Inspection{RunID: e.ID, TranscriptURL: "/history/runs/" + e.ID + "/transcript.sse", Method: e.Request.Method,
 		URL: e.Request.URL, RequestBody: e.Request.Body, Status: string(e.Status)}
 	for _, h := range e.Request.Headers {
 		v.RequestHeaders = append(v.RequestHeaders, run.Header{Name: h.Name, Value: h.Value})
 	}
 	if e.Status == run.Running {
-		v.Notes = append(v.Notes, "This run streams from another instance of the playground: its response headers and raw events are shown there, and in the transcript (Download .sse) once it ends.")
-	} else {
-		v.Notes = append(v.Notes, "This run ran on another instance of the playground: its raw events are in the transcript (Download .sse).")
+		v.Notes = append(v.Notes, "This run streams from another instance of the playground: its response headers and raw events are shown there.")
+		v.EventsNote = "Shown here once the run ends (from its kept transcript)."
+		return v
+	}
+	v.Notes = append(v.Notes, "This run ran on another instance of the playground: its raw events are read from the transcript the history keeps, without their times.")
+	d := sse.NewDecoder(bytes.NewReader(transcript), len(transcript)+1)
+	for i := 0; ; i++ {
+		ev, err := d.Next()
+		if err != nil {
+			break
+		}
+		if i >= maxInspectedEvents {
+			v.Hidden++
+			continue
+		}
+		typ := string(ev.Type)
+		if typ == "" {
+			typ = "message"
+		}
+		v.Events = append(v.Events, InspectedEvent{N: strconv.Itoa(i + 1), Offset: "—", Type: typ, Data: string(ev.Data)})
 	}
 	return v
 }

@@ -230,6 +230,7 @@ func TestBrowserClusterReloadOnAnotherInstance(t *testing.T) {
 		t.Errorf("the inspector from %d does not say the run ran on another instance (%d):\n%s", insp.inst, owner, body)
 	}
 	t.Logf("inspector: %s", insp)
+	checkLayout(t, b, "cluster inspector")
 
 	// A second run, reloaded onto another instance, stopped there.
 	b.run(t, chromedp.Click(`[data-tab="output"]`, chromedp.ByQuery))
