@@ -12,6 +12,10 @@ import (
 // count it.
 const admitWait = 5 * time.Second
 
+// releaseWait bounds how long a run's ending waits to count it over (a
+// failure is mended by the next fence, within seconds).
+const releaseWait = 2 * time.Second
+
 // Admit counts run id as going over every instance if the limits allow it
 // (run.Cluster). The counting and the new slot happen under one advisory
 // lock, so starts on several instances cannot pass a limit together. The
@@ -39,15 +43,15 @@ func (n *Node) Admit(s run.Spec, id string, l run.Limits, _ time.Time) error {
 	var ownerWait, clientWait float64
 	err = tx.QueryRowContext(ctx, `WITH s AS (
 			SELECT owner, client, operator, started, ended_at IS NULL AND EXISTS (SELECT 1 FROM cluster_instances i
-				WHERE i.id = cluster_slots.instance AND i.alive_at > now() - make_interval(secs => $3)) AS going
-			FROM cluster_slots WHERE ended_at IS NULL OR started > now() - interval '1 minute')
+				WHERE i.id = cluster_slots.instance AND i.alive_at > clock_timestamp() - make_interval(secs => $3)) AS going
+			FROM cluster_slots WHERE ended_at IS NULL OR started > clock_timestamp() - interval '1 minute')
 		SELECT count(*) FILTER (WHERE going AND owner = $1),
 			count(*) FILTER (WHERE going AND client = $2 AND $2 <> ''),
 			count(*) FILTER (WHERE going AND operator),
-			count(*) FILTER (WHERE owner = $1 AND started > now() - interval '1 minute'),
-			count(*) FILTER (WHERE client = $2 AND $2 <> '' AND started > now() - interval '1 minute'),
-			COALESCE(EXTRACT(EPOCH FROM MIN(started) FILTER (WHERE owner = $1 AND started > now() - interval '1 minute') + interval '1 minute' - now()), 0),
-			COALESCE(EXTRACT(EPOCH FROM MIN(started) FILTER (WHERE client = $2 AND $2 <> '' AND started > now() - interval '1 minute') + interval '1 minute' - now()), 0)
+			count(*) FILTER (WHERE owner = $1 AND started > clock_timestamp() - interval '1 minute'),
+			count(*) FILTER (WHERE client = $2 AND $2 <> '' AND started > clock_timestamp() - interval '1 minute'),
+			COALESCE(EXTRACT(EPOCH FROM MIN(started) FILTER (WHERE owner = $1 AND started > clock_timestamp() - interval '1 minute') + interval '1 minute' - clock_timestamp()), 0),
+			COALESCE(EXTRACT(EPOCH FROM MIN(started) FILTER (WHERE client = $2 AND $2 <> '' AND started > clock_timestamp() - interval '1 minute') + interval '1 minute' - clock_timestamp()), 0)
 		FROM s`, owner, client, StaleAfter.Seconds()).Scan(&ownerGoing, &clientGoing, &operatorGoing, &ownerMinute, &clientMinute, &ownerWait, &clientWait)
 	if err != nil {
 		return err
@@ -65,7 +69,7 @@ func (n *Node) Admit(s run.Spec, id string, l run.Limits, _ time.Time) error {
 	case l.ClientPerMinute > 0 && client != "" && clientMinute >= l.ClientPerMinute:
 		return run.Refusal(run.ClientPerMinute, l.ClientPerMinute, seconds(clientWait))
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_slots (run_id, instance, owner, client, operator) VALUES ($1, $2, $3, $4, $5)`,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_slots (run_id, instance, owner, client, operator, started) VALUES ($1, $2, $3, $4, $5, clock_timestamp())`,
 		id, n.cfg.Instance, owner, client, s.OperatorKey); err != nil {
 		return err
 	}
@@ -87,9 +91,9 @@ func (n *Node) Release(id string) {
 	if !held {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), admitWait)
+	ctx, cancel := context.WithTimeout(context.Background(), releaseWait)
 	defer cancel()
 	if _, err := n.db.ExecContext(ctx, `UPDATE cluster_slots SET ended_at = now() WHERE run_id = $1`, id); err != nil {
-		n.cfg.Log.Warn("cluster: could not count a run as over; it counts until its slot is swept", "run", id, "err", err)
+		n.cfg.Log.Warn("cluster: could not count a run as over; the next mark of this instance does (fence)", "run", id, "err", err)
 	}
 }

@@ -109,12 +109,25 @@ type Node struct {
 	// ("g:" and its group) to be registered, woken by the NOTIFY.
 	waiting map[string][]chan struct{}
 	wake    chan struct{}
-	fetch   chan []string
+	// want are the followed runs to read (fetchSome; all: every one),
+	// fetchWake wakes the reader.
+	want      map[string]bool
+	wantAll   bool
+	fetchWake chan struct{}
 	// ready is closed once the listener listens; listening is whether it
 	// does now.
 	ready     chan struct{}
 	readyMu   sync.Once
 	listening atomic.Bool
+	// aliveSince is since when this instance's marks have all been
+	// written (zero after a failed one: steady).
+	aliveSince time.Time
+	// steadyAfter is how long its marks must have been written before it
+	// sweeps others (StaleAfter; tests shorten it).
+	steadyAfter time.Duration
+	// ctl is a small pool of its own for the marks, the sweep and the
+	// leases, which must not wait behind the runs' work.
+	ctl *sql.DB
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -148,11 +161,18 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		db.Close()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, db: db, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
+	ctl, err := sql.Open("pgx", cfg.URL)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	ctl.SetMaxOpenConns(2)
+	n := &Node{cfg: cfg, db: db, ctl: ctl, steadyAfter: StaleAfter, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
 		experiments: map[string]experimentRow{}, waiting: map[string][]chan struct{}{},
-		wake: make(chan struct{}, 1), fetch: make(chan []string, 64), ready: make(chan struct{})}
+		wake: make(chan struct{}, 1), want: map[string]bool{}, fetchWake: make(chan struct{}, 1), ready: make(chan struct{})}
 	if err := n.beat(ctx); err != nil {
 		db.Close()
+		ctl.Close()
 		return nil, err
 	}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
@@ -210,6 +230,7 @@ func (n *Node) Close() {
 	n.flushCtx(ctx)
 	_, _ = n.db.ExecContext(ctx, `DELETE FROM cluster_instances WHERE id = $1`, n.cfg.Instance)
 	n.db.Close()
+	n.ctl.Close()
 }
 
 // schema is the cluster's tables; made under an advisory lock so instances
@@ -431,7 +452,7 @@ func notifyIDs(ctx context.Context, db execer, channel string, ids []string) err
 			b.WriteString(ids[i])
 		}
 		if i == 0 {
-			i = 1 // an id longer than a payload is not ours; skip it
+			ids = ids[1:] // an id longer than a payload is not ours; skip it
 			continue
 		}
 		if _, err := db.ExecContext(ctx, `SELECT pg_notify($1, $2)`, channel, b.String()); err != nil {
@@ -572,52 +593,59 @@ func (w *waiter) forget() {
 	}
 }
 
-// fetchSome asks the fetcher for the runs named that this node follows.
+// fetchSome asks the reader for the runs named that this node follows
+// (it never blocks: the listener must not wait behind reads).
 func (n *Node) fetchSome(ids []string) {
 	n.mu.Lock()
-	var want []string
+	added := false
 	for _, id := range ids {
 		if _, ok := n.remotes[id]; ok {
-			want = append(want, id)
+			n.want[id], added = true, true
 		}
 	}
 	n.mu.Unlock()
-	if len(want) > 0 {
-		n.fetch <- want
+	if added {
+		n.kickFetch()
 	}
 }
 
+// fetchAll asks the reader for every followed run.
 func (n *Node) fetchAll() {
 	n.mu.Lock()
-	want := make([]string, 0, len(n.remotes))
-	for id := range n.remotes {
-		want = append(want, id)
-	}
+	n.wantAll = true
 	n.mu.Unlock()
-	if len(want) > 0 {
-		n.fetch <- want
+	n.kickFetch()
+}
+
+func (n *Node) kickFetch() {
+	select {
+	case n.fetchWake <- struct{}{}:
+	default:
 	}
 }
 
-// fetchLoop reads the new events of followed runs, the requests that
-// queued up together in one query.
+// fetchLoop reads the new events of the runs asked for, those asked for
+// together in one query.
 func (n *Node) fetchLoop() {
 	for {
-		var want []string
 		select {
 		case <-n.ctx.Done():
 			return
-		case want = <-n.fetch:
+		case <-n.fetchWake:
 		}
-	more:
-		for {
-			select {
-			case w := <-n.fetch:
-				want = append(want, w...)
-			default:
-				break more
+		n.mu.Lock()
+		want := make([]string, 0, len(n.want))
+		if n.wantAll {
+			for id := range n.remotes {
+				want = append(want, id)
+			}
+		} else {
+			for id := range n.want {
+				want = append(want, id)
 			}
 		}
+		n.want, n.wantAll = map[string]bool{}, false
+		n.mu.Unlock()
 		n.read(n.ctx, want)
 	}
 }
@@ -649,7 +677,11 @@ func (n *Node) read(ctx context.Context, ids []string) {
 	if err != nil {
 		if ctx.Err() == nil {
 			n.cfg.Log.Warn("cluster: could not read the events of runs on other instances", "err", err)
-			time.AfterFunc(200*time.Millisecond, func() { n.fetchSome(rids) })
+			time.AfterFunc(200*time.Millisecond, func() {
+				if n.ctx.Err() == nil {
+					n.fetchSome(rids)
+				}
+			})
 		}
 		return
 	}
@@ -707,22 +739,43 @@ func (n *Node) timedLoop() {
 	}
 }
 
+// beat marks this instance alive (on the control pool, so a busy main
+// pool does not make it late), then fences its runs.
 func (n *Node) beat(ctx context.Context) error {
-	_, err := n.db.ExecContext(ctx, `INSERT INTO cluster_instances (id, alive_at) VALUES ($1, now())
-		ON CONFLICT (id) DO UPDATE SET alive_at = now()`, n.cfg.Instance)
+	_, err := n.ctl.ExecContext(ctx, `INSERT INTO cluster_instances (id, alive_at) VALUES ($1, clock_timestamp())
+		ON CONFLICT (id) DO UPDATE SET alive_at = clock_timestamp()`, n.cfg.Instance)
+	n.mu.Lock()
+	switch {
+	case err != nil:
+		n.aliveSince = time.Time{}
+	case n.aliveSince.IsZero():
+		n.aliveSince = time.Now()
+	}
+	n.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
-	return nil
+	return n.fence(ctx)
 }
 
 // Sweep ends the runs of instances silent for StaleAfter: interrupted in
 // the history, then in their event logs, so a follower is told. Each run
-// is ended by one instance only (the UPDATE that claims it).
+// is claimed, ended and notified in one transaction, so one instance ends
+// it, and an error leaves it for the next sweep. An instance that has not
+// itself been marking itself alive for StaleAfter (its database was away:
+// the others' marks may be late for the same reason) sweeps nothing yet.
 func (n *Node) Sweep(ctx context.Context) error {
-	rows, err := n.db.QueryContext(ctx, `UPDATE cluster_runs SET ended_at = now() WHERE ended_at IS NULL AND instance <> $1
-		AND NOT EXISTS (SELECT 1 FROM cluster_instances i WHERE i.id = cluster_runs.instance AND i.alive_at > now() - make_interval(secs => $2))
-		RETURNING id`, n.cfg.Instance, StaleAfter.Seconds())
+	if !n.steady() {
+		return nil
+	}
+	tx, err := n.ctl.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	dead := `NOT EXISTS (SELECT 1 FROM cluster_instances i WHERE i.id = %s.instance AND i.alive_at > clock_timestamp() - make_interval(secs => $2))`
+	rows, err := tx.QueryContext(ctx, `UPDATE cluster_runs SET ended_at = now() WHERE ended_at IS NULL AND instance <> $1 AND `+
+		fmt.Sprintf(dead, "cluster_runs")+` RETURNING id`, n.cfg.Instance, StaleAfter.Seconds())
 	if err != nil {
 		return err
 	}
@@ -736,36 +789,89 @@ func (n *Node) Sweep(ctx context.Context) error {
 		ids = append(ids, id)
 	}
 	rows.Close()
-	if _, err := n.db.ExecContext(ctx, `UPDATE cluster_slots SET ended_at = now() WHERE ended_at IS NULL AND instance <> $1
-		AND NOT EXISTS (SELECT 1 FROM cluster_instances i WHERE i.id = cluster_slots.instance AND i.alive_at > now() - make_interval(secs => $2))`,
-		n.cfg.Instance, StaleAfter.Seconds()); err != nil {
-		return err
-	}
-	if _, err := n.db.ExecContext(ctx, `UPDATE cluster_experiments SET running = false WHERE running AND instance <> $1
-		AND NOT EXISTS (SELECT 1 FROM cluster_instances i WHERE i.id = cluster_experiments.instance AND i.alive_at > now() - make_interval(secs => $2))`,
-		n.cfg.Instance, StaleAfter.Seconds()); err != nil {
-		return err
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	n.cfg.Log.Info("cluster: ended the runs of a stopped instance", "runs", len(ids))
-	// The history first: a page opened at the ending finds the run over.
-	if n.cfg.Interrupt != nil {
-		if err := n.cfg.Interrupt(ctx, ids, Interrupted); err != nil {
-			n.cfg.Log.Warn("cluster: could not mark a stopped instance's runs interrupted in the history", "err", err)
+	for _, table := range []string{"cluster_slots", "cluster_experiments"} {
+		set, open := "ended_at = now()", "ended_at IS NULL"
+		if table == "cluster_experiments" {
+			set, open = "running = false", "running"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+set+` WHERE `+open+` AND instance <> $1 AND `+fmt.Sprintf(dead, table),
+			n.cfg.Instance, StaleAfter.Seconds()); err != nil {
+			return err
 		}
 	}
-	ending := run.InterruptedEnding(Interrupted)
-	for _, id := range ids {
-		for _, e := range ending {
-			if _, err := n.db.ExecContext(ctx, `INSERT INTO cluster_events (run_id, seq, name, data)
-				SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3 FROM cluster_events WHERE run_id = $1`, id, e.Name, e.Data); err != nil {
-				return err
+	if len(ids) > 0 {
+		// The history first: a page opened at the ending finds the run
+		// over (marking it twice, should this transaction fail, is
+		// harmless).
+		if n.cfg.Interrupt != nil {
+			if err := n.cfg.Interrupt(ctx, ids, Interrupted); err != nil {
+				return fmt.Errorf("the history: %w", err)
+			}
+		}
+		for _, id := range ids {
+			for _, e := range run.InterruptedEnding(Interrupted) {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_events (run_id, seq, name, data)
+					SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3 FROM cluster_events WHERE run_id = $1`, id, e.Name, e.Data); err != nil {
+					return err
+				}
+			}
+		}
+		if err := notifyIDs(ctx, tx, chanEvents, ids); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		n.cfg.Log.Info("cluster: ended the runs of a stopped instance", "runs", len(ids))
+	}
+	return nil
+}
+
+// steady reports whether this instance has marked itself alive without a
+// miss for StaleAfter.
+func (n *Node) steady() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return !n.aliveSince.IsZero() && time.Since(n.aliveSince) >= n.steadyAfter
+}
+
+// fence ends here, interrupted, the runs another instance ended while
+// this one still ran them (it swept this one, which was late: its
+// database away, its machine stalled), so this instance's browsers are
+// told what the others were; and it counts as over the slots of runs no
+// longer going here (a Release that failed).
+func (n *Node) fence(ctx context.Context) error {
+	m := n.manager()
+	if m == nil {
+		return nil
+	}
+	ids := m.RunningIDs()
+	if len(ids) > 0 {
+		rows, err := n.ctl.QueryContext(ctx, `SELECT id FROM cluster_runs WHERE instance = $1 AND ended_at IS NOT NULL AND id = ANY($2)`,
+			n.cfg.Instance, ids)
+		if err != nil {
+			return err
+		}
+		var swept []string
+		for rows.Next() {
+			var id string
+			if rows.Scan(&id) == nil {
+				swept = append(swept, id)
+			}
+		}
+		rows.Close()
+		for _, id := range swept {
+			if r, ok := m.Find(id); ok {
+				n.cfg.Log.Warn("cluster: another instance ended a run of this one (it found this one silent); ending it here too", "run", id)
+				r.Interrupt(Interrupted)
 			}
 		}
 	}
-	return notifyIDs(ctx, n.db, chanEvents, ids)
+	_, err := n.ctl.ExecContext(ctx, `UPDATE cluster_slots SET ended_at = now() WHERE instance = $1 AND ended_at IS NULL
+		AND started < clock_timestamp() - interval '10 seconds' AND NOT (run_id = ANY($2))`, n.cfg.Instance, ids)
+	return err
 }
 
 // renew tells the instances running the runs followed here that they are
@@ -784,7 +890,7 @@ func (n *Node) renew(ctx context.Context) error {
 		}
 	}
 	n.mu.Unlock()
-	return notifyIDs(ctx, n.db, chanWatch, ids)
+	return notifyIDs(ctx, n.ctl, chanWatch, ids)
 }
 
 func (n *Node) prune(ctx context.Context) error {

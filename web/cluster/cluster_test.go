@@ -260,6 +260,17 @@ func TestDeadInstanceRunsEndInterrupted(t *testing.T) {
 	if _, err := db.Exec(`UPDATE cluster_instances SET alive_at = now() - interval '1 minute' WHERE id = 'a'`); err != nil {
 		t.Fatal(err)
 	}
+	// An instance whose own marks are not steady sweeps nothing (its
+	// database may have been away: the others' marks late for the same
+	// reason).
+	b.node.steadyAfter = time.Hour
+	if err := b.node.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, over, _ := remote.Since(0); over {
+		t.Fatal("swept by an instance that is not steady")
+	}
+	b.node.steadyAfter = 0
 	if err := b.node.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -365,5 +376,44 @@ func TestModelsRefreshReachesTheOthers(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the other instance was not told")
+	}
+}
+
+// An instance alive but late (its marks held up) whose runs another swept:
+// its next mark ends them here too, interrupted, as the others were told;
+// a Stop still reaches such a run.
+func TestLateInstanceIsFenced(t *testing.T) {
+	url, a, b := pair(t, run.Config{}, run.Config{})
+	up := upstreamOf(t, 400, 20*time.Millisecond)
+	r := a.runs.Start(specOf(up.URL, "alice", "", 0))
+	remote := followOn(t, b, r.ID, "alice")
+	release := remote.Watch()
+	defer release()
+	for remote.length() < 3 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE cluster_instances SET alive_at = now() - interval '1 minute' WHERE id = 'a'`); err != nil {
+		t.Fatal(err)
+	}
+	b.node.steadyAfter = 0
+	if err := b.node.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, remote, 0)
+	if o, _ := remote.Ended(); o.State != run.Interrupted {
+		t.Fatalf("the follower elsewhere: %s", o.State)
+	}
+	if err := a.node.beat(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if e := r.Wait(ctx); e.State != run.Interrupted {
+		t.Fatalf("the late instance's own run ended %s, not interrupted", e.State)
 	}
 }

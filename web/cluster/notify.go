@@ -115,7 +115,5 @@ func (n *Node) takeCarried(payload string) {
 			missing = append(missing, id)
 		}
 	}
-	if len(missing) > 0 {
-		n.fetch <- missing
-	}
+	n.fetchSome(missing)
 }

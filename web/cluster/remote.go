@@ -58,6 +58,11 @@ func (n *Node) follow(ctx context.Context, in Info) *Remote {
 	if fresh {
 		r = &Remote{n: n, id: in.ID, pane: in.Pane, changed: make(chan struct{}), left: time.Now()}
 		n.remotes[in.ID] = r
+	} else {
+		// Not dropped as idle before its new follower starts watching.
+		r.mu.Lock()
+		r.left = time.Now()
+		r.mu.Unlock()
 	}
 	n.mu.Unlock()
 	if fresh {

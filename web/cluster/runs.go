@@ -60,16 +60,15 @@ func (rs Runs) Stop(ctx context.Context, id, owner string) (bool, error) {
 	if rs.Node == nil {
 		return false, nil
 	}
-	in, err := rs.Node.Lookup(ctx, id, owner)
+	_, err := rs.Node.Lookup(ctx, id, owner)
 	if err == ErrNotFound {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	if in.Ended {
-		return true, nil
-	}
+	// Sent even when the run reads as ended: a run swept while its
+	// instance was late may still be going there.
 	return true, rs.Node.Stop(ctx, id)
 }
 

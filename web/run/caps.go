@@ -110,6 +110,13 @@ func (r *Run) timedOut() {
 // noContent ends a stream that sent no event for Caps.Idle.
 func (r *Run) noContent() { r.cancel(&endCause{state: Interrupted, err: r.noContentError()}) }
 
+// Interrupt ends the run interrupted with message, its output so far
+// kept: what another instance told the run's followers when it found this
+// one silent (web/cluster).
+func (r *Run) Interrupt(message string) {
+	r.cancel(&endCause{state: Interrupted, err: &stream.Error{Code: "interrupted", Message: message}})
+}
+
 // noContentError is why a stream that sent no event for Caps.Idle ends.
 func (r *Run) noContentError() *stream.Error {
 	return &stream.Error{Code: "idle_timeout",

@@ -278,6 +278,23 @@ func (m *Manager) Get(id, owner string) (*Run, bool) {
 	return r, true
 }
 
+// RunningIDs are the ids of the runs going here.
+func (m *Manager) RunningIDs() []string {
+	m.mu.Lock()
+	runs := make([]*Run, 0, len(m.runs))
+	for _, r := range m.runs {
+		runs = append(runs, r)
+	}
+	m.mu.Unlock()
+	var ids []string
+	for _, r := range runs {
+		if r.State() == Running {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
 // Find returns the run with id whoever started it: for another instance
 // that checked the owner itself (a Stop, a watch, web/cluster).
 func (m *Manager) Find(id string) (*Run, bool) {
