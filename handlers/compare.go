@@ -56,7 +56,7 @@ type groupFollower interface {
 	Closed() <-chan struct{}
 	// FollowGroup is owner's runs of a comparison, on this instance or
 	// another (cluster.Runs).
-	FollowGroup(ctx context.Context, group, owner string) []run.Log
+	FollowGroup(ctx context.Context, group, owner string) ([]run.Log, error)
 }
 
 // Compare serves GET /compare.
@@ -180,7 +180,10 @@ func CompareRun(scopes scoper, cmp compareStarter) fiber.Handler {
 // event ("pane:id,…"), so a reconnecting browser resumes each where it was.
 func CompareEvents(runs groupFollower) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		group := runs.FollowGroup(c.UserContext(), c.Params("id"), ownerOf(c))
+		group, err := runs.FollowGroup(c.UserContext(), c.Params("id"), ownerOf(c))
+		if err != nil {
+			return err
+		}
 		if len(group) == 0 {
 			return fiber.ErrNotFound
 		}

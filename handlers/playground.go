@@ -32,11 +32,11 @@ type runFinder interface {
 	Last(owner string) (*run.Run, bool)
 }
 
-// lastRunFinder also finds the owner's last run when another instance
-// started it (cluster.Runs).
+// lastRunFinder finds the owner's last run, here or on another instance
+// (cluster.Runs).
 type lastRunFinder interface {
 	runFinder
-	LastElsewhere(ctx context.Context, owner string) (cluster.Info, bool)
+	LastRun(ctx context.Context, owner string) (*run.Run, cluster.Info, bool)
 }
 
 // keeper keeps the form as the session's last, so a reload brings it back.
@@ -150,13 +150,13 @@ func lastRun(c *fiber.Ctx, sc scope, runs lastRunFinder) *views.Run {
 	if s == nil || s.Owner() == "" {
 		return nil
 	}
-	if r, ok := runs.Last(s.Owner()); ok {
+	r, in, ok := runs.LastRun(c.UserContext(), s.Owner())
+	switch {
+	case !ok:
+		return nil
+	case r != nil:
 		v := views.NewRun(r)
 		return &v
-	}
-	in, ok := runs.LastElsewhere(c.UserContext(), s.Owner())
-	if !ok {
-		return nil
 	}
 	p, pok := sc.cat.Provider(in.Provider)
 	m, mok := sc.cat.Model(in.Provider, in.Model)

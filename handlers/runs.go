@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/playground-dev/playground/views"
+	"github.com/playground-dev/playground/web/cluster"
 	"github.com/playground-dev/playground/web/draft"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
@@ -91,7 +92,8 @@ type runFollower interface {
 // (cluster.Runs).
 type anyRunFollower interface {
 	runFollower
-	Follow(ctx context.Context, id, owner string) (run.Log, bool)
+	// Follow fails with cluster.ErrNotFound, or a problem to try again.
+	Follow(ctx context.Context, id, owner string) (run.Log, error)
 }
 
 // followRun answers with rn's events after the event id after, preceded by
@@ -206,9 +208,12 @@ func ContinueRun(inputs runInputs, scopes scoper, keep keeper, launch launcher) 
 // 204 once a finished run's events are all delivered.
 func RunEvents(runs anyRunFollower) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		rn, ok := runs.Follow(c.UserContext(), c.Params("id"), ownerOf(c))
-		if !ok {
+		rn, err := runs.Follow(c.UserContext(), c.Params("id"), ownerOf(c))
+		if errors.Is(err, cluster.ErrNotFound) {
 			return fiber.ErrNotFound
+		}
+		if err != nil {
+			return err
 		}
 		// A reconnecting EventSource sends Last-Event-ID; a page resuming a
 		// stream it read itself names the last id it saw in ?after=.

@@ -105,6 +105,13 @@ type Node struct {
 	// experiments are the experiments to publish (Experiments).
 	experiments     map[string]experimentRow
 	applyExperiment func(experiment.Command) error
+	// groups are the comparisons whose runs have all started (GroupStarted).
+	groups []groupRow
+	// lost are the runs whose events were dropped (requeue): true once
+	// their followers were told.
+	lost map[string]bool
+	// maxQueued is maxQueuedBytes (tests lower it).
+	maxQueued int
 	// waiting are the lookups waiting for a run (its id) or a comparison
 	// ("g:" and its group) to be registered, woken by the NOTIFY.
 	waiting map[string][]chan struct{}
@@ -139,6 +146,11 @@ type runRow struct {
 	pane                                         int
 }
 
+type groupRow struct {
+	group, owner string
+	started      int
+}
+
 type eventRow struct {
 	run  string
 	seq  int
@@ -168,7 +180,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	ctl.SetMaxOpenConns(2)
 	n := &Node{cfg: cfg, db: db, ctl: ctl, steadyAfter: StaleAfter, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
-		experiments: map[string]experimentRow{}, waiting: map[string][]chan struct{}{},
+		experiments: map[string]experimentRow{}, lost: map[string]bool{}, maxQueued: maxQueuedBytes, waiting: map[string][]chan struct{}{},
 		wake: make(chan struct{}, 1), want: map[string]bool{}, fetchWake: make(chan struct{}, 1), ready: make(chan struct{})}
 	if err := n.beat(ctx); err != nil {
 		db.Close()
@@ -250,6 +262,7 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS cluster_slots_going ON cluster_slots (started) WHERE ended_at IS NULL`,
 	`CREATE INDEX IF NOT EXISTS cluster_slots_started ON cluster_slots (started)`,
 	`CREATE TABLE IF NOT EXISTS cluster_last (owner text PRIMARY KEY, run_id text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+	`CREATE TABLE IF NOT EXISTS cluster_groups (grp text PRIMARY KEY, owner text NOT NULL, started int NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
 	`CREATE TABLE IF NOT EXISTS cluster_experiments (id text PRIMARY KEY, owner text NOT NULL, instance text NOT NULL, data bytea NOT NULL,
 		running boolean NOT NULL, created timestamptz NOT NULL, updated_at timestamptz NOT NULL)`,
 	`CREATE INDEX IF NOT EXISTS cluster_experiments_owner ON cluster_experiments (owner, created)`,
@@ -287,12 +300,26 @@ func (n *Node) Launched(r *run.Run) {
 // Appended queues a run's new events for the other instances (run.Cluster).
 func (n *Node) Appended(r *run.Run, evs []run.Event) {
 	n.mu.Lock()
+	_, lost := n.lost[r.ID]
 	for _, e := range evs {
-		n.events = append(n.events, eventRow{run: r.ID, seq: e.ID, name: e.Name, data: e.Data})
 		if e.Name == "done" {
 			n.ended = append(n.ended, r.ID)
+			delete(n.lost, r.ID)
+		}
+		if !lost {
+			n.events = append(n.events, eventRow{run: r.ID, seq: e.ID, name: e.Name, data: e.Data})
 		}
 	}
+	n.mu.Unlock()
+	n.kick()
+}
+
+// GroupStarted queues owner's comparison group as started with started
+// runs (run.Cluster): in the batch after their registrations, so a
+// follower that sees it finds them all.
+func (n *Node) GroupStarted(owner, group string, started int) {
+	n.mu.Lock()
+	n.groups = append(n.groups, groupRow{group: group, owner: history.OwnerKey(owner), started: started})
 	n.mu.Unlock()
 	n.kick()
 }
@@ -333,43 +360,91 @@ func (n *Node) flush() {
 	n.flushCtx(ctx)
 }
 
-// maxQueued bounds the events kept for a retry while the database cannot
-// be written.
-const maxQueued = 100000
+// batch is what one transaction writes.
+type batch struct {
+	runs   []runRow
+	events []eventRow
+	ended  []string
+	lasts  map[string]string
+	exps   map[string]experimentRow
+	groups []groupRow
+	// lost are runs whose events were dropped: ended interrupted for
+	// their followers.
+	lost []string
+}
+
+func (b batch) empty() bool {
+	return len(b.runs) == 0 && len(b.events) == 0 && len(b.ended) == 0 && len(b.lasts) == 0 && len(b.exps) == 0 && len(b.groups) == 0 && len(b.lost) == 0
+}
+
+// maxQueuedBytes bounds the events kept for a retry while the database
+// cannot be written; past it they are dropped, and their runs ended
+// interrupted for the followers elsewhere once it can (Lost).
+const maxQueuedBytes = 64 << 20
+
+// Lost is what a follower elsewhere is told of a run whose events could
+// not be shared.
+const Lost = "The server running this run could not share its events with the others (their database was away); it goes on there."
+
+// requeue puts a batch that failed back in front of what queued since:
+// the small rows always, the events while they fit.
+func (n *Node) requeue(b batch) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.runs = append(b.runs, n.runs...)
+	n.ended = append(b.ended, n.ended...)
+	for k, v := range n.lasts {
+		b.lasts[k] = v
+	}
+	n.lasts = b.lasts
+	for k, v := range n.experiments {
+		b.exps[k] = v
+	}
+	n.experiments = b.exps
+	n.groups = append(b.groups, n.groups...)
+	for _, id := range b.lost {
+		n.lost[id] = false
+	}
+	events := append(b.events, n.events...)
+	size := 0
+	for _, e := range events {
+		size += len(e.data) + len(e.run) + len(e.name) + 16
+	}
+	if size > n.maxQueued {
+		for _, e := range events {
+			n.lost[e.run] = false
+		}
+		events = nil
+	}
+	n.events = events
+}
 
 func (n *Node) flushCtx(ctx context.Context) {
 	n.mu.Lock()
-	runs, events, ended, lasts, exps := n.runs, n.events, n.ended, n.lasts, n.experiments
-	n.runs, n.events, n.ended, n.lasts, n.experiments = nil, nil, nil, map[string]string{}, map[string]experimentRow{}
+	b := batch{runs: n.runs, events: n.events, ended: n.ended, lasts: n.lasts, exps: n.experiments, groups: n.groups}
+	n.runs, n.events, n.ended, n.lasts, n.experiments, n.groups = nil, nil, nil, map[string]string{}, map[string]experimentRow{}, nil
+	for id, told := range n.lost {
+		if !told {
+			b.lost = append(b.lost, id)
+			n.lost[id] = true
+		}
+	}
 	n.mu.Unlock()
-	if len(runs) == 0 && len(events) == 0 && len(ended) == 0 && len(lasts) == 0 && len(exps) == 0 {
+	if b.empty() {
 		return
 	}
-	err := n.write(ctx, runs, events, ended, lasts, exps)
+	err := n.write(ctx, b)
 	if err == nil {
 		return
 	}
 	n.cfg.Log.Warn("cluster: could not share runs with the other instances; retrying", "err", err)
 	// Kept for the next batch, in order, so no follower sees a gap.
-	n.mu.Lock()
-	if len(events)+len(n.events) <= maxQueued {
-		n.runs = append(runs, n.runs...)
-		n.events = append(events, n.events...)
-		n.ended = append(ended, n.ended...)
-		for k, v := range n.lasts {
-			lasts[k] = v
-		}
-		n.lasts = lasts
-		for k, v := range n.experiments {
-			exps[k] = v
-		}
-		n.experiments = exps
-	}
-	n.mu.Unlock()
+	n.requeue(b)
 	time.AfterFunc(200*time.Millisecond, n.kick)
 }
 
-func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ended []string, lasts map[string]string, exps map[string]experimentRow) error {
+func (n *Node) write(ctx context.Context, b batch) error {
+	runs, events, ended, lasts, exps := b.runs, b.events, b.ended, b.lasts, b.exps
 	tx, err := n.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -421,6 +496,24 @@ func (n *Node) write(ctx context.Context, runs []runRow, events []eventRow, ende
 	}
 	if err := writeExperiments(ctx, tx, n.cfg.Instance, exps); err != nil {
 		return err
+	}
+	for _, id := range b.lost {
+		// Its followers elsewhere are told it cannot be followed from
+		// here on (its events after a gap would never be taken).
+		for _, e := range run.InterruptedEnding(Lost) {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_events (run_id, seq, name, data)
+				SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3 FROM cluster_events WHERE run_id = $1`, id, e.Name, e.Data); err != nil {
+				return err
+			}
+		}
+		named[id] = true
+	}
+	for _, g := range b.groups {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cluster_groups (grp, owner, started) VALUES ($1, $2, $3)
+			ON CONFLICT (grp) DO UPDATE SET started = EXCLUDED.started`, g.group, g.owner, g.started); err != nil {
+			return err
+		}
+		named["g:"+g.group] = true
 	}
 	if err := notifyBatch(ctx, tx, events, named); err != nil {
 		return err
@@ -899,6 +992,7 @@ func (n *Node) prune(ctx context.Context) error {
 		`DELETE FROM cluster_events e USING cluster_runs r WHERE e.run_id = r.id AND r.ended_at < now() - make_interval(secs => $1)`,
 		`DELETE FROM cluster_runs WHERE ended_at < now() - make_interval(secs => $1)`,
 		`DELETE FROM cluster_last WHERE at < now() - make_interval(secs => $1)`,
+		`DELETE FROM cluster_groups WHERE at < now() - make_interval(secs => $1)`,
 		`DELETE FROM cluster_experiments WHERE NOT running AND updated_at < now() - make_interval(secs => $1)`,
 		`DELETE FROM cluster_slots WHERE ended_at IS NOT NULL AND started < now() - make_interval(secs => 120) AND $1 > 0`,
 		`DELETE FROM cluster_instances WHERE alive_at < now() - make_interval(secs => $1)`,
@@ -1006,6 +1100,16 @@ func (n *Node) Group(ctx context.Context, group, owner string) ([]Info, error) {
 }
 
 func (n *Node) group(ctx context.Context, group, owner string) ([]Info, error) {
+	// Only once every pane that will run has started (GroupStarted): a
+	// follower must not take the first panes for all of them.
+	var started int
+	err := n.db.QueryRowContext(ctx, `SELECT started FROM cluster_groups WHERE grp = $1 AND owner = $2`, group, history.OwnerKey(owner)).Scan(&started)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	rows, err := n.db.QueryContext(ctx, `SELECT id, grp, pane, provider, model, overrides, ended_at FROM cluster_runs WHERE grp = $1 AND owner = $2 ORDER BY pane`,
 		group, history.OwnerKey(owner))
 	if err != nil {
@@ -1026,12 +1130,24 @@ func (n *Node) group(ctx context.Context, group, owner string) ([]Info, error) {
 }
 
 // Last is the run owner's page shows after a reload, from whichever
-// instance started it.
-func (n *Node) Last(ctx context.Context, owner string) (Info, bool) {
+// instance started it; ErrNotFound when there is none (or it is gone).
+func (n *Node) Last(ctx context.Context, owner string) (Info, error) {
 	var id string
-	if err := n.db.QueryRowContext(ctx, `SELECT run_id FROM cluster_last WHERE owner = $1`, history.OwnerKey(owner)).Scan(&id); err != nil || id == "" {
-		return Info{}, false
+	err := n.db.QueryRowContext(ctx, `SELECT run_id FROM cluster_last WHERE owner = $1`, history.OwnerKey(owner)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && id == "" {
+		return Info{}, ErrNotFound
 	}
-	in, err := n.Lookup(ctx, id, owner)
-	return in, err == nil
+	if err != nil {
+		return Info{}, err
+	}
+	// Registered with the same batch as cluster_last: no wait for it.
+	var in Info
+	var ended sql.NullTime
+	err = n.db.QueryRowContext(ctx, `SELECT id, grp, pane, provider, model, overrides, ended_at FROM cluster_runs WHERE id = $1 AND owner = $2`,
+		id, history.OwnerKey(owner)).Scan(&in.ID, &in.Group, &in.Pane, &in.Provider, &in.Model, &in.Overrides, &ended)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Info{}, ErrNotFound
+	}
+	in.Ended = ended.Valid
+	return in, err
 }

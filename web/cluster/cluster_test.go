@@ -14,6 +14,7 @@ import (
 
 	"github.com/playground-dev/playground/internal/pgtest"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
 	"github.com/playground-dev/playground/web/tokens"
@@ -183,17 +184,27 @@ func TestRunsFindsHereThenElsewhere(t *testing.T) {
 	a.runs.SetLast("alice", r)
 
 	rs := Runs{Manager: b.runs, Node: b.node}
-	l, ok := rs.Follow(context.Background(), r.ID, "alice")
-	if !ok {
-		t.Fatal("not found from b")
+	l, err := rs.Follow(context.Background(), r.ID, "alice")
+	if err != nil {
+		t.Fatal("not found from b:", err)
 	}
 	if _, local := l.(*run.Run); local {
 		t.Fatal("b holds a's run?")
 	}
-	in, ok := rs.LastElsewhere(context.Background(), "alice")
-	if !ok || in.ID != r.ID || in.Provider != "p" || in.Model != "m" {
-		t.Fatalf("last: %+v %v", in, ok)
+	// (registered with the run's first batch)
+	time.Sleep(50 * time.Millisecond)
+	local, in, ok := rs.LastRun(context.Background(), "alice")
+	if !ok || local != nil || in.ID != r.ID || in.Provider != "p" || in.Model != "m" {
+		t.Fatalf("last: %+v %v %v", in, local, ok)
 	}
+	// A newer run on b is the last, though a still holds its own.
+	r2 := b.runs.Start(specOf(up.URL, "alice", "", 0))
+	b.runs.SetLast("alice", r2)
+	time.Sleep(50 * time.Millisecond)
+	if local, _, ok := (Runs{Manager: a.runs, Node: a.node}).LastRun(context.Background(), "alice"); ok && local == r {
+		t.Fatal("a shows its own older run as the last")
+	}
+	r2.Stop()
 	// Stop from b reaches a within a second.
 	release := l.Watch()
 	defer release()
@@ -346,8 +357,18 @@ func TestGroupFollowedElsewhere(t *testing.T) {
 	var local []*run.Run
 	for pane := range 3 {
 		local = append(local, a.runs.Start(specOf(up.URL, "alice", "g1", pane)))
+		time.Sleep(30 * time.Millisecond) // each in its own batch
+		// Not followed before every pane has started: the first panes
+		// are not all of them.
+		if g, err := b.node.group(context.Background(), "g1", "alice"); err != nil || len(g) != 0 {
+			t.Fatalf("the comparison read with %d panes before it started them all (%v)", len(g), err)
+		}
 	}
-	group := Runs{Manager: b.runs, Node: b.node}.FollowGroup(context.Background(), "g1", "alice")
+	a.runs.GroupStarted("alice", "g1", 3)
+	group, err := Runs{Manager: b.runs, Node: b.node}.FollowGroup(context.Background(), "g1", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(group) != 3 {
 		t.Fatalf("%d panes", len(group))
 	}
@@ -359,7 +380,7 @@ func TestGroupFollowedElsewhere(t *testing.T) {
 			t.Fatalf("pane %d: %v want %v", i, names(got), names(want))
 		}
 	}
-	if g := (Runs{Manager: b.runs, Node: b.node}).FollowGroup(context.Background(), "g1", "mallory"); len(g) != 0 {
+	if g, _ := (Runs{Manager: b.runs, Node: b.node}).FollowGroup(context.Background(), "g1", "mallory"); len(g) != 0 {
 		t.Fatal("another owner's group")
 	}
 }
@@ -416,4 +437,45 @@ func TestLateInstanceIsFenced(t *testing.T) {
 	if e := r.Wait(ctx); e.State != run.Interrupted {
 		t.Fatalf("the late instance's own run ended %s, not interrupted", e.State)
 	}
+}
+
+// With the database away, following a run of another instance is a 503
+// to try again (an EventSource reconnects), not a 404 (which ends it).
+func TestDatabaseAwayIsNotNotFound(t *testing.T) {
+	_, _, b := pair(t, run.Config{}, run.Config{})
+	b.node.db.Close()
+	_, err := Runs{Manager: b.runs, Node: b.node}.Follow(context.Background(), "some-run", "alice")
+	if p := problem.Of(err); p == nil || p.Kind != problem.KindUnavailable || p.RetryAfter == 0 {
+		t.Fatalf("%v", err)
+	}
+	if _, err := (Runs{Manager: b.runs, Node: b.node}).Stop(context.Background(), "some-run", "alice"); problem.KindOf(err) != problem.KindUnavailable {
+		t.Fatalf("stop: %v", err)
+	}
+}
+
+// Events that could not be written while the database was away, past
+// what is kept for a retry, are dropped: the run's followers elsewhere
+// are told it cannot be followed, once the database is back.
+func TestLostEventsEndTheFollowersRun(t *testing.T) {
+	_, a, b := pair(t, run.Config{}, run.Config{})
+	up := upstreamOf(t, 300, 20*time.Millisecond)
+	r := a.runs.Start(specOf(up.URL, "alice", "", 0))
+	remote := followOn(t, b, r.ID, "alice")
+	release := remote.Watch()
+	defer release()
+	for remote.length() < 3 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A batch that failed, too large to keep.
+	a.node.mu.Lock()
+	a.node.maxQueued = 10
+	a.node.mu.Unlock()
+	a.node.requeue(batch{events: []eventRow{{run: r.ID, seq: 999, name: "delta", data: []byte("0123456789abcdef")}},
+		lasts: map[string]string{}, exps: map[string]experimentRow{}})
+	a.node.kick()
+	drain(t, remote, 0)
+	if o, _ := remote.Ended(); o.State != run.Interrupted || !strings.Contains(o.Reason, "could not share") {
+		t.Fatalf("the follower elsewhere: %s %q", o.State, o.Reason)
+	}
+	r.Stop()
 }

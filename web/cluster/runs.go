@@ -2,7 +2,10 @@ package cluster
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -15,39 +18,51 @@ type Runs struct {
 	Node *Node
 }
 
-// Follow is owner's run id, here or on another instance.
-func (rs Runs) Follow(ctx context.Context, id, owner string) (run.Log, bool) {
+// Unreachable is what a person is told when the database the instances
+// share does not answer: a 503 to try again (an EventSource reconnects),
+// not a 404 (which would end it for good).
+func Unreachable(err error) *problem.Error {
+	return &problem.Error{Kind: problem.KindUnavailable, Message: "The database the playground's servers share is not answering; trying again in a moment.",
+		RetryAfter: 2 * time.Second, Err: err}
+}
+
+// Follow is owner's run id, here or on another instance; ErrNotFound when
+// neither has it, Unreachable when the database does not answer.
+func (rs Runs) Follow(ctx context.Context, id, owner string) (run.Log, error) {
 	if r, ok := rs.Get(id, owner); ok {
-		return r, true
+		return r, nil
 	}
 	if rs.Node == nil {
-		return nil, false
+		return nil, ErrNotFound
 	}
 	r, err := rs.Node.Follow(ctx, id, owner)
-	if err != nil {
-		return nil, false
+	switch {
+	case err == nil:
+		return r, nil
+	case errors.Is(err, ErrNotFound):
+		return nil, err
 	}
-	return r, true
+	return nil, Unreachable(err)
 }
 
 // FollowGroup is owner's runs of a comparison, by pane: here when this
 // instance started them, else wherever they run.
-func (rs Runs) FollowGroup(ctx context.Context, group, owner string) []run.Log {
+func (rs Runs) FollowGroup(ctx context.Context, group, owner string) ([]run.Log, error) {
 	var out []run.Log
 	for _, r := range rs.Group(group, owner) {
 		out = append(out, r)
 	}
 	if len(out) > 0 || rs.Node == nil || group == "" {
-		return out
+		return out, nil
 	}
 	remotes, err := rs.Node.FollowGroup(ctx, group, owner)
 	if err != nil {
-		return nil
+		return nil, Unreachable(err)
 	}
 	for _, r := range remotes {
 		out = append(out, r)
 	}
-	return out
+	return out, nil
 }
 
 // Stop stops owner's run id, here or through the instance that runs it;
@@ -61,24 +76,39 @@ func (rs Runs) Stop(ctx context.Context, id, owner string) (bool, error) {
 		return false, nil
 	}
 	_, err := rs.Node.Lookup(ctx, id, owner)
-	if err == ErrNotFound {
+	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, Unreachable(err)
 	}
 	// Sent even when the run reads as ended: a run swept while its
 	// instance was late may still be going there.
 	return true, rs.Node.Stop(ctx, id)
 }
 
-// LastElsewhere is owner's last run when another instance started it
-// (Manager.Last has those of this one).
-func (rs Runs) LastElsewhere(ctx context.Context, owner string) (Info, bool) {
+// LastRun is the run owner's page shows after a reload: this process's
+// when it runs it, else what the cluster knows of it (remote). With a
+// Node, the cluster decides which run is the last (another instance may
+// have started a newer one); when the database cannot say, this
+// process's last.
+func (rs Runs) LastRun(ctx context.Context, owner string) (local *run.Run, remote Info, ok bool) {
 	if rs.Node == nil {
-		return Info{}, false
+		r, ok := rs.Last(owner)
+		return r, Info{}, ok
 	}
-	return rs.Node.Last(ctx, owner)
+	in, err := rs.Node.Last(ctx, owner)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, Info{}, false
+	case err != nil:
+		r, ok := rs.Last(owner)
+		return r, Info{}, ok
+	}
+	if r, ok := rs.Get(in.ID, owner); ok {
+		return r, Info{}, true
+	}
+	return nil, in, true
 }
 
 // Elsewhere reports whether another instance has owner's run id (this

@@ -243,6 +243,14 @@ func (s *Service) Start(ctx context.Context, owner string, drafts *draft.Service
 		}
 		out.Runs[i] = rn
 	}
+	started := 0
+	for _, rn := range out.Runs {
+		if rn != nil {
+			started++
+		}
+	}
+	// Other instances following the comparison wait for all its panes.
+	s.Runs.GroupStarted(owner, out.Group, started)
 	s.Log.Info("comparison started", "comparison", out.Group, "panes", n)
 	return st, out, nil
 }

@@ -145,8 +145,10 @@ type Live struct {
 	votes   []checks.Vote
 	offers  map[string]Pair
 	onIdle  func(*Live)
-	// publish hands the experiment to the other instances (Lives.publish).
+	// publish hands the experiment to the other instances (Lives.publish),
+	// one at a time (pubMu), so the last published is the newest.
 	publish func(*Live)
+	pubMu   sync.Mutex
 	// shown is the blind pair other instances show (sharedOffer).
 	shown *Offer
 }
@@ -246,10 +248,11 @@ func (l *Live) run(cells []Cell) {
 	start := time.Now()
 	l.publish(l)
 	tick := time.NewTicker(publishEvery)
-	ran := make(chan struct{})
+	ran, ticked := make(chan struct{}), make(chan struct{})
 	go func() {
 		// Published every publishEvery while it runs: cells start and
 		// end, the answers in flight grow.
+		defer close(ticked)
 		defer tick.Stop()
 		for {
 			select {
@@ -261,8 +264,11 @@ func (l *Live) run(cells []Cell) {
 		}
 	}()
 	go func() {
-		defer close(ran)
 		l.runner.Run(ctx, l.Plan, cells, l.report)
+		// No tick after the last publish below: it would publish an
+		// older snapshot over it.
+		close(ran)
+		<-ticked
 		l.mu.Lock()
 		l.took += time.Since(start)
 		last := l.active == 1

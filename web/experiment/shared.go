@@ -74,6 +74,8 @@ func (ls *Lives) publish(l *Live) {
 	if ls.Shared == nil {
 		return
 	}
+	l.pubMu.Lock()
+	defer l.pubMu.Unlock()
 	snap := l.Snapshot()
 	p := Published{File: l.File, Record: l.Record(), Running: snap.Running, Offer: l.sharedOffer(snap), Created: l.Created, Title: l.Plan.Title()}
 	for c, st := range snap.States {
@@ -180,20 +182,24 @@ func (ls *Lives) View(ctx context.Context, cat *catalog.Catalog, id, owner strin
 	return Remote(cat, id, data, running)
 }
 
-// LatestView is owner's most recent experiment on any instance.
+// LatestView is owner's most recent experiment on any instance: this
+// instance's unless another started a newer one.
 func (ls *Lives) LatestView(ctx context.Context, cat *catalog.Catalog, owner string) (Snapshot, *Offer, bool) {
-	if l, ok := ls.Latest(owner); ok {
+	l, local := ls.Latest(owner)
+	if ls.Shared != nil {
+		if id, data, running, ok := ls.Shared.Latest(ctx, owner); ok && (!local || id != l.ID) {
+			var p Published
+			if json.Unmarshal(data, &p) == nil && (!local || p.Created.After(l.Created)) {
+				if s, o, err := Remote(cat, id, data, running); err == nil {
+					return s, o, true
+				}
+			}
+		}
+	}
+	if local {
 		return l.Snapshot(), l.Offer(), true
 	}
-	if ls.Shared == nil {
-		return Snapshot{}, nil, false
-	}
-	id, data, running, ok := ls.Shared.Latest(ctx, owner)
-	if !ok {
-		return Snapshot{}, nil, false
-	}
-	s, o, err := Remote(cat, id, data, running)
-	return s, o, err == nil
+	return Snapshot{}, nil, false
 }
 
 func notKept() *problem.Error {

@@ -109,6 +109,9 @@ type Cluster interface {
 	Release(id string)
 	// SetLast keeps the run owner's page shows after a reload ("": none).
 	SetLast(owner, id string)
+	// GroupStarted: owner's comparison group has every run it will have
+	// (started of its panes started), all Launched before.
+	GroupStarted(owner, group string, started int)
 }
 
 // Log is a run's browser events as a follower reads them: a *Run of this
@@ -276,6 +279,14 @@ func (m *Manager) Get(id, owner string) (*Run, bool) {
 		return nil, false
 	}
 	return r, true
+}
+
+// GroupStarted says owner's comparison group started all the runs it
+// will (started of them), for the other instances following it.
+func (m *Manager) GroupStarted(owner, group string, started int) {
+	if cl := m.cfg.Cluster; cl != nil {
+		cl.GroupStarted(owner, group, started)
+	}
 }
 
 // RunningIDs are the ids of the runs going here.
