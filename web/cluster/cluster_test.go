@@ -118,6 +118,20 @@ func drain(t *testing.T, l run.Log, after int) []run.Event {
 	}
 }
 
+// followedElsewhere starts a run of words words 20 ms apart on a and
+// follows it on b until it has a few events.
+func followedElsewhere(t *testing.T, a, b *instance, words int) (*run.Run, *Remote) {
+	t.Helper()
+	up := upstreamOf(t, words, 20*time.Millisecond)
+	r := a.runs.Start(specOf(up.URL, "alice", "", 0))
+	remote := followOn(t, b, r.ID, "alice")
+	t.Cleanup(remote.Watch())
+	for remote.length() < 3 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return r, remote
+}
+
 // pair is two instances on a fresh schema.
 func pair(t *testing.T, acfg, bcfg run.Config) (url string, a, b *instance) {
 	t.Helper()
@@ -251,14 +265,7 @@ func TestFollowerElsewhereKeepsRunWatched(t *testing.T) {
 
 func TestDeadInstanceRunsEndInterrupted(t *testing.T) {
 	url, a, b := pair(t, run.Config{}, run.Config{})
-	up := upstreamOf(t, 400, 20*time.Millisecond)
-	r := a.runs.Start(specOf(up.URL, "alice", "", 0))
-	remote := followOn(t, b, r.ID, "alice")
-	release := remote.Watch()
-	defer release()
-	for remote.length() < 3 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	r, remote := followedElsewhere(t, a, b, 400)
 	// a dies: its loops stop (no heartbeat, nothing more written), as
 	// with SIGKILL; its heartbeat is made old.
 	a.node.cancel()
@@ -405,14 +412,7 @@ func TestModelsRefreshReachesTheOthers(t *testing.T) {
 // a Stop still reaches such a run.
 func TestLateInstanceIsFenced(t *testing.T) {
 	url, a, b := pair(t, run.Config{}, run.Config{})
-	up := upstreamOf(t, 400, 20*time.Millisecond)
-	r := a.runs.Start(specOf(up.URL, "alice", "", 0))
-	remote := followOn(t, b, r.ID, "alice")
-	release := remote.Watch()
-	defer release()
-	for remote.length() < 3 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	r, remote := followedElsewhere(t, a, b, 400)
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		t.Fatal(err)
@@ -458,14 +458,7 @@ func TestDatabaseAwayIsNotNotFound(t *testing.T) {
 // are told it cannot be followed, once the database is back.
 func TestLostEventsEndTheFollowersRun(t *testing.T) {
 	_, a, b := pair(t, run.Config{}, run.Config{})
-	up := upstreamOf(t, 300, 20*time.Millisecond)
-	r := a.runs.Start(specOf(up.URL, "alice", "", 0))
-	remote := followOn(t, b, r.ID, "alice")
-	release := remote.Watch()
-	defer release()
-	for remote.length() < 3 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	r, remote := followedElsewhere(t, a, b, 300)
 	// A batch that failed, too large to keep.
 	a.node.mu.Lock()
 	a.node.maxQueued = 10
