@@ -219,7 +219,7 @@ func start(ctx context.Context, cfg Config, getenv func(string) string, log *slo
 	// joins the cluster, so any of them serves any request (web/cluster).
 	var node *cluster.Node
 	if hist.Dialect() == history.Postgres {
-		node, err = cluster.Open(ctx, cluster.Config{URL: cfg.DatabaseURL, Instance: instanceName(), Interrupt: hist.Interrupt, Log: log})
+		node, err = cluster.Open(ctx, cluster.Config{URL: cfg.DatabaseURL, Instance: instanceName(), Interrupt: hist.Interrupt, Log: log, Secret: keys[0]})
 		if err != nil {
 			return nil, err
 		}

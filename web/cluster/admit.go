@@ -2,6 +2,9 @@ package cluster
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/playground-dev/playground/web/history"
@@ -37,7 +40,7 @@ func (n *Node) Admit(s run.Spec, id string, l run.Limits, _ time.Time) error {
 	owner := history.OwnerKey(s.Owner)
 	client := ""
 	if s.Client != "" {
-		client = history.OwnerKey("client:" + s.Client)
+		client = n.clientKey(s.Client)
 	}
 	var ownerGoing, clientGoing, operatorGoing, ownerMinute, clientMinute int
 	var ownerWait, clientWait float64
@@ -96,4 +99,13 @@ func (n *Node) Release(id string) {
 	if _, err := n.db.ExecContext(ctx, `UPDATE cluster_slots SET ended_at = now() WHERE run_id = $1`, id); err != nil {
 		n.cfg.Log.Warn("cluster: could not count a run as over; the next mark of this instance does (fence)", "run", id, "err", err)
 	}
+}
+
+// clientKey is what the slots keep of a client address: an HMAC keyed by
+// Config.Secret (a plain hash of the few billion IPv4 addresses is
+// reversed in minutes).
+func (n *Node) clientKey(addr string) string {
+	m := hmac.New(sha256.New, n.cfg.Secret)
+	m.Write([]byte("client:" + addr))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }

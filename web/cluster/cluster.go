@@ -83,6 +83,11 @@ type Config struct {
 	// Interrupt marks a dead instance's runs interrupted in the history
 	// before their followers hear it (history.Store.Interrupt).
 	Interrupt func(ctx context.Context, ids []string, message string) error
+	// Secret keys the hash a client address is kept as (cluster_slots),
+	// the same on every instance (the session keys' first; the database
+	// URL when unset), so that reading the table does not give the
+	// addresses back.
+	Secret []byte
 	// Forget, when set, drops this instance's cached model lists of a
 	// provider another instance refreshed (account.Lister.ForgetToken).
 	Forget func(token string)
@@ -163,6 +168,9 @@ type eventRow struct {
 func Open(ctx context.Context, cfg Config) (*Node, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if len(cfg.Secret) == 0 {
+		cfg.Secret = []byte(cfg.URL)
 	}
 	db, err := sql.Open("pgx", cfg.URL)
 	if err != nil {

@@ -34,10 +34,14 @@ func (x Experiments) Publish(id, owner string, data []byte, running bool) {
 	n.kick()
 }
 
+// experimentWait bounds how long Read waits for an experiment just
+// started (published with the next batch, 10 ms later).
+const experimentWait = time.Second
+
 // Read is owner's experiment id as last published, waiting up to a
 // second for one just started.
 func (x Experiments) Read(ctx context.Context, id, owner string) ([]byte, bool, error) {
-	deadline := time.Now().Add(lookupWait)
+	deadline := time.Now().Add(experimentWait)
 	for {
 		var data []byte
 		var running bool
@@ -55,7 +59,7 @@ func (x Experiments) Read(ctx context.Context, id, owner string) ([]byte, bool, 
 		select {
 		case <-ctx.Done():
 			return nil, false, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

@@ -430,4 +430,19 @@ func TestStoreSharedByInstances(t *testing.T) {
 			}
 		}
 	}
+	// A save whose write failed is not kept to overwrite, later, a newer
+	// one another instance wrote meanwhile.
+	rows.fail = errors.New("database away")
+	a.Save("alice", Saved{Provider: "sim", Model: "older"})
+	a.Flush()
+	rows.fail = nil
+	b.Save("alice", Saved{Provider: "sim", Model: "newer"})
+	b.Flush()
+	a.Save("bob", Saved{Provider: "sim", Model: "other session"})
+	a.Flush()
+	for _, other := range []*Store{a, b} {
+		if got, _ := other.Load("alice"); got.Model != "newer" {
+			t.Fatalf("an instance reads %q, not the newer save", got.Model)
+		}
+	}
 }

@@ -249,13 +249,20 @@ func (s *Store) remember(key string, b []byte) {
 }
 
 // fail keeps a write's error for the next Put, and the values it did not
-// write (unwritten) for Get and the next Put's batch.
+// write (unwritten) for Get and the next Put's batch. On a shared
+// database they are not kept: another instance may write a newer value
+// meanwhile, which this older one must not overwrite (the session's next
+// save, a whole form, writes it again anyway).
 func (s *Store) fail(err error, batch map[string][]byte) {
 	for k := range batch {
 		s.forget(k)
 	}
 	s.pmu.Lock()
 	s.failed = err
+	if s.shared {
+		s.pmu.Unlock()
+		return
+	}
 	if s.unwritten == nil {
 		s.unwritten = map[string][]byte{}
 	}
