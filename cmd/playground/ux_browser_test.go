@@ -478,6 +478,9 @@ func TestBrowserCodePanelAndImport(t *testing.T) {
 		chromedp.Click(`[data-testid="import-drop"]`, chromedp.ByQuery),
 		waitText(`[data-testid="import"]`, "Dropped: top_k."),
 		waitTextGone(`[data-testid="curl"]`, `"top_k"`),
+		// The preview the new form sends settles first: a click on a
+		// button its answer replaces would be lost.
+		htmxSettled(),
 		chromedp.Click(`[data-testid="import-keep"]`, chromedp.ByQuery),
 		waitText(`[data-testid="import"]`, "Kept as extra body fields"),
 		waitText(`[data-testid="curl"]`, `"top_k": 40`),
