@@ -475,11 +475,13 @@ func TestBrowserCodePanelAndImport(t *testing.T) {
 		setValue(`[data-testid="import-text"]`, withTopK),
 		chromedp.Click(`[data-testid="import-button"]`, chromedp.ByQuery),
 		waitText(`[data-testid="import"]`, "Not in this model's form: top_k 40."),
+		// Each choice is clicked once the preview the imported form sent
+		// has settled: a click on the button its answer replaces would be
+		// lost.
+		htmxSettled(),
 		chromedp.Click(`[data-testid="import-drop"]`, chromedp.ByQuery),
 		waitText(`[data-testid="import"]`, "Dropped: top_k."),
 		waitTextGone(`[data-testid="curl"]`, `"top_k"`),
-		// The preview the new form sends settles first: a click on a
-		// button its answer replaces would be lost.
 		htmxSettled(),
 		chromedp.Click(`[data-testid="import-keep"]`, chromedp.ByQuery),
 		waitText(`[data-testid="import"]`, "Kept as extra body fields"),
