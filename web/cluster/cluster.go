@@ -115,6 +115,9 @@ type Node struct {
 	// lost are the runs whose events were dropped (requeue): true once
 	// their followers were told.
 	lost map[string]bool
+	// lostOver are the lost runs that ended before their followers were
+	// told.
+	lostOver map[string]bool
 	// maxQueued is maxQueuedBytes (tests lower it).
 	maxQueued int
 	// waiting are the lookups waiting for a run (its id) or a comparison
@@ -188,7 +191,7 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	ctl.SetMaxOpenConns(2)
 	n := &Node{cfg: cfg, db: db, ctl: ctl, steadyAfter: StaleAfter, lasts: map[string]string{}, remotes: map[string]*Remote{}, admitted: map[string]bool{},
-		experiments: map[string]experimentRow{}, lost: map[string]bool{}, maxQueued: maxQueuedBytes, waiting: map[string][]chan struct{}{},
+		experiments: map[string]experimentRow{}, lost: map[string]bool{}, lostOver: map[string]bool{}, maxQueued: maxQueuedBytes, waiting: map[string][]chan struct{}{},
 		wake: make(chan struct{}, 1), want: map[string]bool{}, fetchWake: make(chan struct{}, 1), ready: make(chan struct{})}
 	if err := n.beat(ctx); err != nil {
 		db.Close()
@@ -308,11 +311,17 @@ func (n *Node) Launched(r *run.Run) {
 // Appended queues a run's new events for the other instances (run.Cluster).
 func (n *Node) Appended(r *run.Run, evs []run.Event) {
 	n.mu.Lock()
-	_, lost := n.lost[r.ID]
+	told, lost := n.lost[r.ID]
 	for _, e := range evs {
 		if e.Name == "done" {
 			n.ended = append(n.ended, r.ID)
-			delete(n.lost, r.ID)
+			if told {
+				delete(n.lost, r.ID)
+			} else if lost {
+				// Its followers are still to be told (the next batch);
+				// forgotten once they are.
+				n.lostOver[r.ID] = true
+			}
 		}
 		if !lost {
 			n.events = append(n.events, eventRow{run: r.ID, seq: e.ID, name: e.Name, data: e.Data})
@@ -443,6 +452,14 @@ func (n *Node) flushCtx(ctx context.Context) {
 	}
 	err := n.write(ctx, b)
 	if err == nil {
+		n.mu.Lock()
+		for _, id := range b.lost {
+			if n.lostOver[id] {
+				delete(n.lost, id)
+				delete(n.lostOver, id)
+			}
+		}
+		n.mu.Unlock()
 		return
 	}
 	n.cfg.Log.Warn("cluster: could not share runs with the other instances; retrying", "err", err)
@@ -631,7 +648,9 @@ func (n *Node) listen() error {
 				}
 			}
 		case chanExperiment:
-			n.experimentCommand(note.Payload)
+			// Off the listener: a vote on an ended experiment writes the
+			// history.
+			go n.experimentCommand(note.Payload)
 		case chanModels:
 			if f := n.forgetter(); f != nil {
 				f(note.Payload)
@@ -747,12 +766,12 @@ func (n *Node) fetchLoop() {
 		}
 		n.want, n.wantAll = map[string]bool{}, false
 		n.mu.Unlock()
-		n.read(n.ctx, want)
+		_ = n.read(n.ctx, want)
 	}
 }
 
 // read fetches what the remotes ids lack and hands it to them.
-func (n *Node) read(ctx context.Context, ids []string) {
+func (n *Node) read(ctx context.Context, ids []string) error {
 	seen := map[string]bool{}
 	var rs []*Remote
 	var rids []string
@@ -770,21 +789,22 @@ func (n *Node) read(ctx context.Context, ids []string) {
 		afters = append(afters, int32(r.length()))
 	}
 	if len(rids) == 0 {
-		return
+		return nil
 	}
 	rows, err := n.db.QueryContext(ctx, `SELECT e.run_id, e.seq, e.name, e.data FROM cluster_events e
 		JOIN unnest($1::text[], $2::int[]) AS f(run_id, after) ON e.run_id = f.run_id AND e.seq > f.after
 		ORDER BY e.run_id, e.seq`, rids, afters)
+	retry := func(err error) {
+		n.cfg.Log.Warn("cluster: could not read the events of runs on other instances; again shortly", "err", err)
+		time.AfterFunc(200*time.Millisecond, func() {
+			if n.ctx.Err() == nil {
+				n.fetchSome(rids)
+			}
+		})
+	}
 	if err != nil {
-		if ctx.Err() == nil {
-			n.cfg.Log.Warn("cluster: could not read the events of runs on other instances", "err", err)
-			time.AfterFunc(200*time.Millisecond, func() {
-				if n.ctx.Err() == nil {
-					n.fetchSome(rids)
-				}
-			})
-		}
-		return
+		retry(err)
+		return err
 	}
 	defer rows.Close()
 	byID := map[string]*Remote{}
@@ -796,16 +816,21 @@ func (n *Node) read(ctx context.Context, ids []string) {
 		var id string
 		var e run.Event
 		if err := rows.Scan(&id, &e.ID, &e.Name, &e.Data); err != nil {
-			n.cfg.Log.Warn("cluster: bad event row", "err", err)
-			return
+			retry(err)
+			return err
 		}
 		if r := byID[id]; r != nil {
 			got[r] = append(got[r], e)
 		}
 	}
+	err = rows.Err()
+	if err != nil {
+		retry(err) // what was read is kept; the rest comes again
+	}
 	for r, evs := range got {
 		r.add(evs)
 	}
+	return err
 }
 
 // timedLoop beats, sweeps the dead instances' runs, renews the leases of
@@ -949,6 +974,9 @@ func (n *Node) fence(ctx context.Context) error {
 		return nil
 	}
 	ids := m.RunningIDs()
+	if ids == nil {
+		ids = []string{} // nil is NULL: NOT (x = ANY(NULL)) matches nothing
+	}
 	if len(ids) > 0 {
 		rows, err := n.ctl.QueryContext(ctx, `SELECT id FROM cluster_runs WHERE instance = $1 AND ended_at IS NOT NULL AND id = ANY($2)`,
 			n.cfg.Instance, ids)
@@ -1051,6 +1079,8 @@ type Info struct {
 	Overrides string
 	Pane      int
 	Ended     bool
+	// Local: a run of this instance (only its ID is set).
+	Local bool
 }
 
 // ErrNotFound: no instance has such a run of this owner.
@@ -1140,7 +1170,17 @@ func (n *Node) group(ctx context.Context, group, owner string) ([]Info, error) {
 // Last is the run owner's page shows after a reload, from whichever
 // instance started it; ErrNotFound when there is none (or it is gone).
 func (n *Node) Last(ctx context.Context, owner string) (Info, error) {
-	var id string
+	n.mu.Lock()
+	id, queued := n.lasts[history.OwnerKey(owner)]
+	n.mu.Unlock()
+	if queued {
+		// Set here and not written yet: this instance's word is the
+		// newest.
+		if id == "" {
+			return Info{}, ErrNotFound
+		}
+		return Info{ID: id, Local: true}, nil
+	}
 	err := n.db.QueryRowContext(ctx, `SELECT run_id FROM cluster_last WHERE owner = $1`, history.OwnerKey(owner)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && id == "" {
 		return Info{}, ErrNotFound

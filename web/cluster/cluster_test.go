@@ -14,6 +14,7 @@ import (
 
 	"github.com/playground-dev/playground/internal/pgtest"
 	"github.com/playground-dev/playground/web/catalog"
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/problem"
 	"github.com/playground-dev/playground/web/request"
 	"github.com/playground-dev/playground/web/run"
@@ -453,22 +454,78 @@ func TestDatabaseAwayIsNotNotFound(t *testing.T) {
 	}
 }
 
+
 // Events that could not be written while the database was away, past
 // what is kept for a retry, are dropped: the run's followers elsewhere
-// are told it cannot be followed, once the database is back.
+// are told it cannot be followed, once the database is back, also when
+// the run ended before they were told.
 func TestLostEventsEndTheFollowersRun(t *testing.T) {
-	_, a, b := pair(t, run.Config{}, run.Config{})
-	r, remote := followedElsewhere(t, a, b, 300)
-	// A batch that failed, too large to keep.
-	a.node.mu.Lock()
-	a.node.maxQueued = 10
-	a.node.mu.Unlock()
-	a.node.requeue(batch{events: []eventRow{{run: r.ID, seq: 999, name: "delta", data: []byte("0123456789abcdef")}},
-		lasts: map[string]string{}, exps: map[string]experimentRow{}})
-	a.node.kick()
-	drain(t, remote, 0)
-	if o, _ := remote.Ended(); o.State != run.Interrupted || !strings.Contains(o.Reason, "could not share") {
-		t.Fatalf("the follower elsewhere: %s %q", o.State, o.Reason)
+	for _, endsFirst := range []bool{false, true} {
+		t.Run(fmt.Sprint("ends first ", endsFirst), func(t *testing.T) {
+			_, a, b := pair(t, run.Config{}, run.Config{})
+			r, remote := followedElsewhere(t, a, b, 300)
+			a.node.mu.Lock()
+			a.node.maxQueued = 10
+			a.node.mu.Unlock()
+			a.node.requeue(batch{events: []eventRow{{run: r.ID, seq: 999, name: "delta", data: []byte("0123456789abcdef")}},
+				lasts: map[string]string{}, exps: map[string]experimentRow{}})
+			if endsFirst {
+				a.node.Appended(r, []run.Event{{ID: 1000, Name: "done", Data: []byte(`{"state":"completed"}`)}})
+			}
+			a.node.kick()
+			drain(t, remote, 0)
+			if o, _ := remote.Ended(); o.State != run.Interrupted || !strings.Contains(o.Reason, "could not share") {
+				t.Fatalf("the follower elsewhere: %s %q", o.State, o.Reason)
+			}
+			r.Stop()
+		})
 	}
-	r.Stop()
+}
+
+// A slot left by a failed Release is counted over at the next mark, also
+// when nothing runs on the instance (an empty list of runs, not NULL).
+func TestFenceEndsALeftSlot(t *testing.T) {
+	url, a, _ := pair(t, run.Config{}, run.Config{})
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO cluster_slots (run_id, instance, owner, client, operator, started) VALUES ('gone', 'a', 'o', '', false, now() - interval '1 minute')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.node.beat(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var ended bool
+	if err := db.QueryRow(`SELECT ended_at IS NOT NULL FROM cluster_slots WHERE run_id = 'gone'`).Scan(&ended); err != nil || !ended {
+		t.Fatalf("the left slot still counts (%v)", err)
+	}
+}
+
+// A run the cluster has as ended whose events lack their ending (lost, or
+// pruned first) is followed to an interrupted end, not for ever.
+func TestEndedRunWithoutItsEnding(t *testing.T) {
+	url, _, b := pair(t, run.Config{}, run.Config{})
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`INSERT INTO cluster_runs (id, owner, instance, provider, model, ended_at) VALUES ('r1', '` + history.OwnerKey("alice") + `', 'gone', 'p', 'm', now())`,
+		`INSERT INTO cluster_events (run_id, seq, name, data) VALUES ('r1', 1, 'start', '{}'), ('r1', 2, 'delta', '{}')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remote := followOn(t, b, "r1", "alice")
+	evs := drain(t, remote, 0)
+	if len(evs) != 4 || evs[3].Name != "done" {
+		t.Fatalf("events %v", names(evs))
+	}
+	if o, _ := remote.Ended(); o.State != run.Interrupted {
+		t.Fatalf("state %s", o.State)
+	}
 }

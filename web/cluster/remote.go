@@ -67,11 +67,36 @@ func (n *Node) follow(ctx context.Context, in Info) *Remote {
 	n.mu.Unlock()
 	if fresh {
 		// Registered first, read second: an event written in between is
-		// read by both, and kept once.
-		n.read(ctx, []string{in.ID})
+		// read by both, and kept once. Read with the node's context: a
+		// request that goes away must not leave it unread.
+		err := n.read(n.ctx, []string{in.ID})
 		_ = notifyIDs(ctx, n.db, chanWatch, []string{in.ID})
+		if err == nil && in.Ended {
+			// Read whole after the run read as ended (its ending is
+			// written with its end): an ending missing is lost.
+			r.endIfMissing()
+		}
+	} else {
+		n.fetchSome([]string{in.ID}) // in case a read of it failed
 	}
 	return r
+}
+
+// endIfMissing ends the log of a run the cluster has as ended but whose
+// ending its events lack (they were lost, or pruned before the run's
+// row): a follower is told it broke off instead of waiting for ever.
+func (r *Remote) endIfMissing() {
+	r.mu.Lock()
+	over, next := r.over, len(r.log)+1
+	r.mu.Unlock()
+	if over {
+		return
+	}
+	evs := run.InterruptedEnding(Interrupted)
+	for i := range evs {
+		evs[i].ID = next + i
+	}
+	r.add(evs)
 }
 
 // ID is the run's id.

@@ -108,6 +108,9 @@ func (rs Runs) LastRun(ctx context.Context, owner string) (local *run.Run, remot
 	if r, ok := rs.Get(in.ID, owner); ok {
 		return r, Info{}, true
 	}
+	if in.Local {
+		return nil, Info{}, false // this instance's, no longer held
+	}
 	return nil, in, true
 }
 
