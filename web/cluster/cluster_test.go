@@ -454,7 +454,6 @@ func TestDatabaseAwayIsNotNotFound(t *testing.T) {
 	}
 }
 
-
 // Events that could not be written while the database was away, past
 // what is kept for a retry, are dropped: the run's followers elsewhere
 // are told it cannot be followed, once the database is back, also when
