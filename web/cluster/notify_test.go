@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/playground-dev/playground/web/history"
 	"github.com/playground-dev/playground/web/run"
 )
 
@@ -97,4 +98,19 @@ func FuzzCarried(f *testing.F) {
 		}
 		_ = rows
 	})
+}
+
+// A client address is kept as an HMAC of the instances' shared secret:
+// the same on every instance, not a plain hash anyone can reverse.
+func TestClientKey(t *testing.T) {
+	a, b, c := &Node{cfg: Config{Secret: []byte("s1")}}, &Node{cfg: Config{Secret: []byte("s1")}}, &Node{cfg: Config{Secret: []byte("s2")}}
+	if a.clientKey("192.0.2.1") != b.clientKey("192.0.2.1") {
+		t.Fatal("two instances with one secret disagree")
+	}
+	if a.clientKey("192.0.2.1") == c.clientKey("192.0.2.1") || a.clientKey("192.0.2.1") == a.clientKey("192.0.2.2") {
+		t.Fatal("the key does not depend on the secret and the address")
+	}
+	if a.clientKey("192.0.2.1") == history.OwnerKey("client:192.0.2.1") {
+		t.Fatal("a plain hash")
+	}
 }

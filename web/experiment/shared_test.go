@@ -106,15 +106,65 @@ func TestExperimentSeenFromAnotherInstance(t *testing.T) {
 	// Published as running: shown running while its instance is alive,
 	// over once it is gone (running false).
 	var pub Published
-	if err := json.Unmarshal(shared.data[l.ID], &pub); err != nil {
+	shared.mu.Lock()
+	data := shared.data[l.ID]
+	shared.mu.Unlock()
+	if err := json.Unmarshal(data, &pub); err != nil {
 		t.Fatal(err)
 	}
 	pub.Running = true
-	data, _ := json.Marshal(pub)
+	data, _ = json.Marshal(pub)
 	if s, _, err := Remote(b.cat, l.ID, data, true); err != nil || !s.Running {
 		t.Fatalf("alive: running %v, %v", s.Running, err)
 	}
 	if s, _, err := Remote(b.cat, l.ID, data, false); err != nil || s.Running {
 		t.Fatalf("its instance gone: running %v, %v", s.Running, err)
+	}
+}
+
+// The experiment page shows the session's newest experiment, wherever it
+// runs: one started on another instance after this one's own.
+func TestLatestExperimentIsTheNewest(t *testing.T) {
+	b := newSimBench(t, nil)
+	src := cityDraft + "cases: [{city: Paris}]\n"
+	p := b.plan(t, src)
+	shared := &memShared{data: map[string][]byte{}, running: map[string]bool{}, owner: map[string]string{}}
+	here := &Lives{NewID: func() string { return "older" }, Shared: shared}
+	there := &Lives{NewID: func() string { return "newer" }, Shared: shared}
+	shared.apply = func(Command) error { return nil }
+	for _, ls := range []*Lives{here, there} {
+		l, err := ls.Start("alice", b.runner(), p, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(10 * time.Second); l.Running(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("not over")
+			}
+		}
+		time.Sleep(5 * time.Millisecond) // created one after the other
+	}
+	// Once both published their end, memShared's Latest is made to be
+	// the newer one (its map has no order).
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		shared.mu.Lock()
+		over := len(shared.data) == 2 && !shared.running["older"] && !shared.running["newer"]
+		if over {
+			delete(shared.data, "older")
+			delete(shared.owner, "older")
+		}
+		shared.mu.Unlock()
+		if over {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not published over")
+		}
+	}
+	if s, _, ok := here.LatestView(context.Background(), b.cat, "alice"); !ok || s.ID != "newer" {
+		t.Fatalf("latest here: %q %v, want the newer one from the other instance", s.ID, ok)
+	}
+	if s, _, ok := there.LatestView(context.Background(), b.cat, "alice"); !ok || s.ID != "newer" {
+		t.Fatalf("latest there: %q %v", s.ID, ok)
 	}
 }
