@@ -126,15 +126,7 @@ func (b *bench) saveProfiles(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			time.Sleep(p.after)
-			req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+b.pprof+p.path, nil)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				fmt.Fprintln(b.out, "pprof:", err)
-				return
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err := os.WriteFile(filepath.Join(b.profiles, p.file), body, 0o644); err != nil {
+			if err := b.fetchProfile(ctx, p.path, p.file); err != nil {
 				fmt.Fprintln(b.out, "pprof:", err)
 			}
 		}()
@@ -307,6 +299,25 @@ func peakRSS(pid int, stop <-chan struct{}) <-chan float64 {
 	return out
 }
 
+// fetchProfile saves the playground's pprof answer at path as file in the
+// profiles directory.
+func (b *bench) fetchProfile(ctx context.Context, path, file string) error {
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+b.pprof+path, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(b.profiles, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(b.profiles, file), body, 0o644)
+}
+
 // profileRuns records a CPU profile of the playground (into name) while
 // it serves runs of prompt p one at a time, each a new user's, as
 // scenario 4 measures them: with short runs, where a run's fixed part
@@ -321,23 +332,11 @@ func (b *bench) profileRuns(ctx context.Context, s side, p, name string) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+b.pprof+"/debug/pprof/profile?seconds="+strconv.Itoa(secs), nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
+		if err := b.fetchProfile(ctx, "/debug/pprof/profile?seconds="+strconv.Itoa(secs), name); err != nil {
 			fmt.Fprintln(b.out, "pprof:", err)
 			return
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		file := filepath.Join(b.profiles, name)
-		if err := os.MkdirAll(b.profiles, 0o755); err == nil {
-			err = os.WriteFile(file, body, 0o644)
-		}
-		if err != nil {
-			fmt.Fprintln(b.out, "pprof:", err)
-			return
-		}
-		fmt.Fprintf(b.out, "profile of scenario 4's runs: go tool pprof -top %s\n", file)
+		fmt.Fprintf(b.out, "profile of scenario 4's runs: go tool pprof -top %s\n", filepath.Join(b.profiles, name))
 	}()
 	for _, u := range us {
 		select {

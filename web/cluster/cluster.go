@@ -350,9 +350,13 @@ func (n *Node) SetLast(owner, id string) {
 	n.kick()
 }
 
-func (n *Node) kick() {
+func (n *Node) kick() { signal(n.wake) }
+
+// signal wakes the loop waiting on ch (a channel of one), unless it is
+// woken already.
+func signal(ch chan struct{}) {
 	select {
-	case n.wake <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
@@ -737,12 +741,7 @@ func (n *Node) fetchAll() {
 	n.kickFetch()
 }
 
-func (n *Node) kickFetch() {
-	select {
-	case n.fetchWake <- struct{}{}:
-	default:
-	}
-}
+func (n *Node) kickFetch() { signal(n.fetchWake) }
 
 // fetchLoop reads the new events of the runs asked for, those asked for
 // together in one query.

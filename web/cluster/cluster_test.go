@@ -119,6 +119,20 @@ func drain(t *testing.T, l run.Log, after int) []run.Event {
 	}
 }
 
+// markSilent makes instance's last mark a minute old, as if it had gone
+// silent.
+func markSilent(t *testing.T, url, instance string) {
+	t.Helper()
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE cluster_instances SET alive_at = now() - interval '1 minute' WHERE id = $1`, instance); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // followedElsewhere starts a run of words words 20 ms apart on a and
 // follows it on b until it has a few events.
 func followedElsewhere(t *testing.T, a, b *instance, words int) (*run.Run, *Remote) {
@@ -271,14 +285,7 @@ func TestDeadInstanceRunsEndInterrupted(t *testing.T) {
 	// with SIGKILL; its heartbeat is made old.
 	a.node.cancel()
 	a.node.wg.Wait()
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE cluster_instances SET alive_at = now() - interval '1 minute' WHERE id = 'a'`); err != nil {
-		t.Fatal(err)
-	}
+	markSilent(t, url, "a")
 	// An instance whose own marks are not steady sweeps nothing (its
 	// database may have been away: the others' marks late for the same
 	// reason).
@@ -414,14 +421,7 @@ func TestModelsRefreshReachesTheOthers(t *testing.T) {
 func TestLateInstanceIsFenced(t *testing.T) {
 	url, a, b := pair(t, run.Config{}, run.Config{})
 	r, remote := followedElsewhere(t, a, b, 400)
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE cluster_instances SET alive_at = now() - interval '1 minute' WHERE id = 'a'`); err != nil {
-		t.Fatal(err)
-	}
+	markSilent(t, url, "a")
 	b.node.steadyAfter = 0
 	if err := b.node.Sweep(context.Background()); err != nil {
 		t.Fatal(err)
